@@ -1,0 +1,210 @@
+//! Deadlines as pure functions of (rule, start, custody, calendar).
+
+use crate::calendar::{Calendar, CalendarError, DayKind, MakeUpDayPolicy};
+use crate::rules::{Counting, Lengths, Period, Rule};
+use serde::{Serialize, Serializer};
+use std::fmt;
+use time::{Date, Duration, Month, PrimitiveDateTime};
+
+/// When the clock starts: a day, or a moment for periods counted in hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Start {
+    Date(Date),
+    DateTime(PrimitiveDateTime),
+}
+
+impl Start {
+    /// `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM`.
+    pub fn parse(raw: &str) -> Result<Self, DeadlineError> {
+        let d = time::macros::format_description!("[year]-[month]-[day]");
+        let dt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+        let s = raw.trim();
+        if let Ok(v) = PrimitiveDateTime::parse(s, &dt) {
+            return Ok(Start::DateTime(v));
+        }
+        Date::parse(s, &d)
+            .map(Start::Date)
+            .map_err(|_| DeadlineError::BadStart(format!("start {raw:?} is not a date YYYY-MM-DD or a time YYYY-MM-DDTHH:MM")))
+    }
+    pub fn date(self) -> Date {
+        match self {
+            Start::Date(d) => d,
+            Start::DateTime(t) => t.date(),
+        }
+    }
+}
+
+impl fmt::Display for Start {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Start::Date(d) => write!(f, "{d}"),
+            Start::DateTime(t) => write!(f, "{}T{:02}:{:02}", t.date(), t.hour(), t.minute()),
+        }
+    }
+}
+
+impl Serialize for Start {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeadlineError {
+    #[error("{0}")]
+    BadStart(String),
+    #[error("{0}")]
+    NotApplicable(String),
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct DeadlineRequest<'a> {
+    pub rule: &'a Rule,
+    pub start: Start,
+    pub in_custody: bool,
+    pub extended: bool,
+}
+
+/// A computed deadline and why it falls where it does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deadline {
+    pub rule: &'static str,
+    pub start: Start,
+    /// A day (`YYYY-MM-DD`), or a moment (`YYYY-MM-DDTHH:MM`) for hour periods.
+    pub due: Start,
+    pub in_custody: bool,
+    pub extended: bool,
+    /// The date the period ran to before it was moved off a rest day.
+    #[serde(serialize_with = "ser_opt_date")]
+    pub rolled_from: Option<Date>,
+    pub period: Period,
+    pub basis: Vec<String>,
+}
+
+fn ser_opt_date<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.collect_str(d),
+        None => s.serialize_none(),
+    }
+}
+
+fn last_day(year: i32, month: Month) -> u8 {
+    time::util::days_in_month(month, year)
+}
+
+/// D3: a month runs to the same date of the target month; a start on the last day of its
+/// month, or a date missing from the target month, ends on the target month's last day.
+pub fn add_months(d: Date, n: u32) -> Date {
+    let total = d.year() * 12 + (d.month() as i32 - 1) + n as i32;
+    let (year, month) = (total.div_euclid(12), Month::try_from((total.rem_euclid(12) + 1) as u8).expect("1..=12"));
+    let target_last = last_day(year, month);
+    let day = if d.day() == last_day(d.year(), d.month()) { target_last } else { d.day().min(target_last) };
+    Date::from_calendar_date(year, month, day).expect("clamped to the month")
+}
+
+fn pick_period(rule: &Rule, held: bool, extended: bool) -> Result<Period, DeadlineError> {
+    let none = |what: &str| DeadlineError::NotApplicable(format!("{} has no extended period {what}", rule.id));
+    match (rule.lengths, extended) {
+        (Lengths::Uniform { normal, .. }, false) => Ok(normal),
+        (Lengths::Uniform { extended: Some(p), .. }, true) => Ok(p),
+        (Lengths::Uniform { extended: None, .. }, true) => Err(none("")),
+        (Lengths::ByCustody { held: p, .. }, false) if held => Ok(p),
+        (Lengths::ByCustody { free: p, .. }, false) => Ok(p),
+        (Lengths::ByCustody { held_extended, .. }, true) if held => held_extended.ok_or_else(|| none("while the suspect is in custody")),
+        (Lengths::ByCustody { free_extended, .. }, true) => free_extended.ok_or_else(|| none("")),
+    }
+}
+
+fn describe_day(kind: &DayKind) -> String {
+    match kind {
+        DayKind::Workday => "a working day".into(),
+        DayKind::Weekend => "a weekend day".into(),
+        DayKind::Holiday { name } => format!("a public holiday ({name})"),
+        DayKind::MakeUpWorkday { name } => format!("a make-up working day for {name}"),
+    }
+}
+
+/// Compute a deadline. Every date the computation looks at must be in a loaded year.
+pub fn compute(req: DeadlineRequest<'_>, cal: &Calendar) -> Result<Deadline, DeadlineError> {
+    let rule = req.rule;
+    if req.in_custody && !rule.custody_applies() {
+        return Err(DeadlineError::NotApplicable(format!("{} is not a criminal period; custody does not apply to it", rule.id)));
+    }
+    let held = match rule.counting {
+        Counting::Custody => true,
+        _ => req.in_custody,
+    };
+    let period = pick_period(rule, held, req.extended)?;
+    cal.require_year(req.start.date().year())?;
+    let mut basis = vec![format!("{} [{}]: {period}", rule.basis, rule.row)];
+
+    if let Period::Hours(h) = period {
+        let Start::DateTime(t) = req.start else {
+            return Err(DeadlineError::BadStart(format!("{} counts hours; give the start as YYYY-MM-DDTHH:MM", rule.id)));
+        };
+        let due = t + Duration::hours(i64::from(h));
+        cal.require_year(due.year())?;
+        basis.push(format!("D13: counted from the exact start time, the conservative reading of {}", rule.counting_basis));
+        basis.push(format!("D5: a period bounding custody is not extended for rest days ({})", rule.counting_basis));
+        return Ok(Deadline { rule: rule.id, start: req.start, due: Start::DateTime(due), in_custody: held, extended: req.extended, rolled_from: None, period, basis });
+    }
+
+    let start = req.start.date();
+    basis.push(format!("D2: the start day is not counted ({})", rule.counting_basis));
+    let raw_due = match period {
+        Period::Days(n) => start + Duration::days(i64::from(n)),
+        Period::Months(m) => {
+            basis.push("D3: months run to the same date of the target month, a month-end start or a missing date to its last day (Crim Interp 202; Civil Code 202)".into());
+            add_months(start, m)
+        }
+        Period::MonthsAndDays(m, d) => {
+            basis.push(format!("D3: months first, then half a month as {d} days (Crim Interp 202)"));
+            add_months(start, m) + Duration::days(i64::from(d))
+        }
+        Period::WorkingDays(n) => {
+            let mut d = start;
+            for _ in 0..n {
+                d = cal.next_working_day(d)?;
+            }
+            let makeup = match cal.policy() {
+                MakeUpDayPolicy::WorkingDay => "make-up working days count (D7)",
+                MakeUpDayPolicy::RestDay => "make-up working days do not count (D7, rest-day policy)",
+            };
+            basis.push(format!("working days counted from the day after the start; {makeup}"));
+            d
+        }
+        Period::Hours(_) => unreachable!("handled above"),
+    };
+
+    let due_kind = cal.day_kind(raw_due)?;
+    let rest = cal.is_rest_day(raw_due)?;
+    let (due, rolled_from) = if held && rule.counting != Counting::Party && rule.counting != Counting::Handling {
+        basis.push(format!(
+            "D5: the suspect or defendant is in custody, so the period ends on its date{} ({} ¶4)",
+            if rest { format!(" although {raw_due} is {}", describe_day(&due_kind)) } else { String::new() },
+            rule.counting_basis.split(';').next().unwrap_or(rule.counting_basis)
+        ));
+        (raw_due, None)
+    } else if rest {
+        let moved = cal.next_working_day(raw_due)?;
+        basis.push(format!("D4: {raw_due} is {}, so the period ends on the next working day {moved}", describe_day(&due_kind)));
+        (moved, Some(raw_due))
+    } else {
+        if let DayKind::MakeUpWorkday { .. } = due_kind {
+            basis.push(format!("D7: {raw_due} is {}, which counts as a working day", describe_day(&due_kind)));
+        }
+        if req.in_custody && rule.counting == Counting::Party {
+            basis.push("D5 read narrowly: a party's period moves off rest days even for a person in custody".into());
+        }
+        (raw_due, None)
+    };
+    if req.in_custody && matches!(rule.counting, Counting::Handling) {
+        basis.push("not a custody limit under D5 as applied here, so rest days still move it (D4)".into());
+    }
+    Ok(Deadline { rule: rule.id, start: req.start, due: Start::Date(due), in_custody: held, extended: req.extended, rolled_from, period, basis })
+}
+
+#[cfg(test)]
+mod tests;

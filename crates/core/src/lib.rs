@@ -1,0 +1,15 @@
+//! The xiezhi domain. Pure: no I/O, no clock, no randomness — callers pass those in.
+
+pub mod calendar;
+pub mod deadline;
+pub mod names;
+pub mod org;
+pub mod policy;
+pub mod rules;
+
+pub use calendar::{Calendar, CalendarError, MakeUpDayPolicy, YearFile};
+pub use deadline::{compute, Deadline, DeadlineError, DeadlineRequest, Start};
+pub use names::{DisplayName, FieldError, Password, RegionCode, UnitName, Username};
+pub use org::{RegionLevel, Role, UnitKind};
+pub use policy::{Action, Actor, Denied};
+pub use rules::{Rule, RuleId, RULES};

@@ -1,0 +1,160 @@
+//! The catalogue of statutory periods, with stable ids and their legal basis.
+//! Source: `shared/rules/procedure-rules.md` (row numbers in brackets).
+
+use serde::Serialize;
+use std::fmt;
+
+/// A length of time as the law states it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "unit", content = "n", rename_all = "snake_case")]
+pub enum Period {
+    Hours(u32),
+    Days(u32),
+    Months(u32),
+    /// Months, then days: "一个半月" is one month and 15 days (Crim Interp 202).
+    MonthsAndDays(u32, u32),
+    WorkingDays(u32),
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Period::Hours(n) => write!(f, "{n} hours"),
+            Period::Days(n) => write!(f, "{n} days"),
+            Period::Months(n) => write!(f, "{n} month{}", if *n == 1 { "" } else { "s" }),
+            Period::MonthsAndDays(m, d) => write!(f, "{m} month{} + {d} days", if *m == 1 { "" } else { "s" }),
+            Period::WorkingDays(n) => write!(f, "{n} working days"),
+        }
+    }
+}
+
+/// How a period's end meets rest days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Counting {
+    /// Bounds custody whatever the facts: ends on its date, rest day or not (D5).
+    Custody,
+    /// A handling limit that bounds custody while the person is held (D5 with CPL 98);
+    /// otherwise it moves off a rest day (D4).
+    CustodyIfHeld,
+    /// An authority's handling limit with no custody in it: moves off a rest day (D4).
+    Handling,
+    /// A party's period (appeal, application): always moves off a rest day (D4).
+    Party,
+}
+
+/// The period lengths of a rule, normal and extended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lengths {
+    Uniform { normal: Period, extended: Option<Period> },
+    /// The length depends on whether the person is held (e.g. the arrest decision, C6/C6b).
+    ByCustody { held: Period, held_extended: Option<Period>, free: Period, free_extended: Option<Period> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    pub id: &'static str,
+    pub title_zh: &'static str,
+    pub title_en: &'static str,
+    pub lengths: Lengths,
+    pub counting: Counting,
+    /// Articles that set the period.
+    pub basis: &'static str,
+    /// Where the day-counting rules come from for this area of law.
+    pub counting_basis: &'static str,
+    /// Row in the procedure-rules document.
+    pub row: &'static str,
+}
+
+/// A rule id from the catalogue, e.g. `criminal.prosecution_review`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleId(&'static Rule);
+
+impl RuleId {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        RULES.iter().find(|r| r.id == raw).map(RuleId).ok_or_else(|| {
+            let prefix = raw.split('.').next().unwrap_or("");
+            let near: Vec<_> = RULES.iter().filter(|r| r.id.starts_with(prefix) && !prefix.is_empty()).map(|r| r.id).collect();
+            if near.is_empty() {
+                format!("unknown rule {raw:?}; `xiezhi deadline --list` prints the catalogue")
+            } else {
+                format!("unknown rule {raw:?}; rules in that area: {}", near.join(", "))
+            }
+        })
+    }
+    pub fn rule(self) -> &'static Rule {
+        self.0
+    }
+}
+
+impl Rule {
+    /// Whether the custody flag means anything for this rule (criminal procedure only).
+    pub fn custody_applies(&self) -> bool {
+        self.id.starts_with("criminal.")
+    }
+}
+
+const CPL: &str = "CPL 105";
+const CIV: &str = "CivPL 85; Civ Interp 125; Civil Code 201-203";
+const ADM: &str = "Admin Interp 48; CivPL 85";
+const GEN: &str = "Civil Code 201-203";
+
+const fn u(normal: Period, extended: Option<Period>) -> Lengths {
+    Lengths::Uniform { normal, extended }
+}
+
+use Counting::*;
+use Period::*;
+
+pub static RULES: &[Rule] = &[
+    Rule { id: "criminal.summons", title_zh: "传唤、拘传持续时间", title_en: "Summons or compelled appearance", lengths: u(Hours(12), Some(Hours(24))), counting: Custody, basis: "CPL 119", counting_basis: CPL, row: "C1" },
+    Rule { id: "criminal.family_notice", title_zh: "拘留后通知家属", title_en: "Notify family after detention", lengths: u(Hours(24), None), counting: Custody, basis: "CPL 85", counting_basis: CPL, row: "C3" },
+    Rule { id: "criminal.interrogation", title_zh: "拘留、逮捕后讯问", title_en: "Interrogate after detention or arrest", lengths: u(Hours(24), None), counting: Custody, basis: "CPL 86, 94", counting_basis: CPL, row: "C4" },
+    Rule { id: "criminal.arrest_request", title_zh: "提请批准逮捕", title_en: "Request arrest approval", lengths: u(Days(3), Some(Days(7))), counting: Custody, basis: "CPL 91 ¶1; Police Rules 129", counting_basis: CPL, row: "C5" },
+    Rule { id: "criminal.arrest_request_major", title_zh: "提请批准逮捕（流窜、多次、结伙作案）", title_en: "Request arrest approval (roving, serial, gang)", lengths: u(Days(30), None), counting: Custody, basis: "CPL 91 ¶2; Police Rules 129", counting_basis: CPL, row: "C5" },
+    Rule { id: "criminal.arrest_approval", title_zh: "审查批准逮捕", title_en: "Decide on arrest approval", lengths: Lengths::ByCustody { held: Days(7), held_extended: None, free: Days(15), free_extended: Some(Days(20)) }, counting: CustodyIfHeld, basis: "CPL 91 ¶3; SPP Rules 282", counting_basis: CPL, row: "C6, C6b" },
+    Rule { id: "criminal.investigation_custody", title_zh: "侦查羁押期限", title_en: "Investigation custody after arrest", lengths: u(Months(2), None), counting: Custody, basis: "CPL 156; Police Rules 148; SPP Rules 305", counting_basis: CPL, row: "C7" },
+    Rule { id: "criminal.investigation_extension", title_zh: "延长侦查羁押期限（一个月）", title_en: "Investigation custody extension (1 month, from the previous expiry)", lengths: u(Months(1), None), counting: Custody, basis: "CPL 156; Police Rules 148", counting_basis: CPL, row: "C7" },
+    Rule { id: "criminal.investigation_extension_major", title_zh: "延长侦查羁押期限（二个月）", title_en: "Investigation custody extension for major cases (2 months, from the previous expiry)", lengths: u(Months(2), None), counting: Custody, basis: "CPL 158, 159; Police Rules 149, 150", counting_basis: CPL, row: "C8, C9" },
+    Rule { id: "criminal.prosecution_review", title_zh: "审查起诉", title_en: "Prosecution review", lengths: u(Months(1), Some(MonthsAndDays(1, 15))), counting: CustodyIfHeld, basis: "CPL 172 ¶1; SPP Rules 351; CPL 98", counting_basis: CPL, row: "C16" },
+    Rule { id: "criminal.plea_review", title_zh: "认罪认罚速裁案件审查起诉", title_en: "Prosecution review under a guilty plea (fast-track)", lengths: u(Days(10), Some(Days(15))), counting: CustodyIfHeld, basis: "CPL 172 ¶1; SPP Rules 273", counting_basis: CPL, row: "C17" },
+    Rule { id: "criminal.supplementary_investigation", title_zh: "退回补充侦查", title_en: "Supplementary investigation after return", lengths: u(Months(1), None), counting: Handling, basis: "CPL 175 ¶3; SPP Rules 346", counting_basis: CPL, row: "C19" },
+    Rule { id: "criminal.court_acceptance", title_zh: "法院审查受理公诉案件", title_en: "Court decides whether to accept a public prosecution", lengths: u(Days(7), None), counting: Handling, basis: "Crim Interp 218-219", counting_basis: CPL, row: "C25" },
+    Rule { id: "criminal.first_instance", title_zh: "第一审普通程序审限", title_en: "First instance, ordinary procedure", lengths: u(Months(2), Some(Months(3))), counting: CustodyIfHeld, basis: "CPL 208 ¶1; SPC 2000 审限 Art. 8", counting_basis: CPL, row: "C26" },
+    Rule { id: "criminal.summary_trial", title_zh: "简易程序审限", title_en: "Summary procedure trial", lengths: u(Days(20), Some(MonthsAndDays(1, 15))), counting: CustodyIfHeld, basis: "CPL 220; Crim Interp 202", counting_basis: CPL, row: "C30" },
+    Rule { id: "criminal.fast_track_trial", title_zh: "速裁程序审限", title_en: "Fast-track trial", lengths: u(Days(10), Some(Days(15))), counting: CustodyIfHeld, basis: "CPL 225", counting_basis: CPL, row: "C31" },
+    Rule { id: "criminal.appeal_judgment", title_zh: "不服判决上诉、抗诉期限", title_en: "Appeal against a judgment", lengths: u(Days(10), None), counting: Party, basis: "CPL 230; Crim Interp 380", counting_basis: CPL, row: "C33" },
+    Rule { id: "criminal.appeal_ruling", title_zh: "不服裁定上诉、抗诉期限", title_en: "Appeal against a ruling", lengths: u(Days(5), None), counting: Party, basis: "CPL 230; Crim Interp 380", counting_basis: CPL, row: "C33" },
+    Rule { id: "criminal.second_instance", title_zh: "第二审审限", title_en: "Second instance", lengths: u(Months(2), Some(Months(4))), counting: CustodyIfHeld, basis: "CPL 243", counting_basis: CPL, row: "C35" },
+    Rule { id: "civil.filing_review", title_zh: "民事立案审查", title_en: "Decide on filing a civil case", lengths: u(Days(7), None), counting: Handling, basis: "CivPL 126; Civ Interp 126", counting_basis: CIV, row: "V1" },
+    Rule { id: "civil.ordinary_first_instance", title_zh: "民事一审普通程序审限", title_en: "Civil first instance, ordinary procedure", lengths: u(Months(6), Some(Months(12))), counting: Handling, basis: "CivPL 152; SPC 2019 延长审限 Art. 1", counting_basis: CIV, row: "V3" },
+    Rule { id: "civil.simple_procedure", title_zh: "民事简易程序审限", title_en: "Civil simple procedure", lengths: u(Months(3), Some(Months(4))), counting: Handling, basis: "CivPL 164; Civ Interp 258", counting_basis: CIV, row: "V5" },
+    Rule { id: "civil.small_claims", title_zh: "小额诉讼审限", title_en: "Small claims", lengths: u(Months(2), Some(Months(3))), counting: Handling, basis: "CivPL 168", counting_basis: CIV, row: "V6" },
+    Rule { id: "civil.appeal_judgment", title_zh: "民事判决上诉期", title_en: "Civil appeal against a judgment", lengths: u(Days(15), None), counting: Party, basis: "CivPL 171", counting_basis: CIV, row: "V7" },
+    Rule { id: "civil.appeal_ruling", title_zh: "民事裁定上诉期", title_en: "Civil appeal against a ruling", lengths: u(Days(10), None), counting: Party, basis: "CivPL 171", counting_basis: CIV, row: "V7" },
+    Rule { id: "civil.second_instance_judgment", title_zh: "民事二审（判决上诉）审限", title_en: "Civil second instance, appeal against a judgment", lengths: u(Months(3), None), counting: Handling, basis: "CivPL 183", counting_basis: CIV, row: "V8" },
+    Rule { id: "civil.judicial_confirmation_application", title_zh: "申请司法确认", title_en: "Apply for judicial confirmation", lengths: u(Days(30), None), counting: Party, basis: "CivPL 2023 Art. 205; 人民调解法 33", counting_basis: CIV, row: "V10" },
+    Rule { id: "civil.judicial_confirmation_decision", title_zh: "司法确认审查", title_en: "Decide on judicial confirmation", lengths: u(Days(15), Some(Days(25))), counting: Handling, basis: "SPC 2011 司法确认 Arts. 4-5; CivPL 2023 Art. 206", counting_basis: CIV, row: "V11" },
+    Rule { id: "mediation.pre_litigation", title_zh: "诉前调解", title_en: "Pre-litigation mediation", lengths: u(Days(30), None), counting: Handling, basis: "特邀调解规定 Art. 27; 在线调解规则 Art. 24", counting_basis: CIV, row: "V17" },
+    Rule { id: "admin.first_instance", title_zh: "行政一审审限", title_en: "Administrative first instance", lengths: u(Months(6), None), counting: Handling, basis: "APL 81", counting_basis: ADM, row: "A3" },
+    Rule { id: "hotline.12345", title_zh: "12345热线工单办理", title_en: "12345 hotline ticket", lengths: u(WorkingDays(5), None), counting: Handling, basis: "济南条例 21; 潍坊条例 20; 山东省政务服务热线管理办法 (2020)", counting_basis: GEN, row: "H2-H4" },
+    Rule { id: "hotline.12309_reply", title_zh: "12309检察服务答复", title_en: "12309 procuratorate reply", lengths: u(Days(7), None), counting: Handling, basis: "SPP Rules 161-163", counting_basis: GEN, row: "H6" },
+    Rule { id: "legal_aid.decision", title_zh: "法律援助审查决定", title_en: "Legal aid decision", lengths: u(Days(7), None), counting: Handling, basis: "法律援助法 36", counting_basis: GEN, row: "H7" },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_parse() {
+        let mut ids: Vec<_> = RULES.iter().map(|r| r.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), RULES.len());
+        assert_eq!(RuleId::parse("civil.small_claims").unwrap().rule().lengths, u(Months(2), Some(Months(3))));
+        let e = RuleId::parse("civil.smal_claims").unwrap_err();
+        assert!(e.contains("civil.small_claims"), "{e}");
+    }
+}
