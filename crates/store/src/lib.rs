@@ -1,1 +1,81 @@
+//! Storage for xiezhi: the [`Store`] trait the application is written against, and its SQL
+//! implementation for SQLite (embedded, the default) and PostgreSQL (production).
 
+mod error;
+mod model;
+mod sql;
+pub mod testing;
+
+pub use error::{OpenError, StoreError};
+pub use model::*;
+pub use sql::{Backend, SqlStore};
+
+use std::future::Future;
+use xiezhi_core::{RegionCode, Role, UnitKind};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What the application needs from storage. Each method is one transaction: it either
+/// happens whole or not at all.
+pub trait Store: Clone + Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+    /// Cheap round trip, for readiness.
+    fn ping(&self) -> impl Future<Output = Result<()>> + Send;
+
+    // Organisation.
+    fn region(&self, code: RegionCode) -> impl Future<Output = Result<Region>> + Send;
+    fn child_regions(&self, parent: Option<RegionCode>) -> impl Future<Output = Result<Vec<Region>>> + Send;
+    fn create_unit(&self, unit: NewUnit, now: i64) -> impl Future<Output = Result<Unit>> + Send;
+    fn unit(&self, id: i64) -> impl Future<Output = Result<Unit>> + Send;
+    fn update_unit(&self, id: i64, change: UnitChange, now: i64) -> impl Future<Output = Result<Unit>> + Send;
+    fn list_units(&self, filter: UnitFilter) -> impl Future<Output = Result<Vec<Unit>>> + Send;
+    /// Insert the regions, then the units and users, all in one transaction.
+    fn seed(&self, org: SeedOrg, now: i64) -> impl Future<Output = Result<SeedReport>> + Send;
+    fn counts(&self) -> impl Future<Output = Result<Counts>> + Send;
+
+    // People.
+    fn create_user(&self, user: NewUser, now: i64) -> impl Future<Output = Result<User>> + Send;
+    fn user(&self, id: i64) -> impl Future<Output = Result<User>> + Send;
+    fn update_user(&self, id: i64, change: UserChange, now: i64) -> impl Future<Output = Result<User>> + Send;
+    fn users_of_unit(&self, unit_id: i64) -> impl Future<Output = Result<Vec<User>>> + Send;
+    /// The user and their password hash, for sign-in.
+    fn credentials(&self, username: &str) -> impl Future<Output = Result<Option<(User, String)>>> + Send;
+    fn set_password(&self, user_id: i64, password_hash: String) -> impl Future<Output = Result<()>> + Send;
+
+    // Sessions and API tokens (stored by the SHA-256 of the secret, never the secret).
+    fn create_session(&self, s: NewSession) -> impl Future<Output = Result<()>> + Send;
+    fn session(&self, token_hash: &str, now: i64) -> impl Future<Output = Result<Option<Principal>>> + Send;
+    fn delete_session(&self, token_hash: &str) -> impl Future<Output = Result<()>> + Send;
+    fn create_token(&self, user_id: i64, name: String, token_hash: String, now: i64) -> impl Future<Output = Result<ApiToken>> + Send;
+    fn tokens_of_user(&self, user_id: i64) -> impl Future<Output = Result<Vec<ApiToken>>> + Send;
+    fn revoke_token(&self, user_id: i64, token_id: i64, now: i64) -> impl Future<Output = Result<ApiToken>> + Send;
+    fn token(&self, token_hash: &str, now: i64) -> impl Future<Output = Result<Option<Principal>>> + Send;
+
+    // The security record: sign-ins, throttling, denied access.
+    fn record(&self, event: NewSecurityEvent) -> impl Future<Output = Result<()>> + Send;
+    fn failed_sign_ins_since(&self, username: &str, client: &str, since: i64) -> impl Future<Output = Result<i64>> + Send;
+    fn security_events(&self, region_prefix: &str, limit: i64) -> impl Future<Output = Result<Vec<SecurityEvent>>> + Send;
+
+    /// Tables, columns, types and indexes in a backend-neutral form, to check that both
+    /// migration folders end in the same schema.
+    fn logical_schema(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
+}
+
+/// Roles are stored as a comma-separated list.
+pub fn roles_to_text(roles: &[Role]) -> String {
+    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+}
+
+pub fn roles_from_text(s: &str) -> Vec<Role> {
+    s.split(',').filter(|p| !p.is_empty()).filter_map(|p| p.parse().ok()).collect()
+}
+
+/// The kind and region of a unit, for checks before a write.
+pub fn unit_kind_allowed(kind: UnitKind, region: RegionCode) -> std::result::Result<(), String> {
+    if kind.allowed_levels().contains(&region.level()) {
+        Ok(())
+    } else {
+        let levels: Vec<_> = kind.allowed_levels().iter().map(|l| l.as_str()).collect();
+        Err(format!("a {kind} unit stands at {} level, not at {} level", levels.join(" or "), region.level()))
+    }
+}

@@ -1,0 +1,50 @@
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{what} already exists")]
+    Duplicate { what: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() {
+                return StoreError::Duplicate { what: duplicate_subject(db.message()) };
+            }
+            if db.is_foreign_key_violation() {
+                return StoreError::Invalid(format!("refers to something that does not exist ({})", db.message()));
+            }
+        }
+        StoreError::Database(e)
+    }
+}
+
+/// Name the thing that clashed from either backend's unique-violation message.
+fn duplicate_subject(message: &str) -> String {
+    for (needle, what) in [("username", "a user with that username"), ("name", "a unit with that name"), ("token_hash", "that token"), ("code", "a region with that code")] {
+        if message.contains(needle) {
+            return what.into();
+        }
+    }
+    "a record with that key".into()
+}
+
+/// Why the store could not be opened. One line each, naming what to fix.
+#[derive(Debug, Error)]
+pub enum OpenError {
+    #[error("data directory {dir} cannot be written: {reason}")]
+    DataDir { dir: String, reason: String },
+    #[error("database {url} cannot be reached: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("database URL {0:?} is not supported: use sqlite://PATH or postgres://…")]
+    Scheme(String),
+    #[error("database {url}: migrations failed: {reason}")]
+    Migrate { url: String, reason: String },
+}

@@ -1,0 +1,155 @@
+use serde::Serialize;
+use xiezhi_core::{Actor, RegionCode, RegionLevel, Role, UnitKind};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Region {
+    pub code: RegionCode,
+    pub parent: Option<RegionCode>,
+    pub level: RegionLevel,
+    pub name: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unit {
+    pub id: i64,
+    pub region: RegionCode,
+    pub kind: UnitKind,
+    pub name: String,
+    pub name_en: String,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUnit {
+    pub region: RegionCode,
+    pub kind: UnitKind,
+    pub name: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UnitChange {
+    pub name: Option<String>,
+    pub name_en: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UnitFilter {
+    /// Units standing exactly in this region.
+    pub region: Option<RegionCode>,
+    /// Units anywhere under this code prefix (see `RegionCode::subtree_prefix`).
+    pub subtree: Option<String>,
+    pub kind: Option<UnitKind>,
+    pub include_disabled: bool,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub unit_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub unit_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub roles: Vec<Role>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub display_name: Option<String>,
+    pub roles: Option<Vec<Role>>,
+    pub disabled: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A signed-in user with their unit: who is acting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user: User,
+    pub unit: Unit,
+    /// The session's CSRF token; empty for API tokens, which are not sent by browsers.
+    pub csrf_token: String,
+}
+
+impl Principal {
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: self.user.id, unit_id: self.unit.id, unit_kind: self.unit.kind, region: self.unit.region, roles: self.user.roles.clone() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSecurityEvent {
+    pub at: i64,
+    pub kind: &'static str,
+    pub username: Option<String>,
+    pub user_id: Option<i64>,
+    pub region: Option<RegionCode>,
+    pub client: Option<String>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecurityEvent {
+    pub id: i64,
+    pub at: i64,
+    pub kind: String,
+    pub username: Option<String>,
+    pub user_id: Option<i64>,
+    pub region: Option<String>,
+    pub client: Option<String>,
+    pub detail: String,
+}
+
+/// A whole organisation to insert at once (the demo province, an import).
+#[derive(Debug, Clone, Default)]
+pub struct SeedOrg {
+    pub regions: Vec<Region>,
+    pub units: Vec<NewUnit>,
+    /// Users refer to their unit by name.
+    pub users: Vec<(String, NewUser)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SeedReport {
+    pub regions: usize,
+    pub units: usize,
+    pub users: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub regions: i64,
+    pub units: i64,
+    pub users: i64,
+}

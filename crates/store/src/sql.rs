@@ -1,0 +1,591 @@
+//! The SQL implementation of [`Store`], over sqlx's `Any` driver: one set of statements for
+//! both backends, with the differences kept to the migrations and the few places marked here.
+
+use crate::{model::*, roles_from_text, roles_to_text, OpenError, Result, Store, StoreError};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor, FromRow};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+use xiezhi_core::RegionCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A URL safe to print: the password replaced.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl SqlStore {
+    /// Open (creating if needed) the embedded database in a data directory.
+    pub async fn open_data_dir(dir: &Path) -> Result<Self, OpenError> {
+        let fail = |reason: String| OpenError::DataDir { dir: dir.display().to_string(), reason };
+        std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+        let probe = dir.join(".write-test");
+        std::fs::write(&probe, b"ok").map_err(|e| fail(e.to_string()))?;
+        let _ = std::fs::remove_file(&probe);
+        let path = dir.canonicalize().map_err(|e| fail(e.to_string()))?.join("xiezhi.db");
+        Self::connect(&format!("sqlite://{}?mode=rwc", path.display())).await
+    }
+
+    /// Connect by URL (`sqlite://PATH` or `postgres://…`) and apply the migrations.
+    pub async fn connect(url: &str) -> Result<Self, OpenError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(OpenError::Scheme(redact_url(url)));
+        };
+        let unreachable = |e: sqlx::Error| OpenError::Unreachable { url: redact_url(url), reason: e.to_string() };
+        let options = AnyConnectOptions::from_str(url).map_err(unreachable)?;
+        let pool = match backend {
+            // One connection serialises writers: SQLite allows one at a time anyway, and
+            // this way no request waits on a lock it cannot see.
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(1)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"] {
+                            conn.execute(pragma).await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .connect_with(options)
+                .await
+                .map_err(unreachable)?,
+            Backend::Postgres => AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(unreachable)?,
+        };
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&pool).await.map_err(|e| OpenError::Migrate { url: redact_url(url), reason: e.to_string() })?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[derive(FromRow)]
+struct RegionRow {
+    code: String,
+    parent: Option<String>,
+    level: String,
+    name: String,
+    name_en: String,
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Invalid(format!("stored {what} {value:?} is not valid"))
+}
+
+impl TryFrom<RegionRow> for Region {
+    type Error = StoreError;
+    fn try_from(r: RegionRow) -> Result<Self> {
+        Ok(Region {
+            code: RegionCode::parse("code", &r.code).map_err(|_| corrupt("region code", &r.code))?,
+            parent: r.parent.map(|p| RegionCode::parse("parent", &p).map_err(|_| corrupt("region code", &p))).transpose()?,
+            level: r.level.parse().map_err(|_| corrupt("region level", &r.level))?,
+            name: r.name,
+            name_en: r.name_en,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct UnitRow {
+    id: i64,
+    region: String,
+    kind: String,
+    name: String,
+    name_en: String,
+    disabled_at: Option<i64>,
+    created_at: i64,
+}
+
+impl TryFrom<UnitRow> for Unit {
+    type Error = StoreError;
+    fn try_from(r: UnitRow) -> Result<Self> {
+        Ok(Unit {
+            id: r.id,
+            region: RegionCode::parse("region", &r.region).map_err(|_| corrupt("region code", &r.region))?,
+            kind: r.kind.parse().map_err(|_| corrupt("unit kind", &r.kind))?,
+            name: r.name,
+            name_en: r.name_en,
+            disabled: r.disabled_at.is_some(),
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct UserRow {
+    id: i64,
+    unit_id: i64,
+    username: String,
+    display_name: String,
+    roles: String,
+    disabled_at: Option<i64>,
+    created_at: i64,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User { id: r.id, unit_id: r.unit_id, username: r.username, display_name: r.display_name, roles: roles_from_text(&r.roles), disabled: r.disabled_at.is_some(), created_at: r.created_at }
+    }
+}
+
+#[derive(FromRow)]
+struct TokenRow {
+    id: i64,
+    user_id: i64,
+    name: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl From<TokenRow> for ApiToken {
+    fn from(r: TokenRow) -> Self {
+        ApiToken { id: r.id, user_id: r.user_id, name: r.name, created_at: r.created_at, last_used_at: r.last_used_at, revoked_at: r.revoked_at }
+    }
+}
+
+#[derive(FromRow)]
+struct SecurityRow {
+    id: i64,
+    at: i64,
+    kind: String,
+    username: Option<String>,
+    user_id: Option<i64>,
+    region: Option<String>,
+    client: Option<String>,
+    detail: String,
+}
+
+/// `disabled_at` after a change: `$3` is NULL (unchanged), 1 (disable, keeping the first time) or 0 (enable); `$4` is now.
+const DISABLED_AT: &str = "CASE WHEN $3 IS NULL THEN disabled_at WHEN $3 = 1 THEN COALESCE(disabled_at, $4) ELSE NULL END";
+
+fn flag(v: Option<bool>) -> Option<i64> {
+    v.map(i64::from)
+}
+
+const UNIT_COLS: &str = "id, region, kind, name, name_en, disabled_at, created_at";
+const USER_COLS: &str = "id, unit_id, username, display_name, roles, disabled_at, created_at";
+const PRINCIPAL_SELECT: &str = "SELECT u.id, u.unit_id, u.username, u.display_name, u.roles, u.disabled_at, u.created_at, \
+     n.id AS n_id, n.region AS n_region, n.kind AS n_kind, n.name AS n_name, n.name_en AS n_name_en, n.disabled_at AS n_disabled_at, n.created_at AS n_created_at";
+
+#[derive(FromRow)]
+struct PrincipalRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    n_id: i64,
+    n_region: String,
+    n_kind: String,
+    n_name: String,
+    n_name_en: String,
+    n_disabled_at: Option<i64>,
+    n_created_at: i64,
+}
+
+impl PrincipalRow {
+    /// A principal, unless the user or their unit is disabled.
+    fn into_active(self, csrf_token: String) -> Result<Option<Principal>> {
+        let unit = Unit::try_from(UnitRow { id: self.n_id, region: self.n_region, kind: self.n_kind, name: self.n_name, name_en: self.n_name_en, disabled_at: self.n_disabled_at, created_at: self.n_created_at })?;
+        let user = User::from(self.user);
+        if user.disabled || unit.disabled {
+            return Ok(None);
+        }
+        Ok(Some(Principal { user, unit, csrf_token }))
+    }
+}
+
+impl SqlStore {
+    async fn insert_unit<'e, E: Executor<'e, Database = sqlx::Any>>(exec: E, u: &NewUnit, now: i64) -> Result<Unit> {
+        crate::unit_kind_allowed(u.kind, u.region).map_err(StoreError::Invalid)?;
+        let row: UnitRow = sqlx::query_as(&format!("INSERT INTO units (region, kind, name, name_en, disabled_at, created_at) VALUES ($1, $2, $3, $4, NULL, $5) RETURNING {UNIT_COLS}"))
+            .bind(u.region.to_string())
+            .bind(u.kind.as_str())
+            .bind(&u.name)
+            .bind(&u.name_en)
+            .bind(now)
+            .fetch_one(exec)
+            .await?;
+        row.try_into()
+    }
+
+    async fn insert_user<'e, E: Executor<'e, Database = sqlx::Any>>(exec: E, u: &NewUser, now: i64) -> Result<User> {
+        let row: UserRow = sqlx::query_as(&format!("INSERT INTO users (unit_id, username, display_name, password_hash, roles, disabled_at, created_at) VALUES ($1, $2, $3, $4, $5, NULL, $6) RETURNING {USER_COLS}"))
+            .bind(u.unit_id)
+            .bind(&u.username)
+            .bind(&u.display_name)
+            .bind(&u.password_hash)
+            .bind(roles_to_text(&u.roles))
+            .bind(now)
+            .fetch_one(exec)
+            .await?;
+        Ok(row.into())
+    }
+}
+
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn region(&self, code: RegionCode) -> Result<Region> {
+        let row: Option<RegionRow> = sqlx::query_as("SELECT code, parent, level, name, name_en FROM regions WHERE code = $1").bind(code.to_string()).fetch_optional(&self.pool).await?;
+        row.ok_or(StoreError::NotFound("region"))?.try_into()
+    }
+
+    async fn child_regions(&self, parent: Option<RegionCode>) -> Result<Vec<Region>> {
+        let rows: Vec<RegionRow> = match parent {
+            Some(p) => sqlx::query_as("SELECT code, parent, level, name, name_en FROM regions WHERE parent = $1 ORDER BY code").bind(p.to_string()).fetch_all(&self.pool).await?,
+            None => sqlx::query_as("SELECT code, parent, level, name, name_en FROM regions WHERE parent IS NULL ORDER BY code").fetch_all(&self.pool).await?,
+        };
+        rows.into_iter().map(Region::try_from).collect()
+    }
+
+    async fn create_unit(&self, unit: NewUnit, now: i64) -> Result<Unit> {
+        let mut tx = self.pool.begin().await?;
+        let exists: Option<(String,)> = sqlx::query_as("SELECT code FROM regions WHERE code = $1").bind(unit.region.to_string()).fetch_optional(&mut *tx).await?;
+        if exists.is_none() {
+            return Err(StoreError::Invalid(format!("region {} does not exist", unit.region)));
+        }
+        let u = Self::insert_unit(&mut *tx, &unit, now).await?;
+        tx.commit().await?;
+        Ok(u)
+    }
+
+    async fn unit(&self, id: i64) -> Result<Unit> {
+        let row: Option<UnitRow> = sqlx::query_as(&format!("SELECT {UNIT_COLS} FROM units WHERE id = $1")).bind(id).fetch_optional(&self.pool).await?;
+        row.ok_or(StoreError::NotFound("unit"))?.try_into()
+    }
+
+    async fn update_unit(&self, id: i64, c: UnitChange, now: i64) -> Result<Unit> {
+        let row: Option<UnitRow> = sqlx::query_as(&format!(
+            "UPDATE units SET name = COALESCE($1, name), name_en = COALESCE($2, name_en), disabled_at = {DISABLED_AT} WHERE id = $5 RETURNING {UNIT_COLS}"
+        ))
+        .bind(c.name)
+        .bind(c.name_en)
+        .bind(flag(c.disabled))
+        .bind(now)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.ok_or(StoreError::NotFound("unit"))?.try_into()
+    }
+
+    async fn list_units(&self, f: UnitFilter) -> Result<Vec<Unit>> {
+        let limit = if f.limit <= 0 { 500 } else { f.limit.min(5000) };
+        let rows: Vec<UnitRow> = sqlx::query_as(&format!(
+            "SELECT {UNIT_COLS} FROM units WHERE ($1 IS NULL OR region = $1) AND ($2 IS NULL OR region LIKE $2) \
+             AND ($3 IS NULL OR kind = $3) AND ($4 = 1 OR disabled_at IS NULL) ORDER BY region, id LIMIT $5"
+        ))
+        .bind(f.region.map(|r| r.to_string()))
+        .bind(f.subtree.map(|p| format!("{p}%")))
+        .bind(f.kind.map(|k| k.as_str()))
+        .bind(i64::from(f.include_disabled))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(Unit::try_from).collect()
+    }
+
+    async fn seed(&self, org: SeedOrg, now: i64) -> Result<SeedReport> {
+        let mut tx = self.pool.begin().await?;
+        for r in &org.regions {
+            sqlx::query("INSERT INTO regions (code, parent, level, name, name_en) VALUES ($1, $2, $3, $4, $5)")
+                .bind(r.code.to_string())
+                .bind(r.parent.map(|p| p.to_string()))
+                .bind(r.level.as_str())
+                .bind(&r.name)
+                .bind(&r.name_en)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut ids = std::collections::HashMap::new();
+        for u in &org.units {
+            let unit = Self::insert_unit(&mut *tx, u, now).await?;
+            ids.insert(unit.name.clone(), unit.id);
+        }
+        for (unit_name, u) in &org.users {
+            let unit_id = *ids.get(unit_name).ok_or_else(|| StoreError::Invalid(format!("user {} names unknown unit {unit_name}", u.username)))?;
+            Self::insert_user(&mut *tx, &NewUser { unit_id, ..u.clone() }, now).await?;
+        }
+        tx.commit().await?;
+        Ok(SeedReport { regions: org.regions.len(), units: org.units.len(), users: org.users.len() })
+    }
+
+    async fn counts(&self) -> Result<Counts> {
+        let (regions, units, users): (i64, i64, i64) =
+            sqlx::query_as("SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM units), (SELECT COUNT(*) FROM users)").fetch_one(&self.pool).await?;
+        Ok(Counts { regions, units, users })
+    }
+
+    async fn create_user(&self, user: NewUser, now: i64) -> Result<User> {
+        let mut tx = self.pool.begin().await?;
+        let unit: Option<UnitRow> = sqlx::query_as(&format!("SELECT {UNIT_COLS} FROM units WHERE id = $1")).bind(user.unit_id).fetch_optional(&mut *tx).await?;
+        let unit = Unit::try_from(unit.ok_or(StoreError::NotFound("unit"))?)?;
+        if let Some(role) = user.roles.iter().find(|r| !unit.kind.allows_role(**r)) {
+            return Err(StoreError::Invalid(format!("role {role} is not held in a {} unit", unit.kind)));
+        }
+        let u = Self::insert_user(&mut *tx, &user, now).await?;
+        tx.commit().await?;
+        Ok(u)
+    }
+
+    async fn user(&self, id: i64) -> Result<User> {
+        let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = $1")).bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.ok_or(StoreError::NotFound("user"))?.into())
+    }
+
+    async fn update_user(&self, id: i64, c: UserChange, now: i64) -> Result<User> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(roles) = &c.roles {
+            let kind: Option<(String,)> = sqlx::query_as("SELECT n.kind FROM users u JOIN units n ON n.id = u.unit_id WHERE u.id = $1").bind(id).fetch_optional(&mut *tx).await?;
+            let kind: xiezhi_core::UnitKind = kind.ok_or(StoreError::NotFound("user"))?.0.parse().map_err(StoreError::Invalid)?;
+            if let Some(role) = roles.iter().find(|r| !kind.allows_role(**r)) {
+                return Err(StoreError::Invalid(format!("role {role} is not held in a {kind} unit")));
+            }
+        }
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "UPDATE users SET display_name = COALESCE($1, display_name), roles = COALESCE($2, roles), disabled_at = {DISABLED_AT} WHERE id = $5 RETURNING {USER_COLS}"
+        ))
+        .bind(c.display_name)
+        .bind(c.roles.as_deref().map(roles_to_text))
+        .bind(flag(c.disabled))
+        .bind(now)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let user = User::from(row.ok_or(StoreError::NotFound("user"))?);
+        if c.disabled == Some(true) {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn users_of_unit(&self, unit_id: i64) -> Result<Vec<User>> {
+        let rows: Vec<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE unit_id = $1 ORDER BY username")).bind(unit_id).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(User::from).collect())
+    }
+
+    async fn credentials(&self, username: &str) -> Result<Option<(User, String)>> {
+        #[derive(FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            user: UserRow,
+            password_hash: String,
+        }
+        let row: Option<Row> = sqlx::query_as(&format!("SELECT {USER_COLS}, password_hash FROM users WHERE username = $1")).bind(username).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| (r.user.into(), r.password_hash)))
+    }
+
+    async fn set_password(&self, user_id: i64, password_hash: String) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(user_id).execute(&mut *tx).await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_session(&self, s: NewSession) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(s.token_hash)
+            .bind(s.user_id)
+            .bind(s.csrf_token)
+            .bind(s.created_at)
+            .bind(s.expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<Principal>> {
+        #[derive(FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            p: PrincipalRow,
+            csrf_token: String,
+        }
+        let row: Option<Row> = sqlx::query_as(&format!(
+            "{PRINCIPAL_SELECT}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id JOIN units n ON n.id = u.unit_id WHERE s.token_hash = $1 AND s.expires_at > $2"
+        ))
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => r.p.into_active(r.csrf_token),
+            None => Ok(None),
+        }
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn create_token(&self, user_id: i64, name: String, token_hash: String, now: i64) -> Result<ApiToken> {
+        let row: TokenRow = sqlx::query_as("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id, user_id, name, created_at, last_used_at, revoked_at")
+            .bind(user_id)
+            .bind(name)
+            .bind(token_hash)
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.into())
+    }
+
+    async fn tokens_of_user(&self, user_id: i64) -> Result<Vec<ApiToken>> {
+        let rows: Vec<TokenRow> = sqlx::query_as("SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id").bind(user_id).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(ApiToken::from).collect())
+    }
+
+    async fn revoke_token(&self, user_id: i64, token_id: i64, now: i64) -> Result<ApiToken> {
+        let row: Option<TokenRow> = sqlx::query_as(
+            "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND user_id = $3 RETURNING id, user_id, name, created_at, last_used_at, revoked_at",
+        )
+        .bind(now)
+        .bind(token_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.ok_or(StoreError::NotFound("token"))?.into())
+    }
+
+    async fn token(&self, token_hash: &str, now: i64) -> Result<Option<Principal>> {
+        let row: Option<PrincipalRow> = sqlx::query_as(&format!(
+            "{PRINCIPAL_SELECT} FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN units n ON n.id = u.unit_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        // Coarse last-use stamp: at most one write a minute per token.
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND (last_used_at IS NULL OR last_used_at < $3)")
+            .bind(now)
+            .bind(token_hash)
+            .bind(now - 60_000_000)
+            .execute(&self.pool)
+            .await?;
+        row.into_active(String::new())
+    }
+
+    async fn record(&self, e: NewSecurityEvent) -> Result<()> {
+        sqlx::query("INSERT INTO security_events (at, kind, username, user_id, region, client, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(e.at)
+            .bind(e.kind)
+            .bind(e.username)
+            .bind(e.user_id)
+            .bind(e.region.map(|r| r.to_string()))
+            .bind(e.client)
+            .bind(e.detail)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn failed_sign_ins_since(&self, username: &str, client: &str, since: i64) -> Result<i64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM security_events WHERE kind = 'sign_in_failed' AND at >= $1 AND (username = $2 OR client = $3)")
+            .bind(since)
+            .bind(username)
+            .bind(client)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+
+    async fn security_events(&self, region_prefix: &str, limit: i64) -> Result<Vec<SecurityEvent>> {
+        let rows: Vec<SecurityRow> = sqlx::query_as(
+            "SELECT id, at, kind, username, user_id, region, client, detail FROM security_events WHERE region LIKE $1 OR ($2 = 1 AND region IS NULL) ORDER BY id DESC LIMIT $3",
+        )
+        .bind(format!("{region_prefix}%"))
+        .bind(i64::from(region_prefix.len() <= 2))
+        .bind(limit.clamp(1, 1000))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SecurityEvent { id: r.id, at: r.at, kind: r.kind, username: r.username, user_id: r.user_id, region: r.region, client: r.client, detail: r.detail })
+            .collect())
+    }
+
+    async fn logical_schema(&self) -> Result<Vec<String>> {
+        let (columns, indexes) = match self.backend {
+            Backend::Sqlite => (
+                "SELECT m.name, p.name, p.type, CASE WHEN p.\"notnull\" <> 0 OR p.pk <> 0 THEN 1 ELSE 0 END FROM sqlite_master m, pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'",
+            ),
+            Backend::Postgres => (
+                "SELECT table_name::text, column_name::text, data_type::text, (CASE WHEN is_nullable = 'NO' THEN 1 ELSE 0 END)::bigint FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations'",
+                "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key'",
+            ),
+        };
+        let cols: Vec<(String, String, String, i64)> = sqlx::query_as(columns).fetch_all(&self.pool).await?;
+        let idx: Vec<(String,)> = sqlx::query_as(indexes).fetch_all(&self.pool).await?;
+        let mut out: Vec<String> = cols
+            .into_iter()
+            .map(|(t, c, ty, not_null)| format!("column {t}.{c} {} {}", type_class(&ty), if not_null == 1 { "not null" } else { "null" }))
+            .chain(idx.into_iter().map(|(i,)| format!("index {i}")))
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+}
+
+/// Map a backend's type name to the class both backends agree on.
+fn type_class(ty: &str) -> &'static str {
+    match ty.to_ascii_lowercase().as_str() {
+        "integer" | "bigint" | "int8" => "integer",
+        "text" | "character varying" => "text",
+        "boolean" | "bool" => "boolean",
+        "blob" | "bytea" => "bytes",
+        _ => "other",
+    }
+}

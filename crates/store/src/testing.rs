@@ -1,0 +1,118 @@
+//! Real databases for tests: a fresh SQLite file, or a fresh database on a throwaway
+//! PostgreSQL cluster that this process starts (initdb + pg_ctl on a free port in a temporary
+//! folder) and that a watchdog stops and removes when the process ends. Nothing here assumes a
+//! server is already running, and a missing PostgreSQL is a failure that says what to install.
+
+use crate::SqlStore;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+
+/// A running throwaway cluster.
+pub struct PgCluster {
+    pub port: u16,
+    pub dir: PathBuf,
+}
+
+impl PgCluster {
+    pub fn admin_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+    pub fn url(&self, db: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+    }
+}
+
+fn bindir() -> PathBuf {
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+        let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if p.join("initdb").exists() {
+            return p;
+        }
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql").into_iter().flatten().flatten().map(|e| e.path().join("bin")).filter(|p| p.join("initdb").exists()).collect();
+    found.sort();
+    found.pop().unwrap_or_else(|| {
+        panic!("PostgreSQL server binaries (initdb, pg_ctl) not found: install them, e.g. `apt-get install postgresql` on Debian; the tests start their own throwaway cluster")
+    })
+}
+
+fn run(cmd: &mut Command, what: &str) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    assert!(out.status.success(), "{what} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+/// `cmd args…`, as the `postgres` user when we are root (PostgreSQL refuses to run as root).
+fn pg_command(bin: &Path, args: &[&str]) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(bin).args(args);
+        c
+    } else {
+        let mut c = Command::new(bin);
+        c.args(args);
+        c
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+/// Start a cluster that lives until this process ends.
+pub fn start_cluster() -> PgCluster {
+    let bin = bindir();
+    let dir = std::env::temp_dir().join(format!("xiezhi-pg-{}-{}", std::process::id(), free_port()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    if is_root() {
+        run(Command::new("chown").args(["postgres:postgres"]).arg(&dir), "chown the cluster folder to postgres");
+    }
+    let data = dir.join("data");
+    let data_s = data.to_string_lossy().to_string();
+    run(&mut pg_command(&bin.join("initdb"), &["-D", &data_s, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"]), "initdb");
+    let port = free_port();
+    let opts = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", dir.display());
+    let log = dir.join("log").to_string_lossy().to_string();
+    run(&mut pg_command(&bin.join("pg_ctl"), &["-D", &data_s, "-o", &opts, "-l", &log, "-w", "start"]), "pg_ctl start");
+    // The watchdog outlives us: when this process is gone it stops the cluster and removes it.
+    let stop = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {runas}{pg_ctl} -D {data} stop -m immediate >/dev/null 2>&1; rm -rf {dir}",
+        pid = std::process::id(),
+        runas = if is_root() { "runuser -u postgres -- " } else { "" },
+        pg_ctl = bin.join("pg_ctl").display(),
+        data = data.display(),
+        dir = dir.display(),
+    );
+    Command::new("setsid").args(["sh", "-c", &stop]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start the cluster watchdog");
+    PgCluster { port, dir }
+}
+
+static CLUSTER: OnceLock<PgCluster> = OnceLock::new();
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// This process's cluster, started on first use.
+pub fn cluster() -> &'static PgCluster {
+    CLUSTER.get_or_init(start_cluster)
+}
+
+/// A fresh, migrated database on the throwaway cluster.
+pub async fn fresh_postgres() -> (SqlStore, String) {
+    let c = cluster();
+    let name = format!("t_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let admin = sqlx::PgPool::connect(&c.admin_url()).await.expect("connect to the throwaway cluster");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create database");
+    admin.close().await;
+    let url = c.url(&name);
+    (SqlStore::connect(&url).await.expect("open fresh postgres database"), url)
+}
+
+/// A fresh SQLite database in its own temporary folder (kept alive by the returned guard).
+pub async fn fresh_sqlite() -> (SqlStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    (SqlStore::open_data_dir(dir.path()).await.expect("open fresh sqlite database"), dir)
+}

@@ -1,0 +1,158 @@
+//! One contract suite, run against SQLite and PostgreSQL, each test on a fresh database.
+
+use xiezhi_core::{RegionCode, RegionLevel, Role, UnitKind};
+use xiezhi_store::testing::{fresh_postgres, fresh_sqlite};
+use xiezhi_store::*;
+
+fn code(s: &str) -> RegionCode {
+    RegionCode::parse("code", s).unwrap()
+}
+
+fn small_org() -> SeedOrg {
+    let region = |c: &str, p: Option<&str>, level, name: &str| Region { code: code(c), parent: p.map(code), level, name: name.into(), name_en: name.into() };
+    let unit = |r: &str, kind, name: &str| NewUnit { region: code(r), kind, name: name.into(), name_en: name.into() };
+    let user = |unit: &str, username: &str, roles: &[Role]| {
+        (unit.to_string(), NewUser { unit_id: 0, username: username.into(), display_name: username.into(), password_hash: "$argon2id$fake".into(), roles: roles.to_vec() })
+    };
+    SeedOrg {
+        regions: vec![
+            region("990000", None, RegionLevel::Province, "示范省"),
+            region("990100", Some("990000"), RegionLevel::City, "甲市"),
+            region("990101", Some("990100"), RegionLevel::County, "甲一县"),
+            region("990102", Some("990100"), RegionLevel::County, "甲二县"),
+        ],
+        units: vec![
+            unit("990000", UnitKind::Committee, "省委政法委"),
+            unit("990101", UnitKind::Police, "甲一县公安局"),
+            unit("990102", UnitKind::Police, "甲二县公安局"),
+            unit("990100", UnitKind::CourtIntermediate, "甲市中级人民法院"),
+        ],
+        users: vec![user("省委政法委", "admin", &[Role::Admin, Role::Supervisor]), user("甲一县公安局", "police1", &[Role::PoliceOfficer])],
+    }
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { let (s, _dir) = super::fresh_sqlite().await; super::$name(s).await; })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { let (s, _url) = super::fresh_postgres().await; super::$name(s).await; })*
+        }
+    };
+}
+
+contract!(seeds_and_browses_the_tree, units_are_unique_and_valid, users_roles_and_passwords, sessions_and_tokens, security_record_and_throttle_count);
+
+async fn seeds_and_browses_the_tree<S: Store>(s: S) {
+    let report = s.seed(small_org(), 1).await.unwrap();
+    assert_eq!(report, SeedReport { regions: 4, units: 4, users: 2 });
+    assert_eq!(s.counts().await.unwrap(), Counts { regions: 4, units: 4, users: 2 });
+    let top = s.child_regions(None).await.unwrap();
+    assert_eq!(top.len(), 1);
+    assert_eq!(top[0].name, "示范省");
+    let counties = s.child_regions(Some(code("990100"))).await.unwrap();
+    assert_eq!(counties.iter().map(|r| r.code.to_string()).collect::<Vec<_>>(), ["990101", "990102"]);
+    let city_units = s.list_units(UnitFilter { subtree: Some("9901".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(city_units.len(), 3);
+    let police = s.list_units(UnitFilter { region: Some(code("990101")), kind: Some(UnitKind::Police), ..Default::default() }).await.unwrap();
+    assert_eq!(police.len(), 1);
+    assert_eq!(police[0].name, "甲一县公安局");
+    assert!(matches!(s.region(code("990300")).await, Err(StoreError::NotFound("region"))));
+}
+
+async fn units_are_unique_and_valid<S: Store>(s: S) {
+    s.seed(small_org(), 1).await.unwrap();
+    let dup = s.create_unit(NewUnit { region: code("990102"), kind: UnitKind::Police, name: "甲一县公安局".into(), name_en: "x".into() }, 2).await;
+    assert!(matches!(dup, Err(StoreError::Duplicate { .. })), "{dup:?}");
+    let wrong_level = s.create_unit(NewUnit { region: code("990102"), kind: UnitKind::CourtHigh, name: "错层法院".into(), name_en: "x".into() }, 2).await;
+    assert!(matches!(&wrong_level, Err(StoreError::Invalid(m)) if m.contains("province")), "{wrong_level:?}");
+    let no_region = s.create_unit(NewUnit { region: code("990301"), kind: UnitKind::Police, name: "无县公安局".into(), name_en: "x".into() }, 2).await;
+    assert!(matches!(no_region, Err(StoreError::Invalid(_))));
+    assert_eq!(s.counts().await.unwrap().units, 4, "refused writes leave nothing behind");
+
+    let u = s.create_unit(NewUnit { region: code("990102"), kind: UnitKind::Procuratorate, name: "甲二县人民检察院".into(), name_en: "Jia-2 Procuratorate".into() }, 2).await.unwrap();
+    let renamed = s.update_unit(u.id, UnitChange { name: Some("甲二县检察院".into()), ..Default::default() }, 5).await.unwrap();
+    assert_eq!((renamed.name.as_str(), renamed.name_en.as_str(), renamed.disabled), ("甲二县检察院", "Jia-2 Procuratorate", false));
+    let disabled = s.update_unit(u.id, UnitChange { disabled: Some(true), ..Default::default() }, 5).await.unwrap();
+    assert!(disabled.disabled);
+    let visible = s.list_units(UnitFilter { region: Some(code("990102")), ..Default::default() }).await.unwrap();
+    assert_eq!(visible.len(), 1, "disabled units are hidden by default");
+    let all = s.list_units(UnitFilter { region: Some(code("990102")), include_disabled: true, ..Default::default() }).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(matches!(s.update_unit(9999, UnitChange::default(), 5).await, Err(StoreError::NotFound("unit"))));
+}
+
+async fn users_roles_and_passwords<S: Store>(s: S) {
+    s.seed(small_org(), 1).await.unwrap();
+    let police = s.list_units(UnitFilter { region: Some(code("990102")), ..Default::default() }).await.unwrap().remove(0);
+    let new = |name: &str, roles: Vec<Role>| NewUser { unit_id: police.id, username: name.into(), display_name: "张三".into(), password_hash: "h1".into(), roles };
+    let judge = s.create_user(new("zhang", vec![Role::Judge]), 3).await;
+    assert!(matches!(&judge, Err(StoreError::Invalid(m)) if m.contains("judge")), "{judge:?}");
+    let u = s.create_user(new("zhang", vec![Role::PoliceOfficer]), 3).await.unwrap();
+    assert_eq!(u.roles, vec![Role::PoliceOfficer]);
+    assert!(matches!(s.create_user(new("zhang", vec![Role::PoliceOfficer]), 3).await, Err(StoreError::Duplicate { .. })));
+    let (found, hash) = s.credentials("zhang").await.unwrap().unwrap();
+    assert_eq!((found.id, hash.as_str()), (u.id, "h1"));
+    assert!(s.credentials("nobody").await.unwrap().is_none());
+    s.set_password(u.id, "h2".into()).await.unwrap();
+    assert_eq!(s.credentials("zhang").await.unwrap().unwrap().1, "h2");
+    let changed = s.update_user(u.id, UserChange { roles: Some(vec![Role::PoliceOfficer, Role::Admin]), display_name: Some("张三丰".into()), ..Default::default() }, 5).await.unwrap();
+    assert_eq!((changed.roles.len(), changed.display_name.as_str()), (2, "张三丰"));
+    assert!(s.update_user(u.id, UserChange { roles: Some(vec![Role::Mediator]), ..Default::default() }, 5).await.is_err());
+    assert_eq!(s.user(u.id).await.unwrap().roles.len(), 2, "a refused change changes nothing");
+    assert_eq!(s.users_of_unit(police.id).await.unwrap().len(), 1);
+}
+
+async fn sessions_and_tokens<S: Store>(s: S) {
+    s.seed(small_org(), 1).await.unwrap();
+    let (user, _) = s.credentials("police1").await.unwrap().unwrap();
+    s.create_session(NewSession { token_hash: "sess".into(), user_id: user.id, csrf_token: "csrf".into(), created_at: 10, expires_at: 100 }).await.unwrap();
+    let p = s.session("sess", 50).await.unwrap().unwrap();
+    assert_eq!((p.user.username.as_str(), p.unit.name.as_str(), p.csrf_token.as_str()), ("police1", "甲一县公安局", "csrf"));
+    assert_eq!(p.actor().region, code("990101"));
+    assert!(s.session("sess", 100).await.unwrap().is_none(), "expired");
+    assert!(s.session("other", 50).await.unwrap().is_none());
+
+    let t = s.create_token(user.id, "ci".into(), "tok".into(), 20).await.unwrap();
+    assert!(s.token("tok", 30).await.unwrap().is_some());
+    assert_eq!(s.tokens_of_user(user.id).await.unwrap()[0].last_used_at, Some(30));
+    assert!(matches!(s.revoke_token(user.id + 1, t.id, 40).await, Err(StoreError::NotFound("token"))), "only the owner revokes");
+    assert_eq!(s.revoke_token(user.id, t.id, 40).await.unwrap().revoked_at, Some(40));
+    assert!(s.token("tok", 50).await.unwrap().is_none());
+
+    s.update_user(user.id, UserChange { disabled: Some(true), ..Default::default() }, 5).await.unwrap();
+    assert!(s.session("sess", 50).await.unwrap().is_none(), "disabling a user ends their sessions");
+}
+
+async fn security_record_and_throttle_count<S: Store>(s: S) {
+    s.seed(small_org(), 1).await.unwrap();
+    let ev = |at, kind, user: &str, client: &str, region: Option<&str>| NewSecurityEvent {
+        at,
+        kind,
+        username: Some(user.into()),
+        user_id: None,
+        region: region.map(code),
+        client: Some(client.into()),
+        detail: "x".into(),
+    };
+    for at in [100, 200, 300] {
+        s.record(ev(at, "sign_in_failed", "police1", "1.2.3.4", None)).await.unwrap();
+    }
+    s.record(ev(400, "access_denied", "police1", "1.2.3.4", Some("990101"))).await.unwrap();
+    assert_eq!(s.failed_sign_ins_since("police1", "9.9.9.9", 150).await.unwrap(), 2);
+    assert_eq!(s.failed_sign_ins_since("other", "1.2.3.4", 0).await.unwrap(), 3, "counted by client too");
+    assert_eq!(s.security_events("9901", 10).await.unwrap().len(), 1);
+    assert_eq!(s.security_events("99", 10).await.unwrap().len(), 4, "the province sees events without a region");
+}
+
+#[tokio::test]
+async fn both_backends_end_in_the_same_logical_schema() {
+    let (lite, _dir) = fresh_sqlite().await;
+    let (pg, _url) = fresh_postgres().await;
+    let a = lite.logical_schema().await.unwrap();
+    let b = pg.logical_schema().await.unwrap();
+    assert!(a.len() > 30, "{a:#?}");
+    assert!(!a.iter().any(|l| l.contains(" other ")), "unmapped types: {a:#?}");
+    assert_eq!(a, b, "SQLite and PostgreSQL schemas differ");
+}
