@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod deadline;
+pub mod demo;
 pub mod names;
 pub mod org;
 pub mod policy;

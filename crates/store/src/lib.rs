@@ -31,6 +31,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn list_units(&self, filter: UnitFilter) -> impl Future<Output = Result<Vec<Unit>>> + Send;
     /// Insert the regions, then the units and users, all in one transaction.
     fn seed(&self, org: SeedOrg, now: i64) -> impl Future<Output = Result<SeedReport>> + Send;
+    fn create_region(&self, region: Region) -> impl Future<Output = Result<Region>> + Send;
+    fn meta(&self, key: &str) -> impl Future<Output = Result<Option<String>>> + Send;
     fn counts(&self) -> impl Future<Output = Result<Counts>> + Send;
 
     // People.
@@ -53,7 +55,8 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     // The security record: sign-ins, throttling, denied access.
     fn record(&self, event: NewSecurityEvent) -> impl Future<Output = Result<()>> + Send;
-    fn failed_sign_ins_since(&self, username: &str, client: &str, since: i64) -> impl Future<Output = Result<i64>> + Send;
+    /// Failed sign-ins since `since`: (for this username, from this client).
+    fn failed_sign_ins_since(&self, username: &str, client: &str, since: i64) -> impl Future<Output = Result<(i64, i64)>> + Send;
     fn security_events(&self, region_prefix: &str, limit: i64) -> impl Future<Output = Result<Vec<SecurityEvent>>> + Send;
 
     /// Tables, columns, types and indexes in a backend-neutral form, to check that both

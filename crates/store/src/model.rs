@@ -138,6 +138,8 @@ pub struct SeedOrg {
     pub units: Vec<NewUnit>,
     /// Users refer to their unit by name.
     pub users: Vec<(String, NewUser)>,
+    /// Facts to record about the database (key, value).
+    pub meta: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

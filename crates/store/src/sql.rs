@@ -351,8 +351,36 @@ impl Store for SqlStore {
             let unit_id = *ids.get(unit_name).ok_or_else(|| StoreError::Invalid(format!("user {} names unknown unit {unit_name}", u.username)))?;
             Self::insert_user(&mut *tx, &NewUser { unit_id, ..u.clone() }, now).await?;
         }
+        for (k, v) in &org.meta {
+            sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)").bind(k).bind(v).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(SeedReport { regions: org.regions.len(), units: org.units.len(), users: org.users.len() })
+    }
+
+    async fn create_region(&self, r: Region) -> Result<Region> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(parent) = r.parent {
+            let exists: Option<(String,)> = sqlx::query_as("SELECT code FROM regions WHERE code = $1").bind(parent.to_string()).fetch_optional(&mut *tx).await?;
+            if exists.is_none() {
+                return Err(StoreError::Invalid(format!("parent region {parent} does not exist")));
+            }
+        }
+        sqlx::query("INSERT INTO regions (code, parent, level, name, name_en) VALUES ($1, $2, $3, $4, $5)")
+            .bind(r.code.to_string())
+            .bind(r.parent.map(|p| p.to_string()))
+            .bind(r.level.as_str())
+            .bind(&r.name)
+            .bind(&r.name_en)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(r)
+    }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| r.0))
     }
 
     async fn counts(&self) -> Result<Counts> {
@@ -529,14 +557,17 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn failed_sign_ins_since(&self, username: &str, client: &str, since: i64) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM security_events WHERE kind = 'sign_in_failed' AND at >= $1 AND (username = $2 OR client = $3)")
-            .bind(since)
-            .bind(username)
-            .bind(client)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(n)
+    async fn failed_sign_ins_since(&self, username: &str, client: &str, since: i64) -> Result<(i64, i64)> {
+        let counts: (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM security_events WHERE kind = 'sign_in_failed' AND at >= $1 AND username = $2), \
+                    (SELECT COUNT(*) FROM security_events WHERE kind = 'sign_in_failed' AND at >= $1 AND client = $3)",
+        )
+        .bind(since)
+        .bind(username)
+        .bind(client)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(counts)
     }
 
     async fn security_events(&self, region_prefix: &str, limit: i64) -> Result<Vec<SecurityEvent>> {

@@ -28,6 +28,7 @@ fn small_org() -> SeedOrg {
             unit("990100", UnitKind::CourtIntermediate, "甲市中级人民法院"),
         ],
         users: vec![user("省委政法委", "admin", &[Role::Admin, Role::Supervisor]), user("甲一县公安局", "police1", &[Role::PoliceOfficer])],
+        meta: vec![("demo_seed".into(), "1".into())],
     }
 }
 
@@ -59,6 +60,14 @@ async fn seeds_and_browses_the_tree<S: Store>(s: S) {
     assert_eq!(police.len(), 1);
     assert_eq!(police[0].name, "甲一县公安局");
     assert!(matches!(s.region(code("990300")).await, Err(StoreError::NotFound("region"))));
+    assert_eq!(s.meta("demo_seed").await.unwrap().as_deref(), Some("1"));
+    assert_eq!(s.meta("other").await.unwrap(), None);
+    let orphan = Region { code: code("990301"), parent: Some(code("990300")), level: RegionLevel::County, name: "孤县".into(), name_en: "x".into() };
+    assert!(matches!(s.create_region(orphan).await, Err(StoreError::Invalid(_))));
+    let city = Region { code: code("990300"), parent: Some(code("990000")), level: RegionLevel::City, name: "丙市".into(), name_en: "Bing".into() };
+    s.create_region(city.clone()).await.unwrap();
+    assert!(matches!(s.create_region(city).await, Err(StoreError::Duplicate { .. })));
+    assert_eq!(s.child_regions(Some(code("990000"))).await.unwrap().len(), 2);
 }
 
 async fn units_are_unique_and_valid<S: Store>(s: S) {
@@ -140,8 +149,8 @@ async fn security_record_and_throttle_count<S: Store>(s: S) {
         s.record(ev(at, "sign_in_failed", "police1", "1.2.3.4", None)).await.unwrap();
     }
     s.record(ev(400, "access_denied", "police1", "1.2.3.4", Some("990101"))).await.unwrap();
-    assert_eq!(s.failed_sign_ins_since("police1", "9.9.9.9", 150).await.unwrap(), 2);
-    assert_eq!(s.failed_sign_ins_since("other", "1.2.3.4", 0).await.unwrap(), 3, "counted by client too");
+    assert_eq!(s.failed_sign_ins_since("police1", "9.9.9.9", 150).await.unwrap(), (2, 0));
+    assert_eq!(s.failed_sign_ins_since("other", "1.2.3.4", 0).await.unwrap(), (0, 3), "counted by client too");
     assert_eq!(s.security_events("9901", 10).await.unwrap().len(), 1);
     assert_eq!(s.security_events("99", 10).await.unwrap().len(), 4, "the province sees events without a region");
 }

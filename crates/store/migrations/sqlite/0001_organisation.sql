@@ -63,3 +63,9 @@ CREATE TABLE security_events (
 );
 CREATE INDEX security_events_login ON security_events (kind, username, at);
 CREATE INDEX security_events_region ON security_events (region, at);
+
+-- Facts about this database, e.g. that it holds the demo province.
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+);
