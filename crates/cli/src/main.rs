@@ -1,1 +1,365 @@
-fn main() {}
+//! `xiezhi`: the one binary.
+
+mod bench;
+mod config;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use config::{Config, Overrides};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use xiezhi_core::{Calendar, Password, RegionCode, Role, UnitKind, UnitName, Username, YearFile};
+use xiezhi_server::state::now_us;
+use xiezhi_server::{AppState, ServerConfig};
+use xiezhi_store::{NewUnit, NewUser, Region, SeedOrg, SqlStore, Store};
+
+#[derive(Parser)]
+#[command(name = "xiezhi", version, about = "xiezhi (獬豸): cross-agency justice collaboration platform", long_about = None)]
+struct Cli {
+    /// Configuration file (default: ./xiezhi.toml if present).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Default)]
+struct DbArgs {
+    /// Data folder for the embedded SQLite database [default: ./xiezhi-data].
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://user:password@host/db) instead of the embedded database.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the platform: pages, JSON API, operations endpoints.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Demo mode: seed the fictional demo province into an empty database and show the demo accounts.
+        #[arg(long)]
+        demo: bool,
+        /// Seed for the demo province [default: 2026].
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Seed the demo province into an existing, empty database.
+    Demo {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Start a real deployment: the province, its political-legal committee and the first administrator.
+    Init {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Two-digit province code, e.g. 37.
+        #[arg(long)]
+        province_code: u32,
+        /// e.g. 山东省
+        #[arg(long)]
+        province_name: String,
+        #[arg(long)]
+        province_name_en: Option<String>,
+        /// The administrator's username; the password is read from standard input.
+        #[arg(long)]
+        admin: String,
+    },
+    /// Manage users from the command line.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Compute a statutory deadline; prints one JSON object.
+    Deadline(DeadlineArgs),
+    /// Show the loaded holiday calendars.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+    /// Print the OpenAPI document of the JSON API.
+    Openapi,
+    /// Benchmarks that print figures.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an administrator in a unit; the password is read from standard input.
+    CreateAdmin {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        unit_id: i64,
+        #[arg(long, default_value = "管理员")]
+        display_name: String,
+    },
+    /// Set a new password for a user (read from standard input); ends their sessions.
+    ResetPassword {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Args)]
+struct DeadlineArgs {
+    /// Rule id, e.g. criminal.prosecution_review (see --list).
+    #[arg(required_unless_present = "list")]
+    rule: Option<String>,
+    /// YYYY-MM-DD, or YYYY-MM-DDTHH:MM for periods in hours.
+    #[arg(long, required_unless_present = "list")]
+    start: Option<String>,
+    /// The suspect or defendant is held in custody.
+    #[arg(long)]
+    in_custody: bool,
+    /// Use the extended period.
+    #[arg(long)]
+    extended: bool,
+    /// Print the rule catalogue instead.
+    #[arg(long)]
+    list: bool,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Print a year's rest days and make-up working days.
+    Show {
+        year: i32,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("xiezhi: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn load(cli_config: Option<&PathBuf>, db: &DbArgs, extra: Overrides) -> anyhow::Result<Config> {
+    let flags = Overrides { data: db.data.clone(), database: db.database.clone(), ..extra };
+    config::load(cli_config, &flags).map_err(anyhow::Error::msg)
+}
+
+pub async fn open(cfg: &Config) -> anyhow::Result<SqlStore> {
+    Ok(match &cfg.database {
+        Some(url) => SqlStore::connect(url).await?,
+        None => SqlStore::open_data_dir(&cfg.data).await?,
+    })
+}
+
+/// The bundled calendars, plus any `calendars/YEAR.json` in the data folder (which win).
+pub fn calendar(cfg: &Config) -> anyhow::Result<Calendar> {
+    let mut cal = Calendar::bundled(cfg.make_up_days);
+    let dir = cfg.data.join("calendars");
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        let mut files: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+        files.sort();
+        for path in files {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            let file = YearFile::from_json(&text).with_context(|| format!("calendar {}", path.display()))?;
+            cal.add_year(&file).with_context(|| format!("calendar {}", path.display()))?;
+        }
+    }
+    Ok(cal)
+}
+
+fn init_tracing(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if cfg.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn read_password(what: &str) -> anyhow::Result<Password> {
+    let mut line = String::new();
+    std::io::stdin().read_to_string(&mut line).context("reading the password from standard input")?;
+    let line = line.lines().next().unwrap_or("").to_string();
+    Password::parse("password", &line).map_err(|e| anyhow::anyhow!("{what}: {e}"))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let cfg_path = cli.config.clone();
+    match cli.command {
+        Command::Serve { db, listen, demo, seed } => {
+            let cfg = load(cfg_path.as_ref(), &db, Overrides { listen, demo: demo.then_some(true), seed, ..Default::default() })?;
+            init_tracing(&cfg);
+            serve(cfg).await?;
+        }
+        Command::Demo { db, seed } => {
+            let cfg = load(cfg_path.as_ref(), &db, Overrides { seed, ..Default::default() })?;
+            let store = open(&cfg).await?;
+            let started = std::time::Instant::now();
+            let r = xiezhi_server::demo::seed(&store, cfg.seed, now_us()).await?;
+            println!("seeded the demo province (seed {}): {} regions, {} units, {} users in {:.2?}", cfg.seed, r.regions, r.units, r.users, started.elapsed());
+        }
+        Command::Init { db, province_code, province_name, province_name_en, admin } => {
+            let cfg = load(cfg_path.as_ref(), &db, Overrides::default())?;
+            let store = open(&cfg).await?;
+            if !(11..=99).contains(&province_code) {
+                anyhow::bail!("--province-code must be two digits, e.g. 37");
+            }
+            let username = Username::parse("--admin", &admin)?;
+            let name = UnitName::parse("--province-name", &province_name)?.into_inner();
+            let name_en = province_name_en.unwrap_or_else(|| name.clone());
+            let password = read_password("administrator password")?;
+            if store.counts().await?.regions > 0 {
+                anyhow::bail!("this database already holds an organisation");
+            }
+            let code = RegionCode::province(province_code);
+            let committee = format!("{name}委政法委");
+            let hash = xiezhi_server::auth::hash_password(&password)?;
+            store
+                .seed(
+                    SeedOrg {
+                        regions: vec![Region { code, parent: None, level: code.level(), name: name.clone(), name_en: name_en.clone() }],
+                        units: vec![NewUnit { region: code, kind: UnitKind::Committee, name: committee.clone(), name_en: format!("{name_en} Political-Legal Committee") }],
+                        users: vec![(committee.clone(), NewUser { unit_id: 0, username: username.to_string(), display_name: "管理员".into(), password_hash: hash, roles: vec![Role::Admin, Role::Supervisor] })],
+                        meta: vec![],
+                    },
+                    now_us(),
+                )
+                .await?;
+            println!("created {name} ({code}), {committee}, and administrator {username}");
+        }
+        Command::User { command } => match command {
+            UserCommand::CreateAdmin { db, username, unit_id, display_name } => {
+                let cfg = load(cfg_path.as_ref(), &db, Overrides::default())?;
+                let store = open(&cfg).await?;
+                let username = Username::parse("--username", &username)?;
+                let display_name = xiezhi_core::DisplayName::parse("--display-name", &display_name)?;
+                let password = read_password("password")?;
+                let hash = xiezhi_server::auth::hash_password(&password)?;
+                let user = store
+                    .create_user(NewUser { unit_id, username: username.to_string(), display_name: display_name.into_inner(), password_hash: hash, roles: vec![Role::Admin] }, now_us())
+                    .await?;
+                println!("created administrator {} (id {}) in unit {unit_id}", user.username, user.id);
+            }
+            UserCommand::ResetPassword { db, username } => {
+                let cfg = load(cfg_path.as_ref(), &db, Overrides::default())?;
+                let store = open(&cfg).await?;
+                let (user, _) = store.credentials(&username.to_ascii_lowercase()).await?.ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
+                let password = read_password("password")?;
+                store.set_password(user.id, xiezhi_server::auth::hash_password(&password)?).await?;
+                println!("password of {} reset; their sessions have ended", user.username);
+            }
+        },
+        Command::Deadline(args) => return deadline(cfg_path.as_ref(), args),
+        Command::Calendar { command: CalendarCommand::Show { year, json, db } } => {
+            let cfg = load(cfg_path.as_ref(), &db, Overrides::default())?;
+            let cal = calendar(&cfg)?;
+            let year = match xiezhi_server::api::deadlines::calendar_year(&cal, year) {
+                Ok(y) => y,
+                Err(e) => {
+                    eprintln!("xiezhi: {}", e.public_message());
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&year)?);
+            } else {
+                println!("{} — {} (make-up days: {})", year.year, year.source, year.policy);
+                for d in year.days.iter().filter(|d| d.kind != "weekend" || !d.rest) {
+                    println!("{}  {:<16} {}{}", d.date, d.kind, d.name.as_deref().unwrap_or(""), if d.rest { "" } else { "  (working day)" });
+                }
+                println!("rest days in all: {} (weekends included)", year.days.iter().filter(|d| d.rest).count());
+            }
+        }
+        Command::Openapi => print!("{}", xiezhi_server::openapi::document()),
+        Command::Bench { command } => bench::run(command).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `xiezhi deadline`: exit 0 with the JSON object, or exit 2 with what is wrong.
+fn deadline(cfg_path: Option<&PathBuf>, args: DeadlineArgs) -> anyhow::Result<ExitCode> {
+    let cfg = load(cfg_path, &args.db, Overrides::default())?;
+    let cal = calendar(&cfg)?;
+    if args.list {
+        let rules: Vec<xiezhi_server::dto::RuleDto> = xiezhi_core::RULES.iter().map(Into::into).collect();
+        println!("{}", serde_json::to_string_pretty(&rules)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (rule, start) = (args.rule.unwrap_or_default(), args.start.unwrap_or_default());
+    match xiezhi_server::api::deadlines::compute_deadline(&cal, &rule, &start, args.in_custody, args.extended) {
+        Ok(d) => {
+            println!("{}", serde_json::to_string_pretty(&xiezhi_server::dto::DeadlineDto::from(&d))?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("xiezhi deadline: {}", e.public_message());
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+async fn serve(cfg: Config) -> anyhow::Result<()> {
+    tracing::info!(config = ?cfg, "starting");
+    let store = open(&cfg).await?;
+    let demo_seed = store.meta(xiezhi_server::demo::DEMO_META_KEY).await?;
+    let counts = store.counts().await?;
+    if cfg.demo {
+        if counts.regions == 0 {
+            let r = xiezhi_server::demo::seed(&store, cfg.seed, now_us()).await?;
+            tracing::info!(regions = r.regions, units = r.units, users = r.users, seed = cfg.seed, "seeded the demo province");
+        } else if demo_seed.is_none() {
+            anyhow::bail!("--demo refused: this database holds a real organisation, and demo mode would publish demo passwords on its sign-in page");
+        }
+    } else if demo_seed.is_some() {
+        anyhow::bail!("this database holds the demo province, whose passwords are published; start it with --demo, or use another data folder or database");
+    }
+    let calendar = calendar(&cfg)?;
+    let config = ServerConfig { demo: cfg.demo, secure_cookies: cfg.secure_cookies, session_hours: cfg.session_hours, ..Default::default() };
+    let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    println!("xiezhi listening on http://{addr}");
+    tracing::info!(%addr, backend = ?store.backend(), "ready");
+    xiezhi_server::serve(listener, AppState::new(store.clone(), config, calendar), shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -79,6 +79,7 @@ pub struct Deadline {
     /// The date the period ran to before it was moved off a rest day.
     #[serde(serialize_with = "ser_opt_date")]
     pub rolled_from: Option<Date>,
+    #[serde(skip)]
     pub period: Period,
     pub basis: Vec<String>,
 }

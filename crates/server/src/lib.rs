@@ -1,1 +1,71 @@
+//! HTTP for xiezhi: the JSON API under `/api/v1`, the pages, and operations endpoints.
 
+pub mod api;
+pub mod auth;
+pub mod demo;
+pub mod dto;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+pub mod openapi;
+pub mod pages;
+pub mod state;
+
+pub use state::{AppState, ServerConfig};
+
+use axum::extract::State;
+use axum::http::{header, HeaderName, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use std::future::Future;
+use std::net::SocketAddr;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use xiezhi_store::Store;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application.
+pub fn app<S: Store>(state: AppState<S>) -> Router {
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+        let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+        tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
+    });
+    Router::new()
+        .merge(pages::router::<S>())
+        .nest("/api/v1", api::router::<S>())
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz::<S>))
+        .route("/metrics", get(metrics_text::<S>))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(8 * 1024 * 1024))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn readyz<S: Store>(State(st): State<AppState<S>>) -> impl IntoResponse {
+    match st.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+async fn metrics_text<S: Store>(State(st): State<AppState<S>>) -> impl IntoResponse {
+    let mut out = String::new();
+    if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &st.registry) {
+        return (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/plain")], e.to_string());
+    }
+    (StatusCode::OK, [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], out)
+}
+
+/// Serve until `shutdown` completes, then finish the requests in flight.
+pub async fn serve<S: Store>(listener: tokio::net::TcpListener, state: AppState<S>, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
+}

@@ -8,7 +8,7 @@ pub mod testing;
 
 pub use error::{OpenError, StoreError};
 pub use model::*;
-pub use sql::{Backend, SqlStore};
+pub use sql::{redact_url, Backend, SqlStore};
 
 use std::future::Future;
 use xiezhi_core::{RegionCode, Role, UnitKind};
@@ -28,6 +28,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn create_unit(&self, unit: NewUnit, now: i64) -> impl Future<Output = Result<Unit>> + Send;
     fn unit(&self, id: i64) -> impl Future<Output = Result<Unit>> + Send;
     fn update_unit(&self, id: i64, change: UnitChange, now: i64) -> impl Future<Output = Result<Unit>> + Send;
+    /// Which of these unit names are taken.
+    fn existing_unit_names(&self, names: &[String]) -> impl Future<Output = Result<Vec<String>>> + Send;
     fn list_units(&self, filter: UnitFilter) -> impl Future<Output = Result<Vec<Unit>>> + Send;
     /// Insert the regions, then the units and users, all in one transaction.
     fn seed(&self, org: SeedOrg, now: i64) -> impl Future<Output = Result<SeedReport>> + Send;

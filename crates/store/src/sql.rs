@@ -314,6 +314,20 @@ impl Store for SqlStore {
         row.ok_or(StoreError::NotFound("unit"))?.try_into()
     }
 
+    async fn existing_unit_names(&self, names: &[String]) -> Result<Vec<String>> {
+        let mut taken = Vec::new();
+        for chunk in names.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT name FROM units WHERE name IN ({})", marks.join(", "));
+            let mut q = sqlx::query_as::<_, (String,)>(&sql);
+            for n in chunk {
+                q = q.bind(n);
+            }
+            taken.extend(q.fetch_all(&self.pool).await?.into_iter().map(|r| r.0));
+        }
+        Ok(taken)
+    }
+
     async fn list_units(&self, f: UnitFilter) -> Result<Vec<Unit>> {
         let limit = if f.limit <= 0 { 500 } else { f.limit.min(5000) };
         let rows: Vec<UnitRow> = sqlx::query_as(&format!(

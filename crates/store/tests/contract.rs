@@ -59,6 +59,8 @@ async fn seeds_and_browses_the_tree<S: Store>(s: S) {
     let police = s.list_units(UnitFilter { region: Some(code("990101")), kind: Some(UnitKind::Police), ..Default::default() }).await.unwrap();
     assert_eq!(police.len(), 1);
     assert_eq!(police[0].name, "甲一县公安局");
+    let taken = s.existing_unit_names(&["甲一县公安局".into(), "不存在".into(), "省委政法委".into()]).await.unwrap();
+    assert_eq!(taken.len(), 2);
     assert!(matches!(s.region(code("990300")).await, Err(StoreError::NotFound("region"))));
     assert_eq!(s.meta("demo_seed").await.unwrap().as_deref(), Some("1"));
     assert_eq!(s.meta("other").await.unwrap(), None);

@@ -1,0 +1,107 @@
+//! Statutory deadlines and the holiday calendar.
+
+use crate::dto::*;
+use crate::error::{ApiResult, AppError};
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use std::collections::HashMap;
+use xiezhi_core::calendar::DayKind;
+use xiezhi_core::rules::{Lengths, Rule};
+use xiezhi_core::{Calendar, Deadline, DeadlineRequest, RuleId, Start, RULES};
+use xiezhi_store::Store;
+
+impl From<&Deadline> for DeadlineDto {
+    fn from(d: &Deadline) -> Self {
+        Self { rule: d.rule.into(), start: d.start.to_string(), due: d.due.to_string(), in_custody: d.in_custody, extended: d.extended, rolled_from: d.rolled_from.map(|d| d.to_string()), basis: d.basis.clone() }
+    }
+}
+
+impl From<&Rule> for RuleDto {
+    fn from(r: &Rule) -> Self {
+        let (period, extended) = match r.lengths {
+            Lengths::Uniform { normal, extended } => (normal.to_string(), extended.map(|e| e.to_string())),
+            Lengths::ByCustody { held, held_extended, free, free_extended } => (
+                format!("{held} (in custody) / {free}"),
+                match (held_extended, free_extended) {
+                    (None, None) => None,
+                    (h, f) => Some(format!("{} (in custody) / {}", h.map(|p| p.to_string()).unwrap_or("none".into()), f.map(|p| p.to_string()).unwrap_or("none".into()))),
+                },
+            ),
+        };
+        let counting = serde_json::to_value(r.counting).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        Self { id: r.id.into(), title_zh: r.title_zh.into(), title_en: r.title_en.into(), period, extended, counting, basis: r.basis.into() }
+    }
+}
+
+/// Parse a flag the way people write it.
+pub fn parse_flag(field: &'static str, raw: Option<&str>) -> Result<bool, AppError> {
+    match raw.map(str::trim) {
+        None | Some("") | Some("false") | Some("0") | Some("no") => Ok(false),
+        Some("true") | Some("1") | Some("yes") | Some("on") => Ok(true),
+        Some(other) => Err(AppError::field(field, format!("{other:?} is not true or false"))),
+    }
+}
+
+/// The one entry point for a deadline, shared by the API, the page and the CLI.
+pub fn compute_deadline(calendar: &Calendar, rule: &str, start: &str, in_custody: bool, extended: bool) -> Result<Deadline, AppError> {
+    let rule = RuleId::parse(rule).map_err(|m| AppError::Rule { code: "unknown_rule", message: m })?.rule();
+    let start = Start::parse(start).map_err(|e| AppError::field("start", e.to_string()))?;
+    Ok(xiezhi_core::compute(DeadlineRequest { rule, start, in_custody, extended }, calendar)?)
+}
+
+/// The catalogue of statutory periods.
+#[utoipa::path(get, path = "/api/v1/deadlines", responses((status = 200, body = [RuleDto])), tag = "deadlines")]
+pub async fn catalogue() -> Json<Vec<RuleDto>> {
+    Json(RULES.iter().map(RuleDto::from).collect())
+}
+
+/// Compute one deadline: the same object as `xiezhi deadline RULE --start …`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/deadlines/{rule}",
+    params(
+        ("rule" = String, Path, description = "Rule id, e.g. criminal.prosecution_review"),
+        ("start" = String, Query, description = "YYYY-MM-DD, or YYYY-MM-DDTHH:MM for hour periods"),
+        ("in_custody" = Option<bool>, Query),
+        ("extended" = Option<bool>, Query),
+    ),
+    responses((status = 200, body = DeadlineDto), (status = 422, body = crate::error::Problem)),
+    tag = "deadlines"
+)]
+pub async fn compute<S: Store>(State(st): State<AppState<S>>, Path(rule): Path<String>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<DeadlineDto>> {
+    if let Some(unknown) = q.keys().find(|k| !["start", "in_custody", "extended"].contains(&k.as_str())) {
+        return Err(AppError::field(unknown.clone(), "unknown parameter; use start, in_custody, extended"));
+    }
+    let start = q.get("start").ok_or_else(|| AppError::field("start", "is required (YYYY-MM-DD or YYYY-MM-DDTHH:MM)"))?;
+    let in_custody = parse_flag("in_custody", q.get("in_custody").map(String::as_str))?;
+    let extended = parse_flag("extended", q.get("extended").map(String::as_str))?;
+    Ok(Json((&compute_deadline(&st.calendar, &rule, start, in_custody, extended)?).into()))
+}
+
+/// One year's rest days and make-up working days, as loaded.
+#[utoipa::path(get, path = "/api/v1/calendars/{year}", params(("year" = i32, Path)), responses((status = 200, body = CalendarYear), (status = 422, body = crate::error::Problem)), tag = "deadlines")]
+pub async fn calendar<S: Store>(State(st): State<AppState<S>>, Path(year): Path<String>) -> ApiResult<Json<CalendarYear>> {
+    let year: i32 = year.parse().map_err(|_| AppError::field("year", "must be a year such as 2026"))?;
+    Ok(Json(calendar_year(&st.calendar, year)?))
+}
+
+pub fn calendar_year(cal: &Calendar, year: i32) -> Result<CalendarYear, AppError> {
+    let missing = |e: xiezhi_core::CalendarError| AppError::Rule { code: "calendar_year_missing", message: e.to_string() };
+    let days = cal
+        .special_days(year)
+        .map_err(missing)?
+        .into_iter()
+        .map(|(date, kind, rest)| {
+            let (kind, name) = match kind {
+                DayKind::Weekend => ("weekend", None),
+                DayKind::Holiday { name } => ("holiday", Some(name)),
+                DayKind::MakeUpWorkday { name } => ("make_up_workday", Some(name)),
+                DayKind::Workday => ("workday", None),
+            };
+            CalendarDay { date: date.to_string(), kind: kind.into(), name, rest }
+        })
+        .collect();
+    let policy = serde_json::to_value(cal.policy()).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    Ok(CalendarYear { year, source: cal.source(year).map_err(missing)?.to_string(), policy, days })
+}

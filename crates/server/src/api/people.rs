@@ -1,0 +1,145 @@
+//! Users, the signed-in user, API tokens and the security record.
+
+use super::{path_id, ApiJson};
+use crate::auth::{authorize, client_of, digest, hash_password, secret, sign_in, Signed};
+use crate::dto::*;
+use crate::error::{ApiResult, AppError};
+use crate::state::{now_us, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::{request::Parts, StatusCode};
+use axum::Json;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use xiezhi_core::{Action, DisplayName, Password};
+use xiezhi_store::{NewUser, Store, UserChange};
+
+/// The signed-in user and their unit.
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = MeDto), (status = 401, body = crate::error::Problem)), tag = "people")]
+pub async fn me<S: Store>(Signed(p): Signed) -> ApiResult<Json<MeDto>> {
+    Ok(Json(MeDto { user: (&p.user).into(), unit: (&p.unit).into() }))
+}
+
+/// Members of a unit (the unit itself, or admins and supervisors over its region).
+#[utoipa::path(get, path = "/api/v1/units/{id}/users", params(("id" = i64, Path)), responses((status = 200, body = [UserDto]), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), tag = "people")]
+pub async fn unit_users<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>) -> ApiResult<Json<Vec<UserDto>>> {
+    let unit = st.store.unit(path_id("id", &id)?).await?;
+    authorize(&st, &p, Action::ViewMembers { unit_id: unit.id, region: unit.region }).await?;
+    Ok(Json(st.store.users_of_unit(unit.id).await?.iter().map(UserDto::from).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}", params(("id" = i64, Path)), responses((status = 200, body = UserDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), tag = "people")]
+pub async fn get_user<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>) -> ApiResult<Json<UserDto>> {
+    let user = st.store.user(path_id("id", &id)?).await?;
+    let unit = st.store.unit(user.unit_id).await?;
+    authorize(&st, &p, Action::ViewMembers { unit_id: unit.id, region: unit.region }).await?;
+    Ok(Json((&user).into()))
+}
+
+/// Create a user in a unit (admins, within their region).
+#[utoipa::path(post, path = "/api/v1/users", request_body = NewUserRequest, responses((status = 201, body = UserDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "people")]
+pub async fn create_user<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, ApiJson(req): ApiJson<NewUserRequest>) -> ApiResult<(StatusCode, Json<UserDto>)> {
+    let user = add_user(&st, &p, req.parse()?).await?;
+    Ok((StatusCode::CREATED, Json((&user).into())))
+}
+
+/// Shared by the API and the page.
+pub async fn add_user<S: Store>(st: &AppState<S>, p: &xiezhi_store::Principal, new: ParsedNewUser) -> ApiResult<xiezhi_store::User> {
+    let unit = st.store.unit(new.unit_id).await?;
+    authorize(st, p, Action::ManageUser { region: unit.region }).await?;
+    if let Some(role) = new.roles.iter().find(|r| !unit.kind.allows_role(**r)) {
+        return Err(AppError::field("roles", format!("role {role} is not held in a {} unit", unit.kind)));
+    }
+    let hash = hash_password(&new.password)?;
+    Ok(st
+        .store
+        .create_user(NewUser { unit_id: unit.id, username: new.username.into_inner(), display_name: new.display_name.into_inner(), password_hash: hash, roles: new.roles }, now_us())
+        .await?)
+}
+
+/// Change a user's name or roles, disable or enable them. Disabling ends their sessions.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", params(("id" = i64, Path)), request_body = UserPatch, responses((status = 200, body = UserDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "people")]
+pub async fn update_user<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>, ApiJson(req): ApiJson<UserPatch>) -> ApiResult<Json<UserDto>> {
+    let user = st.store.user(path_id("id", &id)?).await?;
+    let unit = st.store.unit(user.unit_id).await?;
+    let change = UserChange {
+        display_name: req.display_name.as_deref().map(|n| DisplayName::parse("display_name", n)).transpose()?.map(DisplayName::into_inner),
+        roles: req.roles.as_deref().map(|r| parse_roles("roles", r)).transpose()?,
+        disabled: req.disabled,
+    };
+    authorize(&st, &p, Action::ManageUser { region: unit.region }).await?;
+    if let Some(role) = change.roles.iter().flatten().find(|r| !unit.kind.allows_role(**r)) {
+        return Err(AppError::field("roles", format!("role {role} is not held in a {} unit", unit.kind)));
+    }
+    if user.id == p.user.id && (change.disabled == Some(true) || change.roles.as_ref().is_some_and(|r| !r.contains(&xiezhi_core::Role::Admin))) {
+        return Err(AppError::field("disabled", "you cannot disable yourself or drop your own admin role"));
+    }
+    Ok(Json((&st.store.update_user(user.id, change, now_us()).await?).into()))
+}
+
+/// Set a new password for a user (admins). Ends the user's sessions.
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", params(("id" = i64, Path)), request_body = PasswordRequest, responses((status = 204), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "people")]
+pub async fn reset_password<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>, ApiJson(req): ApiJson<PasswordRequest>) -> ApiResult<StatusCode> {
+    let user = st.store.user(path_id("id", &id)?).await?;
+    let unit = st.store.unit(user.unit_id).await?;
+    let password = Password::parse("password", &req.password)?;
+    authorize(&st, &p, Action::ManageUser { region: unit.region }).await?;
+    st.store.set_password(user.id, hash_password(&password)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/tokens", responses((status = 200, body = [TokenDto])), tag = "people")]
+pub async fn list_tokens<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed) -> ApiResult<Json<Vec<TokenDto>>> {
+    Ok(Json(st.store.tokens_of_user(p.user.id).await?.iter().map(TokenDto::from).collect()))
+}
+
+pub fn token_name(raw: &str) -> Result<String, AppError> {
+    Ok(xiezhi_core::UnitName::parse("name", raw)?.into_inner())
+}
+
+/// Create an API token for yourself. The secret is in the response, once.
+#[utoipa::path(post, path = "/api/v1/tokens", request_body = NewTokenRequest, responses((status = 201, body = CreatedToken), (status = 422, body = crate::error::Problem)), tag = "people")]
+pub async fn create_token<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, ApiJson(req): ApiJson<NewTokenRequest>) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    let name = token_name(&req.name)?;
+    Ok((StatusCode::CREATED, Json(issue_token(&st, p.user.id, name).await?)))
+}
+
+pub async fn issue_token<S: Store>(st: &AppState<S>, user_id: i64, name: String) -> ApiResult<CreatedToken> {
+    let secret = format!("xz_{}", secret(32));
+    let t = st.store.create_token(user_id, name, digest(&secret), now_us()).await?;
+    Ok(CreatedToken { token: (&t).into(), secret })
+}
+
+/// Revoke one of your tokens.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = i64, Path)), responses((status = 200, body = TokenDto), (status = 404, body = crate::error::Problem)), tag = "people")]
+pub async fn revoke_token<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>) -> ApiResult<Json<TokenDto>> {
+    Ok(Json((&st.store.revoke_token(p.user.id, path_id("id", &id)?, now_us()).await?).into()))
+}
+
+/// Exchange a username and password for an API token (for integrators' set-up scripts).
+/// Throttled and recorded like the sign-in page.
+#[utoipa::path(post, path = "/api/v1/auth/token", request_body = TokenSignIn, responses((status = 201, body = CreatedToken), (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem)), tag = "people")]
+pub async fn sign_in_for_token<S: Store>(State(st): State<AppState<S>>, parts: Parts, ApiJson(req): ApiJson<TokenSignIn>) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    let name = token_name(&req.name)?;
+    let p = sign_in(&st, &req.username, &req.password, &client_of(&parts)).await?;
+    Ok((StatusCode::CREATED, Json(issue_token(&st, p.user.id, name).await?)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityQuery {
+    /// At most 1000; default 200.
+    pub limit: Option<i64>,
+}
+
+/// Sign-ins, failures, throttling and denied access in your region (admins and auditors).
+#[utoipa::path(get, path = "/api/v1/security-events", params(SecurityQuery), responses((status = 200, body = [SecurityEventDto]), (status = 403, body = crate::error::Problem)), tag = "people")]
+pub async fn security_events<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Query(q): Query<SecurityQuery>) -> ApiResult<Json<Vec<SecurityEventDto>>> {
+    authorize(&st, &p, Action::ViewSecurityLog { region: p.unit.region }).await?;
+    let events = st.store.security_events(&p.unit.region.subtree_prefix(), q.limit.unwrap_or(200)).await?;
+    Ok(Json(
+        events
+            .into_iter()
+            .map(|e| SecurityEventDto { id: e.id, at: crate::state::format_time(e.at), kind: e.kind, username: e.username, region: e.region, client: e.client, detail: e.detail })
+            .collect(),
+    ))
+}

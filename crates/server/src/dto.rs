@@ -1,0 +1,288 @@
+//! What the JSON API speaks: request and response bodies, and their parsing into domain values.
+
+use crate::error::AppError;
+use crate::state::format_time;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use xiezhi_core::{DisplayName, Password, RegionCode, Role, UnitKind, UnitName, Username};
+use xiezhi_store::{ApiToken, NewUnit, Region, Unit, User};
+
+#[derive(Serialize, ToSchema)]
+pub struct RegionDto {
+    /// 6-digit region code.
+    pub code: String,
+    pub parent: Option<String>,
+    /// `province`, `city` or `county`.
+    pub level: String,
+    pub name: String,
+    pub name_en: String,
+}
+
+impl From<&Region> for RegionDto {
+    fn from(r: &Region) -> Self {
+        Self { code: r.code.to_string(), parent: r.parent.map(|p| p.to_string()), level: r.level.to_string(), name: r.name.clone(), name_en: r.name_en.clone() }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegionDetail {
+    pub region: RegionDto,
+    /// From the top of the tree down to the region's parent.
+    pub path: Vec<RegionDto>,
+    pub children: Vec<RegionDto>,
+    pub units: Vec<UnitDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitDto {
+    pub id: i64,
+    pub region: String,
+    /// e.g. `police`, `procuratorate`, `court_basic`, `committee`.
+    pub kind: String,
+    pub name: String,
+    pub name_en: String,
+    pub disabled: bool,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+impl From<&Unit> for UnitDto {
+    fn from(u: &Unit) -> Self {
+        Self { id: u.id, region: u.region.to_string(), kind: u.kind.to_string(), name: u.name.clone(), name_en: u.name_en.clone(), disabled: u.disabled, created_at: format_time(u.created_at) }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserDto {
+    pub id: i64,
+    pub unit_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<String>,
+    pub disabled: bool,
+    pub created_at: String,
+}
+
+impl From<&User> for UserDto {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id,
+            unit_id: u.unit_id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            roles: u.roles.iter().map(|r| r.to_string()).collect(),
+            disabled: u.disabled,
+            created_at: format_time(u.created_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeDto {
+    pub user: UserDto,
+    pub unit: UnitDto,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenDto {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+impl From<&ApiToken> for TokenDto {
+    fn from(t: &ApiToken) -> Self {
+        Self { id: t.id, name: t.name.clone(), created_at: format_time(t.created_at), last_used_at: t.last_used_at.map(format_time), revoked_at: t.revoked_at.map(format_time) }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedToken {
+    pub token: TokenDto,
+    /// The bearer secret. Shown once; only its SHA-256 is stored.
+    pub secret: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenRequest {
+    pub name: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSignIn {
+    pub username: String,
+    pub password: String,
+    /// What the token is for, e.g. "case system sync".
+    pub name: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRegionRequest {
+    /// 6-digit code; its parent (from the code) must exist.
+    pub code: String,
+    pub name: String,
+    pub name_en: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUnitRequest {
+    pub region: String,
+    pub kind: String,
+    pub name: String,
+    pub name_en: Option<String>,
+}
+
+impl NewUnitRequest {
+    pub fn parse(self) -> Result<NewUnit, AppError> {
+        let region = RegionCode::parse("region", &self.region)?;
+        let kind: UnitKind = self.kind.parse().map_err(|e| AppError::field("kind", e))?;
+        let name = UnitName::parse("name", &self.name)?.into_inner();
+        let name_en = match self.name_en.as_deref() {
+            Some(s) if !s.trim().is_empty() => UnitName::parse("name_en", s)?.into_inner(),
+            _ => name.clone(),
+        };
+        xiezhi_store::unit_kind_allowed(kind, region).map_err(|m| AppError::field("kind", m))?;
+        Ok(NewUnit { region, kind, name, name_en })
+    }
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UnitPatch {
+    pub name: Option<String>,
+    pub name_en: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserRequest {
+    pub unit_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<String>,
+    /// At least 10 characters.
+    pub password: String,
+}
+
+pub fn parse_roles(field: &'static str, raw: &[String]) -> Result<Vec<Role>, AppError> {
+    if raw.is_empty() {
+        return Err(AppError::field(field, "at least one role is required"));
+    }
+    let mut roles = raw.iter().map(|r| r.parse::<Role>().map_err(|e| AppError::field(field, e))).collect::<Result<Vec<_>, _>>()?;
+    roles.sort();
+    roles.dedup();
+    Ok(roles)
+}
+
+pub struct ParsedNewUser {
+    pub unit_id: i64,
+    pub username: Username,
+    pub display_name: DisplayName,
+    pub roles: Vec<Role>,
+    pub password: Password,
+}
+
+impl NewUserRequest {
+    pub fn parse(self) -> Result<ParsedNewUser, AppError> {
+        Ok(ParsedNewUser {
+            unit_id: self.unit_id,
+            username: Username::parse("username", &self.username)?,
+            display_name: DisplayName::parse("display_name", &self.display_name)?,
+            roles: parse_roles("roles", &self.roles)?,
+            password: Password::parse("password", &self.password)?,
+        })
+    }
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    pub roles: Option<Vec<String>>,
+    pub disabled: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordRequest {
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RejectedRow {
+    /// 1-based line number in the CSV, counting the header.
+    pub line: usize,
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub created_units: usize,
+    pub created_regions: usize,
+    pub rejected: Vec<RejectedRow>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SecurityEventDto {
+    pub id: i64,
+    pub at: String,
+    /// `sign_in`, `sign_in_failed`, `sign_in_throttled`, `access_denied`, …
+    pub kind: String,
+    pub username: Option<String>,
+    pub region: Option<String>,
+    pub client: Option<String>,
+    pub detail: String,
+}
+
+/// One deadline, exactly as `xiezhi deadline` prints it.
+#[derive(Serialize, ToSchema)]
+pub struct DeadlineDto {
+    pub rule: String,
+    pub start: String,
+    /// `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM` for periods in hours.
+    pub due: String,
+    pub in_custody: bool,
+    pub extended: bool,
+    /// The date before it was moved off a rest day, or null.
+    pub rolled_from: Option<String>,
+    /// Articles and counting rules applied.
+    pub basis: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RuleDto {
+    pub id: String,
+    pub title_zh: String,
+    pub title_en: String,
+    /// e.g. "1 month", or "7 days (in custody) / 15 days".
+    pub period: String,
+    pub extended: Option<String>,
+    /// `custody`, `custody_if_held`, `handling` or `party`.
+    pub counting: String,
+    pub basis: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CalendarDay {
+    pub date: String,
+    /// `weekend`, `holiday` or `make_up_workday`.
+    pub kind: String,
+    pub name: Option<String>,
+    pub rest: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CalendarYear {
+    pub year: i32,
+    pub source: String,
+    pub policy: String,
+    pub days: Vec<CalendarDay>,
+}

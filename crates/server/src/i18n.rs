@@ -1,0 +1,192 @@
+//! The interface in Chinese (default) and English. Texts are a struct, so a missing
+//! translation is a compile error rather than a blank on the page.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum_extra::extract::cookie::CookieJar;
+use std::convert::Infallible;
+use xiezhi_core::{RegionLevel, Role, UnitKind};
+
+pub const LANG_COOKIE: &str = "lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "zh" | "zh-CN" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        }
+    }
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+    pub fn kind(self, k: UnitKind) -> &'static str {
+        use UnitKind::*;
+        let (zh, en) = match k {
+            Committee => ("政法委", "Political-legal committee"),
+            Police => ("公安机关", "Police"),
+            Procuratorate => ("人民检察院", "Procuratorate"),
+            CourtBasic => ("基层人民法院", "Basic court"),
+            CourtIntermediate => ("中级人民法院", "Intermediate court"),
+            CourtHigh => ("高级人民法院", "High court"),
+            JusticeBureau => ("司法行政机关", "Justice bureau"),
+            MediationCommittee => ("人民调解委员会", "Mediation committee"),
+            GovernanceCentre => ("综治中心", "Governance centre"),
+            TradeUnion => ("工会", "Trade union"),
+            WomensFederation => ("妇联", "Women's federation"),
+            YouthLeague => ("共青团", "Youth league"),
+            FederationOfIndustryAndCommerce => ("工商联", "Federation of industry and commerce"),
+            Hotline12345 => ("12345热线", "12345 hotline"),
+            Hotline12309 => ("12309检察服务", "12309 hotline"),
+            Hotline12348 => ("12348法律服务", "12348 hotline"),
+        };
+        self.pick(zh, en)
+    }
+    pub fn role(self, r: Role) -> &'static str {
+        use Role::*;
+        let (zh, en) = match r {
+            Admin => ("管理员", "Administrator"),
+            Supervisor => ("督导", "Supervisor"),
+            PoliceOfficer => ("民警", "Police officer"),
+            Prosecutor => ("检察官", "Prosecutor"),
+            Judge => ("法官", "Judge"),
+            Clerk => ("书记员", "Clerk"),
+            JusticeOfficer => ("司法行政人员", "Justice officer"),
+            Mediator => ("调解员", "Mediator"),
+            HotlineOperator => ("话务员", "Hotline operator"),
+            Auditor => ("审计员", "Auditor"),
+        };
+        self.pick(zh, en)
+    }
+    pub fn level(self, l: RegionLevel) -> &'static str {
+        match l {
+            RegionLevel::Province => self.pick("省级", "Province"),
+            RegionLevel::City => self.pick("市级", "City"),
+            RegionLevel::County => self.pick("县级", "County"),
+        }
+    }
+    pub fn pick(self, zh: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// The language from the `lang` cookie; Chinese when there is none.
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(CookieJar::from_headers(&parts.headers).get(LANG_COOKIE).and_then(|c| Lang::parse(c.value())).unwrap_or_default())
+    }
+}
+
+macro_rules! texts {
+    ($($key:ident: $zh:literal, $en:literal;)+) => {
+        pub struct Texts { $(pub $key: &'static str,)+ }
+        pub static ZH: Texts = Texts { $($key: $zh,)+ };
+        pub static EN: Texts = Texts { $($key: $en,)+ };
+    };
+}
+
+texts! {
+    app_name: "獬豸 · 政法协同平台", "Xiezhi · Justice Collaboration";
+    other_lang: "English", "中文";
+    sign_in: "登录", "Sign in";
+    sign_out: "退出", "Sign out";
+    username: "用户名", "Username";
+    password: "密码", "Password";
+    wrong_credentials: "用户名或密码不正确。", "The username or password is wrong.";
+    demo_title: "演示模式", "Demo mode";
+    demo_hint: "示范省为虚构数据。所有演示账号的密码均为：", "The demo province is fictional. Every demo account's password is:";
+    demo_accounts: "演示账号示例", "Sample demo accounts";
+    nav_home: "首页", "Home";
+    nav_directory: "单位目录", "Directory";
+    nav_my_unit: "本单位", "My unit";
+    nav_deadlines: "期限计算", "Deadlines";
+    nav_security: "安全日志", "Security log";
+    nav_tokens: "接口令牌", "API tokens";
+    welcome: "欢迎", "Welcome";
+    your_unit: "所在单位", "Your unit";
+    your_roles: "角色", "Roles";
+    region: "地区", "Region";
+    kind: "类别", "Kind";
+    name: "名称", "Name";
+    name_en: "英文名称", "English name";
+    status: "状态", "Status";
+    active: "正常", "Active";
+    disabled: "已停用", "Disabled";
+    members: "人员", "Members";
+    display_name: "姓名", "Name";
+    roles: "角色", "Roles";
+    actions: "操作", "Actions";
+    units: "单位", "Units";
+    subregions: "下级地区", "Subregions";
+    no_units: "本地区暂无单位。", "No units in this region.";
+    create_unit: "新建单位", "New unit";
+    create: "创建", "Create";
+    rename: "更名", "Rename";
+    save: "保存", "Save";
+    disable: "停用", "Disable";
+    enable: "启用", "Enable";
+    add_user: "新增人员", "Add a person";
+    role: "角色", "Role";
+    reset_password: "重置密码", "Reset password";
+    new_password: "新密码（至少10位）", "New password (10+ characters)";
+    import_units: "批量导入单位（CSV）", "Import units (CSV)";
+    import_help: "每行：地区代码,地区名称,类别,名称,英文名称。地区不存在时按地区名称新建。", "One row each: region code, region name, kind, name, English name. A missing region is created with the given name.";
+    import: "导入", "Import";
+    dry_run: "仅检查，不写入", "Check only, write nothing";
+    import_result: "导入结果", "Import result";
+    created_rows: "已创建", "Created";
+    rejected_rows: "被拒绝的行", "Rejected rows";
+    line: "行", "Line";
+    reason: "原因", "Reason";
+    tokens_intro: "接口令牌用于各单位自有系统调用 JSON API（Authorization: Bearer …）。令牌只显示一次。", "API tokens let your unit's own systems call the JSON API (Authorization: Bearer …). A token is shown once.";
+    token_name: "令牌用途", "Token name";
+    new_token: "新建令牌", "New token";
+    token_created: "新令牌（请立即复制，之后不再显示）：", "New token (copy it now; it will not be shown again):";
+    revoke: "吊销", "Revoke";
+    revoked: "已吊销", "Revoked";
+    created_at: "创建时间", "Created";
+    last_used: "最近使用", "Last used";
+    never: "从未", "Never";
+    deadline_intro: "按《刑事诉讼法》《民事诉讼法》等规定及国务院节假日安排计算法定期限。", "Statutory periods under the procedure laws and the State Council holiday calendar.";
+    rule: "期限规则", "Rule";
+    start: "起算日", "Start";
+    in_custody: "在押", "In custody";
+    extended: "延长", "Extended";
+    compute: "计算", "Compute";
+    due: "届满日", "Due";
+    rolled_from: "顺延前", "Before rolling";
+    basis: "依据", "Basis";
+    time: "时间", "Time";
+    event: "事件", "Event";
+    client: "来源", "Client";
+    detail: "详情", "Detail";
+    error: "出错了", "Something went wrong";
+    back_home: "返回首页", "Back to home";
+    breadcrumb_top: "全部", "All";
+}

@@ -1,0 +1,49 @@
+//! The OpenAPI document, generated from the handlers' annotations and types. A copy is
+//! committed as `openapi.json` at the repository root; a test fails when it is stale.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api::{deadlines, org, people};
+use crate::dto::*;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "xiezhi", description = "Cross-agency justice collaboration platform: JSON API. Errors are application/problem+json with a stable `code`.", license(name = "Apache-2.0")),
+    paths(
+        org::list_regions, org::get_region, org::create_region,
+        org::list_units, org::get_unit, org::create_unit, org::update_unit, org::import_units,
+        people::me, people::unit_users, people::get_user, people::create_user, people::update_user, people::reset_password,
+        people::list_tokens, people::create_token, people::revoke_token, people::sign_in_for_token, people::security_events,
+        deadlines::catalogue, deadlines::compute, deadlines::calendar,
+    ),
+    components(schemas(crate::error::Problem, RegionDto, RegionDetail, UnitDto, UserDto, MeDto, TokenDto, CreatedToken, ImportReport, RejectedRow, DeadlineDto, RuleDto, CalendarYear, CalendarDay, SecurityEventDto)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "organisation", description = "Regions and units"),
+        (name = "people", description = "Users, tokens, the security record"),
+        (name = "deadlines", description = "Statutory periods and the holiday calendar"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+impl Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("An API token from POST /api/v1/tokens or /api/v1/auth/token")).build()));
+    }
+}
+
+/// The document as committed: pretty JSON with a trailing newline.
+pub fn document() -> String {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    doc.to_pretty_json().expect("the OpenAPI document serialises") + "\n"
+}
+
+pub async fn serve() -> Json<serde_json::Value> {
+    Json(serde_json::from_str(&document()).expect("valid JSON"))
+}

@@ -1,0 +1,218 @@
+//! Server-rendered pages (askama + htmx), in Chinese by default and English on request.
+
+mod account;
+mod org;
+mod tools;
+
+use crate::auth::{authenticate, Via};
+use crate::error::AppError;
+use crate::i18n::{Lang, Texts, LANG_COOKIE};
+use crate::state::AppState;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::{header, request::Parts, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use xiezhi_core::Role;
+use xiezhi_store::{Principal, Store};
+
+pub fn router<S: Store>() -> Router<AppState<S>> {
+    Router::new()
+        .route("/", get(account::home::<S>))
+        .route("/sign-in", get(account::sign_in_page::<S>).post(account::sign_in_submit::<S>))
+        .route("/sign-out", post(account::sign_out::<S>))
+        .route("/tokens", get(account::tokens_page::<S>).post(account::create_token::<S>))
+        .route("/tokens/{id}/revoke", post(account::revoke_token::<S>))
+        .route("/security", get(account::security_page::<S>))
+        .route("/directory", get(org::directory::<S>))
+        .route("/directory/children", get(org::children::<S>))
+        .route("/units", post(org::create_unit::<S>))
+        .route("/units/import", post(org::import::<S>))
+        .route("/units/{id}", get(org::unit_page::<S>))
+        .route("/units/{id}/rename", post(org::rename_unit::<S>))
+        .route("/units/{id}/status", post(org::unit_status::<S>))
+        .route("/units/{id}/users", post(org::add_user::<S>))
+        .route("/users/{id}/status", post(org::user_status::<S>))
+        .route("/users/{id}/password", post(org::user_password::<S>))
+        .route("/deadlines", get(tools::deadlines::<S>))
+        .route("/lang/{code}", get(switch_lang))
+        .route("/assets/{*file}", get(asset))
+}
+
+/// What every page shows around its content.
+pub struct Chrome {
+    pub t: &'static Texts,
+    pub lang: Lang,
+    pub lang_code: &'static str,
+    pub other_lang: &'static str,
+    pub path: String,
+    pub user: Option<ChromeUser>,
+    pub nav: Vec<NavItem>,
+    pub csrf: String,
+    pub demo: bool,
+}
+
+pub struct ChromeUser {
+    pub display_name: String,
+    pub unit_name: String,
+}
+
+pub struct NavItem {
+    pub href: String,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+impl Chrome {
+    pub fn new(lang: Lang, path: &str, p: Option<&Principal>, demo: bool) -> Self {
+        let t = lang.texts();
+        let mut nav = Vec::new();
+        if let Some(p) = p {
+            let mut item = |href: String, label| {
+                let active = if href == "/" { path == "/" } else { path.starts_with(href.split('?').next().unwrap_or(&href)) };
+                nav.push(NavItem { href, label, active });
+            };
+            item("/".into(), t.nav_home);
+            item(format!("/units/{}", p.unit.id), t.nav_my_unit);
+            item(format!("/directory?region={}", p.unit.region), t.nav_directory);
+            item("/deadlines".into(), t.nav_deadlines);
+            if p.user.roles.iter().any(|r| matches!(r, Role::Admin | Role::Auditor)) {
+                item("/security".into(), t.nav_security);
+            }
+            item("/tokens".into(), t.nav_tokens);
+        }
+        Self {
+            t,
+            lang,
+            lang_code: lang.code(),
+            other_lang: match lang.other() {
+                Lang::Zh => "zh",
+                Lang::En => "en",
+            },
+            path: path.to_string(),
+            user: p.map(|p| ChromeUser { display_name: p.user.display_name.clone(), unit_name: if lang == Lang::En { p.unit.name_en.clone() } else { p.unit.name.clone() } }),
+            nav,
+            csrf: p.map(|p| p.csrf_token.clone()).unwrap_or_default(),
+            demo,
+        }
+    }
+}
+
+/// Render a template, or fail as an internal error.
+pub fn render(t: &impl Template) -> Result<Html<String>, PageError> {
+    t.render().map(Html).map_err(|e| PageError(AppError::Internal(format!("template: {e}"))))
+}
+
+/// An error shown as a page.
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: u16,
+    code: String,
+    message: String,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(cause) = &self.0 {
+            tracing::error!(%cause, "page failed");
+        }
+        let status = self.0.status();
+        let page = ErrorPage { status: status.as_u16(), code: self.0.code().to_string(), message: self.0.public_message() };
+        (status, Html(page.render().unwrap_or_else(|_| "error".into()))).into_response()
+    }
+}
+
+pub async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return AppError::NotFound("route").into_response();
+    }
+    PageError(AppError::NotFound("page")).into_response()
+}
+
+fn sign_in_redirect(parts: &Parts) -> Response {
+    let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    Redirect::to(&format!("/sign-in?next={}", urlencode(next))).into_response()
+}
+
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).map(|q| q.trim_start_matches('=').to_string()).unwrap_or_default()
+}
+
+/// A signed-in person on a page; anyone else is sent to the sign-in page.
+pub struct PageUser(pub Principal);
+
+impl<S: Store> FromRequestParts<AppState<S>> for PageUser {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState<S>) -> Result<Self, Response> {
+        match authenticate(parts, state).await {
+            Ok(Some((p, Via::Session))) => Ok(PageUser(p)),
+            Ok(_) => Err(sign_in_redirect(parts)),
+            Err(e) => Err(PageError(e).into_response()),
+        }
+    }
+}
+
+/// A form posted from a page by a signed-in person, carrying the session's CSRF token.
+pub struct PageForm<T>(pub Principal, pub T);
+
+impl<T: DeserializeOwned, S: Store> FromRequest<AppState<S>> for PageForm<T> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &AppState<S>) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let PageUser(p) = PageUser::from_request_parts(&mut parts, state).await?;
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(IntoResponse::into_response)?;
+        #[derive(Deserialize)]
+        struct Csrf {
+            csrf: Option<String>,
+        }
+        let sent = serde_urlencoded::from_bytes::<Csrf>(&bytes).ok().and_then(|c| c.csrf).unwrap_or_default();
+        if sent.is_empty() || sent != p.csrf_token {
+            return Err(PageError(AppError::Csrf).into_response());
+        }
+        let form = serde_urlencoded::from_bytes::<T>(&bytes).map_err(|e| PageError(AppError::field("form", e.to_string())).into_response())?;
+        Ok(PageForm(p, form))
+    }
+}
+
+/// After a successful form: back to a page.
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+#[derive(Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// Switch the language and return to the page the person was on.
+async fn switch_lang(Path(code): Path<String>, Query(q): Query<Back>, jar: CookieJar) -> Response {
+    let lang = Lang::parse(&code).unwrap_or_default();
+    let back = q.back.filter(|b| b.starts_with('/') && !b.starts_with("//")).unwrap_or_else(|| "/".into());
+    let cookie = Cookie::build((LANG_COOKIE, if lang == Lang::En { "en" } else { "zh" })).path("/").same_site(SameSite::Lax).max_age(time::Duration::days(365)).build();
+    (jar.add(cookie), see_other(&back)).into_response()
+}
+
+/// Front-end assets, compiled into the binary (pinned npm packages, with their licences).
+async fn asset(Path(file): Path<String>) -> Response {
+    let (body, kind): (&'static [u8], &str) = match file.as_str() {
+        "app.css" => (include_bytes!("../../assets/app.css"), "text/css; charset=utf-8"),
+        "vendor/htmx/htmx.min.js" => (include_bytes!("../../assets/vendor/htmx/htmx.min.js"), "text/javascript; charset=utf-8"),
+        "vendor/htmx/LICENSE" => (include_bytes!("../../assets/vendor/htmx/LICENSE"), "text/plain; charset=utf-8"),
+        _ => return PageError(AppError::NotFound("asset")).into_response(),
+    };
+    ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}

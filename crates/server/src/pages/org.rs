@@ -1,0 +1,302 @@
+//! The directory of regions and units, unit pages and their administration.
+
+use super::{render, see_other, urlencode, Chrome, PageError, PageForm, PageUser};
+use crate::api::org::{region_path, run_import};
+use crate::auth::{authorize, hash_password};
+use crate::dto::{NewUnitRequest, ParsedNewUser};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::state::{now_us, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Response};
+use serde::Deserialize;
+use xiezhi_core::{Action, DisplayName, Password, RegionCode, Role, UnitKind, UnitName, Username};
+use xiezhi_store::{Principal, Region, Store, Unit, UnitChange, UnitFilter, UserChange};
+
+pub struct Crumb {
+    href: String,
+    label: String,
+}
+
+pub struct RegionRow {
+    code: String,
+    name: String,
+    level: &'static str,
+    href: String,
+}
+
+pub struct UnitRow {
+    id: i64,
+    name: String,
+    kind: &'static str,
+    disabled: bool,
+}
+
+pub struct Opt {
+    value: &'static str,
+    label: &'static str,
+}
+
+fn region_name(lang: Lang, r: &Region) -> String {
+    if lang == Lang::En { r.name_en.clone() } else { r.name.clone() }
+}
+
+fn unit_name(lang: Lang, u: &Unit) -> String {
+    if lang == Lang::En { u.name_en.clone() } else { u.name.clone() }
+}
+
+fn region_rows(lang: Lang, regions: &[Region]) -> Vec<RegionRow> {
+    regions.iter().map(|r| RegionRow { code: r.code.to_string(), name: region_name(lang, r), level: lang.level(r.level), href: format!("/directory?region={}", r.code) }).collect()
+}
+
+#[derive(Template)]
+#[template(path = "directory.html")]
+struct DirectoryPage {
+    chrome: Chrome,
+    crumbs: Vec<Crumb>,
+    code: String,
+    name: String,
+    level: &'static str,
+    children: Vec<RegionRow>,
+    units: Vec<UnitRow>,
+    can_manage: bool,
+    kinds: Vec<Opt>,
+}
+
+#[derive(Deserialize)]
+pub struct RegionQuery {
+    region: Option<String>,
+}
+
+async fn parse_region<S: Store>(st: &AppState<S>, p: &Principal, q: Option<String>) -> Result<Region, PageError> {
+    let code = match q {
+        Some(c) => RegionCode::parse("region", &c)?,
+        None => p.unit.region,
+    };
+    Ok(st.store.region(code).await?)
+}
+
+pub async fn directory<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<RegionQuery>) -> Result<Html<String>, PageError> {
+    authorize(&st, &p, Action::ViewDirectory).await?;
+    let region = parse_region(&st, &p, q.region).await?;
+    let path = region_path(&st.store, &region).await?;
+    let children = st.store.child_regions(Some(region.code)).await?;
+    let units = st.store.list_units(UnitFilter { region: Some(region.code), include_disabled: true, ..Default::default() }).await?;
+    let can_manage = p.actor().authorize(Action::ManageUnit { region: region.code }).is_ok();
+    let crumbs = path.iter().map(|r| Crumb { href: format!("/directory?region={}", r.code), label: region_name(lang, r) }).collect();
+    render(&DirectoryPage {
+        chrome: Chrome::new(lang, &format!("/directory?region={}", region.code), Some(&p), st.config.demo),
+        crumbs,
+        code: region.code.to_string(),
+        name: region_name(lang, &region),
+        level: lang.level(region.level),
+        children: region_rows(lang, &children),
+        units: units.iter().map(|u| UnitRow { id: u.id, name: unit_name(lang, u), kind: lang.kind(u.kind), disabled: u.disabled }).collect(),
+        can_manage,
+        kinds: UnitKind::ALL.iter().filter(|k| k.allowed_levels().contains(&region.level)).map(|k| Opt { value: k.as_str(), label: lang.kind(*k) }).collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "directory_children.html")]
+struct ChildrenPartial {
+    children: Vec<RegionRow>,
+}
+
+/// The children of a region, for expanding the tree in place (htmx).
+pub async fn children<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<RegionQuery>) -> Result<Html<String>, PageError> {
+    authorize(&st, &p, Action::ViewDirectory).await?;
+    let region = parse_region(&st, &p, q.region).await?;
+    render(&ChildrenPartial { children: region_rows(lang, &st.store.child_regions(Some(region.code)).await?) })
+}
+
+pub struct MemberRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    roles: String,
+    disabled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    chrome: Chrome,
+    id: i64,
+    name: String,
+    name_zh: String,
+    name_en: String,
+    kind: &'static str,
+    disabled: bool,
+    crumbs: Vec<Crumb>,
+    members: Option<Vec<MemberRow>>,
+    can_manage: bool,
+    roles: Vec<Opt>,
+}
+
+pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Path(id): Path<String>) -> Result<Html<String>, PageError> {
+    authorize(&st, &p, Action::ViewDirectory).await?;
+    let unit = st.store.unit(crate::api::path_id("id", &id)?).await?;
+    let region = st.store.region(unit.region).await?;
+    let mut path = region_path(&st.store, &region).await?;
+    path.push(region);
+    let actor = p.actor();
+    let members = if actor.authorize(Action::ViewMembers { unit_id: unit.id, region: unit.region }).is_ok() {
+        let users = st.store.users_of_unit(unit.id).await?;
+        Some(
+            users
+                .iter()
+                .map(|u| MemberRow { id: u.id, username: u.username.clone(), display_name: u.display_name.clone(), roles: u.roles.iter().map(|r| lang.role(*r)).collect::<Vec<_>>().join("、"), disabled: u.disabled })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let can_manage = actor.authorize(Action::ManageUnit { region: unit.region }).is_ok();
+    let roles = unit.kind.working_roles().iter().chain([Role::Admin, Role::Auditor].iter()).map(|r| Opt { value: r.as_str(), label: lang.role(*r) }).collect();
+    render(&UnitPage {
+        chrome: Chrome::new(lang, &format!("/units/{}", unit.id), Some(&p), st.config.demo),
+        id: unit.id,
+        name: unit_name(lang, &unit),
+        name_zh: unit.name.clone(),
+        name_en: unit.name_en.clone(),
+        kind: lang.kind(unit.kind),
+        disabled: unit.disabled,
+        crumbs: path.iter().map(|r| Crumb { href: format!("/directory?region={}", r.code), label: region_name(lang, r) }).collect(),
+        members,
+        can_manage,
+        roles,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewUnitForm {
+    region: String,
+    kind: String,
+    name: String,
+    name_en: Option<String>,
+}
+
+pub async fn create_unit<S: Store>(State(st): State<AppState<S>>, PageForm(p, f): PageForm<NewUnitForm>) -> Result<Response, PageError> {
+    let new = NewUnitRequest { region: f.region, kind: f.kind, name: f.name, name_en: f.name_en }.parse()?;
+    authorize(&st, &p, Action::ManageUnit { region: new.region }).await?;
+    let unit = st.store.create_unit(new, now_us()).await?;
+    Ok(see_other(&format!("/units/{}", unit.id)))
+}
+
+#[derive(Deserialize)]
+pub struct RenameForm {
+    name: String,
+    name_en: String,
+}
+
+pub async fn rename_unit<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<RenameForm>) -> Result<Response, PageError> {
+    let unit = st.store.unit(crate::api::path_id("id", &id)?).await?;
+    let change = UnitChange { name: Some(UnitName::parse("name", &f.name)?.into_inner()), name_en: Some(UnitName::parse("name_en", &f.name_en)?.into_inner()), disabled: None };
+    authorize(&st, &p, Action::ManageUnit { region: unit.region }).await?;
+    st.store.update_unit(unit.id, change, now_us()).await?;
+    Ok(see_other(&format!("/units/{}", unit.id)))
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    disabled: String,
+}
+
+pub async fn unit_status<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<StatusForm>) -> Result<Response, PageError> {
+    let unit = st.store.unit(crate::api::path_id("id", &id)?).await?;
+    let disabled = crate::api::deadlines::parse_flag("disabled", Some(&f.disabled))?;
+    authorize(&st, &p, Action::ManageUnit { region: unit.region }).await?;
+    if disabled && unit.id == p.unit.id {
+        return Err(AppError::field("disabled", "you cannot disable your own unit").into());
+    }
+    st.store.update_unit(unit.id, UnitChange { disabled: Some(disabled), ..Default::default() }, now_us()).await?;
+    Ok(see_other(&format!("/units/{}", unit.id)))
+}
+
+#[derive(Deserialize)]
+pub struct AddUserForm {
+    username: String,
+    display_name: String,
+    role: String,
+    password: String,
+}
+
+pub async fn add_user<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<AddUserForm>) -> Result<Response, PageError> {
+    let unit_id = crate::api::path_id("id", &id)?;
+    let new = ParsedNewUser {
+        unit_id,
+        username: Username::parse("username", &f.username)?,
+        display_name: DisplayName::parse("display_name", &f.display_name)?,
+        roles: crate::dto::parse_roles("role", &[f.role])?,
+        password: Password::parse("password", &f.password)?,
+    };
+    crate::api::people::add_user(&st, &p, new).await?;
+    Ok(see_other(&format!("/units/{unit_id}")))
+}
+
+async fn user_and_unit<S: Store>(st: &AppState<S>, p: &Principal, id: &str) -> Result<(xiezhi_store::User, Unit), PageError> {
+    let user = st.store.user(crate::api::path_id("id", id)?).await?;
+    let unit = st.store.unit(user.unit_id).await?;
+    authorize(st, p, Action::ManageUser { region: unit.region }).await?;
+    Ok((user, unit))
+}
+
+pub async fn user_status<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<StatusForm>) -> Result<Response, PageError> {
+    let disabled = crate::api::deadlines::parse_flag("disabled", Some(&f.disabled))?;
+    let (user, unit) = user_and_unit(&st, &p, &id).await?;
+    if disabled && user.id == p.user.id {
+        return Err(AppError::field("disabled", "you cannot disable yourself").into());
+    }
+    st.store.update_user(user.id, UserChange { disabled: Some(disabled), ..Default::default() }, now_us()).await?;
+    Ok(see_other(&format!("/units/{}", unit.id)))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    password: String,
+}
+
+pub async fn user_password<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<PasswordForm>) -> Result<Response, PageError> {
+    let password = Password::parse("password", &f.password)?;
+    let (user, unit) = user_and_unit(&st, &p, &id).await?;
+    st.store.set_password(user.id, hash_password(&password)?).await?;
+    Ok(see_other(&format!("/units/{}", unit.id)))
+}
+
+#[derive(Deserialize)]
+pub struct ImportForm {
+    csv: String,
+    dry_run: Option<String>,
+    region: String,
+}
+
+pub struct RejectedView {
+    line: usize,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "import_result.html")]
+struct ImportPage {
+    chrome: Chrome,
+    dry_run: bool,
+    created_units: usize,
+    created_regions: usize,
+    rejected: Vec<RejectedView>,
+    back: String,
+}
+
+pub async fn import<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageForm(p, f): PageForm<ImportForm>) -> Result<Html<String>, PageError> {
+    let dry_run = crate::api::deadlines::parse_flag("dry_run", f.dry_run.as_deref())?;
+    let report = run_import(&st, &p, &f.csv, dry_run).await?;
+    render(&ImportPage {
+        chrome: Chrome::new(lang, "/units/import", Some(&p), st.config.demo),
+        dry_run: report.dry_run,
+        created_units: report.created_units,
+        created_regions: report.created_regions,
+        rejected: report.rejected.into_iter().map(|r| RejectedView { line: r.line, reason: r.reason }).collect(),
+        back: format!("/directory?region={}", urlencode(&f.region)),
+    })
+}
