@@ -1,0 +1,100 @@
+//! A real headless Chromium (Debian's `chromium` and `chromium-driver`), driven over WebDriver,
+//! against a real server on loopback. Missing browser packages fail the test and say what to
+//! install; nothing downloads a browser.
+
+use fantoccini::{ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use xiezhi_core::{Calendar, MakeUpDayPolicy};
+use xiezhi_server::{AppState, ServerConfig};
+
+struct Driver(Child);
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn find(candidates: &[&str]) -> Option<String> {
+    candidates.iter().find(|p| std::path::Path::new(p).exists()).map(|p| p.to_string())
+}
+
+async fn start_driver() -> (Driver, u16) {
+    let driver = find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]).expect("chromedriver not found: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(driver).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (Driver(child), port)
+}
+
+#[tokio::test]
+async fn sign_in_see_the_unit_switch_language_sign_out() {
+    let chromium = find(&["/usr/bin/chromium", "/usr/lib/chromium/chromium"]).expect("chromium not found: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
+    let (store, _dir) = xiezhi_store::testing::fresh_sqlite().await;
+    xiezhi_server::demo::seed(&store, 7, 1).await.unwrap();
+    let state = AppState::new(store, ServerConfig { demo: true, ..Default::default() }, Calendar::bundled(MakeUpDayPolicy::WorkingDay));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(xiezhi_server::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+
+    let (_driver, port) = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1280,900",
+                     format!("--user-data-dir={}", profile.path().display())]
+        }),
+    );
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await.expect("a WebDriver session");
+
+    let result = async {
+        c.goto(&format!("{base}/")).await?;
+        assert!(c.current_url().await?.path().ends_with("/sign-in"), "signed-out visitors land on the sign-in page");
+        c.find(Locator::Id("username")).await?.send_keys("police.990101").await?;
+        c.find(Locator::Id("password")).await?.send_keys(xiezhi_server::demo::DEMO_PASSWORD).await?;
+        c.find(Locator::Id("sign-in")).await?.click().await?;
+        let who = c.wait().for_element(Locator::Id("current-user")).await?.text().await?;
+        assert!(who.contains("公安"), "{who}");
+
+        c.find(Locator::Id("my-unit")).await?.click().await?;
+        let unit = c.wait().for_element(Locator::Id("unit-name")).await?.text().await?;
+        assert!(unit.ends_with("公安局"), "{unit}");
+        let members = c.find(Locator::Id("members")).await?.text().await?;
+        assert!(members.contains("police.990101") && members.contains("民警"), "{members}");
+
+        c.find(Locator::Id("lang-switch")).await?.click().await?;
+        c.wait().for_element(Locator::Css("html[lang='en']")).await?;
+        let unit_en = c.find(Locator::Id("unit-name")).await?.text().await?;
+        assert!(unit_en.contains("Public Security Bureau"), "{unit_en}");
+        let members_en = c.find(Locator::Id("members")).await?.text().await?;
+        assert!(members_en.contains("Police officer"), "{members_en}");
+        if let Ok(dir) = std::env::var("XIEZHI_SCREENSHOT_DIR") {
+            std::fs::write(format!("{dir}/unit-en.png"), c.screenshot().await?).unwrap();
+        }
+
+        c.find(Locator::Id("sign-out")).await?.click().await?;
+        c.wait().for_element(Locator::Id("sign-in")).await?;
+        assert!(c.current_url().await?.path().ends_with("/sign-in"));
+        c.goto(&format!("{base}/")).await?;
+        c.wait().for_element(Locator::Id("sign-in")).await?;
+        assert!(c.current_url().await?.path().ends_with("/sign-in"), "signed out for real");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    c.close().await.ok();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    result.expect("browser session");
+}

@@ -1,0 +1,65 @@
+use crate::common::{Backend, TestApp};
+use axum::http::{Method, StatusCode};
+use xiezhi_core::{Calendar, MakeUpDayPolicy, RULES};
+
+async fn get(app: &TestApp, path: &str) -> crate::common::Reply {
+    app.api(Method::GET, path, None, None).await
+}
+
+/// Every rule, through the API, equals the core computation (and so the CLI, which prints the same object).
+#[tokio::test]
+async fn the_api_agrees_with_the_engine_on_every_rule() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let cal = Calendar::bundled(MakeUpDayPolicy::WorkingDay);
+    let catalogue = get(&app, "/api/v1/deadlines").await.json();
+    assert_eq!(catalogue.as_array().unwrap().len(), RULES.len());
+    let mut compared = 0;
+    for rule in RULES {
+        for start in ["2025-09-16", "2025-12-17T10:30", "2026-02-09", "2026-09-13"] {
+            for (custody, extended) in [(false, false), (true, false), (false, true), (true, true)] {
+                let expected = xiezhi_server::api::deadlines::compute_deadline(&cal, rule.id, start, custody, extended);
+                let r = get(&app, &format!("/api/v1/deadlines/{}?start={start}&in_custody={custody}&extended={extended}", rule.id)).await;
+                match expected {
+                    Ok(d) => {
+                        assert_eq!(r.status, StatusCode::OK, "{} {start}: {}", rule.id, r.text());
+                        assert_eq!(r.json(), serde_json::to_value(xiezhi_server::dto::DeadlineDto::from(&d)).unwrap());
+                        compared += 1;
+                    }
+                    Err(e) => {
+                        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{} {start}", rule.id);
+                        assert_eq!(r.json()["code"], e.code());
+                    }
+                }
+            }
+        }
+    }
+    assert!(compared > 150, "{compared}");
+}
+
+#[tokio::test]
+async fn bad_deadline_requests_name_the_problem() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let cases = [
+        ("/api/v1/deadlines/criminal.nope?start=2026-01-05", "unknown_rule", None),
+        ("/api/v1/deadlines/criminal.first_instance?start=2026-02-30", "invalid_field", Some("start")),
+        ("/api/v1/deadlines/criminal.first_instance", "invalid_field", Some("start")),
+        ("/api/v1/deadlines/criminal.first_instance?start=2026-12-15", "calendar_year_missing", None),
+        ("/api/v1/deadlines/criminal.first_instance?start=2026-01-05&in_custody=perhaps", "invalid_field", Some("in_custody")),
+        ("/api/v1/deadlines/criminal.first_instance?start=2026-01-05&custody=true", "invalid_field", Some("custody")),
+        ("/api/v1/deadlines/civil.small_claims?start=2026-01-05&in_custody=true", "not_applicable", None),
+        ("/api/v1/deadlines/criminal.interrogation?start=2026-01-05", "invalid_start", None),
+    ];
+    for (path, code, field) in cases {
+        let r = get(&app, path).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        let body = r.json();
+        assert_eq!(body["code"], code, "{path}: {body}");
+        if let Some(f) = field {
+            assert_eq!(body["field"], f, "{path}: {body}");
+        }
+    }
+    let year = get(&app, "/api/v1/calendars/2027").await;
+    assert!(year.json()["detail"].as_str().unwrap().contains("2027"));
+    let y2026 = get(&app, "/api/v1/calendars/2026").await.json();
+    assert_eq!(y2026["days"].as_array().unwrap().iter().filter(|d| d["kind"] == "make_up_workday").count(), 6);
+}

@@ -1,0 +1,9 @@
+//! The application tested through its router: API, pages, operations, and a real browser.
+
+mod browser;
+mod common;
+mod deadlines;
+mod ops;
+mod org;
+mod pages;
+mod people;

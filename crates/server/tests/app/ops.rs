@@ -1,0 +1,40 @@
+use crate::common::{Backend, TestApp};
+use axum::http::{Method, StatusCode};
+
+#[tokio::test]
+async fn health_readiness_metrics_and_request_ids() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    assert_eq!(app.api(Method::GET, "/healthz", None, None).await.status, StatusCode::OK);
+    let ready = app.api(Method::GET, "/readyz", None, None).await;
+    assert_eq!((ready.status, ready.text().as_str()), (StatusCode::OK, "ready"));
+    assert!(ready.headers.get("x-request-id").is_some(), "every response carries a request id");
+    app.api(Method::GET, "/api/v1/me", None, None).await;
+    let metrics = app.api(Method::GET, "/metrics", None, None).await.text();
+    assert!(metrics.contains("xiezhi_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"401\"} 1"), "{metrics}");
+    assert!(metrics.contains("xiezhi_http_request_duration_seconds_bucket"), "{metrics}");
+    let missing = app.api(Method::GET, "/api/v1/nothing", None, None).await;
+    assert_eq!((missing.status, missing.json()["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    app.store.close().await;
+    assert_eq!(app.api(Method::GET, "/readyz", None, None).await.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(app.api(Method::GET, "/healthz", None, None).await.status, StatusCode::OK);
+}
+
+/// The committed `openapi.json` is the document the code generates. To refresh it:
+/// `cargo run -- openapi > openapi.json`.
+#[tokio::test]
+async fn the_committed_openapi_document_is_current() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi.json")).unwrap_or_default();
+    let generated = xiezhi_server::openapi::document();
+    assert!(committed == generated, "openapi.json is stale: run `cargo run -- openapi > openapi.json` and commit it");
+    let app = TestApp::new(Backend::Sqlite).await;
+    let served = app.api(Method::GET, "/api/v1/openapi.json", None, None).await.json();
+    assert_eq!(served, serde_json::from_str::<serde_json::Value>(&generated).unwrap());
+    for path in ["/api/v1/units", "/api/v1/deadlines/{rule}", "/api/v1/units/import", "/api/v1/auth/token"] {
+        assert!(served["paths"].get(path).is_some(), "{path} is documented");
+    }
+}

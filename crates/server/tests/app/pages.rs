@@ -1,0 +1,97 @@
+use crate::common::{csrf_of, Backend, TestApp};
+use axum::http::{Method, StatusCode};
+use xiezhi_server::ServerConfig;
+
+crate::on_both_backends!(sign_in_home_language_and_sign_out, forms_need_the_csrf_token, admins_see_admin_forms_and_others_do_not);
+
+async fn sign_in_home_language_and_sign_out(app: TestApp) {
+    let r = app.page(Method::GET, "/", None, None).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/sign-in?next=%2F".to_string()));
+    let page = app.page(Method::GET, "/sign-in", None, None).await.text();
+    assert!(page.contains("lang=\"zh-CN\"") && page.contains("登录") && page.contains("xiezhi-demo"), "{page}");
+
+    let wrong = app.page(Method::POST, "/sign-in", None, Some("username=police.990101&password=nope-nope-nope")).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.text().contains("用户名或密码不正确"));
+
+    let cookie = app.browser_session("police.990101").await;
+    let home = app.page(Method::GET, "/", Some(&cookie), None).await.text();
+    assert!(home.contains("公安机关") && home.contains("民警") && home.contains("本单位"), "{home}");
+    assert!(!home.contains("/security"), "officers get no security-log link");
+
+    let switch = app.page(Method::GET, "/lang/en?back=%2Fdirectory", Some(&cookie), None).await;
+    assert_eq!((switch.status, switch.location()), (StatusCode::SEE_OTHER, "/directory".to_string()));
+    let lang = switch.cookie("lang").unwrap();
+    let english = app.page(Method::GET, "/", Some(&format!("{cookie}; {lang}")), None).await.text();
+    assert!(english.contains("lang=\"en\"") && english.contains("My unit") && english.contains("Police officer"), "{english}");
+    let evil = app.page(Method::GET, "/lang/en?back=%2F%2Fevil.example", Some(&cookie), None).await;
+    assert_eq!(evil.location(), "/", "no open redirect");
+
+    let csrf = csrf_of(&home);
+    let out = app.page(Method::POST, "/sign-out", Some(&cookie), Some(&format!("csrf={csrf}"))).await;
+    assert_eq!((out.status, out.location()), (StatusCode::SEE_OTHER, "/sign-in".to_string()));
+    assert_eq!(app.page(Method::GET, "/", Some(&cookie), None).await.status, StatusCode::SEE_OTHER, "the session is gone");
+}
+
+async fn forms_need_the_csrf_token(app: TestApp) {
+    let cookie = app.browser_session("admin").await;
+    let dir = app.page(Method::GET, "/directory?region=990101", Some(&cookie), None).await;
+    assert_eq!(dir.status, StatusCode::OK);
+    let csrf = csrf_of(&dir.text());
+    let form = "region=990101&kind=governance_centre&name=%E7%BD%91%E6%A0%BC%E4%B8%AD%E5%BF%83";
+    let forged = app.page(Method::POST, "/units", Some(&cookie), Some(form)).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let wrong = app.page(Method::POST, "/units", Some(&cookie), Some(&format!("{form}&csrf=guess"))).await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    let ok = app.page(Method::POST, "/units", Some(&cookie), Some(&format!("{form}&csrf={csrf}"))).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+    let unit = app.page(Method::GET, &ok.location(), Some(&cookie), None).await.text();
+    assert!(unit.contains("网格中心"), "{unit}");
+    // The JSON API with a session cookie needs the token in a header.
+    let api = app.page(Method::POST, "/api/v1/tokens", Some(&cookie), None).await;
+    assert_eq!((api.status, api.json()["code"].as_str()), (StatusCode::FORBIDDEN, Some("csrf")));
+    let dup = app.page(Method::POST, "/units", Some(&cookie), Some(&format!("{form}&csrf={csrf}"))).await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    assert!(dup.text().contains("already exists"));
+}
+
+async fn admins_see_admin_forms_and_others_do_not(app: TestApp) {
+    let admin = app.browser_session("admin.990100").await;
+    let page = app.page(Method::GET, "/directory?region=990101", Some(&admin), None).await.text();
+    assert!(page.contains("action=\"/units\"") && page.contains("action=\"/units/import\""));
+    let far = app.page(Method::GET, "/directory?region=990201", Some(&admin), None).await.text();
+    assert!(!far.contains("action=\"/units\""), "no admin forms outside the admin's region");
+
+    let officer = app.browser_session("police.990101").await;
+    let page = app.page(Method::GET, "/directory?region=990101", Some(&officer), None).await.text();
+    assert!(!page.contains("action=\"/units\""));
+    let t = app.token("police.990101").await;
+    let own = app.unit_id(&t, "990101", "police").await;
+    let other = app.unit_id(&t, "990102", "police").await;
+    let mine = app.page(Method::GET, &format!("/units/{own}"), Some(&officer), None).await.text();
+    assert!(mine.contains("id=\"members\"") && mine.contains("police.990101"));
+    let theirs = app.page(Method::GET, &format!("/units/{other}"), Some(&officer), None).await.text();
+    assert!(!theirs.contains("id=\"members\""), "members of another unit are not shown");
+    let security = app.page(Method::GET, "/security", Some(&officer), None).await;
+    assert_eq!(security.status, StatusCode::FORBIDDEN);
+    let missing = app.page(Method::GET, "/units/999999", Some(&officer), None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.text().contains("unit not found"));
+}
+
+#[tokio::test]
+async fn demo_accounts_are_shown_only_in_demo_mode() {
+    let app = TestApp::with_config(Backend::Sqlite, ServerConfig::default()).await;
+    let page = app.page(Method::GET, "/sign-in", None, None).await.text();
+    assert!(!page.contains("xiezhi-demo") && !page.contains("演示"), "{page}");
+}
+
+#[tokio::test]
+async fn the_deadline_calculator_page() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let cookie = app.browser_session("procuratorate.990101").await;
+    let page = app.page(Method::GET, "/deadlines?rule=criminal.prosecution_review&start=2025-09-01", Some(&cookie), None).await.text();
+    assert!(page.contains("id=\"due\">2025-10-09<") && page.contains("国庆节"), "{page}");
+    let bad = app.page(Method::GET, "/deadlines?rule=criminal.prosecution_review&start=2026-12-15", Some(&cookie), None).await.text();
+    assert!(bad.contains("2027"), "{bad}");
+}

@@ -1,0 +1,115 @@
+use crate::common::{TestApp, PASSWORD};
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+
+crate::on_both_backends!(sign_in_and_me, wrong_credentials_say_nothing_more, failed_sign_ins_are_throttled_and_recorded, tokens_are_revoked, users_are_managed_within_the_region);
+
+async fn sign_in_and_me(app: TestApp) {
+    let t = app.token("police.990101").await;
+    let me = app.get("/api/v1/me", &t).await.json();
+    assert_eq!(me["user"]["username"], "police.990101");
+    assert_eq!(me["user"]["roles"], json!(["police_officer"]));
+    assert_eq!(me["unit"]["kind"], "police");
+    assert_eq!(me["unit"]["region"], "990101");
+    let r = app.api(Method::GET, "/api/v1/me", None, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.headers["content-type"], "application/problem+json");
+    assert_eq!(r.json()["code"], "unauthenticated");
+    assert_eq!(app.get("/api/v1/me", "xz_forged").await.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn wrong_credentials_say_nothing_more(app: TestApp) {
+    let attempt = |user: &'static str, pw: &'static str| {
+        let app = &app;
+        async move { app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": user, "password": pw, "name": "x"}))).await }
+    };
+    let unknown = attempt("nobody.here", PASSWORD).await;
+    let wrong = attempt("police.990101", "not-the-password").await;
+    assert_eq!((unknown.status, wrong.status), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
+    assert_eq!(unknown.json()["detail"], wrong.json()["detail"], "an unknown user and a wrong password look the same");
+}
+
+async fn failed_sign_ins_are_throttled_and_recorded(app: TestApp) {
+    for _ in 0..5 {
+        let r = app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "court.990101", "password": "wrong-password", "name": "x"}))).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "court.990101", "password": PASSWORD, "name": "x"}))).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits: {}", r.text());
+    assert_eq!(r.json()["code"], "too_many_attempts");
+    assert!(r.headers.contains_key("retry-after"));
+    // Another user from the same address is not locked out by someone else's mistakes.
+    app.token("court.990102").await;
+    let admin = app.token("admin").await;
+    let events = app.get("/api/v1/security-events?limit=100", &admin).await.json();
+    let kinds: Vec<&str> = events.as_array().unwrap().iter().filter(|e| e["username"] == "court.990101").map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "sign_in_failed").count(), 5);
+    assert_eq!(kinds.iter().filter(|k| **k == "sign_in_throttled").count(), 1);
+    let officer = app.token("police.990101").await;
+    assert_eq!(app.get("/api/v1/security-events", &officer).await.status, StatusCode::FORBIDDEN);
+}
+
+async fn tokens_are_revoked(app: TestApp) {
+    let t = app.token("justice.990101").await;
+    let created = app.post("/api/v1/tokens", &t, json!({"name": "sync job"})).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let second = created.json()["secret"].as_str().unwrap().to_string();
+    assert!(second.starts_with("xz_"));
+    assert_eq!(app.get("/api/v1/me", &second).await.status, StatusCode::OK);
+    let list = app.get("/api/v1/tokens", &t).await.json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let id = created.json()["token"]["id"].as_i64().unwrap();
+    let other = app.token("justice.990102").await;
+    assert_eq!(app.api(Method::DELETE, &format!("/api/v1/tokens/{id}"), Some(&other), None).await.status, StatusCode::NOT_FOUND, "only the owner can revoke");
+    let revoked = app.api(Method::DELETE, &format!("/api/v1/tokens/{id}"), Some(&t), None).await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    assert!(revoked.json()["revoked_at"].is_string());
+    assert_eq!(app.get("/api/v1/me", &second).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/api/v1/me", &t).await.status, StatusCode::OK);
+}
+
+async fn users_are_managed_within_the_region(app: TestApp) {
+    let admin = app.token("admin.990100").await;
+    let court = app.unit_id(&admin, "990101", "court_basic").await;
+    let new = |username: &str, roles: serde_json::Value| json!({"unit_id": court, "username": username, "display_name": "李法官", "roles": roles, "password": "a-long-password"});
+
+    let r = app.post("/api/v1/users", &admin, new("judge.li", json!(["police_officer"]))).await;
+    assert_eq!((r.status, r.json()["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("roles")), "{}", r.text());
+    let r = app.post("/api/v1/users", &admin, json!({"unit_id": court, "username": "judge.li", "display_name": "李", "roles": ["judge"], "password": "short"})).await;
+    assert_eq!(r.json()["field"], "password");
+    let r = app.post("/api/v1/users", &admin, new("x", json!(["judge"]))).await;
+    assert_eq!(r.json()["field"], "username");
+    let r = app.post("/api/v1/users", &admin, json!({"unit_id": court, "username": "judge.li"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let created = app.post("/api/v1/users", &admin, new("judge.li", json!(["judge"]))).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let id = created.json()["id"].as_i64().unwrap();
+    assert_eq!(app.post("/api/v1/users", &admin, new("judge.li", json!(["judge"]))).await.status, StatusCode::CONFLICT);
+    let demo_pw = app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "judge.li", "password": PASSWORD, "name": "x"}))).await;
+    assert_eq!(demo_pw.status, StatusCode::UNAUTHORIZED, "the demo password is not this user's");
+    let own_pw = app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "judge.li", "password": "a-long-password", "name": "x"}))).await;
+    assert_eq!(own_pw.status, StatusCode::CREATED);
+
+    let r = app.patch(&format!("/api/v1/users/{id}"), &admin, json!({"roles": ["judge", "clerk"], "display_name": "李四"})).await;
+    assert_eq!(r.json()["roles"], json!(["judge", "clerk"]));
+    let r = app.post(&format!("/api/v1/users/{id}/password"), &admin, json!({"password": "another-long-one"})).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let ok = app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "judge.li", "password": "another-long-one", "name": "x"}))).await;
+    assert_eq!(ok.status, StatusCode::CREATED);
+    let judge_token = ok.json()["secret"].as_str().unwrap().to_string();
+    let r = app.patch(&format!("/api/v1/users/{id}"), &admin, json!({"disabled": true})).await;
+    assert_eq!(r.json()["disabled"], true);
+    assert_eq!(app.get("/api/v1/me", &judge_token).await.status, StatusCode::UNAUTHORIZED, "a disabled user's tokens stop working");
+
+    // Outside the region: refused and recorded.
+    let far_court = app.unit_id(&admin, "990201", "court_basic").await;
+    let r = app.post("/api/v1/users", &admin, json!({"unit_id": far_court, "username": "judge.far", "display_name": "远", "roles": ["judge"], "password": "a-long-password"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&format!("/api/v1/units/{far_court}/users"), &admin).await.status, StatusCode::FORBIDDEN);
+    let root = app.token("admin").await;
+    let denied = app.get("/api/v1/security-events", &root).await.json();
+    assert!(denied.as_array().unwrap().iter().any(|e| e["kind"] == "access_denied" && e["username"] == "admin.990100"), "{denied}");
+    assert_eq!(app.get("/api/v1/users/999999", &admin).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/v1/users/abc", &admin).await.json()["field"], "id");
+}
