@@ -73,7 +73,12 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
                 starts.push(took);
                 child.kill().await?;
             }
-            println!("cold start to ready, empty SQLite:   median {:>8.1?} over {runs} runs (min {:.1?}, max {:.1?})", median(starts.clone()), starts.iter().min().unwrap(), starts.iter().max().unwrap());
+            println!(
+                "cold start to ready, empty SQLite:   median {:>8.1?} over {runs} runs (min {:.1?}, max {:.1?})",
+                median(starts.clone()),
+                starts.iter().min().unwrap(),
+                starts.iter().max().unwrap()
+            );
 
             let mut seeds = Vec::new();
             for _ in 0..runs {

@@ -89,6 +89,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns its own error type
     fn flags_beat_environment_beat_file() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("xiezhi.toml", "listen = \"127.0.0.1:1\"\nseed = 5\ndatabase = \"postgres://u:secret@h/db\"")?;

@@ -241,8 +241,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .seed(
                     SeedOrg {
                         regions: vec![Region { code, parent: None, level: code.level(), name: name.clone(), name_en: name_en.clone() }],
-                        units: vec![NewUnit { region: code, kind: UnitKind::Committee, name: committee.clone(), name_en: format!("{name_en} Political-Legal Committee") }],
-                        users: vec![(committee.clone(), NewUser { unit_id: 0, username: username.to_string(), display_name: "管理员".into(), password_hash: hash, roles: vec![Role::Admin, Role::Supervisor] })],
+                        units: vec![NewUnit {
+                            region: code,
+                            kind: UnitKind::Committee,
+                            name: committee.clone(),
+                            name_en: format!("{name_en} Political-Legal Committee"),
+                        }],
+                        users: vec![(
+                            committee.clone(),
+                            NewUser {
+                                unit_id: 0,
+                                username: username.to_string(),
+                                display_name: "管理员".into(),
+                                password_hash: hash,
+                                roles: vec![Role::Admin, Role::Supervisor],
+                            },
+                        )],
                         meta: vec![],
                     },
                     now_us(),
@@ -259,7 +273,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let password = read_password("password")?;
                 let hash = xiezhi_server::auth::hash_password(&password)?;
                 let user = store
-                    .create_user(NewUser { unit_id, username: username.to_string(), display_name: display_name.into_inner(), password_hash: hash, roles: vec![Role::Admin] }, now_us())
+                    .create_user(
+                        NewUser {
+                            unit_id,
+                            username: username.to_string(),
+                            display_name: display_name.into_inner(),
+                            password_hash: hash,
+                            roles: vec![Role::Admin],
+                        },
+                        now_us(),
+                    )
                     .await?;
                 println!("created administrator {} (id {}) in unit {unit_id}", user.username, user.id);
             }

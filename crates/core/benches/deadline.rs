@@ -7,20 +7,14 @@ fn bench(c: &mut Criterion) {
     let cal = Calendar::bundled(MakeUpDayPolicy::WorkingDay);
     let mut g = c.benchmark_group("deadline");
     g.throughput(Throughput::Elements(1));
-    for (rule, start, held) in [
-        ("criminal.prosecution_review", "2025-09-01", false),
-        ("criminal.arrest_approval", "2025-09-24", true),
-        ("hotline.12345", "2026-02-12", false),
-    ] {
+    for (rule, start, held) in
+        [("criminal.prosecution_review", "2025-09-01", false), ("criminal.arrest_approval", "2025-09-24", true), ("hotline.12345", "2026-02-12", false)]
+    {
         let rule = RuleId::parse(rule).unwrap().rule();
         let start = Start::parse(start).unwrap();
-        g.bench_function(rule.id, |b| {
-            b.iter(|| compute(black_box(DeadlineRequest { rule, start, in_custody: held, extended: false }), &cal).unwrap().due)
-        });
+        g.bench_function(rule.id, |b| b.iter(|| compute(black_box(DeadlineRequest { rule, start, in_custody: held, extended: false }), &cal).unwrap().due));
     }
-    g.bench_function("is_rest_day", |b| {
-        b.iter(|| cal.is_rest_day(black_box(time::macros::date!(2026 - 02 - 17))).unwrap())
-    });
+    g.bench_function("is_rest_day", |b| b.iter(|| cal.is_rest_day(black_box(time::macros::date!(2026 - 02 - 17))).unwrap()));
     g.finish();
 }
 

@@ -175,10 +175,9 @@ impl Calendar {
     }
 
     fn year(&self, year: i32) -> Result<&LoadedYear, CalendarError> {
-        self.years.get(&year).ok_or_else(|| CalendarError::YearNotLoaded {
-            year,
-            loaded: self.loaded_years().iter().map(i32::to_string).collect::<Vec<_>>().join(", "),
-        })
+        self.years
+            .get(&year)
+            .ok_or_else(|| CalendarError::YearNotLoaded { year, loaded: self.loaded_years().iter().map(i32::to_string).collect::<Vec<_>>().join(", ") })
     }
 
     /// Fails with the year's name when that year is not loaded.

@@ -22,9 +22,7 @@ impl Start {
         if let Ok(v) = PrimitiveDateTime::parse(s, &dt) {
             return Ok(Start::DateTime(v));
         }
-        Date::parse(s, &d)
-            .map(Start::Date)
-            .map_err(|_| DeadlineError::BadStart(format!("start {raw:?} is not a date YYYY-MM-DD or a time YYYY-MM-DDTHH:MM")))
+        Date::parse(s, &d).map(Start::Date).map_err(|_| DeadlineError::BadStart(format!("start {raw:?} is not a date YYYY-MM-DD or a time YYYY-MM-DDTHH:MM")))
     }
     pub fn date(self) -> Date {
         match self {
@@ -149,7 +147,16 @@ pub fn compute(req: DeadlineRequest<'_>, cal: &Calendar) -> Result<Deadline, Dea
         cal.require_year(due.year())?;
         basis.push(format!("D13: counted from the exact start time, the conservative reading of {}", rule.counting_basis));
         basis.push(format!("D5: a period bounding custody is not extended for rest days ({})", rule.counting_basis));
-        return Ok(Deadline { rule: rule.id, start: req.start, due: Start::DateTime(due), in_custody: held, extended: req.extended, rolled_from: None, period, basis });
+        return Ok(Deadline {
+            rule: rule.id,
+            start: req.start,
+            due: Start::DateTime(due),
+            in_custody: held,
+            extended: req.extended,
+            rolled_from: None,
+            period,
+            basis,
+        });
     }
 
     let start = req.start.date();
@@ -157,7 +164,10 @@ pub fn compute(req: DeadlineRequest<'_>, cal: &Calendar) -> Result<Deadline, Dea
     let raw_due = match period {
         Period::Days(n) => start + Duration::days(i64::from(n)),
         Period::Months(m) => {
-            basis.push("D3: months run to the same date of the target month, a month-end start or a missing date to its last day (Crim Interp 202; Civil Code 202)".into());
+            basis.push(
+                "D3: months run to the same date of the target month, a month-end start or a missing date to its last day (Crim Interp 202; Civil Code 202)"
+                    .into(),
+            );
             add_months(start, m)
         }
         Period::MonthsAndDays(m, d) => {

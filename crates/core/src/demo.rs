@@ -61,18 +61,66 @@ impl Rng {
 }
 
 const FIRST: &[(&str, &str)] = &[
-    ("青", "Qing"), ("白", "Bai"), ("松", "Song"), ("临", "Lin"), ("安", "An"), ("望", "Wang"), ("石", "Shi"), ("金", "Jin"),
-    ("云", "Yun"), ("长", "Chang"), ("北", "Bei"), ("南", "Nan"), ("东", "Dong"), ("西", "Xi"), ("平", "Ping"), ("和", "He"),
-    ("宁", "Ning"), ("泉", "Quan"), ("丰", "Feng"), ("兴", "Xing"), ("桃", "Tao"), ("柳", "Liu"), ("梅", "Mei"), ("鹤", "He"),
-    ("龙", "Long"), ("麦", "Mai"), ("禾", "He"), ("枫", "Feng"), ("槐", "Huai"), ("榆", "Yu"),
+    ("青", "Qing"),
+    ("白", "Bai"),
+    ("松", "Song"),
+    ("临", "Lin"),
+    ("安", "An"),
+    ("望", "Wang"),
+    ("石", "Shi"),
+    ("金", "Jin"),
+    ("云", "Yun"),
+    ("长", "Chang"),
+    ("北", "Bei"),
+    ("南", "Nan"),
+    ("东", "Dong"),
+    ("西", "Xi"),
+    ("平", "Ping"),
+    ("和", "He"),
+    ("宁", "Ning"),
+    ("泉", "Quan"),
+    ("丰", "Feng"),
+    ("兴", "Xing"),
+    ("桃", "Tao"),
+    ("柳", "Liu"),
+    ("梅", "Mei"),
+    ("鹤", "He"),
+    ("龙", "Long"),
+    ("麦", "Mai"),
+    ("禾", "He"),
+    ("枫", "Feng"),
+    ("槐", "Huai"),
+    ("榆", "Yu"),
 ];
 const SECOND: &[(&str, &str)] = &[
-    ("川", "chuan"), ("鹿", "lu"), ("岭", "ling"), ("泽", "ze"), ("阳", "yang"), ("海", "hai"), ("门", "men"), ("沙", "sha"),
-    ("溪", "xi"), ("原", "yuan"), ("屏", "ping"), ("江", "jiang"), ("河", "he"), ("山", "shan"), ("湖", "hu"), ("林", "lin"),
-    ("桥", "qiao"), ("塘", "tang"), ("浦", "pu"), ("峰", "feng"), ("谷", "gu"), ("坪", "ping"), ("台", "tai"), ("渡", "du"),
+    ("川", "chuan"),
+    ("鹿", "lu"),
+    ("岭", "ling"),
+    ("泽", "ze"),
+    ("阳", "yang"),
+    ("海", "hai"),
+    ("门", "men"),
+    ("沙", "sha"),
+    ("溪", "xi"),
+    ("原", "yuan"),
+    ("屏", "ping"),
+    ("江", "jiang"),
+    ("河", "he"),
+    ("山", "shan"),
+    ("湖", "hu"),
+    ("林", "lin"),
+    ("桥", "qiao"),
+    ("塘", "tang"),
+    ("浦", "pu"),
+    ("峰", "feng"),
+    ("谷", "gu"),
+    ("坪", "ping"),
+    ("台", "tai"),
+    ("渡", "du"),
 ];
 const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高"];
-const GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "华", "平", "建国", "晓燕", "志强", "海燕"];
+const GIVEN: &[&str] =
+    &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "华", "平", "建国", "晓燕", "志强", "海燕"];
 
 /// Kinds of unit in every county, city and the province, with their Chinese and English name
 /// patterns ({p} is the place), and the prefix of the demo user's name.
@@ -89,25 +137,71 @@ const ALL: &[RegionLevel] = &[Province, City, County];
 
 const KINDS: &[Kind] = &[
     Kind { kind: |_| UnitKind::Committee, zh: |_| "{p}委政法委", en: |_| "{p} Political-Legal Committee", user: "committee", levels: ALL },
-    Kind { kind: |_| UnitKind::Police, zh: |l| if l == Province { "{p}公安厅" } else { "{p}公安局" }, en: |l| if l == Province { "{p} Department of Public Security" } else { "{p} Public Security Bureau" }, user: "police", levels: ALL },
+    Kind {
+        kind: |_| UnitKind::Police,
+        zh: |l| if l == Province { "{p}公安厅" } else { "{p}公安局" },
+        en: |l| if l == Province { "{p} Department of Public Security" } else { "{p} Public Security Bureau" },
+        user: "police",
+        levels: ALL,
+    },
     Kind { kind: |_| UnitKind::Procuratorate, zh: |_| "{p}人民检察院", en: |_| "{p} People's Procuratorate", user: "procuratorate", levels: ALL },
     Kind {
-        kind: |l| match l { Province => UnitKind::CourtHigh, City => UnitKind::CourtIntermediate, County => UnitKind::CourtBasic },
-        zh: |l| match l { Province => "{p}高级人民法院", City => "{p}中级人民法院", County => "{p}人民法院" },
-        en: |l| match l { Province => "{p} High People's Court", City => "{p} Intermediate People's Court", County => "{p} People's Court" },
+        kind: |l| match l {
+            Province => UnitKind::CourtHigh,
+            City => UnitKind::CourtIntermediate,
+            County => UnitKind::CourtBasic,
+        },
+        zh: |l| match l {
+            Province => "{p}高级人民法院",
+            City => "{p}中级人民法院",
+            County => "{p}人民法院",
+        },
+        en: |l| match l {
+            Province => "{p} High People's Court",
+            City => "{p} Intermediate People's Court",
+            County => "{p} People's Court",
+        },
         user: "court",
         levels: ALL,
     },
-    Kind { kind: |_| UnitKind::JusticeBureau, zh: |l| if l == Province { "{p}司法厅" } else { "{p}司法局" }, en: |l| if l == Province { "{p} Department of Justice" } else { "{p} Justice Bureau" }, user: "justice", levels: ALL },
-    Kind { kind: |_| UnitKind::MediationCommittee, zh: |_| "{p}人民调解委员会", en: |_| "{p} People's Mediation Committee", user: "mediation", levels: &[County] },
+    Kind {
+        kind: |_| UnitKind::JusticeBureau,
+        zh: |l| if l == Province { "{p}司法厅" } else { "{p}司法局" },
+        en: |l| if l == Province { "{p} Department of Justice" } else { "{p} Justice Bureau" },
+        user: "justice",
+        levels: ALL,
+    },
+    Kind {
+        kind: |_| UnitKind::MediationCommittee,
+        zh: |_| "{p}人民调解委员会",
+        en: |_| "{p} People's Mediation Committee",
+        user: "mediation",
+        levels: &[County],
+    },
     Kind { kind: |_| UnitKind::GovernanceCentre, zh: |_| "{p}综治中心", en: |_| "{p} Comprehensive Governance Centre", user: "governance", levels: ALL },
     Kind { kind: |_| UnitKind::TradeUnion, zh: |_| "{p}总工会", en: |_| "{p} Federation of Trade Unions", user: "union", levels: ALL },
     Kind { kind: |_| UnitKind::WomensFederation, zh: |_| "{p}妇女联合会", en: |_| "{p} Women's Federation", user: "women", levels: ALL },
     Kind { kind: |_| UnitKind::YouthLeague, zh: |_| "共青团{p}委员会", en: |_| "{p} Communist Youth League Committee", user: "youth", levels: ALL },
-    Kind { kind: |_| UnitKind::FederationOfIndustryAndCommerce, zh: |_| "{p}工商业联合会", en: |_| "{p} Federation of Industry and Commerce", user: "commerce", levels: ALL },
-    Kind { kind: |_| UnitKind::Hotline12345, zh: |_| "{p}12345政务服务便民热线", en: |_| "{p} 12345 Government Service Hotline", user: "h12345", levels: ALL },
-    Kind { kind: |_| UnitKind::Hotline12309, zh: |_| "{p}12309检察服务中心", en: |_| "{p} 12309 Procuratorial Service Centre", user: "h12309", levels: ALL },
-    Kind { kind: |_| UnitKind::Hotline12348, zh: |_| "{p}12348公共法律服务热线", en: |_| "{p} 12348 Public Legal Service Hotline", user: "h12348", levels: ALL },
+    Kind {
+        kind: |_| UnitKind::FederationOfIndustryAndCommerce,
+        zh: |_| "{p}工商业联合会",
+        en: |_| "{p} Federation of Industry and Commerce",
+        user: "commerce",
+        levels: ALL,
+    },
+    Kind {
+        kind: |_| UnitKind::Hotline12345, zh: |_| "{p}12345政务服务便民热线", en: |_| "{p} 12345 Government Service Hotline", user: "h12345", levels: ALL
+    },
+    Kind {
+        kind: |_| UnitKind::Hotline12309, zh: |_| "{p}12309检察服务中心", en: |_| "{p} 12309 Procuratorial Service Centre", user: "h12309", levels: ALL
+    },
+    Kind {
+        kind: |_| UnitKind::Hotline12348,
+        zh: |_| "{p}12348公共法律服务热线",
+        en: |_| "{p} 12348 Public Legal Service Hotline",
+        user: "h12348",
+        levels: ALL,
+    },
 ];
 
 fn working_role(kind: UnitKind) -> Role {
@@ -122,7 +216,7 @@ pub fn province(seed: u64) -> DemoOrg {
     let mut names = names.into_iter().map(|(a, b)| (format!("{}{}", FIRST[a].0, SECOND[b].0), format!("{}{}", FIRST[a].1, SECOND[b].1)));
 
     // 103 counties over 12 cities: 8 each, and 7 cities chosen by the seed get a ninth.
-    let mut sizes = vec![COUNTIES / CITIES; CITIES];
+    let mut sizes = [COUNTIES / CITIES; CITIES];
     let mut order: Vec<usize> = (0..CITIES).collect();
     rng.shuffle(&mut order);
     for &c in order.iter().take(COUNTIES % CITIES) {
@@ -144,17 +238,33 @@ pub fn province(seed: u64) -> DemoOrg {
         for k in 0..*size {
             let county = city.child(k as u32 + 1);
             let (zh, en) = names.next().expect("enough names");
-            let (suffix, suffix_en) = if ci == league { ("旗", "Banner") } else if k < districts { ("区", "District") } else { ("县", "County") };
+            let (suffix, suffix_en) = if ci == league {
+                ("旗", "Banner")
+            } else if k < districts {
+                ("区", "District")
+            } else {
+                ("县", "County")
+            };
             let k = place(&mut org, county, Some(city), (format!("{zh}{suffix}"), format!("{en} {suffix_en}")));
             add_units(&mut org, &mut rng, county, &k);
         }
     }
     let committee = org.units[0].name.clone();
-    org.users.push(DemoUser { unit_name: committee.clone(), username: "admin".into(), display_name: "系统管理员".into(), roles: vec![Role::Admin, Role::Supervisor] });
+    org.users.push(DemoUser {
+        unit_name: committee.clone(),
+        username: "admin".into(),
+        display_name: "系统管理员".into(),
+        roles: vec![Role::Admin, Role::Supervisor],
+    });
     org.users.push(DemoUser { unit_name: committee, username: "auditor".into(), display_name: "审计员".into(), roles: vec![Role::Auditor] });
     for city in org.regions.iter().filter(|r| r.level == City).map(|r| r.code).collect::<Vec<_>>() {
         let unit = org.units.iter().find(|u| u.region == city && u.kind == UnitKind::Committee).expect("every city has a committee").name.clone();
-        org.users.push(DemoUser { unit_name: unit, username: format!("admin.{city}"), display_name: "市级管理员".into(), roles: vec![Role::Admin, Role::Supervisor] });
+        org.users.push(DemoUser {
+            unit_name: unit,
+            username: format!("admin.{city}"),
+            display_name: "市级管理员".into(),
+            roles: vec![Role::Admin, Role::Supervisor],
+        });
     }
     org
 }

@@ -167,7 +167,7 @@ impl RegionCode {
         if v / 10000 == 0 {
             return Err(FieldError::new(field, "province part must not be 00"));
         }
-        if (v / 100) % 100 == 0 && v % 100 != 0 {
+        if (v / 100).is_multiple_of(100) && !v.is_multiple_of(100) {
             return Err(FieldError::new(field, "a county code needs a city part"));
         }
         Ok(Self(v))
@@ -182,9 +182,9 @@ impl RegionCode {
         }
     }
     pub fn level(self) -> crate::RegionLevel {
-        if self.0 % 10000 == 0 {
+        if self.0.is_multiple_of(10000) {
             crate::RegionLevel::Province
-        } else if self.0 % 100 == 0 {
+        } else if self.0.is_multiple_of(100) {
             crate::RegionLevel::City
         } else {
             crate::RegionLevel::County

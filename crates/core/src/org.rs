@@ -100,10 +100,7 @@ impl UnitKind {
     }
 
     pub fn is_partner_platform(self) -> bool {
-        matches!(
-            self,
-            UnitKind::TradeUnion | UnitKind::WomensFederation | UnitKind::YouthLeague | UnitKind::FederationOfIndustryAndCommerce
-        )
+        matches!(self, UnitKind::TradeUnion | UnitKind::WomensFederation | UnitKind::YouthLeague | UnitKind::FederationOfIndustryAndCommerce)
     }
 
     pub fn is_court(self) -> bool {

@@ -57,7 +57,15 @@ pub async fn sign_in<S: Store>(state: &AppState<S>, username: &str, password: &s
     let name = username.trim().to_ascii_lowercase();
     let since = now - cfg.failure_window_minutes * 60_000_000;
     let (by_user, by_client) = state.store.failed_sign_ins_since(&name, client, since).await?;
-    let event = |kind, user_id, detail: &str| NewSecurityEvent { at: now, kind, username: Some(name.clone()), user_id, region: None, client: Some(client.to_string()), detail: detail.to_string() };
+    let event = |kind, user_id, detail: &str| NewSecurityEvent {
+        at: now,
+        kind,
+        username: Some(name.clone()),
+        user_id,
+        region: None,
+        client: Some(client.to_string()),
+        detail: detail.to_string(),
+    };
     if by_user >= cfg.max_failures_per_user || by_client >= cfg.max_failures_per_client {
         state.store.record(event("sign_in_throttled", None, "too many failed sign-ins")).await?;
         return Err(AppError::Throttled { minutes: cfg.failure_window_minutes });
@@ -88,7 +96,13 @@ pub async fn start_session<S: Store>(state: &AppState<S>, principal: &Principal)
     let now = now_us();
     state
         .store
-        .create_session(NewSession { token_hash: digest(&token), user_id: principal.user.id, csrf_token: secret(18), created_at: now, expires_at: now + state.config.session_hours * 3_600_000_000 })
+        .create_session(NewSession {
+            token_hash: digest(&token),
+            user_id: principal.user.id,
+            csrf_token: secret(18),
+            created_at: now,
+            expires_at: now + state.config.session_hours * 3_600_000_000,
+        })
         .await?;
     Ok(session_cookie(token, state.config.secure_cookies))
 }

@@ -48,7 +48,15 @@ pub struct UnitDto {
 
 impl From<&Unit> for UnitDto {
     fn from(u: &Unit) -> Self {
-        Self { id: u.id, region: u.region.to_string(), kind: u.kind.to_string(), name: u.name.clone(), name_en: u.name_en.clone(), disabled: u.disabled, created_at: format_time(u.created_at) }
+        Self {
+            id: u.id,
+            region: u.region.to_string(),
+            kind: u.kind.to_string(),
+            name: u.name.clone(),
+            name_en: u.name_en.clone(),
+            disabled: u.disabled,
+            created_at: format_time(u.created_at),
+        }
     }
 }
 
@@ -94,7 +102,13 @@ pub struct TokenDto {
 
 impl From<&ApiToken> for TokenDto {
     fn from(t: &ApiToken) -> Self {
-        Self { id: t.id, name: t.name.clone(), created_at: format_time(t.created_at), last_used_at: t.last_used_at.map(format_time), revoked_at: t.revoked_at.map(format_time) }
+        Self {
+            id: t.id,
+            name: t.name.clone(),
+            created_at: format_time(t.created_at),
+            last_used_at: t.last_used_at.map(format_time),
+            revoked_at: t.revoked_at.map(format_time),
+        }
     }
 }
 

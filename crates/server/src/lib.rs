@@ -66,6 +66,10 @@ async fn metrics_text<S: Store>(State(st): State<AppState<S>>) -> impl IntoRespo
 }
 
 /// Serve until `shutdown` completes, then finish the requests in flight.
-pub async fn serve<S: Store>(listener: tokio::net::TcpListener, state: AppState<S>, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve<S: Store>(
+    listener: tokio::net::TcpListener,
+    state: AppState<S>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
 }

@@ -28,7 +28,9 @@ impl From<sqlx::Error> for StoreError {
 
 /// Name the thing that clashed from either backend's unique-violation message.
 fn duplicate_subject(message: &str) -> String {
-    for (needle, what) in [("username", "a user with that username"), ("name", "a unit with that name"), ("token_hash", "that token"), ("code", "a region with that code")] {
+    for (needle, what) in
+        [("username", "a user with that username"), ("name", "a unit with that name"), ("token_hash", "that token"), ("code", "a region with that code")]
+    {
         if message.contains(needle) {
             return what.into();
         }

@@ -75,12 +75,9 @@ impl SqlStore {
                 .connect_with(options)
                 .await
                 .map_err(unreachable)?,
-            Backend::Postgres => AnyPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options)
-                .await
-                .map_err(unreachable)?,
+            Backend::Postgres => {
+                AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(options).await.map_err(unreachable)?
+            }
         };
         let migrator = match backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
@@ -164,7 +161,15 @@ struct UserRow {
 
 impl From<UserRow> for User {
     fn from(r: UserRow) -> Self {
-        User { id: r.id, unit_id: r.unit_id, username: r.username, display_name: r.display_name, roles: roles_from_text(&r.roles), disabled: r.disabled_at.is_some(), created_at: r.created_at }
+        User {
+            id: r.id,
+            unit_id: r.unit_id,
+            username: r.username,
+            display_name: r.display_name,
+            roles: roles_from_text(&r.roles),
+            disabled: r.disabled_at.is_some(),
+            created_at: r.created_at,
+        }
     }
 }
 
@@ -224,7 +229,15 @@ struct PrincipalRow {
 impl PrincipalRow {
     /// A principal, unless the user or their unit is disabled.
     fn into_active(self, csrf_token: String) -> Result<Option<Principal>> {
-        let unit = Unit::try_from(UnitRow { id: self.n_id, region: self.n_region, kind: self.n_kind, name: self.n_name, name_en: self.n_name_en, disabled_at: self.n_disabled_at, created_at: self.n_created_at })?;
+        let unit = Unit::try_from(UnitRow {
+            id: self.n_id,
+            region: self.n_region,
+            kind: self.n_kind,
+            name: self.n_name,
+            name_en: self.n_name_en,
+            disabled_at: self.n_disabled_at,
+            created_at: self.n_created_at,
+        })?;
         let user = User::from(self.user);
         if user.disabled || unit.disabled {
             return Ok(None);
@@ -236,14 +249,16 @@ impl PrincipalRow {
 impl SqlStore {
     async fn insert_unit<'e, E: Executor<'e, Database = sqlx::Any>>(exec: E, u: &NewUnit, now: i64) -> Result<Unit> {
         crate::unit_kind_allowed(u.kind, u.region).map_err(StoreError::Invalid)?;
-        let row: UnitRow = sqlx::query_as(&format!("INSERT INTO units (region, kind, name, name_en, disabled_at, created_at) VALUES ($1, $2, $3, $4, NULL, $5) RETURNING {UNIT_COLS}"))
-            .bind(u.region.to_string())
-            .bind(u.kind.as_str())
-            .bind(&u.name)
-            .bind(&u.name_en)
-            .bind(now)
-            .fetch_one(exec)
-            .await?;
+        let row: UnitRow = sqlx::query_as(&format!(
+            "INSERT INTO units (region, kind, name, name_en, disabled_at, created_at) VALUES ($1, $2, $3, $4, NULL, $5) RETURNING {UNIT_COLS}"
+        ))
+        .bind(u.region.to_string())
+        .bind(u.kind.as_str())
+        .bind(&u.name)
+        .bind(&u.name_en)
+        .bind(now)
+        .fetch_one(exec)
+        .await?;
         row.try_into()
     }
 
@@ -272,13 +287,19 @@ impl Store for SqlStore {
     }
 
     async fn region(&self, code: RegionCode) -> Result<Region> {
-        let row: Option<RegionRow> = sqlx::query_as("SELECT code, parent, level, name, name_en FROM regions WHERE code = $1").bind(code.to_string()).fetch_optional(&self.pool).await?;
+        let row: Option<RegionRow> =
+            sqlx::query_as("SELECT code, parent, level, name, name_en FROM regions WHERE code = $1").bind(code.to_string()).fetch_optional(&self.pool).await?;
         row.ok_or(StoreError::NotFound("region"))?.try_into()
     }
 
     async fn child_regions(&self, parent: Option<RegionCode>) -> Result<Vec<Region>> {
         let rows: Vec<RegionRow> = match parent {
-            Some(p) => sqlx::query_as("SELECT code, parent, level, name, name_en FROM regions WHERE parent = $1 ORDER BY code").bind(p.to_string()).fetch_all(&self.pool).await?,
+            Some(p) => {
+                sqlx::query_as("SELECT code, parent, level, name, name_en FROM regions WHERE parent = $1 ORDER BY code")
+                    .bind(p.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+            }
             None => sqlx::query_as("SELECT code, parent, level, name, name_en FROM regions WHERE parent IS NULL ORDER BY code").fetch_all(&self.pool).await?,
         };
         rows.into_iter().map(Region::try_from).collect()
@@ -286,7 +307,8 @@ impl Store for SqlStore {
 
     async fn create_unit(&self, unit: NewUnit, now: i64) -> Result<Unit> {
         let mut tx = self.pool.begin().await?;
-        let exists: Option<(String,)> = sqlx::query_as("SELECT code FROM regions WHERE code = $1").bind(unit.region.to_string()).fetch_optional(&mut *tx).await?;
+        let exists: Option<(String,)> =
+            sqlx::query_as("SELECT code FROM regions WHERE code = $1").bind(unit.region.to_string()).fetch_optional(&mut *tx).await?;
         if exists.is_none() {
             return Err(StoreError::Invalid(format!("region {} does not exist", unit.region)));
         }
@@ -375,7 +397,8 @@ impl Store for SqlStore {
     async fn create_region(&self, r: Region) -> Result<Region> {
         let mut tx = self.pool.begin().await?;
         if let Some(parent) = r.parent {
-            let exists: Option<(String,)> = sqlx::query_as("SELECT code FROM regions WHERE code = $1").bind(parent.to_string()).fetch_optional(&mut *tx).await?;
+            let exists: Option<(String,)> =
+                sqlx::query_as("SELECT code FROM regions WHERE code = $1").bind(parent.to_string()).fetch_optional(&mut *tx).await?;
             if exists.is_none() {
                 return Err(StoreError::Invalid(format!("parent region {parent} does not exist")));
             }
@@ -423,7 +446,8 @@ impl Store for SqlStore {
     async fn update_user(&self, id: i64, c: UserChange, now: i64) -> Result<User> {
         let mut tx = self.pool.begin().await?;
         if let Some(roles) = &c.roles {
-            let kind: Option<(String,)> = sqlx::query_as("SELECT n.kind FROM users u JOIN units n ON n.id = u.unit_id WHERE u.id = $1").bind(id).fetch_optional(&mut *tx).await?;
+            let kind: Option<(String,)> =
+                sqlx::query_as("SELECT n.kind FROM users u JOIN units n ON n.id = u.unit_id WHERE u.id = $1").bind(id).fetch_optional(&mut *tx).await?;
             let kind: xiezhi_core::UnitKind = kind.ok_or(StoreError::NotFound("user"))?.0.parse().map_err(StoreError::Invalid)?;
             if let Some(role) = roles.iter().find(|r| !kind.allows_role(**r)) {
                 return Err(StoreError::Invalid(format!("role {role} is not held in a {kind} unit")));
@@ -448,7 +472,8 @@ impl Store for SqlStore {
     }
 
     async fn users_of_unit(&self, unit_id: i64) -> Result<Vec<User>> {
-        let rows: Vec<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE unit_id = $1 ORDER BY username")).bind(unit_id).fetch_all(&self.pool).await?;
+        let rows: Vec<UserRow> =
+            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE unit_id = $1 ORDER BY username")).bind(unit_id).fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(User::from).collect())
     }
 
@@ -459,7 +484,8 @@ impl Store for SqlStore {
             user: UserRow,
             password_hash: String,
         }
-        let row: Option<Row> = sqlx::query_as(&format!("SELECT {USER_COLS}, password_hash FROM users WHERE username = $1")).bind(username).fetch_optional(&self.pool).await?;
+        let row: Option<Row> =
+            sqlx::query_as(&format!("SELECT {USER_COLS}, password_hash FROM users WHERE username = $1")).bind(username).fetch_optional(&self.pool).await?;
         Ok(row.map(|r| (r.user.into(), r.password_hash)))
     }
 
@@ -523,7 +549,11 @@ impl Store for SqlStore {
     }
 
     async fn tokens_of_user(&self, user_id: i64) -> Result<Vec<ApiToken>> {
-        let rows: Vec<TokenRow> = sqlx::query_as("SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id").bind(user_id).fetch_all(&self.pool).await?;
+        let rows: Vec<TokenRow> =
+            sqlx::query_as("SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id")
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows.into_iter().map(ApiToken::from).collect())
     }
 
@@ -595,7 +625,16 @@ impl Store for SqlStore {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|r| SecurityEvent { id: r.id, at: r.at, kind: r.kind, username: r.username, user_id: r.user_id, region: r.region, client: r.client, detail: r.detail })
+            .map(|r| SecurityEvent {
+                id: r.id,
+                at: r.at,
+                kind: r.kind,
+                username: r.username,
+                user_id: r.user_id,
+                region: r.region,
+                client: r.client,
+                detail: r.detail,
+            })
             .collect())
     }
 

@@ -31,7 +31,8 @@ fn bindir() -> PathBuf {
             return p;
         }
     }
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql").into_iter().flatten().flatten().map(|e| e.path().join("bin")).filter(|p| p.join("initdb").exists()).collect();
+    let mut found: Vec<PathBuf> =
+        std::fs::read_dir("/usr/lib/postgresql").into_iter().flatten().flatten().map(|e| e.path().join("bin")).filter(|p| p.join("initdb").exists()).collect();
     found.sort();
     found.pop().unwrap_or_else(|| {
         panic!("PostgreSQL server binaries (initdb, pg_ctl) not found: install them, e.g. `apt-get install postgresql` on Debian; the tests start their own throwaway cluster")
@@ -88,7 +89,9 @@ pub fn start_cluster() -> PgCluster {
         data = data.display(),
         dir = dir.display(),
     );
-    Command::new("setsid").args(["sh", "-c", &stop]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start the cluster watchdog");
+    // `setsid --fork` returns at once, leaving the watchdog in its own session.
+    let started = Command::new("setsid").args(["--fork", "sh", "-c", &stop]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status();
+    assert!(started.is_ok_and(|s| s.success()), "start the cluster watchdog (setsid, from util-linux)");
     PgCluster { port, dir }
 }
 

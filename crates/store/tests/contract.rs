@@ -12,7 +12,10 @@ fn small_org() -> SeedOrg {
     let region = |c: &str, p: Option<&str>, level, name: &str| Region { code: code(c), parent: p.map(code), level, name: name.into(), name_en: name.into() };
     let unit = |r: &str, kind, name: &str| NewUnit { region: code(r), kind, name: name.into(), name_en: name.into() };
     let user = |unit: &str, username: &str, roles: &[Role]| {
-        (unit.to_string(), NewUser { unit_id: 0, username: username.into(), display_name: username.into(), password_hash: "$argon2id$fake".into(), roles: roles.to_vec() })
+        (
+            unit.to_string(),
+            NewUser { unit_id: 0, username: username.into(), display_name: username.into(), password_hash: "$argon2id$fake".into(), roles: roles.to_vec() },
+        )
     };
     SeedOrg {
         regions: vec![
@@ -82,7 +85,13 @@ async fn units_are_unique_and_valid<S: Store>(s: S) {
     assert!(matches!(no_region, Err(StoreError::Invalid(_))));
     assert_eq!(s.counts().await.unwrap().units, 4, "refused writes leave nothing behind");
 
-    let u = s.create_unit(NewUnit { region: code("990102"), kind: UnitKind::Procuratorate, name: "甲二县人民检察院".into(), name_en: "Jia-2 Procuratorate".into() }, 2).await.unwrap();
+    let u = s
+        .create_unit(
+            NewUnit { region: code("990102"), kind: UnitKind::Procuratorate, name: "甲二县人民检察院".into(), name_en: "Jia-2 Procuratorate".into() },
+            2,
+        )
+        .await
+        .unwrap();
     let renamed = s.update_unit(u.id, UnitChange { name: Some("甲二县检察院".into()), ..Default::default() }, 5).await.unwrap();
     assert_eq!((renamed.name.as_str(), renamed.name_en.as_str(), renamed.disabled), ("甲二县检察院", "Jia-2 Procuratorate", false));
     let disabled = s.update_unit(u.id, UnitChange { disabled: Some(true), ..Default::default() }, 5).await.unwrap();
@@ -97,7 +106,8 @@ async fn units_are_unique_and_valid<S: Store>(s: S) {
 async fn users_roles_and_passwords<S: Store>(s: S) {
     s.seed(small_org(), 1).await.unwrap();
     let police = s.list_units(UnitFilter { region: Some(code("990102")), ..Default::default() }).await.unwrap().remove(0);
-    let new = |name: &str, roles: Vec<Role>| NewUser { unit_id: police.id, username: name.into(), display_name: "张三".into(), password_hash: "h1".into(), roles };
+    let new =
+        |name: &str, roles: Vec<Role>| NewUser { unit_id: police.id, username: name.into(), display_name: "张三".into(), password_hash: "h1".into(), roles };
     let judge = s.create_user(new("zhang", vec![Role::Judge]), 3).await;
     assert!(matches!(&judge, Err(StoreError::Invalid(m)) if m.contains("judge")), "{judge:?}");
     let u = s.create_user(new("zhang", vec![Role::PoliceOfficer]), 3).await.unwrap();
@@ -108,7 +118,10 @@ async fn users_roles_and_passwords<S: Store>(s: S) {
     assert!(s.credentials("nobody").await.unwrap().is_none());
     s.set_password(u.id, "h2".into()).await.unwrap();
     assert_eq!(s.credentials("zhang").await.unwrap().unwrap().1, "h2");
-    let changed = s.update_user(u.id, UserChange { roles: Some(vec![Role::PoliceOfficer, Role::Admin]), display_name: Some("张三丰".into()), ..Default::default() }, 5).await.unwrap();
+    let changed = s
+        .update_user(u.id, UserChange { roles: Some(vec![Role::PoliceOfficer, Role::Admin]), display_name: Some("张三丰".into()), ..Default::default() }, 5)
+        .await
+        .unwrap();
     assert_eq!((changed.roles.len(), changed.display_name.as_str()), (2, "张三丰"));
     assert!(s.update_user(u.id, UserChange { roles: Some(vec![Role::Mediator]), ..Default::default() }, 5).await.is_err());
     assert_eq!(s.user(u.id).await.unwrap().roles.len(), 2, "a refused change changes nothing");

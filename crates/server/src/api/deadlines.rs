@@ -13,7 +13,15 @@ use xiezhi_store::Store;
 
 impl From<&Deadline> for DeadlineDto {
     fn from(d: &Deadline) -> Self {
-        Self { rule: d.rule.into(), start: d.start.to_string(), due: d.due.to_string(), in_custody: d.in_custody, extended: d.extended, rolled_from: d.rolled_from.map(|d| d.to_string()), basis: d.basis.clone() }
+        Self {
+            rule: d.rule.into(),
+            start: d.start.to_string(),
+            due: d.due.to_string(),
+            in_custody: d.in_custody,
+            extended: d.extended,
+            rolled_from: d.rolled_from.map(|d| d.to_string()),
+            basis: d.basis.clone(),
+        }
     }
 }
 
@@ -25,7 +33,11 @@ impl From<&Rule> for RuleDto {
                 format!("{held} (in custody) / {free}"),
                 match (held_extended, free_extended) {
                     (None, None) => None,
-                    (h, f) => Some(format!("{} (in custody) / {}", h.map(|p| p.to_string()).unwrap_or("none".into()), f.map(|p| p.to_string()).unwrap_or("none".into()))),
+                    (h, f) => Some(format!(
+                        "{} (in custody) / {}",
+                        h.map(|p| p.to_string()).unwrap_or("none".into()),
+                        f.map(|p| p.to_string()).unwrap_or("none".into())
+                    )),
                 },
             ),
         };
@@ -69,7 +81,11 @@ pub async fn catalogue() -> Json<Vec<RuleDto>> {
     responses((status = 200, body = DeadlineDto), (status = 422, body = crate::error::Problem)),
     tag = "deadlines"
 )]
-pub async fn compute<S: Store>(State(st): State<AppState<S>>, Path(rule): Path<String>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<DeadlineDto>> {
+pub async fn compute<S: Store>(
+    State(st): State<AppState<S>>,
+    Path(rule): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<DeadlineDto>> {
     if let Some(unknown) = q.keys().find(|k| !["start", "in_custody", "extended"].contains(&k.as_str())) {
         return Err(AppError::field(unknown.clone(), "unknown parameter; use start, in_custody, extended"));
     }

@@ -64,12 +64,21 @@ pub async fn get_region<S: Store>(State(st): State<AppState<S>>, Signed(p): Sign
 
 /// Create a region under an existing parent (admins of the parent's region).
 #[utoipa::path(post, path = "/api/v1/regions", request_body = NewRegionRequest, responses((status = 201, body = RegionDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "organisation")]
-pub async fn create_region<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, ApiJson(req): ApiJson<NewRegionRequest>) -> ApiResult<(StatusCode, Json<RegionDto>)> {
+pub async fn create_region<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    ApiJson(req): ApiJson<NewRegionRequest>,
+) -> ApiResult<(StatusCode, Json<RegionDto>)> {
     let code = RegionCode::parse("code", &req.code)?;
     let parent = code.parent().ok_or_else(|| AppError::field("code", "a province is created with `xiezhi init`, not through the API"))?;
     authorize(&st, &p, Action::ManageUnit { region: parent }).await?;
     let name = UnitName::parse("name", &req.name)?.into_inner();
-    let name_en = req.name_en.filter(|s| !s.trim().is_empty()).map(|s| UnitName::parse("name_en", &s).map(|n| n.into_inner())).transpose()?.unwrap_or_else(|| name.clone());
+    let name_en = req
+        .name_en
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| UnitName::parse("name_en", &s).map(|n| n.into_inner()))
+        .transpose()?
+        .unwrap_or_else(|| name.clone());
     st.store.region(parent).await.map_err(|_| AppError::field("code", format!("parent region {parent} does not exist")))?;
     let r = st.store.create_region(Region { code, parent: Some(parent), level: code.level(), name, name_en }).await?;
     Ok((StatusCode::CREATED, Json((&r).into())))
@@ -110,7 +119,11 @@ pub async fn get_unit<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed
 
 /// Create a unit (admins, within their region).
 #[utoipa::path(post, path = "/api/v1/units", request_body = NewUnitRequest, responses((status = 201, body = UnitDto), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "organisation")]
-pub async fn create_unit<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, ApiJson(req): ApiJson<NewUnitRequest>) -> ApiResult<(StatusCode, Json<UnitDto>)> {
+pub async fn create_unit<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    ApiJson(req): ApiJson<NewUnitRequest>,
+) -> ApiResult<(StatusCode, Json<UnitDto>)> {
     let new = req.parse()?;
     authorize(&st, &p, Action::ManageUnit { region: new.region }).await?;
     let unit = st.store.create_unit(new, now_us()).await.map_err(|e| match e {
@@ -122,7 +135,12 @@ pub async fn create_unit<S: Store>(State(st): State<AppState<S>>, Signed(p): Sig
 
 /// Rename, disable or enable a unit.
 #[utoipa::path(patch, path = "/api/v1/units/{id}", params(("id" = i64, Path)), request_body = UnitPatch, responses((status = 200, body = UnitDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)), tag = "organisation")]
-pub async fn update_unit<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>, ApiJson(req): ApiJson<UnitPatch>) -> ApiResult<Json<UnitDto>> {
+pub async fn update_unit<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<UnitPatch>,
+) -> ApiResult<Json<UnitDto>> {
     let unit = st.store.unit(path_id("id", &id)?).await?;
     let change = UnitChange {
         name: req.name.as_deref().map(|n| UnitName::parse("name", n)).transpose()?.map(UnitName::into_inner),
@@ -146,7 +164,12 @@ pub struct ImportQuery {
 /// Import units from CSV (`region,region_name,kind,name,name_en`). Valid rows are written in
 /// one transaction; rejected rows are reported with their line and reason.
 #[utoipa::path(post, path = "/api/v1/units/import", params(ImportQuery), request_body(content = String, content_type = "text/csv"), responses((status = 200, body = ImportReport), (status = 422, body = crate::error::Problem)), tag = "organisation")]
-pub async fn import_units<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Query(q): Query<ImportQuery>, body: String) -> ApiResult<Json<ImportReport>> {
+pub async fn import_units<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    Query(q): Query<ImportQuery>,
+    body: String,
+) -> ApiResult<Json<ImportReport>> {
     Ok(Json(run_import(&st, &p, &body, q.dry_run.unwrap_or(false)).await?))
 }
 
@@ -199,11 +222,20 @@ pub async fn run_import<S: Store>(st: &AppState<S>, p: &xiezhi_store::Principal,
             };
             let region_name = get(1);
             if !parent_known || region_name.is_empty() {
-                rejected.push(RejectedRow { line, reason: format!("region: {} does not exist; give its region_name and list its parent region first", new.region) });
+                rejected.push(RejectedRow {
+                    line,
+                    reason: format!("region: {} does not exist; give its region_name and list its parent region first", new.region),
+                });
                 continue;
             }
             new_regions.insert(new.region, ());
-            org.regions.push(Region { code: new.region, parent: new.region.parent(), level: new.region.level(), name: region_name.clone(), name_en: region_name });
+            org.regions.push(Region {
+                code: new.region,
+                parent: new.region.parent(),
+                level: new.region.level(),
+                name: region_name.clone(),
+                name_en: region_name,
+            });
         }
         org.units.push(new);
         unit_lines.push(line);
@@ -221,7 +253,15 @@ pub async fn run_import<S: Store>(st: &AppState<S>, p: &xiezhi_store::Principal,
     rejected.sort_by_key(|r| r.line);
     if denied > 0 {
         st.store
-            .record(NewSecurityEvent { at: now_us(), kind: "access_denied", username: Some(p.user.username.clone()), user_id: Some(p.user.id), region: Some(p.unit.region), client: None, detail: format!("unit import: {denied} rows outside the region") })
+            .record(NewSecurityEvent {
+                at: now_us(),
+                kind: "access_denied",
+                username: Some(p.user.username.clone()),
+                user_id: Some(p.user.id),
+                region: Some(p.unit.region),
+                client: None,
+                detail: format!("unit import: {denied} rows outside the region"),
+            })
             .await?;
     }
     let report = ImportReport { dry_run, created_units: org.units.len(), created_regions: org.regions.len(), rejected };

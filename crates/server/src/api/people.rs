@@ -37,7 +37,11 @@ pub async fn get_user<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed
 
 /// Create a user in a unit (admins, within their region).
 #[utoipa::path(post, path = "/api/v1/users", request_body = NewUserRequest, responses((status = 201, body = UserDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "people")]
-pub async fn create_user<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, ApiJson(req): ApiJson<NewUserRequest>) -> ApiResult<(StatusCode, Json<UserDto>)> {
+pub async fn create_user<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    ApiJson(req): ApiJson<NewUserRequest>,
+) -> ApiResult<(StatusCode, Json<UserDto>)> {
     let user = add_user(&st, &p, req.parse()?).await?;
     Ok((StatusCode::CREATED, Json((&user).into())))
 }
@@ -52,13 +56,27 @@ pub async fn add_user<S: Store>(st: &AppState<S>, p: &xiezhi_store::Principal, n
     let hash = hash_password(&new.password)?;
     Ok(st
         .store
-        .create_user(NewUser { unit_id: unit.id, username: new.username.into_inner(), display_name: new.display_name.into_inner(), password_hash: hash, roles: new.roles }, now_us())
+        .create_user(
+            NewUser {
+                unit_id: unit.id,
+                username: new.username.into_inner(),
+                display_name: new.display_name.into_inner(),
+                password_hash: hash,
+                roles: new.roles,
+            },
+            now_us(),
+        )
         .await?)
 }
 
 /// Change a user's name or roles, disable or enable them. Disabling ends their sessions.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", params(("id" = i64, Path)), request_body = UserPatch, responses((status = 200, body = UserDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "people")]
-pub async fn update_user<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>, ApiJson(req): ApiJson<UserPatch>) -> ApiResult<Json<UserDto>> {
+pub async fn update_user<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<UserPatch>,
+) -> ApiResult<Json<UserDto>> {
     let user = st.store.user(path_id("id", &id)?).await?;
     let unit = st.store.unit(user.unit_id).await?;
     let change = UserChange {
@@ -78,7 +96,12 @@ pub async fn update_user<S: Store>(State(st): State<AppState<S>>, Signed(p): Sig
 
 /// Set a new password for a user (admins). Ends the user's sessions.
 #[utoipa::path(post, path = "/api/v1/users/{id}/password", params(("id" = i64, Path)), request_body = PasswordRequest, responses((status = 204), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "people")]
-pub async fn reset_password<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>, ApiJson(req): ApiJson<PasswordRequest>) -> ApiResult<StatusCode> {
+pub async fn reset_password<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<PasswordRequest>,
+) -> ApiResult<StatusCode> {
     let user = st.store.user(path_id("id", &id)?).await?;
     let unit = st.store.unit(user.unit_id).await?;
     let password = Password::parse("password", &req.password)?;
@@ -98,7 +121,11 @@ pub fn token_name(raw: &str) -> Result<String, AppError> {
 
 /// Create an API token for yourself. The secret is in the response, once.
 #[utoipa::path(post, path = "/api/v1/tokens", request_body = NewTokenRequest, responses((status = 201, body = CreatedToken), (status = 422, body = crate::error::Problem)), tag = "people")]
-pub async fn create_token<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, ApiJson(req): ApiJson<NewTokenRequest>) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+pub async fn create_token<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    ApiJson(req): ApiJson<NewTokenRequest>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let name = token_name(&req.name)?;
     Ok((StatusCode::CREATED, Json(issue_token(&st, p.user.id, name).await?)))
 }
@@ -118,7 +145,11 @@ pub async fn revoke_token<S: Store>(State(st): State<AppState<S>>, Signed(p): Si
 /// Exchange a username and password for an API token (for integrators' set-up scripts).
 /// Throttled and recorded like the sign-in page.
 #[utoipa::path(post, path = "/api/v1/auth/token", request_body = TokenSignIn, responses((status = 201, body = CreatedToken), (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem)), tag = "people")]
-pub async fn sign_in_for_token<S: Store>(State(st): State<AppState<S>>, parts: Parts, ApiJson(req): ApiJson<TokenSignIn>) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+pub async fn sign_in_for_token<S: Store>(
+    State(st): State<AppState<S>>,
+    parts: Parts,
+    ApiJson(req): ApiJson<TokenSignIn>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let name = token_name(&req.name)?;
     let p = sign_in(&st, &req.username, &req.password, &client_of(&parts)).await?;
     Ok((StatusCode::CREATED, Json(issue_token(&st, p.user.id, name).await?)))
@@ -133,13 +164,25 @@ pub struct SecurityQuery {
 
 /// Sign-ins, failures, throttling and denied access in your region (admins and auditors).
 #[utoipa::path(get, path = "/api/v1/security-events", params(SecurityQuery), responses((status = 200, body = [SecurityEventDto]), (status = 403, body = crate::error::Problem)), tag = "people")]
-pub async fn security_events<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Query(q): Query<SecurityQuery>) -> ApiResult<Json<Vec<SecurityEventDto>>> {
+pub async fn security_events<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    Query(q): Query<SecurityQuery>,
+) -> ApiResult<Json<Vec<SecurityEventDto>>> {
     authorize(&st, &p, Action::ViewSecurityLog { region: p.unit.region }).await?;
     let events = st.store.security_events(&p.unit.region.subtree_prefix(), q.limit.unwrap_or(200)).await?;
     Ok(Json(
         events
             .into_iter()
-            .map(|e| SecurityEventDto { id: e.id, at: crate::state::format_time(e.at), kind: e.kind, username: e.username, region: e.region, client: e.client, detail: e.detail })
+            .map(|e| SecurityEventDto {
+                id: e.id,
+                at: crate::state::format_time(e.at),
+                kind: e.kind,
+                username: e.username,
+                region: e.region,
+                client: e.client,
+                detail: e.detail,
+            })
             .collect(),
     ))
 }

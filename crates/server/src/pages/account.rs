@@ -72,7 +72,13 @@ pub struct SignInForm {
     next: Option<String>,
 }
 
-pub async fn sign_in_submit<S: Store>(State(st): State<AppState<S>>, lang: Lang, parts: Parts, jar: CookieJar, Form(f): Form<SignInForm>) -> Result<Response, PageError> {
+pub async fn sign_in_submit<S: Store>(
+    State(st): State<AppState<S>>,
+    lang: Lang,
+    parts: Parts,
+    jar: CookieJar,
+    Form(f): Form<SignInForm>,
+) -> Result<Response, PageError> {
     let next = safe_next(f.next);
     match sign_in(&st, &f.username, &f.password, &client_of(&parts)).await {
         Ok(p) => {
@@ -157,7 +163,13 @@ async fn tokens_view<S: Store>(st: &AppState<S>, lang: Lang, p: &xiezhi_store::P
         tokens: tokens
             .iter()
             .rev()
-            .map(|t| TokenRow { id: t.id, name: t.name.clone(), created_at: format_time(t.created_at), last_used: t.last_used_at.map(format_time).unwrap_or_else(|| never.into()), revoked: t.revoked_at.is_some() })
+            .map(|t| TokenRow {
+                id: t.id,
+                name: t.name.clone(),
+                created_at: format_time(t.created_at),
+                last_used: t.last_used_at.map(format_time).unwrap_or_else(|| never.into()),
+                revoked: t.revoked_at.is_some(),
+            })
             .collect(),
         new_secret,
     })
@@ -205,7 +217,13 @@ pub async fn security_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, 
         chrome: Chrome::new(lang, "/security", Some(&p), st.config.demo),
         events: events
             .into_iter()
-            .map(|e| EventRow { at: format_time(e.at), kind: e.kind, username: e.username.unwrap_or_default(), client: e.client.unwrap_or_default(), detail: e.detail })
+            .map(|e| EventRow {
+                at: format_time(e.at),
+                kind: e.kind,
+                username: e.username.unwrap_or_default(),
+                client: e.client.unwrap_or_default(),
+                detail: e.detail,
+            })
             .collect(),
     })
 }

@@ -95,7 +95,10 @@ impl Chrome {
                 Lang::En => "en",
             },
             path: path.to_string(),
-            user: p.map(|p| ChromeUser { display_name: p.user.display_name.clone(), unit_name: if lang == Lang::En { p.unit.name_en.clone() } else { p.unit.name.clone() } }),
+            user: p.map(|p| ChromeUser {
+                display_name: p.user.display_name.clone(),
+                unit_name: if lang == Lang::En { p.unit.name_en.clone() } else { p.unit.name.clone() },
+            }),
             nav,
             csrf: p.map(|p| p.csrf_token.clone()).unwrap_or_default(),
             demo,
@@ -202,7 +205,8 @@ struct Back {
 async fn switch_lang(Path(code): Path<String>, Query(q): Query<Back>, jar: CookieJar) -> Response {
     let lang = Lang::parse(&code).unwrap_or_default();
     let back = q.back.filter(|b| b.starts_with('/') && !b.starts_with("//")).unwrap_or_else(|| "/".into());
-    let cookie = Cookie::build((LANG_COOKIE, if lang == Lang::En { "en" } else { "zh" })).path("/").same_site(SameSite::Lax).max_age(time::Duration::days(365)).build();
+    let cookie =
+        Cookie::build((LANG_COOKIE, if lang == Lang::En { "en" } else { "zh" })).path("/").same_site(SameSite::Lax).max_age(time::Duration::days(365)).build();
     (jar.add(cookie), see_other(&back)).into_response()
 }
 

@@ -39,15 +39,26 @@ pub struct Opt {
 }
 
 fn region_name(lang: Lang, r: &Region) -> String {
-    if lang == Lang::En { r.name_en.clone() } else { r.name.clone() }
+    if lang == Lang::En {
+        r.name_en.clone()
+    } else {
+        r.name.clone()
+    }
 }
 
 fn unit_name(lang: Lang, u: &Unit) -> String {
-    if lang == Lang::En { u.name_en.clone() } else { u.name.clone() }
+    if lang == Lang::En {
+        u.name_en.clone()
+    } else {
+        u.name.clone()
+    }
 }
 
 fn region_rows(lang: Lang, regions: &[Region]) -> Vec<RegionRow> {
-    regions.iter().map(|r| RegionRow { code: r.code.to_string(), name: region_name(lang, r), level: lang.level(r.level), href: format!("/directory?region={}", r.code) }).collect()
+    regions
+        .iter()
+        .map(|r| RegionRow { code: r.code.to_string(), name: region_name(lang, r), level: lang.level(r.level), href: format!("/directory?region={}", r.code) })
+        .collect()
 }
 
 #[derive(Template)]
@@ -77,7 +88,12 @@ async fn parse_region<S: Store>(st: &AppState<S>, p: &Principal, q: Option<Strin
     Ok(st.store.region(code).await?)
 }
 
-pub async fn directory<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<RegionQuery>) -> Result<Html<String>, PageError> {
+pub async fn directory<S: Store>(
+    State(st): State<AppState<S>>,
+    lang: Lang,
+    PageUser(p): PageUser,
+    Query(q): Query<RegionQuery>,
+) -> Result<Html<String>, PageError> {
     authorize(&st, &p, Action::ViewDirectory).await?;
     let region = parse_region(&st, &p, q.region).await?;
     let path = region_path(&st.store, &region).await?;
@@ -105,7 +121,12 @@ struct ChildrenPartial {
 }
 
 /// The children of a region, for expanding the tree in place (htmx).
-pub async fn children<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<RegionQuery>) -> Result<Html<String>, PageError> {
+pub async fn children<S: Store>(
+    State(st): State<AppState<S>>,
+    lang: Lang,
+    PageUser(p): PageUser,
+    Query(q): Query<RegionQuery>,
+) -> Result<Html<String>, PageError> {
     authorize(&st, &p, Action::ViewDirectory).await?;
     let region = parse_region(&st, &p, q.region).await?;
     render(&ChildrenPartial { children: region_rows(lang, &st.store.child_regions(Some(region.code)).await?) })
@@ -147,7 +168,13 @@ pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, Page
         Some(
             users
                 .iter()
-                .map(|u| MemberRow { id: u.id, username: u.username.clone(), display_name: u.display_name.clone(), roles: u.roles.iter().map(|r| lang.role(*r)).collect::<Vec<_>>().join("、"), disabled: u.disabled })
+                .map(|u| MemberRow {
+                    id: u.id,
+                    username: u.username.clone(),
+                    display_name: u.display_name.clone(),
+                    roles: u.roles.iter().map(|r| lang.role(*r)).collect::<Vec<_>>().join("、"),
+                    disabled: u.disabled,
+                })
                 .collect(),
         )
     } else {
@@ -193,7 +220,11 @@ pub struct RenameForm {
 
 pub async fn rename_unit<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<RenameForm>) -> Result<Response, PageError> {
     let unit = st.store.unit(crate::api::path_id("id", &id)?).await?;
-    let change = UnitChange { name: Some(UnitName::parse("name", &f.name)?.into_inner()), name_en: Some(UnitName::parse("name_en", &f.name_en)?.into_inner()), disabled: None };
+    let change = UnitChange {
+        name: Some(UnitName::parse("name", &f.name)?.into_inner()),
+        name_en: Some(UnitName::parse("name_en", &f.name_en)?.into_inner()),
+        disabled: None,
+    };
     authorize(&st, &p, Action::ManageUnit { region: unit.region }).await?;
     st.store.update_unit(unit.id, change, now_us()).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
@@ -258,7 +289,11 @@ pub struct PasswordForm {
     password: String,
 }
 
-pub async fn user_password<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<PasswordForm>) -> Result<Response, PageError> {
+pub async fn user_password<S: Store>(
+    State(st): State<AppState<S>>,
+    Path(id): Path<String>,
+    PageForm(p, f): PageForm<PasswordForm>,
+) -> Result<Response, PageError> {
     let password = Password::parse("password", &f.password)?;
     let (user, unit) = user_and_unit(&st, &p, &id).await?;
     st.store.set_password(user.id, hash_password(&password)?).await?;

@@ -52,14 +52,22 @@ pub struct DeadlineForm {
     extended: Option<String>,
 }
 
-pub async fn deadlines<S: Store>(State(st): State<AppState<S>>, lang: Lang, headers: HeaderMap, PageUser(p): PageUser, Query(f): Query<DeadlineForm>) -> Result<Html<String>, PageError> {
+pub async fn deadlines<S: Store>(
+    State(st): State<AppState<S>>,
+    lang: Lang,
+    headers: HeaderMap,
+    PageUser(p): PageUser,
+    Query(f): Query<DeadlineForm>,
+) -> Result<Html<String>, PageError> {
     let chrome = Chrome::new(lang, "/deadlines", Some(&p), st.config.demo);
     let in_custody = parse_flag("in_custody", f.in_custody.as_deref())?;
     let extended = parse_flag("extended", f.extended.as_deref())?;
     let (mut result, mut error) = (None, None);
     if let (Some(rule), Some(start)) = (&f.rule, &f.start) {
         match compute_deadline(&st.calendar, rule, start, in_custody, extended) {
-            Ok(d) => result = Some(DeadlineView { due: d.due.to_string(), rolled_from: d.rolled_from.map(|d| d.to_string()).unwrap_or_default(), basis: d.basis }),
+            Ok(d) => {
+                result = Some(DeadlineView { due: d.due.to_string(), rolled_from: d.rolled_from.map(|d| d.to_string()).unwrap_or_default(), basis: d.basis })
+            }
             Err(e) => error = Some(e.public_message()),
         }
     }
@@ -68,7 +76,10 @@ pub async fn deadlines<S: Store>(State(st): State<AppState<S>>, lang: Lang, head
     }
     let selected = f.rule.unwrap_or_default();
     render(&DeadlinesPage {
-        rules: RULES.iter().map(|r| RuleOption { id: r.id, label: format!("{} — {}", r.id, lang.pick(r.title_zh, r.title_en)), selected: r.id == selected }).collect(),
+        rules: RULES
+            .iter()
+            .map(|r| RuleOption { id: r.id, label: format!("{} — {}", r.id, lang.pick(r.title_zh, r.title_en)), selected: r.id == selected })
+            .collect(),
         start: f.start.unwrap_or_default(),
         in_custody,
         extended,

@@ -21,7 +21,8 @@ fn find(candidates: &[&str]) -> Option<String> {
 }
 
 async fn start_driver() -> (Driver, u16) {
-    let driver = find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]).expect("chromedriver not found: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
+    let driver = find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"])
+        .expect("chromedriver not found: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(driver).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -34,7 +35,8 @@ async fn start_driver() -> (Driver, u16) {
 
 #[tokio::test]
 async fn sign_in_see_the_unit_switch_language_sign_out() {
-    let chromium = find(&["/usr/bin/chromium", "/usr/lib/chromium/chromium"]).expect("chromium not found: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
+    let chromium = find(&["/usr/bin/chromium", "/usr/lib/chromium/chromium"])
+        .expect("chromium not found: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
     let (store, _dir) = xiezhi_store::testing::fresh_sqlite().await;
     xiezhi_server::demo::seed(&store, 7, 1).await.unwrap();
     let state = AppState::new(store, ServerConfig { demo: true, ..Default::default() }, Calendar::bundled(MakeUpDayPolicy::WorkingDay));
@@ -57,7 +59,11 @@ async fn sign_in_see_the_unit_switch_language_sign_out() {
                      format!("--user-data-dir={}", profile.path().display())]
         }),
     );
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await.expect("a WebDriver session");
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session");
 
     let result = async {
         c.goto(&format!("{base}/")).await?;
@@ -67,6 +73,13 @@ async fn sign_in_see_the_unit_switch_language_sign_out() {
         c.find(Locator::Id("sign-in")).await?.click().await?;
         let who = c.wait().for_element(Locator::Id("current-user")).await?.text().await?;
         assert!(who.contains("公安"), "{who}");
+        if let Ok(dir) = std::env::var("XIEZHI_SCREENSHOT_DIR") {
+            c.goto(&format!("{base}/directory?region=990100")).await?;
+            c.wait().for_element(Locator::Id("units")).await?;
+            std::fs::write(format!("{dir}/directory-zh.png"), c.screenshot().await?).unwrap();
+            c.goto(&format!("{base}/")).await?;
+            c.wait().for_element(Locator::Id("my-unit")).await?;
+        }
 
         c.find(Locator::Id("my-unit")).await?.click().await?;
         let unit = c.wait().for_element(Locator::Id("unit-name")).await?.text().await?;

@@ -2,7 +2,13 @@ use crate::common::TestApp;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-crate::on_both_backends!(browse_the_tree, admins_create_rename_disable_units, refusals_write_nothing, csv_import_reports_rejected_rows, regions_are_created_under_their_parent);
+crate::on_both_backends!(
+    browse_the_tree,
+    admins_create_rename_disable_units,
+    refusals_write_nothing,
+    csv_import_reports_rejected_rows,
+    regions_are_created_under_their_parent
+);
 
 async fn browse_the_tree(app: TestApp) {
     let t = app.token("police.990101").await;
@@ -31,7 +37,10 @@ async fn admins_create_rename_disable_units(app: TestApp) {
     let r = app.post("/api/v1/units", &admin, json!({"region": "990101", "kind": "mediation_committee", "name": "和泽区物业纠纷人民调解委员会"})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let id = r.json()["id"].as_i64().unwrap();
-    assert_eq!(app.post("/api/v1/units", &admin, json!({"region": "990101", "kind": "mediation_committee", "name": "和泽区物业纠纷人民调解委员会"})).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        app.post("/api/v1/units", &admin, json!({"region": "990101", "kind": "mediation_committee", "name": "和泽区物业纠纷人民调解委员会"})).await.status,
+        StatusCode::CONFLICT
+    );
     let renamed = app.patch(&format!("/api/v1/units/{id}"), &admin, json!({"name": "物业纠纷调委会", "name_en": "Property Mediation"})).await.json();
     assert_eq!((renamed["name"].as_str(), renamed["name_en"].as_str()), (Some("物业纠纷调委会"), Some("Property Mediation")));
     let disabled = app.patch(&format!("/api/v1/units/{id}"), &admin, json!({"disabled": true})).await.json();
@@ -70,14 +79,16 @@ async fn refusals_write_nothing(app: TestApp) {
 async fn csv_import_reports_rejected_rows(app: TestApp) {
     let admin = app.token("admin.990100").await;
     let existing = app.get("/api/v1/units?region=990101&kind=police", &admin).await.json()[0]["name"].as_str().unwrap().to_string();
-    let csv = format!("region,region_name,kind,name,name_en\n\
+    let csv = format!(
+        "region,region_name,kind,name,name_en\n\
                990101,,trade_union,和泽区建筑业工会,Heze Builders Union\n\
                990101,,castle,和泽区城堡,\n\
                990101,,police,{existing},\n\
                990201,,police,远方公安分局,\n\
                990150,新开发区,police,新开发区公安分局,New Zone Police\n\
                990151,,police,无名区公安分局,\n\
-               990101,,trade_union,和泽区建筑业工会,\n");
+               990101,,trade_union,和泽区建筑业工会,\n"
+    );
     let post = |dry: bool| {
         let app = &app;
         let admin = admin.clone();
@@ -101,12 +112,24 @@ async fn csv_import_reports_rejected_rows(app: TestApp) {
     let lines: Vec<i64> = report["rejected"].as_array().unwrap().iter().map(|r| r["line"].as_i64().unwrap()).collect();
     assert_eq!(lines, vec![3, 4, 5, 7, 8], "{report}");
     let reasons = report["rejected"].to_string();
-    assert!(reasons.contains("castle") && reasons.contains("already exists") && reasons.contains("990201") && reasons.contains("earlier in the file"), "{reasons}");
+    assert!(
+        reasons.contains("castle") && reasons.contains("already exists") && reasons.contains("990201") && reasons.contains("earlier in the file"),
+        "{reasons}"
+    );
     let after = xiezhi_store::Store::counts(&app.store).await.unwrap();
     assert_eq!((after.units - before.units, after.regions - before.regions), (2, 1));
     let zone = app.get("/api/v1/regions/990150", &admin).await.json();
     assert_eq!(zone["region"]["name"], "新开发区");
-    let bad_header = app.call(axum::http::Request::builder().method(Method::POST).uri("/api/v1/units/import").header("authorization", format!("Bearer {admin}")).body(axum::body::Body::from("a,b\n1,2\n")).unwrap()).await;
+    let bad_header = app
+        .call(
+            axum::http::Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/units/import")
+                .header("authorization", format!("Bearer {admin}"))
+                .body(axum::body::Body::from("a,b\n1,2\n"))
+                .unwrap(),
+        )
+        .await;
     assert_eq!(bad_header.json()["field"], "header");
 }
 

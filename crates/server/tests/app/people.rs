@@ -2,7 +2,13 @@ use crate::common::{TestApp, PASSWORD};
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-crate::on_both_backends!(sign_in_and_me, wrong_credentials_say_nothing_more, failed_sign_ins_are_throttled_and_recorded, tokens_are_revoked, users_are_managed_within_the_region);
+crate::on_both_backends!(
+    sign_in_and_me,
+    wrong_credentials_say_nothing_more,
+    failed_sign_ins_are_throttled_and_recorded,
+    tokens_are_revoked,
+    users_are_managed_within_the_region
+);
 
 async fn sign_in_and_me(app: TestApp) {
     let t = app.token("police.990101").await;
@@ -75,7 +81,9 @@ async fn users_are_managed_within_the_region(app: TestApp) {
 
     let r = app.post("/api/v1/users", &admin, new("judge.li", json!(["police_officer"]))).await;
     assert_eq!((r.status, r.json()["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("roles")), "{}", r.text());
-    let r = app.post("/api/v1/users", &admin, json!({"unit_id": court, "username": "judge.li", "display_name": "李", "roles": ["judge"], "password": "short"})).await;
+    let r = app
+        .post("/api/v1/users", &admin, json!({"unit_id": court, "username": "judge.li", "display_name": "李", "roles": ["judge"], "password": "short"}))
+        .await;
     assert_eq!(r.json()["field"], "password");
     let r = app.post("/api/v1/users", &admin, new("x", json!(["judge"]))).await;
     assert_eq!(r.json()["field"], "username");
@@ -104,7 +112,13 @@ async fn users_are_managed_within_the_region(app: TestApp) {
 
     // Outside the region: refused and recorded.
     let far_court = app.unit_id(&admin, "990201", "court_basic").await;
-    let r = app.post("/api/v1/users", &admin, json!({"unit_id": far_court, "username": "judge.far", "display_name": "远", "roles": ["judge"], "password": "a-long-password"})).await;
+    let r = app
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"unit_id": far_court, "username": "judge.far", "display_name": "远", "roles": ["judge"], "password": "a-long-password"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(app.get(&format!("/api/v1/units/{far_court}/users"), &admin).await.status, StatusCode::FORBIDDEN);
     let root = app.token("admin").await;

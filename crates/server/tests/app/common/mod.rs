@@ -36,7 +36,12 @@ impl Reply {
         String::from_utf8_lossy(&self.body).into_owned()
     }
     pub fn cookie(&self, name: &str) -> Option<String> {
-        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with(&format!("{name}="))).map(|c| c.split(';').next().unwrap().to_string())
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .map(|c| c.split(';').next().unwrap().to_string())
     }
     pub fn location(&self) -> String {
         self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
@@ -136,10 +141,10 @@ impl TestApp {
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(crate::common::TestApp::new(crate::common::Backend::Sqlite).await).await; })*
+            $(#[tokio::test] async fn $name() { super::$name($crate::common::TestApp::new($crate::common::Backend::Sqlite).await).await; })*
         }
         mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name(crate::common::TestApp::new(crate::common::Backend::Postgres).await).await; })*
+            $(#[tokio::test] async fn $name() { super::$name($crate::common::TestApp::new($crate::common::Backend::Postgres).await).await; })*
         }
     };
 }

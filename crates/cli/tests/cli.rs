@@ -1,0 +1,144 @@
+//! The `xiezhi` binary as a user runs it.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn xiezhi(args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_xiezhi")).args(args).current_dir(dir.path()).env_remove("XIEZHI__DATABASE").output().expect("run xiezhi")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn deadline_prints_one_json_object() {
+    let o = xiezhi(&["deadline", "criminal.prosecution_review", "--start", "2025-09-01"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["basis", "due", "extended", "in_custody", "rolled_from", "rule", "start"]);
+    assert_eq!((v["due"].as_str(), v["rolled_from"].as_str()), (Some("2025-10-09"), Some("2025-10-01")));
+
+    let held = xiezhi(&["deadline", "criminal.prosecution_review", "--start", "2025-09-01", "--in-custody"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&held)).unwrap();
+    assert_eq!((v["due"].as_str(), v["rolled_from"].is_null(), v["in_custody"].as_bool()), (Some("2025-10-01"), true, Some(true)));
+
+    let ext = xiezhi(&["deadline", "criminal.summons", "--start", "2026-02-16T21:30", "--extended"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&ext)).unwrap();
+    assert_eq!(v["due"], "2026-02-17T21:30");
+
+    let list = xiezhi(&["deadline", "--list"]);
+    let rules: serde_json::Value = serde_json::from_str(&stdout(&list)).unwrap();
+    assert_eq!(rules.as_array().unwrap().len(), xiezhi_core::RULES.len());
+}
+
+#[test]
+fn deadline_errors_exit_2_and_say_what_to_do() {
+    for (args, says) in [
+        (vec!["deadline", "criminal.nope", "--start", "2026-01-05"], "--list"),
+        (vec!["deadline", "criminal.first_instance", "--start", "2026-13-01"], "YYYY-MM-DD"),
+        (vec!["deadline", "criminal.first_instance", "--start", "2026-12-15"], "2027"),
+        (vec!["deadline", "civil.small_claims", "--start", "2026-01-05", "--in-custody"], "custody"),
+    ] {
+        let o = xiezhi(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty());
+    }
+}
+
+#[test]
+fn a_year_dropped_into_the_data_folder_is_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("calendars")).unwrap();
+    let data = dir.path().to_str().unwrap();
+    let before = xiezhi(&["deadline", "criminal.first_instance", "--start", "2026-12-15", "--data", data]);
+    assert_eq!(before.status.code(), Some(2));
+    std::fs::write(
+        dir.path().join("calendars/2027.json"),
+        r#"{"year": 2027, "source": "test notice", "holidays": [{"name": "春节", "days_off": [["2027-02-05", "2027-02-15"]], "workdays": []}]}"#,
+    )
+    .unwrap();
+    let after = xiezhi(&["deadline", "criminal.first_instance", "--start", "2026-12-05", "--data", data]);
+    assert!(after.status.success(), "{}", stderr(&after));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&after)).unwrap();
+    assert_eq!((v["due"].as_str(), v["rolled_from"].as_str()), (Some("2027-02-16"), Some("2027-02-05")));
+    let show = xiezhi(&["calendar", "show", "2027", "--data", data]);
+    assert!(stdout(&show).contains("test notice") && stdout(&show).contains("2027-02-05"), "{}", stdout(&show));
+    let bad = xiezhi(&["calendar", "show", "2028", "--data", data]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn calendar_show_lists_rest_and_make_up_days() {
+    let o = xiezhi(&["calendar", "show", "2026"]);
+    let out = stdout(&o);
+    assert!(out.contains("2026-02-14  make_up_workday  春节  (working day)"), "{out}");
+    assert!(out.contains("2026-10-07  holiday"), "{out}");
+}
+
+#[test]
+fn unusable_storage_is_one_line_and_a_failure() {
+    let o = xiezhi(&["serve", "--data", "/proc/xiezhi-cannot-write", "--listen", "127.0.0.1:0"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("data directory /proc/xiezhi-cannot-write cannot be written"), "{err}");
+    assert_eq!(err.trim().lines().filter(|l| l.starts_with("xiezhi:")).count(), 1, "{err}");
+
+    let o = xiezhi(&["demo", "--database", "postgres://nobody:secret@127.0.0.1:1/none"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("cannot be reached") && !err.contains("secret"), "{err}");
+}
+
+#[test]
+fn demo_databases_and_real_ones_do_not_mix() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let seeded = xiezhi(&["demo", "--data", data, "--seed", "3"]);
+    assert!(seeded.status.success(), "{}", stderr(&seeded));
+    assert!(stdout(&seeded).contains("116 regions, 1611 units, 1625 users"), "{}", stdout(&seeded));
+    let again = xiezhi(&["demo", "--data", data]);
+    assert!(!again.status.success() && stderr(&again).contains("already holds"));
+    let plain = xiezhi(&["serve", "--data", data, "--listen", "127.0.0.1:0"]);
+    assert!(!plain.status.success() && stderr(&plain).contains("--demo"), "{}", stderr(&plain));
+
+    let real = tempfile::tempdir().unwrap();
+    let real_data = real.path().to_str().unwrap();
+    let mut init = Command::new(env!("CARGO_BIN_EXE_xiezhi"))
+        .args(["init", "--data", real_data, "--province-code", "37", "--province-name", "山东省", "--admin", "root.admin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    init.stdin.take().unwrap().write_all(b"a-strong-password\n").unwrap();
+    let out = init.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let demo_on_real = xiezhi(&["serve", "--demo", "--data", real_data, "--listen", "127.0.0.1:0"]);
+    assert!(!demo_on_real.status.success() && stderr(&demo_on_real).contains("real organisation"), "{}", stderr(&demo_on_real));
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["demo", "--help"],
+        vec!["init", "--help"],
+        vec!["user", "create-admin", "--help"],
+        vec!["user", "reset-password", "--help"],
+        vec!["deadline", "--help"],
+        vec!["calendar", "show", "--help"],
+        vec!["bench", "startup", "--help"],
+    ] {
+        let o = xiezhi(&args);
+        assert!(o.status.success() && stdout(&o).contains("Usage:"), "{args:?}");
+    }
+}
