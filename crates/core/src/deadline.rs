@@ -125,96 +125,103 @@ fn describe_day(kind: &DayKind) -> String {
     }
 }
 
-/// Compute a deadline. Every date the computation looks at must be in a loaded year.
-pub fn compute(req: DeadlineRequest<'_>, cal: &Calendar) -> Result<Deadline, DeadlineError> {
+/// The arithmetic of a deadline without its explanation: what case clocks call in bulk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolved {
+    pub period: Period,
+    /// Whether the person counts as held (always, for periods that bound custody by nature).
+    pub in_custody: bool,
+    /// The period ends on its date whatever the day (D5).
+    pub custody_bound: bool,
+    /// Where the period runs to before any move off a rest day.
+    pub raw_due: Start,
+    pub due: Start,
+    pub rolled_from: Option<Date>,
+}
+
+/// Resolve a deadline's dates. Every date it looks at must be in a loaded year. Allocates only
+/// on refusal.
+pub fn resolve(req: DeadlineRequest<'_>, cal: &Calendar) -> Result<Resolved, DeadlineError> {
     let rule = req.rule;
     if req.in_custody && !rule.custody_applies() {
         return Err(DeadlineError::NotApplicable(format!("{} is not a criminal period; custody does not apply to it", rule.id)));
     }
-    let held = match rule.counting {
-        Counting::Custody => true,
-        _ => req.in_custody,
-    };
+    let held = rule.counting == Counting::Custody || req.in_custody;
+    let custody_bound = held && matches!(rule.counting, Counting::Custody | Counting::CustodyIfHeld);
     let period = pick_period(rule, held, req.extended)?;
     cal.require_year(req.start.date().year())?;
-    let mut basis = vec![format!("{} [{}]: {period}", rule.basis, rule.row)];
-
     if let Period::Hours(h) = period {
         let Start::DateTime(t) = req.start else {
             return Err(DeadlineError::BadStart(format!("{} counts hours; give the start as YYYY-MM-DDTHH:MM", rule.id)));
         };
-        let due = t + Duration::hours(i64::from(h));
-        cal.require_year(due.year())?;
-        basis.push(format!("D13: counted from the exact start time, the conservative reading of {}", rule.counting_basis));
-        basis.push(format!("D5: a period bounding custody is not extended for rest days ({})", rule.counting_basis));
-        return Ok(Deadline {
-            rule: rule.id,
-            start: req.start,
-            due: Start::DateTime(due),
-            in_custody: held,
-            extended: req.extended,
-            rolled_from: None,
-            period,
-            basis,
-        });
+        let due = Start::DateTime(t + Duration::hours(i64::from(h)));
+        cal.require_year(due.date().year())?;
+        return Ok(Resolved { period, in_custody: held, custody_bound, raw_due: due, due, rolled_from: None });
     }
-
     let start = req.start.date();
-    basis.push(format!("D2: the start day is not counted ({})", rule.counting_basis));
-    let raw_due = match period {
+    let raw = match period {
         Period::Days(n) => start + Duration::days(i64::from(n)),
-        Period::Months(m) => {
-            basis.push(
-                "D3: months run to the same date of the target month, a month-end start or a missing date to its last day (Crim Interp 202; Civil Code 202)"
-                    .into(),
-            );
-            add_months(start, m)
-        }
-        Period::MonthsAndDays(m, d) => {
-            basis.push(format!("D3: months first, then half a month as {d} days (Crim Interp 202)"));
-            add_months(start, m) + Duration::days(i64::from(d))
-        }
+        Period::Months(m) => add_months(start, m),
+        Period::MonthsAndDays(m, d) => add_months(start, m) + Duration::days(i64::from(d)),
         Period::WorkingDays(n) => {
             let mut d = start;
             for _ in 0..n {
                 d = cal.next_working_day(d)?;
             }
-            let makeup = match cal.policy() {
-                MakeUpDayPolicy::WorkingDay => "make-up working days count (D7)",
-                MakeUpDayPolicy::RestDay => "make-up working days do not count (D7, rest-day policy)",
-            };
-            basis.push(format!("working days counted from the day after the start; {makeup}"));
             d
         }
         Period::Hours(_) => unreachable!("handled above"),
     };
+    let rest = cal.is_rest_day(raw)?;
+    let (due, rolled_from) = if rest && !custody_bound { (cal.next_working_day(raw)?, Some(raw)) } else { (raw, None) };
+    Ok(Resolved { period, in_custody: held, custody_bound, raw_due: Start::Date(raw), due: Start::Date(due), rolled_from })
+}
 
-    let due_kind = cal.day_kind(raw_due)?;
-    let rest = cal.is_rest_day(raw_due)?;
-    let (due, rolled_from) = if held && rule.counting != Counting::Party && rule.counting != Counting::Handling {
-        basis.push(format!(
-            "D5: the suspect or defendant is in custody, so the period ends on its date{} ({} ¶4)",
-            if rest { format!(" although {raw_due} is {}", describe_day(&due_kind)) } else { String::new() },
-            rule.counting_basis.split(';').next().unwrap_or(rule.counting_basis)
-        ));
-        (raw_due, None)
-    } else if rest {
-        let moved = cal.next_working_day(raw_due)?;
-        basis.push(format!("D4: {raw_due} is {}, so the period ends on the next working day {moved}", describe_day(&due_kind)));
-        (moved, Some(raw_due))
+/// Compute a deadline with the articles and counting rules that put it where it is.
+pub fn compute(req: DeadlineRequest<'_>, cal: &Calendar) -> Result<Deadline, DeadlineError> {
+    let r = resolve(req, cal)?;
+    let rule = req.rule;
+    let period = r.period;
+    let mut basis = vec![format!("{} [{}]: {period}", rule.basis, rule.row)];
+    let article = rule.counting_basis.split(';').next().unwrap_or(rule.counting_basis);
+    if let Period::Hours(_) = period {
+        basis.push(format!("D13: counted from the exact start time, the conservative reading of {}", rule.counting_basis));
+        basis.push(format!("D5: a period bounding custody is not extended for rest days ({article} ¶4)"));
     } else {
-        if let DayKind::MakeUpWorkday { .. } = due_kind {
-            basis.push(format!("D7: {raw_due} is {}, which counts as a working day", describe_day(&due_kind)));
+        basis.push(format!("D2: the start day is not counted ({})", rule.counting_basis));
+        match period {
+            Period::Months(_) => basis.push(
+                "D3: months run to the same date of the target month, a month-end start or a missing date to its last day (Crim Interp 202; Civil Code 202)"
+                    .into(),
+            ),
+            Period::MonthsAndDays(_, d) => basis.push(format!("D3: months first, then half a month as {d} days (Crim Interp 202)")),
+            Period::WorkingDays(_) => basis.push(format!(
+                "working days counted from the day after the start; {}",
+                match cal.policy() {
+                    MakeUpDayPolicy::WorkingDay => "make-up working days count (D7)",
+                    MakeUpDayPolicy::RestDay => "make-up working days do not count (D7, rest-day policy)",
+                }
+            )),
+            _ => {}
+        }
+        let raw = r.raw_due.date();
+        let kind = cal.day_kind(raw)?;
+        if r.custody_bound {
+            let on_rest = if cal.is_rest_day(raw)? { format!(" although {raw} is {}", describe_day(&kind)) } else { String::new() };
+            basis.push(format!("D5: the suspect or defendant is in custody, so the period ends on its date{on_rest} ({article} ¶4)"));
+        } else if let Some(from) = r.rolled_from {
+            basis.push(format!("D4: {from} is {}, so the period ends on the next working day {}", describe_day(&kind), r.due));
+        } else if let DayKind::MakeUpWorkday { .. } = kind {
+            basis.push(format!("D7: {raw} is {}, which counts as a working day", describe_day(&kind)));
         }
         if req.in_custody && rule.counting == Counting::Party {
             basis.push("D5 read narrowly: a party's period moves off rest days even for a person in custody".into());
         }
-        (raw_due, None)
-    };
-    if req.in_custody && matches!(rule.counting, Counting::Handling) {
-        basis.push("not a custody limit under D5 as applied here, so rest days still move it (D4)".into());
+        if req.in_custody && rule.counting == Counting::Handling {
+            basis.push("not a custody limit under D5 as applied here, so rest days still move it (D4)".into());
+        }
     }
-    Ok(Deadline { rule: rule.id, start: req.start, due: Start::Date(due), in_custody: held, extended: req.extended, rolled_from, period, basis })
+    Ok(Deadline { rule: rule.id, start: req.start, due: r.due, in_custody: r.in_custody, extended: req.extended, rolled_from: r.rolled_from, period, basis })
 }
 
 #[cfg(test)]

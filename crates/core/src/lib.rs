@@ -9,7 +9,7 @@ pub mod policy;
 pub mod rules;
 
 pub use calendar::{Calendar, CalendarError, MakeUpDayPolicy, YearFile};
-pub use deadline::{compute, Deadline, DeadlineError, DeadlineRequest, Start};
+pub use deadline::{compute, resolve, Deadline, DeadlineError, DeadlineRequest, Resolved, Start};
 pub use names::{DisplayName, FieldError, Password, RegionCode, UnitName, Username};
 pub use org::{RegionLevel, Role, UnitKind};
 pub use policy::{Action, Actor, Denied};
