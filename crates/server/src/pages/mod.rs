@@ -37,6 +37,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/units/{id}/rename", post(org::rename_unit::<S>))
         .route("/units/{id}/status", post(org::unit_status::<S>))
         .route("/units/{id}/users", post(org::add_user::<S>))
+        .route("/users/{id}", post(org::edit_user::<S>))
         .route("/users/{id}/status", post(org::user_status::<S>))
         .route("/users/{id}/password", post(org::user_password::<S>))
         .route("/deadlines", get(tools::deadlines::<S>))

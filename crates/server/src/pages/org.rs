@@ -134,6 +134,8 @@ pub async fn children<S: Store>(
 
 pub struct MemberRow {
     id: i64,
+    /// The first role, preselected in the edit form.
+    role: &'static str,
     username: String,
     display_name: String,
     roles: String,
@@ -170,6 +172,7 @@ pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, Page
                 .iter()
                 .map(|u| MemberRow {
                     id: u.id,
+                    role: u.roles.first().map_or("", |r| r.as_str()),
                     username: u.username.clone(),
                     display_name: u.display_name.clone(),
                     roles: u.roles.iter().map(|r| lang.role(*r)).collect::<Vec<_>>().join("、"),
@@ -281,6 +284,27 @@ pub async fn user_status<S: Store>(State(st): State<AppState<S>>, Path(id): Path
         return Err(AppError::field("disabled", "you cannot disable yourself").into());
     }
     st.store.update_user(user.id, UserChange { disabled: Some(disabled), ..Default::default() }, now_us()).await?;
+    Ok(see_other(&format!("/units/{}", unit.id)))
+}
+
+#[derive(Deserialize)]
+pub struct EditUserForm {
+    display_name: String,
+    role: String,
+}
+
+/// Rename a person and set their role.
+pub async fn edit_user<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<EditUserForm>) -> Result<Response, PageError> {
+    let display_name = DisplayName::parse("display_name", &f.display_name)?.into_inner();
+    let roles = crate::dto::parse_roles("role", &[f.role])?;
+    let (user, unit) = user_and_unit(&st, &p, &id).await?;
+    if let Some(role) = roles.iter().find(|r| !unit.kind.allows_role(**r)) {
+        return Err(AppError::field("role", format!("role {role} is not held in a {} unit", unit.kind)).into());
+    }
+    if user.id == p.user.id && !roles.contains(&Role::Admin) {
+        return Err(AppError::field("role", "you cannot drop your own admin role").into());
+    }
+    st.store.update_user(user.id, UserChange { display_name: Some(display_name), roles: Some(roles), disabled: None }, now_us()).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 

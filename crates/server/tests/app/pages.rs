@@ -59,6 +59,17 @@ async fn admins_see_admin_forms_and_others_do_not(app: TestApp) {
     let admin = app.browser_session("admin.990100").await;
     let page = app.page(Method::GET, "/directory?region=990101", Some(&admin), None).await.text();
     assert!(page.contains("action=\"/units\"") && page.contains("action=\"/units/import\""));
+    let t = app.token("admin.990100").await;
+    let court = app.unit_id(&t, "990101", "court_basic").await;
+    let court_page = app.page(Method::GET, &format!("/units/{court}"), Some(&admin), None).await.text();
+    let csrf = csrf_of(&court_page);
+    let judge = app.get(&format!("/api/v1/units/{court}/users"), &t).await.json()[0]["id"].as_i64().unwrap();
+    let edit = app.page(Method::POST, &format!("/users/{judge}"), Some(&admin), Some(&format!("csrf={csrf}&display_name=%E7%8E%8B%E4%BA%94&role=clerk"))).await;
+    assert_eq!(edit.status, StatusCode::SEE_OTHER, "{}", edit.text());
+    let after = app.get(&format!("/api/v1/users/{judge}"), &t).await.json();
+    assert_eq!((after["display_name"].as_str(), after["roles"][0].as_str()), (Some("王五"), Some("clerk")));
+    let bad_role = app.page(Method::POST, &format!("/users/{judge}"), Some(&admin), Some(&format!("csrf={csrf}&display_name=x&role=police_officer"))).await;
+    assert_eq!(bad_role.status, StatusCode::UNPROCESSABLE_ENTITY);
     let far = app.page(Method::GET, "/directory?region=990201", Some(&admin), None).await.text();
     assert!(!far.contains("action=\"/units\""), "no admin forms outside the admin's region");
 
