@@ -306,3 +306,71 @@ pub fn verify_consistency(first: u64, second: u64, first_root: &Hash, second_roo
     }
     Ok(())
 }
+
+/// The right edge of a tree: the complete subtrees of `0..size`, enough to append leaves and
+/// compute the root without the rest of the tree. What a witness keeps between runs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CompactRange {
+    size: u64,
+    /// Hashes of `range_nodes(0..size)`, largest (leftmost) first.
+    edge: Vec<Hash>,
+}
+
+impl CompactRange {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Rebuild from stored edge hashes; `None` if their number does not fit `size`.
+    pub fn from_parts(size: u64, edge: Vec<Hash>) -> Option<Self> {
+        (edge.len() == size.count_ones() as usize).then_some(Self { size, edge })
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub fn edge(&self) -> &[Hash] {
+        &self.edge
+    }
+
+    pub fn push(&mut self, leaf: Hash) {
+        let mut hash = leaf;
+        let mut merged = 0;
+        // Each trailing one bit of `size` is a complete subtree that the new leaf now pairs with.
+        while (self.size >> merged) & 1 == 1 {
+            let left = self.edge.pop().expect("one hash per set bit");
+            hash = node_hash(&left, &hash);
+            merged += 1;
+        }
+        self.edge.push(hash);
+        self.size += 1;
+    }
+
+    pub fn root(&self) -> Hash {
+        match self.edge.split_last() {
+            None => empty_root(),
+            Some((last, rest)) => rest.iter().rev().fold(*last, |acc, h| node_hash(h, &acc)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod compact_tests {
+    use super::*;
+
+    #[test]
+    fn a_compact_range_tracks_the_full_tree() {
+        let mut full = MemoryTree::new();
+        let mut compact = CompactRange::new();
+        for i in 0..300u64 {
+            assert_eq!(compact.root(), full.root(), "size {i}");
+            let leaf = leaf_hash(&i.to_be_bytes());
+            full.push_leaf_hash(leaf);
+            compact.push(leaf);
+            let edge: Vec<Hash> = range_nodes(0..i + 1).into_iter().map(|n| full.node(n)).collect();
+            assert_eq!(compact.edge(), &edge[..]);
+        }
+        assert!(CompactRange::from_parts(3, vec![[0; 32]]).is_none());
+    }
+}

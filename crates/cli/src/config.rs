@@ -24,6 +24,18 @@ pub struct Config {
     pub log_format: String,
     /// `working_day` (default, rule D7) or `rest_day`.
     pub make_up_days: MakeUpDayPolicy,
+    /// The audit log's origin line, also its key's name.
+    pub audit_origin: String,
+    /// The checkpoint signing key (hex seed); default `DATA/audit-key`, created on first start.
+    /// Servers sharing one PostgreSQL must share it.
+    pub audit_key_file: Option<PathBuf>,
+    pub checkpoint_seconds: u64,
+}
+
+impl Config {
+    pub fn audit_key_path(&self) -> PathBuf {
+        self.audit_key_file.clone().unwrap_or_else(|| self.data.join("audit-key"))
+    }
 }
 
 impl Default for Config {
@@ -38,6 +50,9 @@ impl Default for Config {
             session_hours: 12,
             log_format: "text".into(),
             make_up_days: MakeUpDayPolicy::WorkingDay,
+            audit_origin: "xiezhi".into(),
+            audit_key_file: None,
+            checkpoint_seconds: 60,
         }
     }
 }
@@ -55,6 +70,9 @@ impl fmt::Debug for Config {
             .field("session_hours", &self.session_hours)
             .field("log_format", &self.log_format)
             .field("make_up_days", &self.make_up_days)
+            .field("audit_origin", &self.audit_origin)
+            .field("audit_key_file", &self.audit_key_path())
+            .field("checkpoint_seconds", &self.checkpoint_seconds)
             .finish()
     }
 }

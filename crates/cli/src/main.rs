@@ -1,5 +1,6 @@
 //! `xiezhi`: the one binary.
 
+mod audit;
 mod bench;
 mod config;
 
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 use xiezhi_core::{Calendar, Password, RegionCode, Role, UnitKind, UnitName, Username, YearFile};
 use xiezhi_server::state::now_us;
 use xiezhi_server::{AppState, ServerConfig};
-use xiezhi_store::{NewUnit, NewUser, Region, SeedOrg, SqlStore, Store};
+use xiezhi_store::{By, NewUnit, NewUser, Region, SeedOrg, SqlStore, Store};
 
 #[derive(Parser)]
 #[command(name = "xiezhi", version, about = "xiezhi (獬豸): cross-agency justice collaboration platform", long_about = None)]
@@ -25,7 +26,7 @@ struct Cli {
 }
 
 #[derive(Args, Default)]
-struct DbArgs {
+pub struct DbArgs {
     /// Data folder for the embedded SQLite database [default: ./xiezhi-data].
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
@@ -87,6 +88,11 @@ enum Command {
     },
     /// Print the OpenAPI document of the JSON API.
     Openapi,
+    /// The tamper-evident audit log: verify a database, or follow a server as a witness.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
@@ -161,7 +167,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn load(cli_config: Option<&PathBuf>, db: &DbArgs, extra: Overrides) -> anyhow::Result<Config> {
+pub fn load(cli_config: Option<&PathBuf>, db: &DbArgs, extra: Overrides) -> anyhow::Result<Config> {
     let flags = Overrides { data: db.data.clone(), database: db.database.clone(), ..extra };
     config::load(cli_config, &flags).map_err(anyhow::Error::msg)
 }
@@ -259,7 +265,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         )],
                         meta: vec![],
                     },
-                    now_us(),
+                    By::system(now_us()),
                 )
                 .await?;
             println!("created {name} ({code}), {committee}, and administrator {username}");
@@ -281,17 +287,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             password_hash: hash,
                             roles: vec![Role::Admin],
                         },
-                        now_us(),
+                        By::system(now_us()),
                     )
                     .await?;
-                println!("created administrator {} (id {}) in unit {unit_id}", user.username, user.id);
+                println!("created administrator {} (id {}) in unit {unit_id}", user.value.username, user.value.id);
             }
             UserCommand::ResetPassword { db, username } => {
                 let cfg = load(cfg_path.as_ref(), &db, Overrides::default())?;
                 let store = open(&cfg).await?;
                 let (user, _) = store.credentials(&username.to_ascii_lowercase()).await?.ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
                 let password = read_password("password")?;
-                store.set_password(user.id, xiezhi_server::auth::hash_password(&password)?).await?;
+                store.set_password(user.id, xiezhi_server::auth::hash_password(&password)?, By::system(now_us())).await?;
                 println!("password of {} reset; their sessions have ended", user.username);
             }
         },
@@ -317,6 +323,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Openapi => print!("{}", xiezhi_server::openapi::document()),
+        Command::Audit { command } => return audit::run(command, cfg_path.as_ref()).await,
         Command::Bench { command } => bench::run(command).await?,
     }
     Ok(ExitCode::SUCCESS)
@@ -360,15 +367,31 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         anyhow::bail!("this database holds the demo province, whose passwords are published; start it with --demo, or use another data folder or database");
     }
     let calendar = calendar(&cfg)?;
-    let config = ServerConfig { demo: cfg.demo, secure_cookies: cfg.secure_cookies, session_hours: cfg.session_hours, ..Default::default() };
+    let config = ServerConfig {
+        demo: cfg.demo,
+        secure_cookies: cfg.secure_cookies,
+        session_hours: cfg.session_hours,
+        checkpoint_seconds: cfg.checkpoint_seconds,
+        ..Default::default()
+    };
+    let signer = log_signer(&cfg)?;
+    tracing::info!(verifier = %signer.verifier(), "audit log key");
     let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
     println!("xiezhi listening on http://{addr}");
     tracing::info!(%addr, backend = ?store.backend(), "ready");
-    xiezhi_server::serve(listener, AppState::new(store.clone(), config, calendar), shutdown_signal()).await?;
+    xiezhi_server::serve(listener, AppState::new(store.clone(), config, calendar, signer), shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+fn log_signer(cfg: &Config) -> anyhow::Result<xiezhi_server::audit::LogSigner> {
+    if cfg.audit_key_file.is_none() {
+        std::fs::create_dir_all(&cfg.data).with_context(|| format!("data directory {} cannot be written", cfg.data.display()))?;
+    }
+    let seed = xiezhi_server::audit::load_or_create_seed(&cfg.audit_key_path()).map_err(anyhow::Error::msg)?;
+    xiezhi_server::audit::LogSigner::new(&cfg.audit_origin, seed).map_err(anyhow::Error::msg)
 }
 
 async fn shutdown_signal() {

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 use xiezhi_core::{Action, Password, Username};
-use xiezhi_store::{NewSecurityEvent, NewSession, Principal, Store};
+use xiezhi_store::{By, NewSecurityEvent, NewSession, Principal, Store};
 
 pub const SESSION_COOKIE: &str = "xiezhi_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -179,4 +179,9 @@ pub async fn authorize<S: Store>(state: &AppState<S>, p: &Principal, action: Act
             Err(AppError::Forbidden(denied.reason))
         }
     }
+}
+
+/// Stamp a change with who makes it and when.
+pub fn by(p: &Principal) -> By {
+    By { at: now_us(), user_id: Some(p.user.id), unit_id: Some(p.unit.id) }
 }

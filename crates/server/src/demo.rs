@@ -3,7 +3,7 @@
 use crate::auth::hash_password;
 use crate::error::AppError;
 use xiezhi_core::{demo, Password};
-use xiezhi_store::{NewUnit, NewUser, Region, SeedOrg, SeedReport, Store};
+use xiezhi_store::{By, NewUnit, NewUser, Region, SeedOrg, SeedReport, Store};
 
 /// The published password of every demo account.
 pub const DEMO_PASSWORD: &str = "xiezhi-demo";
@@ -33,5 +33,5 @@ pub async fn seed<S: Store>(store: &S, seed: u64, now: i64) -> Result<SeedReport
     if store.counts().await?.regions > 0 {
         return Err(AppError::Duplicate("this database already holds an organisation; the demo province goes into an empty database".into()));
     }
-    Ok(store.seed(seed_org(seed)?, now).await?)
+    Ok(store.seed(seed_org(seed)?, By::system(now)).await?)
 }

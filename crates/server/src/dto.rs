@@ -16,11 +16,21 @@ pub struct RegionDto {
     pub level: String,
     pub name: String,
     pub name_en: String,
+    /// On responses to changes: the audit leaf index of each event recorded.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub audit_leaves: Vec<i64>,
 }
 
 impl From<&Region> for RegionDto {
     fn from(r: &Region) -> Self {
-        Self { code: r.code.to_string(), parent: r.parent.map(|p| p.to_string()), level: r.level.to_string(), name: r.name.clone(), name_en: r.name_en.clone() }
+        Self {
+            code: r.code.to_string(),
+            parent: r.parent.map(|p| p.to_string()),
+            level: r.level.to_string(),
+            name: r.name.clone(),
+            name_en: r.name_en.clone(),
+            audit_leaves: vec![],
+        }
     }
 }
 
@@ -44,6 +54,9 @@ pub struct UnitDto {
     pub disabled: bool,
     /// RFC 3339.
     pub created_at: String,
+    /// On responses to changes: the audit leaf index of each event recorded.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub audit_leaves: Vec<i64>,
 }
 
 impl From<&Unit> for UnitDto {
@@ -56,6 +69,7 @@ impl From<&Unit> for UnitDto {
             name_en: u.name_en.clone(),
             disabled: u.disabled,
             created_at: format_time(u.created_at),
+            audit_leaves: vec![],
         }
     }
 }
@@ -69,6 +83,9 @@ pub struct UserDto {
     pub roles: Vec<String>,
     pub disabled: bool,
     pub created_at: String,
+    /// On responses to changes: the audit leaf index of each event recorded.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub audit_leaves: Vec<i64>,
 }
 
 impl From<&User> for UserDto {
@@ -81,6 +98,7 @@ impl From<&User> for UserDto {
             roles: u.roles.iter().map(|r| r.to_string()).collect(),
             disabled: u.disabled,
             created_at: format_time(u.created_at),
+            audit_leaves: vec![],
         }
     }
 }
@@ -98,6 +116,9 @@ pub struct TokenDto {
     pub created_at: String,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// On responses to changes: the audit leaf index of each event recorded.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub audit_leaves: Vec<i64>,
 }
 
 impl From<&ApiToken> for TokenDto {
@@ -108,6 +129,7 @@ impl From<&ApiToken> for TokenDto {
             created_at: format_time(t.created_at),
             last_used_at: t.last_used_at.map(format_time),
             revoked_at: t.revoked_at.map(format_time),
+            audit_leaves: vec![],
         }
     }
 }
@@ -299,4 +321,31 @@ pub struct CalendarYear {
     pub source: String,
     pub policy: String,
     pub days: Vec<CalendarDay>,
+}
+
+/// A change's result as the API returns it: the new state and the leaves that record it.
+pub fn recorded<'a, T: 'a, D: From<&'a T> + WithLeaves>(r: &'a xiezhi_store::Recorded<T>) -> D {
+    D::from(&r.value).with_leaves(r.leaves.clone())
+}
+
+pub trait WithLeaves {
+    fn with_leaves(self, leaves: Vec<i64>) -> Self;
+}
+
+macro_rules! with_leaves {
+    ($($t:ty),*) => {$(
+        impl WithLeaves for $t {
+            fn with_leaves(mut self, leaves: Vec<i64>) -> Self {
+                self.audit_leaves = leaves;
+                self
+            }
+        }
+    )*};
+}
+with_leaves!(RegionDto, UnitDto, UserDto, TokenDto);
+
+/// The answer to a change that has no other state to return.
+#[derive(Serialize, ToSchema)]
+pub struct RecordedOnly {
+    pub audit_leaves: Vec<i64>,
 }

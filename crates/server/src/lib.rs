@@ -1,6 +1,7 @@
 //! HTTP for xiezhi: the JSON API under `/api/v1`, the pages, and operations endpoints.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod dto;
@@ -65,11 +66,16 @@ async fn metrics_text<S: Store>(State(st): State<AppState<S>>) -> impl IntoRespo
     (StatusCode::OK, [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], out)
 }
 
-/// Serve until `shutdown` completes, then finish the requests in flight.
+/// Serve until `shutdown` completes, then finish the requests in flight. Meanwhile sign audit
+/// checkpoints in the background while the log grows.
 pub async fn serve<S: Store>(
     listener: tokio::net::TcpListener,
     state: AppState<S>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
+    let every = std::time::Duration::from_secs(state.config.checkpoint_seconds.max(1));
+    let checkpointer = tokio::spawn(audit::run_checkpointer(state.clone(), every));
+    let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await;
+    checkpointer.abort();
+    served
 }

@@ -16,11 +16,21 @@ pub struct ServerConfig {
     pub max_failures_per_user: i64,
     pub max_failures_per_client: i64,
     pub failure_window_minutes: i64,
+    /// How often to sign a checkpoint while the audit log grows.
+    pub checkpoint_seconds: u64,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { demo: false, secure_cookies: false, session_hours: 12, max_failures_per_user: 5, max_failures_per_client: 30, failure_window_minutes: 15 }
+        Self {
+            demo: false,
+            secure_cookies: false,
+            session_hours: 12,
+            max_failures_per_user: 5,
+            max_failures_per_client: 30,
+            failure_window_minutes: 15,
+            checkpoint_seconds: 60,
+        }
     }
 }
 
@@ -32,13 +42,21 @@ pub struct AppState<S> {
     pub calendar: Arc<Calendar>,
     pub metrics: Arc<Metrics>,
     pub registry: Arc<Registry>,
+    pub signer: Arc<crate::audit::LogSigner>,
 }
 
 impl<S> AppState<S> {
-    pub fn new(store: S, config: ServerConfig, calendar: Calendar) -> Self {
+    pub fn new(store: S, config: ServerConfig, calendar: Calendar, signer: crate::audit::LogSigner) -> Self {
         let mut registry = Registry::default();
         let metrics = Metrics::register(&mut registry);
-        Self { store, config: Arc::new(config), calendar: Arc::new(calendar), metrics: Arc::new(metrics), registry: Arc::new(registry) }
+        Self {
+            store,
+            config: Arc::new(config),
+            calendar: Arc::new(calendar),
+            metrics: Arc::new(metrics),
+            registry: Arc::new(registry),
+            signer: Arc::new(signer),
+        }
     }
 }
 

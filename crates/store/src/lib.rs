@@ -1,11 +1,13 @@
 //! Storage for xiezhi: the [`Store`] trait the application is written against, and its SQL
 //! implementation for SQLite (embedded, the default) and PostgreSQL (production).
 
+mod audit;
 mod error;
 mod model;
 mod sql;
 pub mod testing;
 
+pub use audit::NewEvent;
 pub use error::{OpenError, StoreError};
 pub use model::*;
 pub use sql::{redact_url, Backend, SqlStore};
@@ -25,34 +27,34 @@ pub trait Store: Clone + Send + Sync + 'static {
     // Organisation.
     fn region(&self, code: RegionCode) -> impl Future<Output = Result<Region>> + Send;
     fn child_regions(&self, parent: Option<RegionCode>) -> impl Future<Output = Result<Vec<Region>>> + Send;
-    fn create_unit(&self, unit: NewUnit, now: i64) -> impl Future<Output = Result<Unit>> + Send;
+    fn create_unit(&self, unit: NewUnit, by: By) -> impl Future<Output = Result<Recorded<Unit>>> + Send;
     fn unit(&self, id: i64) -> impl Future<Output = Result<Unit>> + Send;
-    fn update_unit(&self, id: i64, change: UnitChange, now: i64) -> impl Future<Output = Result<Unit>> + Send;
+    fn update_unit(&self, id: i64, change: UnitChange, by: By) -> impl Future<Output = Result<Recorded<Unit>>> + Send;
     /// Which of these unit names are taken.
     fn existing_unit_names(&self, names: &[String]) -> impl Future<Output = Result<Vec<String>>> + Send;
     fn list_units(&self, filter: UnitFilter) -> impl Future<Output = Result<Vec<Unit>>> + Send;
     /// Insert the regions, then the units and users, all in one transaction.
-    fn seed(&self, org: SeedOrg, now: i64) -> impl Future<Output = Result<SeedReport>> + Send;
-    fn create_region(&self, region: Region) -> impl Future<Output = Result<Region>> + Send;
+    fn seed(&self, org: SeedOrg, by: By) -> impl Future<Output = Result<SeedReport>> + Send;
+    fn create_region(&self, region: Region, by: By) -> impl Future<Output = Result<Recorded<Region>>> + Send;
     fn meta(&self, key: &str) -> impl Future<Output = Result<Option<String>>> + Send;
     fn counts(&self) -> impl Future<Output = Result<Counts>> + Send;
 
     // People.
-    fn create_user(&self, user: NewUser, now: i64) -> impl Future<Output = Result<User>> + Send;
+    fn create_user(&self, user: NewUser, by: By) -> impl Future<Output = Result<Recorded<User>>> + Send;
     fn user(&self, id: i64) -> impl Future<Output = Result<User>> + Send;
-    fn update_user(&self, id: i64, change: UserChange, now: i64) -> impl Future<Output = Result<User>> + Send;
+    fn update_user(&self, id: i64, change: UserChange, by: By) -> impl Future<Output = Result<Recorded<User>>> + Send;
     fn users_of_unit(&self, unit_id: i64) -> impl Future<Output = Result<Vec<User>>> + Send;
     /// The user and their password hash, for sign-in.
     fn credentials(&self, username: &str) -> impl Future<Output = Result<Option<(User, String)>>> + Send;
-    fn set_password(&self, user_id: i64, password_hash: String) -> impl Future<Output = Result<()>> + Send;
+    fn set_password(&self, user_id: i64, password_hash: String, by: By) -> impl Future<Output = Result<Recorded<()>>> + Send;
 
     // Sessions and API tokens (stored by the SHA-256 of the secret, never the secret).
     fn create_session(&self, s: NewSession) -> impl Future<Output = Result<()>> + Send;
     fn session(&self, token_hash: &str, now: i64) -> impl Future<Output = Result<Option<Principal>>> + Send;
     fn delete_session(&self, token_hash: &str) -> impl Future<Output = Result<()>> + Send;
-    fn create_token(&self, user_id: i64, name: String, token_hash: String, now: i64) -> impl Future<Output = Result<ApiToken>> + Send;
+    fn create_token(&self, user_id: i64, name: String, token_hash: String, by: By) -> impl Future<Output = Result<Recorded<ApiToken>>> + Send;
     fn tokens_of_user(&self, user_id: i64) -> impl Future<Output = Result<Vec<ApiToken>>> + Send;
-    fn revoke_token(&self, user_id: i64, token_id: i64, now: i64) -> impl Future<Output = Result<ApiToken>> + Send;
+    fn revoke_token(&self, user_id: i64, token_id: i64, by: By) -> impl Future<Output = Result<Recorded<ApiToken>>> + Send;
     fn token(&self, token_hash: &str, now: i64) -> impl Future<Output = Result<Option<Principal>>> + Send;
 
     // The security record: sign-ins, throttling, denied access.
@@ -60,6 +62,23 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Failed sign-ins since `since`: (for this username, from this client).
     fn failed_sign_ins_since(&self, username: &str, client: &str, since: i64) -> impl Future<Output = Result<(i64, i64)>> + Send;
     fn security_events(&self, region_prefix: &str, limit: i64) -> impl Future<Output = Result<Vec<SecurityEvent>>> + Send;
+
+    // The audit log.
+    /// Number of leaves (events).
+    fn audit_size(&self) -> impl Future<Output = Result<u64>> + Send;
+    /// Events with index in `start..end`, as stored now.
+    fn events(&self, start: u64, end: u64) -> impl Future<Output = Result<Vec<Event>>> + Send;
+    /// Stored complete-subtree hashes (absent addresses are left out).
+    fn audit_nodes(
+        &self,
+        nodes: &[xiezhi_audit::Node],
+    ) -> impl Future<Output = Result<std::collections::HashMap<xiezhi_audit::Node, xiezhi_audit::Hash>>> + Send;
+    /// Store a signed checkpoint (idempotent per tree size).
+    fn add_checkpoint(&self, cp: StoredCheckpoint) -> impl Future<Output = Result<()>> + Send;
+    fn checkpoint(&self, tree_size: Option<i64>) -> impl Future<Output = Result<Option<StoredCheckpoint>>> + Send;
+    fn checkpoints(&self, limit: i64) -> impl Future<Output = Result<Vec<StoredCheckpoint>>> + Send;
+    fn add_cosignature(&self, c: StoredCosignature) -> impl Future<Output = Result<()>> + Send;
+    fn cosignatures(&self, tree_sizes: &[i64]) -> impl Future<Output = Result<Vec<StoredCosignature>>> + Send;
 
     /// Tables, columns, types and indexes in a backend-neutral form, to check that both
     /// migration folders end in the same schema.

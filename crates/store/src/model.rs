@@ -155,3 +155,69 @@ pub struct Counts {
     pub units: i64,
     pub users: i64,
 }
+
+/// Who made a change, and when: stamped on the event it records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct By {
+    pub at: i64,
+    pub user_id: Option<i64>,
+    pub unit_id: Option<i64>,
+}
+
+impl By {
+    /// A change made by the system itself (seeding, the command line).
+    pub fn system(at: i64) -> Self {
+        Self { at, user_id: None, unit_id: None }
+    }
+}
+
+/// The result of a change, with the audit leaf indexes of the events that record it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded<T> {
+    pub value: T,
+    pub leaves: Vec<i64>,
+}
+
+/// One stored event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub seq: i64,
+    pub at: i64,
+    pub actor_user_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub subject: String,
+    pub kind: String,
+    pub payload: String,
+}
+
+impl Event {
+    /// The canonical leaf bytes of this event, as stored now.
+    pub fn leaf_input(&self) -> Vec<u8> {
+        xiezhi_audit::EventLeaf {
+            seq: self.seq as u64,
+            at: self.at,
+            actor: self.actor_user_id,
+            unit: self.unit_id,
+            subject: &self.subject,
+            kind: &self.kind,
+            payload: self.payload.as_bytes(),
+        }
+        .encode()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub tree_size: i64,
+    pub root: [u8; 32],
+    pub at: i64,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCosignature {
+    pub tree_size: i64,
+    pub witness: String,
+    pub line: String,
+    pub at: i64,
+}

@@ -1,7 +1,9 @@
 //! The SQL implementation of [`Store`], over sqlx's `Any` driver: one set of statements for
 //! both backends, with the differences kept to the migrations and the few places marked here.
 
+use crate::audit::{append, fetch_nodes, EventRow, NewEvent, EVENT_COLS};
 use crate::{model::*, roles_from_text, roles_to_text, OpenError, Result, Store, StoreError};
+use serde_json::json;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor, FromRow};
 use std::path::Path;
@@ -276,6 +278,41 @@ impl SqlStore {
     }
 }
 
+impl SqlStore {
+    async fn insert_region(tx: &mut sqlx::Transaction<'_, sqlx::Any>, r: &Region) -> Result<()> {
+        sqlx::query("INSERT INTO regions (code, parent, level, name, name_en) VALUES ($1, $2, $3, $4, $5)")
+            .bind(r.code.to_string())
+            .bind(r.parent.map(|p| p.to_string()))
+            .bind(r.level.as_str())
+            .bind(&r.name)
+            .bind(&r.name_en)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+}
+
+fn region_created(r: &Region) -> NewEvent {
+    NewEvent::new(
+        format!("region:{}", r.code),
+        "region.created",
+        json!({"code": r.code, "parent": r.parent, "level": r.level, "name": r.name, "name_en": r.name_en}),
+    )
+}
+
+fn unit_created(u: &Unit) -> NewEvent {
+    NewEvent::new(format!("unit:{}", u.id), "unit.created", json!({"id": u.id, "region": u.region, "kind": u.kind, "name": u.name, "name_en": u.name_en}))
+}
+
+fn user_created(u: &User) -> NewEvent {
+    let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
+    NewEvent::new(
+        format!("user:{}", u.id),
+        "user.created",
+        json!({"id": u.id, "unit_id": u.unit_id, "username": u.username, "display_name": u.display_name, "roles": roles}),
+    )
+}
+
 impl Store for SqlStore {
     fn backend(&self) -> Backend {
         self.backend
@@ -305,16 +342,17 @@ impl Store for SqlStore {
         rows.into_iter().map(Region::try_from).collect()
     }
 
-    async fn create_unit(&self, unit: NewUnit, now: i64) -> Result<Unit> {
+    async fn create_unit(&self, unit: NewUnit, by: By) -> Result<Recorded<Unit>> {
         let mut tx = self.pool.begin().await?;
         let exists: Option<(String,)> =
             sqlx::query_as("SELECT code FROM regions WHERE code = $1").bind(unit.region.to_string()).fetch_optional(&mut *tx).await?;
         if exists.is_none() {
             return Err(StoreError::Invalid(format!("region {} does not exist", unit.region)));
         }
-        let u = Self::insert_unit(&mut *tx, &unit, now).await?;
+        let u = Self::insert_unit(&mut *tx, &unit, by.at).await?;
+        let leaves = append(&mut tx, self.backend, &by, vec![unit_created(&u)]).await?;
         tx.commit().await?;
-        Ok(u)
+        Ok(Recorded { value: u, leaves })
     }
 
     async fn unit(&self, id: i64) -> Result<Unit> {
@@ -322,18 +360,23 @@ impl Store for SqlStore {
         row.ok_or(StoreError::NotFound("unit"))?.try_into()
     }
 
-    async fn update_unit(&self, id: i64, c: UnitChange, now: i64) -> Result<Unit> {
+    async fn update_unit(&self, id: i64, c: UnitChange, by: By) -> Result<Recorded<Unit>> {
+        let mut tx = self.pool.begin().await?;
         let row: Option<UnitRow> = sqlx::query_as(&format!(
             "UPDATE units SET name = COALESCE($1, name), name_en = COALESCE($2, name_en), disabled_at = {DISABLED_AT} WHERE id = $5 RETURNING {UNIT_COLS}"
         ))
-        .bind(c.name)
-        .bind(c.name_en)
+        .bind(c.name.clone())
+        .bind(c.name_en.clone())
         .bind(flag(c.disabled))
-        .bind(now)
+        .bind(by.at)
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        row.ok_or(StoreError::NotFound("unit"))?.try_into()
+        let unit = Unit::try_from(row.ok_or(StoreError::NotFound("unit"))?)?;
+        let payload = json!({"id": id, "name": c.name, "name_en": c.name_en, "disabled": c.disabled});
+        let leaves = append(&mut tx, self.backend, &by, vec![NewEvent::new(format!("unit:{id}"), "unit.changed", payload)]).await?;
+        tx.commit().await?;
+        Ok(Recorded { value: unit, leaves })
     }
 
     async fn existing_unit_names(&self, names: &[String]) -> Result<Vec<String>> {
@@ -366,35 +409,33 @@ impl Store for SqlStore {
         rows.into_iter().map(Unit::try_from).collect()
     }
 
-    async fn seed(&self, org: SeedOrg, now: i64) -> Result<SeedReport> {
+    async fn seed(&self, org: SeedOrg, by: By) -> Result<SeedReport> {
         let mut tx = self.pool.begin().await?;
+        let mut events = Vec::with_capacity(org.regions.len() + org.units.len() + org.users.len());
         for r in &org.regions {
-            sqlx::query("INSERT INTO regions (code, parent, level, name, name_en) VALUES ($1, $2, $3, $4, $5)")
-                .bind(r.code.to_string())
-                .bind(r.parent.map(|p| p.to_string()))
-                .bind(r.level.as_str())
-                .bind(&r.name)
-                .bind(&r.name_en)
-                .execute(&mut *tx)
-                .await?;
+            Self::insert_region(&mut tx, r).await?;
+            events.push(region_created(r));
         }
         let mut ids = std::collections::HashMap::new();
         for u in &org.units {
-            let unit = Self::insert_unit(&mut *tx, u, now).await?;
+            let unit = Self::insert_unit(&mut *tx, u, by.at).await?;
+            events.push(unit_created(&unit));
             ids.insert(unit.name.clone(), unit.id);
         }
         for (unit_name, u) in &org.users {
             let unit_id = *ids.get(unit_name).ok_or_else(|| StoreError::Invalid(format!("user {} names unknown unit {unit_name}", u.username)))?;
-            Self::insert_user(&mut *tx, &NewUser { unit_id, ..u.clone() }, now).await?;
+            let user = Self::insert_user(&mut *tx, &NewUser { unit_id, ..u.clone() }, by.at).await?;
+            events.push(user_created(&user));
         }
         for (k, v) in &org.meta {
             sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)").bind(k).bind(v).execute(&mut *tx).await?;
         }
+        append(&mut tx, self.backend, &by, events).await?;
         tx.commit().await?;
         Ok(SeedReport { regions: org.regions.len(), units: org.units.len(), users: org.users.len() })
     }
 
-    async fn create_region(&self, r: Region) -> Result<Region> {
+    async fn create_region(&self, r: Region, by: By) -> Result<Recorded<Region>> {
         let mut tx = self.pool.begin().await?;
         if let Some(parent) = r.parent {
             let exists: Option<(String,)> =
@@ -403,16 +444,10 @@ impl Store for SqlStore {
                 return Err(StoreError::Invalid(format!("parent region {parent} does not exist")));
             }
         }
-        sqlx::query("INSERT INTO regions (code, parent, level, name, name_en) VALUES ($1, $2, $3, $4, $5)")
-            .bind(r.code.to_string())
-            .bind(r.parent.map(|p| p.to_string()))
-            .bind(r.level.as_str())
-            .bind(&r.name)
-            .bind(&r.name_en)
-            .execute(&mut *tx)
-            .await?;
+        Self::insert_region(&mut tx, &r).await?;
+        let leaves = append(&mut tx, self.backend, &by, vec![region_created(&r)]).await?;
         tx.commit().await?;
-        Ok(r)
+        Ok(Recorded { value: r, leaves })
     }
 
     async fn meta(&self, key: &str) -> Result<Option<String>> {
@@ -426,16 +461,17 @@ impl Store for SqlStore {
         Ok(Counts { regions, units, users })
     }
 
-    async fn create_user(&self, user: NewUser, now: i64) -> Result<User> {
+    async fn create_user(&self, user: NewUser, by: By) -> Result<Recorded<User>> {
         let mut tx = self.pool.begin().await?;
         let unit: Option<UnitRow> = sqlx::query_as(&format!("SELECT {UNIT_COLS} FROM units WHERE id = $1")).bind(user.unit_id).fetch_optional(&mut *tx).await?;
         let unit = Unit::try_from(unit.ok_or(StoreError::NotFound("unit"))?)?;
         if let Some(role) = user.roles.iter().find(|r| !unit.kind.allows_role(**r)) {
             return Err(StoreError::Invalid(format!("role {role} is not held in a {} unit", unit.kind)));
         }
-        let u = Self::insert_user(&mut *tx, &user, now).await?;
+        let u = Self::insert_user(&mut *tx, &user, by.at).await?;
+        let leaves = append(&mut tx, self.backend, &by, vec![user_created(&u)]).await?;
         tx.commit().await?;
-        Ok(u)
+        Ok(Recorded { value: u, leaves })
     }
 
     async fn user(&self, id: i64) -> Result<User> {
@@ -443,7 +479,7 @@ impl Store for SqlStore {
         Ok(row.ok_or(StoreError::NotFound("user"))?.into())
     }
 
-    async fn update_user(&self, id: i64, c: UserChange, now: i64) -> Result<User> {
+    async fn update_user(&self, id: i64, c: UserChange, by: By) -> Result<Recorded<User>> {
         let mut tx = self.pool.begin().await?;
         if let Some(roles) = &c.roles {
             let kind: Option<(String,)> =
@@ -456,10 +492,10 @@ impl Store for SqlStore {
         let row: Option<UserRow> = sqlx::query_as(&format!(
             "UPDATE users SET display_name = COALESCE($1, display_name), roles = COALESCE($2, roles), disabled_at = {DISABLED_AT} WHERE id = $5 RETURNING {USER_COLS}"
         ))
-        .bind(c.display_name)
+        .bind(c.display_name.clone())
         .bind(c.roles.as_deref().map(roles_to_text))
         .bind(flag(c.disabled))
-        .bind(now)
+        .bind(by.at)
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
@@ -467,8 +503,11 @@ impl Store for SqlStore {
         if c.disabled == Some(true) {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
         }
+        let roles: Option<Vec<&str>> = c.roles.as_ref().map(|r| r.iter().map(|x| x.as_str()).collect());
+        let payload = json!({"id": id, "display_name": c.display_name, "roles": roles, "disabled": c.disabled});
+        let leaves = append(&mut tx, self.backend, &by, vec![NewEvent::new(format!("user:{id}"), "user.changed", payload)]).await?;
         tx.commit().await?;
-        Ok(user)
+        Ok(Recorded { value: user, leaves })
     }
 
     async fn users_of_unit(&self, unit_id: i64) -> Result<Vec<User>> {
@@ -489,15 +528,17 @@ impl Store for SqlStore {
         Ok(row.map(|r| (r.user.into(), r.password_hash)))
     }
 
-    async fn set_password(&self, user_id: i64, password_hash: String) -> Result<()> {
+    async fn set_password(&self, user_id: i64, password_hash: String, by: By) -> Result<Recorded<()>> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(user_id).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("user"));
         }
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        // The record says that the password changed, never what it is.
+        let leaves = append(&mut tx, self.backend, &by, vec![NewEvent::new(format!("user:{user_id}"), "user.password_set", json!({"id": user_id}))]).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(Recorded { value: (), leaves })
     }
 
     async fn create_session(&self, s: NewSession) -> Result<()> {
@@ -537,15 +578,25 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn create_token(&self, user_id: i64, name: String, token_hash: String, now: i64) -> Result<ApiToken> {
+    async fn create_token(&self, user_id: i64, name: String, token_hash: String, by: By) -> Result<Recorded<ApiToken>> {
+        let mut tx = self.pool.begin().await?;
         let row: TokenRow = sqlx::query_as("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id, user_id, name, created_at, last_used_at, revoked_at")
             .bind(user_id)
             .bind(name)
             .bind(token_hash)
-            .bind(now)
-            .fetch_one(&self.pool)
+            .bind(by.at)
+            .fetch_one(&mut *tx)
             .await?;
-        Ok(row.into())
+        let t = ApiToken::from(row);
+        let leaves = append(
+            &mut tx,
+            self.backend,
+            &by,
+            vec![NewEvent::new(format!("user:{user_id}"), "token.created", json!({"id": t.id, "user_id": user_id, "name": t.name}))],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Recorded { value: t, leaves })
     }
 
     async fn tokens_of_user(&self, user_id: i64) -> Result<Vec<ApiToken>> {
@@ -557,16 +608,22 @@ impl Store for SqlStore {
         Ok(rows.into_iter().map(ApiToken::from).collect())
     }
 
-    async fn revoke_token(&self, user_id: i64, token_id: i64, now: i64) -> Result<ApiToken> {
+    async fn revoke_token(&self, user_id: i64, token_id: i64, by: By) -> Result<Recorded<ApiToken>> {
+        let mut tx = self.pool.begin().await?;
         let row: Option<TokenRow> = sqlx::query_as(
             "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND user_id = $3 RETURNING id, user_id, name, created_at, last_used_at, revoked_at",
         )
-        .bind(now)
+        .bind(by.at)
         .bind(token_id)
         .bind(user_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(row.ok_or(StoreError::NotFound("token"))?.into())
+        let t = ApiToken::from(row.ok_or(StoreError::NotFound("token"))?);
+        let leaves =
+            append(&mut tx, self.backend, &by, vec![NewEvent::new(format!("user:{user_id}"), "token.revoked", json!({"id": t.id, "user_id": user_id}))])
+                .await?;
+        tx.commit().await?;
+        Ok(Recorded { value: t, leaves })
     }
 
     async fn token(&self, token_hash: &str, now: i64) -> Result<Option<Principal>> {
@@ -638,6 +695,84 @@ impl Store for SqlStore {
             .collect())
     }
 
+    async fn audit_size(&self) -> Result<u64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq) + 1, 0) FROM events").fetch_one(&self.pool).await?;
+        Ok(n as u64)
+    }
+
+    async fn events(&self, start: u64, end: u64) -> Result<Vec<Event>> {
+        let rows: Vec<EventRow> = sqlx::query_as(&format!("SELECT {EVENT_COLS} FROM events WHERE seq >= $1 AND seq < $2 ORDER BY seq"))
+            .bind(start as i64)
+            .bind(end as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(Event::from).collect())
+    }
+
+    async fn audit_nodes(&self, nodes: &[xiezhi_audit::Node]) -> Result<std::collections::HashMap<xiezhi_audit::Node, xiezhi_audit::Hash>> {
+        let mut conn = self.pool.acquire().await?;
+        fetch_nodes(&mut conn, nodes).await
+    }
+
+    async fn add_checkpoint(&self, cp: StoredCheckpoint) -> Result<()> {
+        sqlx::query("INSERT INTO audit_checkpoints (tree_size, root, at, note) VALUES ($1, $2, $3, $4) ON CONFLICT (tree_size) DO NOTHING")
+            .bind(cp.tree_size)
+            .bind(cp.root.to_vec())
+            .bind(cp.at)
+            .bind(cp.note)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn checkpoint(&self, tree_size: Option<i64>) -> Result<Option<StoredCheckpoint>> {
+        let row: Option<(i64, Vec<u8>, i64, String)> = match tree_size {
+            Some(n) => {
+                sqlx::query_as("SELECT tree_size, root, at, note FROM audit_checkpoints WHERE tree_size = $1").bind(n).fetch_optional(&self.pool).await?
+            }
+            None => {
+                sqlx::query_as("SELECT tree_size, root, at, note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1").fetch_optional(&self.pool).await?
+            }
+        };
+        row.map(checkpoint_from_row).transpose()
+    }
+
+    async fn checkpoints(&self, limit: i64) -> Result<Vec<StoredCheckpoint>> {
+        let rows: Vec<(i64, Vec<u8>, i64, String)> = sqlx::query_as("SELECT tree_size, root, at, note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT $1")
+            .bind(limit.clamp(1, 1000))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(checkpoint_from_row).collect()
+    }
+
+    async fn add_cosignature(&self, c: StoredCosignature) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_cosignatures (tree_size, witness, line, at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (tree_size, witness) DO UPDATE SET line = excluded.line, at = excluded.at",
+        )
+        .bind(c.tree_size)
+        .bind(c.witness)
+        .bind(c.line)
+        .bind(c.at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn cosignatures(&self, tree_sizes: &[i64]) -> Result<Vec<StoredCosignature>> {
+        if tree_sizes.is_empty() {
+            return Ok(vec![]);
+        }
+        let marks: Vec<String> = (1..=tree_sizes.len()).map(|i| format!("${i}")).collect();
+        let sql =
+            format!("SELECT tree_size, witness, line, at FROM audit_cosignatures WHERE tree_size IN ({}) ORDER BY tree_size DESC, witness", marks.join(", "));
+        let mut q = sqlx::query_as::<_, (i64, String, String, i64)>(&sql);
+        for n in tree_sizes {
+            q = q.bind(*n);
+        }
+        Ok(q.fetch_all(&self.pool).await?.into_iter().map(|(tree_size, witness, line, at)| StoredCosignature { tree_size, witness, line, at }).collect())
+    }
+
     async fn logical_schema(&self) -> Result<Vec<String>> {
         let (columns, indexes) = match self.backend {
             Backend::Sqlite => (
@@ -661,6 +796,11 @@ impl Store for SqlStore {
         out.sort();
         Ok(out)
     }
+}
+
+fn checkpoint_from_row((tree_size, root, at, note): (i64, Vec<u8>, i64, String)) -> Result<StoredCheckpoint> {
+    let root: [u8; 32] = root.try_into().map_err(|_| StoreError::Invalid(format!("checkpoint {tree_size} root is not 32 bytes")))?;
+    Ok(StoredCheckpoint { tree_size, root, at, note })
 }
 
 /// Map a backend's type name to the class both backends agree on.

@@ -1,3 +1,4 @@
+#![allow(clippy::single_range_in_vec_init)] // a list of one range is what the proof functions take
 //! One contract suite, run against SQLite and PostgreSQL, each test on a fresh database.
 
 use xiezhi_core::{RegionCode, RegionLevel, Role, UnitKind};
@@ -46,10 +47,19 @@ macro_rules! contract {
     };
 }
 
-contract!(seeds_and_browses_the_tree, units_are_unique_and_valid, users_roles_and_passwords, sessions_and_tokens, security_record_and_throttle_count);
+contract!(
+    every_change_is_a_leaf_and_proofs_come_from_storage,
+    concurrent_writers_get_distinct_leaves,
+    checkpoints_and_cosignatures,
+    seeds_and_browses_the_tree,
+    units_are_unique_and_valid,
+    users_roles_and_passwords,
+    sessions_and_tokens,
+    security_record_and_throttle_count
+);
 
 async fn seeds_and_browses_the_tree<S: Store>(s: S) {
-    let report = s.seed(small_org(), 1).await.unwrap();
+    let report = s.seed(small_org(), By::system(1)).await.unwrap();
     assert_eq!(report, SeedReport { regions: 4, units: 4, users: 2 });
     assert_eq!(s.counts().await.unwrap(), Counts { regions: 4, units: 4, users: 2 });
     let top = s.child_regions(None).await.unwrap();
@@ -68,68 +78,76 @@ async fn seeds_and_browses_the_tree<S: Store>(s: S) {
     assert_eq!(s.meta("demo_seed").await.unwrap().as_deref(), Some("1"));
     assert_eq!(s.meta("other").await.unwrap(), None);
     let orphan = Region { code: code("990301"), parent: Some(code("990300")), level: RegionLevel::County, name: "孤县".into(), name_en: "x".into() };
-    assert!(matches!(s.create_region(orphan).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(s.create_region(orphan, By::system(6)).await, Err(StoreError::Invalid(_))));
     let city = Region { code: code("990300"), parent: Some(code("990000")), level: RegionLevel::City, name: "丙市".into(), name_en: "Bing".into() };
-    s.create_region(city.clone()).await.unwrap();
-    assert!(matches!(s.create_region(city).await, Err(StoreError::Duplicate { .. })));
+    s.create_region(city.clone(), By::system(6)).await.unwrap();
+    assert!(matches!(s.create_region(city, By::system(6)).await, Err(StoreError::Duplicate { .. })));
     assert_eq!(s.child_regions(Some(code("990000"))).await.unwrap().len(), 2);
 }
 
 async fn units_are_unique_and_valid<S: Store>(s: S) {
-    s.seed(small_org(), 1).await.unwrap();
-    let dup = s.create_unit(NewUnit { region: code("990102"), kind: UnitKind::Police, name: "甲一县公安局".into(), name_en: "x".into() }, 2).await;
+    s.seed(small_org(), By::system(1)).await.unwrap();
+    let dup = s.create_unit(NewUnit { region: code("990102"), kind: UnitKind::Police, name: "甲一县公安局".into(), name_en: "x".into() }, By::system(2)).await;
     assert!(matches!(dup, Err(StoreError::Duplicate { .. })), "{dup:?}");
-    let wrong_level = s.create_unit(NewUnit { region: code("990102"), kind: UnitKind::CourtHigh, name: "错层法院".into(), name_en: "x".into() }, 2).await;
+    let wrong_level =
+        s.create_unit(NewUnit { region: code("990102"), kind: UnitKind::CourtHigh, name: "错层法院".into(), name_en: "x".into() }, By::system(2)).await;
     assert!(matches!(&wrong_level, Err(StoreError::Invalid(m)) if m.contains("province")), "{wrong_level:?}");
-    let no_region = s.create_unit(NewUnit { region: code("990301"), kind: UnitKind::Police, name: "无县公安局".into(), name_en: "x".into() }, 2).await;
+    let no_region =
+        s.create_unit(NewUnit { region: code("990301"), kind: UnitKind::Police, name: "无县公安局".into(), name_en: "x".into() }, By::system(2)).await;
     assert!(matches!(no_region, Err(StoreError::Invalid(_))));
     assert_eq!(s.counts().await.unwrap().units, 4, "refused writes leave nothing behind");
 
     let u = s
         .create_unit(
             NewUnit { region: code("990102"), kind: UnitKind::Procuratorate, name: "甲二县人民检察院".into(), name_en: "Jia-2 Procuratorate".into() },
-            2,
+            By::system(2),
         )
         .await
-        .unwrap();
-    let renamed = s.update_unit(u.id, UnitChange { name: Some("甲二县检察院".into()), ..Default::default() }, 5).await.unwrap();
+        .unwrap()
+        .value;
+    let renamed = s.update_unit(u.id, UnitChange { name: Some("甲二县检察院".into()), ..Default::default() }, By::system(5)).await.unwrap().value;
     assert_eq!((renamed.name.as_str(), renamed.name_en.as_str(), renamed.disabled), ("甲二县检察院", "Jia-2 Procuratorate", false));
-    let disabled = s.update_unit(u.id, UnitChange { disabled: Some(true), ..Default::default() }, 5).await.unwrap();
+    let disabled = s.update_unit(u.id, UnitChange { disabled: Some(true), ..Default::default() }, By::system(5)).await.unwrap().value;
     assert!(disabled.disabled);
     let visible = s.list_units(UnitFilter { region: Some(code("990102")), ..Default::default() }).await.unwrap();
     assert_eq!(visible.len(), 1, "disabled units are hidden by default");
     let all = s.list_units(UnitFilter { region: Some(code("990102")), include_disabled: true, ..Default::default() }).await.unwrap();
     assert_eq!(all.len(), 2);
-    assert!(matches!(s.update_unit(9999, UnitChange::default(), 5).await, Err(StoreError::NotFound("unit"))));
+    assert!(matches!(s.update_unit(9999, UnitChange::default(), By::system(5)).await, Err(StoreError::NotFound("unit"))));
 }
 
 async fn users_roles_and_passwords<S: Store>(s: S) {
-    s.seed(small_org(), 1).await.unwrap();
+    s.seed(small_org(), By::system(1)).await.unwrap();
     let police = s.list_units(UnitFilter { region: Some(code("990102")), ..Default::default() }).await.unwrap().remove(0);
     let new =
         |name: &str, roles: Vec<Role>| NewUser { unit_id: police.id, username: name.into(), display_name: "张三".into(), password_hash: "h1".into(), roles };
-    let judge = s.create_user(new("zhang", vec![Role::Judge]), 3).await;
+    let judge = s.create_user(new("zhang", vec![Role::Judge]), By::system(3)).await;
     assert!(matches!(&judge, Err(StoreError::Invalid(m)) if m.contains("judge")), "{judge:?}");
-    let u = s.create_user(new("zhang", vec![Role::PoliceOfficer]), 3).await.unwrap();
+    let u = s.create_user(new("zhang", vec![Role::PoliceOfficer]), By::system(3)).await.unwrap().value;
     assert_eq!(u.roles, vec![Role::PoliceOfficer]);
-    assert!(matches!(s.create_user(new("zhang", vec![Role::PoliceOfficer]), 3).await, Err(StoreError::Duplicate { .. })));
+    assert!(matches!(s.create_user(new("zhang", vec![Role::PoliceOfficer]), By::system(3)).await, Err(StoreError::Duplicate { .. })));
     let (found, hash) = s.credentials("zhang").await.unwrap().unwrap();
     assert_eq!((found.id, hash.as_str()), (u.id, "h1"));
     assert!(s.credentials("nobody").await.unwrap().is_none());
-    s.set_password(u.id, "h2".into()).await.unwrap();
+    s.set_password(u.id, "h2".into(), By::system(4)).await.unwrap();
     assert_eq!(s.credentials("zhang").await.unwrap().unwrap().1, "h2");
     let changed = s
-        .update_user(u.id, UserChange { roles: Some(vec![Role::PoliceOfficer, Role::Admin]), display_name: Some("张三丰".into()), ..Default::default() }, 5)
+        .update_user(
+            u.id,
+            UserChange { roles: Some(vec![Role::PoliceOfficer, Role::Admin]), display_name: Some("张三丰".into()), ..Default::default() },
+            By::system(5),
+        )
         .await
-        .unwrap();
+        .unwrap()
+        .value;
     assert_eq!((changed.roles.len(), changed.display_name.as_str()), (2, "张三丰"));
-    assert!(s.update_user(u.id, UserChange { roles: Some(vec![Role::Mediator]), ..Default::default() }, 5).await.is_err());
+    assert!(s.update_user(u.id, UserChange { roles: Some(vec![Role::Mediator]), ..Default::default() }, By::system(5)).await.is_err());
     assert_eq!(s.user(u.id).await.unwrap().roles.len(), 2, "a refused change changes nothing");
     assert_eq!(s.users_of_unit(police.id).await.unwrap().len(), 1);
 }
 
 async fn sessions_and_tokens<S: Store>(s: S) {
-    s.seed(small_org(), 1).await.unwrap();
+    s.seed(small_org(), By::system(1)).await.unwrap();
     let (user, _) = s.credentials("police1").await.unwrap().unwrap();
     s.create_session(NewSession { token_hash: "sess".into(), user_id: user.id, csrf_token: "csrf".into(), created_at: 10, expires_at: 100 }).await.unwrap();
     let p = s.session("sess", 50).await.unwrap().unwrap();
@@ -138,19 +156,19 @@ async fn sessions_and_tokens<S: Store>(s: S) {
     assert!(s.session("sess", 100).await.unwrap().is_none(), "expired");
     assert!(s.session("other", 50).await.unwrap().is_none());
 
-    let t = s.create_token(user.id, "ci".into(), "tok".into(), 20).await.unwrap();
+    let t = s.create_token(user.id, "ci".into(), "tok".into(), By::system(20)).await.unwrap().value;
     assert!(s.token("tok", 30).await.unwrap().is_some());
     assert_eq!(s.tokens_of_user(user.id).await.unwrap()[0].last_used_at, Some(30));
-    assert!(matches!(s.revoke_token(user.id + 1, t.id, 40).await, Err(StoreError::NotFound("token"))), "only the owner revokes");
-    assert_eq!(s.revoke_token(user.id, t.id, 40).await.unwrap().revoked_at, Some(40));
+    assert!(matches!(s.revoke_token(user.id + 1, t.id, By::system(40)).await, Err(StoreError::NotFound("token"))), "only the owner revokes");
+    assert_eq!(s.revoke_token(user.id, t.id, By::system(40)).await.unwrap().value.revoked_at, Some(40));
     assert!(s.token("tok", 50).await.unwrap().is_none());
 
-    s.update_user(user.id, UserChange { disabled: Some(true), ..Default::default() }, 5).await.unwrap();
+    s.update_user(user.id, UserChange { disabled: Some(true), ..Default::default() }, By::system(5)).await.unwrap();
     assert!(s.session("sess", 50).await.unwrap().is_none(), "disabling a user ends their sessions");
 }
 
 async fn security_record_and_throttle_count<S: Store>(s: S) {
-    s.seed(small_org(), 1).await.unwrap();
+    s.seed(small_org(), By::system(1)).await.unwrap();
     let ev = |at, kind, user: &str, client: &str, region: Option<&str>| NewSecurityEvent {
         at,
         kind,
@@ -179,4 +197,116 @@ async fn both_backends_end_in_the_same_logical_schema() {
     assert!(a.len() > 30, "{a:#?}");
     assert!(!a.iter().any(|l| l.contains(" other ")), "unmapped types: {a:#?}");
     assert_eq!(a, b, "SQLite and PostgreSQL schemas differ");
+}
+
+fn memory_tree(events: &[Event]) -> xiezhi_audit::MemoryTree {
+    let mut t = xiezhi_audit::MemoryTree::new();
+    for e in events {
+        t.push(&e.leaf_input());
+    }
+    t
+}
+
+async fn every_change_is_a_leaf_and_proofs_come_from_storage<S: Store>(s: S) {
+    use xiezhi_audit::*;
+    s.seed(small_org(), By::system(1)).await.unwrap();
+    assert_eq!(s.audit_size().await.unwrap(), 10, "4 regions, 4 units, 2 users");
+    let by = By { at: 7, user_id: Some(1), unit_id: Some(1) };
+    let u =
+        s.create_unit(NewUnit { region: code("990102"), kind: UnitKind::Procuratorate, name: "甲二县检察院".into(), name_en: "x".into() }, by).await.unwrap();
+    assert_eq!(u.leaves, vec![10]);
+    let changed = s.update_unit(u.value.id, UnitChange { disabled: Some(true), ..Default::default() }, by).await.unwrap();
+    assert_eq!(changed.leaves, vec![11]);
+    let refused = s.create_unit(NewUnit { region: code("990102"), kind: UnitKind::Procuratorate, name: "甲二县检察院".into(), name_en: "x".into() }, by).await;
+    assert!(refused.is_err());
+    assert_eq!(s.audit_size().await.unwrap(), 12, "a refused change records nothing");
+    for i in 0..20 {
+        s.create_region(
+            Region {
+                code: code("990100").child(10 + i),
+                parent: Some(code("990100")),
+                level: RegionLevel::County,
+                name: format!("新{i}县"),
+                name_en: "x".into(),
+            },
+            by,
+        )
+        .await
+        .unwrap();
+    }
+    let size = s.audit_size().await.unwrap();
+    let events = s.events(0, size).await.unwrap();
+    assert_eq!(events.len() as u64, size);
+    assert_eq!(events[11].kind, "unit.changed");
+    assert_eq!((events[11].actor_user_id, events[11].at), (Some(1), 7));
+    let tree = memory_tree(&events);
+    // Every stored node equals the tree recomputed from the stored events.
+    for m in [1, 5, 12, size] {
+        let ranges = vec![0..m];
+        let nodes = s.audit_nodes(&nodes_for(&ranges)).await.unwrap();
+        assert_eq!(hash_ranges(&ranges, &nodes).unwrap()[0], tree.root_at(m), "root at {m}");
+    }
+    for (i, n) in [(0, size), (11, size), (size - 1, size), (3, 12)] {
+        let ranges = inclusion_ranges(i, n);
+        let nodes = s.audit_nodes(&nodes_for(&ranges)).await.unwrap();
+        assert_eq!(hash_ranges(&ranges, &nodes).unwrap(), tree.inclusion(i, n));
+    }
+    let ranges = consistency_ranges(12, size);
+    let nodes = s.audit_nodes(&nodes_for(&ranges)).await.unwrap();
+    let proof = hash_ranges(&ranges, &nodes).unwrap();
+    verify_consistency(12, size, &tree.root_at(12), &tree.root(), &proof).unwrap();
+}
+
+async fn concurrent_writers_get_distinct_leaves<S: Store>(s: S) {
+    s.seed(small_org(), By::system(1)).await.unwrap();
+    let mut tasks = Vec::new();
+    for w in 0..4u32 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut leaves = Vec::new();
+            for i in 0..10 {
+                let r = Region {
+                    code: code("990100").child(10 + w * 10 + i),
+                    parent: Some(code("990100")),
+                    level: RegionLevel::County,
+                    name: format!("w{w}r{i}"),
+                    name_en: "x".into(),
+                };
+                leaves.extend(s.create_region(r, By::system(2)).await.unwrap().leaves);
+            }
+            leaves
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort();
+    assert_eq!(all, (10..50).collect::<Vec<i64>>(), "every change got its own leaf, none lost");
+    let events = s.events(0, 50).await.unwrap();
+    let tree = memory_tree(&events);
+    let ranges = vec![0..50];
+    let nodes = s.audit_nodes(&xiezhi_audit::nodes_for(&ranges)).await.unwrap();
+    assert_eq!(xiezhi_audit::hash_ranges(&ranges, &nodes).unwrap()[0], tree.root());
+}
+
+async fn checkpoints_and_cosignatures<S: Store>(s: S) {
+    assert!(s.checkpoint(None).await.unwrap().is_none());
+    for n in [5, 9] {
+        s.add_checkpoint(StoredCheckpoint { tree_size: n, root: [n as u8; 32], at: n, note: format!("note {n}") }).await.unwrap();
+    }
+    s.add_checkpoint(StoredCheckpoint { tree_size: 9, root: [0; 32], at: 99, note: "again".into() }).await.unwrap();
+    let latest = s.checkpoint(None).await.unwrap().unwrap();
+    assert_eq!((latest.tree_size, latest.root, latest.note.as_str()), (9, [9; 32], "note 9"), "a checkpoint is never replaced");
+    assert_eq!(s.checkpoint(Some(5)).await.unwrap().unwrap().root, [5; 32]);
+    assert_eq!(s.checkpoints(10).await.unwrap().len(), 2);
+    s.add_cosignature(StoredCosignature { tree_size: 9, witness: "w1".into(), line: "l1".into(), at: 1 }).await.unwrap();
+    s.add_cosignature(StoredCosignature { tree_size: 9, witness: "w1".into(), line: "l2".into(), at: 2 }).await.unwrap();
+    s.add_cosignature(StoredCosignature { tree_size: 5, witness: "w2".into(), line: "l3".into(), at: 3 }).await.unwrap();
+    let c = s.cosignatures(&[9, 5]).await.unwrap();
+    assert_eq!(c.iter().map(|c| (c.tree_size, c.line.as_str())).collect::<Vec<_>>(), [(9, "l2"), (5, "l3")]);
+    assert!(
+        s.add_cosignature(StoredCosignature { tree_size: 77, witness: "w".into(), line: "x".into(), at: 1 }).await.is_err(),
+        "only for a stored checkpoint"
+    );
 }

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`.
 
+pub mod audit;
 pub mod deadlines;
 pub mod org;
 pub mod people;
@@ -59,6 +60,12 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/deadlines", get(deadlines::catalogue))
         .route("/deadlines/{rule}", get(deadlines::compute::<S>))
         .route("/calendars/{year}", get(deadlines::calendar::<S>))
+        .route("/audit/checkpoint", get(audit::latest::<S>).post(audit::sign_now::<S>))
+        .route("/audit/entries", get(audit::entries::<S>))
+        .route("/audit/proof/inclusion", get(audit::inclusion::<S>))
+        .route("/audit/proof/consistency", get(audit::consistency::<S>))
+        .route("/audit/public-key", get(audit::public_key::<S>))
+        .route("/audit/cosignatures", post(audit::cosign::<S>))
         .route("/openapi.json", get(crate::openapi::serve))
 }
 

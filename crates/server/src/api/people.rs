@@ -1,10 +1,10 @@
 //! Users, the signed-in user, API tokens and the security record.
 
 use super::{path_id, ApiJson};
-use crate::auth::{authorize, client_of, digest, hash_password, secret, sign_in, Signed};
+use crate::auth::{authorize, by, client_of, digest, hash_password, secret, sign_in, Signed};
 use crate::dto::*;
 use crate::error::{ApiResult, AppError};
-use crate::state::{now_us, AppState};
+use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{request::Parts, StatusCode};
 use axum::Json;
@@ -43,11 +43,11 @@ pub async fn create_user<S: Store>(
     ApiJson(req): ApiJson<NewUserRequest>,
 ) -> ApiResult<(StatusCode, Json<UserDto>)> {
     let user = add_user(&st, &p, req.parse()?).await?;
-    Ok((StatusCode::CREATED, Json((&user).into())))
+    Ok((StatusCode::CREATED, Json(recorded(&user))))
 }
 
 /// Shared by the API and the page.
-pub async fn add_user<S: Store>(st: &AppState<S>, p: &xiezhi_store::Principal, new: ParsedNewUser) -> ApiResult<xiezhi_store::User> {
+pub async fn add_user<S: Store>(st: &AppState<S>, p: &xiezhi_store::Principal, new: ParsedNewUser) -> ApiResult<xiezhi_store::Recorded<xiezhi_store::User>> {
     let unit = st.store.unit(new.unit_id).await?;
     authorize(st, p, Action::ManageUser { region: unit.region }).await?;
     if let Some(role) = new.roles.iter().find(|r| !unit.kind.allows_role(**r)) {
@@ -64,7 +64,7 @@ pub async fn add_user<S: Store>(st: &AppState<S>, p: &xiezhi_store::Principal, n
                 password_hash: hash,
                 roles: new.roles,
             },
-            now_us(),
+            by(p),
         )
         .await?)
 }
@@ -91,23 +91,23 @@ pub async fn update_user<S: Store>(
     if user.id == p.user.id && (change.disabled == Some(true) || change.roles.as_ref().is_some_and(|r| !r.contains(&xiezhi_core::Role::Admin))) {
         return Err(AppError::field("disabled", "you cannot disable yourself or drop your own admin role"));
     }
-    Ok(Json((&st.store.update_user(user.id, change, now_us()).await?).into()))
+    Ok(Json(recorded(&st.store.update_user(user.id, change, by(&p)).await?)))
 }
 
 /// Set a new password for a user (admins). Ends the user's sessions.
-#[utoipa::path(post, path = "/api/v1/users/{id}/password", params(("id" = i64, Path)), request_body = PasswordRequest, responses((status = 204), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "people")]
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", params(("id" = i64, Path)), request_body = PasswordRequest, responses((status = 200, body = RecordedOnly), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "people")]
 pub async fn reset_password<S: Store>(
     State(st): State<AppState<S>>,
     Signed(p): Signed,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<PasswordRequest>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Json<RecordedOnly>> {
     let user = st.store.user(path_id("id", &id)?).await?;
     let unit = st.store.unit(user.unit_id).await?;
     let password = Password::parse("password", &req.password)?;
     authorize(&st, &p, Action::ManageUser { region: unit.region }).await?;
-    st.store.set_password(user.id, hash_password(&password)?).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let r = st.store.set_password(user.id, hash_password(&password)?, by(&p)).await?;
+    Ok(Json(RecordedOnly { audit_leaves: r.leaves }))
 }
 
 #[utoipa::path(get, path = "/api/v1/tokens", responses((status = 200, body = [TokenDto])), tag = "people")]
@@ -127,19 +127,19 @@ pub async fn create_token<S: Store>(
     ApiJson(req): ApiJson<NewTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let name = token_name(&req.name)?;
-    Ok((StatusCode::CREATED, Json(issue_token(&st, p.user.id, name).await?)))
+    Ok((StatusCode::CREATED, Json(issue_token(&st, &p, name).await?)))
 }
 
-pub async fn issue_token<S: Store>(st: &AppState<S>, user_id: i64, name: String) -> ApiResult<CreatedToken> {
+pub async fn issue_token<S: Store>(st: &AppState<S>, p: &xiezhi_store::Principal, name: String) -> ApiResult<CreatedToken> {
     let secret = format!("xz_{}", secret(32));
-    let t = st.store.create_token(user_id, name, digest(&secret), now_us()).await?;
-    Ok(CreatedToken { token: (&t).into(), secret })
+    let t = st.store.create_token(p.user.id, name, digest(&secret), by(p)).await?;
+    Ok(CreatedToken { token: recorded(&t), secret })
 }
 
 /// Revoke one of your tokens.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = i64, Path)), responses((status = 200, body = TokenDto), (status = 404, body = crate::error::Problem)), tag = "people")]
 pub async fn revoke_token<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>) -> ApiResult<Json<TokenDto>> {
-    Ok(Json((&st.store.revoke_token(p.user.id, path_id("id", &id)?, now_us()).await?).into()))
+    Ok(Json(recorded(&st.store.revoke_token(p.user.id, path_id("id", &id)?, by(&p)).await?)))
 }
 
 /// Exchange a username and password for an API token (for integrators' set-up scripts).
@@ -152,7 +152,7 @@ pub async fn sign_in_for_token<S: Store>(
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let name = token_name(&req.name)?;
     let p = sign_in(&st, &req.username, &req.password, &client_of(&parts)).await?;
-    Ok((StatusCode::CREATED, Json(issue_token(&st, p.user.id, name).await?)))
+    Ok((StatusCode::CREATED, Json(issue_token(&st, &p, name).await?)))
 }
 
 #[derive(Deserialize, IntoParams)]

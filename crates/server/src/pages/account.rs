@@ -186,12 +186,12 @@ pub struct TokenForm {
 
 pub async fn create_token<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageForm(p, f): PageForm<TokenForm>) -> Result<Html<String>, PageError> {
     let name = crate::api::people::token_name(&f.name)?;
-    let created = crate::api::people::issue_token(&st, p.user.id, name).await?;
+    let created = crate::api::people::issue_token(&st, &p, name).await?;
     tokens_view(&st, lang, &p, Some(created.secret)).await
 }
 
 pub async fn revoke_token<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, _): PageForm<Empty>) -> Result<Response, PageError> {
-    st.store.revoke_token(p.user.id, crate::api::path_id("id", &id)?, crate::state::now_us()).await?;
+    st.store.revoke_token(p.user.id, crate::api::path_id("id", &id)?, crate::auth::by(&p)).await?;
     Ok(see_other("/tokens"))
 }
 

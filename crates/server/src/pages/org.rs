@@ -2,11 +2,11 @@
 
 use super::{render, see_other, urlencode, Chrome, PageError, PageForm, PageUser};
 use crate::api::org::{region_path, run_import};
-use crate::auth::{authorize, hash_password};
+use crate::auth::{authorize, by, hash_password};
 use crate::dto::{NewUnitRequest, ParsedNewUser};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::state::{now_us, AppState};
+use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Response};
@@ -211,7 +211,7 @@ pub struct NewUnitForm {
 pub async fn create_unit<S: Store>(State(st): State<AppState<S>>, PageForm(p, f): PageForm<NewUnitForm>) -> Result<Response, PageError> {
     let new = NewUnitRequest { region: f.region, kind: f.kind, name: f.name, name_en: f.name_en }.parse()?;
     authorize(&st, &p, Action::ManageUnit { region: new.region }).await?;
-    let unit = st.store.create_unit(new, now_us()).await?;
+    let unit = st.store.create_unit(new, by(&p)).await?.value;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 
@@ -229,7 +229,7 @@ pub async fn rename_unit<S: Store>(State(st): State<AppState<S>>, Path(id): Path
         disabled: None,
     };
     authorize(&st, &p, Action::ManageUnit { region: unit.region }).await?;
-    st.store.update_unit(unit.id, change, now_us()).await?;
+    st.store.update_unit(unit.id, change, by(&p)).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 
@@ -245,7 +245,7 @@ pub async fn unit_status<S: Store>(State(st): State<AppState<S>>, Path(id): Path
     if disabled && unit.id == p.unit.id {
         return Err(AppError::field("disabled", "you cannot disable your own unit").into());
     }
-    st.store.update_unit(unit.id, UnitChange { disabled: Some(disabled), ..Default::default() }, now_us()).await?;
+    st.store.update_unit(unit.id, UnitChange { disabled: Some(disabled), ..Default::default() }, by(&p)).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 
@@ -283,7 +283,7 @@ pub async fn user_status<S: Store>(State(st): State<AppState<S>>, Path(id): Path
     if disabled && user.id == p.user.id {
         return Err(AppError::field("disabled", "you cannot disable yourself").into());
     }
-    st.store.update_user(user.id, UserChange { disabled: Some(disabled), ..Default::default() }, now_us()).await?;
+    st.store.update_user(user.id, UserChange { disabled: Some(disabled), ..Default::default() }, by(&p)).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 
@@ -304,7 +304,7 @@ pub async fn edit_user<S: Store>(State(st): State<AppState<S>>, Path(id): Path<S
     if user.id == p.user.id && !roles.contains(&Role::Admin) {
         return Err(AppError::field("role", "you cannot drop your own admin role").into());
     }
-    st.store.update_user(user.id, UserChange { display_name: Some(display_name), roles: Some(roles), disabled: None }, now_us()).await?;
+    st.store.update_user(user.id, UserChange { display_name: Some(display_name), roles: Some(roles), disabled: None }, by(&p)).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 
@@ -320,7 +320,7 @@ pub async fn user_password<S: Store>(
 ) -> Result<Response, PageError> {
     let password = Password::parse("password", &f.password)?;
     let (user, unit) = user_and_unit(&st, &p, &id).await?;
-    st.store.set_password(user.id, hash_password(&password)?).await?;
+    st.store.set_password(user.id, hash_password(&password)?, by(&p)).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 

@@ -39,7 +39,12 @@ async fn sign_in_see_the_unit_switch_language_sign_out() {
         .expect("chromium not found: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
     let (store, _dir) = xiezhi_store::testing::fresh_sqlite().await;
     xiezhi_server::demo::seed(&store, 7, 1).await.unwrap();
-    let state = AppState::new(store, ServerConfig { demo: true, ..Default::default() }, Calendar::bundled(MakeUpDayPolicy::WorkingDay));
+    let state = AppState::new(
+        store,
+        ServerConfig { demo: true, ..Default::default() },
+        Calendar::bundled(MakeUpDayPolicy::WorkingDay),
+        xiezhi_server::audit::LogSigner::new("xiezhi-test", [7; 32]).unwrap(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

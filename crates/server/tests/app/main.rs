@@ -1,5 +1,6 @@
 //! The application tested through its router: API, pages, operations, and a real browser.
 
+mod audit;
 mod browser;
 mod common;
 mod deadlines;

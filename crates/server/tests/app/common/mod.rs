@@ -67,7 +67,12 @@ impl TestApp {
             Backend::Postgres => (fresh_postgres().await.0, None),
         };
         xiezhi_server::demo::seed(&store, 7, 1).await.expect("seed the demo province");
-        let state = AppState::new(store.clone(), config, Calendar::bundled(MakeUpDayPolicy::WorkingDay));
+        let state = AppState::new(
+            store.clone(),
+            config,
+            Calendar::bundled(MakeUpDayPolicy::WorkingDay),
+            xiezhi_server::audit::LogSigner::new("xiezhi-test", [7; 32]).unwrap(),
+        );
         Self { store, router: app(state), _dir: dir }
     }
 

@@ -1,0 +1,249 @@
+//! `xiezhi audit`: offline verification of a database, and a witness that follows a server.
+
+use anyhow::{bail, Context};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use bytes::Bytes;
+use clap::Subcommand;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use xiezhi_audit::{leaf_hash, open_checkpoint, verify_consistency, CompactRange, Hash, Node, NoteSigner, NoteVerifier};
+use xiezhi_store::Store;
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Recompute every leaf from the stored events and the tree from the leaves; check the
+    /// latest checkpoint's signature. Reports each altered, missing or misplaced event; exit 1.
+    Verify {
+        #[command(flatten)]
+        db: crate::DbArgs,
+    },
+    /// Follow a server as a witness: check each new checkpoint's signature, its consistency with
+    /// the last one seen, and that the new entries hash to it. A rollback, a split view, a bad
+    /// signature or entries that do not match raise an alarm and exit 3.
+    Witness {
+        /// The server, e.g. http://127.0.0.1:8080
+        #[arg(long)]
+        url: String,
+        /// The log's verifier key (GET /api/v1/audit/public-key → verifier).
+        #[arg(long)]
+        key: String,
+        /// Where the witness keeps what it has seen.
+        #[arg(long)]
+        state: PathBuf,
+        /// Co-sign with this key (hex seed file; created if missing) and post the cosignature.
+        #[arg(long, requires_all = ["name", "token"])]
+        cosign_key: Option<PathBuf>,
+        /// The witness's name, e.g. witness.court.990101
+        #[arg(long)]
+        name: Option<String>,
+        /// An API token of an auditor or administrator, to post cosignatures.
+        #[arg(long)]
+        token: Option<String>,
+    },
+}
+
+pub async fn run(cmd: AuditCommand, cfg_path: Option<&PathBuf>) -> anyhow::Result<ExitCode> {
+    match cmd {
+        AuditCommand::Verify { db } => {
+            let cfg = crate::load(cfg_path, &db, crate::config::Overrides::default())?;
+            let store = crate::open(&cfg).await?;
+            let key = std::fs::read_to_string(cfg.audit_key_path()).ok().and_then(|k| hex::decode(k.trim()).ok()).and_then(|k| <[u8; 32]>::try_from(k).ok());
+            let verifier =
+                key.map(|seed| xiezhi_server::audit::LogSigner::new(&cfg.audit_origin, seed)).transpose().map_err(anyhow::Error::msg)?.map(|s| s.verifier());
+            verify(&store, verifier.as_deref()).await
+        }
+        AuditCommand::Witness { url, key, state, cosign_key, name, token } => witness(&url, &key, &state, cosign_key.zip(name).zip(token)).await,
+    }
+}
+
+/// Offline verification. Prints one line per problem.
+pub async fn verify<S: Store>(store: &S, verifier: Option<&str>) -> anyhow::Result<ExitCode> {
+    let size = store.audit_size().await?;
+    let mut tree = CompactRange::new();
+    let mut problems = Vec::new();
+    let latest = store.checkpoint(None).await?;
+    // Every signed checkpoint must match the tree recomputed from the events at its size.
+    let signed: std::collections::HashMap<u64, Hash> = store.checkpoints(1000).await?.into_iter().map(|c| (c.tree_size as u64, c.root)).collect();
+    let page = 5000u64;
+    let mut start = 0;
+    while start < size {
+        let end = (start + page).min(size);
+        let events = store.events(start, end).await?;
+        let stored: std::collections::HashMap<Node, Hash> = store.audit_nodes(&(start..end).map(|i| Node { level: 0, index: i }).collect::<Vec<_>>()).await?;
+        let mut expected = start;
+        for e in &events {
+            while (expected as i64) < e.seq {
+                problems.push(format!("index {expected}: event missing (deleted?)"));
+                expected += 1;
+            }
+            let leaf = leaf_hash(&e.leaf_input());
+            match stored.get(&Node { level: 0, index: e.seq as u64 }) {
+                Some(h) if *h == leaf => {}
+                Some(_) => problems.push(format!("index {}: event {} ({}) does not match its leaf (altered, inserted or reordered)", e.seq, e.kind, e.subject)),
+                None => problems.push(format!("index {}: no leaf stored for this event (inserted?)", e.seq)),
+            }
+            tree.push(leaf);
+            expected += 1;
+            if signed.get(&tree.size()).is_some_and(|root| *root != tree.root()) {
+                problems.push(format!("checkpoint {}: the events do not hash to the signed root (history rewritten?)", tree.size()));
+            }
+        }
+        while expected < end {
+            problems.push(format!("index {expected}: event missing (deleted?)"));
+            tree.push([0; 32]);
+            expected += 1;
+        }
+        start = end;
+    }
+    match &latest {
+        Some(cp) => {
+            if let Some(v) = verifier {
+                let v = NoteVerifier::parse(v)?;
+                if let Err(e) = open_checkpoint(&cp.note, &v) {
+                    problems.push(format!("checkpoint {}: {e}", cp.tree_size));
+                }
+            }
+            if cp.tree_size as u64 > size {
+                problems.push(format!("checkpoint {}: the log has only {size} events (truncated?)", cp.tree_size));
+            }
+        }
+        None => println!("no checkpoint signed yet"),
+    }
+    if problems.is_empty() {
+        println!(
+            "audit log verified: {size} events, root {}{}",
+            B64.encode(tree.root()),
+            latest.map(|c| format!(", checkpoint {} signature and root match", c.tree_size)).unwrap_or_default()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for p in &problems {
+            println!("TAMPERED: {p}");
+        }
+        println!("audit log verification FAILED: {} problems in {size} events", problems.len());
+        Ok(ExitCode::from(1))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct WitnessState {
+    size: u64,
+    root: String,
+    edge: Vec<String>,
+    note: String,
+}
+
+struct Http {
+    client: Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+    base: String,
+}
+
+impl Http {
+    async fn call(&self, method: &str, path: &str, body: Option<(String, &str)>) -> anyhow::Result<serde_json::Value> {
+        let mut builder = http::Request::builder().method(method).uri(format!("{}{path}", self.base));
+        let body = match body {
+            Some((json, token)) => {
+                builder = builder.header("content-type", "application/json").header("authorization", format!("Bearer {token}"));
+                Full::new(Bytes::from(json))
+            }
+            None => Full::new(Bytes::new()),
+        };
+        let res = self.client.request(builder.body(body)?).await.with_context(|| format!("{method} {}{path}", self.base))?;
+        let status = res.status();
+        let bytes = res.into_body().collect().await?.to_bytes();
+        let value: serde_json::Value = serde_json::from_slice(&bytes).with_context(|| format!("{path}: not JSON"))?;
+        if !status.is_success() {
+            bail!("{method} {path}: {status}: {}", value["detail"]);
+        }
+        Ok(value)
+    }
+}
+
+fn b64_hash(v: &serde_json::Value) -> anyhow::Result<Hash> {
+    let bytes = B64.decode(v.as_str().context("expected a base64 string")?)?;
+    bytes.try_into().map_err(|_| anyhow::anyhow!("expected 32 bytes"))
+}
+
+async fn alarm(message: String) -> anyhow::Result<ExitCode> {
+    eprintln!("ALARM: {message}");
+    Ok(ExitCode::from(3))
+}
+
+async fn witness(url: &str, key: &str, state_path: &PathBuf, cosign: Option<((PathBuf, String), String)>) -> anyhow::Result<ExitCode> {
+    let verifier = NoteVerifier::parse(key).context("--key")?;
+    if !url.starts_with("http://") {
+        bail!("--url must be http://…; put a TLS-terminating proxy's plain side or a loopback address here");
+    }
+    let http = Http { client: Client::builder(hyper_util::rt::TokioExecutor::new()).build_http(), base: url.trim_end_matches('/').to_string() };
+    let latest = http.call("GET", "/api/v1/audit/checkpoint", None).await?;
+    let note = latest["note"].as_str().context("checkpoint without note")?.to_string();
+    let cp = match open_checkpoint(&note, &verifier) {
+        Ok(cp) => cp,
+        Err(e) => return alarm(format!("the checkpoint's signature is not valid ({e}); the log key or the server is not the one you trust")).await,
+    };
+    let previous: Option<WitnessState> = match std::fs::read_to_string(state_path) {
+        Ok(text) => Some(serde_json::from_str(&text).context("witness state file")?),
+        Err(_) => None,
+    };
+    let mut range = match &previous {
+        Some(p) => {
+            let edge = p.edge.iter().map(|h| b64_hash(&serde_json::Value::String(h.clone()))).collect::<anyhow::Result<Vec<_>>>()?;
+            CompactRange::from_parts(p.size, edge).context("witness state is inconsistent")?
+        }
+        None => CompactRange::new(),
+    };
+    let old_root = range.root();
+    if cp.size < range.size() {
+        return alarm(format!("ROLLBACK: the log now claims {} entries, but {} were seen and signed before", cp.size, range.size())).await;
+    }
+    if cp.size == range.size() {
+        if cp.root != old_root {
+            return alarm(format!(
+                "SPLIT VIEW or REWRITE: tree size {} now has root {} but {} was signed before",
+                cp.size,
+                B64.encode(cp.root),
+                B64.encode(old_root)
+            ))
+            .await;
+        }
+    } else if range.size() > 0 {
+        let proof = http.call("GET", &format!("/api/v1/audit/proof/consistency?first={}&second={}", range.size(), cp.size), None).await?;
+        let hashes = proof["consistency"].as_array().context("consistency")?.iter().map(b64_hash).collect::<anyhow::Result<Vec<_>>>()?;
+        if let Err(e) = verify_consistency(range.size(), cp.size, &old_root, &cp.root, &hashes) {
+            return alarm(format!("REWRITE: the tree of {} entries is not an extension of the {} entries seen before ({e})", cp.size, range.size())).await;
+        }
+    }
+    // Every new entry must hash into the signed root.
+    let mut start = range.size();
+    while start < cp.size {
+        let end = (start + 1000).min(cp.size);
+        let page = http.call("GET", &format!("/api/v1/audit/entries?start={start}&end={end}"), None).await?;
+        for e in page["entries"].as_array().context("entries")? {
+            let input = B64.decode(e["leaf_input"].as_str().context("leaf_input")?)?;
+            range.push(leaf_hash(&input));
+        }
+        start = end;
+    }
+    if range.root() != cp.root {
+        return alarm(format!("the entries served do not hash to the signed root of {} entries: events were altered under the log", cp.size)).await;
+    }
+    let state = WitnessState { size: cp.size, root: B64.encode(cp.root), edge: range.edge().iter().map(|h| B64.encode(h)).collect(), note: note.clone() };
+    let tmp = state_path.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&state)?).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, state_path)?;
+    let grew = cp.size - previous.as_ref().map_or(0, |p| p.size);
+    println!("checkpoint {} verified ({} new entries, root {})", cp.size, grew, B64.encode(cp.root));
+    if let Some(((key_file, name), token)) = cosign {
+        let seed = xiezhi_server::audit::load_or_create_seed(&key_file).map_err(anyhow::Error::msg)?;
+        let signer = NoteSigner::from_seed(&name, seed)?;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+        let body = serde_json::json!({"tree_size": cp.size, "cosignature": signer.cosign(&cp, now), "witness_key": signer.cosigner_verifier()});
+        http.call("POST", "/api/v1/audit/cosignatures", Some((body.to_string(), &token))).await?;
+        println!("cosigned as {name} ({})", signer.cosigner_verifier());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,159 @@
+//! The audit log end to end through the binary: a witness follows a live server on SQLite and
+//! on PostgreSQL, accepts honest growth, and raises the alarm when history is rewritten under
+//! it; `audit verify` finds altered and deleted events.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use xiezhi_audit::MemoryTree;
+use xiezhi_store::{SqlStore, Store};
+
+struct Server(Child, String);
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn db_args(data: &str, url: &Option<String>) -> Vec<String> {
+    let mut v = vec!["--data".to_string(), data.to_string()];
+    if let Some(u) = url {
+        v.extend(["--database".to_string(), u.clone()]);
+    }
+    v
+}
+
+fn serve(data: &str, url: &Option<String>) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xiezhi"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .args(db_args(data, url))
+        .env("XIEZHI__CHECKPOINT_SECONDS", "1")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        if let Some(a) = line.strip_prefix("xiezhi listening on ") {
+            break a.to_string();
+        }
+    };
+    Server(child, addr)
+}
+
+fn xiezhi(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xiezhi")).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    if let Some(s) = stdin {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// A change through the command line: one more event.
+fn change(data: &str, url: &Option<String>, password: &str) {
+    let mut args = vec!["user", "reset-password", "--username", "police.990101"];
+    let extra = db_args(data, url);
+    args.extend(extra.iter().map(String::as_str));
+    let o = xiezhi(&args, Some(password));
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+fn wait_for_checkpoint(store: &SqlStore, rt: &tokio::runtime::Runtime, size: u64) {
+    for _ in 0..100 {
+        if rt.block_on(store.checkpoint(None)).unwrap().is_some_and(|c| c.tree_size as u64 >= size) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("no checkpoint of size {size} was signed");
+}
+
+fn scenario(url: Option<String>) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap().to_string();
+    let server = serve(&data, &url);
+    let store = rt.block_on(SqlStore::connect(&url.clone().unwrap_or_else(|| format!("sqlite://{data}/xiezhi.db")))).unwrap();
+    let seed: [u8; 32] = hex::decode(std::fs::read_to_string(dir.path().join("audit-key")).unwrap().trim()).unwrap().try_into().unwrap();
+    let key = xiezhi_server::audit::LogSigner::new("xiezhi", seed).unwrap().verifier();
+    let state = dir.path().join("witness.json");
+    let state = state.to_str().unwrap();
+    let witness = || xiezhi(&["audit", "witness", "--url", &server.1, "--key", &key, "--state", state], None);
+
+    let first = witness();
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(text(&first).contains("3352 new entries"), "{}", text(&first));
+
+    change(&data, &url, "a-new-password-1\n");
+    wait_for_checkpoint(&store, &rt, 3353);
+    let second = witness();
+    assert!(second.status.success() && text(&second).contains("checkpoint 3353 verified (1 new entries"), "{}", text(&second));
+
+    let verify = xiezhi(&[&["audit", "verify"][..], &db_args(&data, &url).iter().map(String::as_str).collect::<Vec<_>>()].concat(), None);
+    assert!(verify.status.success(), "{}", text(&verify));
+
+    // The operator alters an event and recomputes the whole tree to hide it, then the log grows.
+    rt.block_on(async {
+        sqlx::query("UPDATE events SET payload = $1 WHERE seq = 100").bind("{\"forged\":true}").execute(store.pool()).await.unwrap();
+        let size = store.audit_size().await.unwrap();
+        let mut tree = MemoryTree::new();
+        for e in store.events(0, size).await.unwrap() {
+            tree.push(&e.leaf_input());
+        }
+        sqlx::query("DELETE FROM audit_nodes").execute(store.pool()).await.unwrap();
+        for i in 0..size {
+            let mut level = 0u8;
+            let mut idx = i;
+            loop {
+                let n = xiezhi_audit::Node { level, index: idx };
+                sqlx::query("INSERT INTO audit_nodes (level, idx, hash) VALUES ($1, $2, $3)")
+                    .bind(i64::from(level))
+                    .bind(idx as i64)
+                    .bind(tree.node(n).to_vec())
+                    .execute(store.pool())
+                    .await
+                    .unwrap();
+                if idx % 2 == 0 {
+                    break;
+                }
+                level += 1;
+                idx /= 2;
+            }
+        }
+    });
+    change(&data, &url, "a-new-password-2\n");
+    wait_for_checkpoint(&store, &rt, 3354);
+    let third = witness();
+    assert_eq!(third.status.code(), Some(3), "{}", text(&third));
+    assert!(text(&third).contains("ALARM: REWRITE"), "{}", text(&third));
+
+    let verify = xiezhi(&[&["audit", "verify"][..], &db_args(&data, &url).iter().map(String::as_str).collect::<Vec<_>>()].concat(), None);
+    assert_eq!(verify.status.code(), Some(1), "{}", text(&verify));
+    assert!(text(&verify).contains("checkpoint 3353: the events do not hash to the signed root"), "{}", text(&verify));
+
+    // A plain alteration (the tree left alone) is pinpointed by its index.
+    rt.block_on(sqlx::query("UPDATE events SET kind = 'unit.deleted' WHERE seq = 2000").execute(store.pool())).unwrap();
+    let verify = xiezhi(&[&["audit", "verify"][..], &db_args(&data, &url).iter().map(String::as_str).collect::<Vec<_>>()].concat(), None);
+    assert!(text(&verify).contains("TAMPERED: index 2000"), "{}", text(&verify));
+    drop(server);
+}
+
+#[test]
+fn witness_and_verify_on_sqlite() {
+    scenario(None);
+}
+
+#[test]
+fn witness_and_verify_on_postgres() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (store, url) = rt.block_on(xiezhi_store::testing::fresh_postgres());
+    rt.block_on(store.close());
+    scenario(Some(url));
+}

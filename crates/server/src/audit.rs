@@ -1,0 +1,94 @@
+//! The log's signing key and its checkpoints.
+
+use crate::error::AppError;
+use crate::state::{now_us, AppState};
+use std::time::Duration;
+use xiezhi_audit::{fold_range, Checkpoint, NoteSigner};
+use xiezhi_store::{Store, StoredCheckpoint};
+
+/// The platform's checkpoint signer: the key's name is the log's origin.
+pub struct LogSigner {
+    pub origin: String,
+    signer: NoteSigner,
+}
+
+impl LogSigner {
+    pub fn new(origin: &str, seed: [u8; 32]) -> Result<Self, String> {
+        let signer = NoteSigner::from_seed(origin, seed).map_err(|e| e.to_string())?;
+        Ok(Self { origin: origin.to_string(), signer })
+    }
+    pub fn public_key(&self) -> [u8; 32] {
+        self.signer.public_key()
+    }
+    pub fn verifier(&self) -> String {
+        self.signer.verifier()
+    }
+    pub fn sign(&self, cp: &Checkpoint) -> String {
+        self.signer.sign(cp)
+    }
+}
+
+impl std::fmt::Debug for LogSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LogSigner({})", self.verifier())
+    }
+}
+
+/// The root of the stored tree at `size`.
+pub async fn root_at<S: Store>(store: &S, size: u64) -> Result<[u8; 32], AppError> {
+    let wanted = xiezhi_audit::range_nodes(0..size);
+    let nodes = store.audit_nodes(&wanted).await?;
+    let missing = wanted.into_iter().find(|n| !nodes.contains_key(n));
+    if let Some(n) = missing {
+        return Err(AppError::Internal(format!("audit node {n:?} is missing")));
+    }
+    Ok(fold_range(0..size, &|n| nodes[&n]))
+}
+
+/// Sign the tree as it is now, unless the latest checkpoint already covers it.
+pub async fn checkpoint_now<S: Store>(st: &AppState<S>) -> Result<StoredCheckpoint, AppError> {
+    let size = st.store.audit_size().await?;
+    if let Some(latest) = st.store.checkpoint(None).await? {
+        if latest.tree_size as u64 >= size {
+            return Ok(latest);
+        }
+    }
+    let root = root_at(&st.store, size).await?;
+    let note = st.signer.sign(&Checkpoint { origin: st.signer.origin.clone(), size, root });
+    let cp = StoredCheckpoint { tree_size: size as i64, root, at: now_us(), note };
+    st.store.add_checkpoint(cp.clone()).await?;
+    // Another process may have signed the same size first; theirs is the one kept.
+    Ok(st.store.checkpoint(Some(cp.tree_size)).await?.unwrap_or(cp))
+}
+
+/// Sign a checkpoint every `every` while the log grows.
+pub async fn run_checkpointer<S: Store>(st: AppState<S>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = checkpoint_now(&st).await {
+            tracing::warn!(error = %e, "checkpoint signing failed");
+        }
+    }
+}
+
+/// The 32-byte key seed in `path` (hex), created with fresh randomness on first use and
+/// readable by its owner only.
+pub fn load_or_create_seed(path: &std::path::Path) -> Result<[u8; 32], String> {
+    use rand::RngCore;
+    use std::io::Write;
+    if let Ok(text) = std::fs::read_to_string(path) {
+        let bytes = hex::decode(text.trim()).map_err(|_| format!("audit key {} is not hex", path.display()))?;
+        return bytes.try_into().map_err(|_| format!("audit key {} is not 32 bytes", path.display()));
+    }
+    let mut seed = [0u8; 32];
+    rand::rng().fill_bytes(&mut seed);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(path).map_err(|e| format!("cannot create audit key {}: {e}", path.display()))?;
+    f.write_all(hex::encode(seed).as_bytes()).map_err(|e| format!("cannot write audit key {}: {e}", path.display()))?;
+    Ok(seed)
+}
