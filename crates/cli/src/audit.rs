@@ -10,7 +10,7 @@ use hyper_util::client::legacy::Client;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use xiezhi_audit::{leaf_hash, open_checkpoint, verify_consistency, CompactRange, Hash, Node, NoteSigner, NoteVerifier};
+use xiezhi_audit::{leaf_hash, open_checkpoint, verify_consistency, CompactRange, Hash, NoteSigner, NoteVerifier};
 use xiezhi_store::Store;
 
 #[derive(Subcommand)]
@@ -60,31 +60,70 @@ pub async fn run(cmd: AuditCommand, cfg_path: Option<&PathBuf>) -> anyhow::Resul
     }
 }
 
-/// Offline verification. Prints one line per problem.
+type Page = (Vec<xiezhi_store::Event>, Vec<(u64, Hash)>);
+
+async fn fetch_page<S: Store>(store: S, start: u64, end: u64) -> anyhow::Result<Page> {
+    Ok((store.events(start, end).await?, store.leaf_hashes(start, end).await?))
+}
+
+/// Offline verification. Prints one line per problem; returns how many events it checked.
 pub async fn verify<S: Store>(store: &S, verifier: Option<&str>) -> anyhow::Result<ExitCode> {
+    let (problems, size, root) = check(store, verifier).await?;
+    if problems.is_empty() {
+        println!("audit log verified: {size} events, root {}", B64.encode(root));
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for p in &problems {
+            println!("TAMPERED: {p}");
+        }
+        println!("audit log verification FAILED: {} problems in {size} events", problems.len());
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// Recompute every leaf and the tree; compare with the stored leaves and every signed checkpoint.
+pub async fn check<S: Store>(store: &S, verifier: Option<&str>) -> anyhow::Result<(Vec<String>, u64, Hash)> {
+    const PAGE: u64 = 20_000;
     let size = store.audit_size().await?;
     let mut tree = CompactRange::new();
     let mut problems = Vec::new();
-    let latest = store.checkpoint(None).await?;
-    // Every signed checkpoint must match the tree recomputed from the events at its size.
-    let signed: std::collections::HashMap<u64, Hash> = store.checkpoints(1000).await?.into_iter().map(|c| (c.tree_size as u64, c.root)).collect();
-    let page = 5000u64;
+    let checkpoints = store.checkpoints(1000).await?;
+    let signed: std::collections::HashMap<u64, Hash> = checkpoints.iter().map(|c| (c.tree_size as u64, c.root)).collect();
+    if let (Some(latest), Some(v)) = (checkpoints.first(), verifier) {
+        if let Err(e) = open_checkpoint(&latest.note, &NoteVerifier::parse(v)?) {
+            problems.push(format!("checkpoint {}: {e}", latest.tree_size));
+        }
+    }
+    if let Some(latest) = checkpoints.first().filter(|c| c.tree_size as u64 > size) {
+        problems.push(format!("checkpoint {}: the log has only {size} events (truncated?)", latest.tree_size));
+    }
+    let mut next = (size > 0).then(|| tokio::spawn(fetch_page(store.clone(), 0, PAGE.min(size))));
     let mut start = 0;
-    while start < size {
-        let end = (start + page).min(size);
-        let events = store.events(start, end).await?;
-        let stored: std::collections::HashMap<Node, Hash> = store.audit_nodes(&(start..end).map(|i| Node { level: 0, index: i }).collect::<Vec<_>>()).await?;
+    while let Some(pending) = next.take() {
+        let end = (start + PAGE).min(size);
+        let (events, stored) = pending.await??;
+        if end < size {
+            next = Some(tokio::spawn(fetch_page(store.clone(), end, (end + PAGE).min(size))));
+        }
+        let mut stored = stored.into_iter().peekable();
         let mut expected = start;
         for e in &events {
             while (expected as i64) < e.seq {
                 problems.push(format!("index {expected}: event missing (deleted?)"));
+                tree.push([0; 32]);
                 expected += 1;
             }
             let leaf = leaf_hash(&e.leaf_input());
-            match stored.get(&Node { level: 0, index: e.seq as u64 }) {
-                Some(h) if *h == leaf => {}
-                Some(_) => problems.push(format!("index {}: event {} ({}) does not match its leaf (altered, inserted or reordered)", e.seq, e.kind, e.subject)),
-                None => problems.push(format!("index {}: no leaf stored for this event (inserted?)", e.seq)),
+            while stored.peek().is_some_and(|(i, _)| (*i as i64) < e.seq) {
+                stored.next();
+            }
+            match stored.peek() {
+                Some((i, h)) if *i as i64 == e.seq => {
+                    if *h != leaf {
+                        problems.push(format!("index {}: event {} ({}) does not match its leaf (altered, inserted or reordered)", e.seq, e.kind, e.subject));
+                    }
+                }
+                _ => problems.push(format!("index {}: no leaf stored for this event (inserted?)", e.seq)),
             }
             tree.push(leaf);
             expected += 1;
@@ -99,34 +138,7 @@ pub async fn verify<S: Store>(store: &S, verifier: Option<&str>) -> anyhow::Resu
         }
         start = end;
     }
-    match &latest {
-        Some(cp) => {
-            if let Some(v) = verifier {
-                let v = NoteVerifier::parse(v)?;
-                if let Err(e) = open_checkpoint(&cp.note, &v) {
-                    problems.push(format!("checkpoint {}: {e}", cp.tree_size));
-                }
-            }
-            if cp.tree_size as u64 > size {
-                problems.push(format!("checkpoint {}: the log has only {size} events (truncated?)", cp.tree_size));
-            }
-        }
-        None => println!("no checkpoint signed yet"),
-    }
-    if problems.is_empty() {
-        println!(
-            "audit log verified: {size} events, root {}{}",
-            B64.encode(tree.root()),
-            latest.map(|c| format!(", checkpoint {} signature and root match", c.tree_size)).unwrap_or_default()
-        );
-        Ok(ExitCode::SUCCESS)
-    } else {
-        for p in &problems {
-            println!("TAMPERED: {p}");
-        }
-        println!("audit log verification FAILED: {} problems in {size} events", problems.len());
-        Ok(ExitCode::from(1))
-    }
+    Ok((problems, size, tree.root()))
 }
 
 #[derive(Serialize, Deserialize)]

@@ -17,6 +17,22 @@ pub enum BenchCommand {
         #[arg(long, value_name = "URL")]
         database: Option<String>,
     },
+    /// Audit log: batched appends, inclusion and consistency proofs from the database at the
+    /// final size, and `audit verify` throughput beside this machine's raw SHA-256 rate.
+    Audit {
+        /// Leaves to append.
+        #[arg(long, default_value_t = 1_000_000)]
+        leaves: u64,
+        /// Events per transaction.
+        #[arg(long, default_value_t = 2000)]
+        batch: u64,
+        /// An empty PostgreSQL database to use instead of a temporary SQLite one.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+        /// Keep the SQLite database here (reused if it already holds at least --leaves events).
+        #[arg(long, value_name = "DIR")]
+        data: Option<std::path::PathBuf>,
+    },
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -63,8 +79,82 @@ fn rss_kib(pid: u32) -> Option<u64> {
     status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
 }
 
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn audit(leaves: u64, batch: u64, database: Option<String>, data: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    use rand::Rng;
+    use xiezhi_audit::{consistency_ranges, hash_ranges, inclusion_ranges, leaf_hash, node_hash, nodes_for};
+    use xiezhi_store::{By, NewEvent, Store};
+    let _dir;
+    let store = match (&database, &data) {
+        (Some(url), _) => SqlStore::connect(url).await?,
+        (None, Some(dir)) => SqlStore::open_data_dir(dir).await?,
+        (None, None) => {
+            _dir = tempfile::tempdir()?;
+            SqlStore::open_data_dir(_dir.path()).await?
+        }
+    };
+    let payload = |i: u64| serde_json::json!({"case": format!("CASE-2026-{i:08}"), "stage": "prosecution_review", "unit": i % 1611, "note": "移送审查起诉"});
+    let have = store.audit_size().await?;
+    if have < leaves {
+        let t = Instant::now();
+        let mut done = have;
+        while done < leaves {
+            let n = batch.min(leaves - done);
+            let events = (done..done + n).map(|i| NewEvent::new(format!("case:{}", i / 12), "case.transition", payload(i))).collect();
+            store.append_events(events, By { at: 1_790_000_000_000_000 + done as i64, user_id: Some(1), unit_id: Some(1) }).await?;
+            done += n;
+        }
+        let secs = t.elapsed().as_secs_f64();
+        println!("append, batches of {batch}, durable commits:  {:>10.0} leaves/s ({} leaves in {secs:.1} s)", (leaves - have) as f64 / secs, leaves - have);
+    }
+    let size = store.audit_size().await?;
+    let mut rng = rand::rng();
+    let mut incl = Vec::new();
+    let mut cons = Vec::new();
+    for _ in 0..1000 {
+        let i = rng.random_range(0..size);
+        let t = Instant::now();
+        let ranges = inclusion_ranges(i, size);
+        let nodes = store.audit_nodes(&nodes_for(&ranges)).await?;
+        hash_ranges(&ranges, &nodes).ok_or_else(|| anyhow::anyhow!("missing nodes"))?;
+        incl.push(t.elapsed());
+        let m = rng.random_range(1..size);
+        let t = Instant::now();
+        let ranges = consistency_ranges(m, size);
+        let nodes = store.audit_nodes(&nodes_for(&ranges)).await?;
+        hash_ranges(&ranges, &nodes).ok_or_else(|| anyhow::anyhow!("missing nodes"))?;
+        cons.push(t.elapsed());
+    }
+    incl.sort();
+    cons.sort();
+    println!("inclusion proof at {size} leaves:   median {:>8.3?}  p99 {:>8.3?}", percentile(&incl, 0.5), percentile(&incl, 0.99));
+    println!("consistency proof at {size} leaves: median {:>8.3?}  p99 {:>8.3?}", percentile(&cons, 0.5), percentile(&cons, 0.99));
+
+    // The hashing verify must do per event (payload digest, leaf, one node on average), alone.
+    let sample = store.events(0, size.min(200_000)).await?;
+    let t = Instant::now();
+    let mut acc = [0u8; 32];
+    for e in &sample {
+        let leaf = leaf_hash(&e.leaf_input());
+        acc = node_hash(&acc, &leaf);
+    }
+    let raw = sample.len() as f64 / t.elapsed().as_secs_f64();
+    std::hint::black_box(acc);
+    let t = Instant::now();
+    let (problems, checked, _) = crate::audit::check(&store, None).await?;
+    let rate = checked as f64 / t.elapsed().as_secs_f64();
+    anyhow::ensure!(problems.is_empty(), "verify found problems: {problems:?}");
+    println!("raw SHA-256 work of verify, alone:  {raw:>10.0} events/s (payload digest + leaf + node per event, one core)");
+    println!("audit verify from the database:     {rate:>10.0} events/s = {:.0}% of the raw rate", 100.0 * rate / raw);
+    Ok(())
+}
+
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
+        BenchCommand::Audit { leaves, batch, database, data } => audit(leaves, batch, database, data).await?,
         BenchCommand::Startup { runs, database } => {
             let runs = runs.max(1);
             let mut starts = Vec::new();

@@ -93,6 +93,7 @@ pub(crate) async fn append(tx: &mut Transaction<'_, Any>, backend: Backend, by: 
     }
 
     let mut leaves = Vec::with_capacity(events.len());
+    let mut rows = Vec::with_capacity(events.len());
     let mut new_nodes: Vec<(Node, Hash)> = Vec::with_capacity(events.len() * 2);
     for (i, e) in events.into_iter().enumerate() {
         let seq = size + i as u64;
@@ -103,17 +104,20 @@ pub(crate) async fn append(tx: &mut Transaction<'_, Any>, backend: Backend, by: 
             known.insert(node, hash);
             new_nodes.push((node, hash));
         }
-        sqlx::query(&format!("INSERT INTO events ({EVENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
-            .bind(event.seq)
-            .bind(event.at)
-            .bind(event.actor_user_id)
-            .bind(event.unit_id)
-            .bind(&event.subject)
-            .bind(&event.kind)
-            .bind(&event.payload)
-            .execute(&mut **tx)
-            .await?;
+        rows.push(event);
         leaves.push(seq as i64);
+    }
+    // Multi-row inserts: one statement per 100 events, 300 nodes.
+    for chunk in rows.chunks(100) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${}, ${}, ${}, ${}, ${}, ${})", 7 * i + 1, 7 * i + 2, 7 * i + 3, 7 * i + 4, 7 * i + 5, 7 * i + 6, 7 * i + 7))
+            .collect();
+        let sql = format!("INSERT INTO events ({EVENT_COLS}) VALUES {}", values.join(", "));
+        let mut q = sqlx::query(&sql);
+        for e in chunk {
+            q = q.bind(e.seq).bind(e.at).bind(e.actor_user_id).bind(e.unit_id).bind(&e.subject).bind(&e.kind).bind(&e.payload);
+        }
+        q.execute(&mut **tx).await?;
     }
     for chunk in new_nodes.chunks(300) {
         let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();

@@ -68,6 +68,12 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn audit_size(&self) -> impl Future<Output = Result<u64>> + Send;
     /// Events with index in `start..end`, as stored now.
     fn events(&self, start: u64, end: u64) -> impl Future<Output = Result<Vec<Event>>> + Send;
+    /// Record events that stand on their own (imported history, load generation), in one transaction.
+    fn append_events(&self, events: Vec<NewEvent>, by: By) -> impl Future<Output = Result<Vec<i64>>> + Send;
+    /// The events about one subject (e.g. `unit:12`), oldest first.
+    fn events_of(&self, subject: &str, limit: i64) -> impl Future<Output = Result<Vec<Event>>> + Send;
+    /// Stored leaf hashes for indexes `start..end`, in order.
+    fn leaf_hashes(&self, start: u64, end: u64) -> impl Future<Output = Result<Vec<(u64, xiezhi_audit::Hash)>>> + Send;
     /// Stored complete-subtree hashes (absent addresses are left out).
     fn audit_nodes(
         &self,

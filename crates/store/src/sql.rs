@@ -709,6 +709,31 @@ impl Store for SqlStore {
         Ok(rows.into_iter().map(Event::from).collect())
     }
 
+    async fn append_events(&self, events: Vec<NewEvent>, by: By) -> Result<Vec<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let leaves = append(&mut tx, self.backend, &by, events).await?;
+        tx.commit().await?;
+        Ok(leaves)
+    }
+
+    async fn events_of(&self, subject: &str, limit: i64) -> Result<Vec<Event>> {
+        let rows: Vec<EventRow> = sqlx::query_as(&format!("SELECT {EVENT_COLS} FROM events WHERE subject = $1 ORDER BY seq LIMIT $2"))
+            .bind(subject)
+            .bind(limit.clamp(1, 10_000))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(Event::from).collect())
+    }
+
+    async fn leaf_hashes(&self, start: u64, end: u64) -> Result<Vec<(u64, xiezhi_audit::Hash)>> {
+        let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT idx, hash FROM audit_nodes WHERE level = 0 AND idx >= $1 AND idx < $2 ORDER BY idx")
+            .bind(start as i64)
+            .bind(end as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(|(i, h)| h.try_into().map(|h| (i as u64, h)).map_err(|_| StoreError::Invalid(format!("leaf hash {i} is not 32 bytes")))).collect()
+    }
+
     async fn audit_nodes(&self, nodes: &[xiezhi_audit::Node]) -> Result<std::collections::HashMap<xiezhi_audit::Node, xiezhi_audit::Hash>> {
         let mut conn = self.pool.acquire().await?;
         fetch_nodes(&mut conn, nodes).await

@@ -251,6 +251,19 @@ async fn every_change_is_a_leaf_and_proofs_come_from_storage<S: Store>(s: S) {
         let nodes = s.audit_nodes(&nodes_for(&ranges)).await.unwrap();
         assert_eq!(hash_ranges(&ranges, &nodes).unwrap(), tree.inclusion(i, n));
     }
+    let unit_history = s.events_of(&format!("unit:{}", u.value.id), 10).await.unwrap();
+    assert_eq!(unit_history.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["unit.created", "unit.changed"]);
+    let stored_leaves = s.leaf_hashes(0, size).await.unwrap();
+    assert_eq!(stored_leaves.len() as u64, size);
+    assert!(stored_leaves.iter().all(|(i, h)| *h == leaf_hash(&events[*i as usize].leaf_input())));
+    let bulk = s.append_events((0..250).map(|i| NewEvent::new(format!("load:{i}"), "load.test", serde_json::json!({"i": i}))).collect(), by).await.unwrap();
+    assert_eq!(bulk.first().copied(), Some(size as i64));
+    assert_eq!(bulk.len(), 250);
+    let all = s.events(0, size + 250).await.unwrap();
+    let big = memory_tree(&all);
+    let ranges = vec![0..size + 250];
+    let nodes = s.audit_nodes(&nodes_for(&ranges)).await.unwrap();
+    assert_eq!(hash_ranges(&ranges, &nodes).unwrap()[0], big.root(), "multi-row appends keep the tree right");
     let ranges = consistency_ranges(12, size);
     let nodes = s.audit_nodes(&nodes_for(&ranges)).await.unwrap();
     let proof = hash_ranges(&ranges, &nodes).unwrap();
