@@ -92,3 +92,24 @@ pub fn load_or_create_seed(path: &std::path::Path) -> Result<[u8; 32], String> {
     f.write_all(hex::encode(seed).as_bytes()).map_err(|e| format!("cannot write audit key {}: {e}", path.display()))?;
     Ok(seed)
 }
+
+/// Whether event `seq`, as stored now, is included in the signed checkpoint `cp`: its leaf is
+/// recomputed from the row and checked with an inclusion proof against the signed root.
+pub async fn included<S: Store>(st: &AppState<S>, seq: u64, cp: &StoredCheckpoint) -> Result<bool, AppError> {
+    let size = cp.tree_size as u64;
+    if seq >= size {
+        return Ok(false);
+    }
+    let Some(event) = st.store.events(seq, seq + 1).await?.into_iter().next() else { return Ok(false) };
+    let ranges = xiezhi_audit::inclusion_ranges(seq, size);
+    let nodes = st.store.audit_nodes(&xiezhi_audit::nodes_for(&ranges)).await?;
+    let Some(path) = xiezhi_audit::hash_ranges(&ranges, &nodes) else { return Ok(false) };
+    Ok(xiezhi_audit::verify_inclusion(&xiezhi_audit::leaf_hash(&event.leaf_input()), seq, size, &path, &cp.root).is_ok())
+}
+
+/// The latest checkpoint, if its signature verifies with this server's key.
+pub async fn trusted_checkpoint<S: Store>(st: &AppState<S>) -> Result<Option<StoredCheckpoint>, AppError> {
+    let Some(cp) = st.store.checkpoint(None).await? else { return Ok(None) };
+    let verifier = xiezhi_audit::NoteVerifier::parse(&st.signer.verifier()).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(xiezhi_audit::open_checkpoint(&cp.note, &verifier).ok().filter(|c| c.size == cp.tree_size as u64 && c.root == cp.root).map(|_| cp))
+}

@@ -189,4 +189,20 @@ texts! {
     error: "出错了", "Something went wrong";
     back_home: "返回首页", "Back to home";
     breadcrumb_top: "全部", "All";
+    nav_audit: "审计日志", "Audit log";
+    audit_intro: "每一项变更都是默克尔树（RFC 6962）的一个叶子，平台定期签署检查点，各单位可作为见证方核验历史未被改写。", "Every change is a leaf of a Merkle tree (RFC 6962); the platform signs checkpoints, and any unit can witness that history was never rewritten.";
+    tree_size: "叶子数", "Tree size";
+    verifier_key: "验证公钥", "Verifier key";
+    check_event: "核验一项事件", "Check one event";
+    event_index: "事件序号", "Event index";
+    check: "核验", "Check";
+    actor: "操作人", "Actor";
+    included_in: "已纳入签名检查点", "included in signed checkpoint";
+    not_included: "尚未纳入签名检查点，或内容已被改动", "not in a signed checkpoint yet, or altered";
+    checkpoints: "签名检查点", "Signed checkpoints";
+    root: "根哈希", "Root hash";
+    signed_at: "签署时间", "Signed";
+    witnesses: "见证方", "Witnesses";
+    none_yet: "尚无检查点。", "No checkpoint yet.";
+    history: "变更记录", "History";
 }

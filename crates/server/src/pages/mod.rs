@@ -1,6 +1,7 @@
 //! Server-rendered pages (askama + htmx), in Chinese by default and English on request.
 
 mod account;
+mod audit;
 mod org;
 mod tools;
 
@@ -41,6 +42,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/users/{id}/status", post(org::user_status::<S>))
         .route("/users/{id}/password", post(org::user_password::<S>))
         .route("/deadlines", get(tools::deadlines::<S>))
+        .route("/audit", get(audit::audit_page::<S>))
         .route("/lang/{code}", get(switch_lang))
         .route("/assets/{*file}", get(asset))
 }
@@ -82,6 +84,7 @@ impl Chrome {
             item(format!("/units/{}", p.unit.id), t.nav_my_unit);
             item(format!("/directory?region={}", p.unit.region), t.nav_directory);
             item("/deadlines".into(), t.nav_deadlines);
+            item("/audit".into(), t.nav_audit);
             if p.user.roles.iter().any(|r| matches!(r, Role::Admin | Role::Auditor)) {
                 item("/security".into(), t.nav_security);
             }

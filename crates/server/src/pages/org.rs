@@ -142,9 +142,18 @@ pub struct MemberRow {
     disabled: bool,
 }
 
+pub struct HistoryRow {
+    index: i64,
+    at: String,
+    kind: String,
+    actor: String,
+    included: bool,
+}
+
 #[derive(Template)]
 #[template(path = "unit.html")]
 struct UnitPage {
+    history: Vec<HistoryRow>,
     chrome: Chrome,
     id: i64,
     name: String,
@@ -184,8 +193,24 @@ pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, Page
         None
     };
     let can_manage = actor.authorize(Action::ManageUnit { region: unit.region }).is_ok();
+    let checkpoint = crate::audit::trusted_checkpoint(&st).await?;
+    let mut history = Vec::new();
+    for e in st.store.events_of(&format!("unit:{}", unit.id), 50).await? {
+        let included = match &checkpoint {
+            Some(cp) => crate::audit::included(&st, e.seq as u64, cp).await?,
+            None => false,
+        };
+        history.push(HistoryRow {
+            index: e.seq,
+            at: crate::state::format_time(e.at),
+            kind: e.kind,
+            actor: e.actor_user_id.map(|a| format!("user:{a}")).unwrap_or_else(|| "system".into()),
+            included,
+        });
+    }
     let roles = unit.kind.working_roles().iter().chain([Role::Admin, Role::Auditor].iter()).map(|r| Opt { value: r.as_str(), label: lang.role(*r) }).collect();
     render(&UnitPage {
+        history,
         chrome: Chrome::new(lang, &format!("/units/{}", unit.id), Some(&p), st.config.demo),
         id: unit.id,
         name: unit_name(lang, &unit),

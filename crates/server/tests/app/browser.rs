@@ -82,6 +82,9 @@ async fn sign_in_see_the_unit_switch_language_sign_out() {
             c.goto(&format!("{base}/directory?region=990100")).await?;
             c.wait().for_element(Locator::Id("units")).await?;
             std::fs::write(format!("{dir}/directory-zh.png"), c.screenshot().await?).unwrap();
+            c.goto(&format!("{base}/audit?index=40")).await?;
+            c.wait().for_element(Locator::Id("inclusion")).await?;
+            std::fs::write(format!("{dir}/audit-zh.png"), c.screenshot().await?).unwrap();
             c.goto(&format!("{base}/")).await?;
             c.wait().for_element(Locator::Id("my-unit")).await?;
         }

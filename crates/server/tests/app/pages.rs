@@ -2,7 +2,12 @@ use crate::common::{csrf_of, Backend, TestApp};
 use axum::http::{Method, StatusCode};
 use xiezhi_server::ServerConfig;
 
-crate::on_both_backends!(sign_in_home_language_and_sign_out, forms_need_the_csrf_token, admins_see_admin_forms_and_others_do_not);
+crate::on_both_backends!(
+    sign_in_home_language_and_sign_out,
+    forms_need_the_csrf_token,
+    admins_see_admin_forms_and_others_do_not,
+    the_audit_page_checks_inclusion
+);
 
 async fn sign_in_home_language_and_sign_out(app: TestApp) {
     let r = app.page(Method::GET, "/", None, None).await;
@@ -105,4 +110,25 @@ async fn the_deadline_calculator_page() {
     assert!(page.contains("id=\"due\">2025-10-09<") && page.contains("国庆节"), "{page}");
     let bad = app.page(Method::GET, "/deadlines?rule=criminal.prosecution_review&start=2026-12-15", Some(&cookie), None).await.text();
     assert!(bad.contains("2027"), "{bad}");
+}
+
+async fn the_audit_page_checks_inclusion(app: TestApp) {
+    let cookie = app.browser_session("court.990101").await;
+    let admin = app.token("admin").await;
+    let unit = app.post("/api/v1/units", &admin, serde_json::json!({"region": "990101", "kind": "governance_centre", "name": "核验中心"})).await.json();
+    let leaf = unit["audit_leaves"][0].as_i64().unwrap();
+    let before = app.page(Method::GET, &format!("/audit?index={leaf}"), Some(&cookie), None).await.text();
+    assert!(before.contains("id=\"inclusion\"") && before.contains("✗"), "not yet in a signed checkpoint: {before}");
+    app.api(Method::POST, "/api/v1/audit/checkpoint", Some(&admin), None).await;
+    let after = app.page(Method::GET, &format!("/audit?index={leaf}"), Some(&cookie), None).await.text();
+    assert!(after.contains("✓") && after.contains("unit.created") && after.contains("id=\"checkpoints\""), "{after}");
+    let unit_page = app.page(Method::GET, &format!("/units/{}", unit["id"]), Some(&cookie), None).await.text();
+    assert!(unit_page.contains("id=\"history\"") && unit_page.contains(&format!("/audit?index={leaf}")) && unit_page.contains("✓"), "{unit_page}");
+
+    // Alter the event under the log: the page no longer vouches for it.
+    sqlx::query("UPDATE events SET payload = '{}' WHERE seq = $1").bind(leaf).execute(app.store.pool()).await.unwrap();
+    let tampered = app.page(Method::GET, &format!("/audit?index={leaf}"), Some(&cookie), None).await.text();
+    assert!(tampered.contains("✗"), "{tampered}");
+    let bad = app.page(Method::GET, "/audit?index=abc", Some(&cookie), None).await.text();
+    assert!(bad.contains("role=\"alert\""), "{bad}");
 }
