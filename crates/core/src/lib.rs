@@ -1,6 +1,7 @@
 //! The xiezhi domain. Pure: no I/O, no clock, no randomness — callers pass those in.
 
 pub mod calendar;
+pub mod case;
 pub mod deadline;
 pub mod demo;
 pub mod names;

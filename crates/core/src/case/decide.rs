@@ -1,0 +1,551 @@
+//! Deciding commands and applying events.
+
+use super::*;
+use crate::{compute, resolve, Calendar, DeadlineRequest, RuleId, Start};
+use time::PrimitiveDateTime;
+
+fn describe(c: &Case) -> String {
+    let mut s = c.stage.as_str().to_string();
+    if let Some(h) = &c.handover {
+        s.push_str(&format!(", hand-over {:?} to unit {} {}", h.kind, h.to.id, if h.received.is_some() { "received" } else { "sent" }));
+    }
+    s
+}
+
+fn refuse(code: &'static str, case: Option<&Case>, rule: &str, message: impl Into<String>) -> Refusal {
+    Refusal { code, state: case.map(describe).unwrap_or_else(|| "not registered".into()), rule: rule.into(), message: message.into() }
+}
+
+fn clock(rule: &str, start: Date) -> Clock {
+    Clock { rule: rule.into(), start, extended: false }
+}
+
+fn due(c: &Clock, in_custody: bool, cal: &Calendar) -> Result<Date, Refusal> {
+    let rule = RuleId::parse(&c.rule).map_err(|m| refuse("clock", None, &c.rule, m))?.rule();
+    let held = in_custody && rule.custody_applies();
+    resolve(DeadlineRequest { rule, start: Start::Date(c.start), in_custody: held, extended: c.extended }, cal)
+        .map(|r| r.due.date())
+        .map_err(|e| refuse("calendar", None, rule.id, e.to_string()))
+}
+
+/// The court a procuratorate at `region` indicts to (jurisdiction by level, CPL 20–22).
+fn court_for(region: RegionCode) -> UnitKind {
+    match region.level() {
+        crate::RegionLevel::County => UnitKind::CourtBasic,
+        crate::RegionLevel::City => UnitKind::CourtIntermediate,
+        crate::RegionLevel::Province => UnitKind::CourtHigh,
+    }
+}
+
+/// Decide a command. `actor` is the unit acting; roles are checked before this, by the policy.
+pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: PrimitiveDateTime, cal: &Calendar) -> Result<Vec<Event>, Refusal> {
+    let today = now.date();
+    let Some(c) = case else {
+        let Command::Register { case_no, title, persons } = cmd else {
+            return Err(refuse("not_registered", None, "a case exists once it is registered (立案)", "the case is not registered"));
+        };
+        if actor.kind != UnitKind::Police {
+            return Err(refuse(
+                "wrong_unit",
+                None,
+                "criminal cases are registered by the police (CPL 109–112)",
+                format!("a {} unit cannot register a criminal case", actor.kind),
+            ));
+        }
+        if case_no.trim().is_empty() || title.trim().is_empty() {
+            return Err(refuse("invalid", None, "a case needs a number and a title", "case_no and title must not be empty"));
+        }
+        let mut events = vec![Event::Registered { case_no: case_no.trim().into(), title: title.trim().into(), by: actor, persons: persons.clone(), on: today }];
+        if persons.iter().any(|p| p.custody == Custody::Detained) {
+            events.push(Event::ClockStarted { clock: clock("criminal.arrest_request", today) });
+        }
+        if persons.iter().any(|p| p.custody == Custody::Arrested) {
+            return Err(refuse(
+                "illegal_transition",
+                None,
+                "arrest needs the procuratorate's approval (CPL 81, 87)",
+                "a person cannot be registered as arrested",
+            ));
+        }
+        return Ok(events);
+    };
+    if c.stage.is_closed() {
+        return Err(refuse("closed", Some(c), "a closed case takes no further steps", format!("the case is closed ({})", c.stage.as_str())));
+    }
+    let holder_only = || {
+        if actor.id != c.holder.id {
+            return Err(refuse(
+                "not_holder",
+                Some(c),
+                "a unit acts only on the cases it holds",
+                format!("unit {} does not hold this case; unit {} does", actor.id, c.holder.id),
+            ));
+        }
+        if let Some(h) = &c.handover {
+            return Err(refuse(
+                "handover_pending",
+                Some(c),
+                "a case with a pending hand-over waits for the receiver",
+                format!("waiting for unit {} to accept or return the hand-over", h.to.id),
+            ));
+        }
+        Ok(())
+    };
+    let in_stage = |stages: &[Stage], rule: &str| {
+        if stages.contains(&c.stage) {
+            Ok(())
+        } else {
+            Err(refuse("illegal_transition", Some(c), rule, format!("not allowed in stage {}", c.stage.as_str())))
+        }
+    };
+    let send = |kind: HandoverKind, to: UnitRef| Event::HandoverSent { handover: Handover { kind, from: actor, to, sent: today, received: None, clock: None } };
+    let target = |ok: bool, rule: &str, what: &str| {
+        if ok {
+            Ok(())
+        } else {
+            Err(refuse("wrong_receiver", Some(c), rule, format!("the receiving unit must be {what}")))
+        }
+    };
+    let receiving = |kind: HandoverKind| -> Result<&Handover, Refusal> {
+        let h = c
+            .handover
+            .as_ref()
+            .filter(|h| h.kind == kind)
+            .ok_or_else(|| refuse("illegal_transition", Some(c), "only a pending hand-over can be decided", format!("no pending {kind:?} hand-over")))?;
+        if h.to.id != actor.id {
+            return Err(refuse(
+                "not_receiver",
+                Some(c),
+                "only the receiving unit decides a hand-over",
+                format!("the hand-over is addressed to unit {}", h.to.id),
+            ));
+        }
+        if h.received.is_none() {
+            return Err(refuse("not_received", Some(c), "a hand-over is signed for (签收) before it is decided", "sign for the hand-over first"));
+        }
+        Ok(h)
+    };
+    let held = c.in_custody();
+
+    Ok(match cmd {
+        Command::Register { .. } => return Err(refuse("duplicate", Some(c), "a case is registered once", "the case is already registered")),
+        Command::SetCustody { person, custody } => {
+            if actor.id != c.holder.id {
+                return Err(refuse(
+                    "not_holder",
+                    Some(c),
+                    "custody is decided by the unit holding the case",
+                    format!("unit {} does not hold this case", actor.id),
+                ));
+            }
+            let p = c.persons.get(*person).ok_or_else(|| refuse("invalid", Some(c), "persons are numbered from 0", format!("no person {person}")))?;
+            if *custody == Custody::Arrested {
+                return Err(refuse("illegal_transition", Some(c), "arrest needs the procuratorate's approval (CPL 81, 87)", "request arrest approval instead"));
+            }
+            if *custody == Custody::Detained && (c.stage != Stage::Investigation || actor.kind != UnitKind::Police) {
+                return Err(refuse(
+                    "illegal_transition",
+                    Some(c),
+                    "detention (拘留) is a police measure during investigation (CPL 82)",
+                    "only the investigating police can detain",
+                ));
+            }
+            if p.custody == *custody {
+                return Err(refuse("illegal_transition", Some(c), "a change must change something", format!("person {person} is already {custody:?}")));
+            }
+            let mut events = vec![Event::CustodyChanged { person: *person, custody: *custody, on: today }];
+            let still_held = c.persons.iter().enumerate().any(|(i, p)| if i == *person { custody.held() } else { p.custody.held() });
+            let custody_clock =
+                c.clock.as_ref().is_some_and(|k| k.rule.starts_with("criminal.arrest_request") || k.rule.starts_with("criminal.investigation_"));
+            if *custody == Custody::Detained && c.clock.is_none() {
+                events.push(Event::ClockStarted { clock: clock("criminal.arrest_request", today) });
+            } else if !still_held && custody_clock {
+                events.push(Event::ClockStopped);
+            }
+            events
+        }
+        Command::Extend { approver, reason, major } => {
+            holder_only()?;
+            if approver.trim().is_empty() || reason.trim().is_empty() {
+                return Err(refuse("invalid", Some(c), "an extension names its approver and reason", "approver and reason must not be empty"));
+            }
+            let k = c.clock.as_ref().ok_or_else(|| refuse("illegal_transition", Some(c), "only a running clock is extended", "no clock runs"))?;
+            let next = if k.rule.starts_with("criminal.investigation_") {
+                // Each extension runs from the previous expiry (CPL 156, 158, 159).
+                let rule = if *major { "criminal.investigation_extension_major" } else { "criminal.investigation_extension" };
+                Clock { rule: rule.into(), start: due(k, held, cal)?, extended: false }
+            } else {
+                let rule = RuleId::parse(&k.rule).map_err(|m| refuse("clock", Some(c), &k.rule, m))?.rule();
+                let has_extension = match rule.lengths {
+                    crate::rules::Lengths::Uniform { extended, .. } => extended.is_some(),
+                    crate::rules::Lengths::ByCustody { held_extended, free_extended, .. } => {
+                        if held {
+                            held_extended.is_some()
+                        } else {
+                            free_extended.is_some()
+                        }
+                    }
+                };
+                if k.extended || !has_extension {
+                    return Err(refuse("no_extension", Some(c), rule.basis, format!("{} has no (further) extension", rule.id)));
+                }
+                Clock { extended: true, ..k.clone() }
+            };
+            vec![Event::ClockExtended { clock: next, approver: approver.trim().into(), reason: reason.trim().into() }]
+        }
+        Command::RequestArrestApproval { to } => {
+            holder_only()?;
+            in_stage(&[Stage::Investigation], "arrest approval is requested during investigation (CPL 87)")?;
+            if !c.persons.iter().any(|p| matches!(p.custody, Custody::Detained | Custody::Bail | Custody::ResidentialSurveillance)) {
+                return Err(refuse("illegal_transition", Some(c), "arrest is requested for a suspect (CPL 87)", "no suspect to arrest"));
+            }
+            target(
+                to.kind == UnitKind::Procuratorate && to.region == actor.region,
+                "the police ask the procuratorate at the same level (CPL 87)",
+                &format!("the procuratorate of region {}", actor.region),
+            )?;
+            vec![send(HandoverKind::ArrestRequest, *to)]
+        }
+        Command::TransferForProsecution { to } => {
+            holder_only()?;
+            in_stage(&[Stage::Investigation, Stage::SupplementaryInvestigation], "a case is transferred for prosecution when investigation ends (CPL 162)")?;
+            target(
+                to.kind == UnitKind::Procuratorate && to.region == actor.region,
+                "the case goes to the procuratorate at the same level (CPL 162)",
+                &format!("the procuratorate of region {}", actor.region),
+            )?;
+            vec![send(HandoverKind::Prosecution, *to)]
+        }
+        Command::Indict { to } => {
+            if c.stage != Stage::ProsecutionReview {
+                return Err(refuse(
+                    "no_review",
+                    Some(c),
+                    "an indictment follows prosecution review (CPL 171, 176)",
+                    "the case has not been reviewed for prosecution",
+                ));
+            }
+            holder_only()?;
+            let court = court_for(actor.region);
+            target(
+                to.kind == court && to.region == actor.region,
+                "the court with jurisdiction at the procuratorate's level (CPL 20–22, 176)",
+                &format!("a {court} in region {}", actor.region),
+            )?;
+            vec![send(HandoverKind::Indictment, *to)]
+        }
+        Command::Appeal { to } => {
+            holder_only()?;
+            in_stage(&[Stage::AppealWindow], "an appeal lies against a first-instance judgment (CPL 227)")?;
+            let k = c.clock.as_ref().ok_or_else(|| refuse("illegal_transition", Some(c), "CPL 230", "no appeal window runs"))?;
+            let last = due(k, held, cal)?;
+            if today > last {
+                return Err(refuse("window_closed", Some(c), "appeal within 10 days of the judgment (CPL 230)", format!("the appeal window ended on {last}")));
+            }
+            let higher = match actor.kind {
+                UnitKind::CourtBasic => UnitKind::CourtIntermediate,
+                UnitKind::CourtIntermediate => UnitKind::CourtHigh,
+                _ => return Err(refuse("wrong_unit", Some(c), "CPL 227", "only a court forwards an appeal")),
+            };
+            target(
+                to.kind == higher && Some(to.region) == actor.region.parent(),
+                "the appeal goes to the court one level up (CPL 227)",
+                &format!("the {higher} above region {}", actor.region),
+            )?;
+            vec![send(HandoverKind::Appeal, *to)]
+        }
+        Command::HandOverForExecution { to } => {
+            holder_only()?;
+            in_stage(&[Stage::Final], "only a judgment in force is executed (CPL 259, 264)")?;
+            target(
+                to.kind == UnitKind::JusticeBureau && to.region == c.investigator.region,
+                "community corrections are run where the person lives (社区矫正法 17)",
+                &format!("the justice bureau of region {}", c.investigator.region),
+            )?;
+            vec![send(HandoverKind::Execution, *to)]
+        }
+        Command::Receive => {
+            let h =
+                c.handover.as_ref().ok_or_else(|| refuse("illegal_transition", Some(c), "only a pending hand-over is signed for", "no pending hand-over"))?;
+            if h.to.id != actor.id {
+                return Err(refuse(
+                    "not_receiver",
+                    Some(c),
+                    "only the receiving unit signs for a hand-over",
+                    format!("the hand-over is addressed to unit {}", h.to.id),
+                ));
+            }
+            if h.received.is_some() {
+                return Err(refuse("illegal_transition", Some(c), "a hand-over is signed for once", "already signed for"));
+            }
+            let rule = match h.kind {
+                HandoverKind::ArrestRequest => Some("criminal.arrest_approval"),
+                HandoverKind::Prosecution => Some("criminal.prosecution_review"),
+                HandoverKind::Indictment => Some("criminal.court_acceptance"),
+                HandoverKind::Appeal | HandoverKind::Execution => None,
+            };
+            vec![Event::HandoverReceived { on: today, clock: rule.map(|r| clock(r, today)) }]
+        }
+        Command::ReturnHandover { reason } => {
+            let h = c.handover.as_ref().ok_or_else(|| refuse("illegal_transition", Some(c), "only a pending hand-over is returned", "no pending hand-over"))?;
+            if h.to.id != actor.id {
+                return Err(refuse(
+                    "not_receiver",
+                    Some(c),
+                    "only the receiving unit returns a hand-over",
+                    format!("the hand-over is addressed to unit {}", h.to.id),
+                ));
+            }
+            if reason.trim().is_empty() {
+                return Err(refuse("invalid", Some(c), "a return gives a written reason", "reason must not be empty"));
+            }
+            vec![Event::HandoverReturned { reason: reason.trim().into(), on: today }]
+        }
+        Command::ApproveArrest => {
+            receiving(HandoverKind::ArrestRequest)?;
+            let mut events = vec![Event::HandoverAccepted { on: today }];
+            for (i, p) in c.persons.iter().enumerate() {
+                if p.custody != Custody::Released && p.custody != Custody::Arrested {
+                    events.push(Event::CustodyChanged { person: i, custody: Custody::Arrested, on: today });
+                }
+            }
+            events.push(Event::ClockStarted { clock: clock("criminal.investigation_custody", today) });
+            events
+        }
+        Command::RefuseArrest { reason } => {
+            receiving(HandoverKind::ArrestRequest)?;
+            if reason.trim().is_empty() {
+                return Err(refuse("invalid", Some(c), "a refusal gives its reasons (CPL 90)", "reason must not be empty"));
+            }
+            let mut events = vec![Event::ArrestRefused { reason: reason.trim().into() }];
+            // Not approved: a detained suspect is released at once (CPL 91 ¶3).
+            for (i, p) in c.persons.iter().enumerate() {
+                if p.custody == Custody::Detained {
+                    events.push(Event::CustodyChanged { person: i, custody: Custody::Released, on: today });
+                }
+            }
+            events.push(Event::ClockStopped);
+            events
+        }
+        Command::AcceptForReview { plea } => {
+            let h = receiving(HandoverKind::Prosecution)?;
+            let mut events = vec![Event::HandoverAccepted { on: today }];
+            if *plea {
+                events.push(Event::ClockStarted { clock: clock("criminal.plea_review", h.received.unwrap_or(today)) });
+            }
+            events
+        }
+        Command::ReturnForSupplementaryInvestigation { reason } => {
+            holder_only()?;
+            in_stage(&[Stage::ProsecutionReview], "a case is returned for supplementary investigation during review (CPL 175)")?;
+            if c.returns >= 2 {
+                return Err(refuse(
+                    "too_many_returns",
+                    Some(c),
+                    "at most two returns for supplementary investigation (CPL 175 ¶3)",
+                    "the case has been returned twice already; decide to indict or not to prosecute",
+                ));
+            }
+            if reason.trim().is_empty() {
+                return Err(refuse("invalid", Some(c), "a return gives a written reason", "reason must not be empty"));
+            }
+            vec![
+                Event::ReturnedForSupplementaryInvestigation { reason: reason.trim().into() },
+                Event::ClockStarted { clock: clock("criminal.supplementary_investigation", today) },
+            ]
+        }
+        Command::DeclineProsecution { reason } => {
+            holder_only()?;
+            in_stage(&[Stage::ProsecutionReview], "the decision not to prosecute ends review (CPL 177)")?;
+            let mut events: Vec<Event> = c
+                .persons
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.custody != Custody::Released)
+                .map(|(i, _)| Event::CustodyChanged { person: i, custody: Custody::Released, on: today })
+                .collect();
+            events.push(Event::Closed { stage: Stage::Declined, reason: reason.trim().into() });
+            events
+        }
+        Command::AcceptForTrial { procedure } => {
+            receiving(HandoverKind::Indictment)?;
+            if *procedure == Procedure::FastTrack && !c.plea {
+                return Err(refuse("illegal_transition", Some(c), "fast-track needs a guilty plea (认罪认罚, CPL 222)", "no plea agreement on this case"));
+            }
+            vec![
+                Event::HandoverAccepted { on: today },
+                Event::ProcedureChosen { procedure: *procedure, plea: c.plea },
+                Event::ClockStarted { clock: clock(procedure.rule(), today) },
+            ]
+        }
+        Command::ConvertProcedure { to } => {
+            holder_only()?;
+            in_stage(&[Stage::Trial], "a procedure is converted during trial (CPL 226)")?;
+            if c.procedure.is_some_and(|p| *to <= p) {
+                return Err(refuse(
+                    "illegal_transition",
+                    Some(c),
+                    "conversion goes to a fuller procedure (Crim Interp 368, 376)",
+                    format!("cannot convert {:?} to {to:?}", c.procedure.unwrap_or(*to)),
+                ));
+            }
+            // The trial clock restarts from the conversion decision.
+            vec![Event::ProcedureChosen { procedure: *to, plea: c.plea }, Event::ClockStarted { clock: clock(to.rule(), today) }]
+        }
+        Command::Judge => {
+            holder_only()?;
+            in_stage(&[Stage::Trial, Stage::SecondInstance], "judgment ends a trial")?;
+            if c.stage == Stage::Trial {
+                vec![Event::StageChanged { stage: Stage::AppealWindow }, Event::ClockStarted { clock: clock("criminal.appeal_judgment", today) }]
+            } else {
+                // The second instance is final (两审终审, CPL 244).
+                vec![Event::StageChanged { stage: Stage::Final }, Event::ClockStopped]
+            }
+        }
+        Command::Finalize => {
+            holder_only()?;
+            in_stage(&[Stage::AppealWindow], "a first-instance judgment takes effect when the appeal window passes (CPL 259)")?;
+            let k = c.clock.as_ref().ok_or_else(|| refuse("illegal_transition", Some(c), "CPL 230", "no appeal window runs"))?;
+            let last = due(k, held, cal)?;
+            if today <= last {
+                return Err(refuse(
+                    "window_open",
+                    Some(c),
+                    "the judgment takes effect after the appeal window (CPL 230, 259)",
+                    format!("the appeal window runs until {last}"),
+                ));
+            }
+            vec![Event::StageChanged { stage: Stage::Final }, Event::ClockStopped]
+        }
+        Command::AcceptAppeal => {
+            receiving(HandoverKind::Appeal)?;
+            vec![Event::HandoverAccepted { on: today }, Event::ClockStarted { clock: clock("criminal.second_instance", today) }]
+        }
+        Command::AcceptExecution => {
+            receiving(HandoverKind::Execution)?;
+            vec![Event::HandoverAccepted { on: today }, Event::Closed { stage: Stage::Executed, reason: "handed over for execution".into() }]
+        }
+        Command::Withdraw { reason } => {
+            holder_only()?;
+            in_stage(&[Stage::Investigation, Stage::SupplementaryInvestigation], "the police withdraw a case during investigation (CPL 163)")?;
+            if reason.trim().is_empty() {
+                return Err(refuse("invalid", Some(c), "a withdrawal gives its reason", "reason must not be empty"));
+            }
+            let mut events: Vec<Event> = c
+                .persons
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.custody != Custody::Released)
+                .map(|(i, _)| Event::CustodyChanged { person: i, custody: Custody::Released, on: today })
+                .collect();
+            events.push(Event::Closed { stage: Stage::Withdrawn, reason: reason.trim().into() });
+            events
+        }
+    })
+}
+
+/// Fold one event into the state.
+pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
+    if let Event::Registered { case_no, title, by, persons, .. } = event {
+        return Some(Case {
+            case_no: case_no.clone(),
+            title: title.clone(),
+            stage: Stage::Investigation,
+            holder: *by,
+            held_by: vec![*by],
+            investigator: *by,
+            persons: persons.clone(),
+            handover: None,
+            clock: None,
+            returns: 0,
+            procedure: None,
+            plea: false,
+        });
+    }
+    let mut c = case?;
+    match event {
+        Event::Registered { .. } => unreachable!("handled above"),
+        Event::CustodyChanged { person, custody, .. } => {
+            if let Some(p) = c.persons.get_mut(*person) {
+                p.custody = *custody;
+            }
+        }
+        Event::ClockStarted { clock } => {
+            c.plea |= clock.rule == "criminal.plea_review";
+            c.clock = Some(clock.clone());
+        }
+        Event::ClockExtended { clock, .. } => c.clock = Some(clock.clone()),
+        Event::ClockStopped => c.clock = None,
+        Event::HandoverSent { handover } => c.handover = Some(handover.clone()),
+        Event::HandoverReceived { on, clock } => {
+            if let Some(h) = c.handover.as_mut() {
+                h.received = Some(*on);
+                h.clock = clock.clone();
+            }
+        }
+        Event::HandoverReturned { .. } | Event::ArrestRefused { .. } => c.handover = None,
+        Event::HandoverAccepted { .. } => {
+            if let Some(h) = c.handover.take() {
+                if h.kind != HandoverKind::ArrestRequest {
+                    c.holder = h.to;
+                    if !c.held_by.iter().any(|u| u.id == h.to.id) {
+                        c.held_by.push(h.to);
+                    }
+                    c.clock = h.clock;
+                    c.stage = match h.kind {
+                        HandoverKind::Prosecution => Stage::ProsecutionReview,
+                        HandoverKind::Indictment => Stage::Trial,
+                        HandoverKind::Appeal => Stage::SecondInstance,
+                        HandoverKind::Execution | HandoverKind::ArrestRequest => c.stage,
+                    };
+                }
+            }
+        }
+        Event::StageChanged { stage } => c.stage = *stage,
+        Event::ReturnedForSupplementaryInvestigation { .. } => {
+            c.returns += 1;
+            c.stage = Stage::SupplementaryInvestigation;
+            c.holder = c.investigator;
+        }
+        Event::ProcedureChosen { procedure, .. } => c.procedure = Some(*procedure),
+        Event::Closed { stage, .. } => {
+            c.stage = *stage;
+            c.clock = None;
+            c.handover = None;
+        }
+    }
+    Some(c)
+}
+
+/// A clock running on the case, for whom, and until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClockView {
+    pub rule: String,
+    /// The unit that must act before it runs out.
+    pub unit: UnitRef,
+    pub due: crate::Deadline,
+}
+
+/// The clocks now running: the holder's, and a pending hand-over's receiver's.
+pub fn clocks(c: &Case, cal: &Calendar) -> Vec<ClockView> {
+    let held = c.in_custody();
+    let mut out = Vec::new();
+    let mut push = |k: &Clock, unit: UnitRef| {
+        if let Ok(rid) = RuleId::parse(&k.rule) {
+            let rule = rid.rule();
+            let req = DeadlineRequest { rule, start: Start::Date(k.start), in_custody: held && rule.custody_applies(), extended: k.extended };
+            if let Ok(d) = compute(req, cal) {
+                out.push(ClockView { rule: k.rule.clone(), unit, due: d });
+            }
+        }
+    };
+    if let Some(k) = &c.clock {
+        push(k, c.holder);
+    }
+    if let Some(h) = &c.handover {
+        if let Some(k) = &h.clock {
+            push(k, h.to);
+        }
+    }
+    out
+}

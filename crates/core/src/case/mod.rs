@@ -1,0 +1,257 @@
+//! The criminal case as it moves between agencies (公检法司): its state, the commands people
+//! give, the events that record what happened, and the clocks that run on it.
+//!
+//! `decide(case, command, actor, now, calendar)` either refuses — naming the state and the rule —
+//! or returns events; `apply` folds events into the state. Nothing here does I/O.
+
+mod decide;
+#[cfg(test)]
+mod tests;
+
+pub use decide::{apply, clocks, decide, ClockView};
+
+use crate::{RegionCode, UnitKind};
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+/// A unit as far as the case machine needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitRef {
+    pub id: i64,
+    pub kind: UnitKind,
+    pub region: RegionCode,
+}
+
+/// Custody status of a suspect or defendant; it decides whether clocks bound custody (D5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Custody {
+    /// 拘留
+    Detained,
+    /// 逮捕
+    Arrested,
+    /// 取保候审
+    Bail,
+    /// 监视居住
+    ResidentialSurveillance,
+    Released,
+}
+
+impl Custody {
+    pub fn held(self) -> bool {
+        matches!(self, Custody::Detained | Custody::Arrested)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub name: String,
+    pub custody: Custody,
+}
+
+/// Trial procedures (繁简分流).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Procedure {
+    FastTrack,
+    Summary,
+    Ordinary,
+}
+
+impl Procedure {
+    pub fn rule(self) -> &'static str {
+        match self {
+            Procedure::FastTrack => "criminal.fast_track_trial",
+            Procedure::Summary => "criminal.summary_trial",
+            Procedure::Ordinary => "criminal.first_instance",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Police investigate (侦查), before or after arrest.
+    Investigation,
+    /// The procuratorate reviews for prosecution (审查起诉).
+    ProsecutionReview,
+    /// Returned to the police for supplementary investigation (退回补充侦查).
+    SupplementaryInvestigation,
+    /// First-instance trial (审判); the procedure is on the case.
+    Trial,
+    /// Judgment given; the appeal window runs (上诉期).
+    AppealWindow,
+    /// Second instance (二审).
+    SecondInstance,
+    /// Judgment in force, awaiting hand-over for execution (交付执行).
+    Final,
+    /// Handed over for execution: closed.
+    Executed,
+    /// Not prosecuted (不起诉): closed.
+    Declined,
+    /// Case withdrawn (撤销案件): closed.
+    Withdrawn,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Investigation => "investigation",
+            Stage::ProsecutionReview => "prosecution_review",
+            Stage::SupplementaryInvestigation => "supplementary_investigation",
+            Stage::Trial => "trial",
+            Stage::AppealWindow => "appeal_window",
+            Stage::SecondInstance => "second_instance",
+            Stage::Final => "final",
+            Stage::Executed => "executed",
+            Stage::Declined => "declined",
+            Stage::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn is_closed(self) -> bool {
+        matches!(self, Stage::Executed | Stage::Declined | Stage::Withdrawn)
+    }
+}
+
+/// What an inter-agency hand-over asks of the receiver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoverKind {
+    /// 提请批准逮捕: police → procuratorate, for a decision on arrest.
+    ArrestRequest,
+    /// 移送审查起诉: police → procuratorate (also the re-transfer after supplementary investigation).
+    Prosecution,
+    /// 提起公诉: procuratorate → court.
+    Indictment,
+    /// 上诉: first-instance court → the court one level up.
+    Appeal,
+    /// 交付执行: court → justice bureau (community corrections).
+    Execution,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handover {
+    pub kind: HandoverKind,
+    pub from: UnitRef,
+    pub to: UnitRef,
+    pub sent: Date,
+    /// The receipt (签收): when the receiver signed for it.
+    pub received: Option<Date>,
+    /// The receiver's clock, running from the receipt.
+    pub clock: Option<Clock>,
+}
+
+/// The clock the current stage runs on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Clock {
+    pub rule: String,
+    pub start: Date,
+    pub extended: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    pub case_no: String,
+    pub title: String,
+    pub stage: Stage,
+    /// The unit that holds the case now.
+    pub holder: UnitRef,
+    /// Every unit that has held the case, in order (they may still see it).
+    pub held_by: Vec<UnitRef>,
+    /// The investigating police unit, to which supplementary investigation returns.
+    pub investigator: UnitRef,
+    pub persons: Vec<Person>,
+    pub handover: Option<Handover>,
+    pub clock: Option<Clock>,
+    /// Returns for supplementary investigation used (at most two, CPL 175).
+    pub returns: u8,
+    pub procedure: Option<Procedure>,
+    pub plea: bool,
+}
+
+impl Case {
+    pub fn in_custody(&self) -> bool {
+        self.persons.iter().any(|p| p.custody.held())
+    }
+}
+
+/// What someone asks the case machine to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// 立案
+    Register { case_no: String, title: String, persons: Vec<Person> },
+    /// Change a person's custody: detain, bail, residential surveillance, release.
+    SetCustody { person: usize, custody: Custody },
+    /// Extend the current clock (approver and reason are recorded).
+    Extend { approver: String, reason: String, major: bool },
+    /// 提请批准逮捕
+    RequestArrestApproval { to: UnitRef },
+    /// 移送审查起诉 (again, after supplementary investigation)
+    TransferForProsecution { to: UnitRef },
+    /// 提起公诉
+    Indict { to: UnitRef },
+    /// 上诉 / 抗诉
+    Appeal { to: UnitRef },
+    /// 交付执行
+    HandOverForExecution { to: UnitRef },
+    /// The receiver signs for a hand-over (签收).
+    Receive,
+    /// The receiver returns a hand-over with a written reason (退回).
+    ReturnHandover { reason: String },
+    /// 批准逮捕 (accepts an arrest request)
+    ApproveArrest,
+    /// 不批准逮捕
+    RefuseArrest { reason: String },
+    /// The procuratorate takes the case into review; `plea` for 认罪认罚 fast-track review.
+    AcceptForReview { plea: bool },
+    /// 退回补充侦查
+    ReturnForSupplementaryInvestigation { reason: String },
+    /// 不起诉
+    DeclineProsecution { reason: String },
+    /// 受理 with the chosen procedure (繁简分流).
+    AcceptForTrial { procedure: Procedure },
+    /// Convert to a fuller procedure; the trial clock restarts (Crim Interp 368, 376).
+    ConvertProcedure { to: Procedure },
+    /// 判决 (first or second instance).
+    Judge,
+    /// The appeal window passed without appeal, or the second instance judged: in force.
+    Finalize,
+    /// The higher court takes the appeal.
+    AcceptAppeal,
+    /// The justice bureau takes the person in (社区矫正).
+    AcceptExecution,
+    /// 撤销案件
+    Withdraw { reason: String },
+}
+
+/// The record of what happened. Events carry everything needed to rebuild the state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    Registered { case_no: String, title: String, by: UnitRef, persons: Vec<Person>, on: Date },
+    CustodyChanged { person: usize, custody: Custody, on: Date },
+    ClockStarted { clock: Clock },
+    ClockExtended { clock: Clock, approver: String, reason: String },
+    ClockStopped,
+    HandoverSent { handover: Handover },
+    HandoverReceived { on: Date, clock: Option<Clock> },
+    HandoverReturned { reason: String, on: Date },
+    HandoverAccepted { on: Date },
+    ArrestRefused { reason: String },
+    StageChanged { stage: Stage },
+    ReturnedForSupplementaryInvestigation { reason: String },
+    ProcedureChosen { procedure: Procedure, plea: bool },
+    Closed { stage: Stage, reason: String },
+}
+
+/// Why a command was refused: the state it met and the rule it broke.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} (state: {state}; rule: {rule})")]
+pub struct Refusal {
+    /// Stable code, e.g. `illegal_transition`, `not_holder`, `wrong_receiver`.
+    pub code: &'static str,
+    pub state: String,
+    pub rule: String,
+    pub message: String,
+}

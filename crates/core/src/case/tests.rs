@@ -1,0 +1,240 @@
+use super::*;
+use crate::{Calendar, MakeUpDayPolicy, RegionCode};
+use time::macros::{date, datetime};
+use time::{Duration, PrimitiveDateTime};
+
+fn unit(id: i64, kind: UnitKind, region: &str) -> UnitRef {
+    UnitRef { id, kind, region: RegionCode::parse("r", region).unwrap() }
+}
+
+struct World {
+    police: UnitRef,
+    procuratorate: UnitRef,
+    court: UnitRef,
+    higher_court: UnitRef,
+    justice: UnitRef,
+    other_police: UnitRef,
+    other_procuratorate: UnitRef,
+}
+
+fn world() -> World {
+    World {
+        police: unit(1, UnitKind::Police, "990101"),
+        procuratorate: unit(2, UnitKind::Procuratorate, "990101"),
+        court: unit(3, UnitKind::CourtBasic, "990101"),
+        higher_court: unit(4, UnitKind::CourtIntermediate, "990100"),
+        justice: unit(5, UnitKind::JusticeBureau, "990101"),
+        other_police: unit(6, UnitKind::Police, "990102"),
+        other_procuratorate: unit(7, UnitKind::Procuratorate, "990102"),
+    }
+}
+
+/// A case driven command by command, keeping every event, as the store will.
+struct Run {
+    cal: Calendar,
+    case: Option<Case>,
+    log: Vec<Event>,
+    now: PrimitiveDateTime,
+}
+
+impl Run {
+    fn new(start: PrimitiveDateTime) -> Self {
+        Self { cal: Calendar::bundled(MakeUpDayPolicy::WorkingDay), case: None, log: vec![], now: start }
+    }
+    fn at(&mut self, day: Date) -> &mut Self {
+        self.now = day.with_hms(10, 0, 0).unwrap();
+        self
+    }
+    fn try_do(&mut self, actor: UnitRef, cmd: Command) -> Result<Vec<Event>, Refusal> {
+        let events = decide(self.case.as_ref(), &cmd, actor, self.now, &self.cal)?;
+        for e in &events {
+            self.case = apply(self.case.take(), e);
+        }
+        self.log.extend(events.clone());
+        Ok(events)
+    }
+    fn ok(&mut self, actor: UnitRef, cmd: Command) -> &mut Self {
+        let state = self.case.as_ref().map(|c| c.stage);
+        self.try_do(actor, cmd.clone()).unwrap_or_else(|r| panic!("{cmd:?} in {state:?}: {r}"));
+        self
+    }
+    fn refused(&mut self, actor: UnitRef, cmd: Command) -> Refusal {
+        let before = self.case.clone();
+        let r = self.try_do(actor, cmd).expect_err("refused");
+        assert_eq!(self.case, before, "a refused command changes nothing");
+        r
+    }
+    fn c(&self) -> &Case {
+        self.case.as_ref().unwrap()
+    }
+    fn due(&self, who: i64) -> (String, Date) {
+        let v = clocks(self.c(), &self.cal).into_iter().find(|k| k.unit.id == who).unwrap_or_else(|| panic!("no clock for unit {who}: {:?}", self.c()));
+        (v.rule, v.due.due.date())
+    }
+}
+
+fn suspect(custody: Custody) -> Vec<Person> {
+    vec![Person { name: "张某".into(), custody }]
+}
+
+#[test]
+fn a_case_walks_from_registration_to_execution() {
+    let w = world();
+    let mut r = Run::new(datetime!(2025-09-25 09:00));
+    r.ok(w.police, Command::Register { case_no: "青公刑立字〔2025〕101号".into(), title: "盗窃案".into(), persons: suspect(Custody::Detained) });
+    // Detained on 09-25: three days to ask for arrest, a custody period: it ends on 09-28 (a make-up working day anyway).
+    assert_eq!(r.due(w.police.id), ("criminal.arrest_request".into(), date!(2025 - 09 - 28)));
+
+    r.at(date!(2025 - 09 - 27)).ok(w.police, Command::RequestArrestApproval { to: w.procuratorate });
+    assert_eq!(r.c().handover.as_ref().unwrap().kind, HandoverKind::ArrestRequest);
+    r.ok(w.procuratorate, Command::Receive);
+    // Seven days from receipt for a detained suspect; custody: 10-04 stands although it is National Day.
+    assert_eq!(r.due(w.procuratorate.id), ("criminal.arrest_approval".into(), date!(2025 - 10 - 04)));
+
+    r.at(date!(2025 - 09 - 30)).ok(w.procuratorate, Command::ApproveArrest);
+    assert_eq!(r.c().persons[0].custody, Custody::Arrested);
+    assert_eq!(r.c().holder.id, w.police.id, "the police keep investigating after arrest");
+    assert_eq!(r.due(w.police.id), ("criminal.investigation_custody".into(), date!(2025 - 11 - 30)));
+
+    r.at(date!(2025 - 11 - 20)).ok(w.police, Command::Extend { approver: "市检察院".into(), reason: "案情复杂".into(), major: false });
+    assert_eq!(r.due(w.police.id), ("criminal.investigation_extension".into(), date!(2025 - 12 - 31)), "one month from the previous expiry");
+
+    r.at(date!(2025 - 12 - 22)).ok(w.police, Command::TransferForProsecution { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
+    assert_eq!(r.due(w.procuratorate.id), ("criminal.prosecution_review".into(), date!(2026 - 01 - 22)));
+    r.ok(w.procuratorate, Command::AcceptForReview { plea: true });
+    assert_eq!((r.c().stage, r.c().holder.id), (Stage::ProsecutionReview, w.procuratorate.id));
+    assert_eq!(r.due(w.procuratorate.id), ("criminal.plea_review".into(), date!(2026 - 01 - 01)), "custody: New Year's Day stands");
+    assert!(r.c().held_by.iter().any(|u| u.id == w.police.id), "the police held it and still see it");
+
+    r.at(date!(2025 - 12 - 29)).ok(w.procuratorate, Command::ReturnForSupplementaryInvestigation { reason: "补充证人证言".into() });
+    assert_eq!((r.c().stage, r.c().holder.id, r.c().returns), (Stage::SupplementaryInvestigation, w.police.id, 1));
+    assert_eq!(r.due(w.police.id), ("criminal.supplementary_investigation".into(), date!(2026 - 01 - 29)));
+
+    r.at(date!(2026 - 01 - 20)).ok(w.police, Command::TransferForProsecution { to: w.procuratorate });
+    r.at(date!(2026 - 01 - 21)).ok(w.procuratorate, Command::Receive).ok(w.procuratorate, Command::AcceptForReview { plea: true });
+    assert_eq!(r.due(w.procuratorate.id), ("criminal.plea_review".into(), date!(2026 - 01 - 31)), "the review clock restarts on the re-transfer (CPL 175 ¶3)");
+
+    r.at(date!(2026 - 01 - 28)).ok(w.procuratorate, Command::Indict { to: w.court }).ok(w.court, Command::Receive);
+    assert_eq!(r.due(w.court.id), ("criminal.court_acceptance".into(), date!(2026 - 02 - 04)));
+    r.ok(w.court, Command::AcceptForTrial { procedure: Procedure::FastTrack });
+    assert_eq!(r.due(w.court.id), ("criminal.fast_track_trial".into(), date!(2026 - 02 - 07)));
+    r.at(date!(2026 - 02 - 03)).ok(w.court, Command::ConvertProcedure { to: Procedure::Summary });
+    assert_eq!(
+        r.due(w.court.id),
+        ("criminal.summary_trial".into(), date!(2026 - 02 - 23)),
+        "the trial clock restarts on conversion; custody: the Spring Festival day stands"
+    );
+
+    r.at(date!(2026 - 02 - 12)).ok(w.court, Command::Judge);
+    assert_eq!(r.c().stage, Stage::AppealWindow);
+    // Ten days, a party's period: 02-22 is in the Spring Festival, so it moves to 02-24.
+    assert_eq!(r.due(w.court.id), ("criminal.appeal_judgment".into(), date!(2026 - 02 - 24)));
+    let early = r.at(date!(2026 - 02 - 24)).refused(w.court, Command::Finalize);
+    assert_eq!(early.code, "window_open");
+    r.at(date!(2026 - 02 - 25)).ok(w.court, Command::Finalize);
+    assert_eq!(r.c().stage, Stage::Final);
+
+    let wrong = r.refused(w.court, Command::HandOverForExecution { to: unit(9, UnitKind::JusticeBureau, "990102") });
+    assert_eq!(wrong.code, "wrong_receiver");
+    r.ok(w.court, Command::HandOverForExecution { to: w.justice }).ok(w.justice, Command::Receive).ok(w.justice, Command::AcceptExecution);
+    assert_eq!(r.c().stage, Stage::Executed);
+    assert!(clocks(r.c(), &r.cal).is_empty());
+    assert_eq!(r.refused(w.justice, Command::Judge).code, "closed");
+
+    // The record rebuilds the state.
+    let rebuilt = r.log.iter().fold(None, |c, e| apply(c, e));
+    assert_eq!(rebuilt.as_ref(), r.case.as_ref());
+    let json = serde_json::to_string(&r.log).unwrap();
+    let back: Vec<Event> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, r.log, "events round-trip through their stored form");
+}
+
+#[test]
+fn the_refusals_name_the_state_and_the_rule() {
+    let w = world();
+    let mut r = Run::new(datetime!(2026-03-02 09:00));
+    assert_eq!(r.refused(w.procuratorate, Command::Register { case_no: "x".into(), title: "y".into(), persons: vec![] }).code, "wrong_unit");
+    r.ok(w.police, Command::Register { case_no: "A-1".into(), title: "诈骗案".into(), persons: suspect(Custody::Bail) });
+
+    let r1 = r.refused(w.procuratorate, Command::Indict { to: w.court });
+    assert_eq!(r1.code, "no_review", "{r1}");
+    assert!(r1.state.contains("investigation") && r1.rule.contains("CPL"), "{r1}");
+    assert_eq!(r.refused(w.other_police, Command::TransferForProsecution { to: w.other_procuratorate }).code, "not_holder");
+    assert_eq!(r.refused(w.police, Command::TransferForProsecution { to: w.other_procuratorate }).code, "wrong_receiver", "the same county's procuratorate");
+    assert_eq!(r.refused(w.police, Command::TransferForProsecution { to: w.court }).code, "wrong_receiver", "a procuratorate, not a court");
+    assert_eq!(r.refused(w.police, Command::SetCustody { person: 0, custody: Custody::Arrested }).code, "illegal_transition");
+
+    r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate });
+    assert_eq!(r.refused(w.police, Command::Withdraw { reason: "x".into() }).code, "handover_pending");
+    assert_eq!(r.refused(w.other_procuratorate, Command::Receive).code, "not_receiver");
+    assert_eq!(r.refused(w.procuratorate, Command::AcceptForReview { plea: false }).code, "not_received");
+    r.ok(w.procuratorate, Command::Receive);
+    // Not in custody: one month, moved off the weekend (04-02 is a Thursday, so no move here).
+    assert_eq!(r.due(w.procuratorate.id), ("criminal.prosecution_review".into(), date!(2026 - 04 - 02)));
+    r.ok(w.procuratorate, Command::ReturnHandover { reason: "材料不全".into() });
+    assert_eq!(
+        (r.c().stage, r.c().holder.id, r.c().handover.is_none()),
+        (Stage::Investigation, w.police.id, true),
+        "a returned hand-over leaves the case with the sender"
+    );
+
+    r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate })
+        .ok(w.procuratorate, Command::Receive)
+        .ok(w.procuratorate, Command::AcceptForReview { plea: false });
+    for i in 0..2 {
+        r.ok(w.procuratorate, Command::ReturnForSupplementaryInvestigation { reason: format!("第{}次", i + 1) });
+        r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate })
+            .ok(w.procuratorate, Command::Receive)
+            .ok(w.procuratorate, Command::AcceptForReview { plea: false });
+    }
+    let third = r.refused(w.procuratorate, Command::ReturnForSupplementaryInvestigation { reason: "第3次".into() });
+    assert_eq!(third.code, "too_many_returns");
+    assert!(third.rule.contains("CPL 175"), "{third}");
+
+    r.ok(w.procuratorate, Command::Indict { to: w.court }).ok(w.court, Command::Receive);
+    assert_eq!(r.refused(w.court, Command::AcceptForTrial { procedure: Procedure::FastTrack }).code, "illegal_transition", "fast-track needs a plea");
+    r.ok(w.court, Command::AcceptForTrial { procedure: Procedure::Summary });
+    assert_eq!(r.refused(w.court, Command::ConvertProcedure { to: Procedure::FastTrack }).code, "illegal_transition");
+    assert_eq!(r.refused(w.court, Command::Extend { approver: "院长".into(), reason: "".into(), major: false }).code, "invalid");
+    r.ok(w.court, Command::Extend { approver: "院长".into(), reason: "可能判处三年以上".into(), major: false });
+    assert!(r.c().clock.as_ref().unwrap().extended);
+    assert_eq!(r.refused(w.court, Command::Extend { approver: "院长".into(), reason: "again".into(), major: false }).code, "no_extension");
+}
+
+#[test]
+fn arrest_refused_releases_and_appeals_go_up_one_level() {
+    let w = world();
+    let mut r = Run::new(datetime!(2026-05-06 09:00));
+    r.ok(w.police, Command::Register { case_no: "B-2".into(), title: "伤害案".into(), persons: suspect(Custody::Detained) });
+    r.ok(w.police, Command::RequestArrestApproval { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
+    assert_eq!(r.refused(w.procuratorate, Command::RefuseArrest { reason: " ".into() }).code, "invalid");
+    r.ok(w.procuratorate, Command::RefuseArrest { reason: "证据不足".into() });
+    assert_eq!(r.c().persons[0].custody, Custody::Released, "released at once (CPL 91)");
+    assert!(r.c().clock.is_none());
+    r.ok(w.police, Command::SetCustody { person: 0, custody: Custody::Bail });
+    // Reconsideration: the police may ask again.
+    r.ok(w.police, Command::RequestArrestApproval { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
+    assert_eq!(r.due(w.procuratorate.id), ("criminal.arrest_approval".into(), date!(2026 - 05 - 21)), "fifteen days when not detained");
+    r.ok(w.procuratorate, Command::ApproveArrest);
+    r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate })
+        .ok(w.procuratorate, Command::Receive)
+        .ok(w.procuratorate, Command::AcceptForReview { plea: false });
+    r.ok(w.procuratorate, Command::Indict { to: w.court })
+        .ok(w.court, Command::Receive)
+        .ok(w.court, Command::AcceptForTrial { procedure: Procedure::Ordinary });
+    r.ok(w.court, Command::Judge);
+    assert_eq!(r.refused(w.court, Command::Appeal { to: unit(8, UnitKind::CourtIntermediate, "990200") }).code, "wrong_receiver");
+    r.ok(w.court, Command::Appeal { to: w.higher_court }).ok(w.higher_court, Command::Receive).ok(w.higher_court, Command::AcceptAppeal);
+    assert_eq!((r.c().stage, r.c().holder.id), (Stage::SecondInstance, w.higher_court.id));
+    let (rule, due) = r.due(w.higher_court.id);
+    assert_eq!(rule, "criminal.second_instance");
+    assert!(due > r.now.date() + Duration::days(50));
+    r.ok(w.higher_court, Command::Judge);
+    assert_eq!(r.c().stage, Stage::Final, "the second instance is final");
+    let late = {
+        let mut r2 = Run::new(datetime!(2026-05-06 09:00));
+        r2.ok(w.police, Command::Register { case_no: "C".into(), title: "t".into(), persons: vec![] });
+        r2.refused(w.police, Command::RequestArrestApproval { to: w.procuratorate })
+    };
+    assert_eq!(late.code, "illegal_transition", "no suspect to arrest");
+}
