@@ -142,7 +142,7 @@ fn a_case_walks_from_registration_to_execution() {
     assert_eq!(r.refused(w.justice, Command::Judge).code, "closed");
 
     // The record rebuilds the state.
-    let rebuilt = r.log.iter().fold(None, |c, e| apply(c, e));
+    let rebuilt = r.log.iter().fold(None, apply);
     assert_eq!(rebuilt.as_ref(), r.case.as_ref());
     let json = serde_json::to_string(&r.log).unwrap();
     let back: Vec<Event> = serde_json::from_str(&json).unwrap();
