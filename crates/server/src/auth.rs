@@ -158,24 +158,30 @@ impl<S: Store> FromRequestParts<AppState<S>> for Signed {
     }
 }
 
+/// Record a refused attempt in the security log.
+pub async fn record_denial<S: Store>(state: &AppState<S>, p: &Principal, detail: String) -> Result<(), AppError> {
+    tracing::warn!(user = %p.user.username, %detail, "access denied");
+    state
+        .store
+        .record(NewSecurityEvent {
+            at: now_us(),
+            kind: "access_denied",
+            username: Some(p.user.username.clone()),
+            user_id: Some(p.user.id),
+            region: Some(p.unit.region),
+            client: None,
+            detail,
+        })
+        .await?;
+    Ok(())
+}
+
 /// The one access check: the core policy decides; a refusal is recorded and becomes a 403.
 pub async fn authorize<S: Store>(state: &AppState<S>, p: &Principal, action: Action) -> Result<(), AppError> {
     match p.actor().authorize(action) {
         Ok(()) => Ok(()),
         Err(denied) => {
-            tracing::warn!(user = %p.user.username, ?action, reason = %denied.reason, "access denied");
-            state
-                .store
-                .record(NewSecurityEvent {
-                    at: now_us(),
-                    kind: "access_denied",
-                    username: Some(p.user.username.clone()),
-                    user_id: Some(p.user.id),
-                    region: Some(p.unit.region),
-                    client: None,
-                    detail: format!("{action:?}: {}", denied.reason),
-                })
-                .await?;
+            record_denial(state, p, format!("{action:?}: {}", denied.reason)).await?;
             Err(AppError::Forbidden(denied.reason))
         }
     }

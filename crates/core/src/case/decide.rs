@@ -106,20 +106,24 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             Err(refuse("wrong_receiver", Some(c), rule, format!("the receiving unit must be {what}")))
         }
     };
-    let receiving = |kind: HandoverKind| -> Result<&Handover, Refusal> {
-        let h = c
-            .handover
-            .as_ref()
-            .filter(|h| h.kind == kind)
-            .ok_or_else(|| refuse("illegal_transition", Some(c), "only a pending hand-over can be decided", format!("no pending {kind:?} hand-over")))?;
+    // A pending hand-over, which only its receiver may act on.
+    let addressed = |kind: Option<HandoverKind>| -> Result<&Handover, Refusal> {
+        let h = c.handover.as_ref().filter(|h| kind.is_none_or(|k| h.kind == k)).ok_or_else(|| {
+            let what = kind.map_or("no pending hand-over".to_string(), |k| format!("no pending {k:?} hand-over"));
+            refuse("illegal_transition", Some(c), "only a pending hand-over is signed for, returned or decided", what)
+        })?;
         if h.to.id != actor.id {
             return Err(refuse(
                 "not_receiver",
                 Some(c),
-                "only the receiving unit decides a hand-over",
+                "only the receiving unit acts on a hand-over",
                 format!("the hand-over is addressed to unit {}", h.to.id),
             ));
         }
+        Ok(h)
+    };
+    let receiving = |kind: HandoverKind| -> Result<&Handover, Refusal> {
+        let h = addressed(Some(kind))?;
         if h.received.is_none() {
             return Err(refuse("not_received", Some(c), "a hand-over is signed for (签收) before it is decided", "sign for the hand-over first"));
         }
@@ -265,16 +269,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             vec![send(HandoverKind::Execution, *to)]
         }
         Command::Receive => {
-            let h =
-                c.handover.as_ref().ok_or_else(|| refuse("illegal_transition", Some(c), "only a pending hand-over is signed for", "no pending hand-over"))?;
-            if h.to.id != actor.id {
-                return Err(refuse(
-                    "not_receiver",
-                    Some(c),
-                    "only the receiving unit signs for a hand-over",
-                    format!("the hand-over is addressed to unit {}", h.to.id),
-                ));
-            }
+            let h = addressed(None)?;
             if h.received.is_some() {
                 return Err(refuse("illegal_transition", Some(c), "a hand-over is signed for once", "already signed for"));
             }
@@ -287,15 +282,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             vec![Event::HandoverReceived { on: today, clock: rule.map(|r| clock(r, today)) }]
         }
         Command::ReturnHandover { reason } => {
-            let h = c.handover.as_ref().ok_or_else(|| refuse("illegal_transition", Some(c), "only a pending hand-over is returned", "no pending hand-over"))?;
-            if h.to.id != actor.id {
-                return Err(refuse(
-                    "not_receiver",
-                    Some(c),
-                    "only the receiving unit returns a hand-over",
-                    format!("the hand-over is addressed to unit {}", h.to.id),
-                ));
-            }
+            addressed(None)?;
             if reason.trim().is_empty() {
                 return Err(refuse("invalid", Some(c), "a return gives a written reason", "reason must not be empty"));
             }

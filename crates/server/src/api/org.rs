@@ -4,7 +4,7 @@ use super::{path_id, ApiJson};
 use crate::auth::{authorize, by, Signed};
 use crate::dto::*;
 use crate::error::{ApiResult, AppError};
-use crate::state::{now_us, AppState};
+use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -12,7 +12,7 @@ use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use utoipa::IntoParams;
 use xiezhi_core::{Action, RegionCode, UnitKind, UnitName};
-use xiezhi_store::{NewSecurityEvent, Region, SeedOrg, Store, StoreError, UnitChange, UnitFilter};
+use xiezhi_store::{Region, SeedOrg, Store, StoreError, UnitChange, UnitFilter};
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -252,17 +252,7 @@ pub async fn run_import<S: Store>(st: &AppState<S>, p: &xiezhi_store::Principal,
     org.units = kept;
     rejected.sort_by_key(|r| r.line);
     if denied > 0 {
-        st.store
-            .record(NewSecurityEvent {
-                at: now_us(),
-                kind: "access_denied",
-                username: Some(p.user.username.clone()),
-                user_id: Some(p.user.id),
-                region: Some(p.unit.region),
-                client: None,
-                detail: format!("unit import: {denied} rows outside the region"),
-            })
-            .await?;
+        crate::auth::record_denial(st, p, format!("unit import: {denied} rows outside the region")).await?;
     }
     let report = ImportReport { dry_run, created_units: org.units.len(), created_regions: org.regions.len(), rejected };
     if !dry_run && !org.units.is_empty() {
