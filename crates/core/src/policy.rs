@@ -25,6 +25,10 @@ pub enum Action {
     ManageUser { region: RegionCode },
     /// Look at the security record (sign-ins, denials) of a region.
     ViewSecurityLog { region: RegionCode },
+    /// See a case: units that hold or held it, and the committees over its region (read-only).
+    ViewCase { region: RegionCode, involved: bool },
+    /// Give commands on cases; the case machine decides which, by unit and state.
+    ActOnCases,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,6 +66,22 @@ impl Actor {
                 }
                 deny(format!("unit {unit_id} is not your unit and not in a region you oversee"))
             }
+            Action::ViewCase { region, involved } => {
+                if involved {
+                    return Ok(());
+                }
+                if self.unit_kind == UnitKind::Committee && self.has(Role::Supervisor) && self.region.contains(region) {
+                    return Ok(());
+                }
+                deny("this case was never held by your unit, and it is not in a region you supervise".into())
+            }
+            Action::ActOnCases => {
+                if [Role::PoliceOfficer, Role::Prosecutor, Role::Judge, Role::Clerk, Role::JusticeOfficer].iter().any(|r| self.has(*r)) {
+                    Ok(())
+                } else {
+                    deny("requires a case-handling role (police officer, prosecutor, judge, clerk, justice officer)".into())
+                }
+            }
             Action::ViewSecurityLog { region } => {
                 if (self.has(Role::Admin) || self.has(Role::Auditor)) && self.region.contains(region) {
                     Ok(())
@@ -92,6 +112,19 @@ mod tests {
         let e = city_admin.authorize(Action::ManageUnit { region: r("990412") }).unwrap_err();
         assert!(e.reason.contains("990412"), "{e}");
         assert!(city_admin.authorize(Action::ManageUser { region: r("990000") }).is_err());
+    }
+
+    #[test]
+    fn cases_are_seen_by_their_units_and_supervising_committees() {
+        let supervisor = actor("990100", UnitKind::Committee, &[Role::Supervisor]);
+        assert!(supervisor.authorize(Action::ViewCase { region: r("990101"), involved: false }).is_ok());
+        assert!(supervisor.authorize(Action::ViewCase { region: r("990201"), involved: false }).is_err());
+        assert!(supervisor.authorize(Action::ActOnCases).is_err(), "committees supervise, they do not act");
+        let officer = actor("990102", UnitKind::Police, &[Role::PoliceOfficer]);
+        assert!(officer.authorize(Action::ViewCase { region: r("990101"), involved: false }).is_err());
+        assert!(officer.authorize(Action::ViewCase { region: r("990101"), involved: true }).is_ok());
+        assert!(officer.authorize(Action::ActOnCases).is_ok());
+        assert!(actor("990000", UnitKind::Committee, &[Role::Admin]).authorize(Action::ActOnCases).is_err());
     }
 
     #[test]

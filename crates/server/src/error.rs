@@ -25,8 +25,21 @@ pub enum AppError {
     Csrf,
     #[error("{message}")]
     Rule { code: &'static str, message: String },
+    /// The case machine refused a command: the state it met and the rule.
+    #[error("{message}")]
+    Refused { forbidden: bool, code: &'static str, state: String, rule: String, message: String },
+    #[error("{0}")]
+    Conflict(String),
     #[error("internal error")]
     Internal(String),
+}
+
+impl From<xiezhi_core::case::Refusal> for AppError {
+    fn from(r: xiezhi_core::case::Refusal) -> Self {
+        // Acting on a case one does not hold is a matter of access (403); the rest are transitions (409).
+        let forbidden = matches!(r.code, "not_holder" | "not_receiver" | "wrong_unit");
+        AppError::Refused { forbidden, code: r.code, state: r.state, rule: r.rule, message: r.message }
+    }
 }
 
 impl AppError {
@@ -42,6 +55,8 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Refused { forbidden: true, .. } => StatusCode::FORBIDDEN,
+            AppError::Refused { .. } | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -55,7 +70,8 @@ impl AppError {
             AppError::Throttled { .. } => "too_many_attempts",
             AppError::Forbidden(_) => "forbidden",
             AppError::Csrf => "csrf",
-            AppError::Rule { code, .. } => code,
+            AppError::Rule { code, .. } | AppError::Refused { code, .. } => code,
+            AppError::Conflict(_) => "conflict",
             AppError::Internal(_) => "internal",
         }
     }
@@ -76,6 +92,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(what) => AppError::NotFound(what),
             StoreError::Duplicate { what } => AppError::Duplicate(format!("{what} already exists")),
             StoreError::Invalid(message) => AppError::Invalid { field: None, message },
+            StoreError::Conflict(message) => AppError::Conflict(message),
             StoreError::Database(e) => AppError::Internal(e.to_string()),
         }
     }
@@ -113,6 +130,12 @@ pub struct Problem {
     /// The request field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For a refused case command: the state the command met.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// For a refused case command: the rule it broke.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 impl IntoResponse for AppError {
@@ -129,6 +152,14 @@ impl IntoResponse for AppError {
             code: self.code().to_string(),
             field: match &self {
                 AppError::Invalid { field, .. } => field.clone(),
+                _ => None,
+            },
+            state: match &self {
+                AppError::Refused { state, .. } => Some(state.clone()),
+                _ => None,
+            },
+            rule: match &self {
+                AppError::Refused { rule, .. } => Some(rule.clone()),
                 _ => None,
             },
         };

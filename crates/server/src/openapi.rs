@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{audit, deadlines, org, people};
+use crate::api::{audit, cases, deadlines, org, people};
 use crate::dto::*;
 
 #[derive(OpenApi)]
@@ -17,15 +17,17 @@ use crate::dto::*;
         people::me, people::unit_users, people::get_user, people::create_user, people::update_user, people::reset_password,
         people::list_tokens, people::create_token, people::revoke_token, people::sign_in_for_token, people::security_events,
         deadlines::catalogue, deadlines::compute, deadlines::calendar,
+        cases::register, cases::command, cases::get_case, cases::list, cases::inbox, cases::timeline,
         audit::latest, audit::sign_now, audit::entries, audit::inclusion, audit::consistency, audit::public_key, audit::cosign,
     ),
-    components(schemas(crate::error::Problem, RegionDto, RegionDetail, UnitDto, UserDto, MeDto, TokenDto, CreatedToken, ImportReport, RejectedRow, DeadlineDto, RuleDto, CalendarYear, CalendarDay, SecurityEventDto, RecordedOnly, audit::CheckpointDto, audit::EntriesDto, audit::EntryDto, audit::InclusionDto, audit::ConsistencyDto, audit::PublicKeyDto, audit::CosignatureRequest, audit::CosignatureDto)),
+    components(schemas(crate::error::Problem, RegionDto, RegionDetail, UnitDto, UserDto, MeDto, TokenDto, CreatedToken, ImportReport, RejectedRow, DeadlineDto, RuleDto, CalendarYear, CalendarDay, SecurityEventDto, RecordedOnly, audit::CheckpointDto, audit::EntriesDto, audit::EntryDto, audit::InclusionDto, audit::ConsistencyDto, audit::PublicKeyDto, audit::CosignatureRequest, audit::CosignatureDto, cases::CaseDto, cases::ClockDto, cases::CaseSummary, cases::NewCaseRequest, cases::TimelineEntry)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(
         (name = "organisation", description = "Regions and units"),
         (name = "people", description = "Users, tokens, the security record"),
         (name = "deadlines", description = "Statutory periods and the holiday calendar"),
+        (name = "cases", description = "Criminal cases across police, procuratorate, court and justice bureau"),
         (name = "audit", description = "The tamper-evident audit log: checkpoints, entries, proofs, witnesses"),
     )
 )]

@@ -11,13 +11,13 @@ use crate::sql::Backend;
 /// An event about to be recorded.
 pub struct NewEvent {
     pub subject: String,
-    pub kind: &'static str,
+    pub kind: String,
     pub payload: serde_json::Value,
 }
 
 impl NewEvent {
-    pub fn new(subject: impl Into<String>, kind: &'static str, payload: serde_json::Value) -> Self {
-        Self { subject: subject.into(), kind, payload }
+    pub fn new(subject: impl Into<String>, kind: impl Into<String>, payload: serde_json::Value) -> Self {
+        Self { subject: subject.into(), kind: kind.into(), payload }
     }
 }
 
@@ -98,7 +98,7 @@ pub(crate) async fn append(tx: &mut Transaction<'_, Any>, backend: Backend, by: 
     for (i, e) in events.into_iter().enumerate() {
         let seq = size + i as u64;
         let payload = serde_json::to_string(&e.payload).map_err(|err| StoreError::Invalid(err.to_string()))?;
-        let event = Event { seq: seq as i64, at: by.at, actor_user_id: by.user_id, unit_id: by.unit_id, subject: e.subject, kind: e.kind.to_string(), payload };
+        let event = Event { seq: seq as i64, at: by.at, actor_user_id: by.user_id, unit_id: by.unit_id, subject: e.subject, kind: e.kind, payload };
         let leaf = leaf_hash(&event.leaf_input());
         for (node, hash) in nodes_completed_by(seq, leaf, |n| known[&n]) {
             known.insert(node, hash);

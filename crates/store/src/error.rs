@@ -8,6 +8,9 @@ pub enum StoreError {
     Duplicate { what: String },
     #[error("{0}")]
     Invalid(String),
+    /// Someone else changed the record first; read it again and retry.
+    #[error("{0}")]
+    Conflict(String),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
 }
@@ -28,9 +31,13 @@ impl From<sqlx::Error> for StoreError {
 
 /// Name the thing that clashed from either backend's unique-violation message.
 fn duplicate_subject(message: &str) -> String {
-    for (needle, what) in
-        [("username", "a user with that username"), ("name", "a unit with that name"), ("token_hash", "that token"), ("code", "a region with that code")]
-    {
+    for (needle, what) in [
+        ("case_no", "a case with that number"),
+        ("username", "a user with that username"),
+        ("name", "a unit with that name"),
+        ("token_hash", "that token"),
+        ("code", "a region with that code"),
+    ] {
         if message.contains(needle) {
             return what.into();
         }

@@ -63,6 +63,15 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn failed_sign_ins_since(&self, username: &str, client: &str, since: i64) -> impl Future<Output = Result<(i64, i64)>> + Send;
     fn security_events(&self, region_prefix: &str, limit: i64) -> impl Future<Output = Result<Vec<SecurityEvent>>> + Send;
 
+    // Criminal cases.
+    fn create_case(&self, write: CaseWrite, by: By) -> impl Future<Output = Result<Recorded<i64>>> + Send;
+    /// Apply a decided change if the case is still at `version`; otherwise `Conflict`.
+    fn update_case(&self, id: i64, version: i64, write: CaseWrite, by: By) -> impl Future<Output = Result<Recorded<()>>> + Send;
+    fn case(&self, id: i64) -> impl Future<Output = Result<Option<CaseRecord>>> + Send;
+    /// The units that hold or held a case.
+    fn case_units(&self, id: i64) -> impl Future<Output = Result<Vec<i64>>> + Send;
+    fn cases(&self, filter: CaseFilter) -> impl Future<Output = Result<Vec<CaseRecord>>> + Send;
+
     // The audit log.
     /// Number of leaves (events).
     fn audit_size(&self) -> impl Future<Output = Result<u64>> + Send;

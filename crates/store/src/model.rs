@@ -221,3 +221,53 @@ pub struct StoredCosignature {
     pub line: String,
     pub at: i64,
 }
+
+/// A case's projection, written with its events in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseWrite {
+    pub case_no: String,
+    pub title: String,
+    pub region: RegionCode,
+    pub stage: String,
+    pub holder_unit_id: i64,
+    pub pending_unit_id: Option<i64>,
+    pub in_custody: bool,
+    /// The earliest running clock, `YYYY-MM-DD`.
+    pub due_date: Option<String>,
+    /// The state snapshot (JSON).
+    pub state: String,
+    /// Units that hold or held the case.
+    pub units: Vec<i64>,
+    /// Events to record: kind and payload.
+    pub events: Vec<(String, serde_json::Value)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseRecord {
+    pub id: i64,
+    pub case_no: String,
+    pub title: String,
+    pub region: String,
+    pub stage: String,
+    pub holder_unit_id: i64,
+    pub pending_unit_id: Option<i64>,
+    pub in_custody: bool,
+    pub due_date: Option<String>,
+    pub version: i64,
+    pub state: String,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Cases this unit holds or held.
+    pub unit_id: Option<i64>,
+    /// Cases in this region subtree (code prefix), for committees.
+    pub region_prefix: Option<String>,
+    pub stage: Option<String>,
+    pub holder_unit_id: Option<i64>,
+    /// Cases whose earliest clock is due on or before this date (`YYYY-MM-DD`).
+    pub due_by: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}

@@ -292,6 +292,58 @@ impl SqlStore {
     }
 }
 
+const CASE_COLS: &str = "id, case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at";
+
+#[derive(FromRow)]
+struct CaseRow {
+    id: i64,
+    case_no: String,
+    title: String,
+    region: String,
+    stage: String,
+    holder_unit_id: i64,
+    pending_unit_id: Option<i64>,
+    in_custody: i64,
+    due_date: Option<String>,
+    version: i64,
+    state: String,
+    updated_at: i64,
+}
+
+impl From<CaseRow> for CaseRecord {
+    fn from(r: CaseRow) -> Self {
+        CaseRecord {
+            id: r.id,
+            case_no: r.case_no,
+            title: r.title,
+            region: r.region,
+            stage: r.stage,
+            holder_unit_id: r.holder_unit_id,
+            pending_unit_id: r.pending_unit_id,
+            in_custody: r.in_custody != 0,
+            due_date: r.due_date,
+            version: r.version,
+            state: r.state,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+impl SqlStore {
+    /// The units that may see the case, and the events, in the case write's transaction.
+    async fn write_case_rest(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64, w: CaseWrite, by: By) -> Result<Vec<i64>> {
+        for unit in &w.units {
+            sqlx::query("INSERT INTO case_units (case_id, unit_id) VALUES ($1, $2) ON CONFLICT (case_id, unit_id) DO NOTHING")
+                .bind(id)
+                .bind(unit)
+                .execute(&mut **tx)
+                .await?;
+        }
+        let events = w.events.into_iter().map(|(kind, payload)| NewEvent::new(format!("case:{id}"), format!("case.{kind}"), payload)).collect();
+        append(tx, self.backend, &by, events).await
+    }
+}
+
 fn region_created(r: &Region) -> NewEvent {
     NewEvent::new(
         format!("region:{}", r.code),
@@ -693,6 +745,89 @@ impl Store for SqlStore {
                 detail: r.detail,
             })
             .collect())
+    }
+
+    async fn create_case(&self, w: CaseWrite, by: By) -> Result<Recorded<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(&w.case_no)
+        .bind(&w.title)
+        .bind(w.region.to_string())
+        .bind(&w.stage)
+        .bind(w.holder_unit_id)
+        .bind(w.pending_unit_id)
+        .bind(i64::from(w.in_custody))
+        .bind(&w.due_date)
+        .bind(w.events.len() as i64)
+        .bind(&w.state)
+        .bind(by.at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let leaves = self.write_case_rest(&mut tx, id, w, by).await?;
+        tx.commit().await?;
+        Ok(Recorded { value: id, leaves })
+    }
+
+    async fn update_case(&self, id: i64, version: i64, w: CaseWrite, by: By) -> Result<Recorded<()>> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE cases SET stage = $1, holder_unit_id = $2, pending_unit_id = $3, in_custody = $4, due_date = $5, version = version + $6, state = $7, updated_at = $8 \
+             WHERE id = $9 AND version = $10",
+        )
+        .bind(&w.stage)
+        .bind(w.holder_unit_id)
+        .bind(w.pending_unit_id)
+        .bind(i64::from(w.in_custody))
+        .bind(&w.due_date)
+        .bind(w.events.len() as i64)
+        .bind(&w.state)
+        .bind(by.at)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM cases WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+            return Err(match exists {
+                None => StoreError::NotFound("case"),
+                Some(_) => StoreError::Conflict("the case changed meanwhile; read it again and retry".into()),
+            });
+        }
+        let leaves = self.write_case_rest(&mut tx, id, w, by).await?;
+        tx.commit().await?;
+        Ok(Recorded { value: (), leaves })
+    }
+
+    async fn case(&self, id: i64) -> Result<Option<CaseRecord>> {
+        let row: Option<CaseRow> = sqlx::query_as(&format!("SELECT {CASE_COLS} FROM cases WHERE id = $1")).bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.map(CaseRecord::from))
+    }
+
+    async fn case_units(&self, id: i64) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT unit_id FROM case_units WHERE case_id = $1 ORDER BY unit_id").bind(id).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    async fn cases(&self, f: CaseFilter) -> Result<Vec<CaseRecord>> {
+        let limit = if f.limit <= 0 { 100 } else { f.limit.min(1000) };
+        let rows: Vec<CaseRow> = sqlx::query_as(&format!(
+            "SELECT {CASE_COLS} FROM cases c WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = c.id AND u.unit_id = $1)) \
+             AND ($2 IS NULL OR c.region LIKE $2) AND ($3 IS NULL OR c.stage = $3) AND ($4 IS NULL OR c.holder_unit_id = $4) \
+             AND ($5 IS NULL OR c.due_date <= $5) ORDER BY c.due_date IS NULL, c.due_date, c.id LIMIT $6 OFFSET $7"
+        ))
+        .bind(f.unit_id)
+        .bind(f.region_prefix.map(|p| format!("{p}%")))
+        .bind(f.stage)
+        .bind(f.holder_unit_id)
+        .bind(f.due_by)
+        .bind(limit)
+        .bind(f.offset.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(CaseRecord::from).collect())
     }
 
     async fn audit_size(&self) -> Result<u64> {

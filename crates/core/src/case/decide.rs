@@ -510,7 +510,9 @@ pub struct ClockView {
     pub rule: String,
     /// The unit that must act before it runs out.
     pub unit: UnitRef,
-    pub due: crate::Deadline,
+    pub start: Date,
+    /// The deadline, or why it cannot be computed (e.g. a year's calendar not yet loaded).
+    pub due: Result<crate::Deadline, String>,
 }
 
 /// The clocks now running: the holder's, and a pending hand-over's receiver's.
@@ -518,13 +520,12 @@ pub fn clocks(c: &Case, cal: &Calendar) -> Vec<ClockView> {
     let held = c.in_custody();
     let mut out = Vec::new();
     let mut push = |k: &Clock, unit: UnitRef| {
-        if let Ok(rid) = RuleId::parse(&k.rule) {
+        let due = RuleId::parse(&k.rule).and_then(|rid| {
             let rule = rid.rule();
             let req = DeadlineRequest { rule, start: Start::Date(k.start), in_custody: held && rule.custody_applies(), extended: k.extended };
-            if let Ok(d) = compute(req, cal) {
-                out.push(ClockView { rule: k.rule.clone(), unit, due: d });
-            }
-        }
+            compute(req, cal).map_err(|e| e.to_string())
+        });
+        out.push(ClockView { rule: k.rule.clone(), unit, start: k.start, due });
     };
     if let Some(k) = &c.clock {
         push(k, c.holder);

@@ -69,7 +69,7 @@ impl Run {
     }
     fn due(&self, who: i64) -> (String, Date) {
         let v = clocks(self.c(), &self.cal).into_iter().find(|k| k.unit.id == who).unwrap_or_else(|| panic!("no clock for unit {who}: {:?}", self.c()));
-        (v.rule, v.due.due.date())
+        (v.rule, v.due.unwrap().due.date())
     }
 }
 

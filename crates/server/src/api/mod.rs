@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 pub mod audit;
+pub mod cases;
 pub mod deadlines;
 pub mod org;
 pub mod people;
@@ -60,6 +61,11 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/deadlines", get(deadlines::catalogue))
         .route("/deadlines/{rule}", get(deadlines::compute::<S>))
         .route("/calendars/{year}", get(deadlines::calendar::<S>))
+        .route("/cases", get(cases::list::<S>).post(cases::register::<S>))
+        .route("/cases/{id}", get(cases::get_case::<S>))
+        .route("/cases/{id}/commands", post(cases::command::<S>))
+        .route("/cases/{id}/timeline", get(cases::timeline::<S>))
+        .route("/inbox", get(cases::inbox::<S>))
         .route("/audit/checkpoint", get(audit::latest::<S>).post(audit::sign_now::<S>))
         .route("/audit/entries", get(audit::entries::<S>))
         .route("/audit/proof/inclusion", get(audit::inclusion::<S>))

@@ -1,0 +1,335 @@
+//! Criminal cases: register, give commands, read, list, inbox, timeline.
+//!
+//! The core decides every command (`xiezhi_core::case::decide`); the store writes the events
+//! and the case's projection in one transaction, if nobody changed the case meanwhile.
+
+use super::{path_id, ApiJson};
+use crate::auth::{authorize, by, Signed};
+use crate::error::{ApiResult, AppError};
+use crate::state::{format_time, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime, PrimitiveDateTime};
+use utoipa::{IntoParams, ToSchema};
+use xiezhi_core::case::{apply, clocks, decide, Case, Command, Event, UnitRef};
+use xiezhi_core::{Action, Calendar};
+use xiezhi_store::{CaseFilter, CaseRecord, CaseWrite, Principal, Store};
+
+fn now() -> PrimitiveDateTime {
+    // Deadlines count in China Standard Time.
+    let t = OffsetDateTime::now_utc() + Duration::hours(8);
+    PrimitiveDateTime::new(t.date(), t.time())
+}
+
+fn unit_ref(u: &xiezhi_store::Unit) -> UnitRef {
+    UnitRef { id: u.id, kind: u.kind, region: u.region }
+}
+
+/// The projection of a case after its new events.
+fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrite, AppError> {
+    let due = clocks(c, cal).into_iter().filter_map(|k| k.due.ok()).map(|d| d.due.date()).min();
+    let mut units: Vec<i64> = c.held_by.iter().map(|u| u.id).collect();
+    if let Some(h) = &c.handover {
+        units.push(h.to.id);
+    }
+    let events = events
+        .iter()
+        .map(|e| {
+            let v = serde_json::to_value(e).map_err(|err| AppError::Internal(err.to_string()))?;
+            let kind = v["event"].as_str().unwrap_or("unknown").to_string();
+            Ok((kind, v))
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(CaseWrite {
+        case_no: c.case_no.clone(),
+        title: c.title.clone(),
+        region: c.investigator.region,
+        stage: c.stage.as_str().into(),
+        holder_unit_id: c.holder.id,
+        pending_unit_id: c.handover.as_ref().map(|h| h.to.id),
+        in_custody: c.in_custody(),
+        due_date: due.map(|d| d.to_string()),
+        state: serde_json::to_string(c).map_err(|e| AppError::Internal(e.to_string()))?,
+        units,
+        events,
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClockDto {
+    pub rule: String,
+    /// The unit that must act by the due date.
+    pub unit_id: i64,
+    pub start: String,
+    pub due: Option<String>,
+    pub rolled_from: Option<String>,
+    pub basis: Vec<String>,
+    /// Why the due date cannot be computed, e.g. the next year's holiday calendar is not loaded.
+    pub error: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseDto {
+    pub id: i64,
+    pub case_no: String,
+    pub title: String,
+    pub region: String,
+    pub stage: String,
+    pub holder_unit_id: i64,
+    /// The pending hand-over, if any (kind, from, to, sent, received).
+    #[schema(value_type = Object)]
+    pub handover: Option<serde_json::Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub persons: Vec<serde_json::Value>,
+    pub procedure: Option<String>,
+    pub returns: u8,
+    pub in_custody: bool,
+    pub clocks: Vec<ClockDto>,
+    /// Units that hold or held the case.
+    pub units: Vec<i64>,
+    pub version: i64,
+    pub updated_at: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub audit_leaves: Vec<i64>,
+}
+
+fn case_dto(r: &CaseRecord, c: &Case, units: Vec<i64>, cal: &Calendar, leaves: Vec<i64>) -> CaseDto {
+    CaseDto {
+        id: r.id,
+        case_no: r.case_no.clone(),
+        title: r.title.clone(),
+        region: r.region.clone(),
+        stage: r.stage.clone(),
+        holder_unit_id: r.holder_unit_id,
+        handover: c.handover.as_ref().and_then(|h| serde_json::to_value(h).ok()),
+        persons: c.persons.iter().filter_map(|p| serde_json::to_value(p).ok()).collect(),
+        procedure: c.procedure.and_then(|p| serde_json::to_value(p).ok()).and_then(|v| v.as_str().map(str::to_owned)),
+        returns: c.returns,
+        in_custody: c.in_custody(),
+        clocks: clocks(c, cal)
+            .into_iter()
+            .map(|k| match k.due {
+                Ok(d) => ClockDto {
+                    rule: k.rule,
+                    unit_id: k.unit.id,
+                    start: k.start.to_string(),
+                    due: Some(d.due.to_string()),
+                    rolled_from: d.rolled_from.map(|d| d.to_string()),
+                    basis: d.basis,
+                    error: None,
+                },
+                Err(e) => {
+                    ClockDto { rule: k.rule, unit_id: k.unit.id, start: k.start.to_string(), due: None, rolled_from: None, basis: vec![], error: Some(e) }
+                }
+            })
+            .collect(),
+        units,
+        version: r.version,
+        updated_at: format_time(r.updated_at),
+        audit_leaves: leaves,
+    }
+}
+
+fn state_of(r: &CaseRecord) -> Result<Case, AppError> {
+    serde_json::from_str(&r.state).map_err(|e| AppError::Internal(format!("case {} state: {e}", r.id)))
+}
+
+/// Load a case the principal may see.
+async fn visible<S: Store>(st: &AppState<S>, p: &Principal, id: i64) -> ApiResult<(CaseRecord, Case, Vec<i64>)> {
+    let r = st.store.case(id).await?.ok_or(AppError::NotFound("case"))?;
+    let units = st.store.case_units(id).await?;
+    let region = xiezhi_core::RegionCode::parse("region", &r.region).map_err(|e| AppError::Internal(e.to_string()))?;
+    authorize(st, p, Action::ViewCase { region, involved: units.contains(&p.unit.id) }).await?;
+    let c = state_of(&r)?;
+    Ok((r, c, units))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCaseRequest {
+    pub case_no: String,
+    pub title: String,
+    /// `[{"name": "张某", "custody": "detained"}]`; custody: detained, bail, residential_surveillance, released.
+    #[schema(value_type = Vec<Object>)]
+    pub persons: Vec<xiezhi_core::case::Person>,
+}
+
+/// Register (立案) a criminal case (police).
+#[utoipa::path(post, path = "/api/v1/cases", request_body = NewCaseRequest, responses((status = 201, body = CaseDto), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "cases")]
+pub async fn register<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    ApiJson(req): ApiJson<NewCaseRequest>,
+) -> ApiResult<(StatusCode, Json<CaseDto>)> {
+    authorize(&st, &p, Action::ActOnCases).await?;
+    if req.persons.iter().any(|x| x.name.trim().is_empty()) {
+        return Err(AppError::field("persons", "every person needs a name"));
+    }
+    let cmd = Command::Register { case_no: req.case_no, title: req.title, persons: req.persons };
+    let events = decide(None, &cmd, unit_ref(&p.unit), now(), &st.calendar)?;
+    let c = events.iter().fold(None, apply).ok_or_else(|| AppError::Internal("registration made no case".into()))?;
+    let created = st.store.create_case(projection(&c, &events, &st.calendar)?, by(&p)).await?;
+    let r = st.store.case(created.value).await?.ok_or(AppError::NotFound("case"))?;
+    let units = st.store.case_units(r.id).await?;
+    Ok((StatusCode::CREATED, Json(case_dto(&r, &c, units, &st.calendar, created.leaves))))
+}
+
+/// Give a command on a case. The body is the command: `{"command": "transfer_for_prosecution", "to": UNIT_ID}`,
+/// `{"command": "receive"}`, `{"command": "return_for_supplementary_investigation", "reason": "…"}`, ….
+/// Refusals are 409 (403 when the unit does not hold the case) with `code`, `state` and `rule`.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/commands", params(("id" = i64, Path)), request_body(content = Object), responses((status = 200, body = CaseDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "cases")]
+pub async fn command<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    ApiJson(mut body): ApiJson<serde_json::Value>,
+) -> ApiResult<Json<CaseDto>> {
+    authorize(&st, &p, Action::ActOnCases).await?;
+    let id = path_id("id", &id)?;
+    // Units are named by id; the machine needs their kind and region.
+    if let Some(to) = body.get("to").cloned() {
+        let unit_id = to.as_i64().ok_or_else(|| AppError::field("to", "must be a unit id"))?;
+        let unit = st.store.unit(unit_id).await.map_err(|_| AppError::field("to", format!("no unit {unit_id}")))?;
+        body["to"] = serde_json::to_value(unit_ref(&unit)).map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    let cmd: Command = serde_json::from_value(body).map_err(|e| AppError::field("command", e.to_string()))?;
+    if matches!(cmd, Command::Register { .. }) {
+        return Err(AppError::field("command", "register with POST /api/v1/cases"));
+    }
+    let (r, c, _) = visible(&st, &p, id).await?;
+    let events = decide(Some(&c), &cmd, unit_ref(&p.unit), now(), &st.calendar)?;
+    let next = events.iter().fold(Some(c), apply).ok_or_else(|| AppError::Internal("case vanished".into()))?;
+    let written = st.store.update_case(id, r.version, projection(&next, &events, &st.calendar)?, by(&p)).await?;
+    let r = st.store.case(id).await?.ok_or(AppError::NotFound("case"))?;
+    let units = st.store.case_units(id).await?;
+    Ok(Json(case_dto(&r, &next, units, &st.calendar, written.leaves)))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = i64, Path)), responses((status = 200, body = CaseDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), tag = "cases")]
+pub async fn get_case<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>) -> ApiResult<Json<CaseDto>> {
+    let (r, c, units) = visible(&st, &p, path_id("id", &id)?).await?;
+    Ok(Json(case_dto(&r, &c, units, &st.calendar, vec![])))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CaseQuery {
+    pub stage: Option<String>,
+    /// Cases held by this unit.
+    pub holder: Option<i64>,
+    /// Cases with a clock due within this many days (0: due today or overdue).
+    pub due_within: Option<i64>,
+    /// Only cases whose clock has run out.
+    pub overdue: Option<bool>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseSummary {
+    pub id: i64,
+    pub case_no: String,
+    pub title: String,
+    pub region: String,
+    pub stage: String,
+    pub holder_unit_id: i64,
+    pub pending_unit_id: Option<i64>,
+    pub in_custody: bool,
+    pub due_date: Option<String>,
+}
+
+fn summary(r: &CaseRecord) -> CaseSummary {
+    CaseSummary {
+        id: r.id,
+        case_no: r.case_no.clone(),
+        title: r.title.clone(),
+        region: r.region.clone(),
+        stage: r.stage.clone(),
+        holder_unit_id: r.holder_unit_id,
+        pending_unit_id: r.pending_unit_id,
+        in_custody: r.in_custody,
+        due_date: r.due_date.clone(),
+    }
+}
+
+/// Cases the caller may see: those its unit holds or held; for a supervising committee, every
+/// case in its region subtree. Ordered by the earliest due date.
+#[utoipa::path(get, path = "/api/v1/cases", params(CaseQuery), responses((status = 200, body = [CaseSummary]), (status = 422, body = crate::error::Problem)), tag = "cases")]
+pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Query(q): Query<CaseQuery>) -> ApiResult<Json<Vec<CaseSummary>>> {
+    let supervisor = p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor);
+    if let Some(stage) = &q.stage {
+        let known = [
+            "investigation",
+            "prosecution_review",
+            "supplementary_investigation",
+            "trial",
+            "appeal_window",
+            "second_instance",
+            "final",
+            "executed",
+            "declined",
+            "withdrawn",
+        ];
+        if !known.contains(&stage.as_str()) {
+            return Err(AppError::field("stage", format!("unknown stage; one of {}", known.join(", "))));
+        }
+    }
+    let today = now().date();
+    let due_by = match (q.overdue, q.due_within) {
+        (Some(true), _) => Some(today - Duration::days(1)),
+        (_, Some(n)) if n < 0 => return Err(AppError::field("due_within", "must not be negative")),
+        (_, Some(n)) => Some(today + Duration::days(n)),
+        _ => None,
+    };
+    let filter = CaseFilter {
+        unit_id: (!supervisor).then_some(p.unit.id),
+        region_prefix: supervisor.then(|| p.unit.region.subtree_prefix()),
+        stage: q.stage,
+        holder_unit_id: q.holder,
+        due_by: due_by.map(|d| d.to_string()),
+        limit: q.limit.unwrap_or(100),
+        offset: q.offset.unwrap_or(0),
+    };
+    Ok(Json(st.store.cases(filter).await?.iter().map(summary).collect()))
+}
+
+/// Hand-overs waiting for the caller's unit to sign for, accept or return.
+#[utoipa::path(get, path = "/api/v1/inbox", responses((status = 200, body = [CaseSummary])), tag = "cases")]
+pub async fn inbox<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed) -> ApiResult<Json<Vec<CaseSummary>>> {
+    let cases = st.store.cases(CaseFilter { unit_id: Some(p.unit.id), limit: 1000, ..Default::default() }).await?;
+    Ok(Json(cases.iter().filter(|c| c.pending_unit_id == Some(p.unit.id)).map(summary).collect()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TimelineEntry {
+    /// The audit leaf index of the event.
+    pub index: i64,
+    pub at: String,
+    pub kind: String,
+    pub actor_user_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    #[schema(value_type = Object)]
+    pub event: serde_json::Value,
+}
+
+/// The case's events, oldest first: its whole record.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/timeline", params(("id" = i64, Path)), responses((status = 200, body = [TimelineEntry]), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), tag = "cases")]
+pub async fn timeline<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>) -> ApiResult<Json<Vec<TimelineEntry>>> {
+    let (r, _, _) = visible(&st, &p, path_id("id", &id)?).await?;
+    let events = st.store.events_of(&format!("case:{}", r.id), 10_000).await?;
+    Ok(Json(
+        events
+            .into_iter()
+            .map(|e| TimelineEntry {
+                index: e.seq,
+                at: format_time(e.at),
+                kind: e.kind,
+                actor_user_id: e.actor_user_id,
+                unit_id: e.unit_id,
+                event: serde_json::from_str(&e.payload).unwrap_or_default(),
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,120 @@
+use crate::common::TestApp;
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Value};
+
+crate::on_both_backends!(a_case_crosses_four_agencies, refusals_and_access);
+
+async fn cmd(app: &TestApp, token: &str, id: i64, body: Value) -> crate::common::Reply {
+    app.post(&format!("/api/v1/cases/{id}/commands"), token, body).await
+}
+
+async fn ok(app: &TestApp, token: &str, id: i64, body: Value) -> Value {
+    let r = cmd(app, token, id, body.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{body}: {}", r.text());
+    let v = r.json();
+    assert!(v["audit_leaves"].as_array().is_some_and(|l| !l.is_empty()), "every command is on record: {v}");
+    v
+}
+
+async fn a_case_crosses_four_agencies(app: TestApp) {
+    let police = app.token("police.990101").await;
+    let prosecutor = app.token("procuratorate.990101").await;
+    let judge = app.token("court.990101").await;
+    let appeal_judge = app.token("court.990100").await;
+    let justice = app.token("justice.990101").await;
+    let procuratorate = app.unit_id(&police, "990101", "procuratorate").await;
+    let court = app.unit_id(&police, "990101", "court_basic").await;
+    let higher = app.unit_id(&police, "990100", "court_intermediate").await;
+    let bureau = app.unit_id(&police, "990101", "justice_bureau").await;
+
+    let r = app.post("/api/v1/cases", &police, json!({"case_no": "和公刑立字〔2026〕1号", "title": "盗窃案", "persons": [{"name": "张某", "custody": "detained"}]})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let case = r.json();
+    let id = case["id"].as_i64().unwrap();
+    assert_eq!((case["stage"].as_str(), case["in_custody"].as_bool()), (Some("investigation"), Some(true)));
+    assert_eq!(case["clocks"][0]["rule"], "criminal.arrest_request");
+    assert!(case["clocks"][0]["due"].is_string() && case["clocks"][0]["basis"].to_string().contains("CPL 91"), "{case}");
+    assert_eq!(app.post("/api/v1/cases", &police, json!({"case_no": "和公刑立字〔2026〕1号", "title": "x", "persons": []})).await.status, StatusCode::CONFLICT);
+
+    ok(&app, &police, id, json!({"command": "request_arrest_approval", "to": procuratorate})).await;
+    let inbox = app.get("/api/v1/inbox", &prosecutor).await.json();
+    assert_eq!(inbox[0]["id"], id, "the hand-over waits in the procuratorate's inbox");
+    let received = ok(&app, &prosecutor, id, json!({"command": "receive"})).await;
+    assert!(received["clocks"].as_array().unwrap().iter().any(|k| k["rule"] == "criminal.arrest_approval" && k["unit_id"] == procuratorate), "{received}");
+    let arrested = ok(&app, &prosecutor, id, json!({"command": "approve_arrest"})).await;
+    assert_eq!(arrested["persons"][0]["custody"], "arrested");
+    assert_eq!(arrested["clocks"][0]["rule"], "criminal.investigation_custody");
+
+    ok(&app, &police, id, json!({"command": "transfer_for_prosecution", "to": procuratorate})).await;
+    ok(&app, &prosecutor, id, json!({"command": "receive"})).await;
+    let review = ok(&app, &prosecutor, id, json!({"command": "accept_for_review", "plea": true})).await;
+    assert_eq!((review["stage"].as_str(), review["holder_unit_id"].as_i64()), (Some("prosecution_review"), Some(procuratorate)));
+    ok(&app, &prosecutor, id, json!({"command": "indict", "to": court})).await;
+    ok(&app, &judge, id, json!({"command": "receive"})).await;
+    let trial = ok(&app, &judge, id, json!({"command": "accept_for_trial", "procedure": "fast_track"})).await;
+    assert_eq!((trial["stage"].as_str(), trial["procedure"].as_str()), (Some("trial"), Some("fast_track")));
+    ok(&app, &judge, id, json!({"command": "judge"})).await;
+    let early = cmd(&app, &judge, id, json!({"command": "finalize"})).await;
+    assert_eq!((early.status, early.json()["code"].as_str()), (StatusCode::CONFLICT, Some("window_open")));
+    ok(&app, &judge, id, json!({"command": "appeal", "to": higher})).await;
+    ok(&app, &appeal_judge, id, json!({"command": "receive"})).await;
+    ok(&app, &appeal_judge, id, json!({"command": "accept_appeal"})).await;
+    let fin = ok(&app, &appeal_judge, id, json!({"command": "judge"})).await;
+    assert_eq!(fin["stage"], "final");
+    ok(&app, &appeal_judge, id, json!({"command": "hand_over_for_execution", "to": bureau})).await;
+    ok(&app, &justice, id, json!({"command": "receive"})).await;
+    let done = ok(&app, &justice, id, json!({"command": "accept_execution"})).await;
+    assert_eq!(done["stage"], "executed");
+    assert_eq!(done["units"].as_array().unwrap().len(), 5, "police, procuratorate, two courts, justice bureau held it");
+
+    // Every agency that held it still sees it; the city committee supervises it.
+    for t in [&police, &prosecutor, &judge, &justice] {
+        assert_eq!(app.get(&format!("/api/v1/cases/{id}"), t).await.status, StatusCode::OK);
+    }
+    let committee = app.token("committee.990100").await;
+    let seen = app.get("/api/v1/cases", &committee).await.json();
+    assert!(seen.as_array().unwrap().iter().any(|c| c["id"] == id), "{seen}");
+    let timeline = app.get(&format!("/api/v1/cases/{id}/timeline"), &committee).await.json();
+    let kinds: Vec<&str> = timeline.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.first(), Some(&"case.registered"));
+    assert!(kinds.contains(&"case.handover_received") && kinds.contains(&"case.closed"), "{kinds:?}");
+    let leaf = timeline[0]["index"].as_u64().unwrap();
+    let entry = app.api(Method::GET, &format!("/api/v1/audit/entries?start={leaf}&end={}", leaf + 1), None, None).await.json();
+    assert_eq!(entry["entries"][0]["event_id"], leaf, "case events are audit leaves");
+    assert_eq!(cmd(&app, &committee, id, json!({"command": "judge"})).await.status, StatusCode::FORBIDDEN, "committees watch, they do not act");
+}
+
+async fn refusals_and_access(app: TestApp) {
+    let police = app.token("police.990101").await;
+    let other_police = app.token("police.990102").await;
+    let prosecutor = app.token("procuratorate.990101").await;
+    let court = app.unit_id(&police, "990101", "court_basic").await;
+    let far_procuratorate = app.unit_id(&police, "990102", "procuratorate").await;
+    let r = app.post("/api/v1/cases", &police, json!({"case_no": "X-1", "title": "诈骗案", "persons": [{"name": "李某", "custody": "bail"}]})).await.json();
+    let id = r["id"].as_i64().unwrap();
+    let before = app.get(&format!("/api/v1/cases/{id}"), &police).await.json()["version"].clone();
+
+    let wrong = cmd(&app, &police, id, json!({"command": "transfer_for_prosecution", "to": far_procuratorate})).await;
+    assert_eq!(wrong.status, StatusCode::CONFLICT);
+    let body = wrong.json();
+    assert_eq!(body["code"], "wrong_receiver");
+    assert!(body["state"].as_str().unwrap().contains("investigation") && body["rule"].as_str().unwrap().contains("CPL"), "{body}");
+    let indict = cmd(&app, &police, id, json!({"command": "indict", "to": court})).await.json();
+    assert_eq!(indict["code"], "no_review");
+    assert_eq!(cmd(&app, &police, id, json!({"command": "fly"})).await.json()["field"], "command");
+    assert_eq!(cmd(&app, &police, id, json!({"command": "transfer_for_prosecution", "to": 999999})).await.json()["field"], "to");
+    assert_eq!(app.get(&format!("/api/v1/cases/{id}"), &police).await.json()["version"], before, "refused commands write nothing");
+
+    assert_eq!(app.get(&format!("/api/v1/cases/{id}"), &other_police).await.status, StatusCode::FORBIDDEN, "another county's police cannot see it");
+    assert_eq!(cmd(&app, &other_police, id, json!({"command": "withdraw", "reason": "x"})).await.status, StatusCode::FORBIDDEN);
+    assert!(app.get("/api/v1/cases", &other_police).await.json().as_array().unwrap().is_empty());
+    assert_eq!(cmd(&app, &prosecutor, id, json!({"command": "receive"})).await.status, StatusCode::FORBIDDEN, "not involved yet");
+    let supervisor_far = app.token("committee.990200").await;
+    assert_eq!(app.get(&format!("/api/v1/cases/{id}"), &supervisor_far).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/api/v1/cases/424242", &police).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/v1/cases?stage=limbo", &police).await.json()["field"], "stage");
+    let due = app.get("/api/v1/cases?due_within=30", &police).await.json();
+    assert!(due.as_array().unwrap().is_empty(), "a bailed suspect's case in investigation runs no clock yet: {due}");
+    let admin = app.token("admin").await;
+    assert_eq!(app.post("/api/v1/cases", &admin, json!({"case_no": "Y", "title": "t", "persons": []})).await.status, StatusCode::FORBIDDEN);
+}
