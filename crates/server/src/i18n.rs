@@ -87,6 +87,65 @@ impl Lang {
             RegionLevel::County => self.pick("县级", "County"),
         }
     }
+    pub fn stage(self, s: &str) -> &'static str {
+        let (zh, en) = match s {
+            "investigation" => ("侦查", "Investigation"),
+            "prosecution_review" => ("审查起诉", "Prosecution review"),
+            "supplementary_investigation" => ("补充侦查", "Supplementary investigation"),
+            "trial" => ("一审", "Trial"),
+            "appeal_window" => ("上诉期", "Appeal window"),
+            "second_instance" => ("二审", "Second instance"),
+            "final" => ("已生效待交付执行", "In force, awaiting execution"),
+            "executed" => ("已交付执行", "Handed over for execution"),
+            "declined" => ("不起诉", "Not prosecuted"),
+            "withdrawn" => ("撤销案件", "Withdrawn"),
+            _ => ("未知", "Unknown"),
+        };
+        self.pick(zh, en)
+    }
+    pub fn command(self, c: &str) -> &'static str {
+        let (zh, en) = match c {
+            "request_arrest_approval" => ("提请批准逮捕", "Request arrest approval"),
+            "transfer_for_prosecution" => ("移送审查起诉", "Transfer for prosecution"),
+            "indict" => ("提起公诉", "Indict"),
+            "appeal" => ("移送上诉", "Forward the appeal"),
+            "hand_over_for_execution" => ("交付执行", "Hand over for execution"),
+            "receive" => ("签收", "Sign for it"),
+            "return_handover" => ("退回", "Return it"),
+            "approve_arrest" => ("批准逮捕", "Approve arrest"),
+            "refuse_arrest" => ("不批准逮捕", "Refuse arrest"),
+            "accept_for_review" => ("受理审查起诉", "Take into review"),
+            "return_for_supplementary_investigation" => ("退回补充侦查", "Return for supplementary investigation"),
+            "decline_prosecution" => ("不起诉", "Decline to prosecute"),
+            "accept_for_trial" => ("立案受理", "Accept for trial"),
+            "convert_procedure" => ("程序转换", "Convert procedure"),
+            "judge" => ("宣判", "Judge"),
+            "finalize" => ("判决生效", "Judgment in force"),
+            "accept_appeal" => ("受理上诉", "Accept the appeal"),
+            "accept_execution" => ("接收社区矫正", "Take into community corrections"),
+            "extend" => ("延长期限", "Extend the deadline"),
+            "withdraw" => ("撤销案件", "Withdraw the case"),
+            _ => ("未知", "Unknown"),
+        };
+        self.pick(zh, en)
+    }
+    pub fn custody(self, c: &str) -> &'static str {
+        let (zh, en) = match c {
+            "detained" => ("刑事拘留", "Detained"),
+            "arrested" => ("逮捕", "Arrested"),
+            "bail" => ("取保候审", "Bail"),
+            "residential_surveillance" => ("监视居住", "Residential surveillance"),
+            _ => ("未羁押", "Released"),
+        };
+        self.pick(zh, en)
+    }
+    pub fn procedure(self, p: &str) -> &'static str {
+        match p {
+            "fast_track" => self.pick("速裁程序", "Fast-track"),
+            "summary" => self.pick("简易程序", "Summary"),
+            _ => self.pick("普通程序", "Ordinary"),
+        }
+    }
     pub fn pick(self, zh: &'static str, en: &'static str) -> &'static str {
         match self {
             Lang::Zh => zh,
@@ -205,4 +264,36 @@ texts! {
     witnesses: "见证方", "Witnesses";
     none_yet: "尚无检查点。", "No checkpoint yet.";
     history: "变更记录", "History";
+    nav_cases: "案件", "Cases";
+    nav_inbox: "待签收", "Inbox";
+    nav_supervision: "督导", "Supervision";
+    case_no: "案号", "Case number";
+    case_title: "案由", "Title";
+    stage: "阶段", "Stage";
+    holder: "承办单位", "Held by";
+    due_date: "最近期限", "Next deadline";
+    overdue: "已超期", "Overdue";
+    approaching: "临近期限", "Approaching";
+    register_case: "刑事立案", "Register a criminal case";
+    person_name: "犯罪嫌疑人姓名", "Suspect's name";
+    custody: "强制措施", "Custody";
+    persons: "当事人", "Persons";
+    clocks: "期限", "Clocks";
+    for_unit: "责任单位", "For";
+    handover: "流转", "Hand-over";
+    timeline: "全程留痕", "Timeline";
+    available_actions: "可办理事项", "What you can do now";
+    no_actions: "本单位当前无可办理事项。", "Nothing for your unit to do now.";
+    target_unit: "接收单位", "Receiving unit";
+    plea: "认罪认罚", "Guilty plea";
+    procedure: "审理程序", "Procedure";
+    approver: "批准人", "Approver";
+    major: "重大复杂（二个月）", "Major case (two months)";
+    all_stages: "全部阶段", "All stages";
+    within_days: "天内到期", "days to deadline";
+    filter: "筛选", "Filter";
+    no_cases: "没有符合条件的案件。", "No cases match.";
+    region_counts: "各地区案件", "Cases by region";
+    total: "合计", "Total";
+    returns: "退回补充侦查次数", "Returns for supplementary investigation";
 }

@@ -71,6 +71,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// The units that hold or held a case.
     fn case_units(&self, id: i64) -> impl Future<Output = Result<Vec<i64>>> + Send;
     fn cases(&self, filter: CaseFilter) -> impl Future<Output = Result<Vec<CaseRecord>>> + Send;
+    /// Case counts by region and stage, for the filter's unit or region subtree; and, of those,
+    /// how many have a clock due by `filter.due_by` (when given).
+    fn case_counts(&self, filter: CaseFilter) -> impl Future<Output = Result<Vec<CaseCount>>> + Send;
 
     // The audit log.
     /// Number of leaves (events).

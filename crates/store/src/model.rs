@@ -271,3 +271,12 @@ pub struct CaseFilter {
     pub limit: i64,
     pub offset: i64,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseCount {
+    pub region: String,
+    pub stage: String,
+    pub cases: i64,
+    /// Of those, with a clock due by the filter's date.
+    pub due: i64,
+}

@@ -830,6 +830,20 @@ impl Store for SqlStore {
         Ok(rows.into_iter().map(CaseRecord::from).collect())
     }
 
+    async fn case_counts(&self, f: CaseFilter) -> Result<Vec<CaseCount>> {
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT c.region, c.stage, COUNT(*), SUM(CASE WHEN $3 IS NOT NULL AND c.due_date <= $3 THEN 1 ELSE 0 END) FROM cases c \
+             WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = c.id AND u.unit_id = $1)) AND ($2 IS NULL OR c.region LIKE $2) \
+             GROUP BY c.region, c.stage ORDER BY c.region, c.stage",
+        )
+        .bind(f.unit_id)
+        .bind(f.region_prefix.map(|p| format!("{p}%")))
+        .bind(f.due_by)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(region, stage, cases, due)| CaseCount { region, stage, cases, due }).collect())
+    }
+
     async fn audit_size(&self) -> Result<u64> {
         let (n,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq) + 1, 0) FROM events").fetch_one(&self.pool).await?;
         Ok(n as u64)

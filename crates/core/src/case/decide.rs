@@ -537,3 +537,38 @@ pub fn clocks(c: &Case, cal: &Calendar) -> Vec<ClockView> {
     }
     out
 }
+
+/// The commands `actor` could give now, by name: each is tried against the machine with
+/// stand-in arguments that pass its target checks (the page then asks for the real ones).
+pub fn available(c: &Case, actor: UnitRef, now: PrimitiveDateTime, cal: &Calendar) -> Vec<&'static str> {
+    let same = |kind| UnitRef { id: -1, kind, region: actor.region };
+    let text = || "—".to_string();
+    let higher = UnitRef {
+        id: -1,
+        kind: if actor.kind == UnitKind::CourtBasic { UnitKind::CourtIntermediate } else { UnitKind::CourtHigh },
+        region: actor.region.parent().unwrap_or(actor.region),
+    };
+    let candidates: Vec<(&'static str, Command)> = vec![
+        ("request_arrest_approval", Command::RequestArrestApproval { to: same(UnitKind::Procuratorate) }),
+        ("transfer_for_prosecution", Command::TransferForProsecution { to: same(UnitKind::Procuratorate) }),
+        ("indict", Command::Indict { to: same(court_for(actor.region)) }),
+        ("appeal", Command::Appeal { to: higher }),
+        ("hand_over_for_execution", Command::HandOverForExecution { to: UnitRef { id: -1, kind: UnitKind::JusticeBureau, region: c.investigator.region } }),
+        ("receive", Command::Receive),
+        ("return_handover", Command::ReturnHandover { reason: text() }),
+        ("approve_arrest", Command::ApproveArrest),
+        ("refuse_arrest", Command::RefuseArrest { reason: text() }),
+        ("accept_for_review", Command::AcceptForReview { plea: false }),
+        ("return_for_supplementary_investigation", Command::ReturnForSupplementaryInvestigation { reason: text() }),
+        ("decline_prosecution", Command::DeclineProsecution { reason: text() }),
+        ("accept_for_trial", Command::AcceptForTrial { procedure: Procedure::Ordinary }),
+        ("convert_procedure", Command::ConvertProcedure { to: Procedure::Ordinary }),
+        ("judge", Command::Judge),
+        ("finalize", Command::Finalize),
+        ("accept_appeal", Command::AcceptAppeal),
+        ("accept_execution", Command::AcceptExecution),
+        ("extend", Command::Extend { approver: text(), reason: text(), major: false }),
+        ("withdraw", Command::Withdraw { reason: text() }),
+    ];
+    candidates.into_iter().filter(|(_, cmd)| decide(Some(c), cmd, actor, now, cal).is_ok()).map(|(name, _)| name).collect()
+}

@@ -8,7 +8,7 @@ mod decide;
 #[cfg(test)]
 mod tests;
 
-pub use decide::{apply, clocks, decide, ClockView};
+pub use decide::{apply, available, clocks, decide, ClockView};
 
 use crate::{RegionCode, UnitKind};
 use serde::{Deserialize, Serialize};

@@ -238,3 +238,21 @@ fn arrest_refused_releases_and_appeals_go_up_one_level() {
     };
     assert_eq!(late.code, "illegal_transition", "no suspect to arrest");
 }
+
+#[test]
+fn each_unit_is_offered_only_what_it_can_do_now() {
+    let w = world();
+    let mut r = Run::new(datetime!(2026-03-02 09:00));
+    r.ok(w.police, Command::Register { case_no: "D".into(), title: "t".into(), persons: suspect(Custody::Detained) });
+    let now = r.now;
+    let police = available(r.c(), w.police, now, &r.cal);
+    assert!(police.contains(&"request_arrest_approval") && police.contains(&"transfer_for_prosecution") && police.contains(&"withdraw"), "{police:?}");
+    assert!(!police.contains(&"indict") && !police.contains(&"judge"));
+    assert!(available(r.c(), w.procuratorate, now, &r.cal).is_empty(), "not involved yet");
+    assert!(available(r.c(), w.other_police, now, &r.cal).is_empty());
+    r.ok(w.police, Command::RequestArrestApproval { to: w.procuratorate });
+    assert_eq!(available(r.c(), w.procuratorate, now, &r.cal), ["receive", "return_handover"]);
+    r.ok(w.procuratorate, Command::Receive);
+    assert_eq!(available(r.c(), w.procuratorate, now, &r.cal), ["return_handover", "approve_arrest", "refuse_arrest"]);
+    assert!(available(r.c(), w.police, now, &r.cal).is_empty(), "the police wait for the decision");
+}

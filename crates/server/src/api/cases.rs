@@ -17,13 +17,13 @@ use xiezhi_core::case::{apply, clocks, decide, Case, Command, Event, UnitRef};
 use xiezhi_core::{Action, Calendar};
 use xiezhi_store::{CaseFilter, CaseRecord, CaseWrite, Principal, Store};
 
-fn now() -> PrimitiveDateTime {
+pub fn now() -> PrimitiveDateTime {
     // Deadlines count in China Standard Time.
     let t = OffsetDateTime::now_utc() + Duration::hours(8);
     PrimitiveDateTime::new(t.date(), t.time())
 }
 
-fn unit_ref(u: &xiezhi_store::Unit) -> UnitRef {
+pub fn unit_ref(u: &xiezhi_store::Unit) -> UnitRef {
     UnitRef { id: u.id, kind: u.kind, region: u.region }
 }
 
@@ -137,7 +137,7 @@ fn state_of(r: &CaseRecord) -> Result<Case, AppError> {
 }
 
 /// Load a case the principal may see.
-async fn visible<S: Store>(st: &AppState<S>, p: &Principal, id: i64) -> ApiResult<(CaseRecord, Case, Vec<i64>)> {
+pub async fn visible<S: Store>(st: &AppState<S>, p: &Principal, id: i64) -> ApiResult<(CaseRecord, Case, Vec<i64>)> {
     let r = st.store.case(id).await?.ok_or(AppError::NotFound("case"))?;
     let units = st.store.case_units(id).await?;
     let region = xiezhi_core::RegionCode::parse("region", &r.region).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -163,17 +163,23 @@ pub async fn register<S: Store>(
     Signed(p): Signed,
     ApiJson(req): ApiJson<NewCaseRequest>,
 ) -> ApiResult<(StatusCode, Json<CaseDto>)> {
-    authorize(&st, &p, Action::ActOnCases).await?;
+    let (r, c, units, leaves) = register_case(&st, &p, req).await?;
+    Ok((StatusCode::CREATED, Json(case_dto(&r, &c, units, &st.calendar, leaves))))
+}
+
+/// Register a case; shared by the API and the page.
+pub async fn register_case<S: Store>(st: &AppState<S>, p: &Principal, req: NewCaseRequest) -> ApiResult<(CaseRecord, Case, Vec<i64>, Vec<i64>)> {
+    authorize(st, p, Action::ActOnCases).await?;
     if req.persons.iter().any(|x| x.name.trim().is_empty()) {
         return Err(AppError::field("persons", "every person needs a name"));
     }
     let cmd = Command::Register { case_no: req.case_no, title: req.title, persons: req.persons };
     let events = decide(None, &cmd, unit_ref(&p.unit), now(), &st.calendar)?;
     let c = events.iter().fold(None, apply).ok_or_else(|| AppError::Internal("registration made no case".into()))?;
-    let created = st.store.create_case(projection(&c, &events, &st.calendar)?, by(&p)).await?;
+    let created = st.store.create_case(projection(&c, &events, &st.calendar)?, by(p)).await?;
     let r = st.store.case(created.value).await?.ok_or(AppError::NotFound("case"))?;
     let units = st.store.case_units(r.id).await?;
-    Ok((StatusCode::CREATED, Json(case_dto(&r, &c, units, &st.calendar, created.leaves))))
+    Ok((r, c, units, created.leaves))
 }
 
 /// Give a command on a case. The body is the command: `{"command": "transfer_for_prosecution", "to": UNIT_ID}`,
@@ -184,10 +190,15 @@ pub async fn command<S: Store>(
     State(st): State<AppState<S>>,
     Signed(p): Signed,
     Path(id): Path<String>,
-    ApiJson(mut body): ApiJson<serde_json::Value>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<CaseDto>> {
-    authorize(&st, &p, Action::ActOnCases).await?;
-    let id = path_id("id", &id)?;
+    let (r, c, units, leaves) = run_command(&st, &p, path_id("id", &id)?, body).await?;
+    Ok(Json(case_dto(&r, &c, units, &st.calendar, leaves)))
+}
+
+/// Decide and record one command on a case; shared by the API and the page.
+pub async fn run_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, mut body: serde_json::Value) -> ApiResult<(CaseRecord, Case, Vec<i64>, Vec<i64>)> {
+    authorize(st, p, Action::ActOnCases).await?;
     // Units are named by id; the machine needs their kind and region.
     if let Some(to) = body.get("to").cloned() {
         let unit_id = to.as_i64().ok_or_else(|| AppError::field("to", "must be a unit id"))?;
@@ -198,13 +209,13 @@ pub async fn command<S: Store>(
     if matches!(cmd, Command::Register { .. }) {
         return Err(AppError::field("command", "register with POST /api/v1/cases"));
     }
-    let (r, c, _) = visible(&st, &p, id).await?;
+    let (r, c, _) = visible(st, p, id).await?;
     let events = decide(Some(&c), &cmd, unit_ref(&p.unit), now(), &st.calendar)?;
     let next = events.iter().fold(Some(c), apply).ok_or_else(|| AppError::Internal("case vanished".into()))?;
-    let written = st.store.update_case(id, r.version, projection(&next, &events, &st.calendar)?, by(&p)).await?;
+    let written = st.store.update_case(id, r.version, projection(&next, &events, &st.calendar)?, by(p)).await?;
     let r = st.store.case(id).await?.ok_or(AppError::NotFound("case"))?;
     let units = st.store.case_units(id).await?;
-    Ok(Json(case_dto(&r, &next, units, &st.calendar, written.leaves)))
+    Ok((r, next, units, written.leaves))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = i64, Path)), responses((status = 200, body = CaseDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), tag = "cases")]

@@ -2,6 +2,7 @@
 
 mod account;
 mod audit;
+mod cases;
 mod org;
 mod tools;
 
@@ -43,6 +44,11 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/users/{id}/password", post(org::user_password::<S>))
         .route("/deadlines", get(tools::deadlines::<S>))
         .route("/audit", get(audit::audit_page::<S>))
+        .route("/cases", get(cases::list::<S>).post(cases::register::<S>))
+        .route("/cases/{id}", get(cases::show::<S>))
+        .route("/cases/{id}/commands", post(cases::command::<S>))
+        .route("/inbox", get(cases::inbox::<S>))
+        .route("/supervision", get(cases::committee::<S>))
         .route("/lang/{code}", get(switch_lang))
         .route("/assets/{*file}", get(asset))
 }
@@ -81,6 +87,14 @@ impl Chrome {
                 nav.push(NavItem { href, label, active });
             };
             item("/".into(), t.nav_home);
+            if p.actor().authorize(xiezhi_core::Action::ActOnCases).is_ok() {
+                item("/inbox".into(), t.nav_inbox);
+                item("/cases".into(), t.nav_cases);
+            }
+            if p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&Role::Supervisor) {
+                item("/supervision".into(), t.nav_supervision);
+                item("/cases".into(), t.nav_cases);
+            }
             item(format!("/units/{}", p.unit.id), t.nav_my_unit);
             item(format!("/directory?region={}", p.unit.region), t.nav_directory);
             item("/deadlines".into(), t.nav_deadlines);

@@ -85,6 +85,13 @@ async fn sign_in_see_the_unit_switch_language_sign_out() {
             c.goto(&format!("{base}/audit?index=40")).await?;
             c.wait().for_element(Locator::Id("inclusion")).await?;
             std::fs::write(format!("{dir}/audit-zh.png"), c.screenshot().await?).unwrap();
+            c.goto(&format!("{base}/cases")).await?;
+            c.wait().for_element(Locator::Css("input[name='case_no']")).await?.send_keys("金公刑立字〔2026〕88号").await?;
+            c.find(Locator::Css("input[name='title']")).await?.send_keys("张某盗窃案").await?;
+            c.find(Locator::Css("input[name='person']")).await?.send_keys("张某").await?;
+            c.find(Locator::Id("register-case")).await?.click().await?;
+            c.wait().for_element(Locator::Id("case-no")).await?;
+            std::fs::write(format!("{dir}/case-zh.png"), c.screenshot().await?).unwrap();
             c.goto(&format!("{base}/")).await?;
             c.wait().for_element(Locator::Id("my-unit")).await?;
         }

@@ -27,7 +27,9 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
     let higher = app.unit_id(&police, "990100", "court_intermediate").await;
     let bureau = app.unit_id(&police, "990101", "justice_bureau").await;
 
-    let r = app.post("/api/v1/cases", &police, json!({"case_no": "和公刑立字〔2026〕1号", "title": "盗窃案", "persons": [{"name": "张某", "custody": "detained"}]})).await;
+    let r = app
+        .post("/api/v1/cases", &police, json!({"case_no": "和公刑立字〔2026〕1号", "title": "盗窃案", "persons": [{"name": "张某", "custody": "detained"}]}))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let case = r.json();
     let id = case["id"].as_i64().unwrap();
@@ -117,4 +119,57 @@ async fn refusals_and_access(app: TestApp) {
     assert!(due.as_array().unwrap().is_empty(), "a bailed suspect's case in investigation runs no clock yet: {due}");
     let admin = app.token("admin").await;
     assert_eq!(app.post("/api/v1/cases", &admin, json!({"case_no": "Y", "title": "t", "persons": []})).await.status, StatusCode::FORBIDDEN);
+}
+
+mod pages {
+    use crate::common::{csrf_of, TestApp};
+    use axum::http::{Method, StatusCode};
+
+    crate::on_both_backends!(a_case_through_the_pages);
+
+    async fn post(app: &TestApp, cookie: &str, path: &str, form: &str) -> crate::common::Reply {
+        let page = app.page(Method::GET, "/cases", Some(cookie), None).await.text();
+        let csrf = csrf_of(&page);
+        app.page(Method::POST, path, Some(cookie), Some(&format!("csrf={csrf}&{form}"))).await
+    }
+
+    async fn a_case_through_the_pages(app: TestApp) {
+        let police = app.browser_session("police.990101").await;
+        let r = post(&app, &police, "/cases", "case_no=P-1&title=%E7%9B%97%E7%AA%83%E6%A1%88&person=%E7%8E%8B%E6%9F%90&custody=detained").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let case_path = r.location();
+        let page = app.page(Method::GET, &case_path, Some(&police), None).await.text();
+        assert!(page.contains("id=\"clocks\"") && page.contains("criminal.arrest_request") && page.contains("CPL 91"), "{page}");
+        assert!(page.contains("data-command=\"transfer_for_prosecution\"") && !page.contains("data-command=\"indict\""), "{page}");
+        let token = app.token("police.990101").await;
+        let procuratorate = app.unit_id(&token, "990101", "procuratorate").await;
+        let id = case_path.rsplit('/').next().unwrap();
+        let sent = post(&app, &police, &format!("/cases/{id}/commands"), &format!("command=transfer_for_prosecution&to={procuratorate}")).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+
+        let prosecutor = app.browser_session("procuratorate.990101").await;
+        let inbox = app.page(Method::GET, "/inbox", Some(&prosecutor), None).await.text();
+        assert!(inbox.contains("P-1") && inbox.contains("class=\"pending\""), "{inbox}");
+        let mine = app.page(Method::GET, &case_path, Some(&prosecutor), None).await.text();
+        assert!(mine.contains("data-command=\"receive\"") && mine.contains("data-command=\"return_handover\""), "{mine}");
+        assert!(post(&app, &prosecutor, &format!("/cases/{id}/commands"), "command=receive").await.status == StatusCode::SEE_OTHER);
+        let taken = post(&app, &prosecutor, &format!("/cases/{id}/commands"), "command=accept_for_review&plea=true").await;
+        assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.text());
+        let review = app.page(Method::GET, &case_path, Some(&prosecutor), None).await.text();
+        assert!(review.contains("审查起诉") && review.contains("criminal.plea_review") && review.contains("id=\"timeline\""), "{review}");
+        let police_view = app.page(Method::GET, &case_path, Some(&police), None).await.text();
+        assert!(police_view.contains("id=\"no-actions\""), "the police held it, see it, and have nothing to do now");
+
+        let refused = post(&app, &prosecutor, &format!("/cases/{id}/commands"), "command=judge").await;
+        assert_eq!(refused.status, StatusCode::CONFLICT);
+        assert!(refused.text().contains("not allowed in stage prosecution_review"), "{}", refused.text());
+
+        let committee = app.browser_session("committee.990100").await;
+        let view = app.page(Method::GET, "/supervision", Some(&committee), None).await.text();
+        assert!(view.contains("id=\"region-counts\"") && view.contains("990101"), "{view}");
+        let city = app.page(Method::GET, "/supervision?region=990000", Some(&committee), None).await;
+        assert_eq!(city.status, StatusCode::FORBIDDEN, "a city committee does not supervise the province");
+        let other = app.browser_session("police.990102").await;
+        assert_eq!(app.page(Method::GET, &case_path, Some(&other), None).await.status, StatusCode::FORBIDDEN);
+    }
 }

@@ -1,0 +1,446 @@
+//! Case pages: list and inbox, one case with its timeline and actions, registration, and the
+//! committee's supervision view.
+
+use super::{render, see_other, Chrome, PageError, PageForm, PageUser};
+use crate::api::cases::{now, register_case, run_command, unit_ref, visible, NewCaseRequest};
+use crate::auth::authorize;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::state::{format_time, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use time::Duration;
+use xiezhi_core::case::{available, clocks, Custody, Person};
+use xiezhi_core::{Action, RegionCode, Role, UnitKind};
+use xiezhi_store::{CaseFilter, CaseRecord, Principal, Store, UnitFilter};
+
+pub struct CaseRow {
+    id: i64,
+    case_no: String,
+    title: String,
+    stage: &'static str,
+    holder: String,
+    due: String,
+    overdue: bool,
+    approaching: bool,
+    pending_for_me: bool,
+}
+
+async fn unit_name<S: Store>(st: &AppState<S>, lang: Lang, id: i64, cache: &mut BTreeMap<i64, String>) -> String {
+    if let Some(n) = cache.get(&id) {
+        return n.clone();
+    }
+    let name = match st.store.unit(id).await {
+        Ok(u) if lang == Lang::En => u.name_en,
+        Ok(u) => u.name,
+        Err(_) => format!("#{id}"),
+    };
+    cache.insert(id, name.clone());
+    name
+}
+
+async fn rows<S: Store>(st: &AppState<S>, lang: Lang, p: &Principal, cases: &[CaseRecord]) -> Vec<CaseRow> {
+    let today = now().date().to_string();
+    let soon = (now().date() + Duration::days(3)).to_string();
+    let mut names = BTreeMap::new();
+    let mut out = Vec::new();
+    for c in cases {
+        let due = c.due_date.clone().unwrap_or_default();
+        out.push(CaseRow {
+            id: c.id,
+            case_no: c.case_no.clone(),
+            title: c.title.clone(),
+            stage: lang.stage(&c.stage),
+            holder: unit_name(st, lang, c.holder_unit_id, &mut names).await,
+            overdue: !due.is_empty() && due < today,
+            approaching: !due.is_empty() && due >= today && due <= soon,
+            due,
+            pending_for_me: c.pending_unit_id == Some(p.unit.id),
+        });
+    }
+    out
+}
+
+fn is_supervisor(p: &Principal) -> bool {
+    p.unit.kind == UnitKind::Committee && p.user.roles.contains(&Role::Supervisor)
+}
+
+fn scope(p: &Principal) -> CaseFilter {
+    if is_supervisor(p) {
+        CaseFilter { region_prefix: Some(p.unit.region.subtree_prefix()), ..Default::default() }
+    } else {
+        CaseFilter { unit_id: Some(p.unit.id), ..Default::default() }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    chrome: Chrome,
+    title: &'static str,
+    cases: Vec<CaseRow>,
+    counts: Vec<(&'static str, i64)>,
+    stages: Vec<(&'static str, &'static str, bool)>,
+    within: String,
+    overdue_only: bool,
+    can_register: bool,
+    inbox: bool,
+}
+
+const STAGES: [&str; 10] = [
+    "investigation",
+    "prosecution_review",
+    "supplementary_investigation",
+    "trial",
+    "appeal_window",
+    "second_instance",
+    "final",
+    "executed",
+    "declined",
+    "withdrawn",
+];
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    stage: Option<String>,
+    within: Option<String>,
+    overdue: Option<String>,
+}
+
+pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<ListQuery>) -> Result<Html<String>, PageError> {
+    let stage = q.stage.filter(|s| STAGES.contains(&s.as_str()));
+    let within = q.within.unwrap_or_default();
+    let overdue_only = crate::api::deadlines::parse_flag("overdue", q.overdue.as_deref())?;
+    let today = now().date();
+    let due_by = if overdue_only {
+        Some(today - Duration::days(1))
+    } else if within.trim().is_empty() {
+        None
+    } else {
+        let n: i64 = within.trim().parse().map_err(|_| AppError::field("within", "must be a number of days"))?;
+        Some(today + Duration::days(n))
+    };
+    let filter = CaseFilter { stage: stage.clone(), due_by: due_by.map(|d| d.to_string()), limit: 200, ..scope(&p) };
+    let cases = st.store.cases(filter).await?;
+    let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
+    for c in st.store.case_counts(scope(&p)).await? {
+        if let Some(s) = STAGES.iter().find(|s| **s == c.stage) {
+            *counts.entry(s).or_default() += c.cases;
+        }
+    }
+    render(&CasesPage {
+        title: lang.texts().nav_cases,
+        cases: rows(&st, lang, &p, &cases).await,
+        counts: STAGES.iter().filter_map(|s| counts.get(s).map(|n| (lang.stage(s), *n))).collect(),
+        stages: STAGES.iter().map(|s| (*s, lang.stage(s), stage.as_deref() == Some(*s))).collect(),
+        within,
+        overdue_only,
+        can_register: p.unit.kind == UnitKind::Police && p.actor().authorize(Action::ActOnCases).is_ok(),
+        inbox: false,
+        chrome: Chrome::new(lang, "/cases", Some(&p), st.config.demo),
+    })
+}
+
+pub async fn inbox<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser) -> Result<Html<String>, PageError> {
+    let cases: Vec<CaseRecord> = st
+        .store
+        .cases(CaseFilter { unit_id: Some(p.unit.id), limit: 1000, ..Default::default() })
+        .await?
+        .into_iter()
+        .filter(|c| c.pending_unit_id == Some(p.unit.id))
+        .collect();
+    render(&CasesPage {
+        title: lang.texts().nav_inbox,
+        cases: rows(&st, lang, &p, &cases).await,
+        counts: vec![],
+        stages: vec![],
+        within: String::new(),
+        overdue_only: false,
+        can_register: false,
+        inbox: true,
+        chrome: Chrome::new(lang, "/inbox", Some(&p), st.config.demo),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    case_no: String,
+    title: String,
+    person: String,
+    custody: String,
+}
+
+pub async fn register<S: Store>(State(st): State<AppState<S>>, PageForm(p, f): PageForm<RegisterForm>) -> Result<Response, PageError> {
+    let custody: Custody = serde_json::from_value(json!(f.custody)).map_err(|_| AppError::field("custody", "unknown custody"))?;
+    let persons = if f.person.trim().is_empty() { vec![] } else { vec![Person { name: f.person.trim().into(), custody }] };
+    let (r, ..) = register_case(&st, &p, NewCaseRequest { case_no: f.case_no, title: f.title, persons }).await?;
+    Ok(see_other(&format!("/cases/{}", r.id)))
+}
+
+pub struct ClockRow {
+    rule: String,
+    unit: String,
+    due: String,
+    rolled_from: String,
+    basis: String,
+    overdue: bool,
+}
+
+pub struct TimelineRow {
+    index: i64,
+    at: String,
+    kind: String,
+    unit: String,
+}
+
+pub struct ActionForm {
+    command: &'static str,
+    label: &'static str,
+    /// Units the command may go to (for hand-overs).
+    targets: Vec<(i64, String)>,
+    reason: bool,
+    plea: bool,
+    procedure: bool,
+    extension: bool,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    chrome: Chrome,
+    id: i64,
+    case_no: String,
+    title: String,
+    stage: &'static str,
+    holder: String,
+    procedure: String,
+    returns: u8,
+    handover: String,
+    persons: Vec<(String, &'static str)>,
+    clocks: Vec<ClockRow>,
+    timeline: Vec<TimelineRow>,
+    actions: Vec<ActionForm>,
+}
+
+/// Units a hand-over command may be addressed to.
+async fn targets<S: Store>(st: &AppState<S>, lang: Lang, kind: UnitKind, region: RegionCode) -> Result<Vec<(i64, String)>, PageError> {
+    let units = st.store.list_units(UnitFilter { region: Some(region), kind: Some(kind), ..Default::default() }).await?;
+    Ok(units.into_iter().map(|u| (u.id, if lang == Lang::En { u.name_en } else { u.name })).collect())
+}
+
+pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Path(id): Path<String>) -> Result<Html<String>, PageError> {
+    let id = crate::api::path_id("id", &id)?;
+    let (r, c, _) = visible(&st, &p, id).await?;
+    let mut names = BTreeMap::new();
+    let today = now().date();
+    let mut clock_rows = Vec::new();
+    for k in clocks(&c, &st.calendar) {
+        let unit = unit_name(&st, lang, k.unit.id, &mut names).await;
+        clock_rows.push(match k.due {
+            Ok(d) => ClockRow {
+                overdue: d.due.date() < today,
+                rule: k.rule,
+                unit,
+                due: d.due.to_string(),
+                rolled_from: d.rolled_from.map(|x| x.to_string()).unwrap_or_default(),
+                basis: d.basis.join("；"),
+            },
+            Err(e) => ClockRow { rule: k.rule, unit, due: "—".into(), rolled_from: String::new(), basis: e, overdue: false },
+        });
+    }
+    let mut timeline = Vec::new();
+    for e in st.store.events_of(&format!("case:{id}"), 1000).await? {
+        let unit = match e.unit_id {
+            Some(u) => unit_name(&st, lang, u, &mut names).await,
+            None => "—".into(),
+        };
+        timeline.push(TimelineRow { index: e.seq, at: format_time(e.at), kind: e.kind, unit });
+    }
+    let mut actions = Vec::new();
+    if p.actor().authorize(Action::ActOnCases).is_ok() {
+        let actor = unit_ref(&p.unit);
+        for name in available(&c, actor, now(), &st.calendar) {
+            let targets = match name {
+                "request_arrest_approval" | "transfer_for_prosecution" => targets(&st, lang, UnitKind::Procuratorate, actor.region).await?,
+                "indict" => {
+                    let court = match actor.region.level() {
+                        xiezhi_core::RegionLevel::County => UnitKind::CourtBasic,
+                        xiezhi_core::RegionLevel::City => UnitKind::CourtIntermediate,
+                        xiezhi_core::RegionLevel::Province => UnitKind::CourtHigh,
+                    };
+                    targets(&st, lang, court, actor.region).await?
+                }
+                "appeal" => {
+                    let higher = if actor.kind == UnitKind::CourtBasic { UnitKind::CourtIntermediate } else { UnitKind::CourtHigh };
+                    targets(&st, lang, higher, actor.region.parent().unwrap_or(actor.region)).await?
+                }
+                "hand_over_for_execution" => targets(&st, lang, UnitKind::JusticeBureau, c.investigator.region).await?,
+                _ => vec![],
+            };
+            actions.push(ActionForm {
+                command: name,
+                label: lang.command(name),
+                targets,
+                reason: matches!(
+                    name,
+                    "return_handover" | "refuse_arrest" | "return_for_supplementary_investigation" | "decline_prosecution" | "withdraw" | "extend"
+                ),
+                plea: name == "accept_for_review",
+                procedure: matches!(name, "accept_for_trial" | "convert_procedure"),
+                extension: name == "extend",
+            });
+        }
+    }
+    let handover = match &c.handover {
+        Some(h) => format!(
+            "{} → {}（{}{}）",
+            unit_name(&st, lang, h.from.id, &mut names).await,
+            unit_name(&st, lang, h.to.id, &mut names).await,
+            h.sent,
+            h.received.map(|d| format!(" · {} {d}", lang.pick("已签收", "received"))).unwrap_or_default()
+        ),
+        None => String::new(),
+    };
+    render(&CasePage {
+        id,
+        case_no: r.case_no.clone(),
+        title: r.title.clone(),
+        stage: lang.stage(&r.stage),
+        holder: unit_name(&st, lang, r.holder_unit_id, &mut names).await,
+        procedure: c.procedure.and_then(|x| serde_json::to_value(x).ok()).and_then(|v| v.as_str().map(|s| lang.procedure(s).to_string())).unwrap_or_default(),
+        returns: c.returns,
+        handover,
+        persons: c
+            .persons
+            .iter()
+            .map(|x| {
+                (x.name.clone(), lang.custody(serde_json::to_value(x.custody).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default().as_str()))
+            })
+            .collect(),
+        clocks: clock_rows,
+        timeline,
+        actions,
+        chrome: Chrome::new(lang, &format!("/cases/{id}"), Some(&p), st.config.demo),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CommandForm {
+    command: String,
+    to: Option<String>,
+    reason: Option<String>,
+    plea: Option<String>,
+    procedure: Option<String>,
+    approver: Option<String>,
+    major: Option<String>,
+}
+
+pub async fn command<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<CommandForm>) -> Result<Response, PageError> {
+    let id = crate::api::path_id("id", &id)?;
+    let mut body = json!({"command": f.command});
+    if let Some(to) = f.to.filter(|s| !s.is_empty()) {
+        body["to"] = json!(to.parse::<i64>().map_err(|_| AppError::field("to", "choose a receiving unit"))?);
+    }
+    match f.command.as_str() {
+        "accept_for_review" => body["plea"] = json!(crate::api::deadlines::parse_flag("plea", f.plea.as_deref())?),
+        "accept_for_trial" => body["procedure"] = json!(f.procedure.unwrap_or_else(|| "ordinary".into())),
+        "convert_procedure" => body["to"] = json!(f.procedure.unwrap_or_else(|| "ordinary".into())),
+        "extend" => {
+            body["approver"] = json!(f.approver.unwrap_or_default());
+            body["reason"] = json!(f.reason.clone().unwrap_or_default());
+            body["major"] = json!(crate::api::deadlines::parse_flag("major", f.major.as_deref())?);
+        }
+        _ => {}
+    }
+    if let Some(reason) = f.reason {
+        body.as_object_mut().map(|o| o.entry("reason").or_insert(Value::String(reason)));
+    }
+    run_command(&st, &p, id, body).await?;
+    Ok(see_other(&format!("/cases/{id}")))
+}
+
+pub struct RegionRow {
+    code: String,
+    name: String,
+    href: String,
+    counts: Vec<i64>,
+    total: i64,
+    overdue: i64,
+}
+
+#[derive(Template)]
+#[template(path = "committee.html")]
+struct CommitteePage {
+    chrome: Chrome,
+    name: String,
+    stages: Vec<&'static str>,
+    regions: Vec<RegionRow>,
+    overdue: Vec<CaseRow>,
+    approaching: Vec<CaseRow>,
+}
+
+#[derive(Deserialize)]
+pub struct RegionQuery {
+    region: Option<String>,
+}
+
+/// Counts by stage for each child region, and the overdue and approaching cases.
+pub async fn committee<S: Store>(
+    State(st): State<AppState<S>>,
+    lang: Lang,
+    PageUser(p): PageUser,
+    Query(q): Query<RegionQuery>,
+) -> Result<Html<String>, PageError> {
+    let region = match q.region {
+        Some(r) => RegionCode::parse("region", &r)?,
+        None => p.unit.region,
+    };
+    authorize(&st, &p, Action::ViewCase { region, involved: false }).await?;
+    let here = st.store.region(region).await?;
+    let children = st.store.child_regions(Some(region)).await?;
+    let today = now().date();
+    let counts = st
+        .store
+        .case_counts(CaseFilter { region_prefix: Some(region.subtree_prefix()), due_by: Some((today - Duration::days(1)).to_string()), ..Default::default() })
+        .await?;
+    let open: Vec<&str> = STAGES[..7].to_vec();
+    let mut regions = Vec::new();
+    for child in children
+        .iter()
+        .map(|c| (c.code, if lang == Lang::En { c.name_en.clone() } else { c.name.clone() }))
+        .chain(std::iter::once((region, here.name.clone())).filter(|_| children.is_empty()))
+    {
+        let prefix = child.0.subtree_prefix();
+        let mine: Vec<_> = counts.iter().filter(|c| c.region.starts_with(&prefix)).collect();
+        let by_stage: Vec<i64> = open.iter().map(|s| mine.iter().filter(|c| c.stage == *s).map(|c| c.cases).sum()).collect();
+        regions.push(RegionRow {
+            code: child.0.to_string(),
+            name: child.1,
+            href: format!("/supervision?region={}", child.0),
+            total: by_stage.iter().sum(),
+            overdue: mine.iter().filter(|c| open.contains(&c.stage.as_str())).map(|c| c.due).sum(),
+            counts: by_stage,
+        });
+    }
+    let scope = CaseFilter { region_prefix: Some(region.subtree_prefix()), limit: 50, ..Default::default() };
+    let overdue = st.store.cases(CaseFilter { due_by: Some((today - Duration::days(1)).to_string()), ..scope.clone() }).await?;
+    let soon: Vec<CaseRecord> = st
+        .store
+        .cases(CaseFilter { due_by: Some((today + Duration::days(3)).to_string()), ..scope })
+        .await?
+        .into_iter()
+        .filter(|c| c.due_date.as_deref().is_some_and(|d| d >= today.to_string().as_str()))
+        .collect();
+    render(&CommitteePage {
+        name: if lang == Lang::En { here.name_en.clone() } else { here.name.clone() },
+        stages: open.iter().map(|s| lang.stage(s)).collect(),
+        regions,
+        overdue: rows(&st, lang, &p, &overdue).await,
+        approaching: rows(&st, lang, &p, &soon).await,
+        chrome: Chrome::new(lang, "/supervision", Some(&p), st.config.demo),
+    })
+}
