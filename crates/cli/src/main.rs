@@ -86,6 +86,14 @@ enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// Rebuild read models (case lists, inboxes, clocks) from the events; `--check` only compares.
+    Rebuild {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Report differences and exit 1 if there are any; change nothing.
+        #[arg(long)]
+        check: bool,
+    },
     /// Print the OpenAPI document of the JSON API.
     Openapi,
     /// The tamper-evident audit log: verify a database, or follow a server as a witness.
@@ -320,6 +328,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("{}  {:<16} {}{}", d.date, d.kind, d.name.as_deref().unwrap_or(""), if d.rest { "" } else { "  (working day)" });
                 }
                 println!("rest days in all: {} (weekends included)", year.days.iter().filter(|d| d.rest).count());
+            }
+        }
+        Command::Rebuild { db, check } => {
+            let cfg = load(cfg_path.as_ref(), &db, Overrides::default())?;
+            let store = open(&cfg).await?;
+            let report = xiezhi_server::api::cases::rebuild(&store, &calendar(&cfg)?, !check).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            if report.differing.is_empty() {
+                println!("{} cases: every read model equals the replay of its events", report.cases);
+            } else if check {
+                println!("{} cases: {} read models differ from their events: {:?}", report.cases, report.differing.len(), report.differing);
+                return Ok(ExitCode::from(1));
+            } else {
+                println!("{} cases: rebuilt {} read models from their events: {:?}", report.cases, report.differing.len(), report.differing);
             }
         }
         Command::Openapi => print!("{}", xiezhi_server::openapi::document()),

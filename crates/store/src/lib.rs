@@ -68,6 +68,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Apply a decided change if the case is still at `version`; otherwise `Conflict`.
     fn update_case(&self, id: i64, version: i64, write: CaseWrite, by: By) -> impl Future<Output = Result<Recorded<()>>> + Send;
     fn case(&self, id: i64) -> impl Future<Output = Result<Option<CaseRecord>>> + Send;
+    /// Case ids after `after`, in order, for walking every case.
+    fn case_ids(&self, after: i64, limit: i64) -> impl Future<Output = Result<Vec<i64>>> + Send;
+    /// Overwrite a case's projection (not its events or version): for rebuilding read models.
+    fn restore_case(&self, id: i64, write: CaseWrite) -> impl Future<Output = Result<()>> + Send;
     /// The units that hold or held a case.
     fn case_units(&self, id: i64) -> impl Future<Output = Result<Vec<i64>>> + Send;
     fn cases(&self, filter: CaseFilter) -> impl Future<Output = Result<Vec<CaseRecord>>> + Send;

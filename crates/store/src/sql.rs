@@ -801,6 +801,42 @@ impl Store for SqlStore {
         Ok(Recorded { value: (), leaves })
     }
 
+    async fn case_ids(&self, after: i64, limit: i64) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> =
+            sqlx::query_as("SELECT id FROM cases WHERE id > $1 ORDER BY id LIMIT $2").bind(after).bind(limit.clamp(1, 10_000)).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    async fn restore_case(&self, id: i64, w: CaseWrite) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE cases SET case_no = $1, title = $2, region = $3, stage = $4, holder_unit_id = $5, pending_unit_id = $6, in_custody = $7, due_date = $8, state = $9 WHERE id = $10")
+            .bind(&w.case_no)
+            .bind(&w.title)
+            .bind(w.region.to_string())
+            .bind(&w.stage)
+            .bind(w.holder_unit_id)
+            .bind(w.pending_unit_id)
+            .bind(i64::from(w.in_custody))
+            .bind(&w.due_date)
+            .bind(&w.state)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("case"));
+        }
+        sqlx::query("DELETE FROM case_units WHERE case_id = $1").bind(id).execute(&mut *tx).await?;
+        for unit in &w.units {
+            sqlx::query("INSERT INTO case_units (case_id, unit_id) VALUES ($1, $2) ON CONFLICT (case_id, unit_id) DO NOTHING")
+                .bind(id)
+                .bind(unit)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn case(&self, id: i64) -> Result<Option<CaseRecord>> {
         let row: Option<CaseRow> = sqlx::query_as(&format!("SELECT {CASE_COLS} FROM cases WHERE id = $1")).bind(id).fetch_optional(&self.pool).await?;
         Ok(row.map(CaseRecord::from))

@@ -344,3 +344,56 @@ pub async fn timeline<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed
             .collect(),
     ))
 }
+
+/// What a rebuild found.
+#[derive(Debug, Default, Serialize)]
+pub struct RebuildReport {
+    pub cases: usize,
+    /// Cases whose stored read model differed from the replay of their events.
+    pub differing: Vec<i64>,
+}
+
+/// Replay every case's events through the core and compare with the stored read model; with
+/// `repair`, overwrite the read model with the replay.
+pub async fn rebuild<S: Store>(store: &S, cal: &Calendar, repair: bool) -> ApiResult<RebuildReport> {
+    let mut report = RebuildReport::default();
+    let mut after = 0;
+    loop {
+        let ids = store.case_ids(after, 1000).await?;
+        let Some(last) = ids.last() else { break };
+        after = *last;
+        for id in ids {
+            let events = store.events_of(&format!("case:{id}"), 100_000).await?;
+            let parsed = events
+                .iter()
+                .map(|e| serde_json::from_str::<Event>(&e.payload))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| AppError::Internal(format!("case {id}: {e}")))?;
+            let Some(replayed) = parsed.iter().fold(None, apply) else {
+                return Err(AppError::Internal(format!("case {id} has no registration event")));
+            };
+            let want = projection(&replayed, &[], cal)?;
+            let stored = store.case(id).await?.ok_or(AppError::NotFound("case"))?;
+            let mut units = store.case_units(id).await?;
+            units.sort();
+            let mut want_units = want.units.clone();
+            want_units.sort();
+            want_units.dedup();
+            let same = stored.stage == want.stage
+                && stored.holder_unit_id == want.holder_unit_id
+                && stored.pending_unit_id == want.pending_unit_id
+                && stored.in_custody == want.in_custody
+                && stored.due_date == want.due_date
+                && serde_json::from_str::<Case>(&stored.state).ok().as_ref() == Some(&replayed)
+                && units == want_units;
+            report.cases += 1;
+            if !same {
+                report.differing.push(id);
+                if repair {
+                    store.restore_case(id, want).await?;
+                }
+            }
+        }
+    }
+    Ok(report)
+}

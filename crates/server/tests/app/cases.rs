@@ -84,6 +84,18 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
     let entry = app.api(Method::GET, &format!("/api/v1/audit/entries?start={leaf}&end={}", leaf + 1), None, None).await.json();
     assert_eq!(entry["entries"][0]["event_id"], leaf, "case events are audit leaves");
     assert_eq!(cmd(&app, &committee, id, json!({"command": "judge"})).await.status, StatusCode::FORBIDDEN, "committees watch, they do not act");
+
+    // The read model is a projection of the events: replaying them gives it back.
+    let cal = xiezhi_core::Calendar::bundled(xiezhi_core::MakeUpDayPolicy::WorkingDay);
+    let clean = xiezhi_server::api::cases::rebuild(&app.store, &cal, false).await.unwrap();
+    assert_eq!((clean.cases, clean.differing.len()), (1, 0));
+    sqlx::query("UPDATE cases SET stage = 'trial', holder_unit_id = $1 WHERE id = $2").bind(court).bind(id).execute(app.store.pool()).await.unwrap();
+    sqlx::query("DELETE FROM case_units WHERE case_id = $1 AND unit_id = $2").bind(id).bind(bureau).execute(app.store.pool()).await.unwrap();
+    let found = xiezhi_server::api::cases::rebuild(&app.store, &cal, true).await.unwrap();
+    assert_eq!(found.differing, vec![id]);
+    let repaired = xiezhi_server::api::cases::rebuild(&app.store, &cal, false).await.unwrap();
+    assert!(repaired.differing.is_empty());
+    assert_eq!(app.get(&format!("/api/v1/cases/{id}"), &justice).await.json()["stage"], "executed");
 }
 
 async fn refusals_and_access(app: TestApp) {
