@@ -125,6 +125,7 @@ impl Lang {
             "accept_execution" => ("接收社区矫正", "Take into community corrections"),
             "extend" => ("延长期限", "Extend the deadline"),
             "withdraw" => ("撤销案件", "Withdraw the case"),
+            "collaborate" => ("协作留言", "Send a collaboration message"),
             _ => ("未知", "Unknown"),
         };
         self.pick(zh, en)
@@ -296,4 +297,5 @@ texts! {
     region_counts: "各地区案件", "Cases by region";
     total: "合计", "Total";
     returns: "退回补充侦查次数", "Returns for supplementary investigation";
+    collaboration: "侦检协作", "Police–procuratorate collaboration";
 }

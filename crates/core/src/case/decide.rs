@@ -412,6 +412,34 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             receiving(HandoverKind::Execution)?;
             vec![Event::HandoverAccepted { on: today }, Event::Closed { stage: Stage::Executed, reason: "handed over for execution".into() }]
         }
+        Command::Collaborate { kind, to, text } => {
+            let involved = c.holder.id == actor.id || c.held_by.iter().chain(&c.involved).any(|u| u.id == actor.id);
+            if !involved {
+                return Err(refuse("not_holder", Some(c), "collaboration is between units on the case", format!("unit {} is not on this case", actor.id)));
+            }
+            let counterpart = match actor.kind {
+                UnitKind::Police => UnitKind::Procuratorate,
+                UnitKind::Procuratorate => UnitKind::Police,
+                _ => {
+                    return Err(refuse(
+                        "wrong_unit",
+                        Some(c),
+                        "collaboration is between police and procuratorate (CPL 7, SPP Rules 256)",
+                        format!("a {} unit does not take part", actor.kind),
+                    ))
+                }
+            };
+            target(
+                to.kind == counterpart && to.region == actor.region,
+                "the police and procuratorate of the same region work together (SPP Rules 256)",
+                &format!("the {counterpart} of region {}", actor.region),
+            )?;
+            let text = text.trim();
+            if text.is_empty() || text.chars().count() > 2000 {
+                return Err(refuse("invalid", Some(c), "a message says something, in at most 2000 characters", "text must be 1 to 2000 characters"));
+            }
+            vec![Event::Collaborated { kind: *kind, from: actor, to: *to, text: text.into(), on: today }]
+        }
         Command::Withdraw { reason } => {
             holder_only()?;
             in_stage(&[Stage::Investigation, Stage::SupplementaryInvestigation], "the police withdraw a case during investigation (CPL 163)")?;
@@ -447,6 +475,7 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
             returns: 0,
             procedure: None,
             plea: false,
+            involved: vec![],
         });
     }
     let mut c = case?;
@@ -499,6 +528,13 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
             c.stage = *stage;
             c.clock = None;
             c.handover = None;
+        }
+        Event::Collaborated { from, to, .. } => {
+            for u in [from, to] {
+                if !c.held_by.iter().chain(&c.involved).any(|x| x.id == u.id) {
+                    c.involved.push(*u);
+                }
+            }
         }
     }
     Some(c)
@@ -569,6 +605,14 @@ pub fn available(c: &Case, actor: UnitRef, now: PrimitiveDateTime, cal: &Calenda
         ("accept_execution", Command::AcceptExecution),
         ("extend", Command::Extend { approver: text(), reason: text(), major: false }),
         ("withdraw", Command::Withdraw { reason: text() }),
+        (
+            "collaborate",
+            Command::Collaborate {
+                kind: Collaboration::Consultation,
+                to: same(if actor.kind == UnitKind::Police { UnitKind::Procuratorate } else { UnitKind::Police }),
+                text: text(),
+            },
+        ),
     ];
     candidates.into_iter().filter(|(_, cmd)| decide(Some(c), cmd, actor, now, cal).is_ok()).map(|(name, _)| name).collect()
 }

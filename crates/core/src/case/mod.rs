@@ -113,6 +113,18 @@ impl Stage {
     }
 }
 
+/// Police–procuratorate collaboration on a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Collaboration {
+    /// 提前介入: the procuratorate is asked in (or offers) to guide the investigation early.
+    EarlyIntervention,
+    /// 案件会商
+    Consultation,
+    /// 线索移交
+    ClueTransfer,
+}
+
 /// What an inter-agency hand-over asks of the receiver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -167,6 +179,9 @@ pub struct Case {
     pub returns: u8,
     pub procedure: Option<Procedure>,
     pub plea: bool,
+    /// Units brought in by collaboration (they see the case without holding it).
+    #[serde(default)]
+    pub involved: Vec<UnitRef>,
 }
 
 impl Case {
@@ -223,6 +238,8 @@ pub enum Command {
     AcceptExecution,
     /// 撤销案件
     Withdraw { reason: String },
+    /// A collaboration message between the police and the procuratorate of the same region.
+    Collaborate { kind: Collaboration, to: UnitRef, text: String },
 }
 
 /// The record of what happened. Events carry everything needed to rebuild the state.
@@ -243,6 +260,7 @@ pub enum Event {
     ReturnedForSupplementaryInvestigation { reason: String },
     ProcedureChosen { procedure: Procedure, plea: bool },
     Closed { stage: Stage, reason: String },
+    Collaborated { kind: Collaboration, from: UnitRef, to: UnitRef, text: String, on: Date },
 }
 
 /// Why a command was refused: the state it met and the rule it broke.

@@ -254,5 +254,21 @@ fn each_unit_is_offered_only_what_it_can_do_now() {
     assert_eq!(available(r.c(), w.procuratorate, now, &r.cal), ["receive", "return_handover"]);
     r.ok(w.procuratorate, Command::Receive);
     assert_eq!(available(r.c(), w.procuratorate, now, &r.cal), ["return_handover", "approve_arrest", "refuse_arrest"]);
-    assert!(available(r.c(), w.police, now, &r.cal).is_empty(), "the police wait for the decision");
+    assert_eq!(available(r.c(), w.police, now, &r.cal), ["collaborate"], "the police wait for the decision, and may consult meanwhile");
+}
+
+#[test]
+fn police_and_procuratorate_collaborate_on_a_case() {
+    let w = world();
+    let mut r = Run::new(datetime!(2026-03-02 09:00));
+    r.ok(w.police, Command::Register { case_no: "E".into(), title: "t".into(), persons: suspect(Custody::Bail) });
+    let msg = |to, text: &str| Command::Collaborate { kind: Collaboration::EarlyIntervention, to, text: text.into() };
+    assert_eq!(r.refused(w.procuratorate, msg(w.police, "我院派员提前介入")).code, "not_holder", "not on the case until invited");
+    assert_eq!(r.refused(w.police, msg(w.other_procuratorate, "x")).code, "wrong_receiver");
+    assert_eq!(r.refused(w.police, msg(w.procuratorate, " ")).code, "invalid");
+    r.ok(w.police, msg(w.procuratorate, "重大案件，商请提前介入"));
+    assert!(r.c().involved.iter().any(|u| u.id == w.procuratorate.id));
+    r.ok(w.procuratorate, Command::Collaborate { kind: Collaboration::Consultation, to: w.police, text: "建议补充调取银行流水".into() });
+    assert_eq!(r.c().holder.id, w.police.id, "collaboration does not move the case");
+    assert_eq!(r.refused(w.court, Command::Collaborate { kind: Collaboration::ClueTransfer, to: w.police, text: "x".into() }).code, "not_holder");
 }

@@ -206,6 +206,14 @@ pub struct ActionForm {
     plea: bool,
     procedure: bool,
     extension: bool,
+    collaboration: bool,
+}
+
+pub struct MessageRow {
+    at: String,
+    kind: &'static str,
+    from: String,
+    text: String,
 }
 
 #[derive(Template)]
@@ -224,6 +232,7 @@ struct CasePage {
     clocks: Vec<ClockRow>,
     timeline: Vec<TimelineRow>,
     actions: Vec<ActionForm>,
+    messages: Vec<MessageRow>,
 }
 
 /// Units a hand-over command may be addressed to.
@@ -253,7 +262,22 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         });
     }
     let mut timeline = Vec::new();
+    let mut messages = Vec::new();
     for e in st.store.events_of(&format!("case:{id}"), 1000).await? {
+        if e.kind == "case.collaborated" {
+            let v: Value = serde_json::from_str(&e.payload).unwrap_or_default();
+            let from = v["from"]["id"].as_i64().unwrap_or_default();
+            messages.push(MessageRow {
+                at: format_time(e.at),
+                kind: match v["kind"].as_str() {
+                    Some("early_intervention") => lang.pick("提前介入", "Early intervention"),
+                    Some("clue_transfer") => lang.pick("线索移交", "Clue transfer"),
+                    _ => lang.pick("案件会商", "Consultation"),
+                },
+                from: unit_name(&st, lang, from, &mut names).await,
+                text: v["text"].as_str().unwrap_or_default().to_string(),
+            });
+        }
         let unit = match e.unit_id {
             Some(u) => unit_name(&st, lang, u, &mut names).await,
             None => "—".into(),
@@ -279,6 +303,10 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
                     targets(&st, lang, higher, actor.region.parent().unwrap_or(actor.region)).await?
                 }
                 "hand_over_for_execution" => targets(&st, lang, UnitKind::JusticeBureau, c.investigator.region).await?,
+                "collaborate" => {
+                    let other = if actor.kind == UnitKind::Police { UnitKind::Procuratorate } else { UnitKind::Police };
+                    targets(&st, lang, other, actor.region).await?
+                }
                 _ => vec![],
             };
             actions.push(ActionForm {
@@ -292,6 +320,7 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
                 plea: name == "accept_for_review",
                 procedure: matches!(name, "accept_for_trial" | "convert_procedure"),
                 extension: name == "extend",
+                collaboration: name == "collaborate",
             });
         }
     }
@@ -324,6 +353,7 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         clocks: clock_rows,
         timeline,
         actions,
+        messages,
         chrome: Chrome::new(lang, &format!("/cases/{id}"), Some(&p), st.config.demo),
     })
 }
@@ -337,6 +367,8 @@ pub struct CommandForm {
     procedure: Option<String>,
     approver: Option<String>,
     major: Option<String>,
+    kind: Option<String>,
+    text: Option<String>,
 }
 
 pub async fn command<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<CommandForm>) -> Result<Response, PageError> {
@@ -353,6 +385,10 @@ pub async fn command<S: Store>(State(st): State<AppState<S>>, Path(id): Path<Str
             body["approver"] = json!(f.approver.unwrap_or_default());
             body["reason"] = json!(f.reason.clone().unwrap_or_default());
             body["major"] = json!(crate::api::deadlines::parse_flag("major", f.major.as_deref())?);
+        }
+        "collaborate" => {
+            body["kind"] = json!(f.kind.unwrap_or_else(|| "consultation".into()));
+            body["text"] = json!(f.text.unwrap_or_default());
         }
         _ => {}
     }

@@ -103,6 +103,7 @@ async fn refusals_and_access(app: TestApp) {
     let other_police = app.token("police.990102").await;
     let prosecutor = app.token("procuratorate.990101").await;
     let court = app.unit_id(&police, "990101", "court_basic").await;
+    let procuratorate = app.unit_id(&police, "990101", "procuratorate").await;
     let far_procuratorate = app.unit_id(&police, "990102", "procuratorate").await;
     let r = app.post("/api/v1/cases", &police, json!({"case_no": "X-1", "title": "诈骗案", "persons": [{"name": "李某", "custody": "bail"}]})).await.json();
     let id = r["id"].as_i64().unwrap();
@@ -131,6 +132,18 @@ async fn refusals_and_access(app: TestApp) {
     assert!(due.as_array().unwrap().is_empty(), "a bailed suspect's case in investigation runs no clock yet: {due}");
     let admin = app.token("admin").await;
     assert_eq!(app.post("/api/v1/cases", &admin, json!({"case_no": "Y", "title": "t", "persons": []})).await.status, StatusCode::FORBIDDEN);
+
+    // Early intervention brings the procuratorate onto the case; both see the conversation.
+    let invited = cmd(&app, &police, id, json!({"command": "collaborate", "kind": "early_intervention", "to": procuratorate, "text": "商请提前介入"})).await;
+    assert_eq!(invited.status, StatusCode::OK, "{}", invited.text());
+    assert_eq!(app.get(&format!("/api/v1/cases/{id}"), &prosecutor).await.status, StatusCode::OK);
+    let reply =
+        cmd(&app, &prosecutor, id, json!({"command": "collaborate", "kind": "consultation", "to": r["holder_unit_id"], "text": "建议调取银行流水"})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let timeline = app.get(&format!("/api/v1/cases/{id}/timeline"), &police).await.json();
+    let texts: Vec<&str> =
+        timeline.as_array().unwrap().iter().filter(|e| e["kind"] == "case.collaborated").map(|e| e["event"]["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["商请提前介入", "建议调取银行流水"]);
 }
 
 mod pages {
@@ -170,7 +183,12 @@ mod pages {
         let review = app.page(Method::GET, &case_path, Some(&prosecutor), None).await.text();
         assert!(review.contains("审查起诉") && review.contains("criminal.plea_review") && review.contains("id=\"timeline\""), "{review}");
         let police_view = app.page(Method::GET, &case_path, Some(&police), None).await.text();
-        assert!(police_view.contains("id=\"no-actions\""), "the police held it, see it, and have nothing to do now");
+        assert_eq!(police_view.matches("data-command=").count(), 1, "the police held it and see it; they can only consult now");
+        assert!(police_view.contains("data-command=\"collaborate\""));
+        let sent = post(&app, &police, &format!("/cases/{id}/commands"), &format!("command=collaborate&to={procuratorate}&kind=consultation&text=%E8%AF%B7%E6%8C%87%E5%AF%BC")).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+        let both = app.page(Method::GET, &case_path, Some(&prosecutor), None).await.text();
+        assert!(both.contains("id=\"messages\"") && both.contains("请指导"), "{both}");
 
         let refused = post(&app, &prosecutor, &format!("/cases/{id}/commands"), "command=judge").await;
         assert_eq!(refused.status, StatusCode::CONFLICT);
