@@ -7,6 +7,7 @@ pub mod demo;
 pub mod dto;
 pub mod error;
 pub mod i18n;
+pub mod idempotency;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
@@ -35,7 +36,7 @@ pub fn app<S: Store>(state: AppState<S>) -> Router {
     });
     Router::new()
         .merge(pages::router::<S>())
-        .nest("/api/v1", api::router::<S>())
+        .nest("/api/v1", api::router::<S>().layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::guard::<S>)))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz::<S>))
         .route("/metrics", get(metrics_text::<S>))

@@ -10,7 +10,7 @@ use crate::dto::*;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "xiezhi", description = "Cross-agency justice collaboration platform: JSON API. Errors are application/problem+json with a stable `code`.", license(name = "Apache-2.0")),
+    info(title = "xiezhi", description = "Cross-agency justice collaboration platform: JSON API. Errors are application/problem+json with a stable `code` (and `field`, or `state` and `rule`). POST requests may carry an `Idempotency-Key` header: a retry with the same key and body gets the first answer and never applies twice.", license(name = "Apache-2.0")),
     paths(
         org::list_regions, org::get_region, org::create_region,
         org::list_units, org::get_unit, org::create_unit, org::update_unit, org::import_units,

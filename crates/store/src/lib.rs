@@ -79,6 +79,11 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// how many have a clock due by `filter.due_by` (when given).
     fn case_counts(&self, filter: CaseFilter) -> impl Future<Output = Result<Vec<CaseCount>>> + Send;
 
+    // Idempotency keys.
+    fn idempotency_begin(&self, scope: &str, key: &str, request_hash: &str, at: i64) -> impl Future<Output = Result<Idempotent>> + Send;
+    /// Record the answer (`Some`) or release the key after a refusal that changed nothing (`None`).
+    fn idempotency_finish(&self, scope: &str, key: &str, answer: Option<(u16, String)>) -> impl Future<Output = Result<()>> + Send;
+
     // The audit log.
     /// Number of leaves (events).
     fn audit_size(&self) -> impl Future<Output = Result<u64>> + Send;

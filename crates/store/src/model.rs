@@ -280,3 +280,16 @@ pub struct CaseCount {
     /// Of those, with a clock due by the filter's date.
     pub due: i64,
 }
+
+/// What an idempotency key says about a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Idempotent {
+    /// First time: go ahead (the key is now claimed).
+    Fresh,
+    /// Answered before: send this again.
+    Done { status: u16, body: String },
+    /// The key was used for a different request.
+    Mismatch,
+    /// The first attempt has not finished (or was cut off): its outcome is unknown.
+    InFlight,
+}

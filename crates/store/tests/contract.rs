@@ -51,6 +51,7 @@ contract!(
     every_change_is_a_leaf_and_proofs_come_from_storage,
     concurrent_writers_get_distinct_leaves,
     checkpoints_and_cosignatures,
+    idempotency_keys,
     seeds_and_browses_the_tree,
     units_are_unique_and_valid,
     users_roles_and_passwords,
@@ -322,4 +323,17 @@ async fn checkpoints_and_cosignatures<S: Store>(s: S) {
         s.add_cosignature(StoredCosignature { tree_size: 77, witness: "w".into(), line: "x".into(), at: 1 }).await.is_err(),
         "only for a stored checkpoint"
     );
+}
+
+async fn idempotency_keys<S: Store>(s: S) {
+    assert_eq!(s.idempotency_begin("a", "k", "h1", 1).await.unwrap(), Idempotent::Fresh);
+    assert_eq!(s.idempotency_begin("a", "k", "h1", 2).await.unwrap(), Idempotent::InFlight, "the first attempt has not answered");
+    assert_eq!(s.idempotency_begin("a", "k", "h2", 2).await.unwrap(), Idempotent::Mismatch);
+    assert_eq!(s.idempotency_begin("b", "k", "h2", 2).await.unwrap(), Idempotent::Fresh, "scoped to the caller");
+    s.idempotency_finish("a", "k", Some((201, "{}".into()))).await.unwrap();
+    assert_eq!(s.idempotency_begin("a", "k", "h1", 3).await.unwrap(), Idempotent::Done { status: 201, body: "{}".into() });
+    s.idempotency_finish("a", "k", None).await.unwrap();
+    assert!(matches!(s.idempotency_begin("a", "k", "h1", 4).await.unwrap(), Idempotent::Done { .. }), "an answered key is never released");
+    s.idempotency_finish("b", "k", None).await.unwrap();
+    assert_eq!(s.idempotency_begin("b", "k", "h3", 5).await.unwrap(), Idempotent::Fresh, "a released key is free again");
 }

@@ -185,7 +185,13 @@ mod pages {
         let police_view = app.page(Method::GET, &case_path, Some(&police), None).await.text();
         assert_eq!(police_view.matches("data-command=").count(), 1, "the police held it and see it; they can only consult now");
         assert!(police_view.contains("data-command=\"collaborate\""));
-        let sent = post(&app, &police, &format!("/cases/{id}/commands"), &format!("command=collaborate&to={procuratorate}&kind=consultation&text=%E8%AF%B7%E6%8C%87%E5%AF%BC")).await;
+        let sent = post(
+            &app,
+            &police,
+            &format!("/cases/{id}/commands"),
+            &format!("command=collaborate&to={procuratorate}&kind=consultation&text=%E8%AF%B7%E6%8C%87%E5%AF%BC"),
+        )
+        .await;
         assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
         let both = app.page(Method::GET, &case_path, Some(&prosecutor), None).await.text();
         assert!(both.contains("id=\"messages\"") && both.contains("请指导"), "{both}");
@@ -201,5 +207,58 @@ mod pages {
         assert_eq!(city.status, StatusCode::FORBIDDEN, "a city committee does not supervise the province");
         let other = app.browser_session("police.990102").await;
         assert_eq!(app.page(Method::GET, &case_path, Some(&other), None).await.status, StatusCode::FORBIDDEN);
+    }
+}
+
+mod idempotency {
+    use crate::common::TestApp;
+    use axum::body::Body;
+    use axum::http::{Method, Request, StatusCode};
+    use serde_json::json;
+
+    crate::on_both_backends!(retries_apply_once);
+
+    async fn post(app: &TestApp, token: &str, path: &str, key: &str, body: serde_json::Value) -> crate::common::Reply {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", key)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        app.call(req).await
+    }
+
+    async fn retries_apply_once(app: TestApp) {
+        let police = app.token("police.990101").await;
+        let procuratorate = app.unit_id(&police, "990101", "procuratorate").await;
+        let new = json!({"case_no": "I-1", "title": "t", "persons": [{"name": "赵某", "custody": "bail"}]});
+        let first = post(&app, &police, "/api/v1/cases", "k-1", new.clone()).await;
+        let again = post(&app, &police, "/api/v1/cases", "k-1", new.clone()).await;
+        assert_eq!((first.status, again.status), (StatusCode::CREATED, StatusCode::CREATED), "{}", again.text());
+        assert_eq!(first.json(), again.json(), "the retry gets the first answer");
+        assert_eq!(again.headers["idempotent-replay"], "true");
+        assert_eq!(app.get("/api/v1/cases", &police).await.json().as_array().unwrap().len(), 1, "one case, not two");
+        let other = post(&app, &police, "/api/v1/cases", "k-1", json!({"case_no": "I-2", "title": "t", "persons": []})).await;
+        assert_eq!((other.status, other.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency-key")));
+
+        let id = first.json()["id"].as_i64().unwrap();
+        let path = format!("/api/v1/cases/{id}/commands");
+        let send = json!({"command": "transfer_for_prosecution", "to": procuratorate});
+        let a = post(&app, &police, &path, "k-2", send.clone()).await;
+        let b = post(&app, &police, &path, "k-2", send.clone()).await;
+        assert_eq!((a.status, b.status), (StatusCode::OK, StatusCode::OK));
+        assert_eq!(app.get(&format!("/api/v1/cases/{id}"), &police).await.json()["version"], a.json()["version"], "applied once");
+        // A refusal changes nothing and does not use up the key.
+        let refused = post(&app, &police, &path, "k-3", json!({"command": "judge"})).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT);
+        let again = post(&app, &police, &path, "k-3", json!({"command": "judge"})).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "re-decided, not replayed");
+        assert!(again.headers.get("idempotent-replay").is_none());
+        // Another caller's identical key is theirs alone.
+        let other_police = app.token("police.990102").await;
+        let theirs = post(&app, &other_police, "/api/v1/cases", "k-1", json!({"case_no": "I-3", "title": "t", "persons": []})).await;
+        assert_eq!(theirs.status, StatusCode::CREATED);
     }
 }

@@ -1,0 +1,83 @@
+//! `Idempotency-Key` on POST requests to the API: a retried request never applies twice.
+//!
+//! The key is claimed before the handler runs and scoped to the caller's credentials. A
+//! success is stored and replayed to retries; a refusal (4xx/5xx, which changes nothing)
+//! releases the key. If the first attempt is still running, or was cut off by a crash after
+//! the key was claimed, a retry gets 409 `idempotency_in_flight`: check the resource instead of
+//! risking a second application.
+
+use crate::error::AppError;
+use crate::state::{now_us, AppState};
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use xiezhi_store::{Idempotent, Store};
+
+pub const HEADER: &str = "idempotency-key";
+const MAX_BODY: usize = 8 * 1024 * 1024;
+
+pub async fn guard<S: Store>(State(st): State<AppState<S>>, req: Request, next: Next) -> Response {
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let Some(key) = req.headers().get(HEADER).map(|v| v.to_str().map(str::to_owned)) else {
+        return next.run(req).await;
+    };
+    let key = match key {
+        Ok(k) if !k.is_empty() && k.len() <= 200 => k,
+        _ => return AppError::field("idempotency-key", "must be 1 to 200 visible characters").into_response(),
+    };
+    // Scope keys to the credentials, so one caller's keys never answer another's requests.
+    let credentials = req.headers().get(header::AUTHORIZATION).or_else(|| req.headers().get(header::COOKIE)).map(|v| v.as_bytes().to_vec()).unwrap_or_default();
+    let scope = hex::encode(Sha256::digest(&credentials));
+    let (parts, body) = req.into_parts();
+    let bytes = match to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => return AppError::field("body", e.to_string()).into_response(),
+    };
+    let mut h = Sha256::new();
+    h.update(parts.method.as_str());
+    h.update(parts.uri.path());
+    h.update([0]);
+    h.update(&bytes);
+    let request_hash = hex::encode(h.finalize());
+    match st.store.idempotency_begin(&scope, &key, &request_hash, now_us()).await {
+        Err(e) => return AppError::from(e).into_response(),
+        Ok(Idempotent::Mismatch) => return AppError::field("idempotency-key", "this key was used for a different request").into_response(),
+        Ok(Idempotent::InFlight) => {
+            return AppError::Refused {
+                forbidden: false,
+                code: "idempotency_in_flight",
+                state: "the first request with this key has not finished".into(),
+                rule: "a retried request never applies twice".into(),
+                message: "a request with this key is in progress or was interrupted; check the resource before retrying with a new key".into(),
+            }
+            .into_response()
+        }
+        Ok(Idempotent::Done { status, body }) => {
+            let mut res = (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
+            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            res.headers_mut().insert("idempotent-replay", HeaderValue::from_static("true"));
+            return res;
+        }
+        Ok(Idempotent::Fresh) => {}
+    }
+    let res = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let status = res.status();
+    if !status.is_success() {
+        let _ = st.store.idempotency_finish(&scope, &key, None).await;
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let bytes = match to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => return AppError::Internal(e.to_string()).into_response(),
+    };
+    if let Err(e) = st.store.idempotency_finish(&scope, &key, Some((status.as_u16(), String::from_utf8_lossy(&bytes).into_owned()))).await {
+        tracing::error!(error = %e, "could not record the idempotent answer");
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
