@@ -298,4 +298,9 @@ texts! {
     total: "合计", "Total";
     returns: "退回补充侦查次数", "Returns for supplementary investigation";
     collaboration: "侦检协作", "Police–procuratorate collaboration";
+    dossier: "电子卷宗", "Dossier";
+    no_documents: "卷宗中暂无材料。", "No documents in the dossier yet.";
+    size: "大小", "Size";
+    file: "文件", "File";
+    upload: "上传", "Upload";
 }

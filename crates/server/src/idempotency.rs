@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use xiezhi_store::{Idempotent, Store};
 
 pub const HEADER: &str = "idempotency-key";
-const MAX_BODY: usize = 8 * 1024 * 1024;
+const MAX_BODY: usize = 16 * 1024 * 1024;
 
 pub async fn guard<S: Store>(State(st): State<AppState<S>>, req: Request, next: Next) -> Response {
     if req.method() != Method::POST {

@@ -42,7 +42,9 @@ pub fn app<S: Store>(state: AppState<S>) -> Router {
         .route("/metrics", get(metrics_text::<S>))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(8 * 1024 * 1024))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024 * 1024))
+        // Multipart uploads read up to the dossier's limit themselves.
+        .layer(axum::extract::DefaultBodyLimit::max(api::cases::MAX_DOCUMENT + 64 * 1024))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

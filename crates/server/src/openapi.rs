@@ -17,7 +17,7 @@ use crate::dto::*;
         people::me, people::unit_users, people::get_user, people::create_user, people::update_user, people::reset_password,
         people::list_tokens, people::create_token, people::revoke_token, people::sign_in_for_token, people::security_events,
         deadlines::catalogue, deadlines::compute, deadlines::calendar,
-        cases::register, cases::command, cases::get_case, cases::list, cases::inbox, cases::timeline,
+        cases::register, cases::command, cases::get_case, cases::list, cases::inbox, cases::timeline, cases::upload, cases::download,
         audit::latest, audit::sign_now, audit::entries, audit::inclusion, audit::consistency, audit::public_key, audit::cosign,
     ),
     components(schemas(crate::error::Problem, RegionDto, RegionDetail, UnitDto, UserDto, MeDto, TokenDto, CreatedToken, ImportReport, RejectedRow, DeadlineDto, RuleDto, CalendarYear, CalendarDay, SecurityEventDto, RecordedOnly, audit::CheckpointDto, audit::EntriesDto, audit::EntryDto, audit::InclusionDto, audit::ConsistencyDto, audit::PublicKeyDto, audit::CosignatureRequest, audit::CosignatureDto, cases::CaseDto, cases::ClockDto, cases::CaseSummary, cases::NewCaseRequest, cases::TimelineEntry)),

@@ -79,6 +79,11 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// how many have a clock due by `filter.due_by` (when given).
     fn case_counts(&self, filter: CaseFilter) -> impl Future<Output = Result<Vec<CaseCount>>> + Send;
 
+    // Dossier content, addressed by SHA-256 (hex). Storing the same content twice keeps one copy.
+    fn put_blob(&self, sha256: &str, content_type: &str, bytes: Vec<u8>, at: i64) -> impl Future<Output = Result<()>> + Send;
+    /// Content type and bytes.
+    fn blob(&self, sha256: &str) -> impl Future<Output = Result<Option<(String, Vec<u8>)>>> + Send;
+
     // Idempotency keys.
     fn idempotency_begin(&self, scope: &str, key: &str, request_hash: &str, at: i64) -> impl Future<Output = Result<Idempotent>> + Send;
     /// Record the answer (`Some`) or release the key after a refusal that changed nothing (`None`).

@@ -880,6 +880,22 @@ impl Store for SqlStore {
         Ok(rows.into_iter().map(|(region, stage, cases, due)| CaseCount { region, stage, cases, due }).collect())
     }
 
+    async fn put_blob(&self, sha256: &str, content_type: &str, bytes: Vec<u8>, at: i64) -> Result<()> {
+        sqlx::query("INSERT INTO blobs (sha256, size, content_type, bytes, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING")
+            .bind(sha256)
+            .bind(bytes.len() as i64)
+            .bind(content_type)
+            .bind(bytes)
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn blob(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>> {
+        Ok(sqlx::query_as("SELECT content_type, bytes FROM blobs WHERE sha256 = $1").bind(sha256).fetch_optional(&self.pool).await?)
+    }
+
     async fn idempotency_begin(&self, scope: &str, key: &str, request_hash: &str, at: i64) -> Result<Idempotent> {
         let claimed = sqlx::query("INSERT INTO idempotency (scope, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, NULL, NULL, $4) ON CONFLICT (scope, key) DO NOTHING")
             .bind(scope)

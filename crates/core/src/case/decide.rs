@@ -440,6 +440,41 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             }
             vec![Event::Collaborated { kind: *kind, from: actor, to: *to, text: text.into(), on: today }]
         }
+        Command::AddDocument { sha256, name, category, content_type, size } => {
+            if actor.id != c.holder.id {
+                return Err(refuse(
+                    "not_holder",
+                    Some(c),
+                    "documents are added by the unit holding the case",
+                    format!("unit {} does not hold this case", actor.id),
+                ));
+            }
+            if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) || name.trim().is_empty() {
+                return Err(refuse("invalid", Some(c), "a document has a name and a SHA-256", "name and sha256 are required"));
+            }
+            if c.documents.iter().any(|d| d.sha256 == *sha256) {
+                return Err(refuse(
+                    "duplicate",
+                    Some(c),
+                    "a document is in the dossier once",
+                    format!(
+                        "this content is already in the dossier as {:?}",
+                        c.documents.iter().find(|d| d.sha256 == *sha256).map(|d| d.name.as_str()).unwrap_or("")
+                    ),
+                ));
+            }
+            vec![Event::DocumentAdded {
+                document: Document {
+                    sha256: sha256.to_ascii_lowercase(),
+                    name: name.trim().into(),
+                    category: *category,
+                    content_type: content_type.clone(),
+                    size: *size,
+                    added_by: actor,
+                    on: today,
+                },
+            }]
+        }
         Command::Withdraw { reason } => {
             holder_only()?;
             in_stage(&[Stage::Investigation, Stage::SupplementaryInvestigation], "the police withdraw a case during investigation (CPL 163)")?;
@@ -476,6 +511,7 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
             procedure: None,
             plea: false,
             involved: vec![],
+            documents: vec![],
         });
     }
     let mut c = case?;
@@ -529,6 +565,7 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
             c.clock = None;
             c.handover = None;
         }
+        Event::DocumentAdded { document } => c.documents.push(document.clone()),
         Event::Collaborated { from, to, .. } => {
             for u in [from, to] {
                 if !c.held_by.iter().chain(&c.involved).any(|x| x.id == u.id) {

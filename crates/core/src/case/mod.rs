@@ -125,6 +125,32 @@ pub enum Collaboration {
     ClueTransfer,
 }
 
+/// Catalogue categories of the dossier (卷宗目录).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentCategory {
+    /// 诉讼文书
+    ProceduralDocument,
+    /// 证据材料
+    Evidence,
+    /// 法律文书（起诉书、判决书等）
+    LegalInstrument,
+    /// 其他
+    Other,
+}
+
+/// A document in the case's dossier; its content is stored by its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    pub sha256: String,
+    pub name: String,
+    pub category: DocumentCategory,
+    pub content_type: String,
+    pub size: u64,
+    pub added_by: UnitRef,
+    pub on: Date,
+}
+
 /// What an inter-agency hand-over asks of the receiver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -182,6 +208,9 @@ pub struct Case {
     /// Units brought in by collaboration (they see the case without holding it).
     #[serde(default)]
     pub involved: Vec<UnitRef>,
+    /// The dossier's catalogue.
+    #[serde(default)]
+    pub documents: Vec<Document>,
 }
 
 impl Case {
@@ -240,6 +269,8 @@ pub enum Command {
     Withdraw { reason: String },
     /// A collaboration message between the police and the procuratorate of the same region.
     Collaborate { kind: Collaboration, to: UnitRef, text: String },
+    /// Add a stored document to the dossier.
+    AddDocument { sha256: String, name: String, category: DocumentCategory, content_type: String, size: u64 },
 }
 
 /// The record of what happened. Events carry everything needed to rebuild the state.
@@ -261,6 +292,7 @@ pub enum Event {
     ProcedureChosen { procedure: Procedure, plea: bool },
     Closed { stage: Stage, reason: String },
     Collaborated { kind: Collaboration, from: UnitRef, to: UnitRef, text: String, on: Date },
+    DocumentAdded { document: Document },
 }
 
 /// Why a command was refused: the state it met and the rule it broke.

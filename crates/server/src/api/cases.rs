@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 use utoipa::{IntoParams, ToSchema};
 use xiezhi_core::case::{apply, clocks, decide, Case, Command, Event, UnitRef};
@@ -87,6 +88,9 @@ pub struct CaseDto {
     pub returns: u8,
     pub in_custody: bool,
     pub clocks: Vec<ClockDto>,
+    /// The dossier's catalogue: name, category, content type, size, sha256, added by, on.
+    #[schema(value_type = Vec<Object>)]
+    pub documents: Vec<serde_json::Value>,
     /// Units that hold or held the case.
     pub units: Vec<i64>,
     pub version: i64,
@@ -125,6 +129,7 @@ fn case_dto(r: &CaseRecord, c: &Case, units: Vec<i64>, cal: &Calendar, leaves: V
                 }
             })
             .collect(),
+        documents: c.documents.iter().filter_map(|d| serde_json::to_value(d).ok()).collect(),
         units,
         version: r.version,
         updated_at: format_time(r.updated_at),
@@ -396,4 +401,88 @@ pub async fn rebuild<S: Store>(store: &S, cal: &Calendar, repair: bool) -> ApiRe
         }
     }
     Ok(report)
+}
+
+/// Largest document accepted into a dossier.
+pub const MAX_DOCUMENT: usize = 8 * 1024 * 1024;
+/// Content types a dossier takes.
+pub const DOCUMENT_TYPES: [&str; 6] = ["application/pdf", "image/jpeg", "image/png", "image/tiff", "text/plain", "application/ofd"];
+
+/// Store a document's bytes (once per content) and add it to the case's dossier.
+pub async fn add_document<S: Store>(
+    st: &AppState<S>,
+    p: &Principal,
+    id: i64,
+    name: &str,
+    category: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> ApiResult<(CaseRecord, Case, Vec<i64>, Vec<i64>)> {
+    let content_type = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if !DOCUMENT_TYPES.contains(&content_type.as_str()) {
+        return Err(AppError::field("content-type", format!("{content_type:?} is not accepted; use one of {}", DOCUMENT_TYPES.join(", "))));
+    }
+    if bytes.is_empty() || bytes.len() > MAX_DOCUMENT {
+        return Err(AppError::field("body", format!("a document is 1 byte to {} MiB", MAX_DOCUMENT / 1024 / 1024)));
+    }
+    if content_type == "application/pdf" && !bytes.starts_with(b"%PDF-") {
+        return Err(AppError::field("body", "the content is not a PDF"));
+    }
+    let category: xiezhi_core::case::DocumentCategory = serde_json::from_value(serde_json::json!(category))
+        .map_err(|_| AppError::field("category", "one of procedural_document, evidence, legal_instrument, other"))?;
+    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    let size = bytes.len() as u64;
+    // Content first: if the case refuses the document, an unreferenced copy is harmless.
+    authorize(st, p, Action::ActOnCases).await?;
+    visible(st, p, id).await?;
+    st.store.put_blob(&sha, &content_type, bytes, crate::state::now_us()).await?;
+    run_command(
+        st,
+        p,
+        id,
+        serde_json::json!({"command": "add_document", "sha256": sha, "name": name, "category": category, "content_type": content_type, "size": size}),
+    )
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentQuery {
+    pub name: String,
+    /// procedural_document, evidence, legal_instrument or other
+    pub category: String,
+}
+
+/// Upload a document (the request body, with its Content-Type) into the case's dossier.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/documents", params(("id" = i64, Path), DocumentQuery), request_body(content = Vec<u8>, content_type = "application/pdf"), responses((status = 200, body = CaseDto), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "cases")]
+pub async fn upload<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    Query(q): Query<DocumentQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<CaseDto>> {
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let (r, c, units, leaves) = add_document(&st, &p, path_id("id", &id)?, &q.name, &q.category, &content_type, body.to_vec()).await?;
+    Ok(Json(case_dto(&r, &c, units, &st.calendar, leaves)))
+}
+
+/// Download a dossier document (units on the case, and supervising committees).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/documents/{sha256}", params(("id" = i64, Path), ("sha256" = String, Path)), responses((status = 200, content_type = "application/octet-stream"), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), tag = "cases")]
+pub async fn download<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    Path((id, sha)): Path<(String, String)>,
+) -> ApiResult<axum::response::Response> {
+    document_response(&st, &p, path_id("id", &id)?, &sha).await
+}
+
+pub async fn document_response<S: Store>(st: &AppState<S>, p: &Principal, id: i64, sha: &str) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let (_, c, _) = visible(st, p, id).await?;
+    let doc = c.documents.iter().find(|d| d.sha256 == sha).ok_or(AppError::NotFound("document"))?;
+    let (content_type, bytes) = st.store.blob(sha).await?.ok_or(AppError::NotFound("document content"))?;
+    let disposition = format!("attachment; filename*=UTF-8''{}", crate::pages::urlencode(&doc.name));
+    Ok(([(axum::http::header::CONTENT_TYPE, content_type), (axum::http::header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
 }

@@ -65,6 +65,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/cases/{id}", get(cases::get_case::<S>))
         .route("/cases/{id}/commands", post(cases::command::<S>))
         .route("/cases/{id}/timeline", get(cases::timeline::<S>))
+        .route("/cases/{id}/documents", post(cases::upload::<S>))
+        .route("/cases/{id}/documents/{sha256}", get(cases::download::<S>))
         .route("/inbox", get(cases::inbox::<S>))
         .route("/audit/checkpoint", get(audit::latest::<S>).post(audit::sign_now::<S>))
         .route("/audit/entries", get(audit::entries::<S>))

@@ -209,6 +209,14 @@ pub struct ActionForm {
     collaboration: bool,
 }
 
+pub struct DocumentRow {
+    name: String,
+    category: &'static str,
+    size: String,
+    href: String,
+    sha: String,
+}
+
 pub struct MessageRow {
     at: String,
     kind: &'static str,
@@ -233,6 +241,8 @@ struct CasePage {
     timeline: Vec<TimelineRow>,
     actions: Vec<ActionForm>,
     messages: Vec<MessageRow>,
+    documents: Vec<DocumentRow>,
+    can_upload: bool,
 }
 
 /// Units a hand-over command may be addressed to.
@@ -354,6 +364,23 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         timeline,
         actions,
         messages,
+        documents: c
+            .documents
+            .iter()
+            .map(|d| DocumentRow {
+                name: d.name.clone(),
+                category: match serde_json::to_value(d.category).ok().and_then(|v| v.as_str().map(str::to_owned)).as_deref() {
+                    Some("procedural_document") => lang.pick("诉讼文书", "Procedural document"),
+                    Some("evidence") => lang.pick("证据材料", "Evidence"),
+                    Some("legal_instrument") => lang.pick("法律文书", "Legal instrument"),
+                    _ => lang.pick("其他", "Other"),
+                },
+                size: format!("{:.1} KiB", d.size as f64 / 1024.0),
+                href: format!("/cases/{id}/documents/{}", d.sha256),
+                sha: d.sha256[..12].to_string(),
+            })
+            .collect(),
+        can_upload: c.holder.id == p.unit.id && p.actor().authorize(Action::ActOnCases).is_ok(),
         chrome: Chrome::new(lang, &format!("/cases/{id}"), Some(&p), st.config.demo),
     })
 }
@@ -479,4 +506,40 @@ pub async fn committee<S: Store>(
         approaching: rows(&st, lang, &p, &soon).await,
         chrome: Chrome::new(lang, "/supervision", Some(&p), st.config.demo),
     })
+}
+
+/// Upload a document from the page (multipart form with the session's CSRF token).
+pub async fn upload<S: Store>(
+    State(st): State<AppState<S>>,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let id = crate::api::path_id("id", &id)?;
+    let (mut csrf, mut name, mut category, mut file) = (String::new(), String::new(), String::new(), None);
+    while let Some(field) = form.next_field().await.map_err(|e| AppError::field("form", e.to_string()))? {
+        match field.name().unwrap_or("") {
+            "csrf" => csrf = field.text().await.map_err(|e| AppError::field("csrf", e.to_string()))?,
+            "name" => name = field.text().await.map_err(|e| AppError::field("name", e.to_string()))?,
+            "category" => category = field.text().await.map_err(|e| AppError::field("category", e.to_string()))?,
+            "file" => {
+                let file_name = field.file_name().unwrap_or("").to_string();
+                let content_type = field.content_type().unwrap_or("").to_string();
+                let bytes = field.bytes().await.map_err(|e| AppError::field("file", e.to_string()))?;
+                file = Some((file_name, content_type, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    if csrf.is_empty() || csrf != p.csrf_token {
+        return Err(AppError::Csrf.into());
+    }
+    let (file_name, content_type, bytes) = file.ok_or_else(|| AppError::field("file", "choose a file"))?;
+    let name = if name.trim().is_empty() { file_name } else { name };
+    crate::api::cases::add_document(&st, &p, id, &name, &category, &content_type, bytes).await?;
+    Ok(see_other(&format!("/cases/{id}")))
+}
+
+pub async fn download<S: Store>(State(st): State<AppState<S>>, PageUser(p): PageUser, Path((id, sha)): Path<(String, String)>) -> Result<Response, PageError> {
+    Ok(crate::api::cases::document_response(&st, &p, crate::api::path_id("id", &id)?, &sha).await?)
 }

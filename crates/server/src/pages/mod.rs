@@ -47,6 +47,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/cases", get(cases::list::<S>).post(cases::register::<S>))
         .route("/cases/{id}", get(cases::show::<S>))
         .route("/cases/{id}/commands", post(cases::command::<S>))
+        .route("/cases/{id}/documents", post(cases::upload::<S>))
+        .route("/cases/{id}/documents/{sha256}", get(cases::download::<S>))
         .route("/inbox", get(cases::inbox::<S>))
         .route("/supervision", get(cases::committee::<S>))
         .route("/lang/{code}", get(switch_lang))

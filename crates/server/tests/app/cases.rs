@@ -262,3 +262,91 @@ mod idempotency {
         assert_eq!(theirs.status, StatusCode::CREATED);
     }
 }
+
+mod dossier {
+    use crate::common::{csrf_of, TestApp};
+    use axum::body::Body;
+    use axum::http::{Method, Request, StatusCode};
+    use serde_json::json;
+
+    crate::on_both_backends!(documents_are_stored_once_and_seen_by_the_units_on_the_case);
+
+    async fn upload(app: &TestApp, token: &str, id: i64, name: &str, content_type: &str, bytes: Vec<u8>) -> crate::common::Reply {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(format!("/api/v1/cases/{id}/documents?name={}&category=evidence", crate::common::urlenc(name)))
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", content_type)
+            .body(Body::from(bytes))
+            .unwrap();
+        app.call(req).await
+    }
+
+    async fn documents_are_stored_once_and_seen_by_the_units_on_the_case(app: TestApp) {
+        let police = app.token("police.990101").await;
+        let procuratorate = app.unit_id(&police, "990101", "procuratorate").await;
+        let mk = |no: &str| json!({"case_no": no, "title": "t", "persons": [{"name": "钱某", "custody": "bail"}]});
+        let a = app.post("/api/v1/cases", &police, mk("D-1")).await.json()["id"].as_i64().unwrap();
+        let b = app.post("/api/v1/cases", &police, mk("D-2")).await.json()["id"].as_i64().unwrap();
+        let pdf = b"%PDF-1.4\n% xiezhi test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+        let r = upload(&app, &police, a, "询问笔录.pdf", "application/pdf", pdf.clone()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let doc = r.json()["documents"][0].clone();
+        assert_eq!((doc["name"].as_str(), doc["size"].as_u64()), (Some("询问笔录.pdf"), Some(pdf.len() as u64)));
+        assert!(r.json()["audit_leaves"][0].is_i64(), "adding a document is on record");
+        let sha = doc["sha256"].as_str().unwrap().to_string();
+        assert_eq!(upload(&app, &police, a, "again.pdf", "application/pdf", pdf.clone()).await.json()["code"], "duplicate");
+        assert_eq!(upload(&app, &police, b, "same content.pdf", "application/pdf", pdf.clone()).await.status, StatusCode::OK);
+        let (copies,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM blobs").fetch_one(app.store.pool()).await.unwrap();
+        assert_eq!(copies, 1, "the same content is stored once");
+        assert_eq!(upload(&app, &police, a, "x.exe", "application/x-msdownload", vec![1, 2]).await.json()["field"], "content-type");
+        assert_eq!(upload(&app, &police, a, "fake.pdf", "application/pdf", b"MZ not a pdf".to_vec()).await.json()["field"], "body");
+        assert_eq!(upload(&app, &police, a, "big.pdf", "application/pdf", [&b"%PDF-"[..], &vec![0u8; 8 * 1024 * 1024]].concat()).await.json()["field"], "body");
+
+        let get = |token: String, sha: String| {
+            let app = &app;
+            async move {
+                app.call(
+                    Request::builder()
+                        .uri(format!("/api/v1/cases/{a}/documents/{sha}"))
+                        .header("authorization", format!("Bearer {token}"))
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+            }
+        };
+        let mine = get(police.clone(), sha.clone()).await;
+        assert_eq!((mine.status, mine.body.clone()), (StatusCode::OK, pdf.clone()));
+        assert!(mine.headers["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''"));
+        let other = app.token("police.990102").await;
+        assert_eq!(get(other, sha.clone()).await.status, StatusCode::FORBIDDEN);
+        let prosecutor = app.token("procuratorate.990101").await;
+        assert_eq!(get(prosecutor.clone(), sha.clone()).await.status, StatusCode::FORBIDDEN, "not yet on the case");
+        app.post(&format!("/api/v1/cases/{a}/commands"), &police, json!({"command": "transfer_for_prosecution", "to": procuratorate})).await;
+        assert_eq!(get(prosecutor, sha.clone()).await.body, pdf, "the receiving procuratorate reads the dossier");
+        assert_eq!(get(police.clone(), "0".repeat(64)).await.status, StatusCode::NOT_FOUND);
+
+        // From the page: a multipart form with the session's CSRF token.
+        let cookie = app.browser_session("police.990101").await;
+        let page = app.page(Method::GET, &format!("/cases/{b}"), Some(&cookie), None).await.text();
+        assert!(page.contains("id=\"dossier\"") && page.contains("same content.pdf"), "{page}");
+        let csrf = csrf_of(&page);
+        let boundary = "XIEZHI";
+        let text = b"witness statement".to_vec();
+        let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\nevidence\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"note.txt\"\r\nContent-Type: text/plain\r\n\r\n").into_bytes();
+        body.extend_from_slice(&text);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(format!("/cases/{b}/documents"))
+            .header("cookie", &cookie)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .unwrap();
+        let up = app.call(req).await;
+        assert_eq!(up.status, StatusCode::SEE_OTHER, "{}", up.text());
+        let page = app.page(Method::GET, &format!("/cases/{b}"), Some(&cookie), None).await.text();
+        assert!(page.contains("note.txt"), "{page}");
+    }
+}

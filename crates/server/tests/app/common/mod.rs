@@ -160,3 +160,7 @@ pub fn csrf_of(html: &str) -> String {
     let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
     html[start..].split('"').next().unwrap().to_string()
 }
+
+pub fn urlenc(s: &str) -> String {
+    xiezhi_server::pages::urlencode(s)
+}
