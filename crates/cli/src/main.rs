@@ -51,12 +51,15 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
-    /// Seed the demo province into an existing, empty database.
+    /// Seed the demo province into an empty database, and demo cases through the case machine.
     Demo {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
         seed: Option<u64>,
+        /// Criminal cases to generate (spread over regions, stages and dates).
+        #[arg(long, default_value_t = 2000)]
+        cases: usize,
     },
     /// Start a real deployment: the province, its political-legal committee and the first administrator.
     Init {
@@ -228,12 +231,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             init_tracing(&cfg);
             serve(cfg).await?;
         }
-        Command::Demo { db, seed } => {
+        Command::Demo { db, seed, cases } => {
             let cfg = load(cfg_path.as_ref(), &db, Overrides { seed, ..Default::default() })?;
             let store = open(&cfg).await?;
             let started = std::time::Instant::now();
-            let r = xiezhi_server::demo::seed(&store, cfg.seed, now_us()).await?;
-            println!("seeded the demo province (seed {}): {} regions, {} units, {} users in {:.2?}", cfg.seed, r.regions, r.units, r.users, started.elapsed());
+            if store.counts().await?.regions == 0 {
+                let r = xiezhi_server::demo::seed(&store, cfg.seed, now_us()).await?;
+                println!(
+                    "seeded the demo province (seed {}): {} regions, {} units, {} users in {:.2?}",
+                    cfg.seed,
+                    r.regions,
+                    r.units,
+                    r.users,
+                    started.elapsed()
+                );
+            } else if store.meta(xiezhi_server::demo::DEMO_META_KEY).await?.is_none() {
+                anyhow::bail!("this database already holds an organisation; the demo province goes into an empty database");
+            }
+            let started = std::time::Instant::now();
+            let made = xiezhi_server::demo::seed_cases(&store, &calendar(&cfg)?, cases, cfg.seed, xiezhi_server::api::cases::now().date(), |done| {
+                eprint!("\rdemo cases: {done}/{cases} ({:.0}%)", 100.0 * done as f64 / cases.max(1) as f64);
+            })
+            .await?;
+            eprintln!();
+            println!("generated {made} demo cases through the case machine in {:.2?}", started.elapsed());
         }
         Command::Init { db, province_code, province_name, province_name_en, admin } => {
             let cfg = load(cfg_path.as_ref(), &db, Overrides::default())?;
@@ -381,6 +402,8 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         if counts.regions == 0 {
             let r = xiezhi_server::demo::seed(&store, cfg.seed, now_us()).await?;
             tracing::info!(regions = r.regions, units = r.units, users = r.users, seed = cfg.seed, "seeded the demo province");
+            let cases = xiezhi_server::demo::seed_cases(&store, &calendar(&cfg)?, 2000, cfg.seed, xiezhi_server::api::cases::now().date(), |_| {}).await?;
+            tracing::info!(cases, "generated demo cases");
         } else if demo_seed.is_none() {
             anyhow::bail!("--demo refused: this database holds a real organisation, and demo mode would publish demo passwords on its sign-in page");
         }

@@ -101,11 +101,14 @@ fn unusable_storage_is_one_line_and_a_failure() {
 fn demo_databases_and_real_ones_do_not_mix() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let seeded = xiezhi(&["demo", "--data", data, "--seed", "3"]);
+    let seeded = xiezhi(&["demo", "--data", data, "--seed", "3", "--cases", "300"]);
     assert!(seeded.status.success(), "{}", stderr(&seeded));
     assert!(stdout(&seeded).contains("116 regions, 1611 units, 1625 users"), "{}", stdout(&seeded));
-    let again = xiezhi(&["demo", "--data", data]);
-    assert!(!again.status.success() && stderr(&again).contains("already holds"));
+    assert!(stdout(&seeded).contains("generated 300 demo cases"), "{}", stdout(&seeded));
+    let more = xiezhi(&["demo", "--data", data, "--cases", "50"]);
+    assert!(more.status.success() && stdout(&more).contains("generated 50 demo cases"), "more cases go into a demo database: {}", stderr(&more));
+    let check = xiezhi(&["rebuild", "--check", "--data", data]);
+    assert!(check.status.success() && stdout(&check).contains("350 cases: every read model equals the replay"), "{}{}", stdout(&check), stderr(&check));
     let plain = xiezhi(&["serve", "--data", data, "--listen", "127.0.0.1:0"]);
     assert!(!plain.status.success() && stderr(&plain).contains("--demo"), "{}", stderr(&plain));
 
@@ -121,6 +124,8 @@ fn demo_databases_and_real_ones_do_not_mix() {
     init.stdin.take().unwrap().write_all(b"a-strong-password\n").unwrap();
     let out = init.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    let demo_into_real = xiezhi(&["demo", "--data", real_data, "--cases", "5"]);
+    assert!(!demo_into_real.status.success() && stderr(&demo_into_real).contains("already holds"), "{}", stderr(&demo_into_real));
     let demo_on_real = xiezhi(&["serve", "--demo", "--data", real_data, "--listen", "127.0.0.1:0"]);
     assert!(!demo_on_real.status.success() && stderr(&demo_on_real).contains("real organisation"), "{}", stderr(&demo_on_real));
 }

@@ -2,8 +2,11 @@
 
 use crate::auth::hash_password;
 use crate::error::AppError;
-use xiezhi_core::{demo, Password};
-use xiezhi_store::{By, NewUnit, NewUser, Region, SeedOrg, SeedReport, Store};
+use time::{Date, PrimitiveDateTime};
+use xiezhi_core::case::{apply, decide, Custody, UnitRef};
+use xiezhi_core::demo::Rng;
+use xiezhi_core::{demo, Calendar, Password, RegionCode, RegionLevel, UnitKind};
+use xiezhi_store::{By, NewUnit, NewUser, Region, SeedOrg, SeedReport, Store, UnitFilter};
 
 /// The published password of every demo account.
 pub const DEMO_PASSWORD: &str = "xiezhi-demo";
@@ -34,4 +37,177 @@ pub async fn seed<S: Store>(store: &S, seed: u64, now: i64) -> Result<SeedReport
         return Err(AppError::Duplicate("this database already holds an organisation; the demo province goes into an empty database".into()));
     }
     Ok(store.seed(seed_org(seed)?, By::system(now)).await?)
+}
+
+/// Cases for the demo province, made through the case machine itself so that every case has
+/// its whole history as events: spread over regions, stages and dates in 2026 up to `today`.
+pub async fn seed_cases<S: Store>(store: &S, cal: &Calendar, n: usize, seed: u64, today: Date, mut progress: impl FnMut(usize)) -> Result<usize, AppError> {
+    use std::collections::HashMap;
+    let mut units: HashMap<(RegionCode, UnitKind), UnitRef> = HashMap::new();
+    for kind in [UnitKind::Police, UnitKind::Procuratorate, UnitKind::CourtBasic, UnitKind::CourtIntermediate, UnitKind::JusticeBureau] {
+        for u in store.list_units(UnitFilter { kind: Some(kind), limit: 5000, ..Default::default() }).await? {
+            units.entry((u.region, kind)).or_insert(UnitRef { id: u.id, kind, region: u.region });
+        }
+    }
+    let mut counties: Vec<RegionCode> = units.keys().filter(|(r, k)| *k == UnitKind::Police && r.level() == RegionLevel::County).map(|(r, _)| *r).collect();
+    counties.sort();
+    if counties.is_empty() {
+        return Err(AppError::Invalid { field: None, message: "no county police units: seed the demo province first".into() });
+    }
+    let mut rng = Rng(seed ^ 0x5EED_CA5E);
+    let existing = store.counts().await?.cases as usize;
+    let mut batch = Vec::with_capacity(500);
+    let mut done = 0;
+    for i in 0..n {
+        let county = counties[rng.below(counties.len())];
+        let city = county.parent().expect("a county has a city");
+        let u = |r, k| units.get(&(r, k)).copied();
+        let (Some(police), Some(proc_), Some(court), Some(higher), Some(justice)) = (
+            u(county, UnitKind::Police),
+            u(county, UnitKind::Procuratorate),
+            u(county, UnitKind::CourtBasic),
+            u(city, UnitKind::CourtIntermediate),
+            u(county, UnitKind::JusticeBureau),
+        ) else {
+            continue;
+        };
+        let write = one_case(&mut rng, cal, today, i + existing, [police, proc_, court, higher, justice])?;
+        batch.push(write);
+        if batch.len() == 500 {
+            done += store.import_cases(std::mem::take(&mut batch), By::system(crate::state::now_us())).await?;
+            progress(done);
+        }
+    }
+    if !batch.is_empty() {
+        done += store.import_cases(batch, By::system(crate::state::now_us())).await?;
+        progress(done);
+    }
+    Ok(done)
+}
+
+const TITLES: &[&str] = &[
+    "盗窃案",
+    "诈骗案",
+    "故意伤害案",
+    "危险驾驶案",
+    "寻衅滋事案",
+    "非法吸收公众存款案",
+    "帮助信息网络犯罪活动案",
+    "开设赌场案",
+    "交通肇事案",
+    "掩饰、隐瞒犯罪所得案",
+];
+
+fn one_case(
+    rng: &mut Rng,
+    cal: &Calendar,
+    today: Date,
+    n: usize,
+    [police, proc_, court, higher, justice]: [UnitRef; 5],
+) -> Result<xiezhi_store::CaseWrite, AppError> {
+    use xiezhi_core::case::{Command as C, Procedure};
+    let mut case: Option<xiezhi_core::case::Case> = None;
+    let mut events = Vec::new();
+    let mut times = Vec::new();
+    // How far this case has got, weighted like a real caseload.
+    let depth = [0, 0, 1, 1, 2, 3, 4, 5, 5, 6, 7, 7, 8, 8, 8, 8][rng.below(16)];
+    let detained = rng.below(10) < 6;
+    let plea = rng.below(10) < 4;
+    let person = || xiezhi_core::case::Person {
+        name: format!("{}某", xiezhi_core::demo::SURNAMES[(n * 7 + 3) % xiezhi_core::demo::SURNAMES.len()]),
+        custody: if detained { Custody::Detained } else { Custody::Bail },
+    };
+    let mut plan: Vec<(i64, UnitRef, C)> = vec![(
+        0,
+        police,
+        C::Register {
+            case_no: format!("{}公刑立〔2026〕{:06}号", police.region, n + 1), title: TITLES[n % TITLES.len()].into(), persons: vec![person()]
+        },
+    )];
+    if detained {
+        plan.extend([
+            (1 + rng.below(2) as i64, police, C::RequestArrestApproval { to: proc_ }),
+            (0, proc_, C::Receive),
+            (2 + rng.below(4) as i64, proc_, C::ApproveArrest),
+        ]);
+    }
+    let mut stages: Vec<Vec<(i64, UnitRef, C)>> = vec![
+        vec![
+            (10 + rng.below(40) as i64, police, C::TransferForProsecution { to: proc_ }),
+            (rng.below(2) as i64, proc_, C::Receive),
+            (0, proc_, C::AcceptForReview { plea }),
+        ],
+        vec![],
+        vec![],
+        vec![(5 + rng.below(20) as i64, proc_, C::Indict { to: court }), (rng.below(2) as i64, court, C::Receive)],
+        vec![(
+            1,
+            court,
+            C::AcceptForTrial {
+                procedure: if plea && rng.below(2) == 0 {
+                    Procedure::FastTrack
+                } else if plea {
+                    Procedure::Summary
+                } else {
+                    Procedure::Ordinary
+                },
+            },
+        )],
+        vec![(5 + rng.below(30) as i64, court, C::Judge)],
+        vec![],
+        vec![],
+    ];
+    if rng.below(10) == 0 {
+        stages[1] = vec![
+            (5 + rng.below(15) as i64, proc_, C::ReturnForSupplementaryInvestigation { reason: "补充证据".into() }),
+            (10 + rng.below(15) as i64, police, C::TransferForProsecution { to: proc_ }),
+            (1, proc_, C::Receive),
+            (0, proc_, C::AcceptForReview { plea }),
+        ];
+    }
+    if rng.below(20) == 0 {
+        stages[2] = vec![(10, proc_, C::DeclineProsecution { reason: "犯罪情节轻微".into() })];
+    }
+    stages[6] = if rng.below(7) == 0 {
+        vec![(3, court, C::Appeal { to: higher }), (2, higher, C::Receive), (0, higher, C::AcceptAppeal), (20 + rng.below(30) as i64, higher, C::Judge)]
+    } else {
+        vec![(12, court, C::Finalize)]
+    };
+    let last_court = if matches!(stages[6].first(), Some((_, _, C::Appeal { .. }))) { higher } else { court };
+    stages[7] = vec![(3, last_court, C::HandOverForExecution { to: justice }), (2, justice, C::Receive), (1, justice, C::AcceptExecution)];
+    for s in stages.into_iter().take(depth) {
+        plan.extend(s);
+    }
+    // Open cases reach their last planned step shortly before today, as in a live caseload;
+    // closed ones may lie anywhere in the year.
+    let span: i64 = plan.iter().map(|(gap, ..)| *gap).sum();
+    let first = Date::from_calendar_date(2026, time::Month::January, 5).expect("a date");
+    let latest_start = today - time::Duration::days(span);
+    let start = if depth == 8 {
+        first + time::Duration::days(rng.below(((latest_start - first).whole_days().max(1)) as usize) as i64)
+    } else {
+        latest_start - time::Duration::days(1 + rng.below(12) as i64)
+    };
+    let mut day = start.max(first);
+    for (gap, actor, cmd) in plan {
+        let next = day + time::Duration::days(gap);
+        if next > today {
+            break;
+        }
+        day = next;
+        let now = PrimitiveDateTime::new(day, time::Time::from_hms(9 + rng.below(8) as u8, rng.below(60) as u8, 0).expect("a time"));
+        let Ok(new) = decide(case.as_ref(), &cmd, actor, now, cal) else { break };
+        for e in &new {
+            case = apply(case, e);
+        }
+        times.extend(std::iter::repeat_n((now.assume_offset(time::UtcOffset::from_hms(8, 0, 0).expect("+8")).unix_timestamp_nanos() / 1000) as i64, new.len()));
+        events.extend(new);
+        if case.as_ref().is_some_and(|c| c.stage.is_closed()) {
+            break;
+        }
+    }
+    let case = case.ok_or_else(|| AppError::Internal("a demo case was not registered".into()))?;
+    let mut write = crate::api::cases::projection(&case, &events, cal)?;
+    write.event_times = times;
+    Ok(write)
 }

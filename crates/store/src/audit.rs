@@ -13,11 +13,13 @@ pub struct NewEvent {
     pub subject: String,
     pub kind: String,
     pub payload: serde_json::Value,
+    /// When it happened, if not now (imported history).
+    pub at: Option<i64>,
 }
 
 impl NewEvent {
     pub fn new(subject: impl Into<String>, kind: impl Into<String>, payload: serde_json::Value) -> Self {
-        Self { subject: subject.into(), kind: kind.into(), payload }
+        Self { subject: subject.into(), kind: kind.into(), payload, at: None }
     }
 }
 
@@ -98,7 +100,8 @@ pub(crate) async fn append(tx: &mut Transaction<'_, Any>, backend: Backend, by: 
     for (i, e) in events.into_iter().enumerate() {
         let seq = size + i as u64;
         let payload = serde_json::to_string(&e.payload).map_err(|err| StoreError::Invalid(err.to_string()))?;
-        let event = Event { seq: seq as i64, at: by.at, actor_user_id: by.user_id, unit_id: by.unit_id, subject: e.subject, kind: e.kind, payload };
+        let event =
+            Event { seq: seq as i64, at: e.at.unwrap_or(by.at), actor_user_id: by.user_id, unit_id: by.unit_id, subject: e.subject, kind: e.kind, payload };
         let leaf = leaf_hash(&event.leaf_input());
         for (node, hash) in nodes_completed_by(seq, leaf, |n| known[&n]) {
             known.insert(node, hash);

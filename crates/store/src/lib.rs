@@ -68,6 +68,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Apply a decided change if the case is still at `version`; otherwise `Conflict`.
     fn update_case(&self, id: i64, version: i64, write: CaseWrite, by: By) -> impl Future<Output = Result<Recorded<()>>> + Send;
     fn case(&self, id: i64) -> impl Future<Output = Result<Option<CaseRecord>>> + Send;
+    /// Insert whole cases with their history, many in one transaction (demo data, migrations).
+    fn import_cases(&self, writes: Vec<CaseWrite>, by: By) -> impl Future<Output = Result<usize>> + Send;
     /// Case ids after `after`, in order, for walking every case.
     fn case_ids(&self, after: i64, limit: i64) -> impl Future<Output = Result<Vec<i64>>> + Send;
     /// Overwrite a case's projection (not its events or version): for rebuilding read models.

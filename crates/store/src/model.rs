@@ -154,6 +154,7 @@ pub struct Counts {
     pub regions: i64,
     pub units: i64,
     pub users: i64,
+    pub cases: i64,
 }
 
 /// Who made a change, and when: stamped on the event it records.
@@ -240,6 +241,8 @@ pub struct CaseWrite {
     pub units: Vec<i64>,
     /// Events to record: kind and payload.
     pub events: Vec<(String, serde_json::Value)>,
+    /// When each event happened (µs), for imported history; empty means now (`By::at`).
+    pub event_times: Vec<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -339,7 +339,13 @@ impl SqlStore {
                 .execute(&mut **tx)
                 .await?;
         }
-        let events = w.events.into_iter().map(|(kind, payload)| NewEvent::new(format!("case:{id}"), format!("case.{kind}"), payload)).collect();
+        let times = w.event_times;
+        let events = w
+            .events
+            .into_iter()
+            .enumerate()
+            .map(|(i, (kind, payload))| NewEvent { at: times.get(i).copied(), ..NewEvent::new(format!("case:{id}"), format!("case.{kind}"), payload) })
+            .collect();
         append(tx, self.backend, &by, events).await
     }
 }
@@ -508,9 +514,11 @@ impl Store for SqlStore {
     }
 
     async fn counts(&self) -> Result<Counts> {
-        let (regions, units, users): (i64, i64, i64) =
-            sqlx::query_as("SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM units), (SELECT COUNT(*) FROM users)").fetch_one(&self.pool).await?;
-        Ok(Counts { regions, units, users })
+        let (regions, units, users, cases): (i64, i64, i64, i64) =
+            sqlx::query_as("SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM units), (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM cases)")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(Counts { regions, units, users, cases })
     }
 
     async fn create_user(&self, user: NewUser, by: By) -> Result<Recorded<User>> {
@@ -799,6 +807,33 @@ impl Store for SqlStore {
         let leaves = self.write_case_rest(&mut tx, id, w, by).await?;
         tx.commit().await?;
         Ok(Recorded { value: (), leaves })
+    }
+
+    async fn import_cases(&self, writes: Vec<CaseWrite>, by: By) -> Result<usize> {
+        let mut tx = self.pool.begin().await?;
+        let n = writes.len();
+        for w in writes {
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            )
+            .bind(&w.case_no)
+            .bind(&w.title)
+            .bind(w.region.to_string())
+            .bind(&w.stage)
+            .bind(w.holder_unit_id)
+            .bind(w.pending_unit_id)
+            .bind(i64::from(w.in_custody))
+            .bind(&w.due_date)
+            .bind(w.events.len() as i64)
+            .bind(&w.state)
+            .bind(w.event_times.last().copied().unwrap_or(by.at))
+            .fetch_one(&mut *tx)
+            .await?;
+            self.write_case_rest(&mut tx, id, w, by).await?;
+        }
+        tx.commit().await?;
+        Ok(n)
     }
 
     async fn case_ids(&self, after: i64, limit: i64) -> Result<Vec<i64>> {

@@ -62,7 +62,7 @@ contract!(
 async fn seeds_and_browses_the_tree<S: Store>(s: S) {
     let report = s.seed(small_org(), By::system(1)).await.unwrap();
     assert_eq!(report, SeedReport { regions: 4, units: 4, users: 2 });
-    assert_eq!(s.counts().await.unwrap(), Counts { regions: 4, units: 4, users: 2 });
+    assert_eq!(s.counts().await.unwrap(), Counts { regions: 4, units: 4, users: 2, cases: 0 });
     let top = s.child_regions(None).await.unwrap();
     assert_eq!(top.len(), 1);
     assert_eq!(top[0].name, "示范省");

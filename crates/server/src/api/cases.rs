@@ -29,7 +29,7 @@ pub fn unit_ref(u: &xiezhi_store::Unit) -> UnitRef {
 }
 
 /// The projection of a case after its new events.
-fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrite, AppError> {
+pub fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrite, AppError> {
     let due = clocks(c, cal).into_iter().filter_map(|k| k.due.ok()).map(|d| d.due.date()).min();
     let mut units: Vec<i64> = c.held_by.iter().chain(&c.involved).map(|u| u.id).collect();
     if let Some(h) = &c.handover {
@@ -55,6 +55,7 @@ fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrite, A
         state: serde_json::to_string(c).map_err(|e| AppError::Internal(e.to_string()))?,
         units,
         events,
+        event_times: vec![],
     })
 }
 
