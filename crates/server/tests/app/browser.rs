@@ -39,6 +39,8 @@ async fn sign_in_see_the_unit_switch_language_sign_out() {
         .expect("chromium not found: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
     let (store, _dir) = xiezhi_store::testing::fresh_sqlite().await;
     xiezhi_server::demo::seed(&store, 7, 1).await.unwrap();
+    let cal = Calendar::bundled(MakeUpDayPolicy::WorkingDay);
+    xiezhi_server::demo::seed_cases(&store, &cal, 300, 7, xiezhi_server::api::cases::now().date(), |_| {}).await.unwrap();
     let state = AppState::new(
         store,
         ServerConfig { demo: true, ..Default::default() },
@@ -118,6 +120,15 @@ async fn sign_in_see_the_unit_switch_language_sign_out() {
         c.goto(&format!("{base}/")).await?;
         c.wait().for_element(Locator::Id("sign-in")).await?;
         assert!(c.current_url().await?.path().ends_with("/sign-in"), "signed out for real");
+        if let Ok(dir) = std::env::var("XIEZHI_SCREENSHOT_DIR") {
+            c.find(Locator::Id("username")).await?.send_keys("committee.990100").await?;
+            c.find(Locator::Id("password")).await?.send_keys(xiezhi_server::demo::DEMO_PASSWORD).await?;
+            c.find(Locator::Id("sign-in")).await?.click().await?;
+            c.wait().for_element(Locator::Id("current-user")).await?;
+            c.goto(&format!("{base}/supervision")).await?;
+            c.wait().for_element(Locator::Id("region-counts")).await?;
+            std::fs::write(format!("{dir}/supervision-zh.png"), c.screenshot().await?).unwrap();
+        }
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
