@@ -135,7 +135,7 @@ fn one_case(
         vec![
             (10 + rng.below(40) as i64, police, C::TransferForProsecution { to: proc_ }),
             (rng.below(2) as i64, proc_, C::Receive),
-            (0, proc_, C::AcceptForReview { plea }),
+            (0, proc_, C::AcceptForReview { plea, number: Some(agency_number("accept_for_review", proc_.region, n + 1)) }),
         ],
         vec![],
         vec![],
@@ -151,6 +151,7 @@ fn one_case(
                 } else {
                     Procedure::Ordinary
                 },
+                number: Some(agency_number("accept_for_trial", court.region, n + 1)),
             },
         )],
         vec![(5 + rng.below(30) as i64, court, C::Judge)],
@@ -162,14 +163,19 @@ fn one_case(
             (5 + rng.below(15) as i64, proc_, C::ReturnForSupplementaryInvestigation { reason: "补充证据".into() }),
             (10 + rng.below(15) as i64, police, C::TransferForProsecution { to: proc_ }),
             (1, proc_, C::Receive),
-            (0, proc_, C::AcceptForReview { plea }),
+            (0, proc_, C::AcceptForReview { plea, number: Some(agency_number("accept_for_review", proc_.region, n + 1)) }),
         ];
     }
     if rng.below(20) == 0 {
         stages[2] = vec![(10, proc_, C::DeclineProsecution { reason: "犯罪情节轻微".into() })];
     }
     stages[6] = if rng.below(7) == 0 {
-        vec![(3, court, C::Appeal { to: higher }), (2, higher, C::Receive), (0, higher, C::AcceptAppeal), (20 + rng.below(30) as i64, higher, C::Judge)]
+        vec![
+            (3, court, C::Appeal { to: higher }),
+            (2, higher, C::Receive),
+            (0, higher, C::AcceptAppeal { number: Some(agency_number("accept_appeal", higher.region, n + 1)) }),
+            (20 + rng.below(30) as i64, higher, C::Judge),
+        ]
     } else {
         vec![(12, court, C::Finalize)]
     };
@@ -210,4 +216,13 @@ fn one_case(
     let mut write = crate::api::cases::projection(&case, &events, cal)?;
     write.event_times = times;
     Ok(write)
+}
+
+/// An agency's own case number in its usual format, from the case's serial.
+pub fn agency_number(command: &str, region: RegionCode, serial: usize) -> String {
+    match command {
+        "accept_for_review" => format!("{region}检刑诉〔2026〕{serial}号"),
+        "accept_for_trial" => format!("（2026）{region}刑初{serial}号"),
+        _ => format!("（2026）{region}刑终{serial}号"),
+    }
 }

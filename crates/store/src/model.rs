@@ -271,6 +271,8 @@ pub struct CaseFilter {
     pub holder_unit_id: Option<i64>,
     /// Cases whose earliest clock is due on or before this date (`YYYY-MM-DD`).
     pub due_by: Option<String>,
+    /// Cases with a hand-over waiting for this unit.
+    pub pending_for: Option<i64>,
     pub limit: i64,
     pub offset: i64,
 }

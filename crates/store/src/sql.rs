@@ -887,7 +887,7 @@ impl Store for SqlStore {
         let rows: Vec<CaseRow> = sqlx::query_as(&format!(
             "SELECT {CASE_COLS} FROM cases c WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = c.id AND u.unit_id = $1)) \
              AND ($2 IS NULL OR c.region LIKE $2) AND ($3 IS NULL OR c.stage = $3) AND ($4 IS NULL OR c.holder_unit_id = $4) \
-             AND ($5 IS NULL OR c.due_date <= $5) ORDER BY c.due_date IS NULL, c.due_date, c.id LIMIT $6 OFFSET $7"
+             AND ($5 IS NULL OR c.due_date <= $5) AND ($8 IS NULL OR c.pending_unit_id = $8) ORDER BY c.due_date IS NULL, c.due_date, c.id LIMIT $6 OFFSET $7"
         ))
         .bind(f.unit_id)
         .bind(f.region_prefix.map(|p| format!("{p}%")))
@@ -896,6 +896,7 @@ impl Store for SqlStore {
         .bind(f.due_by)
         .bind(limit)
         .bind(f.offset.max(0))
+        .bind(f.pending_for)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(CaseRecord::from).collect())

@@ -314,9 +314,10 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             events.push(Event::ClockStopped);
             events
         }
-        Command::AcceptForReview { plea } => {
+        Command::AcceptForReview { plea, number } => {
             let h = receiving(HandoverKind::Prosecution)?;
             let mut events = vec![Event::HandoverAccepted { on: today }];
+            events.extend(number_event(c, actor, number));
             if *plea {
                 events.push(Event::ClockStarted { clock: clock("criminal.plea_review", h.received.unwrap_or(today)) });
             }
@@ -354,16 +355,15 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             events.push(Event::Closed { stage: Stage::Declined, reason: reason.trim().into() });
             events
         }
-        Command::AcceptForTrial { procedure } => {
+        Command::AcceptForTrial { procedure, number } => {
             receiving(HandoverKind::Indictment)?;
             if *procedure == Procedure::FastTrack && !c.plea {
                 return Err(refuse("illegal_transition", Some(c), "fast-track needs a guilty plea (认罪认罚, CPL 222)", "no plea agreement on this case"));
             }
-            vec![
-                Event::HandoverAccepted { on: today },
-                Event::ProcedureChosen { procedure: *procedure, plea: c.plea },
-                Event::ClockStarted { clock: clock(procedure.rule(), today) },
-            ]
+            let mut events = vec![Event::HandoverAccepted { on: today }];
+            events.extend(number_event(c, actor, number));
+            events.extend([Event::ProcedureChosen { procedure: *procedure, plea: c.plea }, Event::ClockStarted { clock: clock(procedure.rule(), today) }]);
+            events
         }
         Command::ConvertProcedure { to } => {
             holder_only()?;
@@ -404,9 +404,12 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             }
             vec![Event::StageChanged { stage: Stage::Final }, Event::ClockStopped]
         }
-        Command::AcceptAppeal => {
+        Command::AcceptAppeal { number } => {
             receiving(HandoverKind::Appeal)?;
-            vec![Event::HandoverAccepted { on: today }, Event::ClockStarted { clock: clock("criminal.second_instance", today) }]
+            let mut events = vec![Event::HandoverAccepted { on: today }];
+            events.extend(number_event(c, actor, number));
+            events.push(Event::ClockStarted { clock: clock("criminal.second_instance", today) });
+            events
         }
         Command::AcceptExecution => {
             receiving(HandoverKind::Execution)?;
@@ -494,6 +497,12 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
     })
 }
 
+/// An agency's own number, recorded once per unit.
+fn number_event(c: &Case, actor: UnitRef, number: &Option<String>) -> Option<Event> {
+    let n = number.as_deref().map(str::trim).filter(|n| !n.is_empty())?;
+    (!c.numbers.iter().any(|(u, _)| u.id == actor.id)).then(|| Event::NumberAssigned { unit: actor, number: n.to_string() })
+}
+
 /// Fold one event into the state.
 pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
     if let Event::Registered { case_no, title, by, persons, .. } = event {
@@ -512,6 +521,7 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
             plea: false,
             involved: vec![],
             documents: vec![],
+            numbers: vec![],
         });
     }
     let mut c = case?;
@@ -566,6 +576,7 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
             c.handover = None;
         }
         Event::DocumentAdded { document } => c.documents.push(document.clone()),
+        Event::NumberAssigned { unit, number } => c.numbers.push((*unit, number.clone())),
         Event::Collaborated { from, to, .. } => {
             for u in [from, to] {
                 if !c.held_by.iter().chain(&c.involved).any(|x| x.id == u.id) {
@@ -631,14 +642,14 @@ pub fn available(c: &Case, actor: UnitRef, now: PrimitiveDateTime, cal: &Calenda
         ("return_handover", Command::ReturnHandover { reason: text() }),
         ("approve_arrest", Command::ApproveArrest),
         ("refuse_arrest", Command::RefuseArrest { reason: text() }),
-        ("accept_for_review", Command::AcceptForReview { plea: false }),
+        ("accept_for_review", Command::AcceptForReview { plea: false, number: None }),
         ("return_for_supplementary_investigation", Command::ReturnForSupplementaryInvestigation { reason: text() }),
         ("decline_prosecution", Command::DeclineProsecution { reason: text() }),
-        ("accept_for_trial", Command::AcceptForTrial { procedure: Procedure::Ordinary }),
+        ("accept_for_trial", Command::AcceptForTrial { procedure: Procedure::Ordinary, number: None }),
         ("convert_procedure", Command::ConvertProcedure { to: Procedure::Ordinary }),
         ("judge", Command::Judge),
         ("finalize", Command::Finalize),
-        ("accept_appeal", Command::AcceptAppeal),
+        ("accept_appeal", Command::AcceptAppeal { number: None }),
         ("accept_execution", Command::AcceptExecution),
         ("extend", Command::Extend { approver: text(), reason: text(), major: false }),
         ("withdraw", Command::Withdraw { reason: text() }),

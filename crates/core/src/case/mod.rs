@@ -211,6 +211,9 @@ pub struct Case {
     /// The dossier's catalogue.
     #[serde(default)]
     pub documents: Vec<Document>,
+    /// Each agency's own number for the case (检察院、法院案号), beside the one case id.
+    #[serde(default)]
+    pub numbers: Vec<(UnitRef, String)>,
 }
 
 impl Case {
@@ -247,22 +250,34 @@ pub enum Command {
     ApproveArrest,
     /// 不批准逮捕
     RefuseArrest { reason: String },
-    /// The procuratorate takes the case into review; `plea` for 认罪认罚 fast-track review.
-    AcceptForReview { plea: bool },
+    /// The procuratorate takes the case into review; `plea` for 认罪认罚 fast-track review;
+    /// `number` is its own case number.
+    AcceptForReview {
+        plea: bool,
+        #[serde(default)]
+        number: Option<String>,
+    },
     /// 退回补充侦查
     ReturnForSupplementaryInvestigation { reason: String },
     /// 不起诉
     DeclineProsecution { reason: String },
-    /// 受理 with the chosen procedure (繁简分流).
-    AcceptForTrial { procedure: Procedure },
+    /// 受理 with the chosen procedure (繁简分流) and the court's own case number.
+    AcceptForTrial {
+        procedure: Procedure,
+        #[serde(default)]
+        number: Option<String>,
+    },
     /// Convert to a fuller procedure; the trial clock restarts (Crim Interp 368, 376).
     ConvertProcedure { to: Procedure },
     /// 判决 (first or second instance).
     Judge,
     /// The appeal window passed without appeal, or the second instance judged: in force.
     Finalize,
-    /// The higher court takes the appeal.
-    AcceptAppeal,
+    /// The higher court takes the appeal, with its own case number.
+    AcceptAppeal {
+        #[serde(default)]
+        number: Option<String>,
+    },
     /// The justice bureau takes the person in (社区矫正).
     AcceptExecution,
     /// 撤销案件
@@ -293,6 +308,7 @@ pub enum Event {
     Closed { stage: Stage, reason: String },
     Collaborated { kind: Collaboration, from: UnitRef, to: UnitRef, text: String, on: Date },
     DocumentAdded { document: Document },
+    NumberAssigned { unit: UnitRef, number: String },
 }
 
 /// Why a command was refused: the state it met and the rule it broke.

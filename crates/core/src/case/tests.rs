@@ -100,8 +100,10 @@ fn a_case_walks_from_registration_to_execution() {
     assert_eq!(r.due(w.police.id), ("criminal.investigation_extension".into(), date!(2025 - 12 - 31)), "one month from the previous expiry");
 
     r.at(date!(2025 - 12 - 22)).ok(w.police, Command::TransferForProsecution { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
+    r.ok(w.procuratorate, Command::ReturnHandover { reason: "缺少鉴定意见".into() });
+    r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
     assert_eq!(r.due(w.procuratorate.id), ("criminal.prosecution_review".into(), date!(2026 - 01 - 22)));
-    r.ok(w.procuratorate, Command::AcceptForReview { plea: true });
+    r.ok(w.procuratorate, Command::AcceptForReview { plea: true, number: None });
     assert_eq!((r.c().stage, r.c().holder.id), (Stage::ProsecutionReview, w.procuratorate.id));
     assert_eq!(r.due(w.procuratorate.id), ("criminal.plea_review".into(), date!(2026 - 01 - 01)), "custody: New Year's Day stands");
     assert!(r.c().held_by.iter().any(|u| u.id == w.police.id), "the police held it and still see it");
@@ -111,12 +113,12 @@ fn a_case_walks_from_registration_to_execution() {
     assert_eq!(r.due(w.police.id), ("criminal.supplementary_investigation".into(), date!(2026 - 01 - 29)));
 
     r.at(date!(2026 - 01 - 20)).ok(w.police, Command::TransferForProsecution { to: w.procuratorate });
-    r.at(date!(2026 - 01 - 21)).ok(w.procuratorate, Command::Receive).ok(w.procuratorate, Command::AcceptForReview { plea: true });
+    r.at(date!(2026 - 01 - 21)).ok(w.procuratorate, Command::Receive).ok(w.procuratorate, Command::AcceptForReview { plea: true, number: None });
     assert_eq!(r.due(w.procuratorate.id), ("criminal.plea_review".into(), date!(2026 - 01 - 31)), "the review clock restarts on the re-transfer (CPL 175 ¶3)");
 
     r.at(date!(2026 - 01 - 28)).ok(w.procuratorate, Command::Indict { to: w.court }).ok(w.court, Command::Receive);
     assert_eq!(r.due(w.court.id), ("criminal.court_acceptance".into(), date!(2026 - 02 - 04)));
-    r.ok(w.court, Command::AcceptForTrial { procedure: Procedure::FastTrack });
+    r.ok(w.court, Command::AcceptForTrial { procedure: Procedure::FastTrack, number: None });
     assert_eq!(r.due(w.court.id), ("criminal.fast_track_trial".into(), date!(2026 - 02 - 07)));
     r.at(date!(2026 - 02 - 03)).ok(w.court, Command::ConvertProcedure { to: Procedure::Summary });
     assert_eq!(
@@ -167,7 +169,7 @@ fn the_refusals_name_the_state_and_the_rule() {
     r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate });
     assert_eq!(r.refused(w.police, Command::Withdraw { reason: "x".into() }).code, "handover_pending");
     assert_eq!(r.refused(w.other_procuratorate, Command::Receive).code, "not_receiver");
-    assert_eq!(r.refused(w.procuratorate, Command::AcceptForReview { plea: false }).code, "not_received");
+    assert_eq!(r.refused(w.procuratorate, Command::AcceptForReview { plea: false, number: None }).code, "not_received");
     r.ok(w.procuratorate, Command::Receive);
     // Not in custody: one month, moved off the weekend (04-02 is a Thursday, so no move here).
     assert_eq!(r.due(w.procuratorate.id), ("criminal.prosecution_review".into(), date!(2026 - 04 - 02)));
@@ -180,20 +182,24 @@ fn the_refusals_name_the_state_and_the_rule() {
 
     r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate })
         .ok(w.procuratorate, Command::Receive)
-        .ok(w.procuratorate, Command::AcceptForReview { plea: false });
+        .ok(w.procuratorate, Command::AcceptForReview { plea: false, number: None });
     for i in 0..2 {
         r.ok(w.procuratorate, Command::ReturnForSupplementaryInvestigation { reason: format!("第{}次", i + 1) });
         r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate })
             .ok(w.procuratorate, Command::Receive)
-            .ok(w.procuratorate, Command::AcceptForReview { plea: false });
+            .ok(w.procuratorate, Command::AcceptForReview { plea: false, number: None });
     }
     let third = r.refused(w.procuratorate, Command::ReturnForSupplementaryInvestigation { reason: "第3次".into() });
     assert_eq!(third.code, "too_many_returns");
     assert!(third.rule.contains("CPL 175"), "{third}");
 
     r.ok(w.procuratorate, Command::Indict { to: w.court }).ok(w.court, Command::Receive);
-    assert_eq!(r.refused(w.court, Command::AcceptForTrial { procedure: Procedure::FastTrack }).code, "illegal_transition", "fast-track needs a plea");
-    r.ok(w.court, Command::AcceptForTrial { procedure: Procedure::Summary });
+    assert_eq!(
+        r.refused(w.court, Command::AcceptForTrial { procedure: Procedure::FastTrack, number: None }).code,
+        "illegal_transition",
+        "fast-track needs a plea"
+    );
+    r.ok(w.court, Command::AcceptForTrial { procedure: Procedure::Summary, number: None });
     assert_eq!(r.refused(w.court, Command::ConvertProcedure { to: Procedure::FastTrack }).code, "illegal_transition");
     assert_eq!(r.refused(w.court, Command::Extend { approver: "院长".into(), reason: "".into(), major: false }).code, "invalid");
     r.ok(w.court, Command::Extend { approver: "院长".into(), reason: "可能判处三年以上".into(), major: false });
@@ -218,13 +224,13 @@ fn arrest_refused_releases_and_appeals_go_up_one_level() {
     r.ok(w.procuratorate, Command::ApproveArrest);
     r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate })
         .ok(w.procuratorate, Command::Receive)
-        .ok(w.procuratorate, Command::AcceptForReview { plea: false });
+        .ok(w.procuratorate, Command::AcceptForReview { plea: false, number: None });
     r.ok(w.procuratorate, Command::Indict { to: w.court })
         .ok(w.court, Command::Receive)
-        .ok(w.court, Command::AcceptForTrial { procedure: Procedure::Ordinary });
+        .ok(w.court, Command::AcceptForTrial { procedure: Procedure::Ordinary, number: None });
     r.ok(w.court, Command::Judge);
     assert_eq!(r.refused(w.court, Command::Appeal { to: unit(8, UnitKind::CourtIntermediate, "990200") }).code, "wrong_receiver");
-    r.ok(w.court, Command::Appeal { to: w.higher_court }).ok(w.higher_court, Command::Receive).ok(w.higher_court, Command::AcceptAppeal);
+    r.ok(w.court, Command::Appeal { to: w.higher_court }).ok(w.higher_court, Command::Receive).ok(w.higher_court, Command::AcceptAppeal { number: None });
     assert_eq!((r.c().stage, r.c().holder.id), (Stage::SecondInstance, w.higher_court.id));
     let (rule, due) = r.due(w.higher_court.id);
     assert_eq!(rule, "criminal.second_instance");

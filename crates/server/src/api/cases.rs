@@ -86,6 +86,9 @@ pub struct CaseDto {
     #[schema(value_type = Vec<Object>)]
     pub persons: Vec<serde_json::Value>,
     pub procedure: Option<String>,
+    /// Each agency's own number: `[{"unit_id", "number"}]`.
+    #[schema(value_type = Vec<Object>)]
+    pub numbers: Vec<serde_json::Value>,
     pub returns: u8,
     pub in_custody: bool,
     pub clocks: Vec<ClockDto>,
@@ -111,6 +114,7 @@ fn case_dto(r: &CaseRecord, c: &Case, units: Vec<i64>, cal: &Calendar, leaves: V
         handover: c.handover.as_ref().and_then(|h| serde_json::to_value(h).ok()),
         persons: c.persons.iter().filter_map(|p| serde_json::to_value(p).ok()).collect(),
         procedure: c.procedure.and_then(|p| serde_json::to_value(p).ok()).and_then(|v| v.as_str().map(str::to_owned)),
+        numbers: c.numbers.iter().map(|(u, n)| serde_json::json!({"unit_id": u.id, "number": n})).collect(),
         returns: c.returns,
         in_custody: c.in_custody(),
         clocks: clocks(c, cal)
@@ -211,6 +215,14 @@ pub async fn run_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, mut
         let unit = st.store.unit(unit_id).await.map_err(|_| AppError::field("to", format!("no unit {unit_id}")))?;
         body["to"] = serde_json::to_value(unit_ref(&unit)).map_err(|e| AppError::Internal(e.to_string()))?;
     }
+    // An agency taking the case in gets its own number unless it gives one.
+    if let Some(name @ ("accept_for_review" | "accept_for_trial" | "accept_appeal")) =
+        body.get("command").and_then(|c| c.as_str()).map(str::to_owned).as_deref()
+    {
+        if body.get("number").is_none_or(|n| n.is_null()) {
+            body["number"] = serde_json::json!(crate::demo::agency_number(name, p.unit.region, id as usize));
+        }
+    }
     let cmd: Command = serde_json::from_value(body).map_err(|e| AppError::field("command", e.to_string()))?;
     if matches!(cmd, Command::Register { .. }) {
         return Err(AppError::field("command", "register with POST /api/v1/cases"));
@@ -308,6 +320,7 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Qu
         due_by: due_by.map(|d| d.to_string()),
         limit: q.limit.unwrap_or(100),
         offset: q.offset.unwrap_or(0),
+        pending_for: None,
     };
     Ok(Json(st.store.cases(filter).await?.iter().map(summary).collect()))
 }
@@ -315,8 +328,8 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Qu
 /// Hand-overs waiting for the caller's unit to sign for, accept or return.
 #[utoipa::path(get, path = "/api/v1/inbox", responses((status = 200, body = [CaseSummary])), tag = "cases")]
 pub async fn inbox<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed) -> ApiResult<Json<Vec<CaseSummary>>> {
-    let cases = st.store.cases(CaseFilter { unit_id: Some(p.unit.id), limit: 1000, ..Default::default() }).await?;
-    Ok(Json(cases.iter().filter(|c| c.pending_unit_id == Some(p.unit.id)).map(summary).collect()))
+    let cases = st.store.cases(CaseFilter { pending_for: Some(p.unit.id), limit: 1000, ..Default::default() }).await?;
+    Ok(Json(cases.iter().map(summary).collect()))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -243,6 +243,9 @@ struct CasePage {
     messages: Vec<MessageRow>,
     documents: Vec<DocumentRow>,
     can_upload: bool,
+    numbers: Vec<(String, String)>,
+    /// People whose custody the holder may change, for the custody form.
+    custody_people: Vec<(usize, String)>,
 }
 
 /// Units a hand-over command may be addressed to.
@@ -381,6 +384,18 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
             })
             .collect(),
         can_upload: c.holder.id == p.unit.id && p.actor().authorize(Action::ActOnCases).is_ok(),
+        numbers: {
+            let mut v = Vec::new();
+            for (u, n) in &c.numbers {
+                v.push((unit_name(&st, lang, u.id, &mut names).await, n.clone()));
+            }
+            v
+        },
+        custody_people: if c.holder.id == p.unit.id && !c.stage.is_closed() && p.actor().authorize(Action::ActOnCases).is_ok() {
+            c.persons.iter().enumerate().map(|(i, x)| (i, x.name.clone())).collect()
+        } else {
+            vec![]
+        },
         chrome: Chrome::new(lang, &format!("/cases/{id}"), Some(&p), st.config.demo),
     })
 }
@@ -396,6 +411,8 @@ pub struct CommandForm {
     major: Option<String>,
     kind: Option<String>,
     text: Option<String>,
+    person: Option<String>,
+    custody: Option<String>,
 }
 
 pub async fn command<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<CommandForm>) -> Result<Response, PageError> {
@@ -416,6 +433,10 @@ pub async fn command<S: Store>(State(st): State<AppState<S>>, Path(id): Path<Str
         "collaborate" => {
             body["kind"] = json!(f.kind.unwrap_or_else(|| "consultation".into()));
             body["text"] = json!(f.text.unwrap_or_default());
+        }
+        "set_custody" => {
+            body["person"] = json!(f.person.unwrap_or_default().parse::<usize>().map_err(|_| AppError::field("person", "choose a person"))?);
+            body["custody"] = json!(f.custody.unwrap_or_default());
         }
         _ => {}
     }

@@ -51,10 +51,12 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
     ok(&app, &prosecutor, id, json!({"command": "receive"})).await;
     let review = ok(&app, &prosecutor, id, json!({"command": "accept_for_review", "plea": true})).await;
     assert_eq!((review["stage"].as_str(), review["holder_unit_id"].as_i64()), (Some("prosecution_review"), Some(procuratorate)));
+    assert!(review["numbers"][0]["number"].as_str().unwrap().contains("检刑诉"), "the procuratorate's own number: {review}");
     ok(&app, &prosecutor, id, json!({"command": "indict", "to": court})).await;
     ok(&app, &judge, id, json!({"command": "receive"})).await;
     let trial = ok(&app, &judge, id, json!({"command": "accept_for_trial", "procedure": "fast_track"})).await;
     assert_eq!((trial["stage"].as_str(), trial["procedure"].as_str()), (Some("trial"), Some("fast_track")));
+    assert!(trial["numbers"][1]["number"].as_str().unwrap().contains("刑初"), "the court's own number: {trial}");
     ok(&app, &judge, id, json!({"command": "judge"})).await;
     let early = cmd(&app, &judge, id, json!({"command": "finalize"})).await;
     assert_eq!((early.status, early.json()["code"].as_str()), (StatusCode::CONFLICT, Some("window_open")));
@@ -165,6 +167,12 @@ mod pages {
         let case_path = r.location();
         let page = app.page(Method::GET, &case_path, Some(&police), None).await.text();
         assert!(page.contains("id=\"clocks\"") && page.contains("criminal.arrest_request") && page.contains("CPL 91"), "{page}");
+        assert!(page.contains("data-command=\"set_custody\""), "the holder can change custody");
+        let id0 = case_path.rsplit('/').next().unwrap();
+        let bailed = post(&app, &police, &format!("/cases/{id0}/commands"), "command=set_custody&person=0&custody=bail").await;
+        assert_eq!(bailed.status, StatusCode::SEE_OTHER, "{}", bailed.text());
+        let page = app.page(Method::GET, &case_path, Some(&police), None).await.text();
+        assert!(page.contains("取保候审"), "{page}");
         assert!(page.contains("data-command=\"transfer_for_prosecution\"") && !page.contains("data-command=\"indict\""), "{page}");
         let token = app.token("police.990101").await;
         let procuratorate = app.unit_id(&token, "990101", "procuratorate").await;
@@ -182,6 +190,7 @@ mod pages {
         assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.text());
         let review = app.page(Method::GET, &case_path, Some(&prosecutor), None).await.text();
         assert!(review.contains("审查起诉") && review.contains("criminal.plea_review") && review.contains("id=\"timeline\""), "{review}");
+        assert!(review.contains("class=\"agency-number\""), "{review}");
         let police_view = app.page(Method::GET, &case_path, Some(&police), None).await.text();
         assert_eq!(police_view.matches("data-command=").count(), 1, "the police held it and see it; they can only consult now");
         assert!(police_view.contains("data-command=\"collaborate\""));
