@@ -330,6 +330,29 @@ impl From<CaseRow> for CaseRecord {
 }
 
 impl SqlStore {
+    /// Insert a case row, then its units and events, in the caller's transaction.
+    async fn insert_case(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, w: CaseWrite, by: By) -> Result<(i64, Vec<i64>)> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(&w.case_no)
+        .bind(&w.title)
+        .bind(w.region.to_string())
+        .bind(&w.stage)
+        .bind(w.holder_unit_id)
+        .bind(w.pending_unit_id)
+        .bind(i64::from(w.in_custody))
+        .bind(&w.due_date)
+        .bind(w.events.len() as i64)
+        .bind(&w.state)
+        .bind(w.event_times.last().copied().unwrap_or(by.at))
+        .fetch_one(&mut **tx)
+        .await?;
+        let leaves = self.write_case_rest(tx, id, w, by).await?;
+        Ok((id, leaves))
+    }
+
     /// The units that may see the case, and the events, in the case write's transaction.
     async fn write_case_rest(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64, w: CaseWrite, by: By) -> Result<Vec<i64>> {
         for unit in &w.units {
@@ -757,24 +780,7 @@ impl Store for SqlStore {
 
     async fn create_case(&self, w: CaseWrite, by: By) -> Result<Recorded<i64>> {
         let mut tx = self.pool.begin().await?;
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-        )
-        .bind(&w.case_no)
-        .bind(&w.title)
-        .bind(w.region.to_string())
-        .bind(&w.stage)
-        .bind(w.holder_unit_id)
-        .bind(w.pending_unit_id)
-        .bind(i64::from(w.in_custody))
-        .bind(&w.due_date)
-        .bind(w.events.len() as i64)
-        .bind(&w.state)
-        .bind(by.at)
-        .fetch_one(&mut *tx)
-        .await?;
-        let leaves = self.write_case_rest(&mut tx, id, w, by).await?;
+        let (id, leaves) = self.insert_case(&mut tx, w, by).await?;
         tx.commit().await?;
         Ok(Recorded { value: id, leaves })
     }
@@ -813,24 +819,7 @@ impl Store for SqlStore {
         let mut tx = self.pool.begin().await?;
         let n = writes.len();
         for w in writes {
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-            )
-            .bind(&w.case_no)
-            .bind(&w.title)
-            .bind(w.region.to_string())
-            .bind(&w.stage)
-            .bind(w.holder_unit_id)
-            .bind(w.pending_unit_id)
-            .bind(i64::from(w.in_custody))
-            .bind(&w.due_date)
-            .bind(w.events.len() as i64)
-            .bind(&w.state)
-            .bind(w.event_times.last().copied().unwrap_or(by.at))
-            .fetch_one(&mut *tx)
-            .await?;
-            self.write_case_rest(&mut tx, id, w, by).await?;
+            self.insert_case(&mut tx, w, by).await?;
         }
         tx.commit().await?;
         Ok(n)
