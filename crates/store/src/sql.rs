@@ -19,7 +19,11 @@ pub enum Backend {
 
 #[derive(Clone)]
 pub struct SqlStore {
+    /// Writes (and, on PostgreSQL, everything).
     pool: AnyPool,
+    /// Reads. On SQLite a separate pool of read-only connections (WAL lets them run beside the
+    /// one writer); on PostgreSQL the same pool.
+    reader: AnyPool,
     backend: Backend,
 }
 
@@ -86,7 +90,23 @@ impl SqlStore {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&pool).await.map_err(|e| OpenError::Migrate { url: redact_url(url), reason: e.to_string() })?;
-        Ok(Self { pool, backend })
+        let reader = match backend {
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(4)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        for pragma in ["PRAGMA busy_timeout = 5000", "PRAGMA query_only = ON"] {
+                            conn.execute(pragma).await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .connect_with(AnyConnectOptions::from_str(url).map_err(unreachable)?)
+                .await
+                .map_err(unreachable)?,
+            Backend::Postgres => pool.clone(),
+        };
+        Ok(Self { pool, reader, backend })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -94,6 +114,7 @@ impl SqlStore {
     }
 
     pub async fn close(&self) {
+        self.reader.close().await;
         self.pool.close().await;
     }
 }
@@ -400,13 +421,13 @@ impl Store for SqlStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
     }
 
     async fn region(&self, code: RegionCode) -> Result<Region> {
         let row: Option<RegionRow> =
-            sqlx::query_as("SELECT code, parent, level, name, name_en FROM regions WHERE code = $1").bind(code.to_string()).fetch_optional(&self.pool).await?;
+            sqlx::query_as("SELECT code, parent, level, name, name_en FROM regions WHERE code = $1").bind(code.to_string()).fetch_optional(&self.reader).await?;
         row.ok_or(StoreError::NotFound("region"))?.try_into()
     }
 
@@ -415,10 +436,10 @@ impl Store for SqlStore {
             Some(p) => {
                 sqlx::query_as("SELECT code, parent, level, name, name_en FROM regions WHERE parent = $1 ORDER BY code")
                     .bind(p.to_string())
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.reader)
                     .await?
             }
-            None => sqlx::query_as("SELECT code, parent, level, name, name_en FROM regions WHERE parent IS NULL ORDER BY code").fetch_all(&self.pool).await?,
+            None => sqlx::query_as("SELECT code, parent, level, name, name_en FROM regions WHERE parent IS NULL ORDER BY code").fetch_all(&self.reader).await?,
         };
         rows.into_iter().map(Region::try_from).collect()
     }
@@ -437,7 +458,7 @@ impl Store for SqlStore {
     }
 
     async fn unit(&self, id: i64) -> Result<Unit> {
-        let row: Option<UnitRow> = sqlx::query_as(&format!("SELECT {UNIT_COLS} FROM units WHERE id = $1")).bind(id).fetch_optional(&self.pool).await?;
+        let row: Option<UnitRow> = sqlx::query_as(&format!("SELECT {UNIT_COLS} FROM units WHERE id = $1")).bind(id).fetch_optional(&self.reader).await?;
         row.ok_or(StoreError::NotFound("unit"))?.try_into()
     }
 
@@ -469,7 +490,7 @@ impl Store for SqlStore {
             for n in chunk {
                 q = q.bind(n);
             }
-            taken.extend(q.fetch_all(&self.pool).await?.into_iter().map(|r| r.0));
+            taken.extend(q.fetch_all(&self.reader).await?.into_iter().map(|r| r.0));
         }
         Ok(taken)
     }
@@ -485,7 +506,7 @@ impl Store for SqlStore {
         .bind(f.kind.map(|k| k.as_str()))
         .bind(i64::from(f.include_disabled))
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         rows.into_iter().map(Unit::try_from).collect()
     }
@@ -532,14 +553,14 @@ impl Store for SqlStore {
     }
 
     async fn meta(&self, key: &str) -> Result<Option<String>> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(&self.pool).await?;
+        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(&self.reader).await?;
         Ok(row.map(|r| r.0))
     }
 
     async fn counts(&self) -> Result<Counts> {
         let (regions, units, users, cases): (i64, i64, i64, i64) =
             sqlx::query_as("SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM units), (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM cases)")
-                .fetch_one(&self.pool)
+                .fetch_one(&self.reader)
                 .await?;
         Ok(Counts { regions, units, users, cases })
     }
@@ -558,7 +579,7 @@ impl Store for SqlStore {
     }
 
     async fn user(&self, id: i64) -> Result<User> {
-        let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = $1")).bind(id).fetch_optional(&self.pool).await?;
+        let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = $1")).bind(id).fetch_optional(&self.reader).await?;
         Ok(row.ok_or(StoreError::NotFound("user"))?.into())
     }
 
@@ -595,7 +616,7 @@ impl Store for SqlStore {
 
     async fn users_of_unit(&self, unit_id: i64) -> Result<Vec<User>> {
         let rows: Vec<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE unit_id = $1 ORDER BY username")).bind(unit_id).fetch_all(&self.pool).await?;
+            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE unit_id = $1 ORDER BY username")).bind(unit_id).fetch_all(&self.reader).await?;
         Ok(rows.into_iter().map(User::from).collect())
     }
 
@@ -607,7 +628,7 @@ impl Store for SqlStore {
             password_hash: String,
         }
         let row: Option<Row> =
-            sqlx::query_as(&format!("SELECT {USER_COLS}, password_hash FROM users WHERE username = $1")).bind(username).fetch_optional(&self.pool).await?;
+            sqlx::query_as(&format!("SELECT {USER_COLS}, password_hash FROM users WHERE username = $1")).bind(username).fetch_optional(&self.reader).await?;
         Ok(row.map(|r| (r.user.into(), r.password_hash)))
     }
 
@@ -648,7 +669,7 @@ impl Store for SqlStore {
         ))
         .bind(token_hash)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reader)
         .await?;
         match row {
             Some(r) => r.p.into_active(r.csrf_token),
@@ -686,7 +707,7 @@ impl Store for SqlStore {
         let rows: Vec<TokenRow> =
             sqlx::query_as("SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id")
                 .bind(user_id)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reader)
                 .await?;
         Ok(rows.into_iter().map(ApiToken::from).collect())
     }
@@ -749,7 +770,7 @@ impl Store for SqlStore {
         .bind(since)
         .bind(username)
         .bind(client)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.reader)
         .await?;
         Ok(counts)
     }
@@ -761,7 +782,7 @@ impl Store for SqlStore {
         .bind(format!("{region_prefix}%"))
         .bind(i64::from(region_prefix.len() <= 2))
         .bind(limit.clamp(1, 1000))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         Ok(rows
             .into_iter()
@@ -827,7 +848,7 @@ impl Store for SqlStore {
 
     async fn case_ids(&self, after: i64, limit: i64) -> Result<Vec<i64>> {
         let rows: Vec<(i64,)> =
-            sqlx::query_as("SELECT id FROM cases WHERE id > $1 ORDER BY id LIMIT $2").bind(after).bind(limit.clamp(1, 10_000)).fetch_all(&self.pool).await?;
+            sqlx::query_as("SELECT id FROM cases WHERE id > $1 ORDER BY id LIMIT $2").bind(after).bind(limit.clamp(1, 10_000)).fetch_all(&self.reader).await?;
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
@@ -862,12 +883,12 @@ impl Store for SqlStore {
     }
 
     async fn case(&self, id: i64) -> Result<Option<CaseRecord>> {
-        let row: Option<CaseRow> = sqlx::query_as(&format!("SELECT {CASE_COLS} FROM cases WHERE id = $1")).bind(id).fetch_optional(&self.pool).await?;
+        let row: Option<CaseRow> = sqlx::query_as(&format!("SELECT {CASE_COLS} FROM cases WHERE id = $1")).bind(id).fetch_optional(&self.reader).await?;
         Ok(row.map(CaseRecord::from))
     }
 
     async fn case_units(&self, id: i64) -> Result<Vec<i64>> {
-        let rows: Vec<(i64,)> = sqlx::query_as("SELECT unit_id FROM case_units WHERE case_id = $1 ORDER BY unit_id").bind(id).fetch_all(&self.pool).await?;
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT unit_id FROM case_units WHERE case_id = $1 ORDER BY unit_id").bind(id).fetch_all(&self.reader).await?;
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
@@ -886,7 +907,7 @@ impl Store for SqlStore {
         .bind(limit)
         .bind(f.offset.max(0))
         .bind(f.pending_for)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         Ok(rows.into_iter().map(CaseRecord::from).collect())
     }
@@ -900,7 +921,7 @@ impl Store for SqlStore {
         .bind(f.unit_id)
         .bind(f.region_prefix.map(|p| format!("{p}%")))
         .bind(f.due_by)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         Ok(rows.into_iter().map(|(region, stage, cases, due)| CaseCount { region, stage, cases, due }).collect())
     }
@@ -918,7 +939,7 @@ impl Store for SqlStore {
     }
 
     async fn blob(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>> {
-        Ok(sqlx::query_as("SELECT content_type, bytes FROM blobs WHERE sha256 = $1").bind(sha256).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_as("SELECT content_type, bytes FROM blobs WHERE sha256 = $1").bind(sha256).fetch_optional(&self.reader).await?)
     }
 
     async fn idempotency_begin(&self, scope: &str, key: &str, request_hash: &str, at: i64) -> Result<Idempotent> {
@@ -964,7 +985,7 @@ impl Store for SqlStore {
     }
 
     async fn audit_size(&self) -> Result<u64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq) + 1, 0) FROM events").fetch_one(&self.pool).await?;
+        let (n,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq) + 1, 0) FROM events").fetch_one(&self.reader).await?;
         Ok(n as u64)
     }
 
@@ -972,7 +993,7 @@ impl Store for SqlStore {
         let rows: Vec<EventRow> = sqlx::query_as(&format!("SELECT {EVENT_COLS} FROM events WHERE seq >= $1 AND seq < $2 ORDER BY seq"))
             .bind(start as i64)
             .bind(end as i64)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
         Ok(rows.into_iter().map(Event::from).collect())
     }
@@ -988,7 +1009,7 @@ impl Store for SqlStore {
         let rows: Vec<EventRow> = sqlx::query_as(&format!("SELECT {EVENT_COLS} FROM events WHERE subject = $1 ORDER BY seq LIMIT $2"))
             .bind(subject)
             .bind(limit.clamp(1, 10_000))
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
         Ok(rows.into_iter().map(Event::from).collect())
     }
@@ -997,13 +1018,13 @@ impl Store for SqlStore {
         let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT idx, hash FROM audit_nodes WHERE level = 0 AND idx >= $1 AND idx < $2 ORDER BY idx")
             .bind(start as i64)
             .bind(end as i64)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
         rows.into_iter().map(|(i, h)| h.try_into().map(|h| (i as u64, h)).map_err(|_| StoreError::Invalid(format!("leaf hash {i} is not 32 bytes")))).collect()
     }
 
     async fn audit_nodes(&self, nodes: &[xiezhi_audit::Node]) -> Result<std::collections::HashMap<xiezhi_audit::Node, xiezhi_audit::Hash>> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.reader.acquire().await?;
         fetch_nodes(&mut conn, nodes).await
     }
 
@@ -1021,10 +1042,10 @@ impl Store for SqlStore {
     async fn checkpoint(&self, tree_size: Option<i64>) -> Result<Option<StoredCheckpoint>> {
         let row: Option<(i64, Vec<u8>, i64, String)> = match tree_size {
             Some(n) => {
-                sqlx::query_as("SELECT tree_size, root, at, note FROM audit_checkpoints WHERE tree_size = $1").bind(n).fetch_optional(&self.pool).await?
+                sqlx::query_as("SELECT tree_size, root, at, note FROM audit_checkpoints WHERE tree_size = $1").bind(n).fetch_optional(&self.reader).await?
             }
             None => {
-                sqlx::query_as("SELECT tree_size, root, at, note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1").fetch_optional(&self.pool).await?
+                sqlx::query_as("SELECT tree_size, root, at, note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1").fetch_optional(&self.reader).await?
             }
         };
         row.map(checkpoint_from_row).transpose()
@@ -1033,7 +1054,7 @@ impl Store for SqlStore {
     async fn checkpoints(&self, limit: i64) -> Result<Vec<StoredCheckpoint>> {
         let rows: Vec<(i64, Vec<u8>, i64, String)> = sqlx::query_as("SELECT tree_size, root, at, note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT $1")
             .bind(limit.clamp(1, 1000))
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
         rows.into_iter().map(checkpoint_from_row).collect()
     }
@@ -1063,7 +1084,7 @@ impl Store for SqlStore {
         for n in tree_sizes {
             q = q.bind(*n);
         }
-        Ok(q.fetch_all(&self.pool).await?.into_iter().map(|(tree_size, witness, line, at)| StoredCosignature { tree_size, witness, line, at }).collect())
+        Ok(q.fetch_all(&self.reader).await?.into_iter().map(|(tree_size, witness, line, at)| StoredCosignature { tree_size, witness, line, at }).collect())
     }
 
     async fn logical_schema(&self) -> Result<Vec<String>> {
@@ -1079,8 +1100,8 @@ impl Store for SqlStore {
                 "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key'",
             ),
         };
-        let cols: Vec<(String, String, String, i64)> = sqlx::query_as(columns).fetch_all(&self.pool).await?;
-        let idx: Vec<(String,)> = sqlx::query_as(indexes).fetch_all(&self.pool).await?;
+        let cols: Vec<(String, String, String, i64)> = sqlx::query_as(columns).fetch_all(&self.reader).await?;
+        let idx: Vec<(String,)> = sqlx::query_as(indexes).fetch_all(&self.reader).await?;
         let mut out: Vec<String> = cols
             .into_iter()
             .map(|(t, c, ty, not_null)| format!("column {t}.{c} {} {}", type_class(&ty), if not_null == 1 { "not null" } else { "null" }))
