@@ -426,8 +426,10 @@ impl Store for SqlStore {
     }
 
     async fn region(&self, code: RegionCode) -> Result<Region> {
-        let row: Option<RegionRow> =
-            sqlx::query_as("SELECT code, parent, level, name, name_en FROM regions WHERE code = $1").bind(code.to_string()).fetch_optional(&self.reader).await?;
+        let row: Option<RegionRow> = sqlx::query_as("SELECT code, parent, level, name, name_en FROM regions WHERE code = $1")
+            .bind(code.to_string())
+            .fetch_optional(&self.reader)
+            .await?;
         row.ok_or(StoreError::NotFound("region"))?.try_into()
     }
 
