@@ -345,15 +345,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
         Command::DeclineProsecution { reason } => {
             holder_only()?;
             in_stage(&[Stage::ProsecutionReview], "the decision not to prosecute ends review (CPL 177)")?;
-            let mut events: Vec<Event> = c
-                .persons
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.custody != Custody::Released)
-                .map(|(i, _)| Event::CustodyChanged { person: i, custody: Custody::Released, on: today })
-                .collect();
-            events.push(Event::Closed { stage: Stage::Declined, reason: reason.trim().into() });
-            events
+            close_releasing(c, Stage::Declined, reason, today)
         }
         Command::AcceptForTrial { procedure, number } => {
             receiving(HandoverKind::Indictment)?;
@@ -484,17 +476,22 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             if reason.trim().is_empty() {
                 return Err(refuse("invalid", Some(c), "a withdrawal gives its reason", "reason must not be empty"));
             }
-            let mut events: Vec<Event> = c
-                .persons
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.custody != Custody::Released)
-                .map(|(i, _)| Event::CustodyChanged { person: i, custody: Custody::Released, on: today })
-                .collect();
-            events.push(Event::Closed { stage: Stage::Withdrawn, reason: reason.trim().into() });
-            events
+            close_releasing(c, Stage::Withdrawn, reason, today)
         }
     })
+}
+
+/// Close the case, releasing everyone still under a measure.
+fn close_releasing(c: &Case, stage: Stage, reason: &str, today: Date) -> Vec<Event> {
+    let mut events: Vec<Event> = c
+        .persons
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.custody != Custody::Released)
+        .map(|(i, _)| Event::CustodyChanged { person: i, custody: Custody::Released, on: today })
+        .collect();
+    events.push(Event::Closed { stage, reason: reason.trim().into() });
+    events
 }
 
 /// An agency's own number, recorded once per unit.
