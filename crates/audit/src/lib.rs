@@ -4,7 +4,9 @@
 mod leaf;
 mod merkle;
 mod note;
+mod tiles;
 
 pub use leaf::*;
 pub use merkle::*;
 pub use note::*;
+pub use tiles::*;

@@ -4,7 +4,6 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
-use xiezhi_audit::MemoryTree;
 use xiezhi_store::{SqlStore, Store};
 
 struct Server(Child, String);
@@ -105,29 +104,19 @@ fn scenario(url: Option<String>) {
     rt.block_on(async {
         sqlx::query("UPDATE events SET payload = $1 WHERE seq = 100").bind("{\"forged\":true}").execute(store.pool()).await.unwrap();
         let size = store.audit_size().await.unwrap();
-        let mut tree = MemoryTree::new();
+        let mut edge = xiezhi_audit::TileEdge::new();
         for e in store.events(0, size).await.unwrap() {
-            tree.push(&e.leaf_input());
+            edge.push(xiezhi_audit::leaf_hash(&e.leaf_input()));
         }
-        sqlx::query("DELETE FROM audit_nodes").execute(store.pool()).await.unwrap();
-        for i in 0..size {
-            let mut level = 0u8;
-            let mut idx = i;
-            loop {
-                let n = xiezhi_audit::Node { level, index: idx };
-                sqlx::query("INSERT INTO audit_nodes (level, idx, hash) VALUES ($1, $2, $3)")
-                    .bind(i64::from(level))
-                    .bind(idx as i64)
-                    .bind(tree.node(n).to_vec())
-                    .execute(store.pool())
-                    .await
-                    .unwrap();
-                if idx % 2 == 0 {
-                    break;
-                }
-                level += 1;
-                idx /= 2;
-            }
+        sqlx::query("DELETE FROM audit_tiles").execute(store.pool()).await.unwrap();
+        for (a, hashes) in edge.take_dirty() {
+            sqlx::query("INSERT INTO audit_tiles (level, idx, hashes) VALUES ($1, $2, $3)")
+                .bind(i64::from(a.level))
+                .bind(a.index as i64)
+                .bind(hashes.concat())
+                .execute(store.pool())
+                .await
+                .unwrap();
         }
     });
     change(&data, &url, "a-new-password-2\n");

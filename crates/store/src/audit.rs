@@ -4,7 +4,7 @@
 use crate::{By, Event, Result, StoreError};
 use sqlx::{Any, FromRow, Transaction};
 use std::collections::HashMap;
-use xiezhi_audit::{leaf_hash, nodes_completed_by, Hash, Node};
+use xiezhi_audit::{edge_tiles, leaf_hash, locate, node_from_tile, Hash, Node, TileAddr, TileEdge, TILE_WIDTH};
 
 use crate::sql::Backend;
 
@@ -42,22 +42,102 @@ impl From<EventRow> for Event {
 
 pub(crate) const EVENT_COLS: &str = "seq, at, actor_user_id, unit_id, subject, kind, payload";
 
-/// Fetch node hashes by address, in chunks.
-pub(crate) async fn fetch_nodes(conn: &mut sqlx::AnyConnection, nodes: &[Node]) -> Result<HashMap<Node, Hash>> {
-    let mut out = HashMap::with_capacity(nodes.len());
-    for chunk in nodes.chunks(200) {
+fn tile_hashes(level: i64, idx: i64, blob: Vec<u8>) -> Result<Vec<Hash>> {
+    if blob.len() % 32 != 0 || blob.len() as u64 > 32 * TILE_WIDTH {
+        return Err(StoreError::Invalid(format!("audit tile ({level}, {idx}) is {} bytes, not a whole number of hashes", blob.len())));
+    }
+    Ok(blob.chunks_exact(32).map(|c| c.try_into().expect("32 bytes")).collect())
+}
+
+/// Fetch tiles by address, in chunks; absent tiles are simply not in the answer.
+pub(crate) async fn fetch_tiles(conn: &mut sqlx::AnyConnection, addrs: &[TileAddr]) -> Result<HashMap<TileAddr, Vec<Hash>>> {
+    let mut out = HashMap::with_capacity(addrs.len());
+    for chunk in addrs.chunks(200) {
         let cond: Vec<String> = (0..chunk.len()).map(|i| format!("(level = ${} AND idx = ${})", 2 * i + 1, 2 * i + 2)).collect();
-        let sql = format!("SELECT level, idx, hash FROM audit_nodes WHERE {}", cond.join(" OR "));
+        let sql = format!("SELECT level, idx, hashes FROM audit_tiles WHERE {}", cond.join(" OR "));
         let mut q = sqlx::query_as::<_, (i64, i64, Vec<u8>)>(&sql);
-        for n in chunk {
-            q = q.bind(i64::from(n.level)).bind(n.index as i64);
+        for a in chunk {
+            q = q.bind(i64::from(a.level)).bind(a.index as i64);
         }
-        for (level, idx, hash) in q.fetch_all(&mut *conn).await? {
-            let hash: Hash = hash.try_into().map_err(|_| StoreError::Invalid(format!("audit node ({level}, {idx}) is not 32 bytes")))?;
-            out.insert(Node { level: level as u8, index: idx as u64 }, hash);
+        for (level, idx, blob) in q.fetch_all(&mut *conn).await? {
+            out.insert(TileAddr { level: level as u8, index: idx as u64 }, tile_hashes(level, idx, blob)?);
         }
     }
     Ok(out)
+}
+
+/// Node hashes by address, computed from the tiles that hold them; nodes not (yet) complete
+/// are left out of the answer.
+pub(crate) async fn fetch_nodes(conn: &mut sqlx::AnyConnection, nodes: &[Node]) -> Result<HashMap<Node, Hash>> {
+    let mut addrs: Vec<TileAddr> = nodes.iter().map(|n| locate(*n).0).collect();
+    addrs.sort();
+    addrs.dedup();
+    let tiles = fetch_tiles(conn, &addrs).await?;
+    Ok(nodes.iter().filter_map(|n| Some((*n, node_from_tile(*n, tiles.get(&locate(*n).0)?)?))).collect())
+}
+
+/// Leaf hashes of `start..end` as stored, from the level-0 tiles.
+pub(crate) async fn leaf_hashes(conn: &mut sqlx::AnyConnection, start: u64, end: u64) -> Result<Vec<(u64, Hash)>> {
+    if start >= end {
+        return Ok(vec![]);
+    }
+    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT idx, hashes FROM audit_tiles WHERE level = 0 AND idx >= $1 AND idx <= $2 ORDER BY idx")
+        .bind((start / TILE_WIDTH) as i64)
+        .bind(((end - 1) / TILE_WIDTH) as i64)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = Vec::with_capacity((end - start) as usize);
+    for (idx, blob) in rows {
+        let first = idx as u64 * TILE_WIDTH;
+        for (i, h) in tile_hashes(0, idx, blob)?.into_iter().enumerate() {
+            let seq = first + i as u64;
+            if (start..end).contains(&seq) {
+                out.push((seq, h));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The SQL that inserts a JSON array of events in one statement: per-row parameter binding is
+/// what bounds bulk writes through the driver, and the database parses JSON in C. SQLite reads
+/// each event as an array (positional lookups are its cheapest), PostgreSQL as records.
+fn insert_events_sql(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "INSERT INTO events (seq, at, actor_user_id, unit_id, subject, kind, payload) \
+             SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6 FROM json_each($1)"
+        }
+        Backend::Postgres => {
+            "INSERT INTO events (seq, at, actor_user_id, unit_id, subject, kind, payload) \
+             SELECT * FROM json_to_recordset($1::json) AS x(seq BIGINT, at BIGINT, actor_user_id BIGINT, unit_id BIGINT, subject TEXT, kind TEXT, payload TEXT)"
+        }
+    }
+}
+
+fn events_json(backend: Backend, events: &[Event]) -> Result<String> {
+    let json = match backend {
+        Backend::Sqlite => {
+            serde_json::to_string(&events.iter().map(|e| (e.seq, e.at, e.actor_user_id, e.unit_id, &e.subject, &e.kind, &e.payload)).collect::<Vec<_>>())
+        }
+        Backend::Postgres => serde_json::to_string(events),
+    };
+    json.map_err(|err| StoreError::Invalid(err.to_string()))
+}
+
+/// Write tiles, replacing earlier versions of partial ones.
+async fn put_tiles(tx: &mut Transaction<'_, Any>, tiles: Vec<(TileAddr, Vec<Hash>)>) -> Result<()> {
+    for chunk in tiles.chunks(100) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
+        let sql =
+            format!("INSERT INTO audit_tiles (level, idx, hashes) VALUES {} ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes", values.join(", "));
+        let mut q = sqlx::query(&sql);
+        for (a, hashes) in chunk {
+            q = q.bind(i64::from(a.level)).bind(a.index as i64).bind(hashes.concat());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// Append events in order; returns their leaf indexes. Must run inside the write's transaction,
@@ -72,64 +152,74 @@ pub(crate) async fn append(tx: &mut Transaction<'_, Any>, backend: Backend, by: 
     }
     let (size,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq) + 1, 0) FROM events").fetch_one(&mut **tx).await?;
     let size = size as u64;
-    let count = events.len() as u64;
+    let wanted: Vec<TileAddr> = edge_tiles(size).into_iter().map(|(a, _)| a).collect();
+    let stored = fetch_tiles(tx, &wanted).await?;
+    let mut edge = TileEdge::resume(size, &|a| stored.get(&a).cloned())
+        .map_err(|a| StoreError::Invalid(format!("audit tile ({}, {}) is missing or short; run `xiezhi audit verify`", a.level, a.index)))?;
 
-    // Left siblings the new leaves will close, that already exist.
-    let mut wanted = Vec::new();
-    for seq in size..size + count {
-        let (mut level, mut idx) = (0u8, seq);
-        while idx % 2 == 1 {
-            let left = Node { level, index: idx - 1 };
-            if (left.index + 1) << level <= size {
-                wanted.push(left);
-            }
-            level += 1;
-            idx /= 2;
-        }
-    }
-    wanted.sort();
-    wanted.dedup();
-    let mut known = fetch_nodes(tx, &wanted).await?;
-    if known.len() != wanted.len() {
-        return Err(StoreError::Invalid("the audit tree is missing nodes it needs; run `xiezhi audit verify`".into()));
-    }
-
+    // Hash and encode the next chunk while the database inserts the previous one: the driver
+    // runs SQLite on its own thread, and PostgreSQL in its own process.
+    const CHUNK: usize = 1000;
     let mut leaves = Vec::with_capacity(events.len());
-    let mut rows = Vec::with_capacity(events.len());
-    let mut new_nodes: Vec<(Node, Hash)> = Vec::with_capacity(events.len() * 2);
-    for (i, e) in events.into_iter().enumerate() {
-        let seq = size + i as u64;
-        let payload = serde_json::to_string(&e.payload).map_err(|err| StoreError::Invalid(err.to_string()))?;
-        let event =
-            Event { seq: seq as i64, at: e.at.unwrap_or(by.at), actor_user_id: by.user_id, unit_id: by.unit_id, subject: e.subject, kind: e.kind, payload };
-        let leaf = leaf_hash(&event.leaf_input());
-        for (node, hash) in nodes_completed_by(seq, leaf, |n| known[&n]) {
-            known.insert(node, hash);
-            new_nodes.push((node, hash));
+    let mut events = events.into_iter().peekable();
+    let mut encode = || -> Result<Option<String>> {
+        if events.peek().is_none() {
+            return Ok(None);
         }
-        rows.push(event);
-        leaves.push(seq as i64);
-    }
-    // Multi-row inserts: one statement per 100 events, 300 nodes.
-    for chunk in rows.chunks(100) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${}, ${}, ${}, ${}, ${}, ${})", 7 * i + 1, 7 * i + 2, 7 * i + 3, 7 * i + 4, 7 * i + 5, 7 * i + 6, 7 * i + 7))
-            .collect();
-        let sql = format!("INSERT INTO events ({EVENT_COLS}) VALUES {}", values.join(", "));
-        let mut q = sqlx::query(&sql);
-        for e in chunk {
-            q = q.bind(e.seq).bind(e.at).bind(e.actor_user_id).bind(e.unit_id).bind(&e.subject).bind(&e.kind).bind(&e.payload);
+        let mut rows = Vec::with_capacity(CHUNK);
+        for e in events.by_ref().take(CHUNK) {
+            let seq = size + leaves.len() as u64;
+            let payload = serde_json::to_string(&e.payload).map_err(|err| StoreError::Invalid(err.to_string()))?;
+            let event =
+                Event { seq: seq as i64, at: e.at.unwrap_or(by.at), actor_user_id: by.user_id, unit_id: by.unit_id, subject: e.subject, kind: e.kind, payload };
+            edge.push(leaf_hash(&event.leaf_input()));
+            rows.push(event);
+            leaves.push(seq as i64);
         }
-        q.execute(&mut **tx).await?;
+        events_json(backend, &rows).map(Some)
+    };
+    let mut next = encode()?;
+    while let Some(json) = next {
+        let insert = sqlx::query(insert_events_sql(backend)).bind(json).execute(&mut **tx);
+        let (inserted, encoded) = tokio::join!(insert, async { encode() });
+        inserted?;
+        next = encoded?;
     }
-    for chunk in new_nodes.chunks(300) {
-        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
-        let sql = format!("INSERT INTO audit_nodes (level, idx, hash) VALUES {}", values.join(", "));
-        let mut q = sqlx::query(&sql);
-        for (n, h) in chunk {
-            q = q.bind(i64::from(n.level)).bind(n.index as i64).bind(h.to_vec());
-        }
-        q.execute(&mut **tx).await?;
-    }
+    drop(encode);
+    put_tiles(tx, edge.take_dirty()).await?;
     Ok(leaves)
+}
+
+/// Databases made before tiles kept one row per node in `audit_nodes`: carry their stored leaf
+/// hashes (not recomputed, so earlier tampering stays detectable) into tiles, then drop the table.
+pub(crate) async fn convert_node_table(pool: &sqlx::AnyPool, backend: Backend) -> Result<()> {
+    let exists = match backend {
+        Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'audit_nodes'",
+        Backend::Postgres => "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'audit_nodes' AND table_schema = current_schema()",
+    };
+    let (n,): (i64,) = sqlx::query_as(exists).fetch_one(pool).await?;
+    if n == 0 {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    let mut edge = TileEdge::new();
+    loop {
+        let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT idx, hash FROM audit_nodes WHERE level = 0 AND idx >= $1 ORDER BY idx LIMIT 100000")
+            .bind(edge.size() as i64)
+            .fetch_all(&mut *tx)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for (idx, hash) in rows {
+            if idx as u64 != edge.size() {
+                return Err(StoreError::Invalid(format!("audit_nodes lacks leaf {}; cannot convert to tiles", edge.size())));
+            }
+            edge.push(hash.try_into().map_err(|_| StoreError::Invalid(format!("leaf hash {idx} is not 32 bytes")))?);
+        }
+        put_tiles(&mut tx, edge.take_dirty()).await?;
+    }
+    sqlx::query("DROP TABLE audit_nodes").execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -90,6 +90,7 @@ impl SqlStore {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&pool).await.map_err(|e| OpenError::Migrate { url: redact_url(url), reason: e.to_string() })?;
+        crate::audit::convert_node_table(&pool, backend).await.map_err(|e| OpenError::Migrate { url: redact_url(url), reason: e.to_string() })?;
         let reader = match backend {
             Backend::Sqlite => AnyPoolOptions::new()
                 .max_connections(4)
@@ -1017,12 +1018,8 @@ impl Store for SqlStore {
     }
 
     async fn leaf_hashes(&self, start: u64, end: u64) -> Result<Vec<(u64, xiezhi_audit::Hash)>> {
-        let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT idx, hash FROM audit_nodes WHERE level = 0 AND idx >= $1 AND idx < $2 ORDER BY idx")
-            .bind(start as i64)
-            .bind(end as i64)
-            .fetch_all(&self.reader)
-            .await?;
-        rows.into_iter().map(|(i, h)| h.try_into().map(|h| (i as u64, h)).map_err(|_| StoreError::Invalid(format!("leaf hash {i} is not 32 bytes")))).collect()
+        let mut conn = self.reader.acquire().await?;
+        crate::audit::leaf_hashes(&mut conn, start, end).await
     }
 
     async fn audit_nodes(&self, nodes: &[xiezhi_audit::Node]) -> Result<std::collections::HashMap<xiezhi_audit::Node, xiezhi_audit::Hash>> {

@@ -337,3 +337,49 @@ async fn idempotency_keys<S: Store>(s: S) {
     s.idempotency_finish("b", "k", None).await.unwrap();
     assert_eq!(s.idempotency_begin("b", "k", "h3", 5).await.unwrap(), Idempotent::Fresh, "a released key is free again");
 }
+
+/// A database from before tiles (one `audit_nodes` row per node) opens with its stored leaves
+/// carried into tiles, a forged leaf included: conversion must not launder tampering.
+async fn node_table_converts_to_tiles(s: SqlStore, reopen: impl std::future::Future<Output = SqlStore>) {
+    s.seed(small_org(), By::system(1)).await.unwrap();
+    s.append_events((0..600).map(|i| NewEvent::new(format!("load:{i}"), "load.test", serde_json::json!({"i": i}))).collect(), By::system(2)).await.unwrap();
+    let size = s.audit_size().await.unwrap();
+    let mut leaves = s.leaf_hashes(0, size).await.unwrap();
+    leaves[7].1 = [7; 32];
+    let blob = if s.backend() == Backend::Sqlite { "BLOB" } else { "BYTEA" };
+    sqlx::query(&format!("CREATE TABLE audit_nodes (level BIGINT NOT NULL, idx BIGINT NOT NULL, hash {blob} NOT NULL, PRIMARY KEY (level, idx))"))
+        .execute(s.pool())
+        .await
+        .unwrap();
+    for (i, h) in &leaves {
+        sqlx::query("INSERT INTO audit_nodes (level, idx, hash) VALUES (0, $1, $2)").bind(*i as i64).bind(h.to_vec()).execute(s.pool()).await.unwrap();
+    }
+    sqlx::query("DELETE FROM audit_tiles").execute(s.pool()).await.unwrap();
+    s.close().await;
+
+    let s = reopen.await;
+    assert_eq!(s.leaf_hashes(0, size).await.unwrap(), leaves, "stored leaves carried over as they were");
+    let mut tree = xiezhi_audit::MemoryTree::new();
+    leaves.iter().for_each(|(_, h)| tree.push_leaf_hash(*h));
+    let ranges = vec![0..size];
+    let nodes = s.audit_nodes(&xiezhi_audit::nodes_for(&ranges)).await.unwrap();
+    assert_eq!(xiezhi_audit::hash_ranges(&ranges, &nodes).unwrap()[0], tree.root());
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_tiles").fetch_one(s.pool()).await.unwrap();
+    assert!(n >= 3, "tiles written");
+    assert!(sqlx::query("SELECT 1 FROM audit_nodes").fetch_all(s.pool()).await.is_err(), "the node table is gone");
+    s.append_events(vec![NewEvent::new("after", "load.test", serde_json::json!({}))], By::system(3)).await.unwrap();
+    assert_eq!(s.audit_size().await.unwrap(), size + 1);
+}
+
+#[tokio::test]
+async fn sqlite_node_table_converts_to_tiles() {
+    let (s, dir) = fresh_sqlite().await;
+    let path = dir.path().to_owned();
+    node_table_converts_to_tiles(s, async move { SqlStore::open_data_dir(&path).await.unwrap() }).await;
+}
+
+#[tokio::test]
+async fn postgres_node_table_converts_to_tiles() {
+    let (s, url) = fresh_postgres().await;
+    node_table_converts_to_tiles(s, async move { SqlStore::connect(&url).await.unwrap() }).await;
+}
