@@ -162,7 +162,10 @@ mod tests {
         assert_eq!(locate(Node { level: 3, index: 33 }), (TileAddr { level: 0, index: 1 }, 8..16));
         assert_eq!(locate(Node { level: 8, index: 5 }), (TileAddr { level: 1, index: 0 }, 5..6));
         assert_eq!(locate(Node { level: 15, index: 1 }), (TileAddr { level: 1, index: 0 }, 128..256));
-        assert_eq!(edge_tiles(70_000), vec![(TileAddr { level: 0, index: 273 }, 112), (TileAddr { level: 1, index: 1 }, 17), (TileAddr { level: 2, index: 0 }, 1)]);
+        assert_eq!(
+            edge_tiles(70_000),
+            vec![(TileAddr { level: 0, index: 273 }, 112), (TileAddr { level: 1, index: 1 }, 17), (TileAddr { level: 2, index: 0 }, 1)]
+        );
         assert_eq!(edge_tiles(65_536), vec![(TileAddr { level: 2, index: 0 }, 1)]);
     }
 

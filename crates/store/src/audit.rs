@@ -129,8 +129,10 @@ fn events_json(backend: Backend, events: &[Event]) -> Result<String> {
 async fn put_tiles(tx: &mut Transaction<'_, Any>, tiles: Vec<(TileAddr, Vec<Hash>)>) -> Result<()> {
     for chunk in tiles.chunks(100) {
         let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
-        let sql =
-            format!("INSERT INTO audit_tiles (level, idx, hashes) VALUES {} ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes", values.join(", "));
+        let sql = format!(
+            "INSERT INTO audit_tiles (level, idx, hashes) VALUES {} ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes",
+            values.join(", ")
+        );
         let mut q = sqlx::query(&sql);
         for (a, hashes) in chunk {
             q = q.bind(i64::from(a.level)).bind(a.index as i64).bind(hashes.concat());
@@ -143,8 +145,16 @@ async fn put_tiles(tx: &mut Transaction<'_, Any>, tiles: Vec<(TileAddr, Vec<Hash
 /// Append events in order; returns their leaf indexes. Must run inside the write's transaction,
 /// so the record and the log cannot drift.
 pub(crate) async fn append(tx: &mut Transaction<'_, Any>, backend: Backend, by: &By, events: Vec<NewEvent>) -> Result<Vec<i64>> {
-    if events.is_empty() {
-        return Ok(vec![]);
+    Ok(append_groups(tx, backend, vec![(*by, events)]).await?.pop().unwrap_or_default())
+}
+
+/// Append several writes' events in one go (a group commit): each group has its own author and
+/// gets back its own leaf indexes.
+pub(crate) async fn append_groups(tx: &mut Transaction<'_, Any>, backend: Backend, groups: Vec<(By, Vec<NewEvent>)>) -> Result<Vec<Vec<i64>>> {
+    let total: usize = groups.iter().map(|(_, e)| e.len()).sum();
+    let mut out: Vec<Vec<i64>> = groups.iter().map(|(_, e)| Vec::with_capacity(e.len())).collect();
+    if total == 0 {
+        return Ok(out);
     }
     if backend == Backend::Postgres {
         // One sequencer at a time, across every server process sharing the database.
@@ -160,21 +170,22 @@ pub(crate) async fn append(tx: &mut Transaction<'_, Any>, backend: Backend, by: 
     // Hash and encode the next chunk while the database inserts the previous one: the driver
     // runs SQLite on its own thread, and PostgreSQL in its own process.
     const CHUNK: usize = 1000;
-    let mut leaves = Vec::with_capacity(events.len());
-    let mut events = events.into_iter().peekable();
+    let mut next_seq = size;
+    let mut events = groups.into_iter().enumerate().flat_map(|(g, (by, events))| events.into_iter().map(move |e| (g, by, e))).peekable();
     let mut encode = || -> Result<Option<String>> {
         if events.peek().is_none() {
             return Ok(None);
         }
         let mut rows = Vec::with_capacity(CHUNK);
-        for e in events.by_ref().take(CHUNK) {
-            let seq = size + leaves.len() as u64;
+        for (g, by, e) in events.by_ref().take(CHUNK) {
+            let seq = next_seq;
+            next_seq += 1;
             let payload = serde_json::to_string(&e.payload).map_err(|err| StoreError::Invalid(err.to_string()))?;
             let event =
                 Event { seq: seq as i64, at: e.at.unwrap_or(by.at), actor_user_id: by.user_id, unit_id: by.unit_id, subject: e.subject, kind: e.kind, payload };
             edge.push(leaf_hash(&event.leaf_input()));
             rows.push(event);
-            leaves.push(seq as i64);
+            out[g].push(seq as i64);
         }
         events_json(backend, &rows).map(Some)
     };
@@ -187,7 +198,7 @@ pub(crate) async fn append(tx: &mut Transaction<'_, Any>, backend: Backend, by: 
     }
     drop(encode);
     put_tiles(tx, edge.take_dirty()).await?;
-    Ok(leaves)
+    Ok(out)
 }
 
 /// Databases made before tiles kept one row per node in `audit_nodes`: carry their stored leaf

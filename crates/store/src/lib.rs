@@ -2,6 +2,7 @@
 //! implementation for SQLite (embedded, the default) and PostgreSQL (production).
 
 mod audit;
+mod batch;
 mod error;
 mod model;
 mod sql;
@@ -65,8 +66,9 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     // Criminal cases.
     fn create_case(&self, write: CaseWrite, by: By) -> impl Future<Output = Result<Recorded<i64>>> + Send;
-    /// Apply a decided change if the case is still at `version`; otherwise `Conflict`.
-    fn update_case(&self, id: i64, version: i64, write: CaseWrite, by: By) -> impl Future<Output = Result<Recorded<()>>> + Send;
+    /// Apply a decided change if the case is still at `version` (otherwise `Conflict`); returns the
+    /// new version. Case writes are group-committed: acknowledged means durable.
+    fn update_case(&self, id: i64, version: i64, write: CaseWrite, by: By) -> impl Future<Output = Result<Recorded<i64>>> + Send;
     fn case(&self, id: i64) -> impl Future<Output = Result<Option<CaseRecord>>> + Send;
     /// Insert whole cases with their history, many in one transaction (demo data, migrations).
     fn import_cases(&self, writes: Vec<CaseWrite>, by: By) -> impl Future<Output = Result<usize>> + Send;

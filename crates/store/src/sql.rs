@@ -2,6 +2,7 @@
 //! both backends, with the differences kept to the migrations and the few places marked here.
 
 use crate::audit::{append, fetch_nodes, EventRow, NewEvent, EVENT_COLS};
+use crate::batch::CaseJob;
 use crate::{model::*, roles_from_text, roles_to_text, OpenError, Result, Store, StoreError};
 use serde_json::json;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -25,6 +26,8 @@ pub struct SqlStore {
     /// one writer); on PostgreSQL the same pool.
     reader: AnyPool,
     backend: Backend,
+    /// The group-commit writer for case writes.
+    writer: tokio::sync::mpsc::Sender<crate::batch::Pending>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -107,11 +110,21 @@ impl SqlStore {
                 .map_err(unreachable)?,
             Backend::Postgres => pool.clone(),
         };
-        Ok(Self { pool, reader, backend })
+        let (writer, jobs) = tokio::sync::mpsc::channel(4096);
+        tokio::spawn(crate::batch::run_writer(pool.clone(), backend, jobs));
+        Ok(Self { pool, reader, backend, writer })
     }
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Hand a case write to the group-commit writer and wait for its commit.
+    async fn submit(&self, job: CaseJob) -> Result<Recorded<crate::batch::CaseWritten>> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let gone = || StoreError::Invalid("the database writer has stopped".into());
+        self.writer.send(crate::batch::Pending { job, reply }).await.map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
 
     pub async fn close(&self) {
@@ -348,50 +361,6 @@ impl From<CaseRow> for CaseRecord {
             state: r.state,
             updated_at: r.updated_at,
         }
-    }
-}
-
-impl SqlStore {
-    /// Insert a case row, then its units and events, in the caller's transaction.
-    async fn insert_case(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, w: CaseWrite, by: By) -> Result<(i64, Vec<i64>)> {
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-        )
-        .bind(&w.case_no)
-        .bind(&w.title)
-        .bind(w.region.to_string())
-        .bind(&w.stage)
-        .bind(w.holder_unit_id)
-        .bind(w.pending_unit_id)
-        .bind(i64::from(w.in_custody))
-        .bind(&w.due_date)
-        .bind(w.events.len() as i64)
-        .bind(&w.state)
-        .bind(w.event_times.last().copied().unwrap_or(by.at))
-        .fetch_one(&mut **tx)
-        .await?;
-        let leaves = self.write_case_rest(tx, id, w, by).await?;
-        Ok((id, leaves))
-    }
-
-    /// The units that may see the case, and the events, in the case write's transaction.
-    async fn write_case_rest(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64, w: CaseWrite, by: By) -> Result<Vec<i64>> {
-        for unit in &w.units {
-            sqlx::query("INSERT INTO case_units (case_id, unit_id) VALUES ($1, $2) ON CONFLICT (case_id, unit_id) DO NOTHING")
-                .bind(id)
-                .bind(unit)
-                .execute(&mut **tx)
-                .await?;
-        }
-        let times = w.event_times;
-        let events = w
-            .events
-            .into_iter()
-            .enumerate()
-            .map(|(i, (kind, payload))| NewEvent { at: times.get(i).copied(), ..NewEvent::new(format!("case:{id}"), format!("case.{kind}"), payload) })
-            .collect();
-        append(tx, self.backend, &by, events).await
     }
 }
 
@@ -803,47 +772,21 @@ impl Store for SqlStore {
     }
 
     async fn create_case(&self, w: CaseWrite, by: By) -> Result<Recorded<i64>> {
-        let mut tx = self.pool.begin().await?;
-        let (id, leaves) = self.insert_case(&mut tx, w, by).await?;
-        tx.commit().await?;
-        Ok(Recorded { value: id, leaves })
+        let done = self.submit(CaseJob::Create { write: w, by }).await?;
+        Ok(Recorded { value: done.value.id, leaves: done.leaves })
     }
 
-    async fn update_case(&self, id: i64, version: i64, w: CaseWrite, by: By) -> Result<Recorded<()>> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE cases SET stage = $1, holder_unit_id = $2, pending_unit_id = $3, in_custody = $4, due_date = $5, version = version + $6, state = $7, updated_at = $8 \
-             WHERE id = $9 AND version = $10",
-        )
-        .bind(&w.stage)
-        .bind(w.holder_unit_id)
-        .bind(w.pending_unit_id)
-        .bind(i64::from(w.in_custody))
-        .bind(&w.due_date)
-        .bind(w.events.len() as i64)
-        .bind(&w.state)
-        .bind(by.at)
-        .bind(id)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM cases WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
-            return Err(match exists {
-                None => StoreError::NotFound("case"),
-                Some(_) => StoreError::Conflict("the case changed meanwhile; read it again and retry".into()),
-            });
-        }
-        let leaves = self.write_case_rest(&mut tx, id, w, by).await?;
-        tx.commit().await?;
-        Ok(Recorded { value: (), leaves })
+    async fn update_case(&self, id: i64, version: i64, w: CaseWrite, by: By) -> Result<Recorded<i64>> {
+        let done = self.submit(CaseJob::Update { id, version, write: w, by }).await?;
+        Ok(Recorded { value: done.value.version, leaves: done.leaves })
     }
 
     async fn import_cases(&self, writes: Vec<CaseWrite>, by: By) -> Result<usize> {
-        let mut tx = self.pool.begin().await?;
         let n = writes.len();
-        for w in writes {
-            self.insert_case(&mut tx, w, by).await?;
+        let jobs: Vec<CaseJob> = writes.into_iter().map(|write| CaseJob::Create { write, by }).collect();
+        let mut tx = self.pool.begin().await?;
+        for outcome in crate::batch::write_cases(&mut tx, self.backend, &jobs).await? {
+            outcome?;
         }
         tx.commit().await?;
         Ok(n)

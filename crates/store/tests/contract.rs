@@ -56,7 +56,8 @@ contract!(
     units_are_unique_and_valid,
     users_roles_and_passwords,
     sessions_and_tokens,
-    security_record_and_throttle_count
+    security_record_and_throttle_count,
+    case_writes_commit_in_groups
 );
 
 async fn seeds_and_browses_the_tree<S: Store>(s: S) {
@@ -382,4 +383,88 @@ async fn sqlite_node_table_converts_to_tiles() {
 async fn postgres_node_table_converts_to_tiles() {
     let (s, url) = fresh_postgres().await;
     node_table_converts_to_tiles(s, async move { SqlStore::connect(&url).await.unwrap() }).await;
+}
+
+fn case_write(no: &str, holder: i64, stage: &str) -> CaseWrite {
+    CaseWrite {
+        case_no: no.into(),
+        title: format!("案件 {no}"),
+        region: code("990101"),
+        stage: stage.into(),
+        holder_unit_id: holder,
+        pending_unit_id: None,
+        in_custody: false,
+        due_date: None,
+        state: "{}".into(),
+        units: vec![holder],
+        events: vec![(stage.into(), serde_json::json!({"no": no}))],
+        event_times: vec![],
+    }
+}
+
+/// Concurrent case writes share commits (group commit) yet each keeps its own outcome: the ones
+/// that apply get their own leaves; a stale version, a taken number or a missing case is refused
+/// alone and writes nothing.
+async fn case_writes_commit_in_groups<S: Store>(s: S) {
+    s.seed(small_org(), By::system(1)).await.unwrap();
+    let police = s.list_units(UnitFilter::default()).await.unwrap().into_iter().find(|u| u.name == "甲一县公安局").unwrap().id;
+    let before = s.audit_size().await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move { s.create_case(case_write(&format!("C{}", i % 30), police, "registered"), By::system(10 + i)).await }));
+    }
+    let mut ids = Vec::new();
+    let mut duplicates = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(r) => {
+                assert_eq!(r.leaves.len(), 1);
+                ids.push(r.value);
+            }
+            Err(StoreError::Duplicate { .. }) => duplicates += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!((ids.len(), duplicates), (30, 10), "each number once; the repeats refused alone");
+    assert_eq!(s.audit_size().await.unwrap(), before + 30);
+
+    // Two commands decided on the same version of one case: exactly one applies.
+    let id = ids[0];
+    let (a, b) = tokio::join!(
+        s.update_case(id, 1, case_write("C0", police, "detained"), By::system(100)),
+        s.update_case(id, 1, case_write("C0", police, "released"), By::system(101))
+    );
+    assert!(a.is_ok() != b.is_ok(), "one wins: {a:?} {b:?}");
+    assert!(matches!(a.as_ref().err().or(b.as_ref().err()), Some(StoreError::Conflict(_))));
+    assert_eq!(a.as_ref().ok().or(b.as_ref().ok()).unwrap().value, 2, "the new version");
+    let stored = s.case(id).await.unwrap().unwrap();
+    assert_eq!(stored.version, 2);
+    assert!(matches!(s.update_case(999_999, 1, case_write("X", police, "detained"), By::system(102)).await, Err(StoreError::NotFound(_))));
+    assert_eq!(s.events_of(&format!("case:{id}"), 10).await.unwrap().len(), 2);
+
+    // Many cases moved at once, each by its own author.
+    let moves: Vec<_> = ids[1..]
+        .iter()
+        .map(|&id| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                s.update_case(id, 1, case_write("ignored", police, "detained"), By { at: 200, user_id: Some(id), unit_id: Some(police) }).await
+            })
+        })
+        .collect();
+    for (m, &id) in moves.into_iter().zip(&ids[1..]) {
+        let r = m.await.unwrap().unwrap();
+        assert_eq!(r.value, 2);
+        let events = s.events_of(&format!("case:{id}"), 10).await.unwrap();
+        assert_eq!(events.last().unwrap().seq, r.leaves[0]);
+        assert_eq!(events.last().unwrap().actor_user_id, Some(id));
+    }
+    let size = s.audit_size().await.unwrap();
+    let all = s.events(0, size).await.unwrap();
+    let tree = memory_tree(&all);
+    let ranges = vec![0..size];
+    let nodes = s.audit_nodes(&xiezhi_audit::nodes_for(&ranges)).await.unwrap();
+    assert_eq!(xiezhi_audit::hash_ranges(&ranges, &nodes).unwrap()[0], tree.root(), "the tree matches the events");
+    assert_eq!(s.case_units(ids[3]).await.unwrap(), vec![police]);
 }

@@ -186,9 +186,12 @@ pub async fn register_case<S: Store>(st: &AppState<S>, p: &Principal, req: NewCa
     let cmd = Command::Register { case_no: req.case_no, title: req.title, persons: req.persons };
     let events = decide(None, &cmd, unit_ref(&p.unit), now(), &st.calendar)?;
     let c = events.iter().fold(None, apply).ok_or_else(|| AppError::Internal("registration made no case".into()))?;
-    let created = st.store.create_case(projection(&c, &events, &st.calendar)?, by(p)).await?;
-    let r = st.store.case(created.value).await?.ok_or(AppError::NotFound("case"))?;
-    let units = st.store.case_units(r.id).await?;
+    let write = projection(&c, &events, &st.calendar)?;
+    let by = by(p);
+    let (mut r, mut units) = written_record(0, write.events.len() as i64, &write, write.event_times.last().copied().unwrap_or(by.at), vec![]);
+    let created = st.store.create_case(write, by).await?;
+    r.id = created.value;
+    units.sort();
     Ok((r, c, units, created.leaves))
 }
 
@@ -227,13 +230,38 @@ pub async fn run_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, mut
     if matches!(cmd, Command::Register { .. }) {
         return Err(AppError::field("command", "register with POST /api/v1/cases"));
     }
-    let (r, c, _) = visible(st, p, id).await?;
+    let (r, c, units) = visible(st, p, id).await?;
     let events = decide(Some(&c), &cmd, unit_ref(&p.unit), now(), &st.calendar)?;
     let next = events.iter().fold(Some(c), apply).ok_or_else(|| AppError::Internal("case vanished".into()))?;
-    let written = st.store.update_case(id, r.version, projection(&next, &events, &st.calendar)?, by(p)).await?;
-    let r = st.store.case(id).await?.ok_or(AppError::NotFound("case"))?;
-    let units = st.store.case_units(id).await?;
-    Ok((r, next, units, written.leaves))
+    let write = projection(&next, &events, &st.calendar)?;
+    // What the store will hold once the write commits; the answer needs no second read.
+    let by = by(p);
+    let (record, units) = written_record(id, r.version + write.events.len() as i64, &write, by.at, units);
+    let written = st.store.update_case(id, r.version, write, by).await?;
+    debug_assert_eq!(written.value, record.version);
+    Ok((record, next, units, written.leaves))
+}
+
+/// The case row and its units as a write leaves them.
+fn written_record(id: i64, version: i64, w: &CaseWrite, at: i64, mut units: Vec<i64>) -> (CaseRecord, Vec<i64>) {
+    units.extend(&w.units);
+    units.sort();
+    units.dedup();
+    let record = CaseRecord {
+        id,
+        case_no: w.case_no.clone(),
+        title: w.title.clone(),
+        region: w.region.to_string(),
+        stage: w.stage.clone(),
+        holder_unit_id: w.holder_unit_id,
+        pending_unit_id: w.pending_unit_id,
+        in_custody: w.in_custody,
+        due_date: w.due_date.clone(),
+        version,
+        state: w.state.clone(),
+        updated_at: at,
+    };
+    (record, units)
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = i64, Path)), responses((status = 200, body = CaseDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), tag = "cases")]

@@ -1,0 +1,259 @@
+//! Case writes in batches: many creates and updates, their units and their events, in one
+//! transaction with a handful of statements. The group-commit writer and the bulk import both
+//! use it, so there is one write path for cases.
+
+use crate::audit::{append_groups, NewEvent};
+use crate::sql::Backend;
+use crate::{By, CaseWrite, Recorded, Result, StoreError};
+use serde_json::{json, Value};
+use sqlx::{Any, Transaction};
+use std::collections::{HashMap, HashSet};
+
+/// One case write waiting to be committed.
+pub enum CaseJob {
+    Create { write: CaseWrite, by: By },
+    Update { id: i64, version: i64, write: CaseWrite, by: By },
+}
+
+/// What a committed case write reports: the case, its new version, and the events' leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseWritten {
+    pub id: i64,
+    pub version: i64,
+}
+
+/// A JSON array of rows as a table, on either backend (`value` is each row, an array).
+fn rows_source(backend: Backend, param: usize) -> String {
+    match backend {
+        Backend::Sqlite => format!("json_each(${param})"),
+        Backend::Postgres => format!("json_array_elements(${param}::json) AS value"),
+    }
+}
+
+fn col(i: usize, ty: &str) -> String {
+    match ty {
+        "text" => format!("value->>{i}"),
+        _ => format!("CAST(value->>{i} AS BIGINT)"),
+    }
+}
+
+/// Write the jobs in the caller's transaction, in order. The outer error means the transaction
+/// failed and nothing may be committed; an inner error refuses that job alone (it wrote nothing).
+pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, backend: Backend, jobs: &[CaseJob]) -> Result<Vec<Result<Recorded<CaseWritten>>>> {
+    if backend == Backend::Postgres {
+        // Case writes and the log's sequencer: one batch at a time across processes.
+        sqlx::query("SELECT pg_advisory_xact_lock(6962)").execute(&mut **tx).await?;
+    }
+    let mut outcomes: Vec<Option<Result<CaseWritten>>> = (0..jobs.len()).map(|_| None).collect();
+
+    // Creates: refuse numbers already taken (stored, or earlier in this batch), insert the rest.
+    let wanted: Vec<&str> = jobs.iter().filter_map(|j| if let CaseJob::Create { write, .. } = j { Some(write.case_no.as_str()) } else { None }).collect();
+    let mut taken: HashSet<String> = HashSet::new();
+    if !wanted.is_empty() {
+        let sql = format!("SELECT case_no FROM cases WHERE case_no IN (SELECT {} FROM {})", col(0, "text"), rows_source(backend, 1));
+        let rows: Vec<(String,)> = sqlx::query_as(&sql).bind(json!(wanted.iter().map(|n| [n]).collect::<Vec<_>>()).to_string()).fetch_all(&mut **tx).await?;
+        taken.extend(rows.into_iter().map(|r| r.0));
+    }
+    let mut create_rows = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        if let CaseJob::Create { write: w, by } = job {
+            if !taken.insert(w.case_no.clone()) {
+                outcomes[i] = Some(Err(StoreError::Duplicate { what: "a case with that number".into() }));
+                continue;
+            }
+            create_rows.push(json!([
+                w.case_no,
+                w.title,
+                w.region.to_string(),
+                w.stage,
+                w.holder_unit_id,
+                w.pending_unit_id,
+                i64::from(w.in_custody),
+                w.due_date,
+                w.events.len(),
+                w.state,
+                w.event_times.last().copied().unwrap_or(by.at)
+            ]));
+        }
+    }
+    let mut created: HashMap<String, i64> = HashMap::new();
+    if !create_rows.is_empty() {
+        let types = ["text", "text", "text", "text", "int", "int", "int", "text", "int", "text", "int"];
+        let cols: Vec<String> = types.iter().enumerate().map(|(i, t)| col(i, t)).collect();
+        let sql = format!(
+            "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at) \
+             SELECT {} FROM {} RETURNING id, case_no",
+            cols.join(", "),
+            rows_source(backend, 1)
+        );
+        for chunk in create_rows.chunks(2000) {
+            let rows: Vec<(i64, String)> = sqlx::query_as(&sql).bind(Value::from(chunk.to_vec()).to_string()).fetch_all(&mut **tx).await?;
+            created.extend(rows.into_iter().map(|(id, no)| (no, id)));
+        }
+    }
+
+    // Updates: each applies only if the case is still at the version its command was decided on.
+    // Two commands on one case in one batch were decided on the same version: the second loses.
+    let mut seen = HashSet::new();
+    let mut update_rows = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        if let CaseJob::Update { id, version, write: w, by } = job {
+            if !seen.insert(*id) {
+                outcomes[i] = Some(Err(StoreError::Conflict("the case changed meanwhile; read it again and retry".into())));
+                continue;
+            }
+            update_rows.push(json!([
+                id,
+                version,
+                w.stage,
+                w.holder_unit_id,
+                w.pending_unit_id,
+                i64::from(w.in_custody),
+                w.due_date,
+                version + w.events.len() as i64,
+                w.state,
+                by.at
+            ]));
+        }
+    }
+    let mut updated: HashSet<i64> = HashSet::new();
+    if !update_rows.is_empty() {
+        let sql = format!(
+            "UPDATE cases SET stage = w.stage, holder_unit_id = w.holder, pending_unit_id = w.pending, in_custody = w.custody, due_date = w.due, \
+             version = w.next, state = w.state, updated_at = w.at \
+             FROM (SELECT {} AS id, {} AS version, {} AS stage, {} AS holder, {} AS pending, {} AS custody, {} AS due, {} AS next, {} AS state, {} AS at FROM {}) AS w \
+             WHERE cases.id = w.id AND cases.version = w.version RETURNING cases.id",
+            col(0, "int"),
+            col(1, "int"),
+            col(2, "text"),
+            col(3, "int"),
+            col(4, "int"),
+            col(5, "int"),
+            col(6, "text"),
+            col(7, "int"),
+            col(8, "text"),
+            col(9, "int"),
+            rows_source(backend, 1)
+        );
+        let rows: Vec<(i64,)> = sqlx::query_as(&sql).bind(Value::from(update_rows).to_string()).fetch_all(&mut **tx).await?;
+        updated.extend(rows.into_iter().map(|r| r.0));
+    }
+    let missed: Vec<i64> =
+        jobs.iter().filter_map(|j| if let CaseJob::Update { id, .. } = j { Some(*id) } else { None }).filter(|id| !updated.contains(id)).collect();
+    let mut exists = HashSet::new();
+    if !missed.is_empty() {
+        let sql = format!("SELECT id FROM cases WHERE id IN (SELECT {} FROM {})", col(0, "int"), rows_source(backend, 1));
+        let rows: Vec<(i64,)> = sqlx::query_as(&sql).bind(json!(missed.iter().map(|n| [n]).collect::<Vec<_>>()).to_string()).fetch_all(&mut **tx).await?;
+        exists.extend(rows.into_iter().map(|r| r.0));
+    }
+
+    // Units and events of the jobs that applied.
+    let mut unit_rows = Vec::new();
+    let mut groups = Vec::new();
+    let mut applied = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        if outcomes[i].is_some() {
+            continue;
+        }
+        let (id, version, w, by) = match job {
+            CaseJob::Create { write, by } => {
+                let id = *created.get(&write.case_no).ok_or_else(|| StoreError::Invalid(format!("case {} was not created", write.case_no)))?;
+                (id, write.events.len() as i64, write, *by)
+            }
+            CaseJob::Update { id, version, write, by } => {
+                let id = *id;
+                if !updated.contains(&id) {
+                    outcomes[i] = Some(Err(if exists.contains(&id) {
+                        StoreError::Conflict("the case changed meanwhile; read it again and retry".into())
+                    } else {
+                        StoreError::NotFound("case")
+                    }));
+                    continue;
+                }
+                (id, version + write.events.len() as i64, write, *by)
+            }
+        };
+        unit_rows.extend(w.units.iter().map(|u| json!([id, u])));
+        let events = w
+            .events
+            .iter()
+            .enumerate()
+            .map(|(k, (kind, payload))| NewEvent {
+                at: w.event_times.get(k).copied(),
+                ..NewEvent::new(format!("case:{id}"), format!("case.{kind}"), payload.clone())
+            })
+            .collect();
+        groups.push((by, events));
+        applied.push((i, CaseWritten { id, version }));
+    }
+    if !unit_rows.is_empty() {
+        let sql = format!(
+            "INSERT INTO case_units (case_id, unit_id) SELECT {}, {} FROM {} WHERE true ON CONFLICT (case_id, unit_id) DO NOTHING",
+            col(0, "int"),
+            col(1, "int"),
+            rows_source(backend, 1)
+        );
+        for chunk in unit_rows.chunks(10_000) {
+            sqlx::query(&sql).bind(Value::from(chunk.to_vec()).to_string()).execute(&mut **tx).await?;
+        }
+    }
+    let mut leaves = append_groups(tx, backend, groups).await?.into_iter();
+    let mut results: Vec<Result<Recorded<CaseWritten>>> = Vec::with_capacity(outcomes.len());
+    let mut applied = applied.into_iter().peekable();
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        results.push(match outcome {
+            Some(refused) => refused.map(|value| Recorded { value, leaves: vec![] }),
+            None => {
+                let (j, value) = applied.next().filter(|(j, _)| *j == i).ok_or_else(|| StoreError::Invalid("batch bookkeeping".into()))?;
+                debug_assert_eq!(j, i);
+                Ok(Recorded { value, leaves: leaves.next().unwrap_or_default() })
+            }
+        });
+    }
+    Ok(results)
+}
+
+/// A job on its way to the group-commit writer, with where to send the outcome.
+pub(crate) struct Pending {
+    pub job: CaseJob,
+    pub reply: tokio::sync::oneshot::Sender<Result<Recorded<CaseWritten>>>,
+}
+
+/// Most jobs in one commit.
+const MAX_BATCH: usize = 512;
+
+/// The group-commit writer: takes every job waiting (while one commit is being made, the next
+/// batch gathers), writes them in one transaction, commits once, then answers each. A job is
+/// acknowledged only after its commit. If the batch fails as a whole, each job is retried in a
+/// transaction of its own, so one bad job cannot sink its neighbours.
+pub(crate) async fn run_writer(pool: sqlx::AnyPool, backend: Backend, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (jobs, replies): (Vec<CaseJob>, Vec<_>) = batch.drain(..).map(|p| (p.job, p.reply)).unzip();
+        match commit(&pool, backend, &jobs).await {
+            Ok(results) => {
+                for (result, reply) in results.into_iter().zip(replies) {
+                    let _ = reply.send(result);
+                }
+            }
+            Err(e) if jobs.len() == 1 => {
+                let _ = replies.into_iter().next().map(|r| r.send(Err(e)));
+            }
+            Err(_) => {
+                for (job, reply) in jobs.iter().zip(replies) {
+                    let result = commit(&pool, backend, std::slice::from_ref(job))
+                        .await
+                        .and_then(|mut r| r.pop().unwrap_or(Err(StoreError::Invalid("no outcome".into()))));
+                    let _ = reply.send(result);
+                }
+            }
+        }
+    }
+}
+
+async fn commit(pool: &sqlx::AnyPool, backend: Backend, jobs: &[CaseJob]) -> Result<Vec<Result<Recorded<CaseWritten>>>> {
+    let mut tx = pool.begin().await?;
+    let results = write_cases(&mut tx, backend, jobs).await?;
+    tx.commit().await?;
+    Ok(results)
+}
