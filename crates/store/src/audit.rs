@@ -43,7 +43,7 @@ impl From<EventRow> for Event {
 pub(crate) const EVENT_COLS: &str = "seq, at, actor_user_id, unit_id, subject, kind, payload";
 
 fn tile_hashes(level: i64, idx: i64, blob: Vec<u8>) -> Result<Vec<Hash>> {
-    if blob.len() % 32 != 0 || blob.len() as u64 > 32 * TILE_WIDTH {
+    if !blob.len().is_multiple_of(32) || blob.len() as u64 > 32 * TILE_WIDTH {
         return Err(StoreError::Invalid(format!("audit tile ({level}, {idx}) is {} bytes, not a whole number of hashes", blob.len())));
     }
     Ok(blob.chunks_exact(32).map(|c| c.try_into().expect("32 bytes")).collect())
@@ -196,7 +196,6 @@ pub(crate) async fn append_groups(tx: &mut Transaction<'_, Any>, backend: Backen
         inserted?;
         next = encoded?;
     }
-    drop(encode);
     put_tiles(tx, edge.take_dirty()).await?;
     Ok(out)
 }
