@@ -17,6 +17,19 @@ pub enum BenchCommand {
         #[arg(long, value_name = "URL")]
         database: Option<String>,
     },
+    /// Complete case lifecycles through the HTTP API of a real server on loopback: transitions per
+    /// second and latency, beside the raw fsync rate and a bare HTTP rate.
+    Flow {
+        /// Case lifecycles to run (18 transitions each).
+        #[arg(long, default_value_t = 2000)]
+        cases: usize,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// An empty PostgreSQL database to use instead of a temporary SQLite one.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+    },
     /// Audit log: batched appends, inclusion and consistency proofs from the database at the
     /// final size, and `audit verify` throughput beside this machine's raw SHA-256 rate.
     Audit {
@@ -49,7 +62,7 @@ async fn http_status(addr: &str, path: &str) -> Option<u16> {
 }
 
 /// Start `xiezhi serve` on a fresh data folder; returns the child, its address and the time to ready.
-async fn start_server(extra: &[&str]) -> anyhow::Result<(tokio::process::Child, String, Duration, tempfile::TempDir)> {
+pub async fn start_server(extra: &[&str]) -> anyhow::Result<(tokio::process::Child, String, Duration, tempfile::TempDir)> {
     let dir = tempfile::tempdir()?;
     let started = Instant::now();
     let mut child = tokio::process::Command::new(std::env::current_exe()?)
@@ -154,6 +167,7 @@ async fn audit(leaves: u64, batch: u64, database: Option<String>, data: Option<s
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
+        BenchCommand::Flow { cases, concurrency, database } => crate::flow::run(cases, concurrency, database).await?,
         BenchCommand::Audit { leaves, batch, database, data } => audit(leaves, batch, database, data).await?,
         BenchCommand::Startup { runs, database } => {
             let runs = runs.max(1);

@@ -3,6 +3,7 @@
 mod audit;
 mod bench;
 mod config;
+mod flow;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};

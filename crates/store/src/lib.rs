@@ -3,6 +3,7 @@
 
 mod audit;
 mod batch;
+mod cache;
 mod error;
 mod model;
 mod sql;
@@ -77,6 +78,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Overwrite a case's projection (not its events or version): for rebuilding read models.
     fn restore_case(&self, id: i64, write: CaseWrite) -> impl Future<Output = Result<()>> + Send;
     /// The units that hold or held a case.
+    /// A case and the units that may see it, in one read.
+    fn case_with_units(&self, id: i64) -> impl Future<Output = Result<Option<(CaseRecord, Vec<i64>)>>> + Send;
     fn case_units(&self, id: i64) -> impl Future<Output = Result<Vec<i64>>> + Send;
     fn cases(&self, filter: CaseFilter) -> impl Future<Output = Result<Vec<CaseRecord>>> + Send;
     /// Case counts by region and stage, for the filter's unit or region subtree; and, of those,

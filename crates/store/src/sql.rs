@@ -28,6 +28,7 @@ pub struct SqlStore {
     backend: Backend,
     /// The group-commit writer for case writes.
     writer: tokio::sync::mpsc::Sender<crate::batch::Pending>,
+    cache: std::sync::Arc<crate::cache::Cache>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -112,7 +113,7 @@ impl SqlStore {
         };
         let (writer, jobs) = tokio::sync::mpsc::channel(4096);
         tokio::spawn(crate::batch::run_writer(pool.clone(), backend, jobs));
-        Ok(Self { pool, reader, backend, writer })
+        Ok(Self { pool, reader, backend, writer, cache: std::sync::Arc::new(crate::cache::Cache::new()) })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -330,6 +331,13 @@ impl SqlStore {
 const CASE_COLS: &str = "id, case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at";
 
 #[derive(FromRow)]
+struct CaseUnitsRow {
+    #[sqlx(flatten)]
+    case: CaseRow,
+    units: Option<String>,
+}
+
+#[derive(FromRow)]
 struct CaseRow {
     id: i64,
     case_no: String,
@@ -430,11 +438,17 @@ impl Store for SqlStore {
     }
 
     async fn unit(&self, id: i64) -> Result<Unit> {
+        if let Some(u) = self.cache.units.get(&id) {
+            return Ok(u);
+        }
         let row: Option<UnitRow> = sqlx::query_as(&format!("SELECT {UNIT_COLS} FROM units WHERE id = $1")).bind(id).fetch_optional(&self.reader).await?;
-        row.ok_or(StoreError::NotFound("unit"))?.try_into()
+        let unit: Unit = row.ok_or(StoreError::NotFound("unit"))?.try_into()?;
+        self.cache.units.put(id, unit.clone());
+        Ok(unit)
     }
 
     async fn update_unit(&self, id: i64, c: UnitChange, by: By) -> Result<Recorded<Unit>> {
+        let _forget = self.cache.forget_now_and_after();
         let mut tx = self.pool.begin().await?;
         let row: Option<UnitRow> = sqlx::query_as(&format!(
             "UPDATE units SET name = COALESCE($1, name), name_en = COALESCE($2, name_en), disabled_at = {DISABLED_AT} WHERE id = $5 RETURNING {UNIT_COLS}"
@@ -556,6 +570,7 @@ impl Store for SqlStore {
     }
 
     async fn update_user(&self, id: i64, c: UserChange, by: By) -> Result<Recorded<User>> {
+        let _forget = self.cache.forget_now_and_after();
         let mut tx = self.pool.begin().await?;
         if let Some(roles) = &c.roles {
             let kind: Option<(String,)> =
@@ -685,6 +700,7 @@ impl Store for SqlStore {
     }
 
     async fn revoke_token(&self, user_id: i64, token_id: i64, by: By) -> Result<Recorded<ApiToken>> {
+        let _forget = self.cache.forget_now_and_after();
         let mut tx = self.pool.begin().await?;
         let row: Option<TokenRow> = sqlx::query_as(
             "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND user_id = $3 RETURNING id, user_id, name, created_at, last_used_at, revoked_at",
@@ -703,11 +719,14 @@ impl Store for SqlStore {
     }
 
     async fn token(&self, token_hash: &str, now: i64) -> Result<Option<Principal>> {
+        if let Some(p) = self.cache.tokens.get(&token_hash.to_string()) {
+            return Ok(Some(p));
+        }
         let row: Option<PrincipalRow> = sqlx::query_as(&format!(
             "{PRINCIPAL_SELECT} FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN units n ON n.id = u.unit_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
         ))
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reader)
         .await?;
         let Some(row) = row else { return Ok(None) };
         // Coarse last-use stamp: at most one write a minute per token.
@@ -717,7 +736,11 @@ impl Store for SqlStore {
             .bind(now - 60_000_000)
             .execute(&self.pool)
             .await?;
-        row.into_active(String::new())
+        let principal = row.into_active(String::new())?;
+        if let Some(p) = &principal {
+            self.cache.tokens.put(token_hash.to_string(), p.clone());
+        }
+        Ok(principal)
     }
 
     async fn record(&self, e: NewSecurityEvent) -> Result<()> {
@@ -831,6 +854,28 @@ impl Store for SqlStore {
     async fn case(&self, id: i64) -> Result<Option<CaseRecord>> {
         let row: Option<CaseRow> = sqlx::query_as(&format!("SELECT {CASE_COLS} FROM cases WHERE id = $1")).bind(id).fetch_optional(&self.reader).await?;
         Ok(row.map(CaseRecord::from))
+    }
+
+    async fn case_with_units(&self, id: i64) -> Result<Option<(CaseRecord, Vec<i64>)>> {
+        let units = match self.backend {
+            Backend::Sqlite => "group_concat(unit_id)",
+            Backend::Postgres => "string_agg(unit_id::text, ',')",
+        };
+        let row: Option<CaseUnitsRow> =
+            sqlx::query_as(&format!("SELECT {CASE_COLS}, (SELECT {units} FROM case_units WHERE case_id = cases.id) AS units FROM cases WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut units = row
+            .units
+            .unwrap_or_default()
+            .split(',')
+            .filter(|u| !u.is_empty())
+            .map(|u| u.parse().map_err(|_| corrupt("case unit", u)))
+            .collect::<Result<Vec<i64>>>()?;
+        units.sort();
+        Ok(Some((CaseRecord::from(row.case), units)))
     }
 
     async fn case_units(&self, id: i64) -> Result<Vec<i64>> {

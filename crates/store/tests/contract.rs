@@ -467,4 +467,7 @@ async fn case_writes_commit_in_groups<S: Store>(s: S) {
     let nodes = s.audit_nodes(&xiezhi_audit::nodes_for(&ranges)).await.unwrap();
     assert_eq!(xiezhi_audit::hash_ranges(&ranges, &nodes).unwrap()[0], tree.root(), "the tree matches the events");
     assert_eq!(s.case_units(ids[3]).await.unwrap(), vec![police]);
+    let (record, units) = s.case_with_units(ids[3]).await.unwrap().unwrap();
+    assert_eq!((record, units), (s.case(ids[3]).await.unwrap().unwrap(), vec![police]));
+    assert!(s.case_with_units(999_999).await.unwrap().is_none());
 }

@@ -148,8 +148,7 @@ fn state_of(r: &CaseRecord) -> Result<Case, AppError> {
 
 /// Load a case the principal may see.
 pub async fn visible<S: Store>(st: &AppState<S>, p: &Principal, id: i64) -> ApiResult<(CaseRecord, Case, Vec<i64>)> {
-    let r = st.store.case(id).await?.ok_or(AppError::NotFound("case"))?;
-    let units = st.store.case_units(id).await?;
+    let (r, units) = st.store.case_with_units(id).await?.ok_or(AppError::NotFound("case"))?;
     let region = xiezhi_core::RegionCode::parse("region", &r.region).map_err(|e| AppError::Internal(e.to_string()))?;
     authorize(st, p, Action::ViewCase { region, involved: units.contains(&p.unit.id) }).await?;
     let c = state_of(&r)?;

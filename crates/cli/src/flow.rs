@@ -1,0 +1,242 @@
+//! `xiezhi bench flow`: complete case lifecycles through the HTTP API of a real server on
+//! loopback, beside this machine's raw fsync rate and a bare HTTP rate measured in the same run.
+
+use anyhow::{bail, Context};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+type Http = Client<HttpConnector, Full<Bytes>>;
+
+/// Where requests go, and how.
+#[derive(Clone)]
+struct Api {
+    http: Http,
+    base: String,
+}
+
+impl Api {
+    async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> anyhow::Result<(u16, Value)> {
+        let mut req = http::Request::builder().method(method).uri(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let body = match body {
+            Some(v) => {
+                req = req.header("content-type", "application/json");
+                Full::new(Bytes::from(v.to_string()))
+            }
+            None => Full::new(Bytes::new()),
+        };
+        let res = self.http.request(req.body(body)?).await.with_context(|| format!("{method} {path}"))?;
+        let status = res.status().as_u16();
+        let bytes = res.into_body().collect().await?.to_bytes();
+        Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
+    }
+
+    async fn ok(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> anyhow::Result<Value> {
+        let (status, v) = self.call(method, path, token, body).await?;
+        if !(200..300).contains(&status) {
+            bail!("{method} {path}: {status} {}", v);
+        }
+        Ok(v)
+    }
+}
+
+/// The four agencies of one county (and the city's intermediate court) a lifecycle crosses.
+struct County {
+    police: String,
+    prosecutor: String,
+    judge: String,
+    appeal_judge: String,
+    justice: String,
+    procuratorate: i64,
+    court: i64,
+    higher: i64,
+    bureau: i64,
+}
+
+async fn county(api: &Api, code: &str, city: &str) -> anyhow::Result<County> {
+    let token = |user: String| {
+        let api = api.clone();
+        async move {
+            let v = api.ok("POST", "/api/v1/auth/token", None, Some(&json!({"username": user, "password": "xiezhi-demo", "name": "bench"}))).await?;
+            anyhow::Ok(v["secret"].as_str().context("token without secret")?.to_string())
+        }
+    };
+    let police = token(format!("police.{code}")).await?;
+    let unit = |region: &str, kind: &str| {
+        let (api, police, path) = (api.clone(), police.clone(), format!("/api/v1/units?region={region}&kind={kind}"));
+        async move { api.ok("GET", &path, Some(&police), None).await?[0]["id"].as_i64().with_context(|| format!("no unit at {path}")) }
+    };
+    Ok(County {
+        prosecutor: token(format!("procuratorate.{code}")).await?,
+        judge: token(format!("court.{code}")).await?,
+        appeal_judge: token(format!("court.{city}")).await?,
+        justice: token(format!("justice.{code}")).await?,
+        procuratorate: unit(code, "procuratorate").await?,
+        court: unit(code, "court_basic").await?,
+        higher: unit(city, "court_intermediate").await?,
+        bureau: unit(code, "justice_bureau").await?,
+        police,
+    })
+}
+
+/// One case from registration to the justice bureau's acceptance for execution: 18 transitions
+/// through five units. Returns each transition's latency.
+async fn lifecycle(api: &Api, c: &County, case_no: &str) -> anyhow::Result<Vec<Duration>> {
+    let mut took = Vec::with_capacity(18);
+    let t = Instant::now();
+    let case = api
+        .ok(
+            "POST",
+            "/api/v1/cases",
+            Some(&c.police),
+            Some(&json!({"case_no": case_no, "title": "盗窃案", "persons": [{"name": "张某", "custody": "detained"}]})),
+        )
+        .await?;
+    took.push(t.elapsed());
+    let id = case["id"].as_i64().context("case without id")?;
+    let path = format!("/api/v1/cases/{id}/commands");
+    let steps: [(&str, Value); 17] = [
+        (&c.police, json!({"command": "request_arrest_approval", "to": c.procuratorate})),
+        (&c.prosecutor, json!({"command": "receive"})),
+        (&c.prosecutor, json!({"command": "approve_arrest"})),
+        (&c.police, json!({"command": "transfer_for_prosecution", "to": c.procuratorate})),
+        (&c.prosecutor, json!({"command": "receive"})),
+        (&c.prosecutor, json!({"command": "accept_for_review", "plea": true})),
+        (&c.prosecutor, json!({"command": "indict", "to": c.court})),
+        (&c.judge, json!({"command": "receive"})),
+        (&c.judge, json!({"command": "accept_for_trial", "procedure": "fast_track"})),
+        (&c.judge, json!({"command": "judge"})),
+        (&c.judge, json!({"command": "appeal", "to": c.higher})),
+        (&c.appeal_judge, json!({"command": "receive"})),
+        (&c.appeal_judge, json!({"command": "accept_appeal"})),
+        (&c.appeal_judge, json!({"command": "judge"})),
+        (&c.appeal_judge, json!({"command": "hand_over_for_execution", "to": c.bureau})),
+        (&c.justice, json!({"command": "receive"})),
+        (&c.justice, json!({"command": "accept_execution"})),
+    ];
+    for (token, body) in &steps {
+        let t = Instant::now();
+        api.ok("POST", &path, Some(token), Some(body)).await?;
+        took.push(t.elapsed());
+    }
+    Ok(took)
+}
+
+/// This machine's raw durable-write rate: 8 KiB written and `fdatasync`ed, over and over.
+fn fsync_rate(dir: &std::path::Path) -> anyhow::Result<f64> {
+    use std::io::{Seek, Write};
+    let path = dir.join(".fsync-probe");
+    let mut f = std::fs::File::create(&path)?;
+    let block = [7u8; 8192];
+    let t = Instant::now();
+    let mut n = 0u32;
+    while t.elapsed() < Duration::from_secs(2) {
+        f.seek(std::io::SeekFrom::Start(0))?;
+        f.write_all(&block)?;
+        f.sync_data()?;
+        n += 1;
+    }
+    let rate = f64::from(n) / t.elapsed().as_secs_f64();
+    drop(f);
+    std::fs::remove_file(&path)?;
+    Ok(rate)
+}
+
+/// Requests per second to `/healthz` (no database, no sign-in) from `concurrency` clients.
+async fn hello_rate(api: &Api, concurrency: usize) -> anyhow::Result<f64> {
+    let stop = Instant::now() + Duration::from_secs(3);
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let api = api.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < stop {
+                let req = http::Request::builder().uri(format!("{}/healthz", api.base)).body(Full::new(Bytes::new()))?;
+                let res = api.http.request(req).await?;
+                res.into_body().collect().await?;
+                n += 1;
+            }
+            anyhow::Ok(n)
+        }));
+    }
+    let started = Instant::now();
+    let mut total = 0;
+    for t in tasks {
+        total += t.await??;
+    }
+    Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+pub async fn run(cases: usize, concurrency: usize, database: Option<String>) -> anyhow::Result<()> {
+    let concurrency = concurrency.max(1);
+    let extra: Vec<&str> = match &database {
+        Some(url) => vec!["--demo", "--database", url],
+        None => vec!["--demo"],
+    };
+    let (mut child, addr, _, dir) = crate::bench::start_server(&extra).await?;
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    let http = Client::builder(hyper_util::rt::TokioExecutor::new()).pool_max_idle_per_host(concurrency * 2).build(connector);
+    let api = Api { http, base: format!("http://{addr}") };
+
+    let fsync = fsync_rate(dir.path())?;
+    let hello = hello_rate(&api, concurrency).await?;
+
+    // Clients spread over counties: the demo province's first few, each with its city.
+    let org = xiezhi_core::demo::province(2026);
+    let counties: Vec<(String, String)> = org
+        .regions
+        .iter()
+        .filter(|r| r.level == xiezhi_core::RegionLevel::County)
+        .take(concurrency.min(8))
+        .map(|r| (r.code.to_string(), r.parent.map(|p| p.to_string()).unwrap_or_default()))
+        .collect();
+    let mut prepared = Vec::new();
+    for (code, city) in &counties {
+        prepared.push(Arc::new(county(&api, code, city).await?));
+    }
+    let run_id = std::process::id();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for k in 0..concurrency {
+        let (api, county) = (api.clone(), prepared[k % prepared.len()].clone());
+        tasks.push(tokio::spawn(async move {
+            let mut took = Vec::new();
+            for i in (k..cases).step_by(concurrency) {
+                took.extend(lifecycle(&api, &county, &format!("BENCH-{run_id}-{i}")).await?);
+            }
+            anyhow::Ok(took)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    let wall = started.elapsed();
+    all.sort();
+    let rate = all.len() as f64 / wall.as_secs_f64();
+    let backend = if database.is_some() { "PostgreSQL" } else { "SQLite" };
+    println!("{backend}, {cases} case lifecycles (18 transitions each), {concurrency} clients, every transition durable before it is answered:");
+    println!("  transitions:           {rate:>9.0} /s  ({} in {wall:.1?})", all.len());
+    println!(
+        "  latency per transition: p50 {:>8.2?}  p90 {:>8.2?}  p99 {:>8.2?}  max {:>8.2?}",
+        pct(&all, 0.5),
+        pct(&all, 0.9),
+        pct(&all, 0.99),
+        pct(&all, 1.0)
+    );
+    println!("  raw fsync (8 KiB write + fdatasync, one at a time): {fsync:>9.0} /s");
+    println!("  bare HTTP (GET /healthz, {concurrency} clients):          {hello:>9.0} /s");
+    child.kill().await?;
+    Ok(())
+}
