@@ -4,7 +4,7 @@
 use crate::{By, Event, Result, StoreError};
 use sqlx::{Any, FromRow, Transaction};
 use std::collections::HashMap;
-use xiezhi_audit::{edge_tiles, leaf_hash, locate, node_from_tile, Hash, Node, TileAddr, TileEdge, TILE_WIDTH};
+use xiezhi_audit::{leaf_hash, locate, node_from_tile, Hash, Node, TileAddr, TileEdge, TILE_WIDTH};
 
 use crate::sql::Backend;
 
@@ -125,6 +125,26 @@ fn events_json(backend: Backend, events: &[Event]) -> Result<String> {
     json.map_err(|err| StoreError::Invalid(err.to_string()))
 }
 
+/// The last tile of each level, in one round trip; the log's size follows from the level-0 one.
+async fn fetch_edge(tx: &mut Transaction<'_, Any>) -> Result<(u64, HashMap<TileAddr, Vec<Hash>>)> {
+    // Six tile levels reach 2^48 leaves.
+    let sql = (0..6)
+        .map(|level| format!("SELECT * FROM (SELECT level, idx, hashes FROM audit_tiles WHERE level = {level} ORDER BY idx DESC LIMIT 1) AS l{level}"))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(&sql).fetch_all(&mut **tx).await?;
+    let mut tiles = HashMap::new();
+    let mut size = 0;
+    for (level, idx, blob) in rows {
+        let hashes = tile_hashes(level, idx, blob)?;
+        if level == 0 {
+            size = idx as u64 * TILE_WIDTH + hashes.len() as u64;
+        }
+        tiles.insert(TileAddr { level: level as u8, index: idx as u64 }, hashes);
+    }
+    Ok((size, tiles))
+}
+
 /// Write tiles, replacing earlier versions of partial ones.
 async fn put_tiles(tx: &mut Transaction<'_, Any>, tiles: Vec<(TileAddr, Vec<Hash>)>) -> Result<()> {
     for chunk in tiles.chunks(100) {
@@ -160,10 +180,7 @@ pub(crate) async fn append_groups(tx: &mut Transaction<'_, Any>, backend: Backen
         // One sequencer at a time, across every server process sharing the database.
         sqlx::query("SELECT pg_advisory_xact_lock(6962)").execute(&mut **tx).await?;
     }
-    let (size,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq) + 1, 0) FROM events").fetch_one(&mut **tx).await?;
-    let size = size as u64;
-    let wanted: Vec<TileAddr> = edge_tiles(size).into_iter().map(|(a, _)| a).collect();
-    let stored = fetch_tiles(tx, &wanted).await?;
+    let (size, stored) = fetch_edge(tx).await?;
     let mut edge = TileEdge::resume(size, &|a| stored.get(&a).cloned())
         .map_err(|a| StoreError::Invalid(format!("audit tile ({}, {}) is missing or short; run `xiezhi audit verify`", a.level, a.index)))?;
 
