@@ -220,13 +220,23 @@ pub(crate) struct Pending {
 /// Most jobs in one commit.
 const MAX_BATCH: usize = 512;
 
-/// The group-commit writer: takes every job waiting (while one commit is being made, the next
+/// A group-commit writer: takes every job waiting (while one commit is being made, the next
 /// batch gathers), writes them in one transaction, commits once, then answers each. A job is
 /// acknowledged only after its commit. If the batch fails as a whole, each job is retried in a
-/// transaction of its own, so one bad job cannot sink its neighbours.
-pub(crate) async fn run_writer(pool: sqlx::AnyPool, backend: Backend, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
+/// transaction of its own, so one bad job cannot sink its neighbours. Several writers may share
+/// the queue (PostgreSQL: one gathers and writes while another waits on its commit).
+pub(crate) async fn run_writer(pool: sqlx::AnyPool, backend: Backend, queue: std::sync::Arc<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<Pending>>>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    loop {
+        if queue.lock().await.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            return;
+        }
+        // Decided on the same versions either way; a fixed order keeps concurrent batches from
+        // locking the same cases in opposite orders.
+        batch.sort_by_key(|p| match &p.job {
+            CaseJob::Create { .. } => (0, 0),
+            CaseJob::Update { id, .. } => (1, *id),
+        });
         let (jobs, replies): (Vec<CaseJob>, Vec<_>) = batch.drain(..).map(|p| (p.job, p.reply)).unzip();
         match commit(&pool, backend, &jobs).await {
             Ok(results) => {

@@ -112,7 +112,11 @@ impl SqlStore {
             Backend::Postgres => pool.clone(),
         };
         let (writer, jobs) = tokio::sync::mpsc::channel(4096);
-        tokio::spawn(crate::batch::run_writer(pool.clone(), backend, jobs));
+        let jobs = std::sync::Arc::new(tokio::sync::Mutex::new(jobs));
+        let writers = if backend == Backend::Sqlite { 1 } else { 3 };
+        for _ in 0..writers {
+            tokio::spawn(crate::batch::run_writer(pool.clone(), backend, jobs.clone()));
+        }
         Ok(Self { pool, reader, backend, writer, cache: std::sync::Arc::new(crate::cache::Cache::new()) })
     }
 
