@@ -251,7 +251,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let started = std::time::Instant::now();
             let made = xiezhi_server::demo::seed_cases(&store, &calendar(&cfg)?, cases, cfg.seed, xiezhi_server::api::cases::now().date(), |done| {
-                eprint!("\rdemo cases: {done}/{cases} ({:.0}%)", 100.0 * done as f64 / cases.max(1) as f64);
+                eprint!("\rdemo cases: {done}/{cases} ({:.0}%, {:.0?})", 100.0 * done as f64 / cases.max(1) as f64, started.elapsed());
             })
             .await?;
             eprintln!();

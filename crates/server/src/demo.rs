@@ -6,7 +6,7 @@ use time::{Date, PrimitiveDateTime};
 use xiezhi_core::case::{apply, decide, Custody, UnitRef};
 use xiezhi_core::demo::Rng;
 use xiezhi_core::{demo, Calendar, Password, RegionCode, RegionLevel, UnitKind};
-use xiezhi_store::{By, NewUnit, NewUser, Region, SeedOrg, SeedReport, Store, UnitFilter};
+use xiezhi_store::{By, CaseWrite, NewUnit, NewUser, Region, SeedOrg, SeedReport, Store, UnitFilter};
 
 /// The published password of every demo account.
 pub const DEMO_PASSWORD: &str = "xiezhi-demo";
@@ -54,34 +54,48 @@ pub async fn seed_cases<S: Store>(store: &S, cal: &Calendar, n: usize, seed: u64
     if counties.is_empty() {
         return Err(AppError::Invalid { field: None, message: "no county police units: seed the demo province first".into() });
     }
-    let mut rng = Rng(seed ^ 0x5EED_CA5E);
     let existing = store.counts().await?.cases as usize;
-    let mut batch = Vec::with_capacity(500);
-    let mut done = 0;
-    for i in 0..n {
-        let county = counties[rng.below(counties.len())];
-        let city = county.parent().expect("a county has a city");
-        let u = |r, k| units.get(&(r, k)).copied();
-        let (Some(police), Some(proc_), Some(court), Some(higher), Some(justice)) = (
-            u(county, UnitKind::Police),
-            u(county, UnitKind::Procuratorate),
-            u(county, UnitKind::CourtBasic),
-            u(city, UnitKind::CourtIntermediate),
-            u(county, UnitKind::JusticeBureau),
-        ) else {
-            continue;
-        };
-        let write = one_case(&mut rng, cal, today, i + existing, [police, proc_, court, higher, justice])?;
-        batch.push(write);
-        if batch.len() == 500 {
-            done += store.import_cases(std::mem::take(&mut batch), By::system(crate::state::now_us())).await?;
-            progress(done);
+    // Cases are made through the machine on one core while the other writes the previous batch.
+    const BATCH: usize = 2000;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<CaseWrite>, AppError>>(2);
+    let cal = cal.clone();
+    let maker = tokio::task::spawn_blocking(move || {
+        let mut rng = Rng(seed ^ 0x5EED_CA5E);
+        let mut batch = Vec::with_capacity(BATCH);
+        for i in 0..n {
+            let county = counties[rng.below(counties.len())];
+            let city = county.parent().expect("a county has a city");
+            let u = |r, k| units.get(&(r, k)).copied();
+            let (Some(police), Some(proc_), Some(court), Some(higher), Some(justice)) = (
+                u(county, UnitKind::Police),
+                u(county, UnitKind::Procuratorate),
+                u(county, UnitKind::CourtBasic),
+                u(city, UnitKind::CourtIntermediate),
+                u(county, UnitKind::JusticeBureau),
+            ) else {
+                continue;
+            };
+            match one_case(&mut rng, &cal, today, i + existing, [police, proc_, court, higher, justice]) {
+                Ok(write) => batch.push(write),
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            }
+            if batch.len() == BATCH && tx.blocking_send(Ok(std::mem::take(&mut batch))).is_err() {
+                return;
+            }
         }
-    }
-    if !batch.is_empty() {
-        done += store.import_cases(batch, By::system(crate::state::now_us())).await?;
+        if !batch.is_empty() {
+            let _ = tx.blocking_send(Ok(batch));
+        }
+    });
+    let mut done = 0;
+    while let Some(batch) = rx.recv().await {
+        done += store.import_cases(batch?, By::system(crate::state::now_us())).await?;
         progress(done);
     }
+    maker.await.map_err(|e| AppError::Internal(format!("demo case maker: {e}")))?;
     Ok(done)
 }
 
