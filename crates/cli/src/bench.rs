@@ -30,6 +30,19 @@ pub enum BenchCommand {
         #[arg(long, value_name = "URL")]
         database: Option<String>,
     },
+    /// Read paths on an existing database (e.g. after `xiezhi demo --cases 1000000`): the province
+    /// committee's overdue list, a unit's inbox, a unit's case list, the committee's counts.
+    Queries {
+        /// Data folder of the SQLite database.
+        #[arg(long, value_name = "DIR")]
+        data: Option<std::path::PathBuf>,
+        /// A PostgreSQL database instead.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+        /// Repetitions (the median is reported).
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+    },
     /// Audit log: batched appends, inclusion and consistency proofs from the database at the
     /// final size, and `audit verify` throughput beside this machine's raw SHA-256 rate.
     Audit {
@@ -165,8 +178,54 @@ async fn audit(leaves: u64, batch: u64, database: Option<String>, data: Option<s
     Ok(())
 }
 
+async fn queries(data: Option<std::path::PathBuf>, database: Option<String>, runs: usize) -> anyhow::Result<()> {
+    use xiezhi_store::{CaseFilter, Store};
+    let store = match (&database, &data) {
+        (Some(url), _) => SqlStore::connect(url).await?,
+        (None, Some(dir)) => SqlStore::open_data_dir(dir).await?,
+        (None, None) => anyhow::bail!("give --data DIR or --database URL of a database with demo cases"),
+    };
+    let cases = store.counts().await?.cases;
+    let today = xiezhi_server::api::cases::now().date();
+    let overdue = (today - time::Duration::days(1)).to_string();
+    let (busiest,): (i64,) =
+        sqlx::query_as("SELECT pending_unit_id FROM cases WHERE pending_unit_id IS NOT NULL GROUP BY pending_unit_id ORDER BY COUNT(*) DESC LIMIT 1")
+            .fetch_one(store.pool())
+            .await?;
+    let (police,): (i64,) =
+        sqlx::query_as("SELECT holder_unit_id FROM cases GROUP BY holder_unit_id ORDER BY COUNT(*) DESC LIMIT 1").fetch_one(store.pool()).await?;
+    println!("{cases} cases; today {today}");
+    let province = CaseFilter { region_prefix: Some("99".into()), due_by: Some(overdue.clone()), limit: 50, ..Default::default() };
+    let checks: Vec<(&str, CaseFilter)> = vec![
+        ("province committee: overdue, first page of 50", province.clone()),
+        ("inbox of the unit with most hand-overs waiting", CaseFilter { pending_for: Some(busiest), limit: 1000, ..Default::default() }),
+        ("case list of the busiest unit, first page of 50", CaseFilter { unit_id: Some(police), limit: 50, ..Default::default() }),
+    ];
+    for (name, filter) in checks {
+        let mut took = Vec::with_capacity(runs);
+        let mut n = 0;
+        for _ in 0..runs.max(1) {
+            let t = Instant::now();
+            n = store.cases(filter.clone()).await?.len();
+            took.push(t.elapsed());
+        }
+        took.sort();
+        println!("{name:<50} {n:>5} rows  median {:>9.2?}  p99 {:>9.2?}", percentile(&took, 0.5), percentile(&took, 0.99));
+    }
+    let mut took = Vec::new();
+    for _ in 0..runs.clamp(1, 10) {
+        let t = Instant::now();
+        store.case_counts(province.clone()).await?;
+        took.push(t.elapsed());
+    }
+    took.sort();
+    println!("{:<50} {:>5}       median {:>9.2?}", "province committee: counts by region and stage", "", percentile(&took, 0.5));
+    Ok(())
+}
+
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
+        BenchCommand::Queries { data, database, runs } => queries(data, database, runs).await?,
         BenchCommand::Flow { cases, concurrency, database } => crate::flow::run(cases, concurrency, database).await?,
         BenchCommand::Audit { leaves, batch, database, data } => audit(leaves, batch, database, data).await?,
         BenchCommand::Startup { runs, database } => {

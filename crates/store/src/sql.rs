@@ -147,6 +147,12 @@ struct RegionRow {
     name_en: String,
 }
 
+/// The codes of a region subtree as a range (codes are six digits): an index can walk a range,
+/// not a `LIKE`.
+fn region_range(prefix: &str) -> (String, String) {
+    (format!("{prefix:0<6}"), format!("{prefix:9<6}"))
+}
+
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Invalid(format!("stored {what} {value:?} is not valid"))
 }
@@ -889,33 +895,64 @@ impl Store for SqlStore {
 
     async fn cases(&self, f: CaseFilter) -> Result<Vec<CaseRecord>> {
         let limit = if f.limit <= 0 { 100 } else { f.limit.min(1000) };
-        let rows: Vec<CaseRow> = sqlx::query_as(&format!(
-            "SELECT {CASE_COLS} FROM cases c WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = c.id AND u.unit_id = $1)) \
-             AND ($2 IS NULL OR c.region LIKE $2) AND ($3 IS NULL OR c.stage = $3) AND ($4 IS NULL OR c.holder_unit_id = $4) \
-             AND ($5 IS NULL OR c.due_date <= $5) AND ($8 IS NULL OR c.pending_unit_id = $8) ORDER BY c.due_date IS NULL, c.due_date, c.id LIMIT $6 OFFSET $7"
-        ))
-        .bind(f.unit_id)
-        .bind(f.region_prefix.map(|p| format!("{p}%")))
-        .bind(f.stage)
-        .bind(f.holder_unit_id)
-        .bind(f.due_by)
-        .bind(limit)
-        .bind(f.offset.max(0))
-        .bind(f.pending_for)
-        .fetch_all(&self.reader)
-        .await?;
+        // Only the conditions asked for, so each query can use its index. (sqlx's QueryBuilder
+        // writes `?` placeholders for `Any`, which PostgreSQL does not take; number them here.)
+        enum P {
+            I(i64),
+            S(String),
+        }
+        let mut sql = format!("SELECT {CASE_COLS} FROM cases c WHERE 1 = 1");
+        let mut params = Vec::new();
+        let mut cond = |sql: &mut String, text: &str, p: P| {
+            params.push(p);
+            sql.push_str(&text.replace('?', &format!("${}", params.len())));
+        };
+        if let Some(unit) = f.unit_id {
+            cond(&mut sql, " AND EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = c.id AND u.unit_id = ?)", P::I(unit));
+        }
+        if let Some(prefix) = &f.region_prefix {
+            let (lo, hi) = region_range(prefix);
+            cond(&mut sql, " AND c.region >= ?", P::S(lo));
+            cond(&mut sql, " AND c.region <= ?", P::S(hi));
+        }
+        if let Some(stage) = f.stage {
+            cond(&mut sql, " AND c.stage = ?", P::S(stage));
+        }
+        if let Some(holder) = f.holder_unit_id {
+            cond(&mut sql, " AND c.holder_unit_id = ?", P::I(holder));
+        }
+        if let Some(pending) = f.pending_for {
+            cond(&mut sql, " AND c.pending_unit_id = ?", P::I(pending));
+        }
+        if let Some(due) = f.due_by {
+            // Due on or before: no clock-less cases, so the due-date index gives the order.
+            cond(&mut sql, " AND c.due_date <= ? ORDER BY c.due_date, c.id", P::S(due));
+        } else {
+            sql.push_str(" ORDER BY c.due_date IS NULL, c.due_date, c.id");
+        }
+        cond(&mut sql, " LIMIT ?", P::I(limit));
+        cond(&mut sql, " OFFSET ?", P::I(f.offset.max(0)));
+        let mut q = sqlx::query_as::<_, CaseRow>(&sql);
+        for p in params {
+            q = match p {
+                P::I(i) => q.bind(i),
+                P::S(s) => q.bind(s),
+            };
+        }
+        let rows: Vec<CaseRow> = q.fetch_all(&self.reader).await?;
         Ok(rows.into_iter().map(CaseRecord::from).collect())
     }
 
     async fn case_counts(&self, f: CaseFilter) -> Result<Vec<CaseCount>> {
         let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
             "SELECT c.region, c.stage, COUNT(*), SUM(CASE WHEN $3 IS NOT NULL AND c.due_date <= $3 THEN 1 ELSE 0 END) FROM cases c \
-             WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = c.id AND u.unit_id = $1)) AND ($2 IS NULL OR c.region LIKE $2) \
+             WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = c.id AND u.unit_id = $1)) AND c.region >= $2 AND c.region <= $4 \
              GROUP BY c.region, c.stage ORDER BY c.region, c.stage",
         )
         .bind(f.unit_id)
-        .bind(f.region_prefix.map(|p| format!("{p}%")))
+        .bind(region_range(f.region_prefix.as_deref().unwrap_or("")).0)
         .bind(f.due_by)
+        .bind(region_range(f.region_prefix.as_deref().unwrap_or("")).1)
         .fetch_all(&self.reader)
         .await?;
         Ok(rows.into_iter().map(|(region, stage, cases, due)| CaseCount { region, stage, cases, due }).collect())
