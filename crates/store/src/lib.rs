@@ -81,6 +81,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// A case and the units that may see it, in one read.
     fn case_with_units(&self, id: i64) -> impl Future<Output = Result<Option<(CaseRecord, Vec<i64>)>>> + Send;
     fn case_units(&self, id: i64) -> impl Future<Output = Result<Vec<i64>>> + Send;
+    /// Cases matching the filter, soonest due first. Lists carry no state snapshot (`state` is
+    /// empty); read one case for that.
     fn cases(&self, filter: CaseFilter) -> impl Future<Output = Result<Vec<CaseRecord>>> + Send;
     /// Case counts by region and stage, for the filter's unit or region subtree; and, of those,
     /// how many have a clock due by `filter.due_by` (when given).
