@@ -360,6 +360,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{} cases: every read model equals the replay of its events", report.cases);
             } else if check {
                 println!("{} cases: {} read models differ from their events: {:?}", report.cases, report.differing.len(), report.differing);
+                for d in &report.details {
+                    println!("  {d}");
+                }
                 return Ok(ExitCode::from(1));
             } else {
                 println!("{} cases: rebuilt {} read models from their events: {:?}", report.cases, report.differing.len(), report.differing);

@@ -15,7 +15,7 @@ pub enum CaseJob {
     Update { id: i64, version: i64, write: CaseWrite, by: By },
 }
 
-/// What a committed case write reports: the case, its new version, and the events' leaves.
+/// What a committed case write reports: the case and its new version (the leaves come beside it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CaseWritten {
     pub id: i64,

@@ -535,7 +535,14 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
         }
         Event::ClockExtended { clock, .. } => c.clock = Some(clock.clone()),
         Event::ClockStopped => c.clock = None,
-        Event::HandoverSent { handover } => c.handover = Some(handover.clone()),
+        Event::HandoverSent { handover } => {
+            // A unit sent the case keeps seeing it, whatever it then does (it has had the
+            // dossier): the projection's units follow from the state alone.
+            if !c.held_by.iter().chain(&c.involved).any(|u| u.id == handover.to.id) {
+                c.involved.push(handover.to);
+            }
+            c.handover = Some(handover.clone());
+        }
         Event::HandoverReceived { on, clock } => {
             if let Some(h) = c.handover.as_mut() {
                 h.received = Some(*on);

@@ -257,10 +257,12 @@ fn each_unit_is_offered_only_what_it_can_do_now() {
     assert!(available(r.c(), w.procuratorate, now, &r.cal).is_empty(), "not involved yet");
     assert!(available(r.c(), w.other_police, now, &r.cal).is_empty());
     r.ok(w.police, Command::RequestArrestApproval { to: w.procuratorate });
-    assert_eq!(available(r.c(), w.procuratorate, now, &r.cal), ["receive", "return_handover"]);
+    assert_eq!(available(r.c(), w.procuratorate, now, &r.cal), ["receive", "return_handover", "collaborate"], "a unit sent the case is on it");
     r.ok(w.procuratorate, Command::Receive);
-    assert_eq!(available(r.c(), w.procuratorate, now, &r.cal), ["return_handover", "approve_arrest", "refuse_arrest"]);
+    assert_eq!(available(r.c(), w.procuratorate, now, &r.cal), ["return_handover", "approve_arrest", "refuse_arrest", "collaborate"]);
     assert_eq!(available(r.c(), w.police, now, &r.cal), ["collaborate"], "the police wait for the decision, and may consult meanwhile");
+    r.ok(w.procuratorate, Command::ApproveArrest);
+    assert!(r.c().involved.iter().any(|u| u.id == w.procuratorate.id), "the deciding procuratorate stays on the case after it goes back to the police");
 }
 
 #[test]

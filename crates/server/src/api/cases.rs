@@ -397,6 +397,8 @@ pub struct RebuildReport {
     pub cases: usize,
     /// Cases whose stored read model differed from the replay of their events.
     pub differing: Vec<i64>,
+    /// For each of those, what differed: `case 7: stage "trial" ≠ replayed "judgment"`.
+    pub details: Vec<String>,
 }
 
 /// Replay every case's events through the core and compare with the stored read model; with
@@ -425,13 +427,26 @@ pub async fn rebuild<S: Store>(store: &S, cal: &Calendar, repair: bool) -> ApiRe
             let mut want_units = want.units.clone();
             want_units.sort();
             want_units.dedup();
-            let same = stored.stage == want.stage
-                && stored.holder_unit_id == want.holder_unit_id
-                && stored.pending_unit_id == want.pending_unit_id
-                && stored.in_custody == want.in_custody
-                && stored.due_date == want.due_date
-                && serde_json::from_str::<Case>(&stored.state).ok().as_ref() == Some(&replayed)
-                && units == want_units;
+            let stored_state = serde_json::from_str::<Case>(&stored.state).ok();
+            let mut differs = Vec::new();
+            let mut check = |what: &str, stored: String, replayed: String| {
+                if stored != replayed {
+                    differs.push(format!("{what} {stored} ≠ replayed {replayed}"));
+                }
+            };
+            check("stage", format!("{:?}", stored.stage), format!("{:?}", want.stage));
+            check("holder", stored.holder_unit_id.to_string(), want.holder_unit_id.to_string());
+            check("pending", format!("{:?}", stored.pending_unit_id), format!("{:?}", want.pending_unit_id));
+            check("in_custody", stored.in_custody.to_string(), want.in_custody.to_string());
+            check("due_date", format!("{:?}", stored.due_date), format!("{:?}", want.due_date));
+            check("units", format!("{units:?}"), format!("{want_units:?}"));
+            if stored_state.as_ref() != Some(&replayed) {
+                differs.push(format!("state snapshot ≠ replay of {} events", events.len()));
+            }
+            let same = differs.is_empty();
+            if !same {
+                report.details.push(format!("case {id}: {}", differs.join("; ")));
+            }
             report.cases += 1;
             if !same {
                 report.differing.push(id);
