@@ -2,58 +2,10 @@
 //! on PostgreSQL, accepts honest growth, and raises the alarm when history is rewritten under
 //! it; `audit verify` finds altered and deleted events.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
 use xiezhi_store::{SqlStore, Store};
 
-struct Server(Child, String);
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn db_args(data: &str, url: &Option<String>) -> Vec<String> {
-    let mut v = vec!["--data".to_string(), data.to_string()];
-    if let Some(u) = url {
-        v.extend(["--database".to_string(), u.clone()]);
-    }
-    v
-}
-
-fn serve(data: &str, url: &Option<String>) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xiezhi"))
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-        .args(db_args(data, url))
-        .env("XIEZHI__CHECKPOINT_SECONDS", "1")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("serve printed its address").unwrap();
-        if let Some(a) = line.strip_prefix("xiezhi listening on ") {
-            break a.to_string();
-        }
-    };
-    Server(child, addr)
-}
-
-fn xiezhi(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xiezhi")).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    if let Some(s) = stdin {
-        use std::io::Write;
-        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
+mod common;
+use common::{db_args, serve, text, xiezhi};
 
 /// A change through the command line: one more event.
 fn change(data: &str, url: &Option<String>, password: &str) {
@@ -78,7 +30,7 @@ fn scenario(url: Option<String>) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap().to_string();
-    let server = serve(&data, &url);
+    let server = serve(&data, &url, &[("XIEZHI__CHECKPOINT_SECONDS", "1")]);
     let store = rt.block_on(SqlStore::connect(&url.clone().unwrap_or_else(|| format!("sqlite://{data}/xiezhi.db")))).unwrap();
     let seed: [u8; 32] = hex::decode(std::fs::read_to_string(dir.path().join("audit-key")).unwrap().trim()).unwrap().try_into().unwrap();
     let key = xiezhi_server::audit::LogSigner::new("xiezhi", seed).unwrap().verifier();

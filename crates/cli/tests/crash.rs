@@ -7,54 +7,12 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use xiezhi_store::{SqlStore, Store};
 
-struct Server(Child, String);
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn db_args(data: &str, url: &Option<String>) -> Vec<String> {
-    let mut v = vec!["--data".to_string(), data.to_string()];
-    if let Some(u) = url {
-        v.extend(["--database".to_string(), u.clone()]);
-    }
-    v
-}
-
-fn serve(data: &str, url: &Option<String>) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xiezhi"))
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-        .args(db_args(data, url))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("serve printed its address").unwrap();
-        if let Some(a) = line.strip_prefix("xiezhi listening on ") {
-            break a.to_string();
-        }
-    };
-    Server(child, addr)
-}
-
-fn xiezhi(args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xiezhi")).args(args).env("RUST_LOG", "warn").output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
+mod common;
+use common::{db_args, serve, text, xiezhi};
 
 type Http = Client<HttpConnector, Full<Bytes>>;
 
@@ -92,7 +50,7 @@ fn crash_and_recover(url: Option<String>) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap().to_string();
-    let mut server = serve(&data, &url);
+    let mut server = serve(&data, &url, &[]);
     let base = server.1.clone();
     let acks: Acks = Arc::default();
     let http: Http = Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
@@ -162,13 +120,14 @@ fn crash_and_recover(url: Option<String>) {
 
     // Nothing half-applied: every read model equals its replay; the audit log verifies.
     let db = db_args(&data, &url);
-    let check = xiezhi(&[&["rebuild".to_string(), "--check".to_string()][..], &db].concat());
+    let db: Vec<&str> = db.iter().map(String::as_str).collect();
+    let check = xiezhi(&[&["rebuild", "--check"][..], &db].concat(), None);
     assert!(check.status.success() && text(&check).contains("every read model equals the replay"), "{}", text(&check));
-    let verify = xiezhi(&[&["audit".to_string(), "verify".to_string()][..], &db].concat());
+    let verify = xiezhi(&[&["audit", "verify"][..], &db].concat(), None);
     assert!(verify.status.success(), "{}", text(&verify));
 
     // The restarted server answers for an acknowledged case as the record has it.
-    let server = serve(&data, &url);
+    let server = serve(&data, &url, &[]);
     let (id, version, _) = acks[acks.len() / 2];
     rt.block_on(async {
         let police = token(&http, &server.1, "police.990101").await;

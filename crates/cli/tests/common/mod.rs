@@ -1,0 +1,66 @@
+//! Running the binary from the end-to-end tests: a server on a free port, one-shot commands.
+#![allow(dead_code)] // each test file uses its own part
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Output, Stdio};
+
+/// A running `xiezhi serve`, stopped when dropped; `.1` is its `http://` address.
+pub struct Server(pub Child, pub String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn db_args(data: &str, url: &Option<String>) -> Vec<String> {
+    let mut v = vec!["--data".to_string(), data.to_string()];
+    if let Some(u) = url {
+        v.extend(["--database".to_string(), u.clone()]);
+    }
+    v
+}
+
+/// `xiezhi serve --demo` on a free port, with extra environment; waits until it listens.
+pub fn serve(data: &str, url: &Option<String>, env: &[(&str, &str)]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xiezhi"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .args(db_args(data, url))
+        .envs(env.iter().copied())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        if let Some(a) = line.strip_prefix("xiezhi listening on ") {
+            break a.to_string();
+        }
+    };
+    Server(child, addr)
+}
+
+/// Run the binary to completion, optionally feeding standard input.
+pub fn xiezhi(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xiezhi"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = child.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        let mut input = input;
+        input.write_all(s.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+pub fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
