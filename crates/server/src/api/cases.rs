@@ -310,26 +310,37 @@ fn summary(r: &CaseRecord) -> CaseSummary {
     }
 }
 
+/// Every stage a case can be in, in the order of the flow.
+pub const STAGES: [&str; 10] = [
+    "investigation",
+    "prosecution_review",
+    "supplementary_investigation",
+    "trial",
+    "appeal_window",
+    "second_instance",
+    "final",
+    "executed",
+    "declined",
+    "withdrawn",
+];
+
+/// The cases a principal may list: a supervising committee's region subtree, otherwise the
+/// cases its unit holds or held.
+pub fn scope(p: &Principal) -> CaseFilter {
+    if p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor) {
+        CaseFilter { region_prefix: Some(p.unit.region.subtree_prefix()), ..Default::default() }
+    } else {
+        CaseFilter { unit_id: Some(p.unit.id), ..Default::default() }
+    }
+}
+
 /// Cases the caller may see: those its unit holds or held; for a supervising committee, every
 /// case in its region subtree. Ordered by the earliest due date.
 #[utoipa::path(get, path = "/api/v1/cases", params(CaseQuery), responses((status = 200, body = [CaseSummary]), (status = 422, body = crate::error::Problem)), tag = "cases")]
 pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Query(q): Query<CaseQuery>) -> ApiResult<Json<Vec<CaseSummary>>> {
-    let supervisor = p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor);
     if let Some(stage) = &q.stage {
-        let known = [
-            "investigation",
-            "prosecution_review",
-            "supplementary_investigation",
-            "trial",
-            "appeal_window",
-            "second_instance",
-            "final",
-            "executed",
-            "declined",
-            "withdrawn",
-        ];
-        if !known.contains(&stage.as_str()) {
-            return Err(AppError::field("stage", format!("unknown stage; one of {}", known.join(", "))));
+        if !STAGES.contains(&stage.as_str()) {
+            return Err(AppError::field("stage", format!("unknown stage; one of {}", STAGES.join(", "))));
         }
     }
     let today = now().date();
@@ -340,14 +351,12 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Qu
         _ => None,
     };
     let filter = CaseFilter {
-        unit_id: (!supervisor).then_some(p.unit.id),
-        region_prefix: supervisor.then(|| p.unit.region.subtree_prefix()),
         stage: q.stage,
         holder_unit_id: q.holder,
         due_by: due_by.map(|d| d.to_string()),
         limit: q.limit.unwrap_or(100),
         offset: q.offset.unwrap_or(0),
-        pending_for: None,
+        ..scope(&p)
     };
     Ok(Json(st.store.cases(filter).await?.iter().map(summary).collect()))
 }

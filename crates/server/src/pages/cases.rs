@@ -2,7 +2,7 @@
 //! committee's supervision view.
 
 use super::{render, see_other, Chrome, PageError, PageForm, PageUser};
-use crate::api::cases::{now, register_case, run_command, unit_ref, visible, NewCaseRequest};
+use crate::api::cases::{now, register_case, run_command, scope, unit_ref, visible, NewCaseRequest, STAGES};
 use crate::auth::authorize;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use time::Duration;
 use xiezhi_core::case::{available, clocks, Custody, Person};
-use xiezhi_core::{Action, RegionCode, Role, UnitKind};
+use xiezhi_core::{Action, RegionCode, UnitKind};
 use xiezhi_store::{CaseFilter, CaseRecord, Principal, Store, UnitFilter};
 
 pub struct CaseRow {
@@ -65,18 +65,6 @@ async fn rows<S: Store>(st: &AppState<S>, lang: Lang, p: &Principal, cases: &[Ca
     out
 }
 
-fn is_supervisor(p: &Principal) -> bool {
-    p.unit.kind == UnitKind::Committee && p.user.roles.contains(&Role::Supervisor)
-}
-
-fn scope(p: &Principal) -> CaseFilter {
-    if is_supervisor(p) {
-        CaseFilter { region_prefix: Some(p.unit.region.subtree_prefix()), ..Default::default() }
-    } else {
-        CaseFilter { unit_id: Some(p.unit.id), ..Default::default() }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "cases.html")]
 struct CasesPage {
@@ -90,19 +78,6 @@ struct CasesPage {
     can_register: bool,
     inbox: bool,
 }
-
-const STAGES: [&str; 10] = [
-    "investigation",
-    "prosecution_review",
-    "supplementary_investigation",
-    "trial",
-    "appeal_window",
-    "second_instance",
-    "final",
-    "executed",
-    "declined",
-    "withdrawn",
-];
 
 #[derive(Deserialize)]
 pub struct ListQuery {
