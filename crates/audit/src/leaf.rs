@@ -23,6 +23,12 @@ pub struct EventLeaf<'a> {
 impl EventLeaf<'_> {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(1 + 8 * 4 + 8 + self.subject.len() + self.kind.len() + 32);
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// Append the encoding to `out` (verification packs millions of leaves into one buffer).
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
         out.push(LEAF_VERSION);
         out.extend_from_slice(&self.seq.to_be_bytes());
         out.extend_from_slice(&self.at.to_be_bytes());
@@ -33,7 +39,6 @@ impl EventLeaf<'_> {
             out.extend_from_slice(s.as_bytes());
         }
         out.extend_from_slice(&Sha256::digest(self.payload));
-        out
     }
 }
 

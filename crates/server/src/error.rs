@@ -94,6 +94,7 @@ impl From<StoreError> for AppError {
             StoreError::Invalid(message) => AppError::Invalid { field: None, message },
             StoreError::Conflict(message) => AppError::Conflict(message),
             StoreError::Database(e) => AppError::Internal(e.to_string()),
+            StoreError::Sqlite(e) => AppError::Internal(e.to_string()),
         }
     }
 }

@@ -107,6 +107,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn append_events(&self, events: Vec<NewEvent>, by: By) -> impl Future<Output = Result<Vec<i64>>> + Send;
     /// The events about one subject (e.g. `unit:12`), oldest first.
     fn events_of(&self, subject: &str, limit: i64) -> impl Future<Output = Result<Vec<Event>>> + Send;
+    /// The leaf hash of each event with index in `start..end`, recomputed from the event as stored
+    /// now, in order. Computed where the rows are read (on SQLite by a plain reader thread off the
+    /// pool): verification streams millions of them.
+    fn event_leaf_hashes(&self, start: u64, end: u64) -> impl Future<Output = Result<Vec<(u64, xiezhi_audit::Hash)>>> + Send;
     /// Stored leaf hashes for indexes `start..end`, in order.
     fn leaf_hashes(&self, start: u64, end: u64) -> impl Future<Output = Result<Vec<(u64, xiezhi_audit::Hash)>>> + Send;
     /// Stored complete-subtree hashes (absent addresses are left out).

@@ -194,6 +194,11 @@ pub struct Event {
 impl Event {
     /// The canonical leaf bytes of this event, as stored now.
     pub fn leaf_input(&self) -> Vec<u8> {
+        self.leaf().encode()
+    }
+
+    /// The fields the leaf is made of.
+    pub fn leaf(&self) -> xiezhi_audit::EventLeaf<'_> {
         xiezhi_audit::EventLeaf {
             seq: self.seq as u64,
             at: self.at,
@@ -203,7 +208,6 @@ impl Event {
             kind: &self.kind,
             payload: self.payload.as_bytes(),
         }
-        .encode()
     }
 }
 

@@ -29,6 +29,51 @@ pub struct SqlStore {
     /// The group-commit writer for case writes.
     writer: tokio::sync::mpsc::Sender<crate::batch::Pending>,
     cache: std::sync::Arc<crate::cache::Cache>,
+    /// The SQLite database file, for bulk reads that bypass the pool (`leaf_inputs`).
+    sqlite_file: Option<std::path::PathBuf>,
+    /// Plain read-only connections to it, kept between calls (a fresh one starts with a cold map).
+    bulk_readers: std::sync::Arc<std::sync::Mutex<Vec<rusqlite::Connection>>>,
+}
+
+/// The file behind a `sqlite:` URL, if it names one that exists.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = std::path::PathBuf::from(rest.split('?').next()?);
+    path.is_file().then_some(path)
+}
+
+/// Read events `start..end` with a plain SQLite connection and encode their leaves on this thread:
+/// the pool's per-row cost is several times the hashing verification has to do.
+fn open_bulk_reader(file: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let conn = rusqlite::Connection::open_with_flags(file, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "mmap_size", 1_073_741_824i64)?;
+    Ok(conn)
+}
+
+fn read_leaf_hashes(conn: &rusqlite::Connection, start: u64, end: u64) -> rusqlite::Result<Vec<(u64, xiezhi_audit::Hash)>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT seq, at, actor_user_id, unit_id, subject, kind, payload FROM events WHERE seq >= ?1 AND seq < ?2 ORDER BY seq")?;
+    let mut rows = stmt.query([start as i64, end as i64])?;
+    let mut out = Vec::with_capacity(end.saturating_sub(start).min(1 << 20) as usize);
+    let mut input = Vec::with_capacity(256);
+    while let Some(row) = rows.next()? {
+        let seq = row.get::<_, i64>(0)? as u64;
+        input.clear();
+        xiezhi_audit::EventLeaf {
+            seq,
+            at: row.get(1)?,
+            actor: row.get(2)?,
+            unit: row.get(3)?,
+            subject: row.get_ref(4)?.as_str()?,
+            kind: row.get_ref(5)?.as_str()?,
+            payload: row.get_ref(6)?.as_bytes()?,
+        }
+        .encode_into(&mut input);
+        out.push((seq, xiezhi_audit::leaf_hash(&input)));
+    }
+    Ok(out)
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -126,7 +171,8 @@ impl SqlStore {
         for _ in 0..writers {
             tokio::spawn(crate::batch::run_writer(pool.clone(), backend, jobs.clone()));
         }
-        Ok(Self { pool, reader, backend, writer, cache: std::sync::Arc::new(crate::cache::Cache::new()) })
+        let sqlite_file = if backend == Backend::Sqlite { sqlite_file(url) } else { None };
+        Ok(Self { pool, reader, backend, writer, cache: std::sync::Arc::new(crate::cache::Cache::new()), sqlite_file, bulk_readers: Default::default() })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -1061,6 +1107,25 @@ impl Store for SqlStore {
             .fetch_all(&self.reader)
             .await?;
         Ok(rows.into_iter().map(Event::from).collect())
+    }
+
+    async fn event_leaf_hashes(&self, start: u64, end: u64) -> Result<Vec<(u64, xiezhi_audit::Hash)>> {
+        if let Some(file) = self.sqlite_file.clone() {
+            let readers = self.bulk_readers.clone();
+            let read = move || {
+                let idle = readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                let conn = match idle {
+                    Some(conn) => conn,
+                    None => open_bulk_reader(&file)?,
+                };
+                let out = read_leaf_hashes(&conn, start, end)?;
+                readers.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+                Ok(out)
+            };
+            return tokio::task::spawn_blocking(read).await.map_err(|e| StoreError::Invalid(format!("leaf reader stopped: {e}")))?.map_err(StoreError::Sqlite);
+        }
+        let events = self.events(start, end).await?;
+        Ok(events.iter().map(|e| (e.seq as u64, xiezhi_audit::leaf_hash(&e.leaf_input()))).collect())
     }
 
     async fn leaf_hashes(&self, start: u64, end: u64) -> Result<Vec<(u64, xiezhi_audit::Hash)>> {
