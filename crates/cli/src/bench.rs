@@ -125,16 +125,35 @@ async fn audit(leaves: u64, batch: u64, database: Option<String>, data: Option<s
     let payload = |i: u64| serde_json::json!({"case": format!("CASE-2026-{i:08}"), "stage": "prosecution_review", "unit": i % 1611, "note": "移送审查起诉"});
     let have = store.audit_size().await?;
     if have < leaves {
+        // Two appenders, as two request handlers would be: one prepares its events (payload text
+        // and digest) while the other's batch is in the database.
         let t = Instant::now();
-        let mut done = have;
-        while done < leaves {
-            let n = batch.min(leaves - done);
-            let events = (done..done + n).map(|i| NewEvent::new(format!("case:{}", i / 12), "case.transition", payload(i))).collect();
-            store.append_events(events, By { at: 1_790_000_000_000_000 + done as i64, user_id: Some(1), unit_id: Some(1) }).await?;
-            done += n;
+        let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(have));
+        let appenders: Vec<_> = (0..2)
+            .map(|_| {
+                let (store, next) = (store.clone(), next.clone());
+                tokio::spawn(async move {
+                    loop {
+                        let start = next.fetch_add(batch, std::sync::atomic::Ordering::Relaxed);
+                        if start >= leaves {
+                            return anyhow::Ok(());
+                        }
+                        let n = batch.min(leaves - start);
+                        let events = (start..start + n).map(|i| NewEvent::new(format!("case:{}", i / 12), "case.transition", payload(i))).collect();
+                        store.append_events(events, By { at: 1_790_000_000_000_000 + start as i64, user_id: Some(1), unit_id: Some(1) }).await?;
+                    }
+                })
+            })
+            .collect();
+        for a in appenders {
+            a.await??;
         }
         let secs = t.elapsed().as_secs_f64();
-        println!("append, batches of {batch}, durable commits:  {:>10.0} leaves/s ({} leaves in {secs:.1} s)", (leaves - have) as f64 / secs, leaves - have);
+        println!(
+            "append, batches of {batch}, 2 appenders, durable commits: {:>8.0} leaves/s ({} leaves in {secs:.1} s)",
+            (leaves - have) as f64 / secs,
+            leaves - have
+        );
     }
     let size = store.audit_size().await?;
     let mut rng = rand::rng();

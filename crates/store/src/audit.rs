@@ -4,22 +4,48 @@
 use crate::{By, Event, Result, StoreError};
 use sqlx::{Any, FromRow, Transaction};
 use std::collections::HashMap;
-use xiezhi_audit::{leaf_hash, locate, node_from_tile, Hash, Node, TileAddr, TileEdge, TILE_WIDTH};
+use xiezhi_audit::{leaf_hash, locate, node_from_tile, EventLeaf, Hash, Node, TileAddr, TileEdge, TILE_WIDTH};
 
 use crate::sql::Backend;
+
+/// An event's payload as it will be stored: its JSON text and the SHA-256 of that text, which the
+/// leaf binds. Made by whoever records the event, before the write, so the writer only stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payload {
+    text: String,
+    digest: Hash,
+}
+
+impl Payload {
+    pub fn new(value: &serde_json::Value) -> Self {
+        let text = value.to_string();
+        let digest = xiezhi_audit::payload_digest(text.as_bytes());
+        Payload { text, digest }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl From<serde_json::Value> for Payload {
+    fn from(value: serde_json::Value) -> Self {
+        Payload::new(&value)
+    }
+}
 
 /// An event about to be recorded.
 pub struct NewEvent {
     pub subject: String,
     pub kind: String,
-    pub payload: serde_json::Value,
+    pub payload: Payload,
     /// When it happened, if not now (imported history).
     pub at: Option<i64>,
 }
 
 impl NewEvent {
-    pub fn new(subject: impl Into<String>, kind: impl Into<String>, payload: serde_json::Value) -> Self {
-        Self { subject: subject.into(), kind: kind.into(), payload, at: None }
+    pub fn new(subject: impl Into<String>, kind: impl Into<String>, payload: impl Into<Payload>) -> Self {
+        Self { subject: subject.into(), kind: kind.into(), payload: payload.into(), at: None }
     }
 }
 
@@ -189,6 +215,7 @@ pub(crate) async fn append_groups(tx: &mut Transaction<'_, Any>, backend: Backen
     const CHUNK: usize = 1000;
     let mut next_seq = size;
     let mut events = groups.into_iter().enumerate().flat_map(|(g, (by, events))| events.into_iter().map(move |e| (g, by, e))).peekable();
+    let mut input = Vec::with_capacity(256);
     let mut encode = || -> Result<Option<String>> {
         if events.peek().is_none() {
             return Ok(None);
@@ -197,10 +224,13 @@ pub(crate) async fn append_groups(tx: &mut Transaction<'_, Any>, backend: Backen
         for (g, by, e) in events.by_ref().take(CHUNK) {
             let seq = next_seq;
             next_seq += 1;
-            let payload = serde_json::to_string(&e.payload).map_err(|err| StoreError::Invalid(err.to_string()))?;
+            let at = e.at.unwrap_or(by.at);
+            let leaf = EventLeaf { seq, at, actor: by.user_id, unit: by.unit_id, subject: &e.subject, kind: &e.kind, payload_digest: e.payload.digest };
+            input.clear();
+            leaf.encode_into(&mut input);
+            edge.push(leaf_hash(&input));
             let event =
-                Event { seq: seq as i64, at: e.at.unwrap_or(by.at), actor_user_id: by.user_id, unit_id: by.unit_id, subject: e.subject, kind: e.kind, payload };
-            edge.push(leaf_hash(&event.leaf_input()));
+                Event { seq: seq as i64, at, actor_user_id: by.user_id, unit_id: by.unit_id, subject: e.subject, kind: e.kind, payload: e.payload.text };
             rows.push(event);
             out[g].push(seq as i64);
         }

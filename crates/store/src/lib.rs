@@ -9,7 +9,7 @@ mod model;
 mod sql;
 pub mod testing;
 
-pub use audit::NewEvent;
+pub use audit::{NewEvent, Payload};
 pub use error::{OpenError, StoreError};
 pub use model::*;
 pub use sql::{redact_url, Backend, SqlStore};

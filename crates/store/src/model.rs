@@ -206,7 +206,7 @@ impl Event {
             unit: self.unit_id,
             subject: &self.subject,
             kind: &self.kind,
-            payload: self.payload.as_bytes(),
+            payload_digest: xiezhi_audit::payload_digest(self.payload.as_bytes()),
         }
     }
 }
@@ -244,7 +244,7 @@ pub struct CaseWrite {
     /// Units that hold or held the case.
     pub units: Vec<i64>,
     /// Events to record: kind and payload.
-    pub events: Vec<(String, serde_json::Value)>,
+    pub events: Vec<(String, crate::Payload)>,
     /// When each event happened (µs), for imported history; empty means now (`By::at`).
     pub event_times: Vec<i64>,
 }

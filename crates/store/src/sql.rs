@@ -68,7 +68,7 @@ fn read_leaf_hashes(conn: &rusqlite::Connection, start: u64, end: u64) -> rusqli
             unit: row.get(3)?,
             subject: row.get_ref(4)?.as_str()?,
             kind: row.get_ref(5)?.as_str()?,
-            payload: row.get_ref(6)?.as_bytes()?,
+            payload_digest: xiezhi_audit::payload_digest(row.get_ref(6)?.as_bytes()?),
         }
         .encode_into(&mut input);
         out.push((seq, xiezhi_audit::leaf_hash(&input)));

@@ -402,7 +402,7 @@ fn case_write(no: &str, holder: i64, stage: &str) -> CaseWrite {
         due_date: None,
         state: "{}".into(),
         units: vec![holder],
-        events: vec![(stage.into(), serde_json::json!({"no": no}))],
+        events: vec![(stage.into(), serde_json::json!({"no": no}).into())],
         event_times: vec![],
     }
 }

@@ -16,7 +16,7 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 use utoipa::{IntoParams, ToSchema};
 use xiezhi_core::case::{apply, clocks, decide, Case, Command, Event, UnitRef};
 use xiezhi_core::{Action, Calendar};
-use xiezhi_store::{CaseFilter, CaseRecord, CaseWrite, Principal, Store};
+use xiezhi_store::{CaseFilter, CaseRecord, CaseWrite, Payload, Principal, Store};
 
 pub fn now() -> PrimitiveDateTime {
     // Deadlines count in China Standard Time.
@@ -40,7 +40,7 @@ pub fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrit
         .map(|e| {
             let v = serde_json::to_value(e).map_err(|err| AppError::Internal(err.to_string()))?;
             let kind = v["event"].as_str().unwrap_or("unknown").to_string();
-            Ok((kind, v))
+            Ok((kind, Payload::new(&v)))
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(CaseWrite {
