@@ -48,7 +48,8 @@ fn open_bulk_reader(file: &Path) -> rusqlite::Result<rusqlite::Connection> {
     use rusqlite::OpenFlags;
     let conn = rusqlite::Connection::open_with_flags(file, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(Duration::from_secs(5))?;
-    conn.pragma_update(None, "mmap_size", 1_073_741_824i64)?;
+    // As much of the file mapped as SQLite allows (it caps the size itself): no read() per page.
+    conn.pragma_update(None, "mmap_size", i64::MAX)?;
     Ok(conn)
 }
 
