@@ -4,6 +4,7 @@
 mod audit;
 mod batch;
 mod cache;
+mod copy;
 mod error;
 mod model;
 mod sql;

@@ -33,6 +33,39 @@ pub struct SqlStore {
     sqlite_file: Option<std::path::PathBuf>,
     /// Plain read-only connections to it, kept between calls (a fresh one starts with a cold map).
     bulk_readers: std::sync::Arc<std::sync::Mutex<Vec<rusqlite::Connection>>>,
+    /// The PostgreSQL URL, and a pool of native connections to it opened on first bulk read
+    /// (`COPY … TO STDOUT`, which the `Any` driver does not offer).
+    pg_url: Option<String>,
+    bulk_pg: std::sync::Arc<tokio::sync::OnceCell<sqlx::PgPool>>,
+}
+
+/// Leaf hashes from the binary `COPY` of event rows (seq, at, actor, unit, subject, kind, payload).
+fn copy_leaf_hashes(data: &[u8]) -> Result<Vec<(u64, xiezhi_audit::Hash)>> {
+    use crate::copy::{int8, text, Tuples};
+    let missing = |what: &str| StoreError::Invalid(format!("malformed COPY data: {what} is NULL"));
+    let mut tuples = Tuples::new(data)?;
+    let mut f = Vec::with_capacity(7);
+    let mut out = Vec::new();
+    let mut input = Vec::with_capacity(256);
+    while tuples.next_into(&mut f)? {
+        if f.len() != 7 {
+            return Err(StoreError::Invalid(format!("malformed COPY data: {} fields, not 7", f.len())));
+        }
+        let seq = int8(f[0])?.ok_or_else(|| missing("seq"))? as u64;
+        input.clear();
+        xiezhi_audit::EventLeaf {
+            seq,
+            at: int8(f[1])?.ok_or_else(|| missing("at"))?,
+            actor: int8(f[2])?,
+            unit: int8(f[3])?,
+            subject: text(f[4])?,
+            kind: text(f[5])?,
+            payload_digest: xiezhi_audit::payload_digest(f[6].ok_or_else(|| missing("payload"))?),
+        }
+        .encode_into(&mut input);
+        out.push((seq, xiezhi_audit::leaf_hash(&input)));
+    }
+    Ok(out)
 }
 
 /// The file behind a `sqlite:` URL, if it names one that exists.
@@ -173,7 +206,18 @@ impl SqlStore {
             tokio::spawn(crate::batch::run_writer(pool.clone(), backend, jobs.clone()));
         }
         let sqlite_file = if backend == Backend::Sqlite { sqlite_file(url) } else { None };
-        Ok(Self { pool, reader, backend, writer, cache: std::sync::Arc::new(crate::cache::Cache::new()), sqlite_file, bulk_readers: Default::default() })
+        let pg_url = (backend == Backend::Postgres).then(|| url.to_string());
+        Ok(Self {
+            pool,
+            reader,
+            backend,
+            writer,
+            cache: std::sync::Arc::new(crate::cache::Cache::new()),
+            sqlite_file,
+            bulk_readers: Default::default(),
+            pg_url,
+            bulk_pg: Default::default(),
+        })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -1124,6 +1168,19 @@ impl Store for SqlStore {
                 Ok(out)
             };
             return tokio::task::spawn_blocking(read).await.map_err(|e| StoreError::Invalid(format!("leaf reader stopped: {e}")))?.map_err(StoreError::Sqlite);
+        }
+        if let Some(url) = &self.pg_url {
+            let pool = self.bulk_pg.get_or_try_init(|| sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(url)).await?;
+            let sql = format!(
+                "COPY (SELECT seq, at, actor_user_id, unit_id, subject, kind, payload FROM events WHERE seq >= {start} AND seq < {end} ORDER BY seq) \
+                 TO STDOUT (FORMAT binary)"
+            );
+            let mut stream = sqlx::postgres::PgPoolCopyExt::copy_out_raw(pool, &sql).await?;
+            let mut data = Vec::new();
+            while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+                data.extend_from_slice(&chunk?);
+            }
+            return tokio::task::spawn_blocking(move || copy_leaf_hashes(&data)).await.map_err(|e| StoreError::Invalid(format!("leaf reader stopped: {e}")))?;
         }
         let events = self.events(start, end).await?;
         Ok(events.iter().map(|e| (e.seq as u64, xiezhi_audit::leaf_hash(&e.leaf_input()))).collect())
