@@ -5,6 +5,7 @@
 //!  u32 len ‖ subject ‖ u32 len ‖ kind ‖ SHA-256(payload)`.
 //! The payload itself stays in the event row; its digest binds it to the leaf.
 
+use crate::{leaf_hash, Hash};
 use sha2::{Digest, Sha256};
 
 pub const LEAF_VERSION: u8 = 1;
@@ -33,7 +34,15 @@ impl EventLeaf<'_> {
         out
     }
 
-    /// Append the encoding to `out` (verification packs millions of leaves into one buffer).
+    /// The leaf hash of this event, encoding into `scratch` (cleared first) so a caller hashing
+    /// millions of events reuses one buffer.
+    pub fn hash(&self, scratch: &mut Vec<u8>) -> Hash {
+        scratch.clear();
+        self.encode_into(scratch);
+        leaf_hash(scratch)
+    }
+
+    /// Append the encoding to `out`.
     pub fn encode_into(&self, out: &mut Vec<u8>) {
         out.push(LEAF_VERSION);
         out.extend_from_slice(&self.seq.to_be_bytes());
@@ -70,5 +79,7 @@ mod tests {
         ] {
             assert_ne!(other.encode(), bytes, "{other:?}");
         }
+        let mut scratch = b"left over".to_vec();
+        assert_eq!(base.hash(&mut scratch), leaf_hash(&bytes), "the hash of exactly the encoding");
     }
 }

@@ -4,7 +4,7 @@
 use crate::{By, Event, Result, StoreError};
 use sqlx::{Any, FromRow, Transaction};
 use std::collections::HashMap;
-use xiezhi_audit::{leaf_hash, locate, node_from_tile, EventLeaf, Hash, Node, TileAddr, TileEdge, TILE_WIDTH};
+use xiezhi_audit::{locate, node_from_tile, EventLeaf, Hash, Node, TileAddr, TileEdge, TILE_WIDTH};
 
 use crate::sql::Backend;
 
@@ -226,9 +226,7 @@ pub(crate) async fn append_groups(tx: &mut Transaction<'_, Any>, backend: Backen
             next_seq += 1;
             let at = e.at.unwrap_or(by.at);
             let leaf = EventLeaf { seq, at, actor: by.user_id, unit: by.unit_id, subject: &e.subject, kind: &e.kind, payload_digest: e.payload.digest };
-            input.clear();
-            leaf.encode_into(&mut input);
-            edge.push(leaf_hash(&input));
+            edge.push(leaf.hash(&mut input));
             let event =
                 Event { seq: seq as i64, at, actor_user_id: by.user_id, unit_id: by.unit_id, subject: e.subject, kind: e.kind, payload: e.payload.text };
             rows.push(event);

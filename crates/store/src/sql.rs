@@ -52,8 +52,7 @@ fn copy_leaf_hashes(data: &[u8]) -> Result<Vec<(u64, xiezhi_audit::Hash)>> {
             return Err(StoreError::Invalid(format!("malformed COPY data: {} fields, not 7", f.len())));
         }
         let seq = int8(f[0])?.ok_or_else(|| missing("seq"))? as u64;
-        input.clear();
-        xiezhi_audit::EventLeaf {
+        let leaf = xiezhi_audit::EventLeaf {
             seq,
             at: int8(f[1])?.ok_or_else(|| missing("at"))?,
             actor: int8(f[2])?,
@@ -61,9 +60,8 @@ fn copy_leaf_hashes(data: &[u8]) -> Result<Vec<(u64, xiezhi_audit::Hash)>> {
             subject: text(f[4])?,
             kind: text(f[5])?,
             payload_digest: xiezhi_audit::payload_digest(f[6].ok_or_else(|| missing("payload"))?),
-        }
-        .encode_into(&mut input);
-        out.push((seq, xiezhi_audit::leaf_hash(&input)));
+        };
+        out.push((seq, leaf.hash(&mut input)));
     }
     Ok(out)
 }
@@ -94,8 +92,7 @@ fn read_leaf_hashes(conn: &rusqlite::Connection, start: u64, end: u64) -> rusqli
     let mut input = Vec::with_capacity(256);
     while let Some(row) = rows.next()? {
         let seq = row.get::<_, i64>(0)? as u64;
-        input.clear();
-        xiezhi_audit::EventLeaf {
+        let leaf = xiezhi_audit::EventLeaf {
             seq,
             at: row.get(1)?,
             actor: row.get(2)?,
@@ -103,9 +100,8 @@ fn read_leaf_hashes(conn: &rusqlite::Connection, start: u64, end: u64) -> rusqli
             subject: row.get_ref(4)?.as_str()?,
             kind: row.get_ref(5)?.as_str()?,
             payload_digest: xiezhi_audit::payload_digest(row.get_ref(6)?.as_bytes()?),
-        }
-        .encode_into(&mut input);
-        out.push((seq, xiezhi_audit::leaf_hash(&input)));
+        };
+        out.push((seq, leaf.hash(&mut input)));
     }
     Ok(out)
 }
