@@ -29,7 +29,7 @@ pub struct SqlStore {
     /// The group-commit writer for case writes.
     writer: tokio::sync::mpsc::Sender<crate::batch::Pending>,
     cache: std::sync::Arc<crate::cache::Cache>,
-    /// The SQLite database file, for bulk reads that bypass the pool (`leaf_inputs`).
+    /// The SQLite database file, for bulk reads that bypass the pool (`event_leaf_hashes`).
     sqlite_file: Option<std::path::PathBuf>,
     /// Plain read-only connections to it, kept between calls (a fresh one starts with a cold map).
     bulk_readers: std::sync::Arc<std::sync::Mutex<Vec<rusqlite::Connection>>>,
@@ -73,8 +73,7 @@ fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     path.is_file().then_some(path)
 }
 
-/// Read events `start..end` with a plain SQLite connection and encode their leaves on this thread:
-/// the pool's per-row cost is several times the hashing verification has to do.
+/// A plain read-only SQLite connection for bulk reads.
 fn open_bulk_reader(file: &Path) -> rusqlite::Result<rusqlite::Connection> {
     use rusqlite::OpenFlags;
     let conn = rusqlite::Connection::open_with_flags(file, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
@@ -84,9 +83,10 @@ fn open_bulk_reader(file: &Path) -> rusqlite::Result<rusqlite::Connection> {
     Ok(conn)
 }
 
+/// Read events `start..end` and hash their leaves on this thread: the pool's per-row cost is
+/// several times the hashing verification has to do.
 fn read_leaf_hashes(conn: &rusqlite::Connection, start: u64, end: u64) -> rusqlite::Result<Vec<(u64, xiezhi_audit::Hash)>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT seq, at, actor_user_id, unit_id, subject, kind, payload FROM events WHERE seq >= ?1 AND seq < ?2 ORDER BY seq")?;
+    let mut stmt = conn.prepare_cached(&format!("SELECT {EVENT_COLS} FROM events WHERE seq >= ?1 AND seq < ?2 ORDER BY seq"))?;
     let mut rows = stmt.query([start as i64, end as i64])?;
     let mut out = Vec::with_capacity(end.saturating_sub(start).min(1 << 20) as usize);
     let mut input = Vec::with_capacity(256);
@@ -1168,7 +1168,7 @@ impl Store for SqlStore {
         if let Some(url) = &self.pg_url {
             let pool = self.bulk_pg.get_or_try_init(|| sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(url)).await?;
             let sql = format!(
-                "COPY (SELECT seq, at, actor_user_id, unit_id, subject, kind, payload FROM events WHERE seq >= {start} AND seq < {end} ORDER BY seq) \
+                "COPY (SELECT {EVENT_COLS} FROM events WHERE seq >= {start} AND seq < {end} ORDER BY seq) \
                  TO STDOUT (FORMAT binary)"
             );
             let mut stream = sqlx::postgres::PgPoolCopyExt::copy_out_raw(pool, &sql).await?;
