@@ -26,6 +26,10 @@ impl Payload {
     pub fn text(&self) -> &str {
         &self.text
     }
+
+    pub(crate) fn digest(&self) -> Hash {
+        self.digest
+    }
 }
 
 impl From<serde_json::Value> for Payload {

@@ -1,6 +1,7 @@
 //! Case writes in batches: many creates and updates, their units and their events, in one
-//! transaction with a handful of statements. The group-commit writer and the bulk import both
-//! use it, so there is one write path for cases.
+//! transaction. The group-commit writer and the bulk import both use it, so there is one write
+//! path for cases on each backend: here for PostgreSQL (a handful of statements, each taking the
+//! batch's rows as one JSON document), `native.rs` for SQLite.
 
 use crate::audit::{append_groups, NewEvent};
 use crate::sql::Backend;
@@ -22,12 +23,9 @@ pub struct CaseWritten {
     pub version: i64,
 }
 
-/// A JSON array of rows as a table, on either backend (`value` is each row, an array).
-fn rows_source(backend: Backend, param: usize) -> String {
-    match backend {
-        Backend::Sqlite => format!("json_each(${param})"),
-        Backend::Postgres => format!("json_array_elements(${param}::json) AS value"),
-    }
+/// A JSON array of rows as a table (`value` is each row, an array).
+fn rows_source(param: usize) -> String {
+    format!("json_array_elements(${param}::json) AS value")
 }
 
 fn col(i: usize, ty: &str) -> String {
@@ -39,7 +37,7 @@ fn col(i: usize, ty: &str) -> String {
 
 /// Write the jobs in the caller's transaction, in order. The outer error means the transaction
 /// failed and nothing may be committed; an inner error refuses that job alone (it wrote nothing).
-pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, backend: Backend, jobs: &[CaseJob]) -> Result<Vec<Result<Recorded<CaseWritten>>>> {
+pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob]) -> Result<Vec<Result<Recorded<CaseWritten>>>> {
     // No lock here: version checks, the unique case number and the log's own sequencer (taken
     // last, in `append_groups`) keep concurrent writers from other processes apart.
     let mut outcomes: Vec<Option<Result<CaseWritten>>> = (0..jobs.len()).map(|_| None).collect();
@@ -48,7 +46,7 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, backend: Backend,
     let wanted: Vec<&str> = jobs.iter().filter_map(|j| if let CaseJob::Create { write, .. } = j { Some(write.case_no.as_str()) } else { None }).collect();
     let mut taken: HashSet<String> = HashSet::new();
     if !wanted.is_empty() {
-        let sql = format!("SELECT case_no FROM cases WHERE case_no IN (SELECT {} FROM {})", col(0, "text"), rows_source(backend, 1));
+        let sql = format!("SELECT case_no FROM cases WHERE case_no IN (SELECT {} FROM {})", col(0, "text"), rows_source(1));
         let rows: Vec<(String,)> = sqlx::query_as(&sql).bind(json!(wanted.iter().map(|n| [n]).collect::<Vec<_>>()).to_string()).fetch_all(&mut **tx).await?;
         taken.extend(rows.into_iter().map(|r| r.0));
     }
@@ -82,7 +80,7 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, backend: Backend,
             "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at) \
              SELECT {} FROM {} RETURNING id, case_no",
             cols.join(", "),
-            rows_source(backend, 1)
+            rows_source(1)
         );
         for chunk in create_rows.chunks(2000) {
             let rows: Vec<(i64, String)> = sqlx::query_as(&sql).bind(Value::from(chunk.to_vec()).to_string()).fetch_all(&mut **tx).await?;
@@ -131,7 +129,7 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, backend: Backend,
             col(7, "int"),
             col(8, "text"),
             col(9, "int"),
-            rows_source(backend, 1)
+            rows_source(1)
         );
         let rows: Vec<(i64,)> = sqlx::query_as(&sql).bind(Value::from(update_rows).to_string()).fetch_all(&mut **tx).await?;
         updated.extend(rows.into_iter().map(|r| r.0));
@@ -140,7 +138,7 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, backend: Backend,
         jobs.iter().filter_map(|j| if let CaseJob::Update { id, .. } = j { Some(*id) } else { None }).filter(|id| !updated.contains(id)).collect();
     let mut exists = HashSet::new();
     if !missed.is_empty() {
-        let sql = format!("SELECT id FROM cases WHERE id IN (SELECT {} FROM {})", col(0, "int"), rows_source(backend, 1));
+        let sql = format!("SELECT id FROM cases WHERE id IN (SELECT {} FROM {})", col(0, "int"), rows_source(1));
         let rows: Vec<(i64,)> = sqlx::query_as(&sql).bind(json!(missed.iter().map(|n| [n]).collect::<Vec<_>>()).to_string()).fetch_all(&mut **tx).await?;
         exists.extend(rows.into_iter().map(|r| r.0));
     }
@@ -189,13 +187,13 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, backend: Backend,
             "INSERT INTO case_units (case_id, unit_id) SELECT {}, {} FROM {} WHERE true ON CONFLICT (case_id, unit_id) DO NOTHING",
             col(0, "int"),
             col(1, "int"),
-            rows_source(backend, 1)
+            rows_source(1)
         );
         for chunk in unit_rows.chunks(10_000) {
             sqlx::query(&sql).bind(Value::from(chunk.to_vec()).to_string()).execute(&mut **tx).await?;
         }
     }
-    let mut leaves = append_groups(tx, backend, groups).await?.into_iter();
+    let mut leaves = append_groups(tx, Backend::Postgres, groups).await?.into_iter();
     let mut results: Vec<Result<Recorded<CaseWritten>>> = Vec::with_capacity(outcomes.len());
     let mut applied = applied.into_iter().peekable();
     for (i, outcome) in outcomes.into_iter().enumerate() {
@@ -220,12 +218,38 @@ pub(crate) struct Pending {
 /// Most jobs in one commit.
 const MAX_BATCH: usize = 512;
 
+/// Where a batch of case writes goes: PostgreSQL through the pool, SQLite through the native writer.
+#[derive(Clone)]
+pub(crate) enum Sink {
+    Pool(sqlx::AnyPool),
+    Native(crate::native::NativeWriter),
+}
+
+impl Sink {
+    /// Write the jobs in one transaction and commit; the jobs come back for a retry.
+    async fn commit(&self, jobs: Vec<CaseJob>) -> (Vec<CaseJob>, Result<Vec<Result<Recorded<CaseWritten>>>>) {
+        match self {
+            Sink::Pool(pool) => {
+                let result = async {
+                    let mut tx = pool.begin().await?;
+                    let results = write_cases(&mut tx, &jobs).await?;
+                    tx.commit().await?;
+                    Ok(results)
+                }
+                .await;
+                (jobs, result)
+            }
+            Sink::Native(native) => native.run(jobs, |tx, jobs| crate::native::write_cases(tx, jobs)).await,
+        }
+    }
+}
+
 /// A group-commit writer: takes every job waiting (while one commit is being made, the next
 /// batch gathers), writes them in one transaction, commits once, then answers each. A job is
 /// acknowledged only after its commit. If the batch fails as a whole, each job is retried in a
 /// transaction of its own, so one bad job cannot sink its neighbours. Several writers may share
 /// the queue (PostgreSQL: one gathers and writes while another waits on its commit).
-pub(crate) async fn run_writer(pool: sqlx::AnyPool, backend: Backend, queue: std::sync::Arc<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<Pending>>>) {
+pub(crate) async fn run_writer(sink: Sink, queue: std::sync::Arc<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<Pending>>>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     loop {
         if queue.lock().await.recv_many(&mut batch, MAX_BATCH).await == 0 {
@@ -238,30 +262,21 @@ pub(crate) async fn run_writer(pool: sqlx::AnyPool, backend: Backend, queue: std
             CaseJob::Update { id, .. } => (1, *id),
         });
         let (jobs, replies): (Vec<CaseJob>, Vec<_>) = batch.drain(..).map(|p| (p.job, p.reply)).unzip();
-        match commit(&pool, backend, &jobs).await {
-            Ok(results) => {
+        match sink.commit(jobs).await {
+            (_, Ok(results)) => {
                 for (result, reply) in results.into_iter().zip(replies) {
                     let _ = reply.send(result);
                 }
             }
-            Err(e) if jobs.len() == 1 => {
+            (jobs, Err(e)) if jobs.len() == 1 => {
                 let _ = replies.into_iter().next().map(|r| r.send(Err(e)));
             }
-            Err(_) => {
-                for (job, reply) in jobs.iter().zip(replies) {
-                    let result = commit(&pool, backend, std::slice::from_ref(job))
-                        .await
-                        .and_then(|mut r| r.pop().unwrap_or(Err(StoreError::Invalid("no outcome".into()))));
+            (jobs, Err(_)) => {
+                for (job, reply) in jobs.into_iter().zip(replies) {
+                    let result = sink.commit(vec![job]).await.1.and_then(|mut r| r.pop().unwrap_or(Err(StoreError::Invalid("no outcome".into()))));
                     let _ = reply.send(result);
                 }
             }
         }
     }
-}
-
-async fn commit(pool: &sqlx::AnyPool, backend: Backend, jobs: &[CaseJob]) -> Result<Vec<Result<Recorded<CaseWritten>>>> {
-    let mut tx = pool.begin().await?;
-    let results = write_cases(&mut tx, backend, jobs).await?;
-    tx.commit().await?;
-    Ok(results)
 }

@@ -13,7 +13,7 @@ pub enum StoreError {
     Conflict(String),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
-    /// From the plain SQLite reader used for bulk reads.
+    /// From the plain SQLite connections (bulk reads, the native writer).
     #[error("database error: {0}")]
     Sqlite(#[source] rusqlite::Error),
 }
@@ -29,6 +29,23 @@ impl From<sqlx::Error> for StoreError {
             }
         }
         StoreError::Database(e)
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi;
+        if let rusqlite::Error::SqliteFailure(f, message) = &e {
+            let message = message.as_deref().unwrap_or_default();
+            match f.extended_code {
+                ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                    return StoreError::Duplicate { what: duplicate_subject(message) };
+                }
+                ffi::SQLITE_CONSTRAINT_FOREIGNKEY => return StoreError::Invalid(format!("refers to something that does not exist ({message})")),
+                _ => {}
+            }
+        }
+        StoreError::Sqlite(e)
     }
 }
 

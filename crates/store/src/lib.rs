@@ -7,6 +7,7 @@ mod cache;
 mod copy;
 mod error;
 mod model;
+mod native;
 mod sql;
 pub mod testing;
 

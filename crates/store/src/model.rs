@@ -241,7 +241,7 @@ pub struct CaseWrite {
     pub due_date: Option<String>,
     /// The state snapshot (JSON).
     pub state: String,
-    /// Units that hold or held the case.
+    /// Units that hold or held the case (an update adds these to the ones stored).
     pub units: Vec<i64>,
     /// Events to record: kind and payload.
     pub events: Vec<(String, crate::Payload)>,

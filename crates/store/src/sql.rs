@@ -28,6 +28,8 @@ pub struct SqlStore {
     backend: Backend,
     /// The group-commit writer for case writes.
     writer: tokio::sync::mpsc::Sender<crate::batch::Pending>,
+    /// SQLite: the plain connection that writes cases and events (`native.rs`).
+    native: Option<crate::native::NativeWriter>,
     cache: std::sync::Arc<crate::cache::Cache>,
     /// The SQLite database file, for bulk reads that bypass the pool (`event_leaf_hashes`).
     sqlite_file: Option<std::path::PathBuf>,
@@ -149,6 +151,9 @@ impl SqlStore {
             // this way no request waits on a lock it cannot see.
             Backend::Sqlite => AnyPoolOptions::new()
                 .max_connections(1)
+                // A local file: nothing to probe, and the native writer takes this connection
+                // for every batch.
+                .test_before_acquire(false)
                 .after_connect(|conn, _| {
                     Box::pin(async move {
                         // A larger page cache and memory-mapped reads: index inserts and lookups at
@@ -195,19 +200,35 @@ impl SqlStore {
                 .map_err(unreachable)?,
             Backend::Postgres => pool.clone(),
         };
+        let sqlite_file = if backend == Backend::Sqlite {
+            let file = sqlite_file(url)
+                .ok_or_else(|| OpenError::Unreachable { url: redact_url(url), reason: "SQLite needs a database file: sqlite://PATH".into() })?;
+            Some(file)
+        } else {
+            None
+        };
+        let native = match &sqlite_file {
+            Some(file) => Some(
+                crate::native::NativeWriter::open(file, pool.clone()).map_err(|e| OpenError::Unreachable { url: redact_url(url), reason: e.to_string() })?,
+            ),
+            None => None,
+        };
         let (writer, jobs) = tokio::sync::mpsc::channel(4096);
         let jobs = std::sync::Arc::new(tokio::sync::Mutex::new(jobs));
-        let writers = if backend == Backend::Sqlite { 1 } else { 3 };
+        let (sink, writers) = match &native {
+            Some(native) => (crate::batch::Sink::Native(native.clone()), 1),
+            None => (crate::batch::Sink::Pool(pool.clone()), 3),
+        };
         for _ in 0..writers {
-            tokio::spawn(crate::batch::run_writer(pool.clone(), backend, jobs.clone()));
+            tokio::spawn(crate::batch::run_writer(sink.clone(), jobs.clone()));
         }
-        let sqlite_file = if backend == Backend::Sqlite { sqlite_file(url) } else { None };
         let pg_url = (backend == Backend::Postgres).then(|| url.to_string());
         Ok(Self {
             pool,
             reader,
             backend,
             writer,
+            native,
             cache: std::sync::Arc::new(crate::cache::Cache::new()),
             sqlite_file,
             bulk_readers: Default::default(),
@@ -913,10 +934,13 @@ impl Store for SqlStore {
     async fn import_cases(&self, writes: Vec<CaseWrite>, by: By) -> Result<usize> {
         let n = writes.len();
         let jobs: Vec<CaseJob> = writes.into_iter().map(|write| CaseJob::Create { write, by }).collect();
-        let mut tx = self.pool.begin().await?;
-        for outcome in crate::batch::write_cases(&mut tx, self.backend, &jobs).await? {
-            outcome?;
+        let all = |outcomes: Vec<Result<Recorded<crate::batch::CaseWritten>>>| outcomes.into_iter().try_for_each(|o| o.map(drop));
+        if let Some(native) = &self.native {
+            // Any refused case refuses the whole import: the closure's error rolls it back.
+            return native.run(jobs, move |tx, jobs| all(crate::native::write_cases(tx, jobs)?)).await.1.map(|()| n);
         }
+        let mut tx = self.pool.begin().await?;
+        all(crate::batch::write_cases(&mut tx, &jobs).await?)?;
         tx.commit().await?;
         Ok(n)
     }
@@ -1135,6 +1159,10 @@ impl Store for SqlStore {
     }
 
     async fn append_events(&self, events: Vec<NewEvent>, by: By) -> Result<Vec<i64>> {
+        if let Some(native) = &self.native {
+            let (_, leaves) = native.run(Some(events), move |tx, events| crate::native::append_groups(tx, vec![(by, events.take().unwrap_or_default())])).await;
+            return Ok(leaves?.pop().unwrap_or_default());
+        }
         let mut tx = self.pool.begin().await?;
         let leaves = append(&mut tx, self.backend, &by, events).await?;
         tx.commit().await?;

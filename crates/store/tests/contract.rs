@@ -57,7 +57,8 @@ contract!(
     users_roles_and_passwords,
     sessions_and_tokens,
     security_record_and_throttle_count,
-    case_writes_commit_in_groups
+    case_writes_commit_in_groups,
+    a_write_that_fails_halfway_sinks_only_itself
 );
 
 async fn seeds_and_browses_the_tree<S: Store>(s: S) {
@@ -475,4 +476,48 @@ async fn case_writes_commit_in_groups<S: Store>(s: S) {
     let (record, units) = s.case_with_units(ids[3]).await.unwrap().unwrap();
     assert_eq!((record, units), (s.case(ids[3]).await.unwrap().unwrap(), vec![police]));
     assert!(s.case_with_units(999_999).await.unwrap().is_none());
+}
+
+/// A case write that fails after it began writing (here: a unit that does not exist, found only
+/// when its units are inserted) is refused with the reason and leaves nothing, while the writes
+/// committed beside it, and writes of other kinds in between, all land. An import is all or
+/// nothing.
+async fn a_write_that_fails_halfway_sinks_only_itself<S: Store>(s: S) {
+    s.seed(small_org(), By::system(1)).await.unwrap();
+    let police = s.list_units(UnitFilter::default()).await.unwrap().into_iter().find(|u| u.name == "甲一县公安局").unwrap().id;
+    let before = (s.counts().await.unwrap(), s.audit_size().await.unwrap());
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut w = case_write(&format!("H{i}"), police, "registered");
+            if i == 17 {
+                w.units.push(999_999);
+            }
+            if i % 10 == 5 {
+                let unit = NewUnit { region: code("990101"), kind: UnitKind::JusticeBureau, name: format!("司法局 {i}"), name_en: "x".into() };
+                s.create_unit(unit, By::system(5)).await.unwrap();
+            }
+            s.create_case(w, By::system(10 + i)).await
+        }));
+    }
+    for (i, t) in tasks.into_iter().enumerate() {
+        match (i, t.await.unwrap()) {
+            (17, Err(StoreError::Invalid(why))) => assert!(why.contains("does not exist"), "{why}"),
+            (17, other) => panic!("the write naming a missing unit must be refused, got {other:?}"),
+            (_, r) => assert_eq!(r.unwrap().leaves.len(), 1),
+        }
+    }
+    let after = s.counts().await.unwrap();
+    assert_eq!((after.cases, after.units), (before.0.cases + 29, before.0.units + 3), "the other 29 cases and the 3 units landed");
+    assert_eq!(s.audit_size().await.unwrap(), before.1 + 29 + 3, "one leaf each, none for the refused case");
+    assert!(s.cases(CaseFilter { limit: 100, ..Default::default() }).await.unwrap().iter().all(|c| c.case_no != "H17"));
+
+    let size = s.audit_size().await.unwrap();
+    let mut bad = case_write("I2", police, "registered");
+    bad.holder_unit_id = 999_999;
+    let refused = s.import_cases(vec![case_write("I1", police, "registered"), bad], By::system(50)).await;
+    assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
+    assert_eq!((s.counts().await.unwrap().cases, s.audit_size().await.unwrap()), (after.cases, size), "nothing of the import stayed");
+    assert_eq!(s.import_cases(vec![case_write("I1", police, "registered")], By::system(51)).await.unwrap(), 1);
 }

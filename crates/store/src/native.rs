@@ -1,0 +1,210 @@
+//! SQLite case and event writes on a plain connection (`rusqlite`, the same SQLite that sqlx
+//! links): a whole batch runs on one blocking thread with prepared statements, instead of two
+//! thread hand-offs per statement through the pool and a JSON document per table to unpack.
+//! This is the write path of the group commit, of bulk imports and of event appends on SQLite.
+//!
+//! The pooled writer connection (the pool holds exactly one) is held for as long as a native
+//! write runs, so writes through the pool and native writes never interleave inside this
+//! process; other processes are kept apart by `BEGIN IMMEDIATE` and the busy timeout.
+
+use crate::audit::NewEvent;
+use crate::batch::{CaseJob, CaseWritten};
+use crate::{By, Recorded, Result, StoreError};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use xiezhi_audit::{EventLeaf, Hash, TileAddr, TileEdge, TILE_WIDTH};
+
+/// The native writer: its connection, and the pool whose one connection it holds while writing.
+#[derive(Clone)]
+pub(crate) struct NativeWriter {
+    conn: Arc<Mutex<Connection>>,
+    gate: sqlx::AnyPool,
+}
+
+impl NativeWriter {
+    pub fn open(file: &Path, gate: sqlx::AnyPool) -> rusqlite::Result<Self> {
+        let conn = Connection::open(file)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // Durable before acknowledged: WAL with a sync on every commit, as on the pooled writer.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "cache_size", -65536)?;
+        conn.pragma_update(None, "mmap_size", 1_073_741_824i64)?;
+        conn.set_prepared_statement_cache_capacity(32);
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), gate })
+    }
+
+    /// Run `write` in one immediate transaction on a blocking thread, committing if it returns
+    /// `Ok`. The closure gets back whatever it was given, whether or not the write succeeded.
+    pub async fn run<I, T>(&self, input: I, write: impl FnOnce(&Transaction<'_>, &mut I) -> Result<T> + Send + 'static) -> (I, Result<T>)
+    where
+        I: Send + 'static,
+        T: Send + 'static,
+    {
+        let gate = match self.gate.acquire().await {
+            Ok(gate) => gate,
+            Err(e) => return (input, Err(e.into())),
+        };
+        let conn = self.conn.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let mut input = input;
+            // Held until the write is over, even if the caller stops waiting.
+            let _gate = gate;
+            let mut conn = conn.lock().unwrap_or_else(|e| e.into_inner());
+            let result = (|| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let out = write(&tx, &mut input)?;
+                tx.commit()?;
+                Ok(out)
+            })();
+            (input, result)
+        });
+        match task.await {
+            Ok(done) => done,
+            // A panic in a write is a bug: let it go on up (the transaction was rolled back).
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+}
+
+/// Write the case jobs in order inside `tx`. The outer error means the transaction failed and
+/// must not be committed; an inner error refuses that job alone, found before it wrote anything.
+/// (No savepoint per job: SQLite would copy every page a job touches into a sub-journal. A job
+/// that fails halfway fails the batch, and the group commit retries each job on its own.)
+pub(crate) fn write_cases(tx: &Transaction<'_>, jobs: &[CaseJob]) -> Result<Vec<Result<Recorded<CaseWritten>>>> {
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    let mut groups = Vec::new();
+    for job in jobs {
+        match write_case(tx, job)? {
+            Ok((written, group)) => {
+                groups.push(group);
+                outcomes.push(Ok(written));
+            }
+            Err(refused) => outcomes.push(Err(refused)),
+        }
+    }
+    let mut leaves = append_groups(tx, groups)?.into_iter();
+    Ok(outcomes.into_iter().map(|o| o.map(|value| Recorded { value, leaves: leaves.next().unwrap_or_default() })).collect())
+}
+
+type Written = (CaseWritten, (By, Vec<NewEvent>));
+
+/// One job's case row and units; its events come back to be appended with the batch's. A
+/// refusal (inner error) comes before the job's first write.
+fn write_case(tx: &Transaction<'_>, job: &CaseJob) -> Result<Result<Written>> {
+    let (written, w, by) = match job {
+        CaseJob::Create { write: w, by } => {
+            if tx.prepare_cached("SELECT 1 FROM cases WHERE case_no = ?1")?.exists([&w.case_no])? {
+                return Ok(Err(StoreError::Duplicate { what: "a case with that number".into() }));
+            }
+            let id: i64 = tx
+                .prepare_cached(
+                    "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+                )?
+                .query_row(
+                    params![
+                        w.case_no,
+                        w.title,
+                        w.region.to_string(),
+                        w.stage,
+                        w.holder_unit_id,
+                        w.pending_unit_id,
+                        i64::from(w.in_custody),
+                        w.due_date,
+                        w.events.len() as i64,
+                        w.state,
+                        w.event_times.last().copied().unwrap_or(by.at)
+                    ],
+                    |r| r.get(0),
+                )?;
+            (CaseWritten { id, version: w.events.len() as i64 }, w, by)
+        }
+        CaseJob::Update { id, version, write: w, by } => {
+            let next = version + w.events.len() as i64;
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE cases SET stage = ?3, holder_unit_id = ?4, pending_unit_id = ?5, in_custody = ?6, due_date = ?7, version = ?8, state = ?9, \
+                     updated_at = ?10 WHERE id = ?1 AND version = ?2",
+                )?
+                .execute(params![id, version, w.stage, w.holder_unit_id, w.pending_unit_id, i64::from(w.in_custody), w.due_date, next, w.state, by.at])?;
+            if changed == 0 {
+                let exists = tx.prepare_cached("SELECT 1 FROM cases WHERE id = ?1")?.exists([id])?;
+                return Ok(Err(if exists {
+                    StoreError::Conflict("the case changed meanwhile; read it again and retry".into())
+                } else {
+                    StoreError::NotFound("case")
+                }));
+            }
+            (CaseWritten { id: *id, version: next }, w, by)
+        }
+    };
+    let mut unit = tx.prepare_cached("INSERT INTO case_units (case_id, unit_id) VALUES (?1, ?2) ON CONFLICT (case_id, unit_id) DO NOTHING")?;
+    for u in &w.units {
+        unit.execute([written.id, *u])?;
+    }
+    let events = w
+        .events
+        .iter()
+        .enumerate()
+        .map(|(k, (kind, payload))| NewEvent {
+            at: w.event_times.get(k).copied(),
+            ..NewEvent::new(format!("case:{}", written.id), format!("case.{kind}"), payload.clone())
+        })
+        .collect();
+    Ok(Ok((written, (*by, events))))
+}
+
+/// The last tile of each level; the log's size follows from the level-0 one.
+fn edge(tx: &Transaction<'_>) -> Result<TileEdge> {
+    let mut last = tx.prepare_cached("SELECT idx, hashes FROM audit_tiles WHERE level = ?1 ORDER BY idx DESC LIMIT 1")?;
+    let mut tiles = std::collections::HashMap::new();
+    let mut size = 0;
+    // Six tile levels reach 2^48 leaves.
+    for level in 0..6u8 {
+        let Some((idx, blob)) = last.query_row([i64::from(level)], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))).optional()? else {
+            continue;
+        };
+        if !blob.len().is_multiple_of(32) || blob.len() as u64 > 32 * TILE_WIDTH {
+            return Err(StoreError::Invalid(format!("audit tile ({level}, {idx}) is {} bytes, not a whole number of hashes", blob.len())));
+        }
+        let hashes: Vec<Hash> = blob.chunks_exact(32).map(|c| c.try_into().expect("32 bytes")).collect();
+        if level == 0 {
+            size = idx as u64 * TILE_WIDTH + hashes.len() as u64;
+        }
+        tiles.insert(TileAddr { level, index: idx as u64 }, hashes);
+    }
+    TileEdge::resume(size, &|a| tiles.get(&a).cloned())
+        .map_err(|a| StoreError::Invalid(format!("audit tile ({}, {}) is missing or short; run `xiezhi audit verify`", a.level, a.index)))
+}
+
+/// Append several writes' events in order, with their leaves, inside `tx`; each group gets back
+/// its leaf indexes.
+pub(crate) fn append_groups(tx: &Transaction<'_>, groups: Vec<(By, Vec<NewEvent>)>) -> Result<Vec<Vec<i64>>> {
+    let mut out: Vec<Vec<i64>> = groups.iter().map(|(_, e)| Vec::with_capacity(e.len())).collect();
+    if groups.iter().all(|(_, e)| e.is_empty()) {
+        return Ok(out);
+    }
+    let mut edge = edge(tx)?;
+    let mut insert = tx.prepare_cached("INSERT INTO events (seq, at, actor_user_id, unit_id, subject, kind, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+    let mut scratch = Vec::with_capacity(256);
+    for ((by, events), leaves) in groups.into_iter().zip(out.iter_mut()) {
+        for e in events {
+            let seq = edge.size();
+            let at = e.at.unwrap_or(by.at);
+            let leaf = EventLeaf { seq, at, actor: by.user_id, unit: by.unit_id, subject: &e.subject, kind: &e.kind, payload_digest: e.payload.digest() };
+            edge.push(leaf.hash(&mut scratch));
+            insert.execute(params![seq as i64, at, by.user_id, by.unit_id, e.subject, e.kind, e.payload.text()])?;
+            leaves.push(seq as i64);
+        }
+    }
+    let mut put =
+        tx.prepare_cached("INSERT INTO audit_tiles (level, idx, hashes) VALUES (?1, ?2, ?3) ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes")?;
+    for (addr, hashes) in edge.take_dirty() {
+        put.execute(params![i64::from(addr.level), addr.index as i64, hashes.concat()])?;
+    }
+    Ok(out)
+}
