@@ -232,7 +232,9 @@ pub async fn run_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, mut
     let (r, c, units) = visible(st, p, id).await?;
     let events = decide(Some(&c), &cmd, unit_ref(&p.unit), now(), &st.calendar)?;
     let next = events.iter().fold(Some(c), apply).ok_or_else(|| AppError::Internal("case vanished".into()))?;
-    let write = projection(&next, &events, &st.calendar)?;
+    let mut write = projection(&next, &events, &st.calendar)?;
+    // Units are only ever added: the write carries the ones the case does not have yet.
+    write.units.retain(|u| !units.contains(u));
     // What the store will hold once the write commits; the answer needs no second read.
     let by = by(p);
     let (record, units) = written_record(id, r.version + write.events.len() as i64, &write, by.at, units);
