@@ -16,25 +16,61 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use xiezhi_audit::{EventLeaf, Hash, TileAddr, TileEdge, TILE_WIDTH};
 
-/// The native writer: its connection, and the pool whose one connection it holds while writing.
+/// The native writer: its connection, the pool whose one connection it holds while writing, and
+/// a nudge for the checkpointer.
 #[derive(Clone)]
 pub(crate) struct NativeWriter {
     conn: Arc<Mutex<Connection>>,
     gate: sqlx::AnyPool,
+    checkpoint: std::sync::mpsc::SyncSender<()>,
+}
+
+/// Pages the writer may leave in the WAL before it copies them back itself; below that the
+/// checkpointer thread does it, so the writer's commits do not wait on the copy and its sync.
+const WAL_BACKSTOP_PAGES: i64 = 10_000;
+
+/// Copy the WAL back into the database on a thread of its own, at most every 50 ms and only
+/// when the writer has committed since (nudges that arrive meanwhile fold into one). Ends when
+/// the writer is gone.
+fn spawn_checkpointer(file: &Path) -> std::io::Result<std::sync::mpsc::SyncSender<()>> {
+    let conn = Connection::open(file).map_err(std::io::Error::other)?;
+    conn.busy_timeout(Duration::from_secs(5)).map_err(std::io::Error::other)?;
+    conn.pragma_update(None, "synchronous", "FULL").map_err(std::io::Error::other)?;
+    let (nudge, nudged) = std::sync::mpsc::sync_channel::<()>(1);
+    std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || {
+        while nudged.recv().is_ok() {
+            // PASSIVE: copies what no reader still needs and never blocks the writer. A failure
+            // leaves the pages in the WAL, where they are just as durable.
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!("WAL checkpoint failed (the next one retries): {e}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    })?;
+    Ok(nudge)
 }
 
 impl NativeWriter {
-    pub fn open(file: &Path, gate: sqlx::AnyPool) -> rusqlite::Result<Self> {
+    pub fn open(file: &Path, gate: sqlx::AnyPool) -> std::io::Result<Self> {
+        let conn = Self::connect(file).map_err(std::io::Error::other)?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), gate, checkpoint: spawn_checkpointer(file)? })
+    }
+
+    fn connect(file: &Path) -> rusqlite::Result<Connection> {
         let conn = Connection::open(file)?;
         conn.busy_timeout(Duration::from_secs(5))?;
         // Durable before acknowledged: WAL with a sync on every commit, as on the pooled writer.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.pragma_update(None, "cache_size", -65536)?;
+        // A statement that may fail a foreign-key check keeps the pages it changes in a
+        // statement journal, to undo itself: in memory, not a temporary file written per page.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.pragma_update(None, "cache_size", -262_144)?;
         conn.pragma_update(None, "mmap_size", 1_073_741_824i64)?;
         conn.set_prepared_statement_cache_capacity(32);
-        Ok(Self { conn: Arc::new(Mutex::new(conn)), gate })
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_BACKSTOP_PAGES)?;
+        Ok(conn)
     }
 
     /// Run `write` in one immediate transaction on a blocking thread, committing if it returns
@@ -49,6 +85,7 @@ impl NativeWriter {
             Err(e) => return (input, Err(e.into())),
         };
         let conn = self.conn.clone();
+        let checkpoint = self.checkpoint.clone();
         let task = tokio::task::spawn_blocking(move || {
             let mut input = input;
             // Held until the write is over, even if the caller stops waiting.
@@ -60,6 +97,9 @@ impl NativeWriter {
                 tx.commit()?;
                 Ok(out)
             })();
+            if result.is_ok() {
+                let _ = checkpoint.try_send(());
+            }
             (input, result)
         });
         match task.await {
