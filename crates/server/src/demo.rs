@@ -56,12 +56,14 @@ pub async fn seed_cases<S: Store>(store: &S, cal: &Calendar, n: usize, seed: u64
     }
     let existing = store.counts().await?.cases as usize;
     // Cases are made through the machine on one core while the other writes the previous batch.
-    const BATCH: usize = 2000;
+    // Large runs write large batches: every batch rewrites the index pages its cases land on,
+    // scattered over each index, so fewer, larger batches write each such page fewer times.
+    let batch_size = (n / 50).clamp(2000, 20_000);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<CaseWrite>, AppError>>(2);
     let cal = cal.clone();
     let maker = tokio::task::spawn_blocking(move || {
         let mut rng = Rng(seed ^ 0x5EED_CA5E);
-        let mut batch = Vec::with_capacity(BATCH);
+        let mut batch = Vec::with_capacity(batch_size);
         for i in 0..n {
             let county = counties[rng.below(counties.len())];
             let city = county.parent().expect("a county has a city");
@@ -82,7 +84,7 @@ pub async fn seed_cases<S: Store>(store: &S, cal: &Calendar, n: usize, seed: u64
                     return;
                 }
             }
-            if batch.len() == BATCH && tx.blocking_send(Ok(std::mem::take(&mut batch))).is_err() {
+            if batch.len() == batch_size && tx.blocking_send(Ok(std::mem::take(&mut batch))).is_err() {
                 return;
             }
         }
