@@ -174,9 +174,17 @@ impl SqlStore {
                 .connect_with(options)
                 .await
                 .map_err(unreachable)?,
-            Backend::Postgres => {
-                AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(options).await.map_err(unreachable)?
-            }
+            // No ping before each use (it costs a round trip per request): connections idle
+            // for a minute are closed instead, and one the server dropped fails its request
+            // once and is discarded.
+            Backend::Postgres => AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .test_before_acquire(false)
+                .idle_timeout(Duration::from_secs(60))
+                .connect_with(options)
+                .await
+                .map_err(unreachable)?,
         };
         let migrator = match backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
