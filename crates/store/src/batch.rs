@@ -57,33 +57,31 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
                 outcomes[i] = Some(Err(StoreError::Duplicate { what: "a case with that number".into() }));
                 continue;
             }
-            create_rows.push(json!([
-                w.case_no,
-                w.title,
-                w.region.to_string(),
-                w.stage,
-                w.holder_unit_id,
-                w.pending_unit_id,
-                i64::from(w.in_custody),
-                w.due_date,
-                w.events.len(),
-                w.state,
-                w.event_times.last().copied().unwrap_or(by.at)
-            ]));
+            create_rows.push(json!({
+                "case_no": w.case_no,
+                "title": w.title,
+                "region": w.region.to_string(),
+                "stage": w.stage,
+                "holder": w.holder_unit_id,
+                "pending": w.pending_unit_id,
+                "custody": i64::from(w.in_custody),
+                "due": w.due_date,
+                "version": w.events.len(),
+                "state": w.state,
+                "at": w.event_times.last().copied().unwrap_or(by.at)
+            }));
         }
     }
     let mut created: HashMap<String, i64> = HashMap::new();
     if !create_rows.is_empty() {
-        let types = ["text", "text", "text", "text", "int", "int", "int", "text", "int", "text", "int"];
-        let cols: Vec<String> = types.iter().enumerate().map(|(i, t)| col(i, t)).collect();
-        let sql = format!(
-            "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at) \
-             SELECT {} FROM {} RETURNING id, case_no",
-            cols.join(", "),
-            rows_source(1)
-        );
+        // Typed records: each row's JSON is parsed once (`value->>i` would lex the row, and the
+        // state text inside it, once per column).
+        let sql = "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at) \
+                   SELECT case_no, title, region, stage, holder, pending, custody, due, version, state, at FROM json_to_recordset($1::json) \
+                   AS w(case_no TEXT, title TEXT, region TEXT, stage TEXT, holder BIGINT, pending BIGINT, custody BIGINT, due TEXT, version BIGINT, state TEXT, at BIGINT) \
+                   RETURNING id, case_no";
         for chunk in create_rows.chunks(2000) {
-            let rows: Vec<(i64, String)> = sqlx::query_as(&sql).bind(Value::from(chunk.to_vec()).to_string()).fetch_all(&mut **tx).await?;
+            let rows: Vec<(i64, String)> = sqlx::query_as(sql).bind(Value::from(chunk.to_vec()).to_string()).fetch_all(&mut **tx).await?;
             created.extend(rows.into_iter().map(|(id, no)| (no, id)));
         }
     }
@@ -98,40 +96,28 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
                 outcomes[i] = Some(Err(StoreError::Conflict("the case changed meanwhile; read it again and retry".into())));
                 continue;
             }
-            update_rows.push(json!([
-                id,
-                version,
-                w.stage,
-                w.holder_unit_id,
-                w.pending_unit_id,
-                i64::from(w.in_custody),
-                w.due_date,
-                version + w.events.len() as i64,
-                w.state,
-                by.at
-            ]));
+            update_rows.push(json!({
+                "id": id,
+                "version": version,
+                "stage": w.stage,
+                "holder": w.holder_unit_id,
+                "pending": w.pending_unit_id,
+                "custody": i64::from(w.in_custody),
+                "due": w.due_date,
+                "next": version + w.events.len() as i64,
+                "state": w.state,
+                "at": by.at
+            }));
         }
     }
     let mut updated: HashSet<i64> = HashSet::new();
     if !update_rows.is_empty() {
-        let sql = format!(
-            "UPDATE cases SET stage = w.stage, holder_unit_id = w.holder, pending_unit_id = w.pending, in_custody = w.custody, due_date = w.due, \
-             version = w.next, state = w.state, updated_at = w.at \
-             FROM (SELECT {} AS id, {} AS version, {} AS stage, {} AS holder, {} AS pending, {} AS custody, {} AS due, {} AS next, {} AS state, {} AS at FROM {}) AS w \
-             WHERE cases.id = w.id AND cases.version = w.version RETURNING cases.id",
-            col(0, "int"),
-            col(1, "int"),
-            col(2, "text"),
-            col(3, "int"),
-            col(4, "int"),
-            col(5, "int"),
-            col(6, "text"),
-            col(7, "int"),
-            col(8, "text"),
-            col(9, "int"),
-            rows_source(1)
-        );
-        let rows: Vec<(i64,)> = sqlx::query_as(&sql).bind(Value::from(update_rows).to_string()).fetch_all(&mut **tx).await?;
+        let sql = "UPDATE cases SET stage = w.stage, holder_unit_id = w.holder, pending_unit_id = w.pending, in_custody = w.custody, due_date = w.due, \
+                   version = w.next, state = w.state, updated_at = w.at \
+                   FROM json_to_recordset($1::json) AS w(id BIGINT, version BIGINT, stage TEXT, holder BIGINT, pending BIGINT, custody BIGINT, due TEXT, \
+                   next BIGINT, state TEXT, at BIGINT) \
+                   WHERE cases.id = w.id AND cases.version = w.version RETURNING cases.id";
+        let rows: Vec<(i64,)> = sqlx::query_as(sql).bind(Value::from(update_rows).to_string()).fetch_all(&mut **tx).await?;
         updated.extend(rows.into_iter().map(|r| r.0));
     }
     let missed: Vec<i64> =
