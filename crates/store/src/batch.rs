@@ -156,16 +156,7 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
             }
         };
         unit_rows.extend(w.units.iter().map(|u| json!([id, u])));
-        let events = w
-            .events
-            .iter()
-            .enumerate()
-            .map(|(k, (kind, payload))| NewEvent {
-                at: w.event_times.get(k).copied(),
-                ..NewEvent::new(format!("case:{id}"), format!("case.{kind}"), payload.clone())
-            })
-            .collect();
-        groups.push((by, events));
+        groups.push((by, case_events(id, w)));
         applied.push((i, CaseWritten { id, version }));
     }
     if !unit_rows.is_empty() {
@@ -193,6 +184,18 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
         });
     }
     Ok(results)
+}
+
+/// The events a case write records, as the log stores them: about `case:ID`, kind `case.KIND`.
+pub(crate) fn case_events(id: i64, w: &CaseWrite) -> Vec<NewEvent> {
+    w.events
+        .iter()
+        .enumerate()
+        .map(|(k, (kind, payload))| NewEvent {
+            at: w.event_times.get(k).copied(),
+            ..NewEvent::new(format!("case:{id}"), format!("case.{kind}"), payload.clone())
+        })
+        .collect()
 }
 
 /// A job on its way to the group-commit writer, with where to send the outcome.

@@ -186,16 +186,7 @@ fn write_case(tx: &Transaction<'_>, job: &CaseJob) -> Result<Result<Written>> {
     for u in &w.units {
         unit.execute([written.id, *u])?;
     }
-    let events = w
-        .events
-        .iter()
-        .enumerate()
-        .map(|(k, (kind, payload))| NewEvent {
-            at: w.event_times.get(k).copied(),
-            ..NewEvent::new(format!("case:{}", written.id), format!("case.{kind}"), payload.clone())
-        })
-        .collect();
-    Ok(Ok((written, (*by, events))))
+    Ok(Ok((written, (*by, crate::batch::case_events(written.id, w)))))
 }
 
 /// The last tile of each level; the log's size follows from the level-0 one.

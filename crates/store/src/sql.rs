@@ -208,19 +208,18 @@ impl SqlStore {
                 .map_err(unreachable)?,
             Backend::Postgres => pool.clone(),
         };
-        let sqlite_file = if backend == Backend::Sqlite {
-            let file = sqlite_file(url)
-                .ok_or_else(|| OpenError::Unreachable { url: redact_url(url), reason: "SQLite needs a database file: sqlite://PATH".into() })?;
-            Some(file)
-        } else {
-            None
-        };
-        let native = match &sqlite_file {
-            Some(file) => Some(
-                crate::native::NativeWriter::open(file, pool.clone()).map_err(|e| OpenError::Unreachable { url: redact_url(url), reason: e.to_string() })?,
+        let sqlite_file = match backend {
+            Backend::Sqlite => Some(
+                sqlite_file(url)
+                    .ok_or_else(|| OpenError::Unreachable { url: redact_url(url), reason: "SQLite needs a database file: sqlite://PATH".into() })?,
             ),
-            None => None,
+            Backend::Postgres => None,
         };
+        let native = sqlite_file
+            .as_deref()
+            .map(|file| crate::native::NativeWriter::open(file, pool.clone()))
+            .transpose()
+            .map_err(|e| OpenError::Unreachable { url: redact_url(url), reason: e.to_string() })?;
         let (writer, jobs) = tokio::sync::mpsc::channel(4096);
         let jobs = std::sync::Arc::new(tokio::sync::Mutex::new(jobs));
         let (sink, writers) = match &native {
