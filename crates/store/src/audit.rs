@@ -155,14 +155,9 @@ fn events_json(backend: Backend, events: &[Event]) -> Result<String> {
     json.map_err(|err| StoreError::Invalid(err.to_string()))
 }
 
-/// The last tile of each level, in one round trip; the log's size follows from the level-0 one.
-async fn fetch_edge(tx: &mut Transaction<'_, Any>) -> Result<(u64, HashMap<TileAddr, Vec<Hash>>)> {
-    // Six tile levels reach 2^48 leaves.
-    let sql = (0..6)
-        .map(|level| format!("SELECT * FROM (SELECT level, idx, hashes FROM audit_tiles WHERE level = {level} ORDER BY idx DESC LIMIT 1) AS l{level}"))
-        .collect::<Vec<_>>()
-        .join(" UNION ALL ");
-    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(&sql).fetch_all(&mut **tx).await?;
+/// The tree's right edge from the last tile of each level, as stored (level, idx, hashes); the
+/// log's size follows from the level-0 one. Both write paths resume from it.
+pub(crate) fn edge_from_tiles(rows: impl IntoIterator<Item = (i64, i64, Vec<u8>)>) -> Result<TileEdge> {
     let mut tiles = HashMap::new();
     let mut size = 0;
     for (level, idx, blob) in rows {
@@ -172,7 +167,19 @@ async fn fetch_edge(tx: &mut Transaction<'_, Any>) -> Result<(u64, HashMap<TileA
         }
         tiles.insert(TileAddr { level: level as u8, index: idx as u64 }, hashes);
     }
-    Ok((size, tiles))
+    TileEdge::resume(size, &|a| tiles.get(&a).cloned())
+        .map_err(|a| StoreError::Invalid(format!("audit tile ({}, {}) is missing or short; run `xiezhi audit verify`", a.level, a.index)))
+}
+
+/// The tree's right edge, read in one round trip.
+async fn fetch_edge(tx: &mut Transaction<'_, Any>) -> Result<TileEdge> {
+    // Six tile levels reach 2^48 leaves.
+    let sql = (0..6)
+        .map(|level| format!("SELECT * FROM (SELECT level, idx, hashes FROM audit_tiles WHERE level = {level} ORDER BY idx DESC LIMIT 1) AS l{level}"))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(&sql).fetch_all(&mut **tx).await?;
+    edge_from_tiles(rows)
 }
 
 /// Write tiles, replacing earlier versions of partial ones.
@@ -210,9 +217,8 @@ pub(crate) async fn append_groups(tx: &mut Transaction<'_, Any>, backend: Backen
         // One sequencer at a time, across every server process sharing the database.
         sqlx::query("SELECT pg_advisory_xact_lock(6962)").execute(&mut **tx).await?;
     }
-    let (size, stored) = fetch_edge(tx).await?;
-    let mut edge = TileEdge::resume(size, &|a| stored.get(&a).cloned())
-        .map_err(|a| StoreError::Invalid(format!("audit tile ({}, {}) is missing or short; run `xiezhi audit verify`", a.level, a.index)))?;
+    let mut edge = fetch_edge(tx).await?;
+    let size = edge.size();
 
     // Hash and encode the next chunk while the database inserts the previous one: the driver
     // runs SQLite on its own thread, and PostgreSQL in its own process.

@@ -14,7 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use xiezhi_audit::{EventLeaf, Hash, TileAddr, TileEdge, TILE_WIDTH};
+use xiezhi_audit::{EventLeaf, TileEdge};
 
 /// The native writer: its connection, the pool whose one connection it holds while writing, and
 /// a nudge for the checkpointer.
@@ -191,25 +191,13 @@ fn write_case(tx: &Transaction<'_>, job: &CaseJob) -> Result<Result<Written>> {
 
 /// The last tile of each level; the log's size follows from the level-0 one.
 fn edge(tx: &Transaction<'_>) -> Result<TileEdge> {
-    let mut last = tx.prepare_cached("SELECT idx, hashes FROM audit_tiles WHERE level = ?1 ORDER BY idx DESC LIMIT 1")?;
-    let mut tiles = std::collections::HashMap::new();
-    let mut size = 0;
+    let mut last = tx.prepare_cached("SELECT level, idx, hashes FROM audit_tiles WHERE level = ?1 ORDER BY idx DESC LIMIT 1")?;
+    let mut rows = Vec::with_capacity(6);
     // Six tile levels reach 2^48 leaves.
-    for level in 0..6u8 {
-        let Some((idx, blob)) = last.query_row([i64::from(level)], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))).optional()? else {
-            continue;
-        };
-        if !blob.len().is_multiple_of(32) || blob.len() as u64 > 32 * TILE_WIDTH {
-            return Err(StoreError::Invalid(format!("audit tile ({level}, {idx}) is {} bytes, not a whole number of hashes", blob.len())));
-        }
-        let hashes: Vec<Hash> = blob.chunks_exact(32).map(|c| c.try_into().expect("32 bytes")).collect();
-        if level == 0 {
-            size = idx as u64 * TILE_WIDTH + hashes.len() as u64;
-        }
-        tiles.insert(TileAddr { level, index: idx as u64 }, hashes);
+    for level in 0..6i64 {
+        rows.extend(last.query_row([level], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?);
     }
-    TileEdge::resume(size, &|a| tiles.get(&a).cloned())
-        .map_err(|a| StoreError::Invalid(format!("audit tile ({}, {}) is missing or short; run `xiezhi audit verify`", a.level, a.index)))
+    crate::audit::edge_from_tiles(rows)
 }
 
 /// Append several writes' events in order, with their leaves, inside `tx`; each group gets back
