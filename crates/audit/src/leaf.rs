@@ -16,8 +16,10 @@ pub struct EventLeaf<'a> {
     pub at: i64,
     pub actor: Option<i64>,
     pub unit: Option<i64>,
-    pub subject: &'a str,
-    pub kind: &'a str,
+    /// The subject's and the kind's text as stored (UTF-8 bytes; a leaf binds bytes, not
+    /// characters, so a reader need not decode them).
+    pub subject: &'a [u8],
+    pub kind: &'a [u8],
     /// SHA-256 of the payload bytes as stored ([`payload_digest`]).
     pub payload_digest: [u8; 32],
 }
@@ -51,7 +53,7 @@ impl EventLeaf<'_> {
         out.extend_from_slice(&self.unit.unwrap_or(-1).to_be_bytes());
         for s in [self.subject, self.kind] {
             out.extend_from_slice(&(s.len() as u32).to_be_bytes());
-            out.extend_from_slice(s.as_bytes());
+            out.extend_from_slice(s);
         }
         out.extend_from_slice(&self.payload_digest);
     }
@@ -63,7 +65,7 @@ mod tests {
 
     #[test]
     fn every_field_changes_the_bytes() {
-        let base = EventLeaf { seq: 7, at: 1, actor: Some(2), unit: None, subject: "unit:3", kind: "unit.created", payload_digest: payload_digest(b"{}") };
+        let base = EventLeaf { seq: 7, at: 1, actor: Some(2), unit: None, subject: b"unit:3", kind: b"unit.created", payload_digest: payload_digest(b"{}") };
         let bytes = base.encode();
         assert_eq!(bytes[0], LEAF_VERSION);
         for other in [
@@ -71,11 +73,11 @@ mod tests {
             EventLeaf { at: 2, ..base.clone() },
             EventLeaf { actor: None, ..base.clone() },
             EventLeaf { unit: Some(1), ..base.clone() },
-            EventLeaf { subject: "unit:4", ..base.clone() },
-            EventLeaf { kind: "unit.changed", ..base.clone() },
+            EventLeaf { subject: b"unit:4", ..base.clone() },
+            EventLeaf { kind: b"unit.changed", ..base.clone() },
             EventLeaf { payload_digest: payload_digest(b"{ }"), ..base.clone() },
             // Moving a byte between subject and kind must not give the same bytes.
-            EventLeaf { subject: "unit:3u", kind: "nit.created", ..base.clone() },
+            EventLeaf { subject: b"unit:3u", kind: b"nit.created", ..base.clone() },
         ] {
             assert_ne!(other.encode(), bytes, "{other:?}");
         }

@@ -347,6 +347,30 @@ impl CompactRange {
         self.size += 1;
     }
 
+    /// Append the leaves `other` covers, which follow this range's. Each complete subtree of
+    /// `other` must start at a multiple of its own size once shifted by `self.size()`, which holds
+    /// when `self.size()` is a multiple of a power of two `other.size()` does not exceed (ranges
+    /// cut at such multiples, folded on different threads). Returns false, changing nothing, if not.
+    #[must_use]
+    pub fn append(&mut self, other: &CompactRange) -> bool {
+        let heights = (0..64u32).rev().filter(|h| (other.size >> h) & 1 == 1);
+        if heights.clone().next().is_some_and(|h| !self.size.is_multiple_of(1 << h)) {
+            return false;
+        }
+        for (height, hash) in heights.zip(&other.edge) {
+            let mut hash = *hash;
+            let mut level = height;
+            while (self.size >> level) & 1 == 1 {
+                let left = self.edge.pop().expect("one hash per set bit");
+                hash = node_hash(&left, &hash);
+                level += 1;
+            }
+            self.edge.push(hash);
+            self.size += 1 << height;
+        }
+        true
+    }
+
     pub fn root(&self) -> Hash {
         match self.edge.split_last() {
             None => empty_root(),
@@ -372,5 +396,27 @@ mod compact_tests {
             assert_eq!(compact.edge(), &edge[..]);
         }
         assert!(CompactRange::from_parts(3, vec![[0; 32]]).is_none());
+    }
+
+    #[test]
+    fn ranges_folded_apart_append_into_the_whole() {
+        let leaves: Vec<Hash> = (0..200u64).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+        let range = |r: std::ops::Range<usize>| {
+            let mut c = CompactRange::new();
+            leaves[r].iter().for_each(|l| c.push(*l));
+            c
+        };
+        for chunk in [1, 2, 4, 16, 64] {
+            for total in [0, 1, chunk, chunk + 1, 3 * chunk - 1, 200] {
+                let mut whole = CompactRange::new();
+                for start in (0..total).step_by(chunk) {
+                    assert!(whole.append(&range(start..(start + chunk).min(total))), "chunk {chunk}, at {start}");
+                }
+                assert_eq!(whole, range(0..total), "chunks of {chunk}, {total} leaves");
+            }
+        }
+        let mut three = range(0..3);
+        assert!(!three.append(&range(3..5)), "two leaves after three do not make a subtree");
+        assert_eq!(three, range(0..3), "a refused append changes nothing");
     }
 }

@@ -60,14 +60,66 @@ pub async fn run(cmd: AuditCommand, cfg_path: Option<&PathBuf>) -> anyhow::Resul
     }
 }
 
-/// Leaf hashes recomputed from the events of one page, and the stored ones.
-type Page = (Vec<(u64, Hash)>, Vec<(u64, Hash)>);
+/// Events per page of the check: a power of two, so each page's leaves form complete subtrees
+/// that the thread which hashed them can fold on its own.
+const PAGE: u64 = 16_384;
 
-/// Recompute a page's leaf hashes from its events and read the stored ones. Pages run three at a
-/// time, so reading and hashing keep both cores busy while the caller folds the hashes into the tree.
-async fn fetch_page<S: Store>(store: S, start: u64, end: u64) -> anyhow::Result<Page> {
-    let (recomputed, stored) = tokio::join!(store.event_leaf_hashes(start, end), store.leaf_hashes(start, end));
-    Ok((recomputed?, stored?))
+/// What one page of events came to.
+struct PageCheck {
+    /// The page's leaves, recomputed, as a tree of their own.
+    range: CompactRange,
+    /// The page's own tree at each signed size inside it (global size), to check those roots.
+    at_signed: Vec<(u64, CompactRange)>,
+    problems: Vec<(u64, Problem)>,
+}
+
+enum Problem {
+    Missing,
+    Mismatch,
+    NoLeaf,
+}
+
+/// Recompute a page's leaf hashes from its events, compare them with the stored ones and fold
+/// them into the page's subtree — on a blocking thread, so pages in flight keep every core busy.
+async fn check_page<S: Store>(store: S, start: u64, end: u64, signed: Vec<u64>) -> anyhow::Result<PageCheck> {
+    Ok(store.with_leaves(start, end, move |leaves, stored| fold_page(start, end, leaves, stored, &signed)).await?)
+}
+
+fn fold_page(start: u64, end: u64, leaves: &[(u64, Hash)], stored: &[(u64, Hash)], signed: &[u64]) -> PageCheck {
+    let mut page = PageCheck { range: CompactRange::new(), at_signed: Vec::new(), problems: Vec::new() };
+    let mut stored = stored.iter().peekable();
+    let mut signed = signed.iter().peekable();
+    let mut push = |page: &mut PageCheck, leaf: Hash| {
+        page.range.push(leaf);
+        if signed.next_if_eq(&&(start + page.range.size())).is_some() {
+            page.at_signed.push((start + page.range.size(), page.range.clone()));
+        }
+    };
+    let mut expected = start;
+    for &(seq, leaf) in leaves {
+        while expected < seq {
+            page.problems.push((expected, Problem::Missing));
+            push(&mut page, [0; 32]);
+            expected += 1;
+        }
+        while stored.next_if(|(i, _)| *i < seq).is_some() {}
+        match stored.peek() {
+            Some((i, h)) if *i == seq => {
+                if *h != leaf {
+                    page.problems.push((seq, Problem::Mismatch));
+                }
+            }
+            _ => page.problems.push((seq, Problem::NoLeaf)),
+        }
+        push(&mut page, leaf);
+        expected += 1;
+    }
+    while expected < end {
+        page.problems.push((expected, Problem::Missing));
+        push(&mut page, [0; 32]);
+        expected += 1;
+    }
+    page
 }
 
 /// Name an event for a report line: its kind and subject.
@@ -95,12 +147,11 @@ pub async fn verify<S: Store>(store: &S, verifier: Option<&str>) -> anyhow::Resu
 
 /// Recompute every leaf and the tree; compare with the stored leaves and every signed checkpoint.
 pub async fn check<S: Store>(store: &S, verifier: Option<&str>) -> anyhow::Result<(Vec<String>, u64, Hash)> {
-    const PAGE: u64 = 16_384;
     let size = store.audit_size().await?;
     let mut tree = CompactRange::new();
     let mut problems = Vec::new();
     let checkpoints = store.checkpoints(1000).await?;
-    let signed: std::collections::HashMap<u64, Hash> = checkpoints.iter().map(|c| (c.tree_size as u64, c.root)).collect();
+    let signed: std::collections::BTreeMap<u64, Hash> = checkpoints.iter().map(|c| (c.tree_size as u64, c.root)).collect();
     if let (Some(latest), Some(v)) = (checkpoints.first(), verifier) {
         if let Err(e) = open_checkpoint(&latest.note, &NoteVerifier::parse(v)?) {
             problems.push(format!("checkpoint {}: {e}", latest.tree_size));
@@ -109,48 +160,54 @@ pub async fn check<S: Store>(store: &S, verifier: Option<&str>) -> anyhow::Resul
     if let Some(latest) = checkpoints.first().filter(|c| c.tree_size as u64 > size) {
         problems.push(format!("checkpoint {}: the log has only {size} events (truncated?)", latest.tree_size));
     }
-    const AHEAD: u64 = 3;
-    let page = |start: u64| tokio::spawn(fetch_page(store.clone(), start, (start + PAGE).min(size)));
-    let mut pending: std::collections::VecDeque<_> = (0..AHEAD).map(|i| i * PAGE).filter(|s| *s < size).map(page).collect();
-    let mut start = 0;
-    while let Some(next) = pending.pop_front() {
-        let end = (start + PAGE).min(size);
-        let (leaves, stored) = next.await??;
-        let ahead = start + AHEAD * PAGE;
-        if ahead < size {
-            pending.push_back(page(ahead));
-        }
-        let mut stored = stored.into_iter().peekable();
-        let mut expected = start;
-        for (seq, leaf) in leaves {
-            while expected < seq {
-                problems.push(format!("index {expected}: event missing (deleted?)"));
-                tree.push([0; 32]);
-                expected += 1;
-            }
-            while stored.peek().is_some_and(|(i, _)| *i < seq) {
-                stored.next();
-            }
-            match stored.peek() {
-                Some((i, h)) if *i == seq => {
-                    if *h != leaf {
-                        problems.push(format!("index {seq}: {} does not match its leaf (altered, inserted or reordered)", describe(store, seq).await));
-                    }
+    // Workers take the next page as soon as they are free, so one slow page holds up no core;
+    // the results are small (the page's hashes are folded already) and are applied in order.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()) + 1;
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let signed_sizes: std::sync::Arc<Vec<u64>> = std::sync::Arc::new(signed.keys().copied().collect());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    for _ in 0..workers {
+        let (store, next, signed_sizes, tx) = (store.clone(), next.clone(), signed_sizes.clone(), tx.clone());
+        tokio::spawn(async move {
+            loop {
+                let start = next.fetch_add(PAGE, std::sync::atomic::Ordering::Relaxed);
+                if start >= size {
+                    return;
                 }
-                _ => problems.push(format!("index {seq}: no leaf stored for this event (inserted?)")),
+                let end = (start + PAGE).min(size);
+                let inside = signed_sizes.iter().copied().filter(|s| (start + 1..=end).contains(s)).collect();
+                let checked = check_page(store.clone(), start, end, inside).await;
+                if tx.send((start, checked)).is_err() {
+                    return;
+                }
             }
-            tree.push(leaf);
-            expected += 1;
-            if signed.get(&tree.size()).is_some_and(|root| *root != tree.root()) {
-                problems.push(format!("checkpoint {}: the events do not hash to the signed root (history rewritten?)", tree.size()));
+        });
+    }
+    drop(tx);
+    let mut done = std::collections::BTreeMap::new();
+    let mut start = 0;
+    while start < size {
+        let Some((at, checked)) = rx.recv().await else { anyhow::bail!("a verification worker stopped") };
+        done.insert(at, checked);
+        while let Some(checked) = done.remove(&start) {
+            let checked = checked?;
+            for (seq, problem) in checked.problems {
+                problems.push(match problem {
+                    Problem::Missing => format!("index {seq}: event missing (deleted?)"),
+                    Problem::Mismatch => format!("index {seq}: {} does not match its leaf (altered, inserted or reordered)", describe(store, seq).await),
+                    Problem::NoLeaf => format!("index {seq}: no leaf stored for this event (inserted?)"),
+                });
             }
+            for (at, range) in &checked.at_signed {
+                let mut whole = tree.clone();
+                anyhow::ensure!(whole.append(range), "page at {start} is not aligned");
+                if signed.get(at).is_some_and(|root| *root != whole.root()) {
+                    problems.push(format!("checkpoint {at}: the events do not hash to the signed root (history rewritten?)"));
+                }
+            }
+            anyhow::ensure!(tree.append(&checked.range), "page at {start} is not aligned");
+            start += PAGE;
         }
-        while expected < end {
-            problems.push(format!("index {expected}: event missing (deleted?)"));
-            tree.push([0; 32]);
-            expected += 1;
-        }
-        start = end;
     }
     Ok((problems, size, tree.root()))
 }

@@ -100,6 +100,16 @@ pub async fn start_server(extra: &[&str]) -> anyhow::Result<(tokio::process::Chi
     Ok((child, addr, started.elapsed(), dir))
 }
 
+/// User + system CPU time of this process so far, from /proc (Linux), in seconds.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) end with ")"; utime and stime are
+    // fields 14 and 15, in clock ticks (100 per second on Linux).
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let (user, system): (f64, f64) = (fields.next()?.parse().ok()?, fields.next()?.parse().ok()?);
+    Some((user + system) / 100.0)
+}
+
 fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
@@ -199,9 +209,11 @@ async fn audit(leaves: u64, batch: u64, database: Option<String>, data: Option<s
         }
     });
     let raw_all = sample.len() as f64 / t.elapsed().as_secs_f64();
-    let t = Instant::now();
+    let (t, cpu) = (Instant::now(), cpu_seconds());
     let (problems, checked, _) = crate::audit::check(&store, None).await?;
-    let rate = checked as f64 / t.elapsed().as_secs_f64();
+    let secs = t.elapsed().as_secs_f64();
+    let rate = checked as f64 / secs;
+    let busy = cpu_seconds().zip(cpu).map(|(after, before)| (after - before) / secs);
     anyhow::ensure!(problems.is_empty(), "verify found problems: {problems:?}");
     println!("raw SHA-256 work of verify, alone:  {raw:>10.0} events/s (payload digest + leaf + node per event, one core)");
     println!("                    on {cores} cores:     {raw_all:>10.0} events/s");
@@ -210,6 +222,9 @@ async fn audit(leaves: u64, batch: u64, database: Option<String>, data: Option<s
         100.0 * rate / raw,
         100.0 * rate / raw_all
     );
+    if let Some(busy) = busy {
+        println!("                    cores busy:        {busy:>10.2} of {cores} (user + system time of the process / wall time)");
+    }
     Ok(())
 }
 

@@ -157,3 +157,58 @@ fn verify_names_every_kind_of_tampering_on_postgres() {
     let (store, url) = rt.block_on(xiezhi_store::testing::fresh_postgres());
     every_kind_of_tampering(&rt, store, dir.path().to_str().unwrap(), Some(url));
 }
+
+/// A log longer than one page of the check (pages are hashed on different threads and their
+/// subtrees joined): the root is the whole tree's, signed sizes at a page boundary, inside a page
+/// and at the end are checked against the roots they were signed with, and a forged one or an
+/// altered event in a later page is found.
+fn pages_joined(rt: &tokio::runtime::Runtime, store: SqlStore, data: &str, url: Option<String>) {
+    use base64::Engine;
+    let verify = || xiezhi(&[&["audit", "verify"][..], &db_args(data, &url).iter().map(String::as_str).collect::<Vec<_>>()].concat(), None);
+    for batch in 0..4 {
+        let events = (0..10_000).map(|i| NewEvent::new(format!("load:{batch}.{i}"), "load.test", serde_json::json!({ "i": i }))).collect();
+        rt.block_on(store.append_events(events, By { at: 5 + batch, user_id: Some(1), unit_id: None })).unwrap();
+    }
+    let leaves = rt.block_on(store.leaf_hashes(0, 40_000)).unwrap();
+    let root_at = |size: usize| {
+        let mut tree = xiezhi_audit::CompactRange::new();
+        leaves[..size].iter().for_each(|(_, h)| tree.push(*h));
+        tree.root()
+    };
+    let sign = |size: usize, root: [u8; 32]| {
+        let cp = xiezhi_store::StoredCheckpoint { tree_size: size as i64, root, at: 1, note: String::new() };
+        rt.block_on(store.add_checkpoint(cp)).unwrap();
+    };
+    for size in [16_384, 20_000, 40_000] {
+        sign(size, root_at(size));
+    }
+    let clean = verify();
+    let expected = format!("audit log verified: 40000 events, root {}", base64::engine::general_purpose::STANDARD.encode(root_at(40_000)));
+    assert!(clean.status.success() && text(&clean).contains(&expected), "{}\nexpected {expected}", text(&clean));
+
+    sign(33_000, root_at(32_999));
+    rt.block_on(sqlx::query("UPDATE events SET subject = 'load:forged' WHERE seq = 35000").execute(store.pool())).unwrap();
+    let out = verify();
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("TAMPERED: checkpoint 33000: the events do not hash to the signed root"), "{report}");
+    assert!(report.contains("TAMPERED: index 35000: event load.test (load:forged) does not match its leaf"), "{report}");
+    assert!(report.contains("TAMPERED: checkpoint 40000: the events do not hash to the signed root"), "the altered event changes the later root:\n{report}");
+    assert!(report.contains("FAILED: 3 problems in 40000 events"), "{report}");
+}
+
+#[test]
+fn verify_joins_pages_on_sqlite() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = rt.block_on(SqlStore::open_data_dir(dir.path())).unwrap();
+    pages_joined(&rt, store, dir.path().to_str().unwrap(), None);
+}
+
+#[test]
+fn verify_joins_pages_on_postgres() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, url) = rt.block_on(xiezhi_store::testing::fresh_postgres());
+    pages_joined(&rt, store, dir.path().to_str().unwrap(), Some(url));
+}

@@ -106,25 +106,40 @@ pub(crate) async fn fetch_nodes(conn: &mut sqlx::AnyConnection, nodes: &[Node]) 
     Ok(nodes.iter().filter_map(|n| Some((*n, node_from_tile(*n, tiles.get(&locate(*n).0)?)?))).collect())
 }
 
+/// The SQL that reads the level-0 tiles holding leaves `start..end` (bind the first and last
+/// tile index).
+pub(crate) const LEAF_TILES_SQL: &str = "SELECT idx, hashes FROM audit_tiles WHERE level = 0 AND idx >= $1 AND idx <= $2 ORDER BY idx";
+
+/// The tile indexes that hold leaves `start..end` (non-empty), first and last.
+pub(crate) fn leaf_tile_span(start: u64, end: u64) -> (i64, i64) {
+    ((start / TILE_WIDTH) as i64, ((end - 1) / TILE_WIDTH) as i64)
+}
+
+/// Append the leaves of level-0 tile `idx` that fall in `start..end` to `out`.
+pub(crate) fn tile_leaves_into(idx: i64, blob: &[u8], start: u64, end: u64, out: &mut Vec<(u64, Hash)>) -> Result<()> {
+    if !blob.len().is_multiple_of(32) || blob.len() as u64 > 32 * TILE_WIDTH {
+        return Err(StoreError::Invalid(format!("audit tile (0, {idx}) is {} bytes, not a whole number of hashes", blob.len())));
+    }
+    let first = idx as u64 * TILE_WIDTH;
+    for (i, h) in blob.chunks_exact(32).enumerate() {
+        let seq = first + i as u64;
+        if (start..end).contains(&seq) {
+            out.push((seq, h.try_into().expect("32 bytes")));
+        }
+    }
+    Ok(())
+}
+
 /// Leaf hashes of `start..end` as stored, from the level-0 tiles.
 pub(crate) async fn leaf_hashes(conn: &mut sqlx::AnyConnection, start: u64, end: u64) -> Result<Vec<(u64, Hash)>> {
     if start >= end {
         return Ok(vec![]);
     }
-    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT idx, hashes FROM audit_tiles WHERE level = 0 AND idx >= $1 AND idx <= $2 ORDER BY idx")
-        .bind((start / TILE_WIDTH) as i64)
-        .bind(((end - 1) / TILE_WIDTH) as i64)
-        .fetch_all(&mut *conn)
-        .await?;
+    let (first, last) = leaf_tile_span(start, end);
+    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(LEAF_TILES_SQL).bind(first).bind(last).fetch_all(&mut *conn).await?;
     let mut out = Vec::with_capacity((end - start) as usize);
     for (idx, blob) in rows {
-        let first = idx as u64 * TILE_WIDTH;
-        for (i, h) in tile_hashes(0, idx, blob)?.into_iter().enumerate() {
-            let seq = first + i as u64;
-            if (start..end).contains(&seq) {
-                out.push((seq, h));
-            }
-        }
+        tile_leaves_into(idx, &blob, start, end, &mut out)?;
     }
     Ok(out)
 }
@@ -235,7 +250,15 @@ pub(crate) async fn append_groups(tx: &mut Transaction<'_, Any>, backend: Backen
             let seq = next_seq;
             next_seq += 1;
             let at = e.at.unwrap_or(by.at);
-            let leaf = EventLeaf { seq, at, actor: by.user_id, unit: by.unit_id, subject: &e.subject, kind: &e.kind, payload_digest: e.payload.digest };
+            let leaf = EventLeaf {
+                seq,
+                at,
+                actor: by.user_id,
+                unit: by.unit_id,
+                subject: e.subject.as_bytes(),
+                kind: e.kind.as_bytes(),
+                payload_digest: e.payload.digest,
+            };
             edge.push(leaf.hash(&mut input));
             let event =
                 Event { seq: seq as i64, at, actor_user_id: by.user_id, unit_id: by.unit_id, subject: e.subject, kind: e.kind, payload: e.payload.text };

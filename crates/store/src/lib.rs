@@ -8,6 +8,7 @@ mod copy;
 mod error;
 mod model;
 mod native;
+mod pages;
 mod sql;
 pub mod testing;
 
@@ -115,6 +116,13 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn event_leaf_hashes(&self, start: u64, end: u64) -> impl Future<Output = Result<Vec<(u64, xiezhi_audit::Hash)>>> + Send;
     /// Stored leaf hashes for indexes `start..end`, in order.
     fn leaf_hashes(&self, start: u64, end: u64) -> impl Future<Output = Result<Vec<(u64, xiezhi_audit::Hash)>>> + Send;
+    /// Both of the above for `start..end` — recomputed, then stored — handed to `f` on the
+    /// blocking thread that read them (on SQLite from one snapshot, into buffers kept between
+    /// calls), so a verifier's hashing of the range runs there too.
+    fn with_leaves<R, F>(&self, start: u64, end: u64, f: F) -> impl Future<Output = Result<R>> + Send
+    where
+        R: Send + 'static,
+        F: FnOnce(&[(u64, xiezhi_audit::Hash)], &[(u64, xiezhi_audit::Hash)]) -> R + Send + 'static;
     /// Stored complete-subtree hashes (absent addresses are left out).
     fn audit_nodes(
         &self,

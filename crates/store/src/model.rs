@@ -204,8 +204,8 @@ impl Event {
             at: self.at,
             actor: self.actor_user_id,
             unit: self.unit_id,
-            subject: &self.subject,
-            kind: &self.kind,
+            subject: self.subject.as_bytes(),
+            kind: self.kind.as_bytes(),
             payload_digest: xiezhi_audit::payload_digest(self.payload.as_bytes()),
         }
     }

@@ -214,7 +214,15 @@ pub(crate) fn append_groups(tx: &Transaction<'_>, groups: Vec<(By, Vec<NewEvent>
         for e in events {
             let seq = edge.size();
             let at = e.at.unwrap_or(by.at);
-            let leaf = EventLeaf { seq, at, actor: by.user_id, unit: by.unit_id, subject: &e.subject, kind: &e.kind, payload_digest: e.payload.digest() };
+            let leaf = EventLeaf {
+                seq,
+                at,
+                actor: by.user_id,
+                unit: by.unit_id,
+                subject: e.subject.as_bytes(),
+                kind: e.kind.as_bytes(),
+                payload_digest: e.payload.digest(),
+            };
             edge.push(leaf.hash(&mut scratch));
             insert.execute(params![seq as i64, at, by.user_id, by.unit_id, e.subject, e.kind, e.payload.text()])?;
             leaves.push(seq as i64);

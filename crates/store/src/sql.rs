@@ -33,8 +33,8 @@ pub struct SqlStore {
     cache: std::sync::Arc<crate::cache::Cache>,
     /// The SQLite database file, for bulk reads that bypass the pool (`event_leaf_hashes`).
     sqlite_file: Option<std::path::PathBuf>,
-    /// Plain read-only connections to it, kept between calls (a fresh one starts with a cold map).
-    bulk_readers: std::sync::Arc<std::sync::Mutex<Vec<rusqlite::Connection>>>,
+    /// Plain read-only connections to it, kept between calls with their buffers.
+    bulk_readers: std::sync::Arc<std::sync::Mutex<Vec<BulkReader>>>,
     /// The PostgreSQL URL, and a pool of native connections to it opened on first bulk read
     /// (`COPY … TO STDOUT`, which the `Any` driver does not offer).
     pg_url: Option<String>,
@@ -59,8 +59,8 @@ fn copy_leaf_hashes(data: &[u8]) -> Result<Vec<(u64, xiezhi_audit::Hash)>> {
             at: int8(f[1])?.ok_or_else(|| missing("at"))?,
             actor: int8(f[2])?,
             unit: int8(f[3])?,
-            subject: text(f[4])?,
-            kind: text(f[5])?,
+            subject: text(f[4])?.as_bytes(),
+            kind: text(f[5])?.as_bytes(),
             payload_digest: xiezhi_audit::payload_digest(f[6].ok_or_else(|| missing("payload"))?),
         };
         out.push((seq, leaf.hash(&mut input)));
@@ -75,23 +75,65 @@ fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     path.is_file().then_some(path)
 }
 
-/// A plain read-only SQLite connection for bulk reads.
-fn open_bulk_reader(file: &Path) -> rusqlite::Result<rusqlite::Connection> {
-    use rusqlite::OpenFlags;
-    let conn = rusqlite::Connection::open_with_flags(file, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    // As much of the file mapped as SQLite allows (it caps the size itself): no read() per page.
-    conn.pragma_update(None, "mmap_size", i64::MAX)?;
-    Ok(conn)
+/// A plain read-only SQLite connection for bulk reads, and buffers for what it reads.
+struct BulkReader {
+    conn: rusqlite::Connection,
+    recomputed: Vec<(u64, xiezhi_audit::Hash)>,
+    stored: Vec<(u64, xiezhi_audit::Hash)>,
 }
 
-/// Read events `start..end` and hash their leaves on this thread: the pool's per-row cost is
-/// several times the hashing verification has to do.
-fn read_leaf_hashes(conn: &rusqlite::Connection, start: u64, end: u64) -> rusqlite::Result<Vec<(u64, xiezhi_audit::Hash)>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {EVENT_COLS} FROM events WHERE seq >= ?1 AND seq < ?2 ORDER BY seq"))?;
-    let mut rows = stmt.query([start as i64, end as i64])?;
-    let mut out = Vec::with_capacity(end.saturating_sub(start).min(1 << 20) as usize);
+impl BulkReader {
+    fn open(file: &Path) -> rusqlite::Result<Self> {
+        use rusqlite::OpenFlags;
+        let conn = rusqlite::Connection::open_with_flags(file, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // As much of the file mapped as SQLite allows (it caps the size itself): no read() per page.
+        conn.pragma_update(None, "mmap_size", i64::MAX)?;
+        Ok(BulkReader { conn, recomputed: Vec::new(), stored: Vec::new() })
+    }
+
+    /// Events `start..end` with their leaves recomputed, and the stored leaves, from one snapshot.
+    fn read(&mut self, start: u64, end: u64, stored: bool) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        read_leaf_hashes(&tx, start, end, &mut self.recomputed)?;
+        self.stored.clear();
+        if stored && start < end {
+            let (first, last) = crate::audit::leaf_tile_span(start, end);
+            let mut stmt = tx.prepare_cached(&crate::audit::LEAF_TILES_SQL.replace('$', "?"))?;
+            let mut rows = stmt.query([first, last])?;
+            while let Some(row) = rows.next()? {
+                let blob = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+                crate::audit::tile_leaves_into(row.get(0)?, blob, start, end, &mut self.stored)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Read events `start..end` into `out` (cleared first) with their leaves recomputed: from the
+/// table's pages where this SQLite can hand them out, otherwise through a SELECT (the pool's
+/// per-row cost is several times the hashing verification has to do).
+fn read_leaf_hashes(tx: &rusqlite::Transaction<'_>, start: u64, end: u64, out: &mut Vec<(u64, xiezhi_audit::Hash)>) -> Result<()> {
+    out.clear();
+    out.reserve(end.saturating_sub(start).min(1 << 20) as usize);
+    match crate::pages::TablePages::open(tx, "events")? {
+        Some(mut pages) => {
+            let mut input = Vec::with_capacity(256);
+            pages.scan(start as i64, end as i64, &mut |seq, values| {
+                let leaf = leaf_from_record(seq, values)?;
+                out.push((seq as u64, leaf.hash(&mut input)));
+                Ok(())
+            })
+        }
+        None => select_leaf_hashes(tx, start, end, out),
+    }
+}
+
+/// [`read_leaf_hashes`] through a SELECT, for an SQLite built without `sqlite_dbpage`.
+fn select_leaf_hashes(tx: &rusqlite::Transaction<'_>, start: u64, end: u64, out: &mut Vec<(u64, xiezhi_audit::Hash)>) -> Result<()> {
     let mut input = Vec::with_capacity(256);
+    let mut stmt = tx.prepare_cached(&format!("SELECT {EVENT_COLS} FROM events WHERE seq >= ?1 AND seq < ?2 ORDER BY seq"))?;
+    let mut rows = stmt.query([start as i64, end as i64])?;
     while let Some(row) = rows.next()? {
         let seq = row.get::<_, i64>(0)? as u64;
         let leaf = xiezhi_audit::EventLeaf {
@@ -99,13 +141,50 @@ fn read_leaf_hashes(conn: &rusqlite::Connection, start: u64, end: u64) -> rusqli
             at: row.get(1)?,
             actor: row.get(2)?,
             unit: row.get(3)?,
-            subject: row.get_ref(4)?.as_str()?,
-            kind: row.get_ref(5)?.as_str()?,
-            payload_digest: xiezhi_audit::payload_digest(row.get_ref(6)?.as_bytes()?),
+            subject: text_bytes(row.get_ref(4)?).map_err(rusqlite::Error::from)?,
+            kind: text_bytes(row.get_ref(5)?).map_err(rusqlite::Error::from)?,
+            payload_digest: xiezhi_audit::payload_digest(row.get_ref(6)?.as_bytes().map_err(rusqlite::Error::from)?),
         };
         out.push((seq, leaf.hash(&mut input)));
     }
-    Ok(out)
+    Ok(())
+}
+
+/// A text value's bytes as stored, not decoded: the leaf binds bytes.
+fn text_bytes(v: rusqlite::types::ValueRef<'_>) -> std::result::Result<&[u8], rusqlite::types::FromSqlError> {
+    match v {
+        rusqlite::types::ValueRef::Text(t) => Ok(t),
+        _ => Err(rusqlite::types::FromSqlError::InvalidType),
+    }
+}
+
+/// An event's leaf from its record as stored (`EVENT_COLS` order; `seq` is the rowid), with the
+/// same demands on each column's type as the SELECT path.
+fn leaf_from_record<'a>(seq: i64, values: &[crate::pages::Value<'a>]) -> Result<xiezhi_audit::EventLeaf<'a>> {
+    use crate::pages::Value;
+    let column = ["seq", "at", "actor_user_id", "unit_id", "subject", "kind", "payload"];
+    let wrong = |i: usize, want: &str| StoreError::Invalid(format!("event {seq}: column {} is not {want}", column[i]));
+    let int = |i: usize| match values.get(i) {
+        Some(Value::Int(v)) => Ok(Some(*v)),
+        Some(Value::Null) | None => Ok(None),
+        _ => Err(wrong(i, "an integer")),
+    };
+    let text = |i: usize| match values.get(i) {
+        Some(Value::Text(t)) => Ok(*t),
+        _ => Err(wrong(i, "text")),
+    };
+    Ok(xiezhi_audit::EventLeaf {
+        seq: seq as u64,
+        at: int(1)?.ok_or_else(|| wrong(1, "an integer"))?,
+        actor: int(2)?,
+        unit: int(3)?,
+        subject: text(4)?,
+        kind: text(5)?,
+        payload_digest: match values.get(6) {
+            Some(Value::Text(b) | Value::Blob(b)) => xiezhi_audit::payload_digest(b),
+            _ => return Err(wrong(6, "text")),
+        },
+    })
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -195,6 +274,7 @@ impl SqlStore {
         let reader = match backend {
             Backend::Sqlite => AnyPoolOptions::new()
                 .max_connections(4)
+                .test_before_acquire(false)
                 .after_connect(|conn, _| {
                     Box::pin(async move {
                         for pragma in ["PRAGMA busy_timeout = 5000", "PRAGMA query_only = ON", "PRAGMA mmap_size = 1073741824"] {
@@ -525,6 +605,27 @@ fn user_created(u: &User) -> NewEvent {
         "user.created",
         json!({"id": u.id, "unit_id": u.unit_id, "username": u.username, "display_name": u.display_name, "roles": roles}),
     )
+}
+
+impl SqlStore {
+    /// Read `start..end` on a bulk reader (see [`BulkReader::read`]) on a blocking thread and
+    /// answer with `f` of what it read, there.
+    async fn on_bulk_reader<R: Send + 'static>(&self, start: u64, end: u64, stored: bool, f: impl FnOnce(&BulkReader) -> R + Send + 'static) -> Result<R> {
+        let file = self.sqlite_file.clone().ok_or_else(|| StoreError::Invalid("bulk reads need the SQLite file".into()))?;
+        let readers = self.bulk_readers.clone();
+        let read = move || {
+            let idle = readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let mut reader = match idle {
+                Some(reader) => reader,
+                None => BulkReader::open(&file)?,
+            };
+            reader.read(start, end, stored)?;
+            let answer = f(&reader);
+            readers.lock().unwrap_or_else(|e| e.into_inner()).push(reader);
+            Ok(answer)
+        };
+        tokio::task::spawn_blocking(read).await.map_err(|e| StoreError::Invalid(format!("leaf reader stopped: {e}")))?
+    }
 }
 
 impl Store for SqlStore {
@@ -1186,19 +1287,8 @@ impl Store for SqlStore {
     }
 
     async fn event_leaf_hashes(&self, start: u64, end: u64) -> Result<Vec<(u64, xiezhi_audit::Hash)>> {
-        if let Some(file) = self.sqlite_file.clone() {
-            let readers = self.bulk_readers.clone();
-            let read = move || {
-                let idle = readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
-                let conn = match idle {
-                    Some(conn) => conn,
-                    None => open_bulk_reader(&file)?,
-                };
-                let out = read_leaf_hashes(&conn, start, end)?;
-                readers.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
-                Ok(out)
-            };
-            return tokio::task::spawn_blocking(read).await.map_err(|e| StoreError::Invalid(format!("leaf reader stopped: {e}")))?.map_err(StoreError::Sqlite);
+        if self.sqlite_file.is_some() {
+            return self.on_bulk_reader(start, end, false, |r| r.recomputed.clone()).await;
         }
         if let Some(url) = &self.pg_url {
             let pool = self.bulk_pg.get_or_try_init(|| sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(url)).await?;
@@ -1220,6 +1310,18 @@ impl Store for SqlStore {
     async fn leaf_hashes(&self, start: u64, end: u64) -> Result<Vec<(u64, xiezhi_audit::Hash)>> {
         let mut conn = self.reader.acquire().await?;
         crate::audit::leaf_hashes(&mut conn, start, end).await
+    }
+
+    async fn with_leaves<R, F>(&self, start: u64, end: u64, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&[(u64, xiezhi_audit::Hash)], &[(u64, xiezhi_audit::Hash)]) -> R + Send + 'static,
+    {
+        if self.sqlite_file.is_some() {
+            return self.on_bulk_reader(start, end, true, |r| f(&r.recomputed, &r.stored)).await;
+        }
+        let (recomputed, stored) = tokio::try_join!(self.event_leaf_hashes(start, end), self.leaf_hashes(start, end))?;
+        tokio::task::spawn_blocking(move || f(&recomputed, &stored)).await.map_err(|e| StoreError::Invalid(format!("leaf check stopped: {e}")))
     }
 
     async fn audit_nodes(&self, nodes: &[xiezhi_audit::Node]) -> Result<std::collections::HashMap<xiezhi_audit::Node, xiezhi_audit::Hash>> {
@@ -1324,5 +1426,44 @@ fn type_class(ty: &str) -> &'static str {
         "boolean" | "bool" => "boolean",
         "blob" | "bytea" => "bytes",
         _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod bulk_tests {
+    use super::*;
+
+    /// Both ways of reading the log for verification agree with the leaves the writer stored:
+    /// big payloads that spill onto overflow pages, actors and units absent, text beyond ASCII.
+    #[tokio::test]
+    async fn page_and_select_reads_agree_with_the_stored_leaves() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqlStore::open_data_dir(dir.path()).await.unwrap();
+        for round in 0..3i64 {
+            let events = (0..700i64)
+                .map(|i| {
+                    let note = if i % 50 == 0 { "卷宗".repeat(3000) } else { format!("移送 {i}") };
+                    NewEvent::new(format!("case:{}", i / 7), "case.transition", serde_json::json!({"i": i, "note": note}))
+                })
+                .collect();
+            let by = By { at: 1_790_000_000_000_000 + round, user_id: (round != 1).then_some(7), unit_id: (round != 2).then_some(3) };
+            store.append_events(events, by).await.unwrap();
+        }
+        let size = store.audit_size().await.unwrap();
+        let stored = store.leaf_hashes(0, size).await.unwrap();
+        let mut reader = BulkReader::open(store.sqlite_file.as_ref().unwrap()).unwrap();
+        let tx = reader.conn.unchecked_transaction().unwrap();
+        for (start, end) in [(0, size), (0, 1), (699, 1401), (size - 1, size), (size, size + 5), (5, 5)] {
+            let (mut paged, mut selected) = (Vec::new(), Vec::new());
+            read_leaf_hashes(&tx, start, end, &mut paged).unwrap();
+            select_leaf_hashes(&tx, start, end, &mut selected).unwrap();
+            let expected: Vec<_> = stored.iter().filter(|(i, _)| (start..end).contains(i)).copied().collect();
+            assert_eq!(paged, expected, "pages, {start}..{end}");
+            assert_eq!(selected, expected, "select, {start}..{end}");
+        }
+        drop(tx);
+        reader.read(100, 300, true).unwrap();
+        assert_eq!(reader.recomputed, stored[100..300]);
+        assert_eq!(reader.stored, stored[100..300]);
     }
 }
