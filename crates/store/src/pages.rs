@@ -30,7 +30,12 @@ fn malformed(pgno: u32, what: &str) -> StoreError {
 }
 
 /// SQLite's variable-length integer: returns the value and its length in bytes.
+#[inline]
 fn varint(b: &[u8]) -> Option<(u64, usize)> {
+    // Serial types, header sizes and small rowids: one byte.
+    if let Some(&byte) = b.first().filter(|b| **b < 0x80) {
+        return Some((u64::from(byte), 1));
+    }
     let mut v = 0u64;
     for i in 0..8 {
         let byte = *b.get(i)?;
@@ -51,7 +56,7 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
 }
 
 /// The most columns a record may have here.
-pub(crate) const MAX_COLUMNS: usize = 12;
+pub(crate) const MAX_COLUMNS: usize = 8;
 
 /// Decode a record into `out`; returns how many values it has. `None` if it is malformed or has
 /// more than [`MAX_COLUMNS`] columns.
