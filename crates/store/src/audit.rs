@@ -26,10 +26,6 @@ impl Payload {
     pub fn text(&self) -> &str {
         &self.text
     }
-
-    pub(crate) fn digest(&self) -> Hash {
-        self.digest
-    }
 }
 
 impl From<serde_json::Value> for Payload {
@@ -50,6 +46,24 @@ pub struct NewEvent {
 impl NewEvent {
     pub fn new(subject: impl Into<String>, kind: impl Into<String>, payload: impl Into<Payload>) -> Self {
         Self { subject: subject.into(), kind: kind.into(), payload: payload.into(), at: None }
+    }
+
+    /// When it happened: its own time if it carries one, else the write's.
+    pub(crate) fn at(&self, by: &By) -> i64 {
+        self.at.unwrap_or(by.at)
+    }
+
+    /// Its audit leaf as event `seq` of a write by `by`.
+    pub(crate) fn leaf(&self, seq: u64, by: &By) -> EventLeaf<'_> {
+        EventLeaf {
+            seq,
+            at: self.at(by),
+            actor: by.user_id,
+            unit: by.unit_id,
+            subject: self.subject.as_bytes(),
+            kind: self.kind.as_bytes(),
+            payload_digest: self.payload.digest,
+        }
     }
 }
 
@@ -249,17 +263,8 @@ pub(crate) async fn append_groups(tx: &mut Transaction<'_, Any>, backend: Backen
         for (g, by, e) in events.by_ref().take(CHUNK) {
             let seq = next_seq;
             next_seq += 1;
-            let at = e.at.unwrap_or(by.at);
-            let leaf = EventLeaf {
-                seq,
-                at,
-                actor: by.user_id,
-                unit: by.unit_id,
-                subject: e.subject.as_bytes(),
-                kind: e.kind.as_bytes(),
-                payload_digest: e.payload.digest,
-            };
-            edge.push(leaf.hash(&mut input));
+            let at = e.at(&by);
+            edge.push(e.leaf(seq, &by).hash(&mut input));
             let event =
                 Event { seq: seq as i64, at, actor_user_id: by.user_id, unit_id: by.unit_id, subject: e.subject, kind: e.kind, payload: e.payload.text };
             rows.push(event);

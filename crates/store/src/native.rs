@@ -14,7 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use xiezhi_audit::{EventLeaf, TileEdge};
+use xiezhi_audit::TileEdge;
 
 /// The native writer: its connection, the pool whose one connection it holds while writing, and
 /// a nudge for the checkpointer.
@@ -213,17 +213,8 @@ pub(crate) fn append_groups(tx: &Transaction<'_>, groups: Vec<(By, Vec<NewEvent>
     for ((by, events), leaves) in groups.into_iter().zip(out.iter_mut()) {
         for e in events {
             let seq = edge.size();
-            let at = e.at.unwrap_or(by.at);
-            let leaf = EventLeaf {
-                seq,
-                at,
-                actor: by.user_id,
-                unit: by.unit_id,
-                subject: e.subject.as_bytes(),
-                kind: e.kind.as_bytes(),
-                payload_digest: e.payload.digest(),
-            };
-            edge.push(leaf.hash(&mut scratch));
+            let at = e.at(&by);
+            edge.push(e.leaf(seq, &by).hash(&mut scratch));
             insert.execute(params![seq as i64, at, by.user_id, by.unit_id, e.subject, e.kind, e.payload.text()])?;
             leaves.push(seq as i64);
         }
