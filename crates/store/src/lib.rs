@@ -3,6 +3,7 @@
 
 mod audit;
 mod batch;
+mod bulk;
 mod cache;
 mod copy;
 mod error;
