@@ -10,7 +10,7 @@
 //! Every offset is bounds-checked: a malformed page is an error naming it, never a panic.
 
 use crate::{Result, StoreError};
-use rusqlite::{Connection, Statement};
+use rusqlite::{CachedStatement, Connection, Statement};
 
 const INTERIOR_TABLE: u8 = 0x05;
 const LEAF_TABLE: u8 = 0x0d;
@@ -97,9 +97,9 @@ pub(crate) fn record<'a>(payload: &'a [u8], out: &mut [Value<'a>; MAX_COLUMNS]) 
 
 /// A rowid table's b-tree, read page by page through `sqlite_dbpage`.
 pub(crate) struct TablePages<'c> {
-    page: Statement<'c>,
+    page: CachedStatement<'c>,
     /// A second handle on the same table, for overflow pages read while a leaf is in hand.
-    overflow: Statement<'c>,
+    overflow: CachedStatement<'c>,
     root: u32,
     usable: usize,
     /// Pages in the database: no walk may read more (a damaged b-tree can point in circles).
@@ -113,6 +113,9 @@ pub(crate) struct TablePages<'c> {
 }
 
 const PAGE_SQL: &str = "SELECT data FROM sqlite_dbpage WHERE pgno = ?1";
+/// The same query for overflow pages, in words of its own so the statement cache (a reader opens
+/// a `TablePages` for each range it reads) holds both.
+const OVERFLOW_SQL: &str = "SELECT data FROM sqlite_dbpage('main') WHERE pgno = ?1";
 
 /// Copy page `pgno` into `into`.
 fn read_page(stmt: &mut Statement<'_>, pgno: u32, into: &mut Vec<u8>) -> Result<()> {
@@ -128,20 +131,28 @@ impl<'c> TablePages<'c> {
     /// The reader for `table`, or `None` when this SQLite has no `sqlite_dbpage` or the table is
     /// not a rowid table: callers then read through SQL. Use it inside one read transaction.
     pub(crate) fn open(conn: &'c Connection, table: &str) -> Result<Option<Self>> {
-        let (Ok(mut page), Ok(overflow)) = (conn.prepare(PAGE_SQL), conn.prepare(PAGE_SQL)) else {
+        let (Ok(mut page), Ok(overflow)) = (conn.prepare_cached(PAGE_SQL), conn.prepare_cached(OVERFLOW_SQL)) else {
             return Ok(None);
         };
-        let encoding: String = conn.query_row("PRAGMA encoding", [], |r| r.get(0))?;
+        let pragma = |name: &str| -> rusqlite::Result<rusqlite::types::Value> { conn.prepare_cached(&format!("PRAGMA {name}"))?.query_row([], |r| r.get(0)) };
+        let encoding = pragma("encoding")?;
         let root: Option<i64> = conn
-            .query_row("SELECT rootpage FROM sqlite_schema WHERE type = 'table' AND name = ?1", [table], |r| r.get(0))
+            .prepare_cached("SELECT rootpage FROM sqlite_schema WHERE type = 'table' AND name = ?1")?
+            .query_row([table], |r| r.get(0))
             .map(Some)
             .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
-        let (Some(root), "UTF-8") = (root, encoding.as_str()) else {
+        let (Some(root), rusqlite::types::Value::Text(encoding)) = (root, encoding) else {
             return Ok(None);
         };
+        if encoding != "UTF-8" {
+            return Ok(None);
+        }
         let root = u32::try_from(root).map_err(|_| malformed(0, "root page number"))?;
-        let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
-        let page_count: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let number = |name: &str| match pragma(name)? {
+            rusqlite::types::Value::Integer(n) => Ok(n),
+            _ => Err(malformed(0, name)),
+        };
+        let (page_size, page_count) = (number("page_size")?, number("page_count")?);
         let mut buf = Vec::new();
         read_page(&mut page, 1, &mut buf)?;
         let reserved = usize::from(*buf.get(20).ok_or_else(|| malformed(1, "file header"))?);
