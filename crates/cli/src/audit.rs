@@ -80,11 +80,7 @@ enum Problem {
 }
 
 /// Recompute a page's leaf hashes from its events, compare them with the stored ones and fold
-/// them into the page's subtree — on a blocking thread, so pages in flight keep every core busy.
-async fn check_page<S: Store>(store: S, start: u64, end: u64, signed: Vec<u64>) -> anyhow::Result<PageCheck> {
-    Ok(store.with_leaves(start, end, move |leaves, stored| fold_page(start, end, leaves, stored, &signed)).await?)
-}
-
+/// them into the page's subtree — on the thread that read them.
 fn fold_page(start: u64, end: u64, leaves: &[(u64, Hash)], stored: &[(u64, Hash)], signed: &[u64]) -> PageCheck {
     let mut page = PageCheck { range: CompactRange::new(), at_signed: Vec::new(), problems: Vec::new() };
     let mut stored = stored.iter().peekable();
@@ -160,54 +156,50 @@ pub async fn check<S: Store>(store: &S, verifier: Option<&str>) -> anyhow::Resul
     if let Some(latest) = checkpoints.first().filter(|c| c.tree_size as u64 > size) {
         problems.push(format!("checkpoint {}: the log has only {size} events (truncated?)", latest.tree_size));
     }
-    // Workers take the next page as soon as they are free, so one slow page holds up no core;
-    // the results are small (the page's hashes are folded already) and are applied in order.
+    // One reader per core (and one more, for a core whose reader waits on the disk), each on a
+    // thread of its own, takes the next page as soon as it is done with the last; the pages come
+    // back small (their hashes folded already) and are joined in order.
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()) + 1;
     let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let signed_sizes: std::sync::Arc<Vec<u64>> = std::sync::Arc::new(signed.keys().copied().collect());
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    for _ in 0..workers {
-        let (store, next, signed_sizes, tx) = (store.clone(), next.clone(), signed_sizes.clone(), tx.clone());
-        tokio::spawn(async move {
-            loop {
-                let start = next.fetch_add(PAGE, std::sync::atomic::Ordering::Relaxed);
-                if start >= size {
-                    return;
-                }
-                let end = (start + PAGE).min(size);
-                let inside = signed_sizes.iter().copied().filter(|s| (start + 1..=end).contains(s)).collect();
-                let checked = check_page(store.clone(), start, end, inside).await;
-                if tx.send((start, checked)).is_err() {
-                    return;
-                }
-            }
-        });
+    let readers: Vec<_> = (0..workers)
+        .map(|_| {
+            let (store, next, signed_sizes) = (store.clone(), next.clone(), signed_sizes.clone());
+            tokio::spawn(async move {
+                let take = move || {
+                    let start = next.fetch_add(PAGE, std::sync::atomic::Ordering::Relaxed);
+                    (start < size).then(|| (start, (start + PAGE).min(size)))
+                };
+                store
+                    .with_leaf_ranges(take, move |start, end, leaves, stored| {
+                        let inside: Vec<u64> = signed_sizes.iter().copied().filter(|s| (start + 1..=end).contains(s)).collect();
+                        (start, fold_page(start, end, leaves, stored, &inside))
+                    })
+                    .await
+            })
+        })
+        .collect();
+    let mut pages = Vec::new();
+    for reader in readers {
+        pages.extend(reader.await.context("a verification reader stopped")??);
     }
-    drop(tx);
-    let mut done = std::collections::BTreeMap::new();
-    let mut start = 0;
-    while start < size {
-        let Some((at, checked)) = rx.recv().await else { anyhow::bail!("a verification worker stopped") };
-        done.insert(at, checked);
-        while let Some(checked) = done.remove(&start) {
-            let checked = checked?;
-            for (seq, problem) in checked.problems {
-                problems.push(match problem {
-                    Problem::Missing => format!("index {seq}: event missing (deleted?)"),
-                    Problem::Mismatch => format!("index {seq}: {} does not match its leaf (altered, inserted or reordered)", describe(store, seq).await),
-                    Problem::NoLeaf => format!("index {seq}: no leaf stored for this event (inserted?)"),
-                });
-            }
-            for (at, range) in &checked.at_signed {
-                let mut whole = tree.clone();
-                anyhow::ensure!(whole.append(range), "page at {start} is not aligned");
-                if signed.get(at).is_some_and(|root| *root != whole.root()) {
-                    problems.push(format!("checkpoint {at}: the events do not hash to the signed root (history rewritten?)"));
-                }
-            }
-            anyhow::ensure!(tree.append(&checked.range), "page at {start} is not aligned");
-            start += PAGE;
+    pages.sort_by_key(|(start, _)| *start);
+    for (start, checked) in pages {
+        for (seq, problem) in checked.problems {
+            problems.push(match problem {
+                Problem::Missing => format!("index {seq}: event missing (deleted?)"),
+                Problem::Mismatch => format!("index {seq}: {} does not match its leaf (altered, inserted or reordered)", describe(store, seq).await),
+                Problem::NoLeaf => format!("index {seq}: no leaf stored for this event (inserted?)"),
+            });
         }
+        for (at, range) in &checked.at_signed {
+            let mut whole = tree.clone();
+            anyhow::ensure!(whole.append(range), "page at {start} is not aligned");
+            if signed.get(at).is_some_and(|root| *root != whole.root()) {
+                problems.push(format!("checkpoint {at}: the events do not hash to the signed root (history rewritten?)"));
+            }
+        }
+        anyhow::ensure!(tree.size() == start && tree.append(&checked.range), "page at {start} is not aligned");
     }
     Ok((problems, size, tree.root()))
 }

@@ -117,13 +117,17 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn event_leaf_hashes(&self, start: u64, end: u64) -> impl Future<Output = Result<Vec<(u64, xiezhi_audit::Hash)>>> + Send;
     /// Stored leaf hashes for indexes `start..end`, in order.
     fn leaf_hashes(&self, start: u64, end: u64) -> impl Future<Output = Result<Vec<(u64, xiezhi_audit::Hash)>>> + Send;
-    /// Both of the above for `start..end` — recomputed, then stored — handed to `f` on the
-    /// blocking thread that read them (on SQLite from one snapshot, into buffers kept between
-    /// calls), so a verifier's hashing of the range runs there too.
-    fn with_leaves<R, F>(&self, start: u64, end: u64, f: F) -> impl Future<Output = Result<R>> + Send
+    /// For each range `start..end` that `next` hands out, until it hands out `None`: both of the
+    /// above — recomputed, then stored — handed to `f(start, end, recomputed, stored)` on the
+    /// thread that read them, so a verifier's hashing runs there too; `f`'s answers in order.
+    /// On SQLite one blocking thread reads every range, each from one snapshot, into buffers kept
+    /// between ranges, without handing work to another thread in between: a verifier runs one
+    /// call per core, sharing `next`.
+    fn with_leaf_ranges<R, N, F>(&self, next: N, f: F) -> impl Future<Output = Result<Vec<R>>> + Send
     where
         R: Send + 'static,
-        F: FnOnce(&[(u64, xiezhi_audit::Hash)], &[(u64, xiezhi_audit::Hash)]) -> R + Send + 'static;
+        N: FnMut() -> Option<(u64, u64)> + Send + 'static,
+        F: FnMut(u64, u64, &[(u64, xiezhi_audit::Hash)], &[(u64, xiezhi_audit::Hash)]) -> R + Send + 'static;
     /// Stored complete-subtree hashes (absent addresses are left out).
     fn audit_nodes(
         &self,

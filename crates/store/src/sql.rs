@@ -469,15 +469,9 @@ fn user_created(u: &User) -> NewEvent {
 }
 
 impl SqlStore {
-    /// Read `start..end` on a bulk reader (see [`crate::bulk::BulkReader::read`]) on a blocking thread and
-    /// answer with `f` of what it read, there.
-    async fn on_bulk_reader<R: Send + 'static>(
-        &self,
-        start: u64,
-        end: u64,
-        stored: bool,
-        f: impl FnOnce(&crate::bulk::BulkReader) -> R + Send + 'static,
-    ) -> Result<R> {
+    /// Run `f` on a bulk reader (see [`crate::bulk::BulkReader`]) on a blocking thread; the
+    /// reader goes back to the idle ones afterwards.
+    async fn on_bulk_reader<R: Send + 'static>(&self, f: impl FnOnce(&mut crate::bulk::BulkReader) -> Result<R> + Send + 'static) -> Result<R> {
         let file = self.sqlite_file.clone().ok_or_else(|| StoreError::Invalid("bulk reads need the SQLite file".into()))?;
         let readers = self.bulk_readers.clone();
         let read = move || {
@@ -486,10 +480,9 @@ impl SqlStore {
                 Some(reader) => reader,
                 None => crate::bulk::BulkReader::open(&file)?,
             };
-            reader.read(start, end, stored)?;
-            let answer = f(&reader);
+            let answer = f(&mut reader);
             readers.lock().unwrap_or_else(|e| e.into_inner()).push(reader);
-            Ok(answer)
+            answer
         };
         tokio::task::spawn_blocking(read).await.map_err(|e| StoreError::Invalid(format!("leaf reader stopped: {e}")))?
     }
@@ -1155,7 +1148,12 @@ impl Store for SqlStore {
 
     async fn event_leaf_hashes(&self, start: u64, end: u64) -> Result<Vec<(u64, xiezhi_audit::Hash)>> {
         if self.sqlite_file.is_some() {
-            return self.on_bulk_reader(start, end, false, |r| r.recomputed().to_vec()).await;
+            return self
+                .on_bulk_reader(move |r| {
+                    r.read(start, end, false)?;
+                    Ok(r.recomputed().to_vec())
+                })
+                .await;
         }
         if let Some(url) = &self.pg_url {
             let pool = self.bulk_pg.get_or_try_init(|| sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(url)).await?;
@@ -1181,16 +1179,37 @@ impl Store for SqlStore {
         crate::audit::leaf_hashes(&mut conn, start, end).await
     }
 
-    async fn with_leaves<R, F>(&self, start: u64, end: u64, f: F) -> Result<R>
+    async fn with_leaf_ranges<R, N, F>(&self, mut next: N, mut f: F) -> Result<Vec<R>>
     where
         R: Send + 'static,
-        F: FnOnce(&[(u64, xiezhi_audit::Hash)], &[(u64, xiezhi_audit::Hash)]) -> R + Send + 'static,
+        N: FnMut() -> Option<(u64, u64)> + Send + 'static,
+        F: FnMut(u64, u64, &[(u64, xiezhi_audit::Hash)], &[(u64, xiezhi_audit::Hash)]) -> R + Send + 'static,
     {
         if self.sqlite_file.is_some() {
-            return self.on_bulk_reader(start, end, true, |r| f(r.recomputed(), r.stored())).await;
+            return self
+                .on_bulk_reader(move |r| {
+                    let mut answers = Vec::new();
+                    while let Some((start, end)) = next() {
+                        r.read(start, end, true)?;
+                        answers.push(f(start, end, r.recomputed(), r.stored()));
+                    }
+                    Ok(answers)
+                })
+                .await;
         }
-        let (recomputed, stored) = tokio::try_join!(self.event_leaf_hashes(start, end), self.leaf_hashes(start, end))?;
-        tokio::task::spawn_blocking(move || f(&recomputed, &stored)).await.map_err(|e| StoreError::Invalid(format!("leaf check stopped: {e}")))
+        let mut answers = Vec::new();
+        while let Some((start, end)) = next() {
+            let (recomputed, stored) = tokio::try_join!(self.event_leaf_hashes(start, end), self.leaf_hashes(start, end))?;
+            let (back, answer) = tokio::task::spawn_blocking(move || {
+                let answer = f(start, end, &recomputed, &stored);
+                (f, answer)
+            })
+            .await
+            .map_err(|e| StoreError::Invalid(format!("leaf check stopped: {e}")))?;
+            f = back;
+            answers.push(answer);
+        }
+        Ok(answers)
     }
 
     async fn audit_nodes(&self, nodes: &[xiezhi_audit::Node]) -> Result<std::collections::HashMap<xiezhi_audit::Node, xiezhi_audit::Hash>> {
