@@ -69,9 +69,13 @@ pub(crate) fn record<'a>(payload: &'a [u8], out: &mut [Value<'a>; MAX_COLUMNS]) 
         let (serial, n) = varint(payload.get(at..header_len)?)?;
         at += n;
         let int = |len: usize| -> Option<i64> {
-            // Big-endian two's complement of `len` bytes, sign-extended from the first.
-            let (first, rest) = payload.get(body..body + len)?.split_first()?;
-            Some(rest.iter().fold(i64::from(*first as i8), |acc, b| (acc << 8) | i64::from(*b)))
+            // Big-endian two's complement of `len` bytes: read into the low end of eight bytes
+            // and shift the sign down from the top.
+            let bytes = payload.get(body..body + len)?;
+            let mut wide = [0u8; 8];
+            wide[8 - len..].copy_from_slice(bytes);
+            let shift = 64 - 8 * len as u32;
+            Some((i64::from_be_bytes(wide) << shift) >> shift)
         };
         let (value, len) = match serial {
             0 => (Value::Null, 0),
