@@ -130,7 +130,9 @@ fn text_bytes(v: rusqlite::types::ValueRef<'_>) -> std::result::Result<&[u8], ru
 }
 
 /// An event's leaf from its record as stored (`EVENT_COLS` order; `seq` is the rowid), with the
-/// same demands on each column's type as the SELECT path.
+/// same demands on each column's type as the SELECT path. Inlined into the page walk: called for
+/// every event, it would otherwise hand its answer back through memory.
+#[inline]
 fn leaf_from_record<'a>(seq: i64, values: &[crate::pages::Value<'a>]) -> Result<xiezhi_audit::EventLeaf<'a>> {
     use crate::pages::Value;
     let column = ["seq", "at", "actor_user_id", "unit_id", "subject", "kind", "payload"];

@@ -110,6 +110,37 @@ impl NativeWriter {
     }
 }
 
+impl NativeWriter {
+    /// Copy the whole WAL back into the database and empty it, for a clean stop: the database is
+    /// one file again and the next start reads nothing from the WAL. Waits (up to the busy
+    /// timeout) for readers of other processes; if they keep it busy the pages stay in the WAL,
+    /// just as durable, and the next writer copies them back.
+    pub async fn checkpoint_all(&self) {
+        let conn = self.conn.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            let conn = conn.lock().unwrap_or_else(|e| e.into_inner());
+            // The checkpointer thread may be copying pages this moment (its checkpoint excludes
+            // this one without waiting): try again for a while.
+            let mut busy = 0;
+            for _ in 0..100 {
+                busy = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0))?;
+                if busy == 0 {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Ok::<_, rusqlite::Error>(busy)
+        })
+        .await;
+        match done {
+            Ok(Ok(0)) => {}
+            Ok(Ok(_)) => tracing::warn!("the WAL was left in place: another connection is still reading it"),
+            Ok(Err(e)) => tracing::warn!("final WAL checkpoint failed (the WAL keeps the pages): {e}"),
+            Err(e) => tracing::warn!("final WAL checkpoint stopped: {e}"),
+        }
+    }
+}
+
 /// Write the case jobs in order inside `tx`. The outer error means the transaction failed and
 /// must not be committed; an inner error refuses that job alone, found before it wrote anything.
 /// (No savepoint per job: SQLite would copy every page a job touches into a sub-journal. A job
@@ -225,4 +256,31 @@ pub(crate) fn append_groups(tx: &Transaction<'_>, groups: Vec<(By, Vec<NewEvent>
         put.execute(params![i64::from(addr.level), addr.index as i64, hashes.concat()])?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{By, NewEvent, SqlStore, Store};
+
+    /// A stopped store is one file: closing copies the WAL back into the database and empties it,
+    /// and the database file alone holds every event.
+    #[tokio::test]
+    async fn a_closed_store_leaves_one_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqlStore::open_data_dir(dir.path()).await.unwrap();
+        let events = (0..3000).map(|i| NewEvent::new(format!("case:{}", i / 10), "case.transition", serde_json::json!({"i": i}))).collect();
+        store.append_events(events, By { at: 1_790_000_000_000_000, user_id: Some(1), unit_id: Some(1) }).await.unwrap();
+        let size = store.audit_size().await.unwrap();
+        let wal = dir.path().join("xiezhi.db-wal");
+        let wal_len = || wal.metadata().map_or(0, |m| m.len());
+        assert!(wal_len() > 0, "commits go to the WAL first");
+        store.close().await;
+        assert_eq!(wal_len(), 0, "the WAL is copied back and emptied");
+
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::fs::copy(dir.path().join("xiezhi.db"), elsewhere.path().join("xiezhi.db")).unwrap();
+        let copy = SqlStore::open_data_dir(elsewhere.path()).await.unwrap();
+        assert_eq!(copy.audit_size().await.unwrap(), size, "the database file alone holds every event");
+        assert_eq!(copy.leaf_hashes(0, size).await.unwrap().len() as u64, size);
+    }
 }

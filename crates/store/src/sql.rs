@@ -197,9 +197,15 @@ impl SqlStore {
         answer.await.map_err(|_| gone())?
     }
 
+    /// Close the pools; on SQLite also the bulk readers, and copy the WAL back into the
+    /// database, so a stopped store leaves one file behind.
     pub async fn close(&self) {
         self.reader.close().await;
         self.pool.close().await;
+        self.bulk_readers.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        if let Some(native) = &self.native {
+            native.checkpoint_all().await;
+        }
     }
 }
 
