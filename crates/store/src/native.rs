@@ -112,23 +112,26 @@ impl NativeWriter {
 
 impl NativeWriter {
     /// Copy the whole WAL back into the database and empty it, for a clean stop: the database is
-    /// one file again and the next start reads nothing from the WAL. Waits (up to the busy
-    /// timeout) for readers of other processes; if they keep it busy the pages stay in the WAL,
-    /// just as durable, and the next writer copies them back.
+    /// one file again and the next start reads nothing from the WAL. Waits up to two seconds for
+    /// readers in other processes; if they keep it busy the pages stay in the WAL, just as
+    /// durable, and a later checkpoint copies them back.
     pub async fn checkpoint_all(&self) {
         let conn = self.conn.clone();
         let done = tokio::task::spawn_blocking(move || {
             let conn = conn.lock().unwrap_or_else(|e| e.into_inner());
             // The checkpointer thread may be copying pages this moment (its checkpoint excludes
-            // this one without waiting): try again for a while.
-            let mut busy = 0;
-            for _ in 0..100 {
-                busy = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0))?;
-                if busy == 0 {
-                    break;
+            // this one without waiting), or another process reading: try again, for two seconds
+            // at most, so a stop never hangs on a reader that stays.
+            conn.busy_timeout(Duration::from_millis(100))?;
+            let deadline = std::time::Instant::now() + Duration::from_secs(2);
+            let busy = loop {
+                let busy = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0))?;
+                if busy == 0 || std::time::Instant::now() >= deadline {
+                    break busy;
                 }
                 std::thread::sleep(Duration::from_millis(20));
-            }
+            };
+            conn.busy_timeout(Duration::from_secs(5))?;
             Ok::<_, rusqlite::Error>(busy)
         })
         .await;
@@ -282,5 +285,28 @@ mod tests {
         let copy = SqlStore::open_data_dir(elsewhere.path()).await.unwrap();
         assert_eq!(copy.audit_size().await.unwrap(), size, "the database file alone holds every event");
         assert_eq!(copy.leaf_hashes(0, size).await.unwrap().len() as u64, size);
+    }
+
+    /// A reader in another process that holds its snapshot does not hang the stop: the pages stay
+    /// in the WAL, and nothing is lost.
+    #[tokio::test]
+    async fn a_reader_that_stays_keeps_the_wal_and_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqlStore::open_data_dir(dir.path()).await.unwrap();
+        let events = (0..500).map(|i| NewEvent::new(format!("case:{i}"), "case.transition", serde_json::json!({"i": i}))).collect();
+        store.append_events(events, By { at: 1_790_000_000_000_000, user_id: None, unit_id: None }).await.unwrap();
+        let size = store.audit_size().await.unwrap();
+        let reader = rusqlite::Connection::open(dir.path().join("xiezhi.db")).unwrap();
+        reader.execute_batch("BEGIN").unwrap();
+        let seen: i64 = reader.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap();
+        let more = (0..500).map(|i| NewEvent::new(format!("case:{i}"), "case.transition", serde_json::json!({"j": i}))).collect();
+        store.append_events(more, By { at: 1_790_000_000_000_001, user_id: None, unit_id: None }).await.unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(60), store.close()).await.expect("close does not hang on a reader");
+        assert!(std::fs::metadata(dir.path().join("xiezhi.db-wal")).unwrap().len() > 0, "the pages the reader may need stay in the WAL");
+        reader.execute_batch("COMMIT").unwrap();
+        drop(reader);
+        assert_eq!(seen as u64, size);
+        let again = SqlStore::open_data_dir(dir.path()).await.unwrap();
+        assert_eq!(again.audit_size().await.unwrap(), size + 500, "every acknowledged event is there");
     }
 }
