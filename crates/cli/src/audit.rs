@@ -166,16 +166,22 @@ pub async fn check<S: Store>(store: &S, verifier: Option<&str>) -> anyhow::Resul
         .map(|_| {
             let (store, next, signed_sizes) = (store.clone(), next.clone(), signed_sizes.clone());
             tokio::spawn(async move {
+                let pages = next.clone();
                 let take = move || {
-                    let start = next.fetch_add(PAGE, std::sync::atomic::Ordering::Relaxed);
+                    let start = pages.fetch_add(PAGE, std::sync::atomic::Ordering::Relaxed);
                     (start < size).then(|| (start, (start + PAGE).min(size)))
                 };
-                store
+                let checked = store
                     .with_leaf_ranges(take, move |start, end, leaves, stored| {
                         let inside: Vec<u64> = signed_sizes.iter().copied().filter(|s| (start + 1..=end).contains(s)).collect();
                         (start, fold_page(start, end, leaves, stored, &inside))
                     })
-                    .await
+                    .await;
+                if checked.is_err() {
+                    // The check fails with this error: the other readers need take no more pages.
+                    next.store(size, std::sync::atomic::Ordering::Relaxed);
+                }
+                checked
             })
         })
         .collect();
