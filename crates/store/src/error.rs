@@ -76,4 +76,8 @@ pub enum OpenError {
     Scheme(String),
     #[error("database {url}: migrations failed: {reason}")]
     Migrate { url: String, reason: String },
+    #[error("no xiezhi database at {0}")]
+    Missing(String),
+    #[error("database {url} cannot be read by this xiezhi: {reason}")]
+    Schema { url: String, reason: String },
 }

@@ -41,6 +41,41 @@ pub struct SqlStore {
     bulk_pg: std::sync::Arc<tokio::sync::OnceCell<sqlx::PgPool>>,
 }
 
+/// How a store is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Migrated, with a writer: the platform.
+    ReadWrite,
+    /// As found, reads only: verification of a database that may be evidence.
+    ReadOnly,
+}
+
+/// Refuse, with the reason, a database this build would have to migrate (or could not read).
+async fn check_schema(pool: &AnyPool, migrator: &sqlx::migrate::Migrator, backend: Backend) -> std::result::Result<(), String> {
+    let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+        .fetch_all(pool)
+        .await
+        .map_err(|_| "it is not a xiezhi database (it has no migration table)".to_string())?;
+    let applied: Vec<i64> = applied.into_iter().map(|(v,)| v).collect();
+    let expected: Vec<i64> = migrator.iter().map(|m| m.version).collect();
+    if applied != expected {
+        return Err(format!(
+            "its schema is at migration {} and this xiezhi's at {}; use the xiezhi that wrote it, or let `xiezhi serve` migrate it first",
+            applied.last().copied().unwrap_or(0),
+            expected.last().copied().unwrap_or(0)
+        ));
+    }
+    let old_nodes = match backend {
+        Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'audit_nodes'",
+        Backend::Postgres => "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'audit_nodes' AND table_schema = current_schema()",
+    };
+    let (n,): (i64,) = sqlx::query_as(old_nodes).fetch_one(pool).await.map_err(|e| e.to_string())?;
+    if n > 0 {
+        return Err("its audit log is still in the old node table; let `xiezhi serve` convert it first".into());
+    }
+    Ok(())
+}
+
 /// The file behind a `sqlite:` URL, if it names one that exists.
 fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
@@ -76,6 +111,29 @@ impl SqlStore {
 
     /// Connect by URL (`sqlite://PATH` or `postgres://…`) and apply the migrations.
     pub async fn connect(url: &str) -> Result<Self, OpenError> {
+        Self::open(url, Access::ReadWrite).await
+    }
+
+    /// Open the existing embedded database in a data directory for reading only.
+    pub async fn open_data_dir_read_only(dir: &Path) -> Result<Self, OpenError> {
+        let file = dir.join("xiezhi.db");
+        let file = file.canonicalize().ok().filter(|f| f.is_file()).ok_or_else(|| OpenError::Missing(file.display().to_string()))?;
+        Self::connect_read_only(&format!("sqlite://{}", file.display())).await
+    }
+
+    /// Open an existing database by URL for reading only, as verification does: nothing is
+    /// created, migrated or written (SQLite opens the file read-only, PostgreSQL sessions are
+    /// read-only), and a database whose schema is not exactly this build's is refused, naming
+    /// both versions.
+    pub async fn connect_read_only(url: &str) -> Result<Self, OpenError> {
+        if url.starts_with("sqlite:") {
+            let file = sqlite_file(url).ok_or_else(|| OpenError::Missing(redact_url(url)))?;
+            return Self::open(&format!("sqlite://{}?mode=ro", file.display()), Access::ReadOnly).await;
+        }
+        Self::open(url, Access::ReadOnly).await
+    }
+
+    async fn open(url: &str, access: Access) -> Result<Self, OpenError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -94,19 +152,18 @@ impl SqlStore {
                 // A local file: nothing to probe, and the native writer takes this connection
                 // for every batch.
                 .test_before_acquire(false)
-                .after_connect(|conn, _| {
+                .after_connect(move |conn, _| {
                     Box::pin(async move {
                         // A larger page cache and memory-mapped reads: index inserts and lookups at
                         // millions of events stay off the read() path.
-                        for pragma in [
-                            "PRAGMA journal_mode = WAL",
-                            "PRAGMA synchronous = FULL",
-                            "PRAGMA foreign_keys = ON",
-                            "PRAGMA busy_timeout = 5000",
-                            "PRAGMA cache_size = -65536",
-                            "PRAGMA mmap_size = 1073741824",
-                        ] {
-                            conn.execute(pragma).await?;
+                        let writes = ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"];
+                        let all = ["PRAGMA busy_timeout = 5000", "PRAGMA cache_size = -65536", "PRAGMA mmap_size = 1073741824"];
+                        let only = match access {
+                            Access::ReadWrite => &writes[..],
+                            Access::ReadOnly => &["PRAGMA query_only = ON"][..],
+                        };
+                        for pragma in only.iter().chain(&all) {
+                            conn.execute(*pragma).await?;
                         }
                         Ok(())
                     })
@@ -122,6 +179,14 @@ impl SqlStore {
                 .acquire_timeout(Duration::from_secs(10))
                 .test_before_acquire(false)
                 .idle_timeout(Duration::from_secs(60))
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        if access == Access::ReadOnly {
+                            conn.execute("SET default_transaction_read_only = on").await?;
+                        }
+                        Ok(())
+                    })
+                })
                 .connect_with(options)
                 .await
                 .map_err(unreachable)?,
@@ -130,8 +195,13 @@ impl SqlStore {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&pool).await.map_err(|e| OpenError::Migrate { url: redact_url(url), reason: e.to_string() })?;
-        crate::audit::convert_node_table(&pool, backend).await.map_err(|e| OpenError::Migrate { url: redact_url(url), reason: e.to_string() })?;
+        match access {
+            Access::ReadWrite => {
+                migrator.run(&pool).await.map_err(|e| OpenError::Migrate { url: redact_url(url), reason: e.to_string() })?;
+                crate::audit::convert_node_table(&pool, backend).await.map_err(|e| OpenError::Migrate { url: redact_url(url), reason: e.to_string() })?;
+            }
+            Access::ReadOnly => check_schema(&pool, migrator, backend).await.map_err(|reason| OpenError::Schema { url: redact_url(url), reason })?,
+        }
         let reader = match backend {
             Backend::Sqlite => AnyPoolOptions::new()
                 .max_connections(4)
@@ -158,6 +228,7 @@ impl SqlStore {
         };
         let native = sqlite_file
             .as_deref()
+            .filter(|_| access == Access::ReadWrite)
             .map(|file| crate::native::NativeWriter::open(file, pool.clone()))
             .transpose()
             .map_err(|e| OpenError::Unreachable { url: redact_url(url), reason: e.to_string() })?;
