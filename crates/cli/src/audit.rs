@@ -17,6 +17,7 @@ use xiezhi_store::Store;
 pub enum AuditCommand {
     /// Recompute every leaf from the stored events and the tree from the leaves; check the
     /// latest checkpoint's signature. Reports each altered, missing or misplaced event; exit 1.
+    /// Reads the database as found: creates, migrates and writes nothing.
     Verify {
         #[command(flatten)]
         db: crate::DbArgs,
@@ -50,7 +51,9 @@ pub async fn run(cmd: AuditCommand, cfg_path: Option<&PathBuf>) -> anyhow::Resul
     match cmd {
         AuditCommand::Verify { db } => {
             let cfg = crate::load(cfg_path, &db, crate::config::Overrides::default())?;
-            let store = crate::open(&cfg).await?;
+            // As found: verification writes nothing to what may be evidence, and checks the
+            // database it was given, not one it would create.
+            let store = crate::open_read_only(&cfg).await?;
             let key = std::fs::read_to_string(cfg.audit_key_path()).ok().and_then(|k| hex::decode(k.trim()).ok()).and_then(|k| <[u8; 32]>::try_from(k).ok());
             let verifier =
                 key.map(|seed| xiezhi_server::audit::LogSigner::new(&cfg.audit_origin, seed)).transpose().map_err(anyhow::Error::msg)?.map(|s| s.verifier());

@@ -191,6 +191,14 @@ pub async fn open(cfg: &Config) -> anyhow::Result<SqlStore> {
     })
 }
 
+/// The configured database, as found and for reading only (verification).
+pub async fn open_read_only(cfg: &Config) -> anyhow::Result<SqlStore> {
+    Ok(match &cfg.database {
+        Some(url) => SqlStore::connect_read_only(url).await?,
+        None => SqlStore::open_data_dir_read_only(&cfg.data).await?,
+    })
+}
+
 /// The bundled calendars, plus any `calendars/YEAR.json` in the data folder (which win).
 pub fn calendar(cfg: &Config) -> anyhow::Result<Calendar> {
     let mut cal = Calendar::bundled(cfg.make_up_days);

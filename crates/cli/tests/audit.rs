@@ -212,3 +212,45 @@ fn verify_joins_pages_on_postgres() {
     let (store, url) = rt.block_on(xiezhi_store::testing::fresh_postgres());
     pages_joined(&rt, store, dir.path().to_str().unwrap(), Some(url));
 }
+
+/// `audit verify` checks the database it is given, as found: it creates none where there is none,
+/// and migrates nothing — a database at another schema version is refused, naming both, and left
+/// as it was.
+fn verify_reads_only(rt: &tokio::runtime::Runtime, store: SqlStore, data: &str, url: Option<String>) {
+    let verify = |data: &str| xiezhi(&[&["audit", "verify"][..], &db_args(data, &url).iter().map(String::as_str).collect::<Vec<_>>()].concat(), None);
+    let events = (0..100).map(|i| NewEvent::new(format!("load:{i}"), "load.test", serde_json::json!({ "i": i }))).collect();
+    rt.block_on(store.append_events(events, By { at: 5, user_id: None, unit_id: None })).unwrap();
+    let latest: i64 = rt.block_on(sqlx::query_scalar::<_, i64>("SELECT MAX(version) FROM _sqlx_migrations").fetch_one(store.pool())).unwrap();
+    let migrations = || rt.block_on(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(store.pool())).unwrap();
+    let before = migrations();
+    let clean = verify(data);
+    assert!(clean.status.success() && text(&clean).contains("audit log verified: 100 events"), "{}", text(&clean));
+    rt.block_on(sqlx::query(&format!("DELETE FROM _sqlx_migrations WHERE version = {latest}")).execute(store.pool())).unwrap();
+    let refused = verify(data);
+    assert!(!refused.status.success(), "{}", text(&refused));
+    let expected = format!("its schema is at migration {} and this xiezhi's at {latest}", latest - 1);
+    assert!(text(&refused).contains("cannot be read by this xiezhi") && text(&refused).contains(&expected), "{}", text(&refused));
+    assert_eq!(migrations(), before - 1, "verify migrated nothing");
+    if url.is_none() {
+        let nowhere = std::path::Path::new(data).join("no-such-folder");
+        let missing = verify(nowhere.to_str().unwrap());
+        assert!(!missing.status.success() && text(&missing).contains("no xiezhi database at"), "{}", text(&missing));
+        assert!(!nowhere.exists(), "verify created nothing");
+    }
+}
+
+#[test]
+fn verify_reads_only_on_sqlite() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = rt.block_on(SqlStore::open_data_dir(dir.path())).unwrap();
+    verify_reads_only(&rt, store, dir.path().to_str().unwrap(), None);
+}
+
+#[test]
+fn verify_reads_only_on_postgres() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, url) = rt.block_on(xiezhi_store::testing::fresh_postgres());
+    verify_reads_only(&rt, store, dir.path().to_str().unwrap(), Some(url));
+}
