@@ -264,6 +264,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await?;
             eprintln!();
             println!("generated {made} demo cases through the case machine in {:.2?}", started.elapsed());
+            store.close().await;
         }
         Command::Init { db, province_code, province_name, province_name_en, admin } => {
             let cfg = load(cfg_path.as_ref(), &db, Overrides::default())?;
@@ -307,6 +308,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 )
                 .await?;
             println!("created {name} ({code}), {committee}, and administrator {username}");
+            store.close().await;
         }
         Command::User { command } => match command {
             UserCommand::CreateAdmin { db, username, unit_id, display_name } => {
@@ -329,6 +331,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     )
                     .await?;
                 println!("created administrator {} (id {}) in unit {unit_id}", user.value.username, user.value.id);
+                store.close().await;
             }
             UserCommand::ResetPassword { db, username } => {
                 let cfg = load(cfg_path.as_ref(), &db, Overrides::default())?;
@@ -337,6 +340,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let password = read_password("password")?;
                 store.set_password(user.id, xiezhi_server::auth::hash_password(&password)?, By::system(now_us())).await?;
                 println!("password of {} reset; their sessions have ended", user.username);
+                store.close().await;
             }
         },
         Command::Deadline(args) => return deadline(cfg_path.as_ref(), args),
@@ -364,6 +368,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let cfg = load(cfg_path.as_ref(), &db, Overrides::default())?;
             let store = open(&cfg).await?;
             let report = xiezhi_server::api::cases::rebuild(&store, &calendar(&cfg)?, !check).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            store.close().await;
             if report.differing.is_empty() {
                 println!("{} cases: every read model equals the replay of its events", report.cases);
             } else if check {

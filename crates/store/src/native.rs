@@ -119,10 +119,13 @@ impl NativeWriter {
         let conn = self.conn.clone();
         let done = tokio::task::spawn_blocking(move || {
             let conn = conn.lock().unwrap_or_else(|e| e.into_inner());
-            // The checkpointer thread may be copying pages this moment (its checkpoint excludes
-            // this one without waiting), or another process reading: try again, for two seconds
-            // at most, so a stop never hangs on a reader that stays.
-            conn.busy_timeout(Duration::from_millis(100))?;
+            // First copy back what no reader needs, blocking no one. Then empty the WAL, which
+            // takes the write lock: without waiting under it (a server beside this process keeps
+            // writing meanwhile), and again while the checkpointer thread is copying pages this
+            // moment or a reader of another process is busy — for two seconds at most, so a stop
+            // never hangs on a reader that stays.
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+            conn.busy_timeout(Duration::ZERO)?;
             let deadline = std::time::Instant::now() + Duration::from_secs(2);
             let busy = loop {
                 let busy = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0))?;
