@@ -283,15 +283,20 @@ pub(crate) async fn append_groups(tx: &mut Transaction<'_, Any>, backend: Backen
     Ok(out)
 }
 
-/// Databases made before tiles kept one row per node in `audit_nodes`: carry their stored leaf
-/// hashes (not recomputed, so earlier tampering stays detectable) into tiles, then drop the table.
-pub(crate) async fn convert_node_table(pool: &sqlx::AnyPool, backend: Backend) -> Result<()> {
+/// Whether the database still keeps the tree in the node table of before tiles.
+pub(crate) async fn has_node_table(pool: &sqlx::AnyPool, backend: Backend) -> Result<bool> {
     let exists = match backend {
         Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'audit_nodes'",
         Backend::Postgres => "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'audit_nodes' AND table_schema = current_schema()",
     };
     let (n,): (i64,) = sqlx::query_as(exists).fetch_one(pool).await?;
-    if n == 0 {
+    Ok(n > 0)
+}
+
+/// Databases made before tiles kept one row per node in `audit_nodes`: carry their stored leaf
+/// hashes (not recomputed, so earlier tampering stays detectable) into tiles, then drop the table.
+pub(crate) async fn convert_node_table(pool: &sqlx::AnyPool, backend: Backend) -> Result<()> {
+    if !has_node_table(pool, backend).await? {
         return Ok(());
     }
     let mut tx = pool.begin().await?;

@@ -65,12 +65,7 @@ async fn check_schema(pool: &AnyPool, migrator: &sqlx::migrate::Migrator, backen
             expected.last().copied().unwrap_or(0)
         ));
     }
-    let old_nodes = match backend {
-        Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'audit_nodes'",
-        Backend::Postgres => "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'audit_nodes' AND table_schema = current_schema()",
-    };
-    let (n,): (i64,) = sqlx::query_as(old_nodes).fetch_one(pool).await.map_err(|e| e.to_string())?;
-    if n > 0 {
+    if crate::audit::has_node_table(pool, backend).await.map_err(|e| e.to_string())? {
         return Err("its audit log is still in the old node table; let `xiezhi serve` convert it first".into());
     }
     Ok(())
