@@ -108,9 +108,7 @@ impl NativeWriter {
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         }
     }
-}
 
-impl NativeWriter {
     /// Copy the whole WAL back into the database and empty it, for a clean stop: the database is
     /// one file again and the next start reads nothing from the WAL. Waits up to two seconds for
     /// readers in other processes; if they keep it busy the pages stay in the WAL, just as
