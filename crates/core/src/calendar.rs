@@ -1,8 +1,9 @@
 //! The official calendar: weekends, public holidays and make-up working days (调休上班).
 //!
-//! Calendars are data, one file a year (the State Council General Office notice), so a new
-//! year is added by dropping a file in place. A date in a year that is not loaded is an error
-//! naming that year, never a guess.
+//! Calendars are data, one year at a time (the State Council General Office notice), loaded by
+//! the province's administrators. A year that is not loaded is never a silent guess: strict
+//! questions ([`Calendar::is_rest_day`]) fail naming the year, and [`Calendar::reading`] answers
+//! with the weekends-only assumption *and says so*, so a deadline can be marked provisional.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -43,10 +44,51 @@ pub struct HolidayEntry {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
-    #[error("no holiday calendar is loaded for {year} (loaded: {loaded}); add calendars/{year}.json from the State Council notice for {year}")]
+    #[error("no holiday calendar is loaded for {year} (loaded: {loaded}); the province administrator loads the State Council notice for {year}")]
     YearNotLoaded { year: i32, loaded: String },
-    #[error("calendar for {year} is invalid: {message}")]
-    Invalid { year: i32, message: String },
+    #[error("calendar for {year} is invalid: {}{problem}", date.as_ref().map(|d| format!("{d}: ")).unwrap_or_default())]
+    Invalid { year: i32, date: Option<String>, problem: CalendarProblem },
+}
+
+/// What is wrong with a calendar file, so each door can say it in its user's language.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalendarProblem {
+    #[error("not valid calendar JSON: {0}")]
+    NotJson(String),
+    #[error("the year must be between 1949 and 2200")]
+    YearOutOfRange,
+    #[error("the file is for {found}, not {expected}")]
+    WrongYear { expected: i32, found: i32 },
+    #[error("the source (which notice the data comes from) is missing")]
+    SourceMissing,
+    #[error("a holiday has no name")]
+    NameMissing,
+    #[error("not a date YYYY-MM-DD")]
+    NotADate,
+    #[error("not in the calendar's year")]
+    OutsideYear,
+    #[error("the range ends before it starts")]
+    RangeReversed,
+    #[error("a day off of two holidays, or listed twice")]
+    DayOffTwice,
+    #[error("a make-up working day must be a Saturday or Sunday")]
+    MakeUpNotWeekend,
+    #[error("both a day off and a make-up working day")]
+    BothOffAndWorking,
+}
+
+impl CalendarError {
+    fn invalid(year: i32, date: impl Into<Option<String>>, problem: CalendarProblem) -> Self {
+        CalendarError::Invalid { year, date: date.into(), problem }
+    }
+}
+
+/// How a day reads: from a loaded year, or assumed (weekends only) for a year not loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayReading {
+    pub rest: bool,
+    /// The year is not loaded: Saturdays and Sundays were taken as the only rest days.
+    pub assumed: bool,
 }
 
 /// Why a day is a rest day or a working day.
@@ -85,9 +127,9 @@ pub struct Calendar {
 
 fn parse_date(year: i32, s: &str) -> Result<Date, CalendarError> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    let d = Date::parse(s, &fmt).map_err(|e| CalendarError::Invalid { year, message: format!("{s:?} is not a date YYYY-MM-DD: {e}") })?;
+    let d = Date::parse(s, &fmt).map_err(|_| CalendarError::invalid(year, s.to_string(), CalendarProblem::NotADate))?;
     if d.year() != year {
-        return Err(CalendarError::Invalid { year, message: format!("{s} is not in {year}") });
+        return Err(CalendarError::invalid(year, s.to_string(), CalendarProblem::OutsideYear));
     }
     Ok(d)
 }
@@ -98,7 +140,7 @@ fn is_weekend(d: Date) -> bool {
 
 impl YearFile {
     pub fn from_json(text: &str) -> Result<Self, CalendarError> {
-        serde_json::from_str(text).map_err(|e| CalendarError::Invalid { year: 0, message: e.to_string() })
+        serde_json::from_str(text).map_err(|e| CalendarError::invalid(0, None, CalendarProblem::NotJson(e.to_string())))
     }
 }
 
@@ -109,9 +151,14 @@ impl Calendar {
 
     /// The calendars shipped with xiezhi (2025 and 2026).
     pub fn bundled(policy: MakeUpDayPolicy) -> Self {
+        Self::bundled_until(policy, i32::MAX)
+    }
+
+    /// The shipped calendars up to `last`: what tests use when they need the next year missing
+    /// whatever years a later build ships.
+    pub fn bundled_until(policy: MakeUpDayPolicy, last: i32) -> Self {
         let mut cal = Self::new(policy);
-        for text in BUNDLED {
-            let file = YearFile::from_json(text).expect("bundled calendar parses");
+        for file in bundled_files().into_iter().filter(|f| f.year <= last) {
             cal.add_year(&file).expect("bundled calendar is valid");
         }
         cal
@@ -125,23 +172,32 @@ impl Calendar {
         self.years.keys().copied().collect()
     }
 
-    /// Load (or replace) one year. Refuses overlapping holidays and make-up days, dates outside
-    /// the year, and make-up days that are not weekend days.
+    /// Load (or replace) one year. Refuses a missing source or holiday name, dates that do not
+    /// exist or lie outside the year, reversed or overlapping ranges, make-up days that are not
+    /// weekend days, and a day that is both off and worked; each refusal names the date.
     pub fn add_year(&mut self, file: &YearFile) -> Result<(), CalendarError> {
         let year = file.year;
         if !(1949..=2200).contains(&year) {
-            return Err(CalendarError::Invalid { year, message: "year out of range".into() });
+            return Err(CalendarError::invalid(year, None, CalendarProblem::YearOutOfRange));
+        }
+        if file.source.trim().is_empty() {
+            return Err(CalendarError::invalid(year, None, CalendarProblem::SourceMissing));
         }
         let mut named = BTreeMap::new();
         for h in &file.holidays {
+            if h.name.trim().is_empty() {
+                return Err(CalendarError::invalid(year, None, CalendarProblem::NameMissing));
+            }
             for [from, to] in &h.days_off {
-                let (from, to) = (parse_date(year, from)?, parse_date(year, to)?);
-                if to < from {
-                    return Err(CalendarError::Invalid { year, message: format!("{} range ends before it starts", h.name) });
+                let (first, last) = (parse_date(year, from)?, parse_date(year, to)?);
+                if last < first {
+                    return Err(CalendarError::invalid(year, format!("{from}..{to}"), CalendarProblem::RangeReversed));
                 }
-                let mut d = from;
-                while d <= to {
-                    named.insert(d, DayKind::Holiday { name: h.name.clone() });
+                let mut d = first;
+                while d <= last {
+                    if named.insert(d, DayKind::Holiday { name: h.name.clone() }).is_some() {
+                        return Err(CalendarError::invalid(year, d.to_string(), CalendarProblem::DayOffTwice));
+                    }
                     d = d.next_day().expect("in range");
                 }
             }
@@ -150,10 +206,10 @@ impl Calendar {
             for w in &h.workdays {
                 let d = parse_date(year, w)?;
                 if !is_weekend(d) {
-                    return Err(CalendarError::Invalid { year, message: format!("make-up working day {d} is not a weekend day") });
+                    return Err(CalendarError::invalid(year, d.to_string(), CalendarProblem::MakeUpNotWeekend));
                 }
                 if named.insert(d, DayKind::MakeUpWorkday { name: h.name.clone() }).is_some() {
-                    return Err(CalendarError::Invalid { year, message: format!("{d} is both a day off and a make-up working day") });
+                    return Err(CalendarError::invalid(year, d.to_string(), CalendarProblem::BothOffAndWorking));
                 }
             }
         }
@@ -172,6 +228,24 @@ impl Calendar {
         }
         self.years.insert(year, LoadedYear { source: file.source.clone(), rest, named });
         Ok(())
+    }
+
+    pub fn has_year(&self, year: i32) -> bool {
+        self.years.contains_key(&year)
+    }
+
+    /// Whether `d` is a rest day, from its year's calendar; for a year not loaded, Saturdays and
+    /// Sundays are taken as the only rest days and the answer says it was assumed.
+    pub fn reading(&self, d: Date) -> DayReading {
+        match self.years.get(&d.year()) {
+            Some(y) => DayReading { rest: bit(&y.rest, d.ordinal()), assumed: false },
+            None => DayReading { rest: is_weekend(d), assumed: true },
+        }
+    }
+
+    /// The day's kind as far as it is known: for a year not loaded, only weekend or workday.
+    pub fn day_kind_or_weekday(&self, d: Date) -> DayKind {
+        self.day_kind(d).unwrap_or(if is_weekend(d) { DayKind::Weekend } else { DayKind::Workday })
     }
 
     fn year(&self, year: i32) -> Result<&LoadedYear, CalendarError> {
@@ -202,7 +276,7 @@ impl Calendar {
     pub fn next_working_day(&self, d: Date) -> Result<Date, CalendarError> {
         let mut d = d;
         loop {
-            d = d.next_day().ok_or(CalendarError::Invalid { year: d.year(), message: "date overflow".into() })?;
+            d = d.next_day().ok_or(CalendarError::invalid(d.year(), d.to_string(), CalendarProblem::OutsideYear))?;
             if !self.is_rest_day(d)? {
                 return Ok(d);
             }
@@ -231,6 +305,11 @@ impl Calendar {
 }
 
 const BUNDLED: &[&str] = &[include_str!("../../../calendars/2025.json"), include_str!("../../../calendars/2026.json")];
+
+/// The shipped years' files, as loaded.
+pub fn bundled_files() -> Vec<YearFile> {
+    BUNDLED.iter().map(|text| YearFile::from_json(text).expect("bundled calendar parses")).collect()
+}
 
 #[cfg(test)]
 mod tests {
@@ -261,21 +340,47 @@ mod tests {
     }
 
     #[test]
-    fn a_year_not_loaded_is_named() {
+    fn a_year_not_loaded_is_named_or_read_as_weekends_only() {
+        // 2199 will never be loaded; the bundled years may grow.
         let cal = Calendar::bundled(MakeUpDayPolicy::WorkingDay);
-        let e = cal.is_rest_day(date!(2027 - 01 - 04)).unwrap_err();
-        assert!(e.to_string().contains("2027"), "{e}");
+        let e = cal.is_rest_day(date!(2199 - 01 - 05)).unwrap_err();
+        assert!(e.to_string().contains("2199"), "{e}");
         assert!(e.to_string().contains("2025, 2026"), "{e}");
+        assert_eq!(cal.reading(date!(2199 - 01 - 05)), DayReading { rest: true, assumed: true }, "a Saturday");
+        assert_eq!(cal.reading(date!(2199 - 01 - 07)), DayReading { rest: false, assumed: true }, "a Monday");
+        assert_eq!(cal.reading(date!(2026 - 10 - 01)), DayReading { rest: true, assumed: false });
+        assert_eq!(cal.day_kind_or_weekday(date!(2199 - 01 - 05)), DayKind::Weekend);
     }
 
     #[test]
-    fn bad_files_are_refused() {
-        let mut cal = Calendar::default();
-        let mut f = YearFile { year: 2026, source: "x".into(), holidays: vec![] };
-        f.holidays.push(HolidayEntry { name: "x".into(), days_off: vec![], workdays: vec!["2026-01-05".into()] });
-        assert!(cal.add_year(&f).unwrap_err().to_string().contains("not a weekend"));
-        f.holidays[0].workdays = vec!["2025-01-04".into()];
-        assert!(cal.add_year(&f).unwrap_err().to_string().contains("not in 2026"));
-        assert!(YearFile::from_json("{\"year\": 2026}").is_err());
+    fn bad_files_are_refused_naming_the_date() {
+        let refused = |json: &str| {
+            let mut cal = Calendar::default();
+            let e = YearFile::from_json(json).and_then(|f| cal.add_year(&f)).unwrap_err();
+            assert!(cal.loaded_years().is_empty(), "nothing loaded after {e}");
+            e
+        };
+        let file = |holidays: &str| format!(r#"{{"year": 2031, "source": "notice", "holidays": [{holidays}]}}"#);
+        let cases: &[(&str, Option<&str>, CalendarProblem)] = &[
+            (r#"{"name": "x", "days_off": [], "workdays": ["2031-01-06"]}"#, Some("2031-01-06"), CalendarProblem::MakeUpNotWeekend),
+            (r#"{"name": "x", "days_off": [["2030-12-31", "2031-01-01"]], "workdays": []}"#, Some("2030-12-31"), CalendarProblem::OutsideYear),
+            (r#"{"name": "x", "days_off": [["2031-02-30", "2031-03-01"]], "workdays": []}"#, Some("2031-02-30"), CalendarProblem::NotADate),
+            (r#"{"name": "x", "days_off": [["2031-03-05", "2031-03-01"]], "workdays": []}"#, Some("2031-03-05..2031-03-01"), CalendarProblem::RangeReversed),
+            (
+                r#"{"name": "a", "days_off": [["2031-05-01", "2031-05-05"]], "workdays": []}, {"name": "b", "days_off": [["2031-05-04", "2031-05-06"]], "workdays": []}"#,
+                Some("2031-05-04"),
+                CalendarProblem::DayOffTwice,
+            ),
+            (r#"{"name": "x", "days_off": [["2031-05-03", "2031-05-04"]], "workdays": ["2031-05-04"]}"#, Some("2031-05-04"), CalendarProblem::BothOffAndWorking),
+            (r#"{"name": " ", "days_off": [], "workdays": []}"#, None, CalendarProblem::NameMissing),
+        ];
+        for (holiday, date, problem) in cases {
+            let e = refused(&file(holiday));
+            assert_eq!(e, CalendarError::Invalid { year: 2031, date: date.map(str::to_string), problem: problem.clone() }, "{holiday}");
+        }
+        assert!(matches!(refused(r#"{"year": 2031}"#), CalendarError::Invalid { problem: CalendarProblem::NotJson(_), .. }));
+        assert!(matches!(refused("not json"), CalendarError::Invalid { problem: CalendarProblem::NotJson(_), .. }));
+        assert!(matches!(refused(r#"{"year": 2031, "source": "", "holidays": []}"#), CalendarError::Invalid { problem: CalendarProblem::SourceMissing, .. }));
+        assert!(matches!(refused(r#"{"year": 3031, "source": "x", "holidays": []}"#), CalendarError::Invalid { problem: CalendarProblem::YearOutOfRange, .. }));
     }
 }

@@ -77,6 +77,9 @@ pub struct Deadline {
     /// The date the period ran to before it was moved off a rest day.
     #[serde(serialize_with = "ser_opt_date")]
     pub rolled_from: Option<Date>,
+    /// A year this date depends on has no holiday calendar loaded: it was counted with
+    /// Saturdays and Sundays as the only rest days, and is recomputed when the year is loaded.
+    pub provisional: bool,
     #[serde(skip)]
     pub period: Period,
     pub basis: Vec<String>,
@@ -137,10 +140,44 @@ pub struct Resolved {
     pub raw_due: Start,
     pub due: Start,
     pub rolled_from: Option<Date>,
+    /// The first year the answer needed whose calendar is not loaded: the answer assumed
+    /// weekends only there, so it is provisional.
+    pub provisional: Option<i32>,
 }
 
-/// Resolve a deadline's dates. Every date it looks at must be in a loaded year. Allocates only
-/// on refusal.
+/// The longest run of consecutive days off in any State Council notice so far (Spring Festival
+/// 2026: 15–23 February). A party's period that ends in a year not yet loaded could, on the
+/// most generous reading, end after such a run.
+pub const LONGEST_DAYS_OFF: i64 = 9;
+
+/// Reads days off the calendar, noting the first year it had to assume.
+struct Reader<'a> {
+    cal: &'a Calendar,
+    assumed: Option<i32>,
+}
+
+impl Reader<'_> {
+    fn rest(&mut self, d: Date) -> bool {
+        let r = self.cal.reading(d);
+        if r.assumed && self.assumed.is_none() {
+            self.assumed = Some(d.year());
+        }
+        r.rest
+    }
+    fn next_working_day(&mut self, d: Date) -> Date {
+        let mut d = d;
+        loop {
+            d = d.next_day().expect("dates stay far from the end of time");
+            if !self.rest(d) {
+                return d;
+            }
+        }
+    }
+}
+
+/// Resolve a deadline's dates. A period that bounds custody is pure date arithmetic and reads
+/// no calendar (D5); any other period that needs a year not loaded is answered on the
+/// weekends-only reading and marked provisional. Does not allocate.
 pub fn resolve(req: DeadlineRequest<'_>, cal: &Calendar) -> Result<Resolved, DeadlineError> {
     let rule = req.rule;
     if req.in_custody && !rule.custody_applies() {
@@ -149,14 +186,17 @@ pub fn resolve(req: DeadlineRequest<'_>, cal: &Calendar) -> Result<Resolved, Dea
     let held = rule.counting == Counting::Custody || req.in_custody;
     let custody_bound = held && matches!(rule.counting, Counting::Custody | Counting::CustodyIfHeld);
     let period = pick_period(rule, held, req.extended)?;
-    cal.require_year(req.start.date().year())?;
+    let start_year = req.start.date().year();
+    if !(MIN_YEAR..=MAX_YEAR).contains(&start_year) {
+        return Err(DeadlineError::BadStart(format!("start year {start_year} is outside {MIN_YEAR}–{MAX_YEAR}")));
+    }
+    let mut days = Reader { cal, assumed: None };
     if let Period::Hours(h) = period {
         let Start::DateTime(t) = req.start else {
             return Err(DeadlineError::BadStart(format!("{} counts hours; give the start as YYYY-MM-DDTHH:MM", rule.id)));
         };
         let due = Start::DateTime(t + Duration::hours(i64::from(h)));
-        cal.require_year(due.date().year())?;
-        return Ok(Resolved { period, in_custody: held, custody_bound, raw_due: due, due, rolled_from: None });
+        return Ok(Resolved { period, in_custody: held, custody_bound, raw_due: due, due, rolled_from: None, provisional: None });
     }
     let start = req.start.date();
     let raw = match period {
@@ -166,15 +206,34 @@ pub fn resolve(req: DeadlineRequest<'_>, cal: &Calendar) -> Result<Resolved, Dea
         Period::WorkingDays(n) => {
             let mut d = start;
             for _ in 0..n {
-                d = cal.next_working_day(d)?;
+                d = days.next_working_day(d);
             }
             d
         }
         Period::Hours(_) => unreachable!("handled above"),
     };
-    let rest = cal.is_rest_day(raw)?;
-    let (due, rolled_from) = if rest && !custody_bound { (cal.next_working_day(raw)?, Some(raw)) } else { (raw, None) };
-    Ok(Resolved { period, in_custody: held, custody_bound, raw_due: Start::Date(raw), due: Start::Date(due), rolled_from })
+    let (due, rolled_from) = if !custody_bound && days.rest(raw) { (days.next_working_day(raw), Some(raw)) } else { (raw, None) };
+    Ok(Resolved { period, in_custody: held, custody_bound, raw_due: Start::Date(raw), due: Start::Date(due), rolled_from, provisional: days.assumed })
+}
+
+/// Years a start may fall in: wide enough for any case, narrow enough that no arithmetic overflows.
+pub const MIN_YEAR: i32 = 1949;
+pub const MAX_YEAR: i32 = 2200;
+
+/// The last day a party's act is in time on *any* reading of the calendar years not loaded:
+/// the period's end could fall on the first of [`LONGEST_DAYS_OFF`] days off, followed by a
+/// weekend. For a deadline that is not provisional, its due date.
+pub fn latest_reading(r: &Resolved, cal: &Calendar) -> Date {
+    let due = r.due.date();
+    if r.provisional.is_none() || r.custody_bound {
+        return due;
+    }
+    let mut days = Reader { cal, assumed: None };
+    let mut d = r.raw_due.date() + Duration::days(LONGEST_DAYS_OFF);
+    while days.rest(d) {
+        d = d.next_day().expect("in range");
+    }
+    d.max(due)
 }
 
 /// Compute a deadline with the articles and counting rules that put it where it is.
@@ -205,10 +264,12 @@ pub fn compute(req: DeadlineRequest<'_>, cal: &Calendar) -> Result<Deadline, Dea
             _ => {}
         }
         let raw = r.raw_due.date();
-        let kind = cal.day_kind(raw)?;
+        let kind = cal.day_kind_or_weekday(raw);
         if r.custody_bound {
-            let on_rest = if cal.is_rest_day(raw)? { format!(" although {raw} is {}", describe_day(&kind)) } else { String::new() };
-            basis.push(format!("D5: the suspect or defendant is in custody, so the period ends on its date{on_rest} ({article} ¶4)"));
+            let on_rest = if cal.reading(raw).rest { format!(" although {raw} is {}", describe_day(&kind)) } else { String::new() };
+            basis.push(format!(
+                "D5: the suspect or defendant is held (在押), so the period ends on its date{on_rest}; a custody period needs no holiday calendar ({article} ¶4, CPL 98)"
+            ));
         } else if let Some(from) = r.rolled_from {
             basis.push(format!("D4: {from} is {}, so the period ends on the next working day {}", describe_day(&kind), r.due));
         } else if let DayKind::MakeUpWorkday { .. } = kind {
@@ -221,7 +282,22 @@ pub fn compute(req: DeadlineRequest<'_>, cal: &Calendar) -> Result<Deadline, Dea
             basis.push("not a custody limit under D5 as applied here, so rest days still move it (D4)".into());
         }
     }
-    Ok(Deadline { rule: rule.id, start: req.start, due: r.due, in_custody: r.in_custody, extended: req.extended, rolled_from: r.rolled_from, period, basis })
+    if let Some(year) = r.provisional {
+        basis.push(format!(
+            "provisional: no holiday calendar is loaded for {year}, so Saturdays and Sundays were taken as its only rest days (no public holidays, no make-up working days); the date is recomputed when {year} is loaded"
+        ));
+    }
+    Ok(Deadline {
+        rule: rule.id,
+        start: req.start,
+        due: r.due,
+        in_custody: r.in_custody,
+        extended: req.extended,
+        rolled_from: r.rolled_from,
+        provisional: r.provisional.is_some(),
+        period,
+        basis,
+    })
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ pub enum Action {
     ViewCase { region: RegionCode, involved: bool },
     /// Give commands on cases; the case machine decides which, by unit and state.
     ActOnCases,
+    /// Load or replace a year's holiday calendar: it moves every deadline in the province.
+    LoadCalendar,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,6 +82,13 @@ impl Actor {
                     Ok(())
                 } else {
                     deny("requires a case-handling role (police officer, prosecutor, judge, clerk, justice officer)".into())
+                }
+            }
+            Action::LoadCalendar => {
+                if self.has(Role::Admin) && self.unit_kind == UnitKind::Committee && self.region.level() == crate::RegionLevel::Province {
+                    Ok(())
+                } else {
+                    deny("loading a holiday calendar requires an administrator of the provincial political-legal committee".into())
                 }
             }
             Action::ViewSecurityLog { region } => {
@@ -136,5 +145,19 @@ mod tests {
         let supervisor = actor("990300", UnitKind::Committee, &[Role::Supervisor]);
         assert!(supervisor.authorize(Action::ViewMembers { unit_id: 11, region: r("990312") }).is_ok());
         assert!(supervisor.authorize(Action::ViewMembers { unit_id: 11, region: r("990401") }).is_err());
+    }
+
+    #[test]
+    fn only_the_provincial_committees_administrators_load_calendars() {
+        assert!(actor("990000", UnitKind::Committee, &[Role::Admin]).authorize(Action::LoadCalendar).is_ok());
+        for (region, kind, roles) in [
+            ("990100", UnitKind::Committee, &[Role::Admin][..]),
+            ("990000", UnitKind::Committee, &[Role::Supervisor][..]),
+            ("990000", UnitKind::CourtHigh, &[Role::Admin][..]),
+            ("990101", UnitKind::Police, &[Role::Admin, Role::PoliceOfficer][..]),
+        ] {
+            let e = actor(region, kind, roles).authorize(Action::LoadCalendar).unwrap_err();
+            assert!(e.reason.contains("provincial"), "{region} {kind}: {e}");
+        }
     }
 }

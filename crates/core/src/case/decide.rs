@@ -1,7 +1,7 @@
 //! Deciding commands and applying events.
 
 use super::*;
-use crate::{compute, resolve, Calendar, DeadlineRequest, RuleId, Start};
+use crate::{compute, deadline::latest_reading, resolve, Calendar, DeadlineRequest, Resolved, RuleId, Start};
 use time::PrimitiveDateTime;
 
 fn describe(c: &Case) -> String {
@@ -20,12 +20,28 @@ fn clock(rule: &str, start: Date) -> Clock {
     Clock { rule: rule.into(), start, extended: false }
 }
 
-fn due(c: &Clock, in_custody: bool, cal: &Calendar) -> Result<Date, Refusal> {
-    let rule = RuleId::parse(&c.rule).map_err(|m| refuse("clock", None, &c.rule, m))?.rule();
+/// A clock's deadline. Never refused for a missing calendar year: custody periods need none,
+/// others come back provisional.
+fn resolved(case: &Case, k: &Clock, in_custody: bool, cal: &Calendar) -> Result<Resolved, Refusal> {
+    let rule = RuleId::parse(&k.rule).map_err(|m| refuse("clock", Some(case), &k.rule, m))?.rule();
     let held = in_custody && rule.custody_applies();
-    resolve(DeadlineRequest { rule, start: Start::Date(c.start), in_custody: held, extended: c.extended }, cal)
-        .map(|r| r.due.date())
-        .map_err(|e| refuse("calendar", None, rule.id, e.to_string()))
+    resolve(DeadlineRequest { rule, start: Start::Date(k.start), in_custody: held, extended: k.extended }, cal)
+        .map_err(|e| refuse("clock", Some(case), rule.id, e.to_string()))
+}
+
+fn due(case: &Case, k: &Clock, in_custody: bool, cal: &Calendar) -> Result<Date, Refusal> {
+    resolved(case, k, in_custody, cal).map(|r| r.due.date())
+}
+
+/// What a provisional window's refusal adds: the year to load, and the reading used.
+fn missing_year_note(r: &Resolved) -> String {
+    match r.provisional {
+        Some(year) => format!(
+            " on every reading of {year}, whose holiday calendar is not loaded (weekends only, it ends {}); the province administrator loads the State Council notice for {year}",
+            r.due.date()
+        ),
+        None => String::new(),
+    }
 }
 
 /// The court a procuratorate at `region` indicts to (jurisdiction by level, CPL 20–22).
@@ -177,7 +193,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             let next = if k.rule.starts_with("criminal.investigation_") {
                 // Each extension runs from the previous expiry (CPL 156, 158, 159).
                 let rule = if *major { "criminal.investigation_extension_major" } else { "criminal.investigation_extension" };
-                Clock { rule: rule.into(), start: due(k, held, cal)?, extended: false }
+                Clock { rule: rule.into(), start: due(c, k, held, cal)?, extended: false }
             } else {
                 let rule = RuleId::parse(&k.rule).map_err(|m| refuse("clock", Some(c), &k.rule, m))?.rule();
                 let has_extension = match rule.lengths {
@@ -242,9 +258,12 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             holder_only()?;
             in_stage(&[Stage::AppealWindow], "an appeal lies against a first-instance judgment (CPL 227)")?;
             let k = c.clock.as_ref().ok_or_else(|| refuse("illegal_transition", Some(c), "CPL 230", "no appeal window runs"))?;
-            let last = due(k, held, cal)?;
+            // A party's right is never lost to a missing calendar: refused only when late on every reading.
+            let r = resolved(c, k, held, cal)?;
+            let last = latest_reading(&r, cal);
             if today > last {
-                return Err(refuse("window_closed", Some(c), "appeal within 10 days of the judgment (CPL 230)", format!("the appeal window ended on {last}")));
+                let note = missing_year_note(&r);
+                return Err(refuse("window_closed", Some(c), "appeal within 10 days of the judgment (CPL 230)", format!("the appeal window ended on {last}{note}")));
             }
             let higher = match actor.kind {
                 UnitKind::CourtBasic => UnitKind::CourtIntermediate,
@@ -385,13 +404,22 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             holder_only()?;
             in_stage(&[Stage::AppealWindow], "a first-instance judgment takes effect when the appeal window passes (CPL 259)")?;
             let k = c.clock.as_ref().ok_or_else(|| refuse("illegal_transition", Some(c), "CPL 230", "no appeal window runs"))?;
-            let last = due(k, held, cal)?;
+            // In force only once the window has closed on every reading of a missing calendar year.
+            let r = resolved(c, k, held, cal)?;
+            let last = latest_reading(&r, cal);
             if today <= last {
+                let note = match r.provisional {
+                    Some(year) => format!(
+                        " on the most generous reading of {year}, whose holiday calendar is not loaded (weekends only, it ends {}); load {year} to settle it",
+                        r.due.date()
+                    ),
+                    None => String::new(),
+                };
                 return Err(refuse(
                     "window_open",
                     Some(c),
                     "the judgment takes effect after the appeal window (CPL 230, 259)",
-                    format!("the appeal window runs until {last}"),
+                    format!("the appeal window may run until {last}{note}"),
                 ));
             }
             vec![Event::StageChanged { stage: Stage::Final }, Event::ClockStopped]
@@ -581,6 +609,7 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
         }
         Event::DocumentAdded { document } => c.documents.push(document.clone()),
         Event::NumberAssigned { unit, number } => c.numbers.push((*unit, number.clone())),
+        Event::DueRecomputed { .. } => {}
         Event::Collaborated { from, to, .. } => {
             for u in [from, to] {
                 if !c.held_by.iter().chain(&c.involved).any(|x| x.id == u.id) {

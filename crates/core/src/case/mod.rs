@@ -148,6 +148,7 @@ pub struct Document {
     pub content_type: String,
     pub size: u64,
     pub added_by: UnitRef,
+    #[serde(with = "crate::dates")]
     pub on: Date,
 }
 
@@ -172,8 +173,10 @@ pub struct Handover {
     pub kind: HandoverKind,
     pub from: UnitRef,
     pub to: UnitRef,
+    #[serde(with = "crate::dates")]
     pub sent: Date,
     /// The receipt (签收): when the receiver signed for it.
+    #[serde(with = "crate::dates::option", default)]
     pub received: Option<Date>,
     /// The receiver's clock, running from the receipt.
     pub clock: Option<Clock>,
@@ -183,6 +186,7 @@ pub struct Handover {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clock {
     pub rule: String,
+    #[serde(with = "crate::dates")]
     pub start: Date,
     pub extended: bool,
 }
@@ -292,23 +296,34 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    Registered { case_no: String, title: String, by: UnitRef, persons: Vec<Person>, on: Date },
-    CustodyChanged { person: usize, custody: Custody, on: Date },
+    Registered { case_no: String, title: String, by: UnitRef, persons: Vec<Person>, #[serde(with = "crate::dates")] on: Date },
+    CustodyChanged { person: usize, custody: Custody, #[serde(with = "crate::dates")] on: Date },
     ClockStarted { clock: Clock },
     ClockExtended { clock: Clock, approver: String, reason: String },
     ClockStopped,
     HandoverSent { handover: Handover },
-    HandoverReceived { on: Date, clock: Option<Clock> },
-    HandoverReturned { reason: String, on: Date },
-    HandoverAccepted { on: Date },
+    HandoverReceived { #[serde(with = "crate::dates")] on: Date, clock: Option<Clock> },
+    HandoverReturned { reason: String, #[serde(with = "crate::dates")] on: Date },
+    HandoverAccepted { #[serde(with = "crate::dates")] on: Date },
     ArrestRefused { reason: String },
     StageChanged { stage: Stage },
     ReturnedForSupplementaryInvestigation { reason: String },
     ProcedureChosen { procedure: Procedure, plea: bool },
     Closed { stage: Stage, reason: String },
-    Collaborated { kind: Collaboration, from: UnitRef, to: UnitRef, text: String, on: Date },
+    Collaborated { kind: Collaboration, from: UnitRef, to: UnitRef, text: String, #[serde(with = "crate::dates")] on: Date },
     DocumentAdded { document: Document },
     NumberAssigned { unit: UnitRef, number: String },
+    /// A holiday calendar was loaded or replaced, and the earliest due date moved (or stopped
+    /// being provisional). The case's state does not change; its clocks read the new calendar.
+    DueRecomputed {
+        year: i32,
+        #[serde(with = "crate::dates::option")]
+        before: Option<Date>,
+        before_provisional: bool,
+        #[serde(with = "crate::dates::option")]
+        after: Option<Date>,
+        after_provisional: bool,
+    },
 }
 
 /// Why a command was refused: the state it met and the rule it broke.

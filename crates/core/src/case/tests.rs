@@ -280,3 +280,54 @@ fn police_and_procuratorate_collaborate_on_a_case() {
     assert_eq!(r.c().holder.id, w.police.id, "collaboration does not move the case");
     assert_eq!(r.refused(w.court, Command::Collaborate { kind: Collaboration::ClueTransfer, to: w.police, text: "x".into() }).code, "not_holder");
 }
+
+/// Judgment on 2026-12-24 with no 2027 calendar loaded (issue: the year boundary).
+fn judged_on_christmas_eve(w: &World) -> Run {
+    let mut r = Run::new(datetime!(2026-11-02 09:00));
+    r.cal = Calendar::bundled_until(MakeUpDayPolicy::WorkingDay, 2026);
+    r.ok(w.police, Command::Register { case_no: "Y-1".into(), title: "诈骗案".into(), persons: suspect(Custody::Detained) });
+    r.ok(w.police, Command::RequestArrestApproval { to: w.procuratorate }).ok(w.procuratorate, Command::Receive).ok(w.procuratorate, Command::ApproveArrest);
+    r.at(date!(2026 - 11 - 29));
+    assert_eq!(r.due(w.police.id), ("criminal.investigation_custody".into(), date!(2027 - 01 - 02)), "a custody clock into 2027 has its date");
+    r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
+    r.ok(w.procuratorate, Command::AcceptForReview { plea: false, number: None }).ok(w.procuratorate, Command::Indict { to: w.court });
+    r.ok(w.court, Command::Receive).ok(w.court, Command::AcceptForTrial { procedure: Procedure::Ordinary, number: None });
+    r.at(date!(2026 - 12 - 24)).ok(w.court, Command::Judge);
+    r
+}
+
+#[test]
+fn a_party_is_never_refused_for_a_missing_calendar() {
+    let w = world();
+    let mut r = judged_on_christmas_eve(&w);
+    let clock = clocks(r.c(), &r.cal).remove(0);
+    let due = clock.due.unwrap();
+    assert_eq!((due.due.to_string(), due.provisional), ("2027-01-04".into(), true));
+    // Appeal on judgment day: accepted.
+    let mut same_day = judged_on_christmas_eve(&w);
+    same_day.ok(w.court, Command::Appeal { to: w.higher_court });
+    // After the weekends-only date but within the most generous reading of 2027: still accepted.
+    let mut late_but_maybe = judged_on_christmas_eve(&w);
+    late_but_maybe.at(date!(2027 - 01 - 12)).ok(w.court, Command::Appeal { to: w.higher_court });
+    // Late on every reading: refused, naming the year to load.
+    let late = r.at(date!(2027 - 01 - 13)).refused(w.court, Command::Appeal { to: w.higher_court });
+    assert_eq!(late.code, "window_closed");
+    assert!(late.message.contains("2027") && late.message.contains("not loaded"), "{}", late.message);
+    assert!(late.state.contains("appeal_window"), "the state is the case's, not 'not registered': {}", late.state);
+    // The judgment takes effect only once the window closed on every reading.
+    let early = r.at(date!(2027 - 01 - 05)).refused(w.court, Command::Finalize);
+    assert_eq!(early.code, "window_open");
+    assert!(early.message.contains("2027-01-12") && early.message.contains("2027"), "{}", early.message);
+    r.at(date!(2027 - 01 - 13)).ok(w.court, Command::Finalize);
+}
+
+#[test]
+fn dates_are_recorded_as_iso_and_old_records_still_read() {
+    let w = world();
+    let r = judged_on_christmas_eve(&w);
+    let json = serde_json::to_value(&r.log).unwrap();
+    let registered = &json[0];
+    assert_eq!(registered["on"], "2026-11-02");
+    let old = registered.to_string().replace("\"2026-11-02\"", "[2026,306]");
+    assert_eq!(serde_json::from_str::<Event>(&old).unwrap(), r.log[0]);
+}
