@@ -92,6 +92,16 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// how many have a clock due by `filter.due_by` (when given).
     fn case_counts(&self, filter: CaseFilter) -> impl Future<Output = Result<Vec<CaseCount>>> + Send;
 
+    /// Ids of cases whose earliest due date is provisional, or falls between `from` and `to`
+    /// (`YYYY-MM-DD`, inclusive), after `after`, in order: what a newly loaded calendar year may move.
+    fn cases_to_recompute(&self, from: &str, to: &str, after: i64, limit: i64) -> impl Future<Output = Result<Vec<i64>>> + Send;
+
+    // Holiday calendars loaded through the product.
+    /// Store (or replace) a year's calendar and record it in the audit log, in one transaction.
+    fn put_calendar(&self, calendar: StoredCalendar, by: By) -> impl Future<Output = Result<Recorded<()>>> + Send;
+    /// Every stored year, oldest first.
+    fn calendars(&self) -> impl Future<Output = Result<Vec<StoredCalendar>>> + Send;
+
     // Dossier content, addressed by SHA-256 (hex). Storing the same content twice keeps one copy.
     fn put_blob(&self, sha256: &str, content_type: &str, bytes: Vec<u8>, at: i64) -> impl Future<Output = Result<()>> + Send;
     /// Content type and bytes.

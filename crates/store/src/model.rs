@@ -239,6 +239,8 @@ pub struct CaseWrite {
     pub in_custody: bool,
     /// The earliest running clock, `YYYY-MM-DD`.
     pub due_date: Option<String>,
+    /// That date assumed weekends only in a year whose calendar is not loaded.
+    pub due_provisional: bool,
     /// The state snapshot (JSON).
     pub state: String,
     /// Units that hold or held the case (an update adds these to the ones stored).
@@ -260,6 +262,7 @@ pub struct CaseRecord {
     pub pending_unit_id: Option<i64>,
     pub in_custody: bool,
     pub due_date: Option<String>,
+    pub due_provisional: bool,
     pub version: i64,
     pub state: String,
     pub updated_at: i64,
@@ -301,4 +304,16 @@ pub enum Idempotent {
     Mismatch,
     /// The first attempt has not finished (or was cut off): its outcome is unknown.
     InFlight,
+}
+
+/// A holiday calendar loaded through the product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredCalendar {
+    pub year: i32,
+    /// The file as loaded (the same JSON as `calendars/YEAR.json`).
+    pub body: String,
+    pub source: String,
+    /// Who loaded it; `None` for the command line.
+    pub loaded_by: Option<i64>,
+    pub loaded_at: i64,
 }

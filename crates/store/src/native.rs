@@ -177,8 +177,8 @@ fn write_case(tx: &Transaction<'_>, job: &CaseJob) -> Result<Result<Written>> {
             }
             let id: i64 = tx
                 .prepare_cached(
-                    "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+                    "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at, \
+                     due_provisional) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
                 )?
                 .query_row(
                     params![
@@ -192,7 +192,8 @@ fn write_case(tx: &Transaction<'_>, job: &CaseJob) -> Result<Result<Written>> {
                         w.due_date,
                         w.events.len() as i64,
                         w.state,
-                        w.event_times.last().copied().unwrap_or(by.at)
+                        w.event_times.last().copied().unwrap_or(by.at),
+                        i64::from(w.due_provisional)
                     ],
                     |r| r.get(0),
                 )?;
@@ -203,9 +204,21 @@ fn write_case(tx: &Transaction<'_>, job: &CaseJob) -> Result<Result<Written>> {
             let changed = tx
                 .prepare_cached(
                     "UPDATE cases SET stage = ?3, holder_unit_id = ?4, pending_unit_id = ?5, in_custody = ?6, due_date = ?7, version = ?8, state = ?9, \
-                     updated_at = ?10 WHERE id = ?1 AND version = ?2",
+                     updated_at = ?10, due_provisional = ?11 WHERE id = ?1 AND version = ?2",
                 )?
-                .execute(params![id, version, w.stage, w.holder_unit_id, w.pending_unit_id, i64::from(w.in_custody), w.due_date, next, w.state, by.at])?;
+                .execute(params![
+                    id,
+                    version,
+                    w.stage,
+                    w.holder_unit_id,
+                    w.pending_unit_id,
+                    i64::from(w.in_custody),
+                    w.due_date,
+                    next,
+                    w.state,
+                    by.at,
+                    i64::from(w.due_provisional)
+                ])?;
             if changed == 0 {
                 let exists = tx.prepare_cached("SELECT 1 FROM cases WHERE id = ?1")?.exists([id])?;
                 return Ok(Err(if exists {

@@ -475,7 +475,7 @@ impl SqlStore {
     }
 }
 
-const CASE_COLS: &str = "id, case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at";
+const CASE_COLS: &str = "id, case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, due_provisional, version, state, updated_at";
 
 #[derive(FromRow)]
 struct CaseUnitsRow {
@@ -495,6 +495,7 @@ struct CaseRow {
     pending_unit_id: Option<i64>,
     in_custody: i64,
     due_date: Option<String>,
+    due_provisional: i64,
     version: i64,
     state: String,
     updated_at: i64,
@@ -512,6 +513,7 @@ impl From<CaseRow> for CaseRecord {
             pending_unit_id: r.pending_unit_id,
             in_custody: r.in_custody != 0,
             due_date: r.due_date,
+            due_provisional: r.due_provisional != 0,
             version: r.version,
             state: r.state,
             updated_at: r.updated_at,
@@ -993,7 +995,7 @@ impl Store for SqlStore {
 
     async fn restore_case(&self, id: i64, w: CaseWrite) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE cases SET case_no = $1, title = $2, region = $3, stage = $4, holder_unit_id = $5, pending_unit_id = $6, in_custody = $7, due_date = $8, state = $9 WHERE id = $10")
+        let done = sqlx::query("UPDATE cases SET case_no = $1, title = $2, region = $3, stage = $4, holder_unit_id = $5, pending_unit_id = $6, in_custody = $7, due_date = $8, state = $9, due_provisional = $11 WHERE id = $10")
             .bind(&w.case_no)
             .bind(&w.title)
             .bind(w.region.to_string())
@@ -1004,6 +1006,7 @@ impl Store for SqlStore {
             .bind(&w.due_date)
             .bind(&w.state)
             .bind(id)
+            .bind(i64::from(w.due_provisional))
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
@@ -1124,6 +1127,51 @@ impl Store for SqlStore {
         .fetch_all(&self.reader)
         .await?;
         Ok(rows.into_iter().map(|(region, stage, cases, due)| CaseCount { region, stage, cases, due }).collect())
+    }
+
+    async fn cases_to_recompute(&self, from: &str, to: &str, after: i64, limit: i64) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> =
+            sqlx::query_as("SELECT id FROM cases WHERE id > $1 AND (due_provisional <> 0 OR (due_date >= $2 AND due_date <= $3)) ORDER BY id LIMIT $4")
+                .bind(after)
+                .bind(from)
+                .bind(to)
+                .bind(limit.clamp(1, 10_000))
+                .fetch_all(&self.reader)
+                .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    async fn put_calendar(&self, c: StoredCalendar, by: By) -> Result<Recorded<()>> {
+        let file: serde_json::Value = serde_json::from_str(&c.body).map_err(|e| StoreError::Invalid(format!("calendar body is not JSON: {e}")))?;
+        let mut tx = self.pool.begin().await?;
+        let before: Option<(String,)> = sqlx::query_as("SELECT source FROM calendars WHERE year = $1").bind(i64::from(c.year)).fetch_optional(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO calendars (year, body, source, loaded_by, loaded_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (year) DO UPDATE SET body = excluded.body, source = excluded.source, loaded_by = excluded.loaded_by, loaded_at = excluded.loaded_at",
+        )
+        .bind(i64::from(c.year))
+        .bind(&c.body)
+        .bind(&c.source)
+        .bind(c.loaded_by)
+        .bind(c.loaded_at)
+        .execute(&mut *tx)
+        .await?;
+        let kind = if before.is_some() { "calendar.replaced" } else { "calendar.loaded" };
+        let event = NewEvent::new(format!("calendar:{}", c.year), kind, json!({"year": c.year, "source": c.source, "file": file}));
+        let leaves = append(&mut tx, self.backend, &by, vec![event]).await?;
+        tx.commit().await?;
+        Ok(Recorded { value: (), leaves })
+    }
+
+    async fn calendars(&self) -> Result<Vec<StoredCalendar>> {
+        let rows: Vec<(i64, String, String, Option<i64>, i64)> =
+            sqlx::query_as("SELECT year, body, source, loaded_by, loaded_at FROM calendars ORDER BY year").fetch_all(&self.reader).await?;
+        rows.into_iter()
+            .map(|(year, body, source, loaded_by, loaded_at)| {
+                let year = i32::try_from(year).map_err(|_| corrupt("calendar year", &year.to_string()))?;
+                Ok(StoredCalendar { year, body, source, loaded_by, loaded_at })
+            })
+            .collect()
     }
 
     async fn put_blob(&self, sha256: &str, content_type: &str, bytes: Vec<u8>, at: i64) -> Result<()> {

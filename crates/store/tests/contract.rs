@@ -58,8 +58,48 @@ contract!(
     sessions_and_tokens,
     security_record_and_throttle_count,
     case_writes_commit_in_groups,
-    a_write_that_fails_halfway_sinks_only_itself
+    a_write_that_fails_halfway_sinks_only_itself,
+    calendars_are_stored_on_record_and_provisional_dates_found
 );
+
+/// A loaded calendar is stored and recorded in one transaction (replacing is recorded as such),
+/// and the cases a loaded year may move are found: provisional ones, and those due in its range.
+async fn calendars_are_stored_on_record_and_provisional_dates_found<S: Store>(s: S) {
+    s.seed(small_org(), By::system(1)).await.unwrap();
+    let police = s.list_units(UnitFilter::default()).await.unwrap().into_iter().find(|u| u.name == "甲一县公安局").unwrap().id;
+    assert!(s.calendars().await.unwrap().is_empty());
+    let body = r#"{"year": 2031, "source": "notice", "holidays": []}"#;
+    let cal = StoredCalendar { year: 2031, body: body.into(), source: "notice".into(), loaded_by: None, loaded_at: 7 };
+    let size = s.audit_size().await.unwrap();
+    assert_eq!(s.put_calendar(cal.clone(), By::system(7)).await.unwrap().leaves, vec![size as i64]);
+    let replaced = StoredCalendar { source: "corrected notice".into(), loaded_at: 8, ..cal.clone() };
+    s.put_calendar(replaced.clone(), By::system(8)).await.unwrap();
+    assert_eq!(s.calendars().await.unwrap(), vec![replaced]);
+    let kinds: Vec<String> = s.events_of("calendar:2031", 10).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["calendar.loaded", "calendar.replaced"]);
+    let refused = s.put_calendar(StoredCalendar { body: "not json".into(), ..cal }, By::system(9)).await;
+    assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
+    assert_eq!(s.audit_size().await.unwrap(), size + 2, "a refused calendar records nothing");
+
+    let mut ids = Vec::new();
+    for (no, due, provisional) in [("P1", Some("2031-01-05"), true), ("P2", Some("2031-06-30"), false), ("P3", Some("2032-03-01"), false), ("P4", None, false)]
+    {
+        let mut w = case_write(no, police, "investigation");
+        w.due_date = due.map(str::to_string);
+        w.due_provisional = provisional;
+        ids.push(s.create_case(w, By::system(10)).await.unwrap().value);
+    }
+    let stored = s.case(ids[0]).await.unwrap().unwrap();
+    assert_eq!((stored.due_date.as_deref(), stored.due_provisional), (Some("2031-01-05"), true));
+    assert_eq!(s.cases_to_recompute("9999-12-31", "0000-01-01", 0, 100).await.unwrap(), vec![ids[0]], "only the provisional one");
+    assert_eq!(s.cases_to_recompute("2031-01-01", "2032-01-31", 0, 100).await.unwrap(), vec![ids[0], ids[1]]);
+    assert_eq!(s.cases_to_recompute("2031-01-01", "2032-01-31", ids[0], 100).await.unwrap(), vec![ids[1]], "paged by id");
+    let mut w = case_write("P1", police, "investigation");
+    w.due_date = Some("2031-01-06".into());
+    w.events = vec![("due_recomputed".into(), serde_json::json!({}).into())];
+    s.update_case(ids[0], stored.version, w, By::system(11)).await.unwrap();
+    assert!(!s.case(ids[0]).await.unwrap().unwrap().due_provisional, "an update writes the mark too");
+}
 
 async fn seeds_and_browses_the_tree<S: Store>(s: S) {
     let report = s.seed(small_org(), By::system(1)).await.unwrap();
@@ -401,6 +441,7 @@ fn case_write(no: &str, holder: i64, stage: &str) -> CaseWrite {
         pending_unit_id: None,
         in_custody: false,
         due_date: None,
+        due_provisional: false,
         state: "{}".into(),
         units: vec![holder],
         events: vec![(stage.into(), serde_json::json!({"no": no}).into())],
