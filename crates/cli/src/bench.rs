@@ -266,7 +266,7 @@ async fn queries(data: Option<std::path::PathBuf>, database: Option<String>, run
         (None, None) => anyhow::bail!("give --data DIR or --database URL of a database with demo cases"),
     };
     let cases = store.counts().await?.cases;
-    let today = xiezhi_server::api::cases::now().date();
+    let today = xiezhi_server::state::china_now().date();
     let overdue = (today - time::Duration::days(1)).to_string();
     let (busiest,): (i64,) =
         sqlx::query_as("SELECT pending_unit_id FROM cases WHERE pending_unit_id IS NOT NULL GROUP BY pending_unit_id ORDER BY COUNT(*) DESC LIMIT 1")

@@ -8,11 +8,13 @@ mod flow;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use config::{Config, Overrides};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use xiezhi_core::{Calendar, Password, RegionCode, Role, UnitKind, UnitName, Username, YearFile};
 use xiezhi_server::state::now_us;
+use xiezhi_server::state::{CalendarOrigin, Calendars};
 use xiezhi_server::{AppState, ServerConfig};
 use xiezhi_store::{By, NewUnit, NewUser, Region, SeedOrg, SqlStore, Store};
 
@@ -157,11 +159,19 @@ struct DeadlineArgs {
 
 #[derive(Subcommand)]
 enum CalendarCommand {
-    /// Print a year's rest days and make-up working days.
+    /// Print a year's rest days and make-up working days, where it came from and who loaded it.
     Show {
         year: i32,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Load (or replace) a year from a file like calendars/2026.json into the database: checked
+    /// whole first (exit 2 naming the date and the problem, nothing stored), recorded in the
+    /// audit log, and every open clock it moves recomputed.
+    Import {
+        file: PathBuf,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -199,9 +209,11 @@ pub async fn open_read_only(cfg: &Config) -> anyhow::Result<SqlStore> {
     })
 }
 
-/// The bundled calendars, plus any `calendars/YEAR.json` in the data folder (which win).
-pub fn calendar(cfg: &Config) -> anyhow::Result<Calendar> {
+/// The bundled calendars, plus any `calendars/YEAR.json` in the data folder (which win): what
+/// a server starts with before the years stored in the database are laid over them.
+pub fn starting_calendars(cfg: &Config) -> anyhow::Result<Calendars> {
     let mut cal = Calendar::bundled(cfg.make_up_days);
+    let mut origins: BTreeMap<i32, CalendarOrigin> = cal.loaded_years().into_iter().map(|y| (y, CalendarOrigin::Bundled)).collect();
     let dir = cfg.data.join("calendars");
     if let Ok(entries) = std::fs::read_dir(&dir) {
         let mut files: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
@@ -210,9 +222,22 @@ pub fn calendar(cfg: &Config) -> anyhow::Result<Calendar> {
             let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
             let file = YearFile::from_json(&text).with_context(|| format!("calendar {}", path.display()))?;
             cal.add_year(&file).with_context(|| format!("calendar {}", path.display()))?;
+            origins.insert(file.year, CalendarOrigin::File);
         }
     }
-    Ok(cal)
+    Ok(Calendars::new(cal, origins))
+}
+
+/// The calendar without a database (the calculator): bundled and data-folder years.
+pub fn calendar(cfg: &Config) -> anyhow::Result<Calendar> {
+    Ok(starting_calendars(cfg)?.get().as_ref().clone())
+}
+
+/// The application over a store, as a server would have it, for commands that act through it.
+async fn app_state(cfg: &Config, store: SqlStore) -> anyhow::Result<AppState<SqlStore>> {
+    let state = AppState::new(store, ServerConfig::default(), starting_calendars(cfg)?, log_signer(cfg)?);
+    xiezhi_server::app::calendars::refresh(&state).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+    Ok(state)
 }
 
 fn init_tracing(cfg: &Config) {
@@ -258,7 +283,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("this database already holds an organisation; the demo province goes into an empty database");
             }
             let started = std::time::Instant::now();
-            let made = xiezhi_server::demo::seed_cases(&store, &calendar(&cfg)?, cases, cfg.seed, xiezhi_server::api::cases::now().date(), |done| {
+            let made = xiezhi_server::demo::seed_cases(&store, &calendar(&cfg)?, cases, cfg.seed, xiezhi_server::state::china_now().date(), |done| {
                 eprint!("\rdemo cases: {done}/{cases} ({:.0}%, {:.0?})", 100.0 * done as f64 / cases.max(1) as f64, started.elapsed());
             })
             .await?;
@@ -344,20 +369,72 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         },
         Command::Deadline(args) => return deadline(cfg_path.as_ref(), args),
+        Command::Calendar { command: CalendarCommand::Import { file, db } } => {
+            let cfg = load(cfg_path.as_ref(), &db, Overrides::default())?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            if let Err(e) = xiezhi_server::app::calendars::parse(None, &text, cfg.make_up_days) {
+                eprintln!("xiezhi calendar import: {}: {}", file.display(), e.public_message());
+                return Ok(ExitCode::from(2));
+            }
+            let store = open(&cfg).await?;
+            let state = app_state(&cfg, store.clone()).await?;
+            let loaded = xiezhi_server::app::calendars::load(&state, By::system(now_us()), None, &text).await;
+            store.close().await;
+            match loaded {
+                Ok(l) => println!(
+                    "{} {}: {} open cases recomputed (audit leaves {:?})",
+                    if l.replaced { "replaced" } else { "loaded" },
+                    l.year,
+                    l.recomputed,
+                    l.leaves
+                ),
+                Err(e) => {
+                    eprintln!("xiezhi calendar import: {}", e.public_message());
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
         Command::Calendar { command: CalendarCommand::Show { year, json, db } } => {
             let cfg = load(cfg_path.as_ref(), &db, Overrides::default())?;
-            let cal = calendar(&cfg)?;
-            let year = match xiezhi_server::api::deadlines::calendar_year(&cal, year) {
+            // The years stored in the database when there is one; the files alone otherwise.
+            let calendars = starting_calendars(&cfg)?;
+            let has_db = cfg.database.is_some() || cfg.data.join("xiezhi.db").exists();
+            if has_db {
+                let store = open_read_only(&cfg).await?;
+                let stored = store.calendars().await?;
+                let files: Vec<_> = stored
+                    .iter()
+                    .map(|c| Ok((YearFile::from_json(&c.body)?, CalendarOrigin::Database { loaded_by: c.loaded_by, loaded_at: c.loaded_at })))
+                    .collect::<Result<_, xiezhi_core::CalendarError>>()?;
+                calendars.install(&files)?;
+                store.close().await;
+            }
+            let cal = calendars.get();
+            let mut year = match xiezhi_server::api::deadlines::calendar_year(&cal, year) {
                 Ok(y) => y,
                 Err(e) => {
                     eprintln!("xiezhi: {}", e.public_message());
                     return Ok(ExitCode::from(2));
                 }
             };
+            match calendars.origins().get(&year.year) {
+                Some(CalendarOrigin::Database { loaded_by, loaded_at }) => {
+                    year.origin = "database".into();
+                    year.loaded_by = *loaded_by;
+                    year.loaded_at = Some(xiezhi_server::state::format_time(*loaded_at));
+                }
+                Some(CalendarOrigin::File) => year.origin = "file".into(),
+                _ => year.origin = "bundled".into(),
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&year)?);
             } else {
-                println!("{} — {} (make-up days: {})", year.year, year.source, year.policy);
+                let who = match (&year.loaded_by, &year.loaded_at) {
+                    (Some(u), Some(at)) => format!(", loaded by user {u} at {at}"),
+                    (None, Some(at)) => format!(", loaded from the command line at {at}"),
+                    _ => String::new(),
+                };
+                println!("{} — {} ({}{who}; make-up days: {})", year.year, year.source, year.origin, year.policy);
                 for d in year.days.iter().filter(|d| d.kind != "weekend" || !d.rest) {
                     println!("{}  {:<16} {}{}", d.date, d.kind, d.name.as_deref().unwrap_or(""), if d.rest { "" } else { "  (working day)" });
                 }
@@ -367,7 +444,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rebuild { db, check } => {
             let cfg = load(cfg_path.as_ref(), &db, Overrides::default())?;
             let store = open(&cfg).await?;
-            let report = xiezhi_server::api::cases::rebuild(&store, &calendar(&cfg)?, !check).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            let cal = app_state(&cfg, store.clone()).await?.calendar();
+            let report = xiezhi_server::api::cases::rebuild(&store, &cal, !check).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
             store.close().await;
             if report.differing.is_empty() {
                 println!("{} cases: every read model equals the replay of its events", report.cases);
@@ -419,7 +497,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         if counts.regions == 0 {
             let r = xiezhi_server::demo::seed(&store, cfg.seed, now_us()).await?;
             tracing::info!(regions = r.regions, units = r.units, users = r.users, seed = cfg.seed, "seeded the demo province");
-            let cases = xiezhi_server::demo::seed_cases(&store, &calendar(&cfg)?, 2000, cfg.seed, xiezhi_server::api::cases::now().date(), |_| {}).await?;
+            let cases = xiezhi_server::demo::seed_cases(&store, &calendar(&cfg)?, 2000, cfg.seed, xiezhi_server::state::china_now().date(), |_| {}).await?;
             tracing::info!(cases, "generated demo cases");
         } else if demo_seed.is_none() {
             anyhow::bail!("--demo refused: this database holds a real organisation, and demo mode would publish demo passwords on its sign-in page");
@@ -427,7 +505,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     } else if demo_seed.is_some() {
         anyhow::bail!("this database holds the demo province, whose passwords are published; start it with --demo, or use another data folder or database");
     }
-    let calendar = calendar(&cfg)?;
+    let calendars = starting_calendars(&cfg)?;
     let config = ServerConfig {
         demo: cfg.demo,
         secure_cookies: cfg.secure_cookies,
@@ -441,7 +519,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("xiezhi listening on http://{addr}");
     tracing::info!(%addr, backend = ?store.backend(), "ready");
-    xiezhi_server::serve(listener, AppState::new(store.clone(), config, calendar, signer), shutdown_signal()).await?;
+    xiezhi_server::serve(listener, AppState::new(store.clone(), config, calendars, signer), shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

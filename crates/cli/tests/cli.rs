@@ -3,9 +3,14 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+/// The binary in an empty folder, with none of the caller's `XIEZHI__*` settings.
 fn xiezhi(args: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_xiezhi")).args(args).current_dir(dir.path()).env_remove("XIEZHI__DATABASE").output().expect("run xiezhi")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xiezhi"));
+    for (name, _) in std::env::vars().filter(|(k, _)| k.starts_with("XIEZHI__")) {
+        cmd.env_remove(name);
+    }
+    cmd.args(args).current_dir(dir.path()).output().expect("run xiezhi")
 }
 
 fn stdout(o: &Output) -> String {
@@ -22,7 +27,7 @@ fn deadline_prints_one_json_object() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
-    assert_eq!(keys, ["basis", "due", "extended", "in_custody", "rolled_from", "rule", "start"]);
+    assert_eq!(keys, ["basis", "due", "extended", "in_custody", "provisional", "rolled_from", "rule", "start"]);
     assert_eq!((v["due"].as_str(), v["rolled_from"].as_str()), (Some("2025-10-09"), Some("2025-10-01")));
 
     let held = xiezhi(&["deadline", "criminal.prosecution_review", "--start", "2025-09-01", "--in-custody"]);
@@ -43,7 +48,7 @@ fn deadline_errors_exit_2_and_say_what_to_do() {
     for (args, says) in [
         (vec!["deadline", "criminal.nope", "--start", "2026-01-05"], "--list"),
         (vec!["deadline", "criminal.first_instance", "--start", "2026-13-01"], "YYYY-MM-DD"),
-        (vec!["deadline", "criminal.first_instance", "--start", "2026-12-15"], "2027"),
+        (vec!["deadline", "criminal.first_instance", "--start", "2201-12-15"], "2201"),
         (vec!["deadline", "civil.small_claims", "--start", "2026-01-05", "--in-custody"], "custody"),
     ] {
         let o = xiezhi(&args);
@@ -54,25 +59,77 @@ fn deadline_errors_exit_2_and_say_what_to_do() {
 }
 
 #[test]
+fn custody_periods_run_into_any_year_and_others_are_provisional() {
+    // Arrest approved 2026-11-29: two months of investigation custody, whatever calendars exist.
+    let o = xiezhi(&["deadline", "criminal.investigation_custody", "--start", "2026-11-29", "--in-custody"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((v["due"].as_str(), v["provisional"].as_bool()), (Some("2027-01-29"), Some(false)));
+    // 2199 will never be loaded: a handling period there is dated on the weekends-only reading.
+    let o = xiezhi(&["deadline", "criminal.prosecution_review", "--start", "2199-01-02"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((v["due"].as_str(), v["provisional"].as_bool()), (Some("2199-02-04"), Some(true)), "1 month to Saturday 2199-02-02, rolled to Monday");
+    assert!(v["basis"].to_string().contains("no holiday calendar is loaded for 2199"), "{v}");
+}
+
+#[test]
 fn a_year_dropped_into_the_data_folder_is_loaded() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("calendars")).unwrap();
     let data = dir.path().to_str().unwrap();
-    let before = xiezhi(&["deadline", "criminal.first_instance", "--start", "2026-12-15", "--data", data]);
-    assert_eq!(before.status.code(), Some(2));
+    let before = xiezhi(&["deadline", "criminal.first_instance", "--start", "2198-12-05", "--data", data]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&before)).unwrap();
+    assert_eq!(v["provisional"], true, "{v}");
     std::fs::write(
-        dir.path().join("calendars/2027.json"),
-        r#"{"year": 2027, "source": "test notice", "holidays": [{"name": "春节", "days_off": [["2027-02-05", "2027-02-15"]], "workdays": []}]}"#,
+        dir.path().join("calendars/2199.json"),
+        r#"{"year": 2199, "source": "test notice", "holidays": [{"name": "春节", "days_off": [["2199-02-05", "2199-02-15"]], "workdays": []}]}"#,
     )
     .unwrap();
-    let after = xiezhi(&["deadline", "criminal.first_instance", "--start", "2026-12-05", "--data", data]);
+    let after = xiezhi(&["deadline", "criminal.first_instance", "--start", "2198-12-05", "--data", data]);
     assert!(after.status.success(), "{}", stderr(&after));
     let v: serde_json::Value = serde_json::from_str(&stdout(&after)).unwrap();
-    assert_eq!((v["due"].as_str(), v["rolled_from"].as_str()), (Some("2027-02-16"), Some("2027-02-05")));
-    let show = xiezhi(&["calendar", "show", "2027", "--data", data]);
-    assert!(stdout(&show).contains("test notice") && stdout(&show).contains("2027-02-05"), "{}", stdout(&show));
-    let bad = xiezhi(&["calendar", "show", "2028", "--data", data]);
+    assert_eq!(
+        (v["due"].as_str(), v["rolled_from"].as_str(), v["provisional"].as_bool()),
+        (Some("2199-02-18"), Some("2199-02-05"), Some(false)),
+        "off 02-05..02-15, then a weekend"
+    );
+    let show = xiezhi(&["calendar", "show", "2199", "--data", data]);
+    assert!(stdout(&show).contains("test notice") && stdout(&show).contains("2199-02-05") && stdout(&show).contains("(file"), "{}", stdout(&show));
+    let bad = xiezhi(&["calendar", "show", "2198", "--data", data]);
     assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn calendar_import_checks_the_file_records_it_and_shows_who_loaded_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let file = dir.path().join("2199.json");
+    let file = file.to_str().unwrap();
+    assert!(xiezhi(&["demo", "--data", data, "--cases", "20"]).status.success());
+    std::fs::write(file, r#"{"year": 2199, "source": "test notice", "holidays": [{"name": "春节", "days_off": [], "workdays": ["2199-02-04"]}]}"#).unwrap();
+    let bad = xiezhi(&["calendar", "import", file, "--data", data]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("2199-02-04") && stderr(&bad).contains("Saturday or Sunday"), "{}", stderr(&bad));
+    assert_eq!(xiezhi(&["calendar", "show", "2199", "--data", data]).status.code(), Some(2), "nothing was stored");
+    std::fs::write(
+        file,
+        r#"{"year": 2199, "source": "test notice", "holidays": [{"name": "春节", "days_off": [["2199-02-05", "2199-02-15"]], "workdays": []}]}"#,
+    )
+    .unwrap();
+    let ok = xiezhi(&["calendar", "import", file, "--data", data]);
+    assert!(ok.status.success() && stdout(&ok).starts_with("loaded 2199"), "{}{}", stdout(&ok), stderr(&ok));
+    let show = xiezhi(&["calendar", "show", "2199", "--json", "--data", data]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&show)).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&show), stderr(&show)));
+    assert_eq!((v["origin"].as_str(), v["source"].as_str(), v["loaded_by"].is_null()), (Some("database"), Some("test notice"), true), "{v}");
+    assert!(v["loaded_at"].is_string(), "{v}");
+    let again = xiezhi(&["calendar", "import", file, "--data", data]);
+    assert!(stdout(&again).starts_with("replaced 2199"), "{}", stdout(&again));
+    let verify = xiezhi(&["audit", "verify", "--data", data]);
+    assert!(verify.status.success(), "the loads are leaves of an intact log: {}{}", stdout(&verify), stderr(&verify));
+    let check = xiezhi(&["rebuild", "--check", "--data", data]);
+    assert!(check.status.success(), "{}{}", stdout(&check), stderr(&check));
 }
 
 #[test]
@@ -141,6 +198,7 @@ fn every_subcommand_has_help() {
         vec!["user", "reset-password", "--help"],
         vec!["deadline", "--help"],
         vec!["calendar", "show", "--help"],
+        vec!["calendar", "import", "--help"],
         vec!["bench", "startup", "--help"],
     ] {
         let o = xiezhi(&args);

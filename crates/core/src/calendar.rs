@@ -371,7 +371,11 @@ mod tests {
                 Some("2031-05-04"),
                 CalendarProblem::DayOffTwice,
             ),
-            (r#"{"name": "x", "days_off": [["2031-05-03", "2031-05-04"]], "workdays": ["2031-05-04"]}"#, Some("2031-05-04"), CalendarProblem::BothOffAndWorking),
+            (
+                r#"{"name": "x", "days_off": [["2031-05-03", "2031-05-04"]], "workdays": ["2031-05-04"]}"#,
+                Some("2031-05-04"),
+                CalendarProblem::BothOffAndWorking,
+            ),
             (r#"{"name": " ", "days_off": [], "workdays": []}"#, None, CalendarProblem::NameMissing),
         ];
         for (holiday, date, problem) in cases {

@@ -1,7 +1,7 @@
 //! The log's signing key and its checkpoints.
 
 use crate::error::AppError;
-use crate::state::{now_us, AppState};
+use crate::state::AppState;
 use std::time::Duration;
 use xiezhi_audit::{fold_range, Checkpoint, NoteSigner};
 use xiezhi_store::{Store, StoredCheckpoint};
@@ -55,7 +55,7 @@ pub async fn checkpoint_now<S: Store>(st: &AppState<S>) -> Result<StoredCheckpoi
     }
     let root = root_at(&st.store, size).await?;
     let note = st.signer.sign(&Checkpoint { origin: st.signer.origin.clone(), size, root });
-    let cp = StoredCheckpoint { tree_size: size as i64, root, at: now_us(), note };
+    let cp = StoredCheckpoint { tree_size: size as i64, root, at: st.clock.now_us(), note };
     st.store.add_checkpoint(cp.clone()).await?;
     // Another process may have signed the same size first; theirs is the one kept.
     Ok(st.store.checkpoint(Some(cp.tree_size)).await?.unwrap_or(cp))

@@ -2,7 +2,7 @@
 //! tokens, sign-in throttling, and the single access check every route goes through.
 
 use crate::error::AppError;
-use crate::state::{now_us, AppState};
+use crate::state::AppState;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 use xiezhi_core::{Action, Password, Username};
-use xiezhi_store::{By, NewSecurityEvent, NewSession, Principal, Store};
+use xiezhi_store::{NewSecurityEvent, NewSession, Principal, Store};
 
 pub const SESSION_COOKIE: &str = "xiezhi_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -52,7 +52,7 @@ pub fn client_of(parts: &Parts) -> String {
 
 /// Check a username and password, with throttling; every outcome is recorded.
 pub async fn sign_in<S: Store>(state: &AppState<S>, username: &str, password: &str, client: &str) -> Result<Principal, AppError> {
-    let now = now_us();
+    let now = state.clock.now_us();
     let cfg = &state.config;
     let name = username.trim().to_ascii_lowercase();
     let since = now - cfg.failure_window_minutes * 60_000_000;
@@ -93,7 +93,7 @@ pub async fn sign_in<S: Store>(state: &AppState<S>, username: &str, password: &s
 /// Start a browser session; returns the cookie to set.
 pub async fn start_session<S: Store>(state: &AppState<S>, principal: &Principal) -> Result<Cookie<'static>, AppError> {
     let token = secret(32);
-    let now = now_us();
+    let now = state.clock.now_us();
     state
         .store
         .create_session(NewSession {
@@ -124,7 +124,7 @@ pub enum Via {
 
 /// Find the principal from a bearer token or the session cookie.
 pub async fn authenticate<S: Store>(parts: &Parts, state: &AppState<S>) -> Result<Option<(Principal, Via)>, AppError> {
-    let now = now_us();
+    let now = state.clock.now_us();
     if let Some(h) = parts.headers.get(header::AUTHORIZATION) {
         let value = h.to_str().unwrap_or_default();
         let token = value.strip_prefix("Bearer ").ok_or(AppError::Unauthenticated)?;
@@ -164,7 +164,7 @@ pub async fn record_denial<S: Store>(state: &AppState<S>, p: &Principal, detail:
     state
         .store
         .record(NewSecurityEvent {
-            at: now_us(),
+            at: state.clock.now_us(),
             kind: "access_denied",
             username: Some(p.user.username.clone()),
             user_id: Some(p.user.id),
@@ -185,9 +185,4 @@ pub async fn authorize<S: Store>(state: &AppState<S>, p: &Principal, action: Act
             Err(AppError::Forbidden(denied.reason))
         }
     }
-}
-
-/// Stamp a change with who makes it and when.
-pub fn by(p: &Principal) -> By {
-    By { at: now_us(), user_id: Some(p.user.id), unit_id: Some(p.unit.id) }
 }

@@ -289,6 +289,9 @@ pub struct DeadlineDto {
     pub extended: bool,
     /// The date before it was moved off a rest day, or null.
     pub rolled_from: Option<String>,
+    /// A year it needed has no holiday calendar loaded: counted with weekends as the only rest
+    /// days (the basis names the year). Custody periods never are: they need no calendar.
+    pub provisional: bool,
     /// Articles and counting rules applied.
     pub basis: Vec<String>,
 }
@@ -318,9 +321,38 @@ pub struct CalendarDay {
 #[derive(Serialize, ToSchema)]
 pub struct CalendarYear {
     pub year: i32,
+    /// Which official notice the data comes from.
     pub source: String,
+    /// `bundled` (shipped in the binary), `file` (`calendars/YEAR.json` in the data folder) or
+    /// `database` (loaded through the page, the API or `xiezhi calendar import`).
+    pub origin: String,
+    /// Who loaded it (user id), when it was loaded through the product by a person.
+    pub loaded_by: Option<i64>,
+    /// When it was loaded through the product (RFC 3339).
+    pub loaded_at: Option<String>,
     pub policy: String,
     pub days: Vec<CalendarDay>,
+}
+
+/// A year loaded (or replaced) through the API.
+#[derive(Serialize, ToSchema)]
+pub struct CalendarLoaded {
+    pub year: i32,
+    /// The year was loaded before and is replaced.
+    pub replaced: bool,
+    /// Open cases whose earliest due date moved or stopped being provisional.
+    pub recomputed: usize,
+    pub audit_leaves: Vec<i64>,
+}
+
+/// A loaded year in the list of calendars.
+#[derive(Serialize, ToSchema)]
+pub struct CalendarSummary {
+    pub year: i32,
+    pub source: String,
+    pub origin: String,
+    pub loaded_by: Option<i64>,
+    pub loaded_at: Option<String>,
 }
 
 /// A change's result as the API returns it: the new state and the leaves that record it.

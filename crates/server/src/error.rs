@@ -25,6 +25,9 @@ pub enum AppError {
     Csrf,
     #[error("{message}")]
     Rule { code: &'static str, message: String },
+    /// A holiday calendar that cannot be loaded, or a year that is not.
+    #[error(transparent)]
+    Calendar(#[from] xiezhi_core::CalendarError),
     /// The case machine refused a command: the state it met and the rule.
     #[error("{message}")]
     Refused { forbidden: bool, code: &'static str, state: String, rule: String, message: String },
@@ -51,7 +54,7 @@ impl AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Duplicate(_) => StatusCode::CONFLICT,
-            AppError::Invalid { .. } | AppError::Rule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid { .. } | AppError::Rule { .. } | AppError::Calendar(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
@@ -71,6 +74,8 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::Csrf => "csrf",
             AppError::Rule { code, .. } | AppError::Refused { code, .. } => code,
+            AppError::Calendar(xiezhi_core::CalendarError::YearNotLoaded { .. }) => "calendar_year_missing",
+            AppError::Calendar(_) => "calendar_invalid",
             AppError::Conflict(_) => "conflict",
             AppError::Internal(_) => "internal",
         }
@@ -153,6 +158,7 @@ impl IntoResponse for AppError {
             code: self.code().to_string(),
             field: match &self {
                 AppError::Invalid { field, .. } => field.clone(),
+                AppError::Calendar(xiezhi_core::CalendarError::Invalid { date: Some(d), .. }) => Some(d.clone()),
                 _ => None,
             },
             state: match &self {

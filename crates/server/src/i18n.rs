@@ -42,6 +42,64 @@ impl Lang {
             Lang::En => Lang::Zh,
         }
     }
+    /// The banner shown while next year's calendar is missing.
+    pub fn calendar_missing(self, year: i32) -> String {
+        match self {
+            Lang::Zh => format!("尚未载入{year}年节假日安排：{year}年的期限暂按仅周末休息计算（标注“暂定”），国务院发布通知后请载入，载入后自动重算。"),
+            Lang::En => format!(
+                "The {year} holiday calendar is not loaded: deadlines in {year} are counted with weekends as the only rest days (marked provisional). Load it once the State Council publishes it; they are recomputed then."
+            ),
+        }
+    }
+
+    /// After a year is loaded.
+    pub fn calendar_loaded(self, year: i32, recomputed: usize) -> String {
+        match self {
+            Lang::Zh => format!("已载入{year}年节假日安排，{recomputed}件案件的期限已重算。"),
+            Lang::En => format!("The {year} holiday calendar is loaded; {recomputed} cases had their deadlines recomputed."),
+        }
+    }
+
+    /// Where a calendar year came from.
+    pub fn calendar_origin(self, origin: &str) -> &'static str {
+        match origin {
+            "database" => self.pick("平台载入", "Loaded in the platform"),
+            "file" => self.pick("数据目录文件", "File in the data folder"),
+            _ => self.pick("随程序发布", "Shipped with xiezhi"),
+        }
+    }
+
+    /// A calendar that cannot be loaded, said in this language.
+    pub fn calendar_error(self, e: &xiezhi_core::CalendarError) -> String {
+        use xiezhi_core::calendar::CalendarProblem as P;
+        use xiezhi_core::CalendarError as E;
+        if self == Lang::En {
+            return e.to_string();
+        }
+        match e {
+            E::YearNotLoaded { year, .. } => format!("尚未载入{year}年节假日安排"),
+            E::Invalid { date, problem, .. } => {
+                let what = match problem {
+                    P::NotJson(m) => format!("不是有效的日历 JSON（{m}）"),
+                    P::YearOutOfRange => "年份须在1949至2200之间".into(),
+                    P::WrongYear { expected, found } => format!("文件为{found}年，而非{expected}年"),
+                    P::SourceMissing => "缺少来源（所依据的通知）".into(),
+                    P::NameMissing => "有节日未填写名称".into(),
+                    P::NotADate => "不是有效日期（YYYY-MM-DD）".into(),
+                    P::OutsideYear => "不在该日历年份内".into(),
+                    P::RangeReversed => "日期范围的结束早于开始".into(),
+                    P::DayOffTwice => "同一天在放假日期中出现两次".into(),
+                    P::MakeUpNotWeekend => "调休上班日须为周六或周日".into(),
+                    P::BothOffAndWorking => "同一天既是放假日又是调休上班日".into(),
+                };
+                match date {
+                    Some(d) => format!("日历有误：{d}：{what}"),
+                    None => format!("日历有误：{what}"),
+                }
+            }
+        }
+    }
+
     pub fn kind(self, k: UnitKind) -> &'static str {
         use UnitKind::*;
         let (zh, en) = match k {
@@ -303,4 +361,16 @@ texts! {
     size: "大小", "Size";
     file: "文件", "File";
     upload: "上传", "Upload";
+    provisional: "暂定", "Provisional";
+    provisional_hint: "该年节假日安排尚未载入，暂按仅周末休息计算，载入后自动重算。", "That year's holiday calendar is not loaded yet: counted with weekends as the only rest days, recomputed once it is loaded.";
+    nav_calendars: "节假日安排", "Holiday calendars";
+    load_calendar: "载入节假日安排", "Load a holiday calendar";
+    calendars_intro: "法定期限按国务院办公厅每年发布的节假日安排计算。羁押期限届满日不因节假日顺延，不依赖日历；其他期限遇未载入的年份暂按仅周末休息计算并标注“暂定”，载入该年后自动重算。", "Statutory periods count with the State Council's yearly holiday arrangement. Custody periods never move for holidays and need no calendar; other periods that reach a year not loaded are counted with weekends as the only rest days and marked provisional, and are recomputed once the year is loaded.";
+    year: "年份", "Year";
+    source: "来源", "Source";
+    origin: "载入方式", "Loaded from";
+    loaded_by: "载入人", "Loaded by";
+    loaded_at: "载入时间", "Loaded at";
+    calendar_json: "日历文件（JSON，格式同 calendars/2026.json）", "Calendar file (JSON, as calendars/2026.json)";
+    only_province_admin: "仅省级政法委管理员可载入节假日安排。", "Only administrators of the provincial political-legal committee load holiday calendars.";
 }

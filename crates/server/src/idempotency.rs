@@ -7,7 +7,7 @@
 //! risking a second application.
 
 use crate::error::AppError;
-use crate::state::{now_us, AppState};
+use crate::state::AppState;
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -44,7 +44,7 @@ pub async fn guard<S: Store>(State(st): State<AppState<S>>, req: Request, next: 
     h.update([0]);
     h.update(&bytes);
     let request_hash = hex::encode(h.finalize());
-    match st.store.idempotency_begin(&scope, &key, &request_hash, now_us()).await {
+    match st.store.idempotency_begin(&scope, &key, &request_hash, st.clock.now_us()).await {
         Err(e) => return AppError::from(e).into_response(),
         Ok(Idempotent::Mismatch) => return AppError::field("idempotency-key", "this key was used for a different request").into_response(),
         Ok(Idempotent::InFlight) => {

@@ -1,6 +1,7 @@
 //! HTTP for xiezhi: the JSON API under `/api/v1`, the pages, and operations endpoints.
 
 pub mod api;
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod demo;
@@ -62,6 +63,8 @@ async fn readyz<S: Store>(State(st): State<AppState<S>>) -> impl IntoResponse {
 }
 
 async fn metrics_text<S: Store>(State(st): State<AppState<S>>) -> impl IntoResponse {
+    let next = st.clock.china().date().year() + 1;
+    st.metrics.calendar_next_year_loaded.set(i64::from(st.calendar().has_year(next)));
     let mut out = String::new();
     if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &st.registry) {
         return (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/plain")], e.to_string());
@@ -78,7 +81,23 @@ pub async fn serve<S: Store>(
 ) -> std::io::Result<()> {
     let every = std::time::Duration::from_secs(state.config.checkpoint_seconds.max(1));
     let checkpointer = tokio::spawn(audit::run_checkpointer(state.clone(), every));
+    // The stored calendar years, before the first request; then the clocks that were counted
+    // provisionally and whose year is loaded now (a file added, another server's load).
+    if let Err(e) = app::calendars::refresh(&state).await {
+        tracing::error!(error = %e, "reading stored holiday calendars");
+    }
+    let recompute = {
+        let st = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = app::calendars::recompute(&st, None, xiezhi_store::By::system(st.clock.now_us())).await {
+                tracing::warn!(error = %e, "recomputing provisional clocks");
+            }
+        })
+    };
+    let follower = tokio::spawn(app::calendars::follow(state.clone(), std::time::Duration::from_secs(15)));
     let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await;
     checkpointer.abort();
+    follower.abort();
+    recompute.abort();
     served
 }

@@ -6,6 +6,7 @@ use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
@@ -26,6 +27,9 @@ pub struct RouteLabels {
 pub struct Metrics {
     pub requests: Family<RequestLabels, Counter>,
     pub latency: Family<RouteLabels, Histogram>,
+    /// 1 when next year's holiday calendar is loaded, 0 while it is missing (set at each scrape):
+    /// an operator alerts on 0 from October.
+    pub calendar_next_year_loaded: Gauge,
 }
 
 impl Metrics {
@@ -34,7 +38,13 @@ impl Metrics {
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.0005, 2.0, 14)));
         registry.register("xiezhi_http_requests", "HTTP requests by route and status", requests.clone());
         registry.register("xiezhi_http_request_duration_seconds", "HTTP request latency by route", latency.clone());
-        Self { requests, latency }
+        let calendar_next_year_loaded = Gauge::default();
+        registry.register(
+            "xiezhi_calendar_next_year_loaded",
+            "Whether next year's holiday calendar is loaded (1) or missing (0)",
+            calendar_next_year_loaded.clone(),
+        );
+        Self { requests, latency, calendar_next_year_loaded }
     }
 }
 

@@ -263,7 +263,12 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             let last = latest_reading(&r, cal);
             if today > last {
                 let note = missing_year_note(&r);
-                return Err(refuse("window_closed", Some(c), "appeal within 10 days of the judgment (CPL 230)", format!("the appeal window ended on {last}{note}")));
+                return Err(refuse(
+                    "window_closed",
+                    Some(c),
+                    "appeal within 10 days of the judgment (CPL 230)",
+                    format!("the appeal window ended on {last}{note}"),
+                ));
             }
             let higher = match actor.kind {
                 UnitKind::CourtBasic => UnitKind::CourtIntermediate,

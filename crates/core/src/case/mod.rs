@@ -296,23 +296,78 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    Registered { case_no: String, title: String, by: UnitRef, persons: Vec<Person>, #[serde(with = "crate::dates")] on: Date },
-    CustodyChanged { person: usize, custody: Custody, #[serde(with = "crate::dates")] on: Date },
-    ClockStarted { clock: Clock },
-    ClockExtended { clock: Clock, approver: String, reason: String },
+    Registered {
+        case_no: String,
+        title: String,
+        by: UnitRef,
+        persons: Vec<Person>,
+        #[serde(with = "crate::dates")]
+        on: Date,
+    },
+    CustodyChanged {
+        person: usize,
+        custody: Custody,
+        #[serde(with = "crate::dates")]
+        on: Date,
+    },
+    ClockStarted {
+        clock: Clock,
+    },
+    ClockExtended {
+        clock: Clock,
+        approver: String,
+        reason: String,
+    },
     ClockStopped,
-    HandoverSent { handover: Handover },
-    HandoverReceived { #[serde(with = "crate::dates")] on: Date, clock: Option<Clock> },
-    HandoverReturned { reason: String, #[serde(with = "crate::dates")] on: Date },
-    HandoverAccepted { #[serde(with = "crate::dates")] on: Date },
-    ArrestRefused { reason: String },
-    StageChanged { stage: Stage },
-    ReturnedForSupplementaryInvestigation { reason: String },
-    ProcedureChosen { procedure: Procedure, plea: bool },
-    Closed { stage: Stage, reason: String },
-    Collaborated { kind: Collaboration, from: UnitRef, to: UnitRef, text: String, #[serde(with = "crate::dates")] on: Date },
-    DocumentAdded { document: Document },
-    NumberAssigned { unit: UnitRef, number: String },
+    HandoverSent {
+        handover: Handover,
+    },
+    HandoverReceived {
+        #[serde(with = "crate::dates")]
+        on: Date,
+        clock: Option<Clock>,
+    },
+    HandoverReturned {
+        reason: String,
+        #[serde(with = "crate::dates")]
+        on: Date,
+    },
+    HandoverAccepted {
+        #[serde(with = "crate::dates")]
+        on: Date,
+    },
+    ArrestRefused {
+        reason: String,
+    },
+    StageChanged {
+        stage: Stage,
+    },
+    ReturnedForSupplementaryInvestigation {
+        reason: String,
+    },
+    ProcedureChosen {
+        procedure: Procedure,
+        plea: bool,
+    },
+    Closed {
+        stage: Stage,
+        reason: String,
+    },
+    Collaborated {
+        kind: Collaboration,
+        from: UnitRef,
+        to: UnitRef,
+        text: String,
+        #[serde(with = "crate::dates")]
+        on: Date,
+    },
+    DocumentAdded {
+        document: Document,
+    },
+    NumberAssigned {
+        unit: UnitRef,
+        number: String,
+    },
     /// A holiday calendar was loaded or replaced, and the earliest due date moved (or stopped
     /// being provisional). The case's state does not change; its clocks read the new calendar.
     DueRecomputed {

@@ -130,7 +130,8 @@ fn custody_periods_need_no_calendar_in_any_year() {
     assert_eq!((d.due.to_string(), d.provisional), ("2199-01-05".into(), false));
     // D5 read as CPL 105 ¶4 says: while the person is held, supplementary investigation and
     // court acceptance end on their dates too (2027-01-16 is a Saturday).
-    for (rule, start, due) in [("criminal.supplementary_investigation", "2026-12-16", "2027-01-16"), ("criminal.court_acceptance", "2027-01-09", "2027-01-16")] {
+    for (rule, start, due) in [("criminal.supplementary_investigation", "2026-12-16", "2027-01-16"), ("criminal.court_acceptance", "2027-01-09", "2027-01-16")]
+    {
         let held = due_with(&cal(), rule, start, true, false).unwrap();
         assert_eq!((held.due.to_string(), held.provisional), (due.into(), false), "{rule}");
         let free = due_with(&cal(), rule, start, false, false).unwrap();

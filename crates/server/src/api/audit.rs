@@ -5,7 +5,7 @@ use super::ApiJson;
 use crate::audit::checkpoint_now;
 use crate::auth::{authorize, Signed};
 use crate::error::{ApiResult, AppError};
-use crate::state::{format_time, now_us, AppState};
+use crate::state::{format_time, AppState};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -202,7 +202,7 @@ pub async fn cosign<S: Store>(
             tree_size: stored.tree_size,
             witness: verifier.name.clone(),
             line: req.cosignature.trim_end().to_string(),
-            at: now_us(),
+            at: st.clock.now_us(),
         })
         .await?;
     Ok((

@@ -4,7 +4,7 @@
 //! and the case's projection in one transaction, if nobody changed the case meanwhile.
 
 use super::{path_id, ApiJson};
-use crate::auth::{authorize, by, Signed};
+use crate::auth::{authorize, Signed};
 use crate::error::{ApiResult, AppError};
 use crate::state::{format_time, AppState};
 use axum::extract::{Path, Query, State};
@@ -12,17 +12,11 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
-use time::{Duration, OffsetDateTime, PrimitiveDateTime};
+use time::Duration;
 use utoipa::{IntoParams, ToSchema};
 use xiezhi_core::case::{apply, clocks, decide, Case, Command, Event, UnitRef};
 use xiezhi_core::{Action, Calendar};
 use xiezhi_store::{CaseFilter, CaseRecord, CaseWrite, Payload, Principal, Store};
-
-pub fn now() -> PrimitiveDateTime {
-    // Deadlines count in China Standard Time.
-    let t = OffsetDateTime::now_utc() + Duration::hours(8);
-    PrimitiveDateTime::new(t.date(), t.time())
-}
 
 pub fn unit_ref(u: &xiezhi_store::Unit) -> UnitRef {
     UnitRef { id: u.id, kind: u.kind, region: u.region }
@@ -30,7 +24,8 @@ pub fn unit_ref(u: &xiezhi_store::Unit) -> UnitRef {
 
 /// The projection of a case after its new events.
 pub fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrite, AppError> {
-    let due = clocks(c, cal).into_iter().filter_map(|k| k.due.ok()).map(|d| d.due.date()).min();
+    // The earliest due date; provisional when that date assumed a calendar year not loaded.
+    let due = clocks(c, cal).into_iter().filter_map(|k| k.due.ok()).map(|d| (d.due.date(), d.provisional)).min();
     let mut units: Vec<i64> = c.held_by.iter().chain(&c.involved).map(|u| u.id).collect();
     if let Some(h) = &c.handover {
         units.push(h.to.id);
@@ -51,7 +46,8 @@ pub fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrit
         holder_unit_id: c.holder.id,
         pending_unit_id: c.handover.as_ref().map(|h| h.to.id),
         in_custody: c.in_custody(),
-        due_date: due.map(|d| d.to_string()),
+        due_date: due.map(|(d, _)| d.to_string()),
+        due_provisional: due.is_some_and(|(_, p)| p),
         state: serde_json::to_string(c).map_err(|e| AppError::Internal(e.to_string()))?,
         units,
         events,
@@ -67,8 +63,11 @@ pub struct ClockDto {
     pub start: String,
     pub due: Option<String>,
     pub rolled_from: Option<String>,
+    /// The due date assumed weekends only in a year whose holiday calendar is not loaded; it is
+    /// recomputed when that year is loaded. The basis names the year.
+    pub provisional: bool,
     pub basis: Vec<String>,
-    /// Why the due date cannot be computed, e.g. the next year's holiday calendar is not loaded.
+    /// Why the due date cannot be computed (only for a clock whose rule is unknown).
     pub error: Option<String>,
 }
 
@@ -126,12 +125,20 @@ fn case_dto(r: &CaseRecord, c: &Case, units: Vec<i64>, cal: &Calendar, leaves: V
                     start: k.start.to_string(),
                     due: Some(d.due.to_string()),
                     rolled_from: d.rolled_from.map(|d| d.to_string()),
+                    provisional: d.provisional,
                     basis: d.basis,
                     error: None,
                 },
-                Err(e) => {
-                    ClockDto { rule: k.rule, unit_id: k.unit.id, start: k.start.to_string(), due: None, rolled_from: None, basis: vec![], error: Some(e) }
-                }
+                Err(e) => ClockDto {
+                    rule: k.rule,
+                    unit_id: k.unit.id,
+                    start: k.start.to_string(),
+                    due: None,
+                    rolled_from: None,
+                    provisional: false,
+                    basis: vec![],
+                    error: Some(e),
+                },
             })
             .collect(),
         documents: c.documents.iter().filter_map(|d| serde_json::to_value(d).ok()).collect(),
@@ -173,7 +180,7 @@ pub async fn register<S: Store>(
     ApiJson(req): ApiJson<NewCaseRequest>,
 ) -> ApiResult<(StatusCode, Json<CaseDto>)> {
     let (r, c, units, leaves) = register_case(&st, &p, req).await?;
-    Ok((StatusCode::CREATED, Json(case_dto(&r, &c, units, &st.calendar, leaves))))
+    Ok((StatusCode::CREATED, Json(case_dto(&r, &c, units, &st.calendar(), leaves))))
 }
 
 /// Register a case; shared by the API and the page.
@@ -183,10 +190,10 @@ pub async fn register_case<S: Store>(st: &AppState<S>, p: &Principal, req: NewCa
         return Err(AppError::field("persons", "every person needs a name"));
     }
     let cmd = Command::Register { case_no: req.case_no, title: req.title, persons: req.persons };
-    let events = decide(None, &cmd, unit_ref(&p.unit), now(), &st.calendar)?;
+    let events = decide(None, &cmd, unit_ref(&p.unit), st.clock.china(), &st.calendar())?;
     let c = events.iter().fold(None, apply).ok_or_else(|| AppError::Internal("registration made no case".into()))?;
-    let write = projection(&c, &events, &st.calendar)?;
-    let by = by(p);
+    let write = projection(&c, &events, &st.calendar())?;
+    let by = st.by(p);
     let (mut r, mut units) = written_record(0, write.events.len() as i64, &write, write.event_times.last().copied().unwrap_or(by.at), vec![]);
     let created = st.store.create_case(write, by).await?;
     r.id = created.value;
@@ -205,7 +212,7 @@ pub async fn command<S: Store>(
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<CaseDto>> {
     let (r, c, units, leaves) = run_command(&st, &p, path_id("id", &id)?, body).await?;
-    Ok(Json(case_dto(&r, &c, units, &st.calendar, leaves)))
+    Ok(Json(case_dto(&r, &c, units, &st.calendar(), leaves)))
 }
 
 /// Decide and record one command on a case; shared by the API and the page.
@@ -230,13 +237,13 @@ pub async fn run_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, mut
         return Err(AppError::field("command", "register with POST /api/v1/cases"));
     }
     let (r, c, units) = visible(st, p, id).await?;
-    let events = decide(Some(&c), &cmd, unit_ref(&p.unit), now(), &st.calendar)?;
+    let events = decide(Some(&c), &cmd, unit_ref(&p.unit), st.clock.china(), &st.calendar())?;
     let next = events.iter().fold(Some(c), apply).ok_or_else(|| AppError::Internal("case vanished".into()))?;
-    let mut write = projection(&next, &events, &st.calendar)?;
+    let mut write = projection(&next, &events, &st.calendar())?;
     // Units are only ever added: the write carries the ones the case does not have yet.
     write.units.retain(|u| !units.contains(u));
     // What the store will hold once the write commits; the answer needs no second read.
-    let by = by(p);
+    let by = st.by(p);
     let (record, units) = written_record(id, r.version + write.events.len() as i64, &write, by.at, units);
     let written = st.store.update_case(id, r.version, write, by).await?;
     debug_assert_eq!(written.value, record.version);
@@ -258,6 +265,7 @@ fn written_record(id: i64, version: i64, w: &CaseWrite, at: i64, mut units: Vec<
         pending_unit_id: w.pending_unit_id,
         in_custody: w.in_custody,
         due_date: w.due_date.clone(),
+        due_provisional: w.due_provisional,
         version,
         state: w.state.clone(),
         updated_at: at,
@@ -268,7 +276,7 @@ fn written_record(id: i64, version: i64, w: &CaseWrite, at: i64, mut units: Vec<
 #[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = i64, Path)), responses((status = 200, body = CaseDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), tag = "cases")]
 pub async fn get_case<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>) -> ApiResult<Json<CaseDto>> {
     let (r, c, units) = visible(&st, &p, path_id("id", &id)?).await?;
-    Ok(Json(case_dto(&r, &c, units, &st.calendar, vec![])))
+    Ok(Json(case_dto(&r, &c, units, &st.calendar(), vec![])))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -296,6 +304,8 @@ pub struct CaseSummary {
     pub pending_unit_id: Option<i64>,
     pub in_custody: bool,
     pub due_date: Option<String>,
+    /// The due date assumed weekends only in a year whose calendar is not loaded.
+    pub due_provisional: bool,
 }
 
 fn summary(r: &CaseRecord) -> CaseSummary {
@@ -309,8 +319,12 @@ fn summary(r: &CaseRecord) -> CaseSummary {
         pending_unit_id: r.pending_unit_id,
         in_custody: r.in_custody,
         due_date: r.due_date.clone(),
+        due_provisional: r.due_provisional,
     }
 }
+
+/// The furthest ahead a list looks for what is due: ten years.
+pub const MAX_DUE_WITHIN: i64 = 3660;
 
 /// Every stage a case can be in, in the order of the flow.
 pub const STAGES: [&str; 10] = [
@@ -345,10 +359,12 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Qu
             return Err(AppError::field("stage", format!("unknown stage; one of {}", STAGES.join(", "))));
         }
     }
-    let today = now().date();
+    let today = st.clock.china().date();
     let due_by = match (q.overdue, q.due_within) {
         (Some(true), _) => Some(today - Duration::days(1)),
-        (_, Some(n)) if n < 0 => return Err(AppError::field("due_within", "must not be negative")),
+        (_, Some(n)) if !(0..=MAX_DUE_WITHIN).contains(&n) => {
+            return Err(AppError::field("due_within", format!("must be between 0 and {MAX_DUE_WITHIN} days")))
+        }
         (_, Some(n)) => Some(today + Duration::days(n)),
         _ => None,
     };
@@ -396,7 +412,13 @@ pub async fn timeline<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed
                 kind: e.kind,
                 actor_user_id: e.actor_user_id,
                 unit_id: e.unit_id,
-                event: serde_json::from_str(&e.payload).unwrap_or_default(),
+                // Read through the machine's event type, so dates recorded in the older
+                // `[year, day]` form come out as ISO dates like the rest.
+                event: serde_json::from_str::<Event>(&e.payload)
+                    .ok()
+                    .and_then(|ev| serde_json::to_value(ev).ok())
+                    .or_else(|| serde_json::from_str(&e.payload).ok())
+                    .unwrap_or_default(),
             })
             .collect(),
     ))
@@ -445,11 +467,15 @@ pub async fn rebuild<S: Store>(store: &S, cal: &Calendar, repair: bool) -> ApiRe
                     differs.push(format!("{what} {stored} ≠ replayed {replayed}"));
                 }
             };
+            check("case_no", format!("{:?}", stored.case_no), format!("{:?}", want.case_no));
+            check("title", format!("{:?}", stored.title), format!("{:?}", want.title));
+            check("region", stored.region.clone(), want.region.to_string());
             check("stage", format!("{:?}", stored.stage), format!("{:?}", want.stage));
             check("holder", stored.holder_unit_id.to_string(), want.holder_unit_id.to_string());
             check("pending", format!("{:?}", stored.pending_unit_id), format!("{:?}", want.pending_unit_id));
             check("in_custody", stored.in_custody.to_string(), want.in_custody.to_string());
             check("due_date", format!("{:?}", stored.due_date), format!("{:?}", want.due_date));
+            check("due_provisional", stored.due_provisional.to_string(), want.due_provisional.to_string());
             check("units", format!("{units:?}"), format!("{want_units:?}"));
             if stored_state.as_ref() != Some(&replayed) {
                 differs.push(format!("state snapshot ≠ replay of {} events", events.len()));
@@ -532,7 +558,7 @@ pub async fn upload<S: Store>(
 ) -> ApiResult<Json<CaseDto>> {
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let (r, c, units, leaves) = add_document(&st, &p, path_id("id", &id)?, &q.name, &q.category, &content_type, body.to_vec()).await?;
-    Ok(Json(case_dto(&r, &c, units, &st.calendar, leaves)))
+    Ok(Json(case_dto(&r, &c, units, &st.calendar(), leaves)))
 }
 
 /// Download a dossier document (units on the case, and supervising committees).

@@ -20,6 +20,7 @@ impl From<&Deadline> for DeadlineDto {
             in_custody: d.in_custody,
             extended: d.extended,
             rolled_from: d.rolled_from.map(|d| d.to_string()),
+            provisional: d.provisional,
             basis: d.basis.clone(),
         }
     }
@@ -92,14 +93,7 @@ pub async fn compute<S: Store>(
     let start = q.get("start").ok_or_else(|| AppError::field("start", "is required (YYYY-MM-DD or YYYY-MM-DDTHH:MM)"))?;
     let in_custody = parse_flag("in_custody", q.get("in_custody").map(String::as_str))?;
     let extended = parse_flag("extended", q.get("extended").map(String::as_str))?;
-    Ok(Json((&compute_deadline(&st.calendar, &rule, start, in_custody, extended)?).into()))
-}
-
-/// One year's rest days and make-up working days, as loaded.
-#[utoipa::path(get, path = "/api/v1/calendars/{year}", params(("year" = i32, Path)), responses((status = 200, body = CalendarYear), (status = 422, body = crate::error::Problem)), tag = "deadlines")]
-pub async fn calendar<S: Store>(State(st): State<AppState<S>>, Path(year): Path<String>) -> ApiResult<Json<CalendarYear>> {
-    let year: i32 = year.parse().map_err(|_| AppError::field("year", "must be a year such as 2026"))?;
-    Ok(Json(calendar_year(&st.calendar, year)?))
+    Ok(Json((&compute_deadline(&st.calendar(), &rule, start, in_custody, extended)?).into()))
 }
 
 pub fn calendar_year(cal: &Calendar, year: i32) -> Result<CalendarYear, AppError> {
@@ -119,5 +113,5 @@ pub fn calendar_year(cal: &Calendar, year: i32) -> Result<CalendarYear, AppError
         })
         .collect();
     let policy = serde_json::to_value(cal.policy()).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-    Ok(CalendarYear { year, source: cal.source(year).map_err(missing)?.to_string(), policy, days })
+    Ok(CalendarYear { year, source: cal.source(year).map_err(missing)?.to_string(), origin: String::new(), loaded_by: None, loaded_at: None, policy, days })
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 pub mod audit;
+pub mod calendars;
 pub mod cases;
 pub mod deadlines;
 pub mod org;
@@ -60,7 +61,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/security-events", get(people::security_events::<S>))
         .route("/deadlines", get(deadlines::catalogue))
         .route("/deadlines/{rule}", get(deadlines::compute::<S>))
-        .route("/calendars/{year}", get(deadlines::calendar::<S>))
+        .route("/calendars", get(calendars::list::<S>))
+        .route("/calendars/{year}", get(calendars::get_year::<S>).put(calendars::put_year::<S>))
         .route("/cases", get(cases::list::<S>).post(cases::register::<S>))
         .route("/cases/{id}", get(cases::get_case::<S>))
         .route("/cases/{id}/commands", post(cases::command::<S>))

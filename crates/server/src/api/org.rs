@@ -1,7 +1,7 @@
 //! Regions and units.
 
 use super::{path_id, ApiJson};
-use crate::auth::{authorize, by, Signed};
+use crate::auth::{authorize, Signed};
 use crate::dto::*;
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
@@ -80,7 +80,7 @@ pub async fn create_region<S: Store>(
         .transpose()?
         .unwrap_or_else(|| name.clone());
     st.store.region(parent).await.map_err(|_| AppError::field("code", format!("parent region {parent} does not exist")))?;
-    let r = st.store.create_region(Region { code, parent: Some(parent), level: code.level(), name, name_en }, by(&p)).await?;
+    let r = st.store.create_region(Region { code, parent: Some(parent), level: code.level(), name, name_en }, st.by(&p)).await?;
     Ok((StatusCode::CREATED, Json(recorded(&r))))
 }
 
@@ -126,7 +126,7 @@ pub async fn create_unit<S: Store>(
 ) -> ApiResult<(StatusCode, Json<UnitDto>)> {
     let new = req.parse()?;
     authorize(&st, &p, Action::ManageUnit { region: new.region }).await?;
-    let unit = st.store.create_unit(new, by(&p)).await.map_err(|e| match e {
+    let unit = st.store.create_unit(new, st.by(&p)).await.map_err(|e| match e {
         StoreError::Invalid(m) if m.contains("region") => AppError::field("region", m),
         other => other.into(),
     })?;
@@ -151,7 +151,7 @@ pub async fn update_unit<S: Store>(
     if change.disabled == Some(true) && unit.id == p.unit.id {
         return Err(AppError::field("disabled", "you cannot disable your own unit"));
     }
-    Ok(Json(recorded(&st.store.update_unit(unit.id, change, by(&p)).await?)))
+    Ok(Json(recorded(&st.store.update_unit(unit.id, change, st.by(&p)).await?)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -256,7 +256,7 @@ pub async fn run_import<S: Store>(st: &AppState<S>, p: &xiezhi_store::Principal,
     }
     let report = ImportReport { dry_run, created_units: org.units.len(), created_regions: org.regions.len(), rejected };
     if !dry_run && !org.units.is_empty() {
-        st.store.seed(org, by(p)).await?;
+        st.store.seed(org, st.by(p)).await?;
     }
     Ok(report)
 }

@@ -1,7 +1,7 @@
 //! Users, the signed-in user, API tokens and the security record.
 
 use super::{path_id, ApiJson};
-use crate::auth::{authorize, by, client_of, digest, hash_password, secret, sign_in, Signed};
+use crate::auth::{authorize, client_of, digest, hash_password, secret, sign_in, Signed};
 use crate::dto::*;
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
@@ -64,7 +64,7 @@ pub async fn add_user<S: Store>(st: &AppState<S>, p: &xiezhi_store::Principal, n
                 password_hash: hash,
                 roles: new.roles,
             },
-            by(p),
+            st.by(p),
         )
         .await?)
 }
@@ -91,7 +91,7 @@ pub async fn update_user<S: Store>(
     if user.id == p.user.id && (change.disabled == Some(true) || change.roles.as_ref().is_some_and(|r| !r.contains(&xiezhi_core::Role::Admin))) {
         return Err(AppError::field("disabled", "you cannot disable yourself or drop your own admin role"));
     }
-    Ok(Json(recorded(&st.store.update_user(user.id, change, by(&p)).await?)))
+    Ok(Json(recorded(&st.store.update_user(user.id, change, st.by(&p)).await?)))
 }
 
 /// Set a new password for a user (admins). Ends the user's sessions.
@@ -106,7 +106,7 @@ pub async fn reset_password<S: Store>(
     let unit = st.store.unit(user.unit_id).await?;
     let password = Password::parse("password", &req.password)?;
     authorize(&st, &p, Action::ManageUser { region: unit.region }).await?;
-    let r = st.store.set_password(user.id, hash_password(&password)?, by(&p)).await?;
+    let r = st.store.set_password(user.id, hash_password(&password)?, st.by(&p)).await?;
     Ok(Json(RecordedOnly { audit_leaves: r.leaves }))
 }
 
@@ -132,14 +132,14 @@ pub async fn create_token<S: Store>(
 
 pub async fn issue_token<S: Store>(st: &AppState<S>, p: &xiezhi_store::Principal, name: String) -> ApiResult<CreatedToken> {
     let secret = format!("xz_{}", secret(32));
-    let t = st.store.create_token(p.user.id, name, digest(&secret), by(p)).await?;
+    let t = st.store.create_token(p.user.id, name, digest(&secret), st.by(p)).await?;
     Ok(CreatedToken { token: recorded(&t), secret })
 }
 
 /// Revoke one of your tokens.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = i64, Path)), responses((status = 200, body = TokenDto), (status = 404, body = crate::error::Problem)), tag = "people")]
 pub async fn revoke_token<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>) -> ApiResult<Json<TokenDto>> {
-    Ok(Json(recorded(&st.store.revoke_token(p.user.id, path_id("id", &id)?, by(&p)).await?)))
+    Ok(Json(recorded(&st.store.revoke_token(p.user.id, path_id("id", &id)?, st.by(&p)).await?)))
 }
 
 /// Exchange a username and password for an API token (for integrators' set-up scripts).

@@ -52,7 +52,7 @@ fn safe_next(next: Option<String>) -> String {
 
 fn sign_in_view<S: Store>(st: &AppState<S>, lang: Lang, next: String, error: Option<&'static str>, username: String) -> SignInPage {
     SignInPage {
-        chrome: Chrome::new(lang, "/sign-in", None, st.config.demo),
+        chrome: Chrome::new(lang, "/sign-in", None, st),
         next,
         error,
         username,
@@ -135,7 +135,7 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         is_admin: p.user.roles.contains(&xiezhi_core::Role::Admin),
         is_supervisor: p.user.roles.contains(&xiezhi_core::Role::Supervisor),
         directory_href: format!("/directory?region={}", p.unit.region),
-        chrome: Chrome::new(lang, "/", Some(&p), st.config.demo),
+        chrome: Chrome::new(lang, "/", Some(&p), &st),
     })
 }
 
@@ -159,7 +159,7 @@ async fn tokens_view<S: Store>(st: &AppState<S>, lang: Lang, p: &xiezhi_store::P
     let tokens = st.store.tokens_of_user(p.user.id).await?;
     let never = lang.texts().never;
     render(&TokensPage {
-        chrome: Chrome::new(lang, "/tokens", Some(p), st.config.demo),
+        chrome: Chrome::new(lang, "/tokens", Some(p), st),
         tokens: tokens
             .iter()
             .rev()
@@ -191,7 +191,7 @@ pub async fn create_token<S: Store>(State(st): State<AppState<S>>, lang: Lang, P
 }
 
 pub async fn revoke_token<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, _): PageForm<Empty>) -> Result<Response, PageError> {
-    st.store.revoke_token(p.user.id, crate::api::path_id("id", &id)?, crate::auth::by(&p)).await?;
+    st.store.revoke_token(p.user.id, crate::api::path_id("id", &id)?, st.by(&p)).await?;
     Ok(see_other("/tokens"))
 }
 
@@ -214,7 +214,7 @@ pub async fn security_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, 
     crate::auth::authorize(&st, &p, Action::ViewSecurityLog { region: p.unit.region }).await?;
     let events = st.store.security_events(&p.unit.region.subtree_prefix(), 300).await?;
     render(&SecurityPage {
-        chrome: Chrome::new(lang, "/security", Some(&p), st.config.demo),
+        chrome: Chrome::new(lang, "/security", Some(&p), &st),
         events: events
             .into_iter()
             .map(|e| EventRow {

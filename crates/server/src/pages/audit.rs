@@ -91,7 +91,7 @@ pub async fn audit_page<S: Store>(
         }
     }
     render(&AuditPage {
-        chrome: Chrome::new(lang, "/audit", Some(&p), st.config.demo),
+        chrome: Chrome::new(lang, "/audit", Some(&p), &st),
         verifier: st.signer.verifier(),
         size: st.store.audit_size().await?,
         checkpoints,

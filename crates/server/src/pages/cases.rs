@@ -2,7 +2,7 @@
 //! committee's supervision view.
 
 use super::{render, see_other, Chrome, PageError, PageForm, PageUser};
-use crate::api::cases::{now, register_case, run_command, scope, unit_ref, visible, NewCaseRequest, STAGES};
+use crate::api::cases::{register_case, run_command, scope, unit_ref, visible, NewCaseRequest, STAGES};
 use crate::auth::authorize;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -25,6 +25,7 @@ pub struct CaseRow {
     stage: &'static str,
     holder: String,
     due: String,
+    provisional: bool,
     overdue: bool,
     approaching: bool,
     pending_for_me: bool,
@@ -44,8 +45,8 @@ async fn unit_name<S: Store>(st: &AppState<S>, lang: Lang, id: i64, cache: &mut 
 }
 
 async fn rows<S: Store>(st: &AppState<S>, lang: Lang, p: &Principal, cases: &[CaseRecord]) -> Vec<CaseRow> {
-    let today = now().date().to_string();
-    let soon = (now().date() + Duration::days(3)).to_string();
+    let today = st.clock.china().date().to_string();
+    let soon = (st.clock.china().date() + Duration::days(3)).to_string();
     let mut names = BTreeMap::new();
     let mut out = Vec::new();
     for c in cases {
@@ -56,6 +57,7 @@ async fn rows<S: Store>(st: &AppState<S>, lang: Lang, p: &Principal, cases: &[Ca
             title: c.title.clone(),
             stage: lang.stage(&c.stage),
             holder: unit_name(st, lang, c.holder_unit_id, &mut names).await,
+            provisional: c.due_provisional,
             overdue: !due.is_empty() && due < today,
             approaching: !due.is_empty() && due >= today && due <= soon,
             due,
@@ -90,13 +92,18 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     let stage = q.stage.filter(|s| STAGES.contains(&s.as_str()));
     let within = q.within.unwrap_or_default();
     let overdue_only = crate::api::deadlines::parse_flag("overdue", q.overdue.as_deref())?;
-    let today = now().date();
+    let today = st.clock.china().date();
     let due_by = if overdue_only {
         Some(today - Duration::days(1))
     } else if within.trim().is_empty() {
         None
     } else {
-        let n: i64 = within.trim().parse().map_err(|_| AppError::field("within", "must be a number of days"))?;
+        let n: i64 = within
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (0..=crate::api::cases::MAX_DUE_WITHIN).contains(n))
+            .ok_or_else(|| AppError::field("within", format!("must be a number of days from 0 to {}", crate::api::cases::MAX_DUE_WITHIN)))?;
         Some(today + Duration::days(n))
     };
     let filter = CaseFilter { stage: stage.clone(), due_by: due_by.map(|d| d.to_string()), limit: 200, ..scope(&p) };
@@ -116,7 +123,7 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         overdue_only,
         can_register: p.unit.kind == UnitKind::Police && p.actor().authorize(Action::ActOnCases).is_ok(),
         inbox: false,
-        chrome: Chrome::new(lang, "/cases", Some(&p), st.config.demo),
+        chrome: Chrome::new(lang, "/cases", Some(&p), &st),
     })
 }
 
@@ -137,7 +144,7 @@ pub async fn inbox<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser
         overdue_only: false,
         can_register: false,
         inbox: true,
-        chrome: Chrome::new(lang, "/inbox", Some(&p), st.config.demo),
+        chrome: Chrome::new(lang, "/inbox", Some(&p), &st),
     })
 }
 
@@ -160,6 +167,7 @@ pub struct ClockRow {
     rule: String,
     unit: String,
     due: String,
+    provisional: bool,
     rolled_from: String,
     basis: String,
     overdue: bool,
@@ -233,9 +241,9 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     let id = crate::api::path_id("id", &id)?;
     let (r, c, _) = visible(&st, &p, id).await?;
     let mut names = BTreeMap::new();
-    let today = now().date();
+    let today = st.clock.china().date();
     let mut clock_rows = Vec::new();
-    for k in clocks(&c, &st.calendar) {
+    for k in clocks(&c, &st.calendar()) {
         let unit = unit_name(&st, lang, k.unit.id, &mut names).await;
         clock_rows.push(match k.due {
             Ok(d) => ClockRow {
@@ -243,10 +251,11 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
                 rule: k.rule,
                 unit,
                 due: d.due.to_string(),
+                provisional: d.provisional,
                 rolled_from: d.rolled_from.map(|x| x.to_string()).unwrap_or_default(),
                 basis: d.basis.join("；"),
             },
-            Err(e) => ClockRow { rule: k.rule, unit, due: "—".into(), rolled_from: String::new(), basis: e, overdue: false },
+            Err(e) => ClockRow { rule: k.rule, unit, due: "—".into(), provisional: false, rolled_from: String::new(), basis: e, overdue: false },
         });
     }
     let mut timeline = Vec::new();
@@ -275,7 +284,7 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     let mut actions = Vec::new();
     if p.actor().authorize(Action::ActOnCases).is_ok() {
         let actor = unit_ref(&p.unit);
-        for name in available(&c, actor, now(), &st.calendar) {
+        for name in available(&c, actor, st.clock.china(), &st.calendar()) {
             let targets = match name {
                 "request_arrest_approval" | "transfer_for_prosecution" => targets(&st, lang, UnitKind::Procuratorate, actor.region).await?,
                 "indict" => {
@@ -371,7 +380,7 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         } else {
             vec![]
         },
-        chrome: Chrome::new(lang, &format!("/cases/{id}"), Some(&p), st.config.demo),
+        chrome: Chrome::new(lang, &format!("/cases/{id}"), Some(&p), &st),
     })
 }
 
@@ -461,7 +470,7 @@ pub async fn committee<S: Store>(
     authorize(&st, &p, Action::ViewCase { region, involved: false }).await?;
     let here = st.store.region(region).await?;
     let children = st.store.child_regions(Some(region)).await?;
-    let today = now().date();
+    let today = st.clock.china().date();
     let counts = st
         .store
         .case_counts(CaseFilter { region_prefix: Some(region.subtree_prefix()), due_by: Some((today - Duration::days(1)).to_string()), ..Default::default() })
@@ -500,7 +509,7 @@ pub async fn committee<S: Store>(
         regions,
         overdue: rows(&st, lang, &p, &overdue).await,
         approaching: rows(&st, lang, &p, &soon).await,
-        chrome: Chrome::new(lang, "/supervision", Some(&p), st.config.demo),
+        chrome: Chrome::new(lang, "/supervision", Some(&p), &st),
     })
 }
 

@@ -2,6 +2,7 @@
 
 mod account;
 mod audit;
+mod calendars;
 mod cases;
 mod org;
 mod tools;
@@ -43,6 +44,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/users/{id}/status", post(org::user_status::<S>))
         .route("/users/{id}/password", post(org::user_password::<S>))
         .route("/deadlines", get(tools::deadlines::<S>))
+        .route("/calendars", get(calendars::page_get::<S>).post(calendars::load::<S>))
         .route("/audit", get(audit::audit_page::<S>))
         .route("/cases", get(cases::list::<S>).post(cases::register::<S>))
         .route("/cases/{id}", get(cases::show::<S>))
@@ -66,6 +68,15 @@ pub struct Chrome {
     pub nav: Vec<NavItem>,
     pub csrf: String,
     pub demo: bool,
+    /// From 1 October, to administrators and supervisors: next year's holiday calendar is not
+    /// loaded yet, so deadlines in it are provisional.
+    pub calendar_warning: Option<CalendarWarning>,
+}
+
+pub struct CalendarWarning {
+    pub text: String,
+    /// Where to load it, for those who may.
+    pub load_href: Option<&'static str>,
 }
 
 pub struct ChromeUser {
@@ -80,8 +91,15 @@ pub struct NavItem {
 }
 
 impl Chrome {
-    pub fn new(lang: Lang, path: &str, p: Option<&Principal>, demo: bool) -> Self {
+    pub fn new<S>(lang: Lang, path: &str, p: Option<&Principal>, st: &AppState<S>) -> Self {
         let t = lang.texts();
+        let calendar_warning = p
+            .filter(|p| p.user.roles.contains(&Role::Admin) || (p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&Role::Supervisor)))
+            .and_then(|p| {
+                let year = crate::app::calendars::next_year_missing(&st.calendar(), st.clock.china().date())?;
+                let may_load = p.actor().authorize(xiezhi_core::Action::LoadCalendar).is_ok();
+                Some(CalendarWarning { text: lang.calendar_missing(year), load_href: may_load.then_some("/calendars") })
+            });
         let mut nav = Vec::new();
         if let Some(p) = p {
             let mut item = |href: String, label| {
@@ -100,6 +118,7 @@ impl Chrome {
             item(format!("/units/{}", p.unit.id), t.nav_my_unit);
             item(format!("/directory?region={}", p.unit.region), t.nav_directory);
             item("/deadlines".into(), t.nav_deadlines);
+            item("/calendars".into(), t.nav_calendars);
             item("/audit".into(), t.nav_audit);
             if p.user.roles.iter().any(|r| matches!(r, Role::Admin | Role::Auditor)) {
                 item("/security".into(), t.nav_security);
@@ -121,7 +140,8 @@ impl Chrome {
             }),
             nav,
             csrf: p.map(|p| p.csrf_token.clone()).unwrap_or_default(),
-            demo,
+            demo: st.config.demo,
+            calendar_warning,
         }
     }
 }

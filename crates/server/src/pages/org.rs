@@ -2,7 +2,7 @@
 
 use super::{render, see_other, urlencode, Chrome, PageError, PageForm, PageUser};
 use crate::api::org::{region_path, run_import};
-use crate::auth::{authorize, by, hash_password};
+use crate::auth::{authorize, hash_password};
 use crate::dto::{NewUnitRequest, ParsedNewUser};
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -102,7 +102,7 @@ pub async fn directory<S: Store>(
     let can_manage = p.actor().authorize(Action::ManageUnit { region: region.code }).is_ok();
     let crumbs = path.iter().map(|r| Crumb { href: format!("/directory?region={}", r.code), label: region_name(lang, r) }).collect();
     render(&DirectoryPage {
-        chrome: Chrome::new(lang, &format!("/directory?region={}", region.code), Some(&p), st.config.demo),
+        chrome: Chrome::new(lang, &format!("/directory?region={}", region.code), Some(&p), &st),
         crumbs,
         code: region.code.to_string(),
         name: region_name(lang, &region),
@@ -211,7 +211,7 @@ pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, Page
     let roles = unit.kind.working_roles().iter().chain([Role::Admin, Role::Auditor].iter()).map(|r| Opt { value: r.as_str(), label: lang.role(*r) }).collect();
     render(&UnitPage {
         history,
-        chrome: Chrome::new(lang, &format!("/units/{}", unit.id), Some(&p), st.config.demo),
+        chrome: Chrome::new(lang, &format!("/units/{}", unit.id), Some(&p), &st),
         id: unit.id,
         name: unit_name(lang, &unit),
         name_zh: unit.name.clone(),
@@ -236,7 +236,7 @@ pub struct NewUnitForm {
 pub async fn create_unit<S: Store>(State(st): State<AppState<S>>, PageForm(p, f): PageForm<NewUnitForm>) -> Result<Response, PageError> {
     let new = NewUnitRequest { region: f.region, kind: f.kind, name: f.name, name_en: f.name_en }.parse()?;
     authorize(&st, &p, Action::ManageUnit { region: new.region }).await?;
-    let unit = st.store.create_unit(new, by(&p)).await?.value;
+    let unit = st.store.create_unit(new, st.by(&p)).await?.value;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 
@@ -254,7 +254,7 @@ pub async fn rename_unit<S: Store>(State(st): State<AppState<S>>, Path(id): Path
         disabled: None,
     };
     authorize(&st, &p, Action::ManageUnit { region: unit.region }).await?;
-    st.store.update_unit(unit.id, change, by(&p)).await?;
+    st.store.update_unit(unit.id, change, st.by(&p)).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 
@@ -270,7 +270,7 @@ pub async fn unit_status<S: Store>(State(st): State<AppState<S>>, Path(id): Path
     if disabled && unit.id == p.unit.id {
         return Err(AppError::field("disabled", "you cannot disable your own unit").into());
     }
-    st.store.update_unit(unit.id, UnitChange { disabled: Some(disabled), ..Default::default() }, by(&p)).await?;
+    st.store.update_unit(unit.id, UnitChange { disabled: Some(disabled), ..Default::default() }, st.by(&p)).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 
@@ -308,7 +308,7 @@ pub async fn user_status<S: Store>(State(st): State<AppState<S>>, Path(id): Path
     if disabled && user.id == p.user.id {
         return Err(AppError::field("disabled", "you cannot disable yourself").into());
     }
-    st.store.update_user(user.id, UserChange { disabled: Some(disabled), ..Default::default() }, by(&p)).await?;
+    st.store.update_user(user.id, UserChange { disabled: Some(disabled), ..Default::default() }, st.by(&p)).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 
@@ -329,7 +329,7 @@ pub async fn edit_user<S: Store>(State(st): State<AppState<S>>, Path(id): Path<S
     if user.id == p.user.id && !roles.contains(&Role::Admin) {
         return Err(AppError::field("role", "you cannot drop your own admin role").into());
     }
-    st.store.update_user(user.id, UserChange { display_name: Some(display_name), roles: Some(roles), disabled: None }, by(&p)).await?;
+    st.store.update_user(user.id, UserChange { display_name: Some(display_name), roles: Some(roles), disabled: None }, st.by(&p)).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 
@@ -345,7 +345,7 @@ pub async fn user_password<S: Store>(
 ) -> Result<Response, PageError> {
     let password = Password::parse("password", &f.password)?;
     let (user, unit) = user_and_unit(&st, &p, &id).await?;
-    st.store.set_password(user.id, hash_password(&password)?, by(&p)).await?;
+    st.store.set_password(user.id, hash_password(&password)?, st.by(&p)).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 
@@ -376,7 +376,7 @@ pub async fn import<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageFor
     let dry_run = crate::api::deadlines::parse_flag("dry_run", f.dry_run.as_deref())?;
     let report = run_import(&st, &p, &f.csv, dry_run).await?;
     render(&ImportPage {
-        chrome: Chrome::new(lang, "/units/import", Some(&p), st.config.demo),
+        chrome: Chrome::new(lang, "/units/import", Some(&p), &st),
         dry_run: report.dry_run,
         created_units: report.created_units,
         created_regions: report.created_regions,

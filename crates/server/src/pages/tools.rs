@@ -20,6 +20,7 @@ pub struct RuleOption {
 
 pub struct DeadlineView {
     due: String,
+    provisional: bool,
     rolled_from: String,
     basis: Vec<String>,
 }
@@ -59,14 +60,19 @@ pub async fn deadlines<S: Store>(
     PageUser(p): PageUser,
     Query(f): Query<DeadlineForm>,
 ) -> Result<Html<String>, PageError> {
-    let chrome = Chrome::new(lang, "/deadlines", Some(&p), st.config.demo);
+    let chrome = Chrome::new(lang, "/deadlines", Some(&p), &st);
     let in_custody = parse_flag("in_custody", f.in_custody.as_deref())?;
     let extended = parse_flag("extended", f.extended.as_deref())?;
     let (mut result, mut error) = (None, None);
     if let (Some(rule), Some(start)) = (&f.rule, &f.start) {
-        match compute_deadline(&st.calendar, rule, start, in_custody, extended) {
+        match compute_deadline(&st.calendar(), rule, start, in_custody, extended) {
             Ok(d) => {
-                result = Some(DeadlineView { due: d.due.to_string(), rolled_from: d.rolled_from.map(|d| d.to_string()).unwrap_or_default(), basis: d.basis })
+                result = Some(DeadlineView {
+                    due: d.due.to_string(),
+                    provisional: d.provisional,
+                    rolled_from: d.rolled_from.map(|d| d.to_string()).unwrap_or_default(),
+                    basis: d.basis,
+                })
             }
             Err(e) => error = Some(e.public_message()),
         }

@@ -5,7 +5,6 @@
 use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use xiezhi_core::{Calendar, MakeUpDayPolicy};
 use xiezhi_server::{AppState, ServerConfig};
 
 struct Driver(Child);
@@ -33,28 +32,26 @@ async fn start_driver() -> (Driver, u16) {
     (Driver(child), port)
 }
 
-#[tokio::test]
-async fn sign_in_see_the_unit_switch_language_sign_out() {
+/// A server on loopback and a headless Chromium pointed at it.
+struct Browsing {
+    c: fantoccini::Client,
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
+}
+
+async fn browse(state: AppState<xiezhi_store::SqlStore>) -> Browsing {
     let chromium = find(&["/usr/bin/chromium", "/usr/lib/chromium/chromium"])
         .expect("chromium not found: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
-    let (store, _dir) = xiezhi_store::testing::fresh_sqlite().await;
-    xiezhi_server::demo::seed(&store, 7, 1).await.unwrap();
-    let cal = Calendar::bundled(MakeUpDayPolicy::WorkingDay);
-    xiezhi_server::demo::seed_cases(&store, &cal, 300, 7, xiezhi_server::api::cases::now().date(), |_| {}).await.unwrap();
-    let state = AppState::new(
-        store,
-        ServerConfig { demo: true, ..Default::default() },
-        Calendar::bundled(MakeUpDayPolicy::WorkingDay),
-        xiezhi_server::audit::LogSigner::new("xiezhi-test", [7; 32]).unwrap(),
-    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(xiezhi_server::serve(listener, state, async {
         let _ = stopped.await;
     }));
-
-    let (_driver, port) = start_driver().await;
+    let (driver, port) = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -71,7 +68,117 @@ async fn sign_in_see_the_unit_switch_language_sign_out() {
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
         .expect("a WebDriver session");
+    Browsing { c, base, stop, server, _driver: driver, _profile: profile }
+}
 
+impl Browsing {
+    async fn sign_in(&self, username: &str) -> Result<(), fantoccini::error::CmdError> {
+        self.c.goto(&format!("{}/sign-in", self.base)).await?;
+        self.c.find(Locator::Id("username")).await?.send_keys(username).await?;
+        self.c.find(Locator::Id("password")).await?.send_keys(xiezhi_server::demo::DEMO_PASSWORD).await?;
+        self.c.find(Locator::Id("sign-in")).await?.click().await?;
+        self.c.wait().for_element(Locator::Id("current-user")).await?;
+        Ok(())
+    }
+    /// With `XIEZHI_SCREENSHOT_DIR` set, the page at desktop width and at 390 px.
+    async fn screenshots(&self, name: &str) -> Result<(), fantoccini::error::CmdError> {
+        if let Ok(dir) = std::env::var("XIEZHI_SCREENSHOT_DIR") {
+            std::fs::write(format!("{dir}/{name}.png"), self.c.screenshot().await?).unwrap();
+            self.c.set_window_size(390, 844).await?;
+            self.c.refresh().await?;
+            std::fs::write(format!("{dir}/{name}-390.png"), self.c.screenshot().await?).unwrap();
+            self.c.set_window_size(1280, 900).await?;
+            self.c.refresh().await?;
+        }
+        Ok(())
+    }
+    async fn finish(self) {
+        self.c.close().await.ok();
+        let _ = self.stop.send(());
+        self.server.await.unwrap().unwrap();
+    }
+}
+
+/// From October, while next year's calendar is missing, the province administrator sees a
+/// banner on every page; the calendar page refuses a bad file inside the layout and loads a
+/// good one, after which the banner is gone and provisional clocks are settled.
+#[tokio::test]
+async fn the_calendar_banner_and_loading_a_year() {
+    let (store, _dir) = xiezhi_store::testing::fresh_sqlite().await;
+    xiezhi_server::demo::seed(&store, 7, 1).await.unwrap();
+    let at = crate::common::beijing("2026-11-29 10:00");
+    let calendars = crate::common::test_calendars();
+    xiezhi_server::demo::seed_cases(&store, &calendars.get(), 200, 7, time::macros::date!(2026 - 11 - 29), |_| {}).await.unwrap();
+    let state = AppState::new(
+        store.clone(),
+        ServerConfig { demo: true, ..Default::default() },
+        calendars,
+        xiezhi_server::audit::LogSigner::new("xiezhi-test", [7; 32]).unwrap(),
+    )
+    .with_clock(xiezhi_server::state::Clock::fixed(at));
+    let provisional_before = xiezhi_store::Store::cases_to_recompute(&store, "9999-12-31", "0000-01-01", 0, 1000).await.unwrap().len();
+    assert!(provisional_before > 0, "the demo has clocks counted provisionally into 2027");
+    let b = browse(state).await;
+    let c = &b.c;
+    let result = async {
+        b.sign_in("admin").await?;
+        let banner = c.find(Locator::Id("calendar-banner")).await?.text().await?;
+        assert!(banner.contains("2027"), "{banner}");
+        b.screenshots("calendar-banner").await?;
+        c.find(Locator::Css("#calendar-banner a")).await?.click().await?;
+        c.wait().for_element(Locator::Id("load-calendar")).await?;
+        c.find(Locator::Id("calendar-body"))
+            .await?
+            .send_keys(
+                r#"{"year": 2027, "source": "test", "holidays": [{"name": "元旦", "days_off": [["2027-01-01", "2027-01-03"]], "workdays": ["2027-01-06"]}]}"#,
+            )
+            .await?;
+        c.find(Locator::Id("calendar-submit")).await?.click().await?;
+        let error = c.wait().for_element(Locator::Id("calendar-error")).await?.text().await?;
+        assert!(error.contains("2027-01-06") && error.contains("调休上班日须为周六或周日"), "{error}");
+        assert!(c.find(Locator::Id("current-user")).await.is_ok(), "the error is inside the layout");
+        b.screenshots("calendar-error").await?;
+        let body = c.find(Locator::Id("calendar-body")).await?;
+        body.clear().await?;
+        body.send_keys(
+            r#"{"year": 2027, "source": "test fixture", "holidays": [{"name": "元旦", "days_off": [["2027-01-01", "2027-01-03"]], "workdays": []}]}"#,
+        )
+        .await?;
+        c.find(Locator::Id("calendar-submit")).await?.click().await?;
+        let notice = c.wait().for_element(Locator::Id("calendar-notice")).await?.text().await?;
+        assert!(notice.contains("2027"), "{notice}");
+        assert!(c.find(Locator::Id("calendar-banner")).await.is_err(), "the banner is gone once the year is loaded");
+        let table = c.find(Locator::Id("calendars")).await?.text().await?;
+        assert!(table.contains("test fixture") && table.contains("平台载入"), "{table}");
+        b.screenshots("calendars-loaded").await?;
+        c.find(Locator::Id("lang-switch")).await?.click().await?;
+        c.wait().for_element(Locator::Css("html[lang='en']")).await?;
+        let table = c.find(Locator::Id("calendars")).await?.text().await?;
+        assert!(table.contains("Loaded in the platform") && table.contains("Shipped with xiezhi"), "{table}");
+        b.screenshots("calendars-en").await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    b.finish().await;
+    result.expect("browser session");
+    let left = xiezhi_store::Store::cases_to_recompute(&store, "9999-12-31", "0000-01-01", 0, 1000).await.unwrap();
+    assert!(left.is_empty(), "every provisional clock was recomputed: {left:?} of {provisional_before}");
+}
+
+#[tokio::test]
+async fn sign_in_see_the_unit_switch_language_sign_out() {
+    let (store, _dir) = xiezhi_store::testing::fresh_sqlite().await;
+    xiezhi_server::demo::seed(&store, 7, 1).await.unwrap();
+    let calendars = crate::common::test_calendars();
+    xiezhi_server::demo::seed_cases(&store, &calendars.get(), 300, 7, xiezhi_server::state::china_now().date(), |_| {}).await.unwrap();
+    let state = AppState::new(
+        store,
+        ServerConfig { demo: true, ..Default::default() },
+        calendars,
+        xiezhi_server::audit::LogSigner::new("xiezhi-test", [7; 32]).unwrap(),
+    );
+    let b = browse(state).await;
+    let (c, base) = (&b.c, b.base.clone());
     let result = async {
         c.goto(&format!("{base}/")).await?;
         assert!(c.current_url().await?.path().ends_with("/sign-in"), "signed-out visitors land on the sign-in page");
@@ -132,8 +239,6 @@ async fn sign_in_see_the_unit_switch_language_sign_out() {
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
-    c.close().await.ok();
-    let _ = stop.send(());
-    server.await.unwrap().unwrap();
+    b.finish().await;
     result.expect("browser session");
 }

@@ -43,7 +43,7 @@ async fn bad_deadline_requests_name_the_problem() {
         ("/api/v1/deadlines/criminal.nope?start=2026-01-05", "unknown_rule", None),
         ("/api/v1/deadlines/criminal.first_instance?start=2026-02-30", "invalid_field", Some("start")),
         ("/api/v1/deadlines/criminal.first_instance", "invalid_field", Some("start")),
-        ("/api/v1/deadlines/criminal.first_instance?start=2026-12-15", "calendar_year_missing", None),
+        ("/api/v1/deadlines/criminal.first_instance?start=2201-01-05", "invalid_start", None),
         ("/api/v1/deadlines/criminal.first_instance?start=2026-01-05&in_custody=perhaps", "invalid_field", Some("in_custody")),
         ("/api/v1/deadlines/criminal.first_instance?start=2026-01-05&custody=true", "invalid_field", Some("custody")),
         ("/api/v1/deadlines/civil.small_claims?start=2026-01-05&in_custody=true", "not_applicable", None),
@@ -58,8 +58,14 @@ async fn bad_deadline_requests_name_the_problem() {
             assert_eq!(body["field"], f, "{path}: {body}");
         }
     }
+    // The test server loads 2025 and 2026 only: 2027 is missing, named, and counted provisionally.
     let year = get(&app, "/api/v1/calendars/2027").await;
+    assert_eq!(year.json()["code"], "calendar_year_missing");
     assert!(year.json()["detail"].as_str().unwrap().contains("2027"));
+    let provisional = get(&app, "/api/v1/deadlines/criminal.prosecution_review?start=2026-12-15").await;
+    assert_eq!(provisional.status, StatusCode::OK, "{}", provisional.text());
+    let v = provisional.json();
+    assert_eq!((v["due"].as_str(), v["provisional"].as_bool()), (Some("2027-01-15"), Some(true)), "{v}");
     let y2026 = get(&app, "/api/v1/calendars/2026").await.json();
     assert_eq!(y2026["days"].as_array().unwrap().iter().filter(|d| d["kind"] == "make_up_workday").count(), 6);
 }

@@ -2,6 +2,7 @@
 
 mod audit;
 mod browser;
+mod calendars;
 mod cases;
 mod common;
 mod deadlines;

@@ -108,8 +108,10 @@ async fn the_deadline_calculator_page() {
     let cookie = app.browser_session("procuratorate.990101").await;
     let page = app.page(Method::GET, "/deadlines?rule=criminal.prosecution_review&start=2025-09-01", Some(&cookie), None).await.text();
     assert!(page.contains("id=\"due\">2025-10-09<") && page.contains("国庆节"), "{page}");
-    let bad = app.page(Method::GET, "/deadlines?rule=criminal.prosecution_review&start=2026-12-15", Some(&cookie), None).await.text();
-    assert!(bad.contains("2027"), "{bad}");
+    let provisional = app.page(Method::GET, "/deadlines?rule=criminal.prosecution_review&start=2026-12-15", Some(&cookie), None).await.text();
+    assert!(provisional.contains("id=\"due\">2027-01-15<") && provisional.contains("id=\"provisional\""), "{provisional}");
+    let bad = app.page(Method::GET, "/deadlines?rule=criminal.prosecution_review&start=2201-12-15", Some(&cookie), None).await.text();
+    assert!(bad.contains("2201") && bad.contains("class=\"error\""), "{bad}");
 }
 
 async fn the_audit_page_checks_inclusion(app: TestApp) {

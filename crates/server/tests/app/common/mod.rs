@@ -10,6 +10,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 use xiezhi_core::{Calendar, MakeUpDayPolicy};
+use xiezhi_server::state::{CalendarOrigin, Calendars, Clock};
 use xiezhi_server::{app, AppState, ServerConfig};
 use xiezhi_store::testing::{fresh_postgres, fresh_sqlite};
 use xiezhi_store::SqlStore;
@@ -19,7 +20,24 @@ pub const PASSWORD: &str = xiezhi_server::demo::DEMO_PASSWORD;
 pub struct TestApp {
     pub store: SqlStore,
     pub router: Router,
+    pub state: AppState<SqlStore>,
+    /// The server's clock: the system clock unless the test fixed it (`TestApp::at`).
+    pub clock: Clock,
     _dir: Option<tempfile::TempDir>,
+}
+
+/// The calendars a test server starts with: the shipped years up to 2026 only, so the tests
+/// about a missing year read 2027 whatever years later builds ship.
+pub fn test_calendars() -> Calendars {
+    let cal = Calendar::bundled_until(MakeUpDayPolicy::WorkingDay, 2026);
+    let origins = cal.loaded_years().into_iter().map(|y| (y, CalendarOrigin::Bundled)).collect();
+    Calendars::new(cal, origins)
+}
+
+/// `YYYY-MM-DD HH:MM` in China Standard Time, as an instant.
+pub fn beijing(at: &str) -> time::OffsetDateTime {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    time::PrimitiveDateTime::parse(at, &fmt).unwrap().assume_offset(time::macros::offset!(+8))
 }
 
 pub struct Reply {
@@ -58,7 +76,16 @@ impl TestApp {
         Self::with_config(backend, ServerConfig { demo: true, ..Default::default() }).await
     }
 
+    /// The demo province with the server's clock fixed at `at` (China Standard Time).
+    pub async fn at(backend: Backend, at: &str) -> Self {
+        Self::with(backend, ServerConfig { demo: true, ..Default::default() }, Clock::fixed(beijing(at))).await
+    }
+
     pub async fn with_config(backend: Backend, config: ServerConfig) -> Self {
+        Self::with(backend, config, Clock::system()).await
+    }
+
+    pub async fn with(backend: Backend, config: ServerConfig, clock: Clock) -> Self {
         let (store, dir) = match backend {
             Backend::Sqlite => {
                 let (s, d) = fresh_sqlite().await;
@@ -67,13 +94,15 @@ impl TestApp {
             Backend::Postgres => (fresh_postgres().await.0, None),
         };
         xiezhi_server::demo::seed(&store, 7, 1).await.expect("seed the demo province");
-        let state = AppState::new(
-            store.clone(),
-            config,
-            Calendar::bundled(MakeUpDayPolicy::WorkingDay),
-            xiezhi_server::audit::LogSigner::new("xiezhi-test", [7; 32]).unwrap(),
-        );
-        Self { store, router: app(state), _dir: dir }
+        let state = AppState::new(store.clone(), config, test_calendars(), xiezhi_server::audit::LogSigner::new("xiezhi-test", [7; 32]).unwrap())
+            .with_clock(clock.clone());
+        xiezhi_server::app::calendars::refresh(&state).await.expect("stored calendars");
+        Self { store, router: app(state.clone()), state, clock, _dir: dir }
+    }
+
+    /// Move the server's fixed clock to `at` (China Standard Time).
+    pub fn set_time(&self, at: &str) {
+        self.clock.set(beijing(at));
     }
 
     pub async fn call(&self, req: Request<Body>) -> Reply {
@@ -102,6 +131,10 @@ impl TestApp {
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
         self.api(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.api(Method::PUT, path, Some(token), Some(body)).await
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Reply {

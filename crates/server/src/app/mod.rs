@@ -1,0 +1,4 @@
+//! What a signed-in person (or the system) can do, whatever the door: authorize → load →
+//! decide → write. Knows nothing of HTTP; the API, the pages and the command line call it.
+
+pub mod calendars;
