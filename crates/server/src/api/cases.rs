@@ -60,8 +60,11 @@ pub struct ClockDto {
     pub rule: String,
     /// The unit that must act by the due date.
     pub unit_id: i64,
+    #[schema(format = Date)]
     pub start: String,
+    #[schema(format = Date)]
     pub due: Option<String>,
+    #[schema(format = Date)]
     pub rolled_from: Option<String>,
     /// The due date assumed weekends only in a year whose holiday calendar is not loaded; it is
     /// recomputed when that year is loaded. The basis names the year.
@@ -79,7 +82,7 @@ pub struct CaseDto {
     pub region: String,
     pub stage: String,
     pub holder_unit_id: i64,
-    /// The pending hand-over, if any (kind, from, to, sent, received).
+    /// The pending hand-over, if any: kind, from, to, `sent` and `received` (dates, `YYYY-MM-DD`), and the receiver's clock.
     #[schema(value_type = Object)]
     pub handover: Option<serde_json::Value>,
     #[schema(value_type = Vec<Object>)]
@@ -97,6 +100,7 @@ pub struct CaseDto {
     /// Units that hold or held the case.
     pub units: Vec<i64>,
     pub version: i64,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub audit_leaves: Vec<i64>,
@@ -233,9 +237,20 @@ pub async fn run_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, mut
         }
     }
     let cmd: Command = serde_json::from_value(body).map_err(|e| AppError::field("command", e.to_string()))?;
-    if matches!(cmd, Command::Register { .. }) {
-        return Err(AppError::field("command", "register with POST /api/v1/cases"));
+    match cmd {
+        Command::Register { .. } => return Err(AppError::field("command", "register with POST /api/v1/cases")),
+        // A dossier entry only ever names content uploaded to this case: a hash given by hand
+        // could name another unit's evidence (and then be downloaded from here).
+        Command::AddDocument { .. } => {
+            return Err(AppError::field("command", format!("add a document by uploading its content: POST /api/v1/cases/{id}/documents")))
+        }
+        _ => {}
     }
+    apply_command(st, p, id, cmd).await
+}
+
+/// Decide and record a parsed command on a case the principal may see.
+async fn apply_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, cmd: Command) -> ApiResult<(CaseRecord, Case, Vec<i64>, Vec<i64>)> {
     let (r, c, units) = visible(st, p, id).await?;
     let events = decide(Some(&c), &cmd, unit_ref(&p.unit), st.clock.china(), &st.calendar())?;
     let next = events.iter().fold(Some(c), apply).ok_or_else(|| AppError::Internal("case vanished".into()))?;
@@ -303,6 +318,7 @@ pub struct CaseSummary {
     pub holder_unit_id: i64,
     pub pending_unit_id: Option<i64>,
     pub in_custody: bool,
+    #[schema(format = Date)]
     pub due_date: Option<String>,
     /// The due date assumed weekends only in a year whose calendar is not loaded.
     pub due_provisional: bool,
@@ -390,6 +406,7 @@ pub async fn inbox<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed) -
 pub struct TimelineEntry {
     /// The audit leaf index of the event.
     pub index: i64,
+    #[schema(format = DateTime)]
     pub at: String,
     pub kind: String,
     pub actor_user_id: Option<i64>,
@@ -528,14 +545,9 @@ pub async fn add_document<S: Store>(
     // Content first: if the case refuses the document, an unreferenced copy is harmless.
     authorize(st, p, Action::ActOnCases).await?;
     visible(st, p, id).await?;
-    st.store.put_blob(&sha, &content_type, bytes, crate::state::now_us()).await?;
-    run_command(
-        st,
-        p,
-        id,
-        serde_json::json!({"command": "add_document", "sha256": sha, "name": name, "category": category, "content_type": content_type, "size": size}),
-    )
-    .await
+    st.store.put_blob(&sha, &content_type, bytes, st.clock.now_us()).await?;
+    let cmd = Command::AddDocument { sha256: sha, name: name.to_string(), category, content_type, size };
+    apply_command(st, p, id, cmd).await
 }
 
 #[derive(Deserialize, IntoParams)]

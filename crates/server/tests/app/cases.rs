@@ -278,7 +278,47 @@ mod dossier {
     use axum::http::{Method, Request, StatusCode};
     use serde_json::json;
 
-    crate::on_both_backends!(documents_are_stored_once_and_seen_by_the_units_on_the_case);
+    crate::on_both_backends!(documents_are_stored_once_and_seen_by_the_units_on_the_case, another_units_evidence_cannot_be_attached_by_its_hash);
+
+    /// The attack of the hardening probe: police.990102 names police.990101's evidence by its
+    /// hash in a raw `add_document` on a case of its own, to download it from there. Refused,
+    /// and nothing is written; a made-up hash with a forged size is refused the same way.
+    async fn another_units_evidence_cannot_be_attached_by_its_hash(app: TestApp) {
+        let owner = app.token("police.990101").await;
+        let thief = app.token("police.990102").await;
+        let mk = |no: &str| json!({"case_no": no, "title": "t", "persons": [{"name": "钱某", "custody": "bail"}]});
+        let a = app.post("/api/v1/cases", &owner, mk("E-1")).await.json()["id"].as_i64().unwrap();
+        let b = app.post("/api/v1/cases", &thief, mk("E-2")).await.json()["id"].as_i64().unwrap();
+        let evidence = b"%PDF-1.4\n% confidential evidence of 990101\n%%EOF\n".to_vec();
+        let sha = upload(&app, &owner, a, "鉴定意见.pdf", "application/pdf", evidence).await.json()["documents"][0]["sha256"].as_str().unwrap().to_string();
+        let before = app.get(&format!("/api/v1/cases/{b}"), &thief).await.json();
+        for hash in [sha.clone(), "ab".repeat(32)] {
+            let raw =
+                json!({"command": "add_document", "sha256": hash, "name": "x.pdf", "category": "evidence", "content_type": "application/pdf", "size": 999});
+            let r = app.post(&format!("/api/v1/cases/{b}/commands"), &thief, raw).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+            assert_eq!((r.json()["field"].as_str(), r.json()["code"].as_str()), (Some("command"), Some("invalid_field")));
+            assert!(r.json()["detail"].as_str().unwrap().contains("/documents"), "says how to add a document: {}", r.text());
+        }
+        let after = app.get(&format!("/api/v1/cases/{b}"), &thief).await.json();
+        assert_eq!((after["version"].clone(), after["documents"].clone()), (before["version"].clone(), json!([])), "nothing written");
+        let steal = |case: i64| {
+            let (app, thief, sha) = (&app, thief.clone(), sha.clone());
+            async move {
+                app.call(
+                    Request::builder()
+                        .uri(format!("/api/v1/cases/{case}/documents/{sha}"))
+                        .header("authorization", format!("Bearer {thief}"))
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .status
+            }
+        };
+        assert_eq!(steal(b).await, StatusCode::NOT_FOUND, "not in this case's dossier");
+        assert_eq!(steal(a).await, StatusCode::FORBIDDEN, "not this unit's case");
+    }
 
     async fn upload(app: &TestApp, token: &str, id: i64, name: &str, content_type: &str, bytes: Vec<u8>) -> crate::common::Reply {
         let req = Request::builder()
