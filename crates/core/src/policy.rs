@@ -17,12 +17,12 @@ pub struct Actor {
 pub enum Action {
     /// Browse the directory of regions and units (names and kinds are not secret).
     ViewDirectory,
-    /// Create, rename or disable a unit standing in `region`.
+    /// Create, rename or disable a unit standing in `region` (committees' administrators).
     ManageUnit { region: RegionCode },
     /// See the members of a unit.
     ViewMembers { unit_id: i64, region: RegionCode },
-    /// Create, change, disable a user of a unit standing in `region`.
-    ManageUser { region: RegionCode },
+    /// Create or change an account of unit `unit_id`, standing in `region`.
+    ManageUser { unit_id: i64, region: RegionCode, change: AccountChange },
     /// Look at the security record (sign-ins, denials) of a region.
     ViewSecurityLog { region: RegionCode },
     /// See a case: units that hold or held it, and the committees over its region (read-only).
@@ -31,6 +31,18 @@ pub enum Action {
     ActOnCases,
     /// Load or replace a year's holiday calendar: it moves every deadline in the province.
     LoadCalendar,
+}
+
+/// What is done to an account, as far as who may do it is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountChange {
+    /// Create an account. `first_admin`: the unit has no active administrator and the new
+    /// account is one — how a committee gives a new (or orphaned) unit its administrator.
+    Create { first_admin: bool },
+    /// Disable an account: it stops at once, and no one becomes anyone else by it.
+    Disable,
+    /// Roles, name, re-enabling, a new password: whoever does these can act as the person.
+    Other,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,24 +61,52 @@ impl Actor {
         let deny = |reason: String| Err(Denied { reason });
         match action {
             Action::ViewDirectory => Ok(()),
-            Action::ManageUnit { region } | Action::ManageUser { region } => {
+            Action::ManageUnit { region } => {
                 if !self.has(Role::Admin) {
                     return deny("requires the admin role".into());
+                }
+                if self.unit_kind != UnitKind::Committee {
+                    return deny("units are created, renamed and disabled by the political-legal committee's administrators".into());
                 }
                 if !self.region.contains(region) {
                     return deny(format!("region {region} is outside your region {}", self.region));
                 }
                 Ok(())
             }
+            Action::ManageUser { unit_id, region, change } => {
+                if !self.has(Role::Admin) {
+                    return deny("requires the admin role".into());
+                }
+                // Each agency administers its own people: no unit's administrator can make
+                // someone a judge, a prosecutor or an officer of another agency (mutual checks).
+                if unit_id == self.unit_id {
+                    return Ok(());
+                }
+                if self.unit_kind != UnitKind::Committee {
+                    return deny(format!("administrators manage their own unit's people only; unit {unit_id} is another unit"));
+                }
+                if !self.region.contains(region) {
+                    return deny(format!("region {region} is outside your region {}", self.region));
+                }
+                match change {
+                    AccountChange::Create { first_admin: true } | AccountChange::Disable => Ok(()),
+                    AccountChange::Create { first_admin: false } => {
+                        deny(format!("unit {unit_id} has an administrator, who creates its people; a committee creates only a unit's first administrator"))
+                    }
+                    AccountChange::Other => {
+                        deny(format!("roles, names and passwords in unit {unit_id} are changed by its own administrators; a committee may disable an account"))
+                    }
+                }
+            }
             Action::ViewMembers { unit_id, region } => {
                 if unit_id == self.unit_id {
                     return Ok(());
                 }
-                let oversees = self.has(Role::Admin) || (self.has(Role::Supervisor) && self.unit_kind == UnitKind::Committee);
+                let oversees = self.unit_kind == UnitKind::Committee && (self.has(Role::Admin) || self.has(Role::Supervisor));
                 if oversees && self.region.contains(region) {
                     return Ok(());
                 }
-                deny(format!("unit {unit_id} is not your unit and not in a region you oversee"))
+                deny(format!("unit {unit_id} is not your unit and not in a region your committee oversees"))
             }
             Action::ViewCase { region, involved } => {
                 if involved {
@@ -114,13 +154,55 @@ mod tests {
     }
 
     #[test]
-    fn admins_manage_only_their_subtree() {
+    fn committees_manage_units_in_their_subtree() {
         let city_admin = actor("990300", UnitKind::Committee, &[Role::Admin]);
         assert!(city_admin.authorize(Action::ManageUnit { region: r("990312") }).is_ok());
         assert!(city_admin.authorize(Action::ManageUnit { region: r("990300") }).is_ok());
         let e = city_admin.authorize(Action::ManageUnit { region: r("990412") }).unwrap_err();
         assert!(e.reason.contains("990412"), "{e}");
-        assert!(city_admin.authorize(Action::ManageUser { region: r("990000") }).is_err());
+        let police_admin = actor("990312", UnitKind::Police, &[Role::Admin]);
+        assert!(police_admin.authorize(Action::ManageUnit { region: r("990312") }).is_err(), "an agency does not create or disable units");
+    }
+
+    /// Every administrator placement against every kind of target unit and change: only a
+    /// unit's own administrators act freely on its people; a committee over its region creates a
+    /// unit's first administrator or disables an account, nothing more; no other agency anything.
+    #[test]
+    fn administration_stays_inside_each_agency() {
+        use AccountChange::*;
+        let changes = [Create { first_admin: false }, Create { first_admin: true }, Disable, Other];
+        let targets = [
+            (10, UnitKind::Police, "990312"),
+            (11, UnitKind::CourtBasic, "990312"),
+            (12, UnitKind::Procuratorate, "990312"),
+            (13, UnitKind::JusticeBureau, "990312"),
+            (14, UnitKind::Committee, "990312"),
+            (15, UnitKind::MediationCommittee, "990312"),
+            (16, UnitKind::CourtIntermediate, "990300"),
+            (17, UnitKind::Police, "990412"),
+        ];
+        // (placement, acting unit id, kind, region)
+        let placements = [
+            ("police admin", 10, UnitKind::Police, "990312"),
+            ("court admin", 11, UnitKind::CourtBasic, "990312"),
+            ("county committee admin", 14, UnitKind::Committee, "990312"),
+            ("city committee admin", 20, UnitKind::Committee, "990300"),
+            ("province committee admin", 21, UnitKind::Committee, "990000"),
+        ];
+        for (who, unit_id, kind, region) in placements {
+            let admin = Actor { unit_id, ..actor(region, kind, &[Role::Admin]) };
+            for (target, target_kind, target_region) in targets {
+                for change in changes {
+                    let got = admin.authorize(Action::ManageUser { unit_id: target, region: r(target_region), change }).is_ok();
+                    let own = target == unit_id;
+                    let over = kind == UnitKind::Committee && r(region).contains(r(target_region));
+                    let want = own || (over && matches!(change, Create { first_admin: true } | Disable));
+                    assert_eq!(got, want, "{who} → {target_kind} {target_region} ({target}): {change:?}");
+                }
+            }
+        }
+        let officer = Actor { unit_id: 10, ..actor("990312", UnitKind::Police, &[Role::PoliceOfficer]) };
+        assert!(officer.authorize(Action::ManageUser { unit_id: 10, region: r("990312"), change: Other }).is_err(), "the admin role is needed even at home");
     }
 
     #[test]
@@ -139,12 +221,14 @@ mod tests {
     #[test]
     fn officers_manage_nothing_and_see_only_their_own_members() {
         let officer = actor("990312", UnitKind::Police, &[Role::PoliceOfficer]);
-        assert!(officer.authorize(Action::ManageUser { region: r("990312") }).is_err());
+        assert!(officer.authorize(Action::ManageUser { unit_id: 10, region: r("990312"), change: AccountChange::Other }).is_err());
         assert!(officer.authorize(Action::ViewMembers { unit_id: 10, region: r("990312") }).is_ok());
         assert!(officer.authorize(Action::ViewMembers { unit_id: 11, region: r("990312") }).is_err());
         let supervisor = actor("990300", UnitKind::Committee, &[Role::Supervisor]);
         assert!(supervisor.authorize(Action::ViewMembers { unit_id: 11, region: r("990312") }).is_ok());
         assert!(supervisor.authorize(Action::ViewMembers { unit_id: 11, region: r("990401") }).is_err());
+        let police_admin = actor("990312", UnitKind::Police, &[Role::Admin]);
+        assert!(police_admin.authorize(Action::ViewMembers { unit_id: 11, region: r("990312") }).is_err(), "another agency's members are its own business");
     }
 
     #[test]

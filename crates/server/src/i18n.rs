@@ -372,5 +372,7 @@ texts! {
     loaded_by: "载入人", "Loaded by";
     loaded_at: "载入时间", "Loaded at";
     calendar_json: "日历文件（JSON，格式同 calendars/2026.json）", "Calendar file (JSON, as calendars/2026.json)";
+    add_first_admin: "设立本单位首位管理员", "Appoint the unit's first administrator";
+    first_admin_hint: "本单位尚无管理员。政法委只设立首位管理员，其余人员由本单位管理员自行管理；此操作将记入本单位安全日志。", "This unit has no administrator. The committee appoints only the first one; the unit's own administrators manage everyone else. This is written into the unit's security log.";
     only_province_admin: "仅省级政法委管理员可载入节假日安排。", "Only administrators of the provincial political-legal committee load holiday calendars.";
 }

@@ -10,8 +10,60 @@ use axum::http::{request::Parts, StatusCode};
 use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
-use xiezhi_core::{Action, DisplayName, Password};
-use xiezhi_store::{NewUser, Store, UserChange};
+use xiezhi_core::{AccountChange, Action, DisplayName, Password, Role};
+use xiezhi_store::{NewSecurityEvent, NewUser, Principal, Store, Unit, User, UserChange};
+
+/// Whether the unit has an administrator who can act (an active account with the admin role).
+async fn has_active_admin<S: Store>(st: &AppState<S>, unit: &Unit) -> ApiResult<bool> {
+    Ok(st.store.users_of_unit(unit.id).await?.iter().any(|u| !u.disabled && u.roles.contains(&Role::Admin)))
+}
+
+/// Decide whether `p` may make `change` to an account of `unit`. A change made from outside the
+/// unit (a committee appointing its first administrator, or disabling an account) comes back as
+/// a notice for the unit's region's security record, for [`tell_the_unit`] once the change is
+/// made, so the unit's own administrators see it.
+pub async fn authorize_account<S: Store>(
+    st: &AppState<S>,
+    p: &Principal,
+    unit: &Unit,
+    change: AccountChange,
+    what: &str,
+) -> ApiResult<Option<NewSecurityEvent>> {
+    authorize(st, p, Action::ManageUser { unit_id: unit.id, region: unit.region, change }).await?;
+    Ok((unit.id != p.unit.id).then(|| NewSecurityEvent {
+        at: st.clock.now_us(),
+        kind: "account_changed_from_outside",
+        username: Some(p.user.username.clone()),
+        user_id: Some(p.user.id),
+        region: Some(unit.region),
+        client: None,
+        detail: format!("{what} in unit {} ({}) by {} of unit {}", unit.id, unit.name, p.user.username, p.unit.name),
+    }))
+}
+
+/// Record a change made from outside the unit, after it is made.
+pub async fn tell_the_unit<S: Store>(st: &AppState<S>, notice: Option<NewSecurityEvent>) -> ApiResult<()> {
+    if let Some(n) = notice {
+        st.store.record(n).await?;
+    }
+    Ok(())
+}
+
+/// The kind of change a patch to an account is.
+pub fn account_change(change: &UserChange) -> AccountChange {
+    match change {
+        UserChange { display_name: None, roles: None, disabled: Some(true) } => AccountChange::Disable,
+        _ => AccountChange::Other,
+    }
+}
+
+/// What a patch does, for the record.
+fn describe(user: &User, change: &UserChange) -> String {
+    match account_change(change) {
+        AccountChange::Disable => format!("account {} disabled", user.username),
+        _ => format!("account {} changed", user.username),
+    }
+}
 
 /// The signed-in user and their unit.
 #[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = MeDto), (status = 401, body = crate::error::Problem)), tag = "people")]
@@ -49,12 +101,14 @@ pub async fn create_user<S: Store>(
 /// Shared by the API and the page.
 pub async fn add_user<S: Store>(st: &AppState<S>, p: &xiezhi_store::Principal, new: ParsedNewUser) -> ApiResult<xiezhi_store::Recorded<xiezhi_store::User>> {
     let unit = st.store.unit(new.unit_id).await?;
-    authorize(st, p, Action::ManageUser { region: unit.region }).await?;
+    let first_admin = new.roles.contains(&Role::Admin) && !has_active_admin(st, &unit).await?;
+    let what = format!("account {} created with roles {}", new.username.as_ref(), xiezhi_store::roles_to_text(&new.roles));
+    let notice = authorize_account(st, p, &unit, AccountChange::Create { first_admin }, &what).await?;
     if let Some(role) = new.roles.iter().find(|r| !unit.kind.allows_role(**r)) {
         return Err(AppError::field("roles", format!("role {role} is not held in a {} unit", unit.kind)));
     }
     let hash = hash_password(&new.password)?;
-    Ok(st
+    let created = st
         .store
         .create_user(
             NewUser {
@@ -66,7 +120,9 @@ pub async fn add_user<S: Store>(st: &AppState<S>, p: &xiezhi_store::Principal, n
             },
             st.by(p),
         )
-        .await?)
+        .await?;
+    tell_the_unit(st, notice).await?;
+    Ok(created)
 }
 
 /// Change a user's name or roles, disable or enable them. Disabling ends their sessions.
@@ -84,14 +140,16 @@ pub async fn update_user<S: Store>(
         roles: req.roles.as_deref().map(|r| parse_roles("roles", r)).transpose()?,
         disabled: req.disabled,
     };
-    authorize(&st, &p, Action::ManageUser { region: unit.region }).await?;
+    let notice = authorize_account(&st, &p, &unit, account_change(&change), &describe(&user, &change)).await?;
     if let Some(role) = change.roles.iter().flatten().find(|r| !unit.kind.allows_role(**r)) {
         return Err(AppError::field("roles", format!("role {role} is not held in a {} unit", unit.kind)));
     }
     if user.id == p.user.id && (change.disabled == Some(true) || change.roles.as_ref().is_some_and(|r| !r.contains(&xiezhi_core::Role::Admin))) {
         return Err(AppError::field("disabled", "you cannot disable yourself or drop your own admin role"));
     }
-    Ok(Json(recorded(&st.store.update_user(user.id, change, st.by(&p)).await?)))
+    let updated = st.store.update_user(user.id, change, st.by(&p)).await?;
+    tell_the_unit(&st, notice).await?;
+    Ok(Json(recorded(&updated)))
 }
 
 /// Set a new password for a user (admins). Ends the user's sessions.
@@ -105,8 +163,9 @@ pub async fn reset_password<S: Store>(
     let user = st.store.user(path_id("id", &id)?).await?;
     let unit = st.store.unit(user.unit_id).await?;
     let password = Password::parse("password", &req.password)?;
-    authorize(&st, &p, Action::ManageUser { region: unit.region }).await?;
+    let notice = authorize_account(&st, &p, &unit, AccountChange::Other, &format!("password of {} reset", user.username)).await?;
     let r = st.store.set_password(user.id, hash_password(&password)?, st.by(&p)).await?;
+    tell_the_unit(&st, notice).await?;
     Ok(Json(RecordedOnly { audit_leaves: r.leaves }))
 }
 

@@ -133,6 +133,7 @@ pub async fn children<S: Store>(
 }
 
 pub struct MemberRow {
+    is_admin: bool,
     id: i64,
     /// The first role, preselected in the edit form.
     role: &'static str,
@@ -163,7 +164,15 @@ struct UnitPage {
     disabled: bool,
     crumbs: Vec<Crumb>,
     members: Option<Vec<MemberRow>>,
+    /// Rename or disable the unit (its committee's administrators).
     can_manage: bool,
+    /// Edit, re-role and reset the passwords of its people (its own administrators).
+    can_manage_people: bool,
+    /// Disable its accounts (its own administrators, and its committee's).
+    can_disable_people: bool,
+    /// Add a person: any role for its own administrators; only its first administrator for a committee.
+    can_add_people: bool,
+    first_admin_only: bool,
     roles: Vec<Opt>,
 }
 
@@ -186,6 +195,7 @@ pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, Page
                     display_name: u.display_name.clone(),
                     roles: u.roles.iter().map(|r| lang.role(*r)).collect::<Vec<_>>().join("、"),
                     disabled: u.disabled,
+                    is_admin: u.roles.contains(&Role::Admin),
                 })
                 .collect(),
         )
@@ -193,6 +203,12 @@ pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, Page
         None
     };
     let can_manage = actor.authorize(Action::ManageUnit { region: unit.region }).is_ok();
+    let may = |change| actor.authorize(Action::ManageUser { unit_id: unit.id, region: unit.region, change }).is_ok();
+    let can_manage_people = may(xiezhi_core::AccountChange::Other);
+    let can_disable_people = may(xiezhi_core::AccountChange::Disable);
+    let has_admin = members.as_ref().is_some_and(|m: &Vec<MemberRow>| m.iter().any(|u| !u.disabled && u.is_admin));
+    let first_admin_only = !can_manage_people && !has_admin && may(xiezhi_core::AccountChange::Create { first_admin: true });
+    let can_add_people = can_manage_people || first_admin_only;
     let checkpoint = crate::audit::trusted_checkpoint(&st).await?;
     let mut history = Vec::new();
     for e in st.store.events_of(&format!("unit:{}", unit.id), 50).await? {
@@ -208,7 +224,11 @@ pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, Page
             included,
         });
     }
-    let roles = unit.kind.working_roles().iter().chain([Role::Admin, Role::Auditor].iter()).map(|r| Opt { value: r.as_str(), label: lang.role(*r) }).collect();
+    let roles = if first_admin_only {
+        vec![Opt { value: Role::Admin.as_str(), label: lang.role(Role::Admin) }]
+    } else {
+        unit.kind.working_roles().iter().chain([Role::Admin, Role::Auditor].iter()).map(|r| Opt { value: r.as_str(), label: lang.role(*r) }).collect()
+    };
     render(&UnitPage {
         history,
         chrome: Chrome::new(lang, &format!("/units/{}", unit.id), Some(&p), &st),
@@ -221,6 +241,10 @@ pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, Page
         crumbs: path.iter().map(|r| Crumb { href: format!("/directory?region={}", r.code), label: region_name(lang, r) }).collect(),
         members,
         can_manage,
+        can_manage_people,
+        can_disable_people,
+        can_add_people,
+        first_admin_only,
         roles,
     })
 }
@@ -295,20 +319,33 @@ pub async fn add_user<S: Store>(State(st): State<AppState<S>>, Path(id): Path<St
     Ok(see_other(&format!("/units/{unit_id}")))
 }
 
-async fn user_and_unit<S: Store>(st: &AppState<S>, p: &Principal, id: &str) -> Result<(xiezhi_store::User, Unit), PageError> {
+type Notice = Option<xiezhi_store::NewSecurityEvent>;
+
+/// The account and its unit, if `p` may make `change` to it (`what` says it, for the record),
+/// and the notice to record once it is made when `p` is outside the unit.
+async fn user_and_unit<S: Store>(
+    st: &AppState<S>,
+    p: &Principal,
+    id: &str,
+    change: xiezhi_core::AccountChange,
+    what: impl FnOnce(&xiezhi_store::User) -> String,
+) -> Result<(xiezhi_store::User, Unit, Notice), PageError> {
     let user = st.store.user(crate::api::path_id("id", id)?).await?;
     let unit = st.store.unit(user.unit_id).await?;
-    authorize(st, p, Action::ManageUser { region: unit.region }).await?;
-    Ok((user, unit))
+    let notice = crate::api::people::authorize_account(st, p, &unit, change, &what(&user)).await?;
+    Ok((user, unit, notice))
 }
 
 pub async fn user_status<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<StatusForm>) -> Result<Response, PageError> {
     let disabled = crate::api::deadlines::parse_flag("disabled", Some(&f.disabled))?;
-    let (user, unit) = user_and_unit(&st, &p, &id).await?;
+    let change = UserChange { disabled: Some(disabled), ..Default::default() };
+    let verb = if disabled { "disabled" } else { "enabled" };
+    let (user, unit, notice) = user_and_unit(&st, &p, &id, crate::api::people::account_change(&change), |u| format!("account {} {verb}", u.username)).await?;
     if disabled && user.id == p.user.id {
         return Err(AppError::field("disabled", "you cannot disable yourself").into());
     }
-    st.store.update_user(user.id, UserChange { disabled: Some(disabled), ..Default::default() }, st.by(&p)).await?;
+    st.store.update_user(user.id, change, st.by(&p)).await?;
+    crate::api::people::tell_the_unit(&st, notice).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 
@@ -322,14 +359,16 @@ pub struct EditUserForm {
 pub async fn edit_user<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<EditUserForm>) -> Result<Response, PageError> {
     let display_name = DisplayName::parse("display_name", &f.display_name)?.into_inner();
     let roles = crate::dto::parse_roles("role", &[f.role])?;
-    let (user, unit) = user_and_unit(&st, &p, &id).await?;
+    let change = UserChange { display_name: Some(display_name), roles: Some(roles.clone()), disabled: None };
+    let (user, unit, notice) = user_and_unit(&st, &p, &id, crate::api::people::account_change(&change), |u| format!("account {} changed", u.username)).await?;
     if let Some(role) = roles.iter().find(|r| !unit.kind.allows_role(**r)) {
         return Err(AppError::field("role", format!("role {role} is not held in a {} unit", unit.kind)).into());
     }
     if user.id == p.user.id && !roles.contains(&Role::Admin) {
         return Err(AppError::field("role", "you cannot drop your own admin role").into());
     }
-    st.store.update_user(user.id, UserChange { display_name: Some(display_name), roles: Some(roles), disabled: None }, st.by(&p)).await?;
+    st.store.update_user(user.id, change, st.by(&p)).await?;
+    crate::api::people::tell_the_unit(&st, notice).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 
@@ -344,8 +383,9 @@ pub async fn user_password<S: Store>(
     PageForm(p, f): PageForm<PasswordForm>,
 ) -> Result<Response, PageError> {
     let password = Password::parse("password", &f.password)?;
-    let (user, unit) = user_and_unit(&st, &p, &id).await?;
+    let (user, unit, notice) = user_and_unit(&st, &p, &id, xiezhi_core::AccountChange::Other, |u| format!("password of {} reset", u.username)).await?;
     st.store.set_password(user.id, hash_password(&password)?, st.by(&p)).await?;
+    crate::api::people::tell_the_unit(&st, notice).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 

@@ -68,12 +68,34 @@ async fn admins_see_admin_forms_and_others_do_not(app: TestApp) {
     let court = app.unit_id(&t, "990101", "court_basic").await;
     let court_page = app.page(Method::GET, &format!("/units/{court}"), Some(&admin), None).await.text();
     let csrf = csrf_of(&court_page);
+    // The committee sees the court's people, may disable them and appoint its first
+    // administrator; it does not edit them.
+    assert!(court_page.contains("设立本单位首位管理员") && court_page.contains("<option value=\"admin\">"), "{court_page}");
+    assert!(!court_page.contains("<option value=\"judge\""), "a committee offers no case-handling role");
+    assert!(!court_page.contains("name=\"password\" type=\"password\" minlength=\"10\" placeholder"), "no password reset for another unit's people");
     let judge = app.get(&format!("/api/v1/units/{court}/users"), &t).await.json()[0]["id"].as_i64().unwrap();
     let edit = app.page(Method::POST, &format!("/users/{judge}"), Some(&admin), Some(&format!("csrf={csrf}&display_name=%E7%8E%8B%E4%BA%94&role=clerk"))).await;
+    assert_eq!(edit.status, StatusCode::FORBIDDEN, "{}", edit.text());
+    let appoint = app
+        .page(
+            Method::POST,
+            &format!("/units/{court}/users"),
+            Some(&admin),
+            Some(&format!("csrf={csrf}&username=court.head&display_name=%E9%99%A2%E7%AE%A1&role=admin&password=a-long-password")),
+        )
+        .await;
+    assert_eq!(appoint.status, StatusCode::SEE_OTHER, "{}", appoint.text());
+    let court_page = app.page(Method::GET, &format!("/units/{court}"), Some(&admin), None).await.text();
+    assert!(!court_page.contains("action=\"/units/{court}/users\""), "the court has its administrator now");
+    // The court's administrator edits its people; a role the court does not hold is refused.
+    let head = app.browser_session_with("court.head", "a-long-password").await;
+    let own_page = app.page(Method::GET, &format!("/units/{court}"), Some(&head), None).await.text();
+    let csrf = csrf_of(&own_page);
+    let edit = app.page(Method::POST, &format!("/users/{judge}"), Some(&head), Some(&format!("csrf={csrf}&display_name=%E7%8E%8B%E4%BA%94&role=clerk"))).await;
     assert_eq!(edit.status, StatusCode::SEE_OTHER, "{}", edit.text());
     let after = app.get(&format!("/api/v1/users/{judge}"), &t).await.json();
     assert_eq!((after["display_name"].as_str(), after["roles"][0].as_str()), (Some("王五"), Some("clerk")));
-    let bad_role = app.page(Method::POST, &format!("/users/{judge}"), Some(&admin), Some(&format!("csrf={csrf}&display_name=x&role=police_officer"))).await;
+    let bad_role = app.page(Method::POST, &format!("/users/{judge}"), Some(&head), Some(&format!("csrf={csrf}&display_name=x&role=police_officer"))).await;
     assert_eq!(bad_role.status, StatusCode::UNPROCESSABLE_ENTITY);
     let far = app.page(Method::GET, "/directory?region=990201", Some(&admin), None).await.text();
     assert!(!far.contains("action=\"/units\""), "no admin forms outside the admin's region");

@@ -7,7 +7,8 @@ crate::on_both_backends!(
     wrong_credentials_say_nothing_more,
     failed_sign_ins_are_throttled_and_recorded,
     tokens_are_revoked,
-    users_are_managed_within_the_region
+    users_are_managed_within_the_region,
+    one_agency_cannot_act_as_another
 );
 
 async fn sign_in_and_me(app: TestApp) {
@@ -79,8 +80,7 @@ async fn users_are_managed_within_the_region(app: TestApp) {
     let court = app.unit_id(&admin, "990101", "court_basic").await;
     let new = |username: &str, roles: serde_json::Value| json!({"unit_id": court, "username": username, "display_name": "李法官", "roles": roles, "password": "a-long-password"});
 
-    let r = app.post("/api/v1/users", &admin, new("judge.li", json!(["police_officer"]))).await;
-    assert_eq!((r.status, r.json()["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("roles")), "{}", r.text());
+    // Bad input is named before anything is decided.
     let r = app
         .post("/api/v1/users", &admin, json!({"unit_id": court, "username": "judge.li", "display_name": "李", "roles": ["judge"], "password": "short"}))
         .await;
@@ -90,26 +90,54 @@ async fn users_are_managed_within_the_region(app: TestApp) {
     let r = app.post("/api/v1/users", &admin, json!({"unit_id": court, "username": "judge.li"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let created = app.post("/api/v1/users", &admin, new("judge.li", json!(["judge"]))).await;
+    // The city committee appoints the court's first administrator, and nothing else there.
+    let r = app.post("/api/v1/users", &admin, new("judge.li", json!(["judge"]))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "a committee does not make judges: {}", r.text());
+    let r = app.post("/api/v1/users", &admin, new("court.it", json!(["admin", "police_officer"]))).await;
+    assert_eq!((r.status, r.json()["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("roles")), "no police role in a court: {}", r.text());
+    let first = app.post("/api/v1/users", &admin, new("court.it", json!(["admin"]))).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
+    let r = app.post("/api/v1/users", &admin, new("court.it2", json!(["admin"]))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "the court has an administrator now: {}", r.text());
+    let root = app.token("admin").await;
+    let log = app.get("/api/v1/security-events?limit=200", &root).await.json();
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "account_changed_from_outside" && e["region"] == "990101" && e["detail"].as_str().unwrap().contains("court.it")),
+        "the court is told: {log}"
+    );
+
+    // The court's own administrator manages its people.
+    let court_admin =
+        app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "court.it", "password": "a-long-password", "name": "x"}))).await.json()
+            ["secret"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let created = app.post("/api/v1/users", &court_admin, new("judge.li", json!(["judge"]))).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
     let id = created.json()["id"].as_i64().unwrap();
-    assert_eq!(app.post("/api/v1/users", &admin, new("judge.li", json!(["judge"]))).await.status, StatusCode::CONFLICT);
+    assert_eq!(app.post("/api/v1/users", &court_admin, new("judge.li", json!(["judge"]))).await.status, StatusCode::CONFLICT);
     let demo_pw = app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "judge.li", "password": PASSWORD, "name": "x"}))).await;
     assert_eq!(demo_pw.status, StatusCode::UNAUTHORIZED, "the demo password is not this user's");
-    let own_pw = app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "judge.li", "password": "a-long-password", "name": "x"}))).await;
-    assert_eq!(own_pw.status, StatusCode::CREATED);
-
-    let r = app.patch(&format!("/api/v1/users/{id}"), &admin, json!({"roles": ["judge", "clerk"], "display_name": "李四"})).await;
+    let r = app.patch(&format!("/api/v1/users/{id}"), &court_admin, json!({"roles": ["judge", "clerk"], "display_name": "李四"})).await;
     assert_eq!(r.json()["roles"], json!(["judge", "clerk"]));
-    let r = app.post(&format!("/api/v1/users/{id}/password"), &admin, json!({"password": "another-long-one"})).await;
+    let r = app.post(&format!("/api/v1/users/{id}/password"), &court_admin, json!({"password": "another-long-one"})).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.json()["audit_leaves"][0].is_i64(), "the reset is on record: {}", r.text());
     let ok = app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "judge.li", "password": "another-long-one", "name": "x"}))).await;
     assert_eq!(ok.status, StatusCode::CREATED);
     let judge_token = ok.json()["secret"].as_str().unwrap().to_string();
+
+    // The committee may not re-role or re-password the court's people, but may disable them.
+    assert_eq!(app.patch(&format!("/api/v1/users/{id}"), &admin, json!({"roles": ["clerk"]})).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.post(&format!("/api/v1/users/{id}/password"), &admin, json!({"password": "committee-knows-it"})).await.status, StatusCode::FORBIDDEN);
     let r = app.patch(&format!("/api/v1/users/{id}"), &admin, json!({"disabled": true})).await;
-    assert_eq!(r.json()["disabled"], true);
+    assert_eq!(r.json()["disabled"], true, "{}", r.text());
     assert_eq!(app.get("/api/v1/me", &judge_token).await.status, StatusCode::UNAUTHORIZED, "a disabled user's tokens stop working");
+    assert_eq!(app.patch(&format!("/api/v1/users/{id}"), &admin, json!({"disabled": false})).await.status, StatusCode::FORBIDDEN, "re-enabling is the court's");
 
     // Outside the region: refused and recorded.
     let far_court = app.unit_id(&admin, "990201", "court_basic").await;
@@ -117,14 +145,45 @@ async fn users_are_managed_within_the_region(app: TestApp) {
         .post(
             "/api/v1/users",
             &admin,
-            json!({"unit_id": far_court, "username": "judge.far", "display_name": "远", "roles": ["judge"], "password": "a-long-password"}),
+            json!({"unit_id": far_court, "username": "judge.far", "display_name": "远", "roles": ["admin"], "password": "a-long-password"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(app.get(&format!("/api/v1/units/{far_court}/users"), &admin).await.status, StatusCode::FORBIDDEN);
-    let root = app.token("admin").await;
     let denied = app.get("/api/v1/security-events", &root).await.json();
     assert!(denied.as_array().unwrap().iter().any(|e| e["kind"] == "access_denied" && e["username"] == "admin.990100"), "{denied}");
     assert_eq!(app.get("/api/v1/users/999999", &admin).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/api/v1/users/abc", &admin).await.json()["field"], "id");
+}
+
+/// The impersonation the probe found: the province appoints an IT administrator for a county
+/// police unit, who then makes a judge in the county court to try the police's own cases.
+async fn one_agency_cannot_act_as_another(app: TestApp) {
+    let root = app.token("admin").await;
+    let police = app.unit_id(&root, "990101", "police").await;
+    let court = app.unit_id(&root, "990101", "court_basic").await;
+    let user = |unit: i64, username: &str, roles: serde_json::Value| json!({"unit_id": unit, "username": username, "display_name": "某", "roles": roles, "password": "a-long-password"});
+    let r = app.post("/api/v1/users", &root, user(police, "police.it", json!(["admin"]))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "the police unit's first administrator: {}", r.text());
+    let it = app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "police.it", "password": "a-long-password", "name": "x"}))).await.json()
+        ["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(app.post("/api/v1/users", &it, user(court, "fake.judge", json!(["judge"]))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.post("/api/v1/users", &it, user(court, "fake.admin", json!(["admin"]))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&format!("/api/v1/units/{court}/users"), &it).await.status, StatusCode::FORBIDDEN, "the court's members are not the police's business");
+    let judge = app.token("court.990101").await;
+    let judge_id = app.get("/api/v1/me", &judge).await.json()["user"]["id"].as_i64().unwrap();
+    assert_eq!(app.post(&format!("/api/v1/users/{judge_id}/password"), &it, json!({"password": "police-knows-it"})).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.patch(&format!("/api/v1/units/{court}"), &it, json!({"disabled": true})).await.status,
+        StatusCode::FORBIDDEN,
+        "nor can it disable the court"
+    );
+    let log = app.get("/api/v1/security-events?limit=200", &root).await.json();
+    let denials = log.as_array().unwrap().iter().filter(|e| e["kind"] == "access_denied" && e["username"] == "police.it").count();
+    assert_eq!(denials, 5, "every attempt is recorded: {log}");
+    // At home the police administrator administers.
+    assert_eq!(app.post("/api/v1/users", &it, user(police, "officer.new", json!(["police_officer"]))).await.status, StatusCode::CREATED);
 }

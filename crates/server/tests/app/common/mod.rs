@@ -163,7 +163,11 @@ impl TestApp {
 
     /// Sign in through the page; returns the session cookie (`name=value`).
     pub async fn browser_session(&self, username: &str) -> String {
-        let r = self.page(Method::POST, "/sign-in", None, Some(&format!("username={username}&password={PASSWORD}&next=%2F"))).await;
+        self.browser_session_with(username, PASSWORD).await
+    }
+
+    pub async fn browser_session_with(&self, username: &str, password: &str) -> String {
+        let r = self.page(Method::POST, "/sign-in", None, Some(&format!("username={username}&password={password}&next=%2F"))).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
         r.cookie("xiezhi_session").expect("session cookie")
     }
