@@ -288,6 +288,7 @@ pub struct DeadlineDto {
     pub in_custody: bool,
     pub extended: bool,
     /// The date before it was moved off a rest day, or null.
+    #[schema(format = Date)]
     pub rolled_from: Option<String>,
     /// A year it needed has no holiday calendar loaded: counted with weekends as the only rest
     /// days (the basis names the year). Custody periods never are: they need no calendar.
@@ -311,6 +312,7 @@ pub struct RuleDto {
 
 #[derive(Serialize, ToSchema)]
 pub struct CalendarDay {
+    #[schema(format = Date)]
     pub date: String,
     /// `weekend`, `holiday` or `make_up_workday`.
     pub kind: String,
@@ -329,6 +331,7 @@ pub struct CalendarYear {
     /// Who loaded it (user id), when it was loaded through the product by a person.
     pub loaded_by: Option<i64>,
     /// When it was loaded through the product (RFC 3339).
+    #[schema(format = DateTime)]
     pub loaded_at: Option<String>,
     pub policy: String,
     pub days: Vec<CalendarDay>,

@@ -177,6 +177,19 @@ async fn the_year_boundary(backend: Backend) {
     let report = xiezhi_server::api::cases::rebuild(&app.store, &app.state.calendar(), false).await.unwrap();
     assert!(report.differing.is_empty(), "{:?}", report.details);
 
+    // Another server on the same database reads the stored year (its follower does this every
+    // 15 seconds): no restart, no file.
+    let other = xiezhi_server::AppState::new(
+        app.store.clone(),
+        Default::default(),
+        crate::common::test_calendars(),
+        xiezhi_server::audit::LogSigner::new("xiezhi-test", [7; 32]).unwrap(),
+    );
+    assert!(!other.calendar().has_year(2027));
+    assert_eq!(xiezhi_server::app::calendars::refresh(&other).await.unwrap(), vec![2027]);
+    assert!(other.calendar().has_year(2027));
+    assert!(matches!(other.calendars.origins().get(&2027), Some(xiezhi_server::state::CalendarOrigin::Database { .. })));
+
     // Replacing the year is recorded as such; the same content moves nothing.
     let again = app.put("/api/v1/calendars/2027", &admin, fixture_2027()).await.json();
     assert_eq!((again["replaced"].as_bool(), again["recomputed"].as_u64()), (Some(true), Some(0)), "{again}");
