@@ -399,6 +399,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // The years stored in the database when there is one; the files alone otherwise.
             let calendars = starting_calendars(&cfg)?;
             let has_db = cfg.database.is_some() || cfg.data.join("xiezhi.db").exists();
+            let mut loader = None;
             if has_db {
                 let store = open_read_only(&cfg).await?;
                 let stored = store.calendars().await?;
@@ -407,6 +408,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .map(|c| Ok((YearFile::from_json(&c.body)?, CalendarOrigin::Database { loaded_by: c.loaded_by, loaded_at: c.loaded_at })))
                     .collect::<Result<_, xiezhi_core::CalendarError>>()?;
                 calendars.install(&files)?;
+                if let Some(id) = stored.iter().find(|c| c.year == year).and_then(|c| c.loaded_by) {
+                    loader = store.user(id).await.ok().map(|u| format!("{} ({})", u.display_name, u.username));
+                }
                 store.close().await;
             }
             let cal = calendars.get();
@@ -429,9 +433,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&year)?);
             } else {
-                let who = match (&year.loaded_by, &year.loaded_at) {
-                    (Some(u), Some(at)) => format!(", loaded by user {u} at {at}"),
-                    (None, Some(at)) => format!(", loaded from the command line at {at}"),
+                let at = match calendars.origins().get(&year.year) {
+                    Some(CalendarOrigin::Database { loaded_at, .. }) => format!("{} China Standard Time", xiezhi_server::state::format_china(*loaded_at)),
+                    _ => String::new(),
+                };
+                let who = match (&year.loaded_by, loader) {
+                    (Some(_), Some(name)) => format!(", loaded by {name} at {at}"),
+                    (Some(u), None) => format!(", loaded by user {u} at {at}"),
+                    (None, _) if !at.is_empty() => format!(", loaded from the command line at {at}"),
                     _ => String::new(),
                 };
                 println!("{} — {} ({}{who}; make-up days: {})", year.year, year.source, year.origin, year.policy);
