@@ -1,8 +1,11 @@
 //! `Idempotency-Key` on POST requests to the API: a retried request never applies twice.
 //!
-//! The key is claimed before the handler runs and scoped to the caller's credentials. A
-//! success is stored and replayed to retries; a refusal (4xx/5xx, which changes nothing)
-//! releases the key. If the first attempt is still running, or was cut off by a crash after
+//! The key is claimed before the handler runs and scoped to the caller's credentials, and bound
+//! to the request: method, path with its query string, content type and body. The same key on
+//! anything else is 422 `idempotency_key_reused` (a dry run replayed as the real import would be
+//! a silent loss). A success is stored and replayed to retries — except an answer that carries a
+//! secret (a new API token), which is never stored: its retry gets 409
+//! `idempotency_secret_not_replayed`. A refusal (4xx/5xx, which changes nothing) releases the key. If the first attempt is still running, or was cut off by a crash after
 //! the key was claimed, a retry gets 409 `idempotency_in_flight`: check the resource instead of
 //! risking a second application.
 
@@ -39,14 +42,25 @@ pub async fn guard<S: Store>(State(st): State<AppState<S>>, req: Request, next: 
         Err(e) => return AppError::field("body", e.to_string()).into_response(),
     };
     let mut h = Sha256::new();
-    h.update(parts.method.as_str());
-    h.update(parts.uri.path());
-    h.update([0]);
+    for part in [
+        parts.method.as_str().as_bytes(),
+        parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("").as_bytes(),
+        parts.headers.get(header::CONTENT_TYPE).map(|v| v.as_bytes()).unwrap_or_default(),
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
     h.update(&bytes);
     let request_hash = hex::encode(h.finalize());
     match st.store.idempotency_begin(&scope, &key, &request_hash, st.clock.now_us()).await {
         Err(e) => return AppError::from(e).into_response(),
-        Ok(Idempotent::Mismatch) => return AppError::field("idempotency-key", "this key was used for a different request").into_response(),
+        Ok(Idempotent::Mismatch) => {
+            return AppError::Rule {
+                code: "idempotency_key_reused",
+                message: "idempotency-key: this key was used for a different request (method, path and query, content type or body); use a new key".into(),
+            }
+            .into_response()
+        }
         Ok(Idempotent::InFlight) => {
             return AppError::Refused {
                 forbidden: false,
@@ -58,8 +72,10 @@ pub async fn guard<S: Store>(State(st): State<AppState<S>>, req: Request, next: 
             .into_response()
         }
         Ok(Idempotent::Done { status, body }) => {
+            let problem = !(200..300).contains(&status);
             let mut res = (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
-            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            let kind = if problem { "application/problem+json" } else { "application/json" };
+            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
             res.headers_mut().insert("idempotent-replay", HeaderValue::from_static("true"));
             return res;
         }
@@ -76,8 +92,26 @@ pub async fn guard<S: Store>(State(st): State<AppState<S>>, req: Request, next: 
         Ok(b) => b,
         Err(e) => return AppError::Internal(e.to_string()).into_response(),
     };
-    if let Err(e) = st.store.idempotency_finish(&scope, &key, Some((status.as_u16(), String::from_utf8_lossy(&bytes).into_owned()))).await {
+    let carries_secret = serde_json::from_slice::<serde_json::Value>(&bytes).ok().is_some_and(|v| v.get("secret").is_some());
+    let answer = if carries_secret { withheld() } else { (status.as_u16(), String::from_utf8_lossy(&bytes).into_owned()) };
+    if let Err(e) = st.store.idempotency_finish(&scope, &key, Some(answer)).await {
         tracing::error!(error = %e, "could not record the idempotent answer");
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// What is stored in place of an answer that carried a secret: the secret is never written to
+/// the database, so a retry is told what happened instead of getting it again.
+fn withheld() -> (u16, String) {
+    let problem = crate::error::Problem {
+        kind: "urn:xiezhi:problem:idempotency_secret_not_replayed".into(),
+        title: "Conflict".into(),
+        status: 409,
+        detail: "the first request with this key succeeded and its answer carried a secret, which is never stored; list your tokens (GET /api/v1/tokens) and revoke the one you did not receive".into(),
+        code: "idempotency_secret_not_replayed".into(),
+        field: None,
+        state: None,
+        rule: None,
+    };
+    (409, serde_json::to_string(&problem).unwrap_or_default())
 }

@@ -250,7 +250,7 @@ mod idempotency {
         assert_eq!(again.headers["idempotent-replay"], "true");
         assert_eq!(app.get("/api/v1/cases", &police).await.json().as_array().unwrap().len(), 1, "one case, not two");
         let other = post(&app, &police, "/api/v1/cases", "k-1", json!({"case_no": "I-2", "title": "t", "persons": []})).await;
-        assert_eq!((other.status, other.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency-key")));
+        assert_eq!((other.status, other.json()["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key_reused")));
 
         let id = first.json()["id"].as_i64().unwrap();
         let path = format!("/api/v1/cases/{id}/commands");
@@ -269,6 +269,42 @@ mod idempotency {
         let other_police = app.token("police.990102").await;
         let theirs = post(&app, &other_police, "/api/v1/cases", "k-1", json!({"case_no": "I-3", "title": "t", "persons": []})).await;
         assert_eq!(theirs.status, StatusCode::CREATED);
+
+        // The key is bound to the query string: a dry run is never replayed as the import.
+        let admin = app.token("admin").await;
+        let csv = "region,region_name,kind,name,name_en\n990101,,governance_centre,幂等测试中心,Idempotency Centre\n";
+        let import = |query: &'static str| {
+            let (app, admin) = (&app, admin.clone());
+            async move {
+                let req = Request::builder()
+                    .method(Method::POST)
+                    .uri(format!("/api/v1/units/import{query}"))
+                    .header("authorization", format!("Bearer {admin}"))
+                    .header("content-type", "text/csv")
+                    .header("idempotency-key", "k-import")
+                    .body(Body::from(csv))
+                    .unwrap();
+                app.call(req).await
+            }
+        };
+        let dry = import("?dry_run=true").await;
+        assert_eq!(dry.status, StatusCode::OK, "{}", dry.text());
+        let real = import("?dry_run=false").await;
+        assert_eq!((real.status, real.json()["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key_reused")), "{}", real.text());
+        assert_eq!(real.headers["content-type"], "application/problem+json");
+
+        // An answer with a secret is never stored: its retry is told, not given the secret again.
+        let token = |key: &'static str| {
+            let (app, police) = (&app, police.clone());
+            async move { post(app, &police, "/api/v1/tokens", key, json!({"name": "sync"})).await }
+        };
+        let created = token("k-token").await;
+        assert_eq!(created.status, StatusCode::CREATED);
+        let secret = created.json()["secret"].as_str().unwrap().to_string();
+        let retry = token("k-token").await;
+        assert_eq!((retry.status, retry.json()["code"].as_str()), (StatusCode::CONFLICT, Some("idempotency_secret_not_replayed")), "{}", retry.text());
+        let (stored,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM idempotency WHERE body LIKE '%{secret}%'")).fetch_one(app.store.pool()).await.unwrap();
+        assert_eq!(stored, 0, "the secret is not in the database");
     }
 }
 
