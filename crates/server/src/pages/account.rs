@@ -47,7 +47,7 @@ pub struct NextQuery {
 }
 
 fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into())
+    super::same_origin_path(next)
 }
 
 fn sign_in_view<S: Store>(st: &AppState<S>, lang: Lang, next: String, error: Option<&'static str>, username: String) -> SignInPage {

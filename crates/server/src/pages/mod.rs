@@ -241,10 +241,22 @@ struct Back {
     back: Option<String>,
 }
 
+/// A redirect target that stays on this site: one leading `/`, then no `/` or `\\` (which
+/// browsers read as another host), no backslash anywhere and no control characters. Anything
+/// else is the home page.
+pub fn same_origin_path(target: Option<String>) -> String {
+    target
+        .filter(|t| {
+            let rest = t.strip_prefix('/');
+            rest.is_some_and(|r| !r.starts_with('/')) && !t.contains('\\') && !t.chars().any(|c| c.is_control())
+        })
+        .unwrap_or_else(|| "/".into())
+}
+
 /// Switch the language and return to the page the person was on.
 async fn switch_lang(Path(code): Path<String>, Query(q): Query<Back>, jar: CookieJar) -> Response {
     let lang = Lang::parse(&code).unwrap_or_default();
-    let back = q.back.filter(|b| b.starts_with('/') && !b.starts_with("//")).unwrap_or_else(|| "/".into());
+    let back = same_origin_path(q.back);
     let cookie =
         Cookie::build((LANG_COOKIE, if lang == Lang::En { "en" } else { "zh" })).path("/").same_site(SameSite::Lax).max_age(time::Duration::days(365)).build();
     (jar.add(cookie), see_other(&back)).into_response()
@@ -259,4 +271,20 @@ async fn asset(Path(file): Path<String>) -> Response {
         _ => return PageError(AppError::NotFound("asset")).into_response(),
     };
     ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin_path;
+
+    #[test]
+    fn redirects_stay_on_this_site() {
+        for ok in ["/", "/cases/7", "/cases?stage=trial&within=3", "/units/1#members"] {
+            assert_eq!(same_origin_path(Some(ok.into())), ok);
+        }
+        for bad in ["//evil.example/", "/\\evil.example/", "\\\\evil.example", "https://evil.example/", "evil", "/x\r\nSet-Cookie: a=b", "/\tx", ""] {
+            assert_eq!(same_origin_path(Some(bad.into())), "/", "{bad:?}");
+        }
+        assert_eq!(same_origin_path(None), "/");
+    }
 }

@@ -124,6 +124,21 @@ async fn demo_accounts_are_shown_only_in_demo_mode() {
     assert!(!page.contains("xiezhi-demo") && !page.contains("演示"), "{page}");
 }
 
+/// Open redirects found by the hardening probe: a backslash or an encoded one after the slash
+/// took Chromium to another origin.
+#[tokio::test]
+async fn redirects_never_leave_the_site() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    for next in ["/%5Cevil.example/", "//evil.example/", "/%5C%5Cevil.example", "https://evil.example/"] {
+        let r = app.page(Method::POST, "/sign-in", None, Some(&format!("username=police.990101&password={}&next={next}", crate::common::PASSWORD))).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/".to_string()), "sign-in next={next}");
+        let r = app.page(Method::GET, &format!("/lang/en?back={next}"), None, None).await;
+        assert_eq!(r.location(), "/", "lang back={next}");
+    }
+    let r = app.page(Method::GET, "/lang/en?back=%2Fcases%3Fstage%3Dtrial", None, None).await;
+    assert_eq!(r.location(), "/cases?stage=trial", "a page of this site is kept");
+}
+
 #[tokio::test]
 async fn the_deadline_calculator_page() {
     let app = TestApp::new(Backend::Sqlite).await;
