@@ -303,7 +303,8 @@ mod idempotency {
         let secret = created.json()["secret"].as_str().unwrap().to_string();
         let retry = token("k-token").await;
         assert_eq!((retry.status, retry.json()["code"].as_str()), (StatusCode::CONFLICT, Some("idempotency_secret_not_replayed")), "{}", retry.text());
-        let (stored,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM idempotency WHERE body LIKE '%{secret}%'")).fetch_one(app.store.pool()).await.unwrap();
+        let (stored,): (i64,) =
+            sqlx::query_as(&format!("SELECT COUNT(*) FROM idempotency WHERE body LIKE '%{secret}%'")).fetch_one(app.store.pool()).await.unwrap();
         assert_eq!(stored, 0, "the secret is not in the database");
     }
 }

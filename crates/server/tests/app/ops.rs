@@ -38,3 +38,41 @@ async fn the_committed_openapi_document_is_current() {
         assert!(served["paths"].get(path).is_some(), "{path} is documented");
     }
 }
+
+/// Every response says how a browser may treat it: no inline script, no framing, no sniffing;
+/// signed-in pages, API answers and downloads are never cached, the assets are.
+#[tokio::test]
+async fn security_headers_on_every_response() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let cookie = app.browser_session("police.990101").await;
+    let token = app.token("police.990101").await;
+    let page = app.page(Method::GET, "/", Some(&cookie), None).await;
+    let api = app.get("/api/v1/me", &token).await;
+    let problem = app.api(Method::GET, "/api/v1/me", None, None).await;
+    let sign_in = app.page(Method::GET, "/sign-in", None, None).await;
+    for (what, r) in [("page", &page), ("api", &api), ("problem", &problem), ("sign-in", &sign_in)] {
+        let csp = r.headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{what}: {csp}");
+        assert_eq!(r.headers["x-content-type-options"], "nosniff", "{what}");
+        assert_eq!(r.headers["x-frame-options"], "DENY", "{what}");
+        assert_eq!(r.headers["referrer-policy"], "same-origin", "{what}");
+        assert_eq!(r.headers["cache-control"], "no-store", "{what}");
+    }
+    let asset = app.page(Method::GET, "/assets/app.css", None, None).await;
+    assert_eq!(asset.headers["cache-control"], "public, max-age=3600");
+}
+
+/// Numbers from the query are range-checked: the value that overflowed a date and dropped the
+/// connection is a 422 naming the parameter.
+#[tokio::test]
+async fn out_of_range_numbers_are_refused_not_panicked_on() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let token = app.token("police.990101").await;
+    for q in ["due_within=2912111", "due_within=-1"] {
+        let r = app.get(&format!("/api/v1/cases?{q}"), &token).await;
+        assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("due_within")), "{q}: {}", r.text());
+    }
+    let cookie = app.browser_session("police.990101").await;
+    let r = app.page(Method::GET, "/cases?within=2912111", Some(&cookie), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
