@@ -761,7 +761,9 @@ impl Store for SqlStore {
         .await?;
         let user = User::from(row.ok_or(StoreError::NotFound("user"))?);
         if c.disabled == Some(true) {
+            // A disabled account stays shut when enabled again: its sessions end, its tokens are revoked.
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL").bind(by.at).bind(id).execute(&mut *tx).await?;
         }
         let roles: Option<Vec<&str>> = c.roles.as_ref().map(|r| r.iter().map(|x| x.as_str()).collect());
         let payload = json!({"id": id, "display_name": c.display_name, "roles": roles, "disabled": c.disabled});
@@ -789,12 +791,15 @@ impl Store for SqlStore {
     }
 
     async fn set_password(&self, user_id: i64, password_hash: String, by: By) -> Result<Recorded<()>> {
+        let _forget = self.cache.forget_now_and_after();
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(user_id).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("user"));
         }
+        // Whoever knew the old password may have made tokens with it: they go with it.
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL").bind(by.at).bind(user_id).execute(&mut *tx).await?;
         // The record says that the password changed, never what it is.
         let leaves = append(&mut tx, self.backend, &by, vec![NewEvent::new(format!("user:{user_id}"), "user.password_set", json!({"id": user_id}))]).await?;
         tx.commit().await?;

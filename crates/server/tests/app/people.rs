@@ -138,6 +138,17 @@ async fn users_are_managed_within_the_region(app: TestApp) {
     assert_eq!(r.json()["disabled"], true, "{}", r.text());
     assert_eq!(app.get("/api/v1/me", &judge_token).await.status, StatusCode::UNAUTHORIZED, "a disabled user's tokens stop working");
     assert_eq!(app.patch(&format!("/api/v1/users/{id}"), &admin, json!({"disabled": false})).await.status, StatusCode::FORBIDDEN, "re-enabling is the court's");
+    let r = app.patch(&format!("/api/v1/users/{id}"), &court_admin, json!({"disabled": false})).await;
+    assert_eq!(r.json()["disabled"], false, "{}", r.text());
+    assert_eq!(app.get("/api/v1/me", &judge_token).await.status, StatusCode::UNAUTHORIZED, "enabled again, the old token stays revoked");
+    // A password reset revokes the tokens made with the old password, not only the sessions.
+    let fresh = app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "judge.li", "password": "another-long-one", "name": "x"}))).await.json()["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(app.get("/api/v1/me", &fresh).await.status, StatusCode::OK);
+    app.post(&format!("/api/v1/users/{id}/password"), &court_admin, json!({"password": "a-third-long-one"})).await;
+    assert_eq!(app.get("/api/v1/me", &fresh).await.status, StatusCode::UNAUTHORIZED, "the reset revoked it");
 
     // Outside the region: refused and recorded.
     let far_court = app.unit_id(&admin, "990201", "court_basic").await;
