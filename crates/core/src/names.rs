@@ -70,6 +70,20 @@ impl From<Username> for String {
     }
 }
 
+/// The character policy for free text: at most `max` characters, no NUL or other control
+/// character — except line breaks and tabs where the text may run over lines (`multiline`).
+/// Emptiness is the caller's rule. Both databases then store exactly the same thing.
+pub fn check_text(field: &'static str, raw: &str, max: usize, multiline: bool) -> Result<(), FieldError> {
+    if raw.chars().count() > max {
+        return Err(FieldError::new(field, format!("must be at most {max} characters")));
+    }
+    let allowed = |c: char| multiline && matches!(c, '\n' | '\r' | '\t');
+    if let Some(c) = raw.chars().find(|c| c.is_control() && !allowed(*c)) {
+        return Err(FieldError::new(field, format!("must not contain the control character U+{:04X}", c as u32)));
+    }
+    Ok(())
+}
+
 fn bounded_text(field: &'static str, raw: &str, max: usize) -> Result<String, FieldError> {
     let s = raw.trim();
     if s.is_empty() {

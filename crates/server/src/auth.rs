@@ -54,7 +54,10 @@ pub fn client_of(parts: &Parts) -> String {
 pub async fn sign_in<S: Store>(state: &AppState<S>, username: &str, password: &str, client: &str) -> Result<Principal, AppError> {
     let now = state.clock.now_us();
     let cfg = &state.config;
-    let name = username.trim().to_ascii_lowercase();
+    // What was typed is recorded and throttled on, without control characters (a NUL would be
+    // refused by PostgreSQL and stored by SQLite), at most 64 characters.
+    let name: String = username.trim().to_ascii_lowercase().chars().filter(|c| !c.is_control()).take(64).collect();
+    let name = if name.chars().count() == username.trim().chars().count() { name } else { format!("{name}…") };
     let since = now - cfg.failure_window_minutes * 60_000_000;
     let (by_user, by_client) = state.store.failed_sign_ins_since(&name, client, since).await?;
     let event = |kind, user_id, detail: &str| NewSecurityEvent {

@@ -391,3 +391,41 @@ pub struct Refusal {
     pub rule: String,
     pub message: String,
 }
+
+/// Longest case number, agency number, approver or person's name.
+pub const MAX_SHORT_TEXT: usize = 64;
+/// Longest title or document name.
+pub const MAX_TITLE: usize = 200;
+/// Longest reason or message.
+pub const MAX_LONG_TEXT: usize = 2000;
+
+impl Command {
+    /// Every text in the command within its length, with no control characters but line breaks
+    /// in reasons and messages: checked where a command is parsed, so a bad one is refused naming
+    /// the field before anything is decided or stored.
+    pub fn check_texts(&self) -> Result<(), crate::FieldError> {
+        use crate::names::check_text;
+        let reason = |r: &str| check_text("reason", r, MAX_LONG_TEXT, true);
+        let number = |n: &Option<String>| n.as_deref().map_or(Ok(()), |n| check_text("number", n, MAX_SHORT_TEXT, false));
+        match self {
+            Command::Register { case_no, title, persons } => {
+                check_text("case_no", case_no, MAX_SHORT_TEXT, false)?;
+                check_text("title", title, MAX_TITLE, false)?;
+                persons.iter().try_for_each(|p| check_text("persons", &p.name, MAX_SHORT_TEXT, false))
+            }
+            Command::Extend { approver, reason: r, .. } => {
+                check_text("approver", approver, MAX_SHORT_TEXT, false)?;
+                reason(r)
+            }
+            Command::ReturnHandover { reason: r }
+            | Command::RefuseArrest { reason: r }
+            | Command::ReturnForSupplementaryInvestigation { reason: r }
+            | Command::DeclineProsecution { reason: r }
+            | Command::Withdraw { reason: r } => reason(r),
+            Command::AcceptForReview { number: n, .. } | Command::AcceptForTrial { number: n, .. } | Command::AcceptAppeal { number: n } => number(n),
+            Command::Collaborate { text, .. } => check_text("text", text, MAX_LONG_TEXT, true),
+            Command::AddDocument { name, .. } => check_text("name", name, MAX_TITLE, false),
+            _ => Ok(()),
+        }
+    }
+}

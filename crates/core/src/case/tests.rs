@@ -331,3 +331,20 @@ fn dates_are_recorded_as_iso_and_old_records_still_read() {
     let old = registered.to_string().replace("\"2026-11-02\"", "[2026,306]");
     assert_eq!(serde_json::from_str::<Event>(&old).unwrap(), r.log[0]);
 }
+
+#[test]
+fn texts_are_bounded_and_free_of_control_characters() {
+    let register = |case_no: &str, title: &str, name: &str| Command::Register {
+        case_no: case_no.into(),
+        title: title.into(),
+        persons: vec![Person { name: name.into(), custody: Custody::Bail }],
+    };
+    assert!(register("青公刑立字〔2026〕1号", "盗窃案", "张某").check_texts().is_ok());
+    assert_eq!(register("A\0B", "t", "n").check_texts().unwrap_err().field, "case_no");
+    assert_eq!(register("A", &"长".repeat(201), "n").check_texts().unwrap_err().field, "title");
+    assert_eq!(register("A", "t", "张\u{1b}某").check_texts().unwrap_err().field, "persons");
+    assert!(Command::ReturnHandover { reason: "材料不全：\n1. 缺少提请批准逮捕书".into() }.check_texts().is_ok(), "reasons run over lines");
+    assert_eq!(Command::ReturnHandover { reason: "x\0".into() }.check_texts().unwrap_err().field, "reason");
+    assert_eq!(Command::Withdraw { reason: "x".repeat(2001) }.check_texts().unwrap_err().field, "reason");
+    assert_eq!(Command::AcceptForTrial { procedure: Procedure::Summary, number: Some("a\nb".into()) }.check_texts().unwrap_err().field, "number");
+}

@@ -194,6 +194,7 @@ pub async fn register_case<S: Store>(st: &AppState<S>, p: &Principal, req: NewCa
         return Err(AppError::field("persons", "every person needs a name"));
     }
     let cmd = Command::Register { case_no: req.case_no, title: req.title, persons: req.persons };
+    cmd.check_texts()?;
     let events = decide(None, &cmd, unit_ref(&p.unit), st.clock.china(), &st.calendar())?;
     let c = events.iter().fold(None, apply).ok_or_else(|| AppError::Internal("registration made no case".into()))?;
     let write = projection(&c, &events, &st.calendar())?;
@@ -251,6 +252,7 @@ pub async fn run_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, mut
 
 /// Decide and record a parsed command on a case the principal may see.
 async fn apply_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, cmd: Command) -> ApiResult<(CaseRecord, Case, Vec<i64>, Vec<i64>)> {
+    cmd.check_texts()?;
     let (r, c, units) = visible(st, p, id).await?;
     let events = decide(Some(&c), &cmd, unit_ref(&p.unit), st.clock.china(), &st.calendar())?;
     let next = events.iter().fold(Some(c), apply).ok_or_else(|| AppError::Internal("case vanished".into()))?;

@@ -2,7 +2,31 @@ use crate::common::TestApp;
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::on_both_backends!(a_case_crosses_four_agencies, refusals_and_access);
+crate::on_both_backends!(a_case_crosses_four_agencies, refusals_and_access, texts_are_refused_alike_on_both_databases);
+
+/// A NUL gave 500 on PostgreSQL and was stored by SQLite; a 5 MB title was stored. Now both
+/// databases refuse the same things at the parse layer, naming the field, and store nothing.
+async fn texts_are_refused_alike_on_both_databases(app: TestApp) {
+    let police = app.token("police.990101").await;
+    let mk = |no: &str, title: &str, name: &str| json!({"case_no": no, "title": title, "persons": [{"name": name, "custody": "bail"}]});
+    for (body, field) in [
+        (mk("N\u{0}1", "t", "n"), "case_no"),
+        (mk("N1", "t\u{0}", "n"), "title"),
+        (mk("N1", &"长".repeat(5_000_000 / 3), "n"), "title"),
+        (mk("N1", "t", "李\u{0}某"), "persons"),
+    ] {
+        let r = app.post("/api/v1/cases", &police, body).await;
+        assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{}", r.text());
+    }
+    assert!(app.get("/api/v1/cases", &police).await.json().as_array().unwrap().is_empty(), "nothing stored");
+    let id = app.post("/api/v1/cases", &police, mk("N1", "t", "n")).await.json()["id"].as_i64().unwrap();
+    let r = cmd(&app, &police, id, json!({"command": "withdraw", "reason": "撤案\u{0}"})).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")), "{}", r.text());
+    let r = cmd(&app, &police, id, json!({"command": "withdraw", "reason": "经查：\n不构成犯罪"})).await;
+    assert_eq!(r.status, StatusCode::OK, "a reason may run over lines: {}", r.text());
+    let r = app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "police\u{0}.990101", "password": "x", "name": "x"}))).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text());
+}
 
 async fn cmd(app: &TestApp, token: &str, id: i64, body: Value) -> crate::common::Reply {
     app.post(&format!("/api/v1/cases/{id}/commands"), token, body).await

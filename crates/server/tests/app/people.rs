@@ -142,10 +142,12 @@ async fn users_are_managed_within_the_region(app: TestApp) {
     assert_eq!(r.json()["disabled"], false, "{}", r.text());
     assert_eq!(app.get("/api/v1/me", &judge_token).await.status, StatusCode::UNAUTHORIZED, "enabled again, the old token stays revoked");
     // A password reset revokes the tokens made with the old password, not only the sessions.
-    let fresh = app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "judge.li", "password": "another-long-one", "name": "x"}))).await.json()["secret"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let fresh =
+        app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "judge.li", "password": "another-long-one", "name": "x"}))).await.json()
+            ["secret"]
+            .as_str()
+            .unwrap()
+            .to_string();
     assert_eq!(app.get("/api/v1/me", &fresh).await.status, StatusCode::OK);
     app.post(&format!("/api/v1/users/{id}/password"), &court_admin, json!({"password": "a-third-long-one"})).await;
     assert_eq!(app.get("/api/v1/me", &fresh).await.status, StatusCode::UNAUTHORIZED, "the reset revoked it");
