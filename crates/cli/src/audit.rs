@@ -15,12 +15,17 @@ use xiezhi_store::Store;
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Recompute every leaf from the stored events and the tree from the leaves; check the
-    /// latest checkpoint's signature. Reports each altered, missing or misplaced event; exit 1.
+    /// Recompute every leaf from the stored events and the tree from the leaves; check every
+    /// signed root and the latest checkpoint's signature (`--deep`: every signature, and every
+    /// document's content). Reports each altered, missing or misplaced event; exit 1.
     /// Reads the database as found: creates, migrates and writes nothing.
     Verify {
         #[command(flatten)]
         db: crate::DbArgs,
+        /// Also check the signature of every stored checkpoint (not only the latest) and re-hash
+        /// every stored document against the address it is served under.
+        #[arg(long)]
+        deep: bool,
     },
     /// Follow a server as a witness: check each new checkpoint's signature, its consistency with
     /// the last one seen, and that the new entries hash to it. A rollback, a split view, a bad
@@ -49,7 +54,7 @@ pub enum AuditCommand {
 
 pub async fn run(cmd: AuditCommand, cfg_path: Option<&PathBuf>) -> anyhow::Result<ExitCode> {
     match cmd {
-        AuditCommand::Verify { db } => {
+        AuditCommand::Verify { db, deep } => {
             let cfg = crate::load(cfg_path, &db, crate::config::Overrides::default())?;
             // As found: verification writes nothing to what may be evidence, and checks the
             // database it was given, not one it would create.
@@ -57,7 +62,7 @@ pub async fn run(cmd: AuditCommand, cfg_path: Option<&PathBuf>) -> anyhow::Resul
             let key = std::fs::read_to_string(cfg.audit_key_path()).ok().and_then(|k| hex::decode(k.trim()).ok()).and_then(|k| <[u8; 32]>::try_from(k).ok());
             let verifier =
                 key.map(|seed| xiezhi_server::audit::LogSigner::new(&cfg.audit_origin, seed)).transpose().map_err(anyhow::Error::msg)?.map(|s| s.verifier());
-            verify(&store, verifier.as_deref()).await
+            verify(&store, verifier.as_deref(), deep).await
         }
         AuditCommand::Witness { url, key, state, cosign_key, name, token } => witness(&url, &key, &state, cosign_key.zip(name).zip(token)).await,
     }
@@ -130,8 +135,11 @@ async fn describe<S: Store>(store: &S, seq: u64) -> String {
 }
 
 /// Offline verification. Prints one line per problem; returns how many events it checked.
-pub async fn verify<S: Store>(store: &S, verifier: Option<&str>) -> anyhow::Result<ExitCode> {
-    let (problems, size, root) = check(store, verifier).await?;
+pub async fn verify<S: Store>(store: &S, verifier: Option<&str>, deep: bool) -> anyhow::Result<ExitCode> {
+    let (mut problems, size, root) = check(store, verifier).await?;
+    if deep {
+        problems.extend(check_deep(store, verifier).await?);
+    }
     if problems.is_empty() {
         println!("audit log verified: {size} events, root {}", B64.encode(root));
         Ok(ExitCode::SUCCESS)
@@ -149,7 +157,16 @@ pub async fn check<S: Store>(store: &S, verifier: Option<&str>) -> anyhow::Resul
     let size = store.audit_size().await?;
     let mut tree = CompactRange::new();
     let mut problems = Vec::new();
-    let checkpoints = store.checkpoints(1000).await?;
+    // Every checkpoint ever signed, newest first: each signed root is compared with the tree.
+    let mut checkpoints = Vec::new();
+    loop {
+        let before = checkpoints.last().map_or(i64::MAX, |c: &xiezhi_store::StoredCheckpoint| c.tree_size);
+        let page = store.checkpoints_before(before, 10_000).await?;
+        if page.is_empty() {
+            break;
+        }
+        checkpoints.extend(page);
+    }
     let signed: std::collections::BTreeMap<u64, Hash> = checkpoints.iter().map(|c| (c.tree_size as u64, c.root)).collect();
     if let (Some(latest), Some(v)) = (checkpoints.first(), verifier) {
         if let Err(e) = open_checkpoint(&latest.note, &NoteVerifier::parse(v)?) {
@@ -211,6 +228,44 @@ pub async fn check<S: Store>(store: &S, verifier: Option<&str>) -> anyhow::Resul
         anyhow::ensure!(tree.size() == start && tree.append(&checked.range), "page at {start} is not aligned");
     }
     Ok((problems, size, tree.root()))
+}
+
+/// What `--deep` adds: every stored checkpoint's signature, and every stored document's content
+/// against the SHA-256 it is addressed (and served) by.
+pub async fn check_deep<S: Store>(store: &S, verifier: Option<&str>) -> anyhow::Result<Vec<String>> {
+    use sha2::Digest;
+    let mut problems = Vec::new();
+    let verifier = verifier.map(NoteVerifier::parse).transpose()?;
+    if verifier.is_none() {
+        problems.push("checkpoints: no audit key found, so no signature could be checked (give --data or audit_key_file)".into());
+    }
+    let mut before = i64::MAX;
+    loop {
+        let page = store.checkpoints_before(before, 10_000).await?;
+        let Some(last) = page.last() else { break };
+        before = last.tree_size;
+        for cp in &page {
+            let Some(v) = &verifier else { break };
+            match open_checkpoint(&cp.note, v) {
+                Ok(c) if c.size == cp.tree_size as u64 && c.root == cp.root => {}
+                Ok(_) => problems.push(format!("checkpoint {}: the signed note does not say the stored size and root", cp.tree_size)),
+                Err(e) => problems.push(format!("checkpoint {}: {e}", cp.tree_size)),
+            }
+        }
+    }
+    let mut after = String::new();
+    loop {
+        let page = store.blobs_after(&after, 200).await?;
+        let Some((last, _)) = page.last() else { break };
+        after = last.clone();
+        for (address, bytes) in &page {
+            let actual = hex::encode(sha2::Sha256::digest(bytes));
+            if &actual != address {
+                problems.push(format!("document {address}: its stored content hashes to {actual} (altered)"));
+            }
+        }
+    }
+    Ok(problems)
 }
 
 #[derive(Serialize, Deserialize)]

@@ -254,3 +254,71 @@ fn verify_reads_only_on_postgres() {
     let (store, url) = rt.block_on(xiezhi_store::testing::fresh_postgres());
     verify_reads_only(&rt, store, dir.path().to_str().unwrap(), Some(url));
 }
+
+/// `audit verify --deep` checks what the default pass cannot see: the signature of every stored
+/// checkpoint (the default checks the latest's, and every root), and every document's content
+/// against the address it is served under.
+fn deep_checks(rt: &tokio::runtime::Runtime, store: SqlStore, data: &str, url: Option<String>) {
+    use sha2::Digest;
+    let seed = [9u8; 32];
+    std::fs::write(format!("{data}/audit-key"), hex::encode(seed)).unwrap();
+    let signer = xiezhi_server::audit::LogSigner::new("xiezhi", seed).unwrap();
+    let events = (0..300).map(|i| NewEvent::new(format!("load:{i}"), "load.test", serde_json::json!({ "i": i }))).collect();
+    rt.block_on(store.append_events(events, By { at: 5, user_id: None, unit_id: None })).unwrap();
+    for size in [100u64, 200, 300] {
+        let root = rt.block_on(xiezhi_server::audit::root_at(&store, size)).unwrap();
+        let note = signer.sign(&xiezhi_audit::Checkpoint { origin: "xiezhi".into(), size, root });
+        rt.block_on(store.add_checkpoint(xiezhi_store::StoredCheckpoint { tree_size: size as i64, root, at: 7, note })).unwrap();
+    }
+    let evidence = b"%PDF-1.4 evidence".to_vec();
+    let address = hex::encode(sha2::Sha256::digest(&evidence));
+    rt.block_on(store.put_blob(&address, "application/pdf", evidence, 8)).unwrap();
+    let args = |deep: bool| {
+        let mut a = vec!["audit".to_string(), "verify".to_string()];
+        a.extend(db_args(data, &url));
+        if deep {
+            a.push("--deep".into());
+        }
+        a
+    };
+    let run = |deep: bool| {
+        let a = args(deep);
+        xiezhi(&a.iter().map(String::as_str).collect::<Vec<_>>(), None)
+    };
+    let clean = run(true);
+    assert!(clean.status.success(), "{}", text(&clean));
+
+    let sql = |q: String| rt.block_on(sqlx::query(&q).execute(store.pool())).unwrap();
+    // The oldest checkpoint's signature forged (its size and root kept), and the document's bytes changed.
+    let old = rt.block_on(store.checkpoint(Some(100))).unwrap().unwrap();
+    let forged = old.note.replace(&old.note.lines().last().unwrap()[40..48], "AAAAAAAA");
+    sql(format!("UPDATE audit_checkpoints SET note = '{forged}' WHERE tree_size = 100"));
+    match url {
+        Some(_) => sql(format!("UPDATE blobs SET bytes = '\\x{}'::bytea WHERE sha256 = '{address}'", hex::encode(b"%PDF-1.4 forged"))),
+        None => sql(format!("UPDATE blobs SET bytes = X'{}' WHERE sha256 = '{address}'", hex::encode(b"%PDF-1.4 forged"))),
+    };
+    let shallow = run(false);
+    assert!(shallow.status.success(), "the default pass checks the latest signature and the roots only: {}", text(&shallow));
+    let deep = run(true);
+    let report = text(&deep);
+    assert_eq!(deep.status.code(), Some(1), "{report}");
+    assert!(report.contains("TAMPERED: checkpoint 100:"), "{report}");
+    assert!(report.contains(&format!("TAMPERED: document {address}: its stored content hashes to")), "{report}");
+    assert_eq!(report.lines().filter(|l| l.starts_with("TAMPERED")).count(), 2, "{report}");
+}
+
+#[test]
+fn verify_deep_on_sqlite() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = rt.block_on(SqlStore::open_data_dir(dir.path())).unwrap();
+    deep_checks(&rt, store, dir.path().to_str().unwrap(), None);
+}
+
+#[test]
+fn verify_deep_on_postgres() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, url) = rt.block_on(xiezhi_store::testing::fresh_postgres());
+    deep_checks(&rt, store, dir.path().to_str().unwrap(), Some(url));
+}

@@ -106,6 +106,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn put_blob(&self, sha256: &str, content_type: &str, bytes: Vec<u8>, at: i64) -> impl Future<Output = Result<()>> + Send;
     /// Content type and bytes.
     fn blob(&self, sha256: &str) -> impl Future<Output = Result<Option<(String, Vec<u8>)>>> + Send;
+    /// Stored contents with address after `after`, in order, at most `limit`: (address, bytes),
+    /// for re-hashing every document.
+    fn blobs_after(&self, after: &str, limit: i64) -> impl Future<Output = Result<Vec<(String, Vec<u8>)>>> + Send;
 
     // Idempotency keys.
     fn idempotency_begin(&self, scope: &str, key: &str, request_hash: &str, at: i64) -> impl Future<Output = Result<Idempotent>> + Send;
@@ -147,6 +150,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn add_checkpoint(&self, cp: StoredCheckpoint) -> impl Future<Output = Result<()>> + Send;
     fn checkpoint(&self, tree_size: Option<i64>) -> impl Future<Output = Result<Option<StoredCheckpoint>>> + Send;
     fn checkpoints(&self, limit: i64) -> impl Future<Output = Result<Vec<StoredCheckpoint>>> + Send;
+    /// Signed checkpoints with tree size below `before`, newest first, at most `limit` (≤ 10,000):
+    /// for walking every checkpoint ever signed.
+    fn checkpoints_before(&self, before: i64, limit: i64) -> impl Future<Output = Result<Vec<StoredCheckpoint>>> + Send;
     fn add_cosignature(&self, c: StoredCosignature) -> impl Future<Output = Result<()>> + Send;
     fn cosignatures(&self, tree_sizes: &[i64]) -> impl Future<Output = Result<Vec<StoredCosignature>>> + Send;
 

@@ -1191,6 +1191,14 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn blobs_after(&self, after: &str, limit: i64) -> Result<Vec<(String, Vec<u8>)>> {
+        Ok(sqlx::query_as("SELECT sha256, bytes FROM blobs WHERE sha256 > $1 ORDER BY sha256 LIMIT $2")
+            .bind(after)
+            .bind(limit.clamp(1, 1000))
+            .fetch_all(&self.reader)
+            .await?)
+    }
+
     async fn blob(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>> {
         Ok(sqlx::query_as("SELECT content_type, bytes FROM blobs WHERE sha256 = $1").bind(sha256).fetch_optional(&self.reader).await?)
     }
@@ -1370,6 +1378,16 @@ impl Store for SqlStore {
             .bind(limit.clamp(1, 1000))
             .fetch_all(&self.reader)
             .await?;
+        rows.into_iter().map(checkpoint_from_row).collect()
+    }
+
+    async fn checkpoints_before(&self, before: i64, limit: i64) -> Result<Vec<StoredCheckpoint>> {
+        let rows: Vec<(i64, Vec<u8>, i64, String)> =
+            sqlx::query_as("SELECT tree_size, root, at, note FROM audit_checkpoints WHERE tree_size < $1 ORDER BY tree_size DESC LIMIT $2")
+                .bind(before)
+                .bind(limit.clamp(1, 10_000))
+                .fetch_all(&self.reader)
+                .await?;
         rows.into_iter().map(checkpoint_from_row).collect()
     }
 
