@@ -523,6 +523,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         ..Default::default()
     };
     let signer = log_signer(&cfg)?;
+    xiezhi_server::audit::check_log_key(&store, &signer).await.map_err(anyhow::Error::msg)?;
     tracing::info!(verifier = %signer.verifier(), "audit log key");
     let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;

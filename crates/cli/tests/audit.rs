@@ -322,3 +322,32 @@ fn verify_deep_on_postgres() {
     let (store, url) = rt.block_on(xiezhi_store::testing::fresh_postgres());
     deep_checks(&rt, store, dir.path().to_str().unwrap(), Some(url));
 }
+
+/// Two servers share one PostgreSQL but not a data folder: the second would create a key of its
+/// own and sign on, after which the older checkpoints would look forged. It refuses to start,
+/// naming both keys; given the first server's key it starts.
+#[test]
+fn a_server_with_another_key_refuses_a_signed_log() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (store, url) = rt.block_on(xiezhi_store::testing::fresh_postgres());
+    let first = tempfile::tempdir().unwrap();
+    let second = tempfile::tempdir().unwrap();
+    let url = Some(url);
+    let server = serve(first.path().to_str().unwrap(), &url, &[("XIEZHI__CHECKPOINT_SECONDS", "1")]);
+    let size = rt.block_on(store.audit_size()).unwrap();
+    wait_for_checkpoint(&store, &rt, size);
+    drop(server);
+    let mut args = vec!["serve", "--demo", "--listen", "127.0.0.1:0"];
+    let db = db_args(second.path().to_str().unwrap(), &url);
+    args.extend(db.iter().map(String::as_str));
+    let refused = xiezhi(&args, None);
+    let out = text(&refused);
+    assert!(!refused.status.success(), "{out}");
+    assert!(out.contains("is signed by key") && out.contains("audit_key_file"), "{out}");
+    let signed_by = rt.block_on(store.checkpoint(None)).unwrap().unwrap();
+    let id = &xiezhi_server::audit::note_key_ids(&signed_by.note)[0];
+    assert!(out.contains(id.as_str()), "names the log's key {id}: {out}");
+    let shared = serve(second.path().to_str().unwrap(), &url, &[("XIEZHI__AUDIT_KEY_FILE", first.path().join("audit-key").to_str().unwrap())]);
+    drop(shared);
+    rt.block_on(store.close());
+}

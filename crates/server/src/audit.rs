@@ -34,6 +34,35 @@ impl std::fmt::Debug for LogSigner {
     }
 }
 
+/// The key id (8 hex digits) of every signature on a signed note, as its signature lines say.
+pub fn note_key_ids(note: &str) -> Vec<String> {
+    use base64::Engine;
+    note.lines()
+        .filter_map(|l| l.strip_prefix("— "))
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .filter_map(|sig| base64::engine::general_purpose::STANDARD.decode(sig).ok())
+        .filter(|b| b.len() > 4)
+        .map(|b| hex::encode(&b[..4]))
+        .collect()
+}
+
+/// Refuse to sign a log that another key signed: a server started with a different data folder
+/// (and so a new key) over a shared database would otherwise sign on, and every later check of
+/// the older checkpoints would look like tampering. Both key ids are named.
+pub async fn check_log_key<S: Store>(store: &S, signer: &LogSigner) -> Result<(), String> {
+    let Some(latest) = store.checkpoint(None).await.map_err(|e| e.to_string())? else { return Ok(()) };
+    let verifier = xiezhi_audit::NoteVerifier::parse(&signer.verifier()).map_err(|e| e.to_string())?;
+    if xiezhi_audit::open_checkpoint(&latest.note, &verifier).is_ok() {
+        return Ok(());
+    }
+    let ours = signer.verifier().split('+').nth(1).unwrap_or_default().to_string();
+    Err(format!(
+        "the audit log in this database is signed by key {} but this server's key is {ours} ({}); point audit_key_file at the key the log is signed with (the other servers' DATA/audit-key)",
+        note_key_ids(&latest.note).join(", "),
+        signer.verifier()
+    ))
+}
+
 /// The root of the stored tree at `size`.
 pub async fn root_at<S: Store>(store: &S, size: u64) -> Result<[u8; 32], AppError> {
     let wanted = xiezhi_audit::range_nodes(0..size);
