@@ -44,6 +44,7 @@ pub fn app<S: Store>(state: AppState<S>) -> Router {
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024 * 1024))
+        .layer(axum::middleware::from_fn(api::problems_only))
         // Multipart uploads read up to the dossier's limit themselves.
         .layer(axum::extract::DefaultBodyLimit::max(api::cases::MAX_DOCUMENT + 64 * 1024))
         .layer(axum::middleware::from_fn(security_headers))

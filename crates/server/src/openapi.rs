@@ -46,11 +46,75 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Operations anyone may call, without credentials: the audit log's reads, the deadline
+/// calculator and calendars, sign-in, and this document.
+const PUBLIC: &[(&str, &str)] = &[
+    ("get", "/api/v1/audit/checkpoint"),
+    ("get", "/api/v1/audit/entries"),
+    ("get", "/api/v1/audit/proof/inclusion"),
+    ("get", "/api/v1/audit/proof/consistency"),
+    ("get", "/api/v1/audit/public-key"),
+    ("get", "/api/v1/deadlines"),
+    ("get", "/api/v1/deadlines/{rule}"),
+    ("get", "/api/v1/calendars"),
+    ("get", "/api/v1/calendars/{year}"),
+    ("post", "/api/v1/auth/token"),
+];
+
+/// Every status an operation can answer, each error as `application/problem+json`: the layers
+/// every request passes through (authentication, access, parsing, idempotency, the body limit,
+/// internal failure) are added here once rather than restated on each handler.
+fn describe_errors(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    let problem = |what: &str| json!({"description": what, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}});
+    let Some(paths) = doc["paths"].as_object_mut() else { return };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for (method, op) in item.iter_mut() {
+            let public = PUBLIC.contains(&(method.as_str(), path.as_str()));
+            let has_input = op.get("parameters").is_some_and(|p| p.as_array().is_some_and(|a| !a.is_empty())) || op.get("requestBody").is_some();
+            let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut()) else { continue };
+            for (code, response) in responses.iter_mut() {
+                if !code.starts_with('2') {
+                    let description = response["description"].as_str().filter(|d| !d.is_empty()).unwrap_or("").to_string();
+                    *response = problem(&description);
+                }
+            }
+            let mut add = |code: &str, what: &str| {
+                responses.entry(code.to_string()).or_insert_with(|| problem(what));
+            };
+            add("500", "Internal error; the request id names it in the server log");
+            if has_input {
+                add("422", "A parameter or the body is invalid; `field` names it");
+            }
+            if path.contains('{') {
+                add("404", "Not found");
+            }
+            if method == "post" {
+                add("409", "An Idempotency-Key whose first request is still in flight, or whose answer carried a secret");
+                add("413", "The body is larger than the server takes");
+            }
+            if !public {
+                add("401", "Sign-in required, or the credentials are wrong");
+                add("403", "Not allowed for this person or unit, or a session's CSRF token is missing");
+            }
+            if path == "/api/v1/auth/token" {
+                add("429", "Too many failed sign-ins; Retry-After says when to try again");
+            }
+            if public {
+                op["security"] = json!([]);
+            }
+        }
+    }
+}
+
 /// The document as committed: pretty JSON with a trailing newline.
 pub fn document() -> String {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
-    doc.to_pretty_json().expect("the OpenAPI document serialises") + "\n"
+    let mut value = serde_json::to_value(&doc).expect("the OpenAPI document serialises");
+    describe_errors(&mut value);
+    serde_json::to_string_pretty(&value).expect("the OpenAPI document serialises") + "\n"
 }
 
 pub async fn serve() -> Json<serde_json::Value> {

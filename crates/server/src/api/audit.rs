@@ -1,12 +1,12 @@
 //! The audit log, for witnesses and auditors. Reads are public: a leaf holds an event's
 //! metadata and the SHA-256 of its payload, never the payload itself.
 
-use super::ApiJson;
+use super::{ApiJson, ApiQuery};
 use crate::audit::checkpoint_now;
 use crate::auth::{authorize, Signed};
 use crate::error::{ApiResult, AppError};
 use crate::state::{format_time, AppState};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -88,7 +88,7 @@ pub struct EntriesDto {
 
 /// Leaves `start ≤ i < end` (at most 1000 at a time), as the events are stored now.
 #[utoipa::path(get, path = "/api/v1/audit/entries", params(("start" = u64, Query), ("end" = u64, Query, description = "exclusive; end - start ≤ 1000")), responses((status = 200, body = EntriesDto), (status = 422, body = crate::error::Problem)), tag = "audit", security(()))]
-pub async fn entries<S: Store>(State(st): State<AppState<S>>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<EntriesDto>> {
+pub async fn entries<S: Store>(State(st): State<AppState<S>>, ApiQuery(q): ApiQuery<HashMap<String, String>>) -> ApiResult<Json<EntriesDto>> {
     only(&q, &["start", "end"])?;
     let (start, end) = (int(&q, "start")?, int(&q, "end")?);
     let size = st.store.audit_size().await?;
@@ -120,7 +120,7 @@ async fn proof<S: Store>(st: &AppState<S>, ranges: &[std::ops::Range<u64>]) -> A
 
 /// Inclusion proof of leaf `index` in the tree of `tree_size`.
 #[utoipa::path(get, path = "/api/v1/audit/proof/inclusion", params(("index" = u64, Query), ("tree_size" = u64, Query)), responses((status = 200, body = InclusionDto), (status = 422, body = crate::error::Problem)), tag = "audit", security(()))]
-pub async fn inclusion<S: Store>(State(st): State<AppState<S>>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<InclusionDto>> {
+pub async fn inclusion<S: Store>(State(st): State<AppState<S>>, ApiQuery(q): ApiQuery<HashMap<String, String>>) -> ApiResult<Json<InclusionDto>> {
     only(&q, &["index", "tree_size"])?;
     let (index, tree_size) = (int(&q, "index")?, int(&q, "tree_size")?);
     let size = st.store.audit_size().await?;
@@ -142,7 +142,7 @@ pub struct ConsistencyDto {
 
 /// Consistency proof between tree sizes `first ≤ second`.
 #[utoipa::path(get, path = "/api/v1/audit/proof/consistency", params(("first" = u64, Query), ("second" = u64, Query)), responses((status = 200, body = ConsistencyDto), (status = 422, body = crate::error::Problem)), tag = "audit", security(()))]
-pub async fn consistency<S: Store>(State(st): State<AppState<S>>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<ConsistencyDto>> {
+pub async fn consistency<S: Store>(State(st): State<AppState<S>>, ApiQuery(q): ApiQuery<HashMap<String, String>>) -> ApiResult<Json<ConsistencyDto>> {
     only(&q, &["first", "second"])?;
     let (first, second) = (int(&q, "first")?, int(&q, "second")?);
     let size = st.store.audit_size().await?;

@@ -3,11 +3,11 @@
 //! The core decides every command (`xiezhi_core::case::decide`); the store writes the events
 //! and the case's projection in one transaction, if nobody changed the case meanwhile.
 
-use super::{path_id, ApiJson};
+use super::{path_id, ApiJson, ApiQuery};
 use crate::auth::{authorize, Signed};
 use crate::error::{ApiResult, AppError};
 use crate::state::{format_time, AppState};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -83,7 +83,7 @@ pub struct CaseDto {
     pub stage: String,
     pub holder_unit_id: i64,
     /// The pending hand-over, if any: kind, from, to, `sent` and `received` (dates, `YYYY-MM-DD`), and the receiver's clock.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub handover: Option<serde_json::Value>,
     #[schema(value_type = Vec<Object>)]
     pub persons: Vec<serde_json::Value>,
@@ -371,7 +371,7 @@ pub fn scope(p: &Principal) -> CaseFilter {
 /// Cases the caller may see: those its unit holds or held; for a supervising committee, every
 /// case in its region subtree. Ordered by the earliest due date.
 #[utoipa::path(get, path = "/api/v1/cases", params(CaseQuery), responses((status = 200, body = [CaseSummary]), (status = 422, body = crate::error::Problem)), tag = "cases")]
-pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Query(q): Query<CaseQuery>) -> ApiResult<Json<Vec<CaseSummary>>> {
+pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, ApiQuery(q): ApiQuery<CaseQuery>) -> ApiResult<Json<Vec<CaseSummary>>> {
     if let Some(stage) = &q.stage {
         if !STAGES.contains(&stage.as_str()) {
             return Err(AppError::field("stage", format!("unknown stage; one of {}", STAGES.join(", "))));
@@ -566,7 +566,7 @@ pub async fn upload<S: Store>(
     State(st): State<AppState<S>>,
     Signed(p): Signed,
     Path(id): Path<String>,
-    Query(q): Query<DocumentQuery>,
+    ApiQuery(q): ApiQuery<DocumentQuery>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<CaseDto>> {

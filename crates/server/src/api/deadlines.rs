@@ -1,9 +1,10 @@
 //! Statutory deadlines and the holiday calendar.
 
+use super::ApiQuery;
 use crate::dto::*;
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use std::collections::HashMap;
 use xiezhi_core::calendar::DayKind;
@@ -85,7 +86,7 @@ pub async fn catalogue() -> Json<Vec<RuleDto>> {
 pub async fn compute<S: Store>(
     State(st): State<AppState<S>>,
     Path(rule): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    ApiQuery(q): ApiQuery<HashMap<String, String>>,
 ) -> ApiResult<Json<DeadlineDto>> {
     if let Some(unknown) = q.keys().find(|k| !["start", "in_custody", "extended"].contains(&k.as_str())) {
         return Err(AppError::field(unknown.clone(), "unknown parameter; use start, in_custody, extended"));

@@ -1,11 +1,11 @@
 //! Regions and units.
 
-use super::{path_id, ApiJson};
+use super::{path_id, ApiJson, ApiQuery};
 use crate::auth::{authorize, Signed};
 use crate::dto::*;
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -23,7 +23,7 @@ pub struct RegionQuery {
 
 /// Child regions of a region (or the top-level regions).
 #[utoipa::path(get, path = "/api/v1/regions", params(RegionQuery), responses((status = 200, body = [RegionDto]), (status = 404, body = crate::error::Problem)), tag = "organisation")]
-pub async fn list_regions<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Query(q): Query<RegionQuery>) -> ApiResult<Json<Vec<RegionDto>>> {
+pub async fn list_regions<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, ApiQuery(q): ApiQuery<RegionQuery>) -> ApiResult<Json<Vec<RegionDto>>> {
     authorize(&st, &p, Action::ViewDirectory).await?;
     let parent = q.parent.as_deref().map(|c| RegionCode::parse("parent", c)).transpose()?;
     if let Some(parent) = parent {
@@ -99,7 +99,7 @@ pub struct UnitQuery {
 
 /// Units, filtered by region, subtree and kind.
 #[utoipa::path(get, path = "/api/v1/units", params(UnitQuery), responses((status = 200, body = [UnitDto]), (status = 422, body = crate::error::Problem)), tag = "organisation")]
-pub async fn list_units<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Query(q): Query<UnitQuery>) -> ApiResult<Json<Vec<UnitDto>>> {
+pub async fn list_units<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, ApiQuery(q): ApiQuery<UnitQuery>) -> ApiResult<Json<Vec<UnitDto>>> {
     authorize(&st, &p, Action::ViewDirectory).await?;
     let filter = UnitFilter {
         region: q.region.as_deref().map(|c| RegionCode::parse("region", c)).transpose()?,
@@ -167,7 +167,7 @@ pub struct ImportQuery {
 pub async fn import_units<S: Store>(
     State(st): State<AppState<S>>,
     Signed(p): Signed,
-    Query(q): Query<ImportQuery>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
     body: String,
 ) -> ApiResult<Json<ImportReport>> {
     Ok(Json(run_import(&st, &p, &body, q.dry_run.unwrap_or(false)).await?))

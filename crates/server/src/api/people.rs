@@ -1,11 +1,11 @@
 //! Users, the signed-in user, API tokens and the security record.
 
-use super::{path_id, ApiJson};
+use super::{path_id, ApiJson, ApiQuery};
 use crate::auth::{authorize, client_of, digest, hash_password, secret, sign_in, Signed};
 use crate::dto::*;
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{request::Parts, StatusCode};
 use axum::Json;
 use serde::Deserialize;
@@ -226,7 +226,7 @@ pub struct SecurityQuery {
 pub async fn security_events<S: Store>(
     State(st): State<AppState<S>>,
     Signed(p): Signed,
-    Query(q): Query<SecurityQuery>,
+    ApiQuery(q): ApiQuery<SecurityQuery>,
 ) -> ApiResult<Json<Vec<SecurityEventDto>>> {
     authorize(&st, &p, Action::ViewSecurityLog { region: p.unit.region }).await?;
     let events = st.store.security_events(&p.unit.region.subtree_prefix(), q.limit.unwrap_or(200)).await?;

@@ -76,3 +76,21 @@ async fn out_of_range_numbers_are_refused_not_panicked_on() {
     let r = app.page(Method::GET, "/cases?within=2912111", Some(&cookie), None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// Query parameters are parsed like bodies: a bad or unknown one is 422 problem+json naming it
+/// (axum's own rejection was a plain-text 400), and errors made below the handlers — a method
+/// the path does not take — are problem+json too.
+#[tokio::test]
+async fn query_errors_name_the_parameter() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let token = app.token("police.990101").await;
+    for (q, field) in [("limit=many", "limit"), ("colour=red", "colour"), ("overdue=perhaps", "overdue"), ("stage=%FF", "stage")] {
+        let r = app.get(&format!("/api/v1/cases?{q}"), &token).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {}", r.text());
+        assert_eq!(r.headers["content-type"], "application/problem+json", "{q}");
+        assert_eq!(r.json()["field"], field, "{q}: {}", r.text());
+    }
+    let r = app.api(Method::DELETE, "/api/v1/cases", Some(&token), None).await;
+    assert_eq!((r.status, r.headers["content-type"].to_str().unwrap()), (StatusCode::METHOD_NOT_ALLOWED, "application/problem+json"));
+    assert_eq!(r.json()["code"], "method_not_allowed");
+}
