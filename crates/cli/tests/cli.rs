@@ -205,3 +205,44 @@ fn every_subcommand_has_help() {
         assert!(o.status.success() && stdout(&o).contains("Usage:"), "{args:?}");
     }
 }
+
+/// What the hardening probe changed in the database unnoticed: a case moved to another city, a
+/// unit renamed, a role granted, a password hash replaced, a token slipped in. `rebuild --check`
+/// names each row and column, and exits 1.
+#[test]
+fn rebuild_check_names_every_tampered_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    assert!(xiezhi(&["demo", "--data", data, "--cases", "20"]).status.success());
+    let clean = xiezhi(&["rebuild", "--check", "--data", data]);
+    assert!(clean.status.success(), "{}{}", stdout(&clean), stderr(&clean));
+    assert!(stdout(&clean).contains("units, users and tokens: every row equals the replay"), "{}", stdout(&clean));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{data}/xiezhi.db")).await.unwrap();
+        for q in [
+            "UPDATE cases SET region = '990201' WHERE id = 3",
+            "UPDATE cases SET title = '改过的案由' WHERE id = 4",
+            "UPDATE units SET name = '假法院' WHERE id = 5",
+            "UPDATE users SET roles = 'judge' WHERE username = 'police.990102'",
+            "UPDATE users SET password_hash = '$argon2id$forged' WHERE username = 'police.990101'",
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (1, 'backdoor', 'abc', 1)",
+        ] {
+            sqlx::query(q).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    });
+    let check = xiezhi(&["rebuild", "--check", "--data", data]);
+    let out = stdout(&check);
+    assert_eq!(check.status.code(), Some(1), "{out}{}", stderr(&check));
+    for line in [
+        "case 3: region 990201 ≠ replayed",
+        "case 4: title \"改过的案由\" ≠ replayed",
+        "unit 5: name \"假法院\" ≠ replayed",
+        "(police.990102): roles judge ≠ replayed police_officer",
+        "(police.990101): password_hash is not the one recorded",
+        "backdoor",
+    ] {
+        assert!(out.contains(line) || (line == "backdoor" && out.contains("not in the log")), "missing {line:?}:\n{out}");
+    }
+}

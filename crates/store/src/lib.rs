@@ -16,7 +16,7 @@ pub mod testing;
 pub use audit::{NewEvent, Payload};
 pub use error::{OpenError, StoreError};
 pub use model::*;
-pub use sql::{redact_url, Backend, SqlStore};
+pub use sql::{fingerprint, redact_url, Backend, SqlStore};
 
 use std::future::Future;
 use xiezhi_core::{RegionCode, Role, UnitKind};
@@ -122,6 +122,12 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn events(&self, start: u64, end: u64) -> impl Future<Output = Result<Vec<Event>>> + Send;
     /// Record events that stand on their own (imported history, load generation), in one transaction.
     fn append_events(&self, events: Vec<NewEvent>, by: By) -> impl Future<Output = Result<Vec<i64>>> + Send;
+    /// Events whose subject lies in `from..to` (e.g. `"unit:".."unit;"`, every unit), with index
+    /// after `after`, oldest first, at most `limit` (≤ 10,000): for replaying a whole kind.
+    fn events_in_subjects(&self, from: &str, to: &str, after: i64, limit: i64) -> impl Future<Output = Result<Vec<Event>>> + Send;
+    /// Every unit, user (with the stored password hash) and API token (with the stored token
+    /// hash) as stored now: what the organisation's integrity check compares with the log.
+    fn organisation_rows(&self) -> impl Future<Output = Result<OrganisationRows>> + Send;
     /// The events about one subject (e.g. `unit:12`), oldest first.
     fn events_of(&self, subject: &str, limit: i64) -> impl Future<Output = Result<Vec<Event>>> + Send;
     /// The leaf hash of each event with index in `start..end`, recomputed from the event as stored

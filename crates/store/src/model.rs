@@ -317,3 +317,13 @@ pub struct StoredCalendar {
     pub loaded_by: Option<i64>,
     pub loaded_at: i64,
 }
+
+/// The organisation's tables as stored, for comparing with the log.
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationRows {
+    pub units: Vec<Unit>,
+    /// Each user with their stored password hash.
+    pub users: Vec<(User, String)>,
+    /// Each token with its stored hash.
+    pub tokens: Vec<(ApiToken, String)>,
+}

@@ -533,13 +533,24 @@ fn unit_created(u: &Unit) -> NewEvent {
     NewEvent::new(format!("unit:{}", u.id), "unit.created", json!({"id": u.id, "region": u.region, "kind": u.kind, "name": u.name, "name_en": u.name_en}))
 }
 
-fn user_created(u: &User) -> NewEvent {
+/// A secret's stored form, fingerprinted for the record: the log can then tell whether a stored
+/// password hash or token hash was changed outside the platform, without holding either.
+pub fn fingerprint(stored_secret: &str) -> String {
+    xiezhi_audit::payload_digest(stored_secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn user_created(u: &User, password_hash: &str) -> NewEvent {
     let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
     NewEvent::new(
         format!("user:{}", u.id),
         "user.created",
-        json!({"id": u.id, "unit_id": u.unit_id, "username": u.username, "display_name": u.display_name, "roles": roles}),
+        json!({"id": u.id, "unit_id": u.unit_id, "username": u.username, "display_name": u.display_name, "roles": roles, "password_hash_sha256": fingerprint(password_hash)}),
     )
+}
+
+/// The events recording that these tokens of `user_id` were revoked.
+fn tokens_revoked(user_id: i64, ids: &[(i64,)]) -> Vec<NewEvent> {
+    ids.iter().map(|(id,)| NewEvent::new(format!("user:{user_id}"), "token.revoked", json!({"id": id, "user_id": user_id}))).collect()
 }
 
 impl SqlStore {
@@ -682,7 +693,7 @@ impl Store for SqlStore {
         for (unit_name, u) in &org.users {
             let unit_id = *ids.get(unit_name).ok_or_else(|| StoreError::Invalid(format!("user {} names unknown unit {unit_name}", u.username)))?;
             let user = Self::insert_user(&mut *tx, &NewUser { unit_id, ..u.clone() }, by.at).await?;
-            events.push(user_created(&user));
+            events.push(user_created(&user, &u.password_hash));
         }
         for (k, v) in &org.meta {
             sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)").bind(k).bind(v).execute(&mut *tx).await?;
@@ -728,7 +739,7 @@ impl Store for SqlStore {
             return Err(StoreError::Invalid(format!("role {role} is not held in a {} unit", unit.kind)));
         }
         let u = Self::insert_user(&mut *tx, &user, by.at).await?;
-        let leaves = append(&mut tx, self.backend, &by, vec![user_created(&u)]).await?;
+        let leaves = append(&mut tx, self.backend, &by, vec![user_created(&u, &user.password_hash)]).await?;
         tx.commit().await?;
         Ok(Recorded { value: u, leaves })
     }
@@ -760,14 +771,21 @@ impl Store for SqlStore {
         .fetch_optional(&mut *tx)
         .await?;
         let user = User::from(row.ok_or(StoreError::NotFound("user"))?);
+        // A disabled account stays shut when enabled again: its sessions end, its tokens are revoked.
+        let mut revoked: Vec<(i64,)> = Vec::new();
         if c.disabled == Some(true) {
-            // A disabled account stays shut when enabled again: its sessions end, its tokens are revoked.
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
-            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL").bind(by.at).bind(id).execute(&mut *tx).await?;
+            revoked = sqlx::query_as("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL RETURNING id")
+                .bind(by.at)
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
         }
         let roles: Option<Vec<&str>> = c.roles.as_ref().map(|r| r.iter().map(|x| x.as_str()).collect());
         let payload = json!({"id": id, "display_name": c.display_name, "roles": roles, "disabled": c.disabled});
-        let leaves = append(&mut tx, self.backend, &by, vec![NewEvent::new(format!("user:{id}"), "user.changed", payload)]).await?;
+        let mut events = vec![NewEvent::new(format!("user:{id}"), "user.changed", payload)];
+        events.extend(tokens_revoked(id, &revoked));
+        let leaves = append(&mut tx, self.backend, &by, events).await?;
         tx.commit().await?;
         Ok(Recorded { value: user, leaves })
     }
@@ -792,6 +810,7 @@ impl Store for SqlStore {
 
     async fn set_password(&self, user_id: i64, password_hash: String, by: By) -> Result<Recorded<()>> {
         let _forget = self.cache.forget_now_and_after();
+        let hash_for_record = password_hash.clone();
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(user_id).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
@@ -799,9 +818,16 @@ impl Store for SqlStore {
         }
         // Whoever knew the old password may have made tokens with it: they go with it.
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL").bind(by.at).bind(user_id).execute(&mut *tx).await?;
-        // The record says that the password changed, never what it is.
-        let leaves = append(&mut tx, self.backend, &by, vec![NewEvent::new(format!("user:{user_id}"), "user.password_set", json!({"id": user_id}))]).await?;
+        let revoked: Vec<(i64,)> = sqlx::query_as("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL RETURNING id")
+            .bind(by.at)
+            .bind(user_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        // The record says that the password changed, never what it is: the stored hash's fingerprint.
+        let mut events =
+            vec![NewEvent::new(format!("user:{user_id}"), "user.password_set", json!({"id": user_id, "password_hash_sha256": fingerprint(&hash_for_record)}))];
+        events.extend(tokens_revoked(user_id, &revoked));
+        let leaves = append(&mut tx, self.backend, &by, events).await?;
         tx.commit().await?;
         Ok(Recorded { value: (), leaves })
     }
@@ -845,6 +871,7 @@ impl Store for SqlStore {
 
     async fn create_token(&self, user_id: i64, name: String, token_hash: String, by: By) -> Result<Recorded<ApiToken>> {
         let mut tx = self.pool.begin().await?;
+        let token_hash_for_record = token_hash.clone();
         let row: TokenRow = sqlx::query_as("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id, user_id, name, created_at, last_used_at, revoked_at")
             .bind(user_id)
             .bind(name)
@@ -857,7 +884,11 @@ impl Store for SqlStore {
             &mut tx,
             self.backend,
             &by,
-            vec![NewEvent::new(format!("user:{user_id}"), "token.created", json!({"id": t.id, "user_id": user_id, "name": t.name}))],
+            vec![NewEvent::new(
+                format!("user:{user_id}"),
+                "token.created",
+                json!({"id": t.id, "user_id": user_id, "name": t.name, "token_hash_sha256": fingerprint(&token_hash_for_record)}),
+            )],
         )
         .await?;
         tx.commit().await?;
@@ -1268,6 +1299,43 @@ impl Store for SqlStore {
         let leaves = append(&mut tx, self.backend, &by, events).await?;
         tx.commit().await?;
         Ok(leaves)
+    }
+
+    async fn events_in_subjects(&self, from: &str, to: &str, after: i64, limit: i64) -> Result<Vec<Event>> {
+        let rows: Vec<EventRow> =
+            sqlx::query_as(&format!("SELECT {EVENT_COLS} FROM events WHERE subject >= $1 AND subject < $2 AND seq > $3 ORDER BY seq LIMIT $4"))
+                .bind(from)
+                .bind(to)
+                .bind(after)
+                .bind(limit.clamp(1, 10_000))
+                .fetch_all(&self.reader)
+                .await?;
+        Ok(rows.into_iter().map(Event::from).collect())
+    }
+
+    async fn organisation_rows(&self) -> Result<OrganisationRows> {
+        let units: Vec<UnitRow> = sqlx::query_as(&format!("SELECT {UNIT_COLS} FROM units ORDER BY id")).fetch_all(&self.reader).await?;
+        #[derive(FromRow)]
+        struct UserHash {
+            #[sqlx(flatten)]
+            user: UserRow,
+            password_hash: String,
+        }
+        let users: Vec<UserHash> = sqlx::query_as(&format!("SELECT {USER_COLS}, password_hash FROM users ORDER BY id")).fetch_all(&self.reader).await?;
+        #[derive(FromRow)]
+        struct TokenHash {
+            #[sqlx(flatten)]
+            token: TokenRow,
+            token_hash: String,
+        }
+        let tokens: Vec<TokenHash> = sqlx::query_as("SELECT id, user_id, name, created_at, last_used_at, revoked_at, token_hash FROM api_tokens ORDER BY id")
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(OrganisationRows {
+            units: units.into_iter().map(Unit::try_from).collect::<Result<_>>()?,
+            users: users.into_iter().map(|u| (User::from(u.user), u.password_hash)).collect(),
+            tokens: tokens.into_iter().map(|t| (ApiToken::from(t.token), t.token_hash)).collect(),
+        })
     }
 
     async fn events_of(&self, subject: &str, limit: i64) -> Result<Vec<Event>> {

@@ -2,3 +2,4 @@
 //! decide → write. Knows nothing of HTTP; the API, the pages and the command line call it.
 
 pub mod calendars;
+pub mod integrity;

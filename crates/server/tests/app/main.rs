@@ -6,6 +6,7 @@ mod calendars;
 mod cases;
 mod common;
 mod deadlines;
+mod integrity;
 mod ops;
 mod org;
 mod pages;
