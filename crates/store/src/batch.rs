@@ -43,22 +43,31 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
     let mut outcomes: Vec<Option<Result<CaseWritten>>> = (0..jobs.len()).map(|_| None).collect();
 
     // Creates: refuse numbers already taken (stored, or earlier in this batch), insert the rest.
-    let wanted: Vec<&str> = jobs.iter().filter_map(|j| if let CaseJob::Create { write, .. } = j { Some(write.case_no.as_str()) } else { None }).collect();
-    let mut taken: HashSet<String> = HashSet::new();
+    // A number is taken for its issuing unit only.
+    let wanted: Vec<(i64, &str)> =
+        jobs.iter().filter_map(|j| if let CaseJob::Create { write, .. } = j { Some((write.issuer_unit_id, write.case_no.as_str())) } else { None }).collect();
+    let mut taken: HashSet<(i64, String)> = HashSet::new();
     if !wanted.is_empty() {
-        let sql = format!("SELECT case_no FROM cases WHERE case_no IN (SELECT {} FROM {})", col(0, "text"), rows_source(1));
-        let rows: Vec<(String,)> = sqlx::query_as(&sql).bind(json!(wanted.iter().map(|n| [n]).collect::<Vec<_>>()).to_string()).fetch_all(&mut **tx).await?;
-        taken.extend(rows.into_iter().map(|r| r.0));
+        let sql = format!(
+            "SELECT issuer_unit_id, case_no FROM cases WHERE (issuer_unit_id, case_no) IN (SELECT {}, {} FROM {})",
+            col(0, "int"),
+            col(1, "text"),
+            rows_source(1)
+        );
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as(&sql).bind(json!(wanted.iter().map(|(u, n)| json!([u, n])).collect::<Vec<_>>()).to_string()).fetch_all(&mut **tx).await?;
+        taken.extend(rows);
     }
     let mut create_rows = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
         if let CaseJob::Create { write: w, by } = job {
-            if !taken.insert(w.case_no.clone()) {
+            if !taken.insert((w.issuer_unit_id, w.case_no.clone())) {
                 outcomes[i] = Some(Err(StoreError::Duplicate { what: "a case with that number".into() }));
                 continue;
             }
             create_rows.push(json!({
                 "case_no": w.case_no,
+                "issuer": w.issuer_unit_id,
                 "title": w.title,
                 "region": w.region.to_string(),
                 "stage": w.stage,
@@ -73,18 +82,19 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
             }));
         }
     }
-    let mut created: HashMap<String, i64> = HashMap::new();
+    let mut created: HashMap<(i64, String), i64> = HashMap::new();
     if !create_rows.is_empty() {
         // Typed records: each row's JSON is parsed once (`value->>i` would lex the row, and the
         // state text inside it, once per column).
-        let sql = "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, due_provisional, version, state, updated_at) \
-                   SELECT case_no, title, region, stage, holder, pending, custody, due, provisional, version, state, at FROM json_to_recordset($1::json) \
-                   AS w(case_no TEXT, title TEXT, region TEXT, stage TEXT, holder BIGINT, pending BIGINT, custody BIGINT, due TEXT, provisional BIGINT, version BIGINT, \
-                   state TEXT, at BIGINT) \
-                   RETURNING id, case_no";
+        let sql = "INSERT INTO cases (case_no, issuer_unit_id, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, due_provisional, version, \
+                   state, updated_at) \
+                   SELECT case_no, issuer, title, region, stage, holder, pending, custody, due, provisional, version, state, at FROM json_to_recordset($1::json) \
+                   AS w(case_no TEXT, issuer BIGINT, title TEXT, region TEXT, stage TEXT, holder BIGINT, pending BIGINT, custody BIGINT, due TEXT, provisional BIGINT, \
+                   version BIGINT, state TEXT, at BIGINT) \
+                   RETURNING id, issuer_unit_id, case_no";
         for chunk in create_rows.chunks(2000) {
-            let rows: Vec<(i64, String)> = sqlx::query_as(sql).bind(Value::from(chunk.to_vec()).to_string()).fetch_all(&mut **tx).await?;
-            created.extend(rows.into_iter().map(|(id, no)| (no, id)));
+            let rows: Vec<(i64, i64, String)> = sqlx::query_as(sql).bind(Value::from(chunk.to_vec()).to_string()).fetch_all(&mut **tx).await?;
+            created.extend(rows.into_iter().map(|(id, issuer, no)| ((issuer, no), id)));
         }
     }
 
@@ -142,7 +152,9 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
         }
         let (id, version, w, by) = match job {
             CaseJob::Create { write, by } => {
-                let id = *created.get(&write.case_no).ok_or_else(|| StoreError::Invalid(format!("case {} was not created", write.case_no)))?;
+                let id = *created
+                    .get(&(write.issuer_unit_id, write.case_no.clone()))
+                    .ok_or_else(|| StoreError::Invalid(format!("case {} was not created", write.case_no)))?;
                 (id, write.events.len() as i64, write, *by)
             }
             CaseJob::Update { id, version, write, by } => {

@@ -230,7 +230,10 @@ pub struct StoredCosignature {
 /// A case's projection, written with its events in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseWrite {
+    /// Unique for the issuing unit (`issuer_unit_id`), not across the province.
     pub case_no: String,
+    /// The unit that registered the case and issued its number.
+    pub issuer_unit_id: i64,
     pub title: String,
     pub region: RegionCode,
     pub stage: String,

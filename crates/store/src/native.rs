@@ -172,13 +172,13 @@ type Written = (CaseWritten, (By, Vec<NewEvent>));
 fn write_case(tx: &Transaction<'_>, job: &CaseJob) -> Result<Result<Written>> {
     let (written, w, by) = match job {
         CaseJob::Create { write: w, by } => {
-            if tx.prepare_cached("SELECT 1 FROM cases WHERE case_no = ?1")?.exists([&w.case_no])? {
+            if tx.prepare_cached("SELECT 1 FROM cases WHERE issuer_unit_id = ?1 AND case_no = ?2")?.exists(params![w.issuer_unit_id, w.case_no])? {
                 return Ok(Err(StoreError::Duplicate { what: "a case with that number".into() }));
             }
             let id: i64 = tx
                 .prepare_cached(
                     "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at, \
-                     due_provisional) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
+                     due_provisional, issuer_unit_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
                 )?
                 .query_row(
                     params![
@@ -193,7 +193,8 @@ fn write_case(tx: &Transaction<'_>, job: &CaseJob) -> Result<Result<Written>> {
                         w.events.len() as i64,
                         w.state,
                         w.event_times.last().copied().unwrap_or(by.at),
-                        i64::from(w.due_provisional)
+                        i64::from(w.due_provisional),
+                        w.issuer_unit_id
                     ],
                     |r| r.get(0),
                 )?;

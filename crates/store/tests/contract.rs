@@ -434,6 +434,7 @@ async fn postgres_node_table_converts_to_tiles() {
 fn case_write(no: &str, holder: i64, stage: &str) -> CaseWrite {
     CaseWrite {
         case_no: no.into(),
+        issuer_unit_id: holder,
         title: format!("案件 {no}"),
         region: code("990101"),
         stage: stage.into(),
@@ -561,4 +562,13 @@ async fn a_write_that_fails_halfway_sinks_only_itself<S: Store>(s: S) {
     assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
     assert_eq!((s.counts().await.unwrap().cases, s.audit_size().await.unwrap()), (after.cases, size), "nothing of the import stayed");
     assert_eq!(s.import_cases(vec![case_write("I1", police, "registered")], By::system(51)).await.unwrap(), 1);
+
+    // A number is unique for the unit that issued it: another unit may issue the same one, and
+    // is not told the first exists.
+    let other = s.list_units(UnitFilter::default()).await.unwrap().into_iter().find(|u| u.id != police && u.kind == UnitKind::JusticeBureau).unwrap().id;
+    assert!(matches!(s.create_case(case_write("I1", police, "registered"), By::system(52)).await, Err(StoreError::Duplicate { .. })));
+    let theirs = CaseWrite { issuer_unit_id: other, ..case_write("I1", police, "registered") };
+    assert!(s.create_case(theirs.clone(), By::system(53)).await.is_ok(), "the same number from another issuer");
+    let both = s.import_cases(vec![CaseWrite { case_no: "J1".into(), ..theirs.clone() }, case_write("J1", police, "registered")], By::system(54)).await;
+    assert_eq!(both.unwrap(), 2, "two issuers' same number in one batch");
 }

@@ -40,6 +40,7 @@ pub fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrit
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(CaseWrite {
         case_no: c.case_no.clone(),
+        issuer_unit_id: c.investigator.id,
         title: c.title.clone(),
         region: c.investigator.region,
         stage: c.stage.as_str().into(),

@@ -61,6 +61,10 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
     assert_eq!(case["clocks"][0]["rule"], "criminal.arrest_request");
     assert!(case["clocks"][0]["due"].is_string() && case["clocks"][0]["basis"].to_string().contains("CPL 91"), "{case}");
     assert_eq!(app.post("/api/v1/cases", &police, json!({"case_no": "和公刑立字〔2026〕1号", "title": "x", "persons": []})).await.status, StatusCode::CONFLICT);
+    // Another police unit's numbers are its own: the same number is no conflict, and says nothing.
+    let other_police = app.token("police.990102").await;
+    let theirs = app.post("/api/v1/cases", &other_police, json!({"case_no": "和公刑立字〔2026〕1号", "title": "y", "persons": []})).await;
+    assert_eq!(theirs.status, StatusCode::CREATED, "{}", theirs.text());
 
     ok(&app, &police, id, json!({"command": "request_arrest_approval", "to": procuratorate})).await;
     let inbox = app.get("/api/v1/inbox", &prosecutor).await.json();
