@@ -32,7 +32,10 @@ async fn the_organisation_replays_from_the_log(app: TestApp) {
     assert!(clean.is_empty(), "{clean:?}");
 
     // Behind its back.
+    let police = app.token("police.990101").await;
+    let case = app.post("/api/v1/cases", &police, json!({"case_no": "T-1", "title": "盗窃案", "persons": []})).await.json()["id"].as_i64().unwrap();
     for q in [
+        format!("UPDATE cases SET region = '990201', title = '别的案由' WHERE id = {case}"),
         format!("UPDATE units SET name_en = 'Fake' WHERE id = {unit_id}"),
         "UPDATE users SET roles = 'admin' WHERE username = 'police.990101'".to_string(),
         "UPDATE users SET password_hash = 'forged' WHERE username = 'centre.head'".to_string(),
@@ -40,6 +43,8 @@ async fn the_organisation_replays_from_the_log(app: TestApp) {
     ] {
         sqlx::query(&q).execute(app.store.pool()).await.unwrap();
     }
+    let cases = xiezhi_server::api::cases::rebuild(&app.store, &app.state.calendar(), false).await.unwrap().details.join("\n");
+    assert!(cases.contains(&format!("case {case}: title \"别的案由\" ≠ replayed \"盗窃案\"")) && cases.contains("region 990201 ≠ replayed 990101"), "{cases}");
     let found = xiezhi_server::app::integrity::check_organisation(&app.store).await.unwrap();
     let all = found.join("\n");
     for line in [

@@ -1,4 +1,6 @@
 use crate::common::{Backend, TestApp};
+
+crate::on_both_backends!(security_headers_on_every_response, out_of_range_numbers_are_refused_not_panicked_on, query_errors_name_the_parameter);
 use axum::http::{Method, StatusCode};
 
 #[tokio::test]
@@ -41,9 +43,7 @@ async fn the_committed_openapi_document_is_current() {
 
 /// Every response says how a browser may treat it: no inline script, no framing, no sniffing;
 /// signed-in pages, API answers and downloads are never cached, the assets are.
-#[tokio::test]
-async fn security_headers_on_every_response() {
-    let app = TestApp::new(Backend::Sqlite).await;
+async fn security_headers_on_every_response(app: TestApp) {
     let cookie = app.browser_session("police.990101").await;
     let token = app.token("police.990101").await;
     let page = app.page(Method::GET, "/", Some(&cookie), None).await;
@@ -64,9 +64,7 @@ async fn security_headers_on_every_response() {
 
 /// Numbers from the query are range-checked: the value that overflowed a date and dropped the
 /// connection is a 422 naming the parameter.
-#[tokio::test]
-async fn out_of_range_numbers_are_refused_not_panicked_on() {
-    let app = TestApp::new(Backend::Sqlite).await;
+async fn out_of_range_numbers_are_refused_not_panicked_on(app: TestApp) {
     let token = app.token("police.990101").await;
     for q in ["due_within=2912111", "due_within=-1"] {
         let r = app.get(&format!("/api/v1/cases?{q}"), &token).await;
@@ -80,9 +78,7 @@ async fn out_of_range_numbers_are_refused_not_panicked_on() {
 /// Query parameters are parsed like bodies: a bad or unknown one is 422 problem+json naming it
 /// (axum's own rejection was a plain-text 400), and errors made below the handlers — a method
 /// the path does not take — are problem+json too.
-#[tokio::test]
-async fn query_errors_name_the_parameter() {
-    let app = TestApp::new(Backend::Sqlite).await;
+async fn query_errors_name_the_parameter(app: TestApp) {
     let token = app.token("police.990101").await;
     for (q, field) in [("limit=many", "limit"), ("colour=red", "colour"), ("overdue=perhaps", "overdue"), ("stage=%FF", "stage")] {
         let r = app.get(&format!("/api/v1/cases?{q}"), &token).await;
