@@ -97,11 +97,15 @@ impl NoteSigner {
 
     /// The signed note text of a checkpoint.
     pub fn sign(&self, cp: &Checkpoint) -> String {
-        let body = cp.body();
-        let sig = self.key.sign(body.as_bytes());
+        self.sign_text(&cp.body())
+    }
+
+    /// A C2SP signed note over any text (which ends in a newline).
+    pub fn sign_text(&self, text: &str) -> String {
+        let sig = self.key.sign(text.as_bytes());
         let mut blob = key_id(&self.name, ALG_ED25519, &self.public_key()).to_vec();
         blob.extend_from_slice(&sig.to_bytes());
-        format!("{body}\n{DASH} {} {}\n", self.name, B64.encode(blob))
+        format!("{text}\n{DASH} {} {}\n", self.name, B64.encode(blob))
     }
 
     /// A witness cosignature line over a checkpoint at `timestamp` (seconds since the epoch).
@@ -187,8 +191,13 @@ impl<'a> Note<'a> {
 
 /// Verify a signed checkpoint note with the log's key; returns the checkpoint.
 pub fn open_checkpoint(note: &str, verifier: &NoteVerifier) -> Result<Checkpoint, NoteError> {
+    Checkpoint::parse_body(open_note(note, verifier)?)
+}
+
+/// Verify a signed note with one of its signers' keys (other signatures are ignored, as C2SP
+/// says); returns the signed text.
+pub fn open_note<'a>(note: &'a str, verifier: &NoteVerifier) -> Result<&'a str, NoteError> {
     let n = Note::parse(note)?;
-    let cp = Checkpoint::parse_body(n.body)?;
     let sig = n
         .signatures
         .iter()
@@ -196,7 +205,7 @@ pub fn open_checkpoint(note: &str, verifier: &NoteVerifier) -> Result<Checkpoint
         .ok_or_else(|| NoteError::Unsigned(verifier.name.clone()))?;
     let signature = Signature::from_slice(&sig.1[4..]).map_err(|_| NoteError::BadSignature(verifier.name.clone()))?;
     verifier.key.verify(n.body.as_bytes(), &signature).map_err(|_| NoteError::BadSignature(verifier.name.clone()))?;
-    Ok(cp)
+    Ok(n.body)
 }
 
 /// Verify a cosignature line against a checkpoint; returns its timestamp.

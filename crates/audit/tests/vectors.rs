@@ -150,3 +150,68 @@ fn signed_checkpoints_and_cosignatures() {
     let other = Checkpoint { size: 9, ..cp.clone() };
     assert!(verify_cosignature(&other, &line, &wv).is_err());
 }
+
+/// The signed-note test vectors of the Go reference implementation (golang.org/x/mod,
+/// sumdb/note/note_test.go): the same key gives the same verifier string, the same text the
+/// same signature byte for byte, and their signed notes verify here.
+mod go_note_vectors {
+    use base64::Engine;
+    use xiezhi_audit::{open_note, NoteSigner, NoteVerifier};
+
+    const SKEY: &str = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+    const VKEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+    const TEXT: &str = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
+    const PETER: &str = "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    const ENOCH: &str = "— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
+
+    fn signer() -> NoteSigner {
+        let data = base64::engine::general_purpose::STANDARD.decode(SKEY.splitn(5, '+').nth(4).unwrap()).unwrap();
+        assert_eq!(data[0], 1, "Ed25519");
+        NoteSigner::from_seed("PeterNeumann", data[1..].try_into().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_verifier_key_and_the_signature_are_the_reference_ones() {
+        assert_eq!(signer().verifier(), VKEY);
+        assert_eq!(signer().sign_text(TEXT), format!("{TEXT}\n{PETER}"));
+    }
+
+    #[test]
+    fn reference_notes_verify_and_altered_ones_do_not() {
+        let v = NoteVerifier::parse(VKEY).unwrap();
+        assert_eq!(open_note(&format!("{TEXT}\n{PETER}"), &v).unwrap(), TEXT);
+        assert_eq!(open_note(&format!("{TEXT}\n{ENOCH}{PETER}"), &v).unwrap(), TEXT, "another signer's line is ignored");
+        assert!(open_note(&format!("{TEXT}\n{ENOCH}"), &v).is_err(), "not signed by this key");
+        let altered = TEXT.replace("problem,", "problem;");
+        assert!(open_note(&format!("{altered}\n{PETER}"), &v).is_err());
+        assert!(NoteVerifier::parse("PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==").is_err(), "wrong length key");
+        assert!(NoteVerifier::parse("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").is_err(), "unknown algorithm");
+        assert!(NoteVerifier::parse("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").is_err(), "key id that does not match");
+    }
+}
+
+/// The version-1 leaf bytes, written out by hand from the format (leaf.rs): a change to the
+/// encoding breaks every stored log's verification, so it must break this first.
+#[test]
+fn the_version_1_leaf_bytes_are_pinned() {
+    let digest = payload_digest(b"{\"id\":3}");
+    let leaf = EventLeaf { seq: 258, at: 1_764_000_000_000_000, actor: Some(5), unit: None, subject: b"unit:3", kind: b"unit.created", payload_digest: digest };
+    let mut want = vec![0x01];
+    want.extend([0, 0, 0, 0, 0, 0, 0x01, 0x02]); // seq 258
+    want.extend(1_764_000_000_000_000i64.to_be_bytes()); // at, µs
+    want.extend([0, 0, 0, 0, 0, 0, 0, 5]); // actor 5
+    want.extend([0xff; 8]); // no unit: −1
+    want.extend([0, 0, 0, 6]);
+    want.extend(b"unit:3");
+    want.extend([0, 0, 0, 12]);
+    want.extend(b"unit.created");
+    want.extend(digest);
+    assert_eq!(leaf.encode(), want);
+    assert_eq!(hex::encode(digest), "a22883e93273fa52419f3f34bb7e1125f2cd14a1f32561e419adc15324916c4b", "SHA-256 of the payload bytes");
+    // The leaf hash as RFC 6962 defines it: SHA-256(0x00 ‖ bytes).
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update([0u8]);
+    h.update(&want);
+    assert_eq!(leaf_hash(&leaf.encode()), <[u8; 32]>::from(h.finalize()));
+}

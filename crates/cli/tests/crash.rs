@@ -77,7 +77,11 @@ fn crash_and_recover(url: Option<String>) {
             clients.push(tokio::spawn(async move {
                 for i in 0.. {
                     let body = json!({"case_no": format!("CRASH-{k}-{i}"), "title": "盗窃案", "persons": [{"name": "张某", "custody": "detained"}]});
-                    let Ok((201, case)) = call(&http, &base, "/api/v1/cases", Some(&police), body).await else { return };
+                    let case = match call(&http, &base, "/api/v1/cases", Some(&police), body).await {
+                        Ok((201, case)) => case,
+                        Ok((status, v)) => panic!("registration refused: {status} {v}"),
+                        Err(_) => return, // the server is gone
+                    };
                     let id = case["id"].as_i64().unwrap();
                     acks.lock().unwrap().push((id, case["version"].as_i64().unwrap(), serde_json::from_value(case["audit_leaves"].clone()).unwrap()));
                     for (token, command) in steps.iter() {
@@ -92,8 +96,12 @@ fn crash_and_recover(url: Option<String>) {
                 }
             }));
         }
-        // Let the load build up, then pull the plug without warning.
+        // Let the load build up, then pull the plug without warning — within a minute, and
+        // failing loudly if the clients stopped (one that panics stops the run, not hangs it).
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
         while acks.lock().unwrap().len() < 400 {
+            assert!(!clients.iter().any(|c| c.is_finished()), "a client stopped before the crash, after {} acknowledgements", acks.lock().unwrap().len());
+            assert!(std::time::Instant::now() < deadline, "only {} acknowledgements in 60 s", acks.lock().unwrap().len());
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         server.0.kill().unwrap();
@@ -148,10 +156,18 @@ fn sqlite_acknowledged_commands_survive_a_kill() {
     crash_and_recover(None);
 }
 
+/// With the database's own durability on: the other tests' cluster runs with `fsync=off` for
+/// speed; this one runs on a cluster with `fsync=on` and `synchronous_commit=on`, and checks it.
 #[test]
 fn postgres_acknowledged_commands_survive_a_kill() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (store, url) = rt.block_on(xiezhi_store::testing::fresh_postgres());
-    rt.block_on(store.close());
+    let (store, url) = rt.block_on(xiezhi_store::testing::fresh_durable_postgres());
+    rt.block_on(async {
+        for (setting, want) in [("fsync", "on"), ("synchronous_commit", "on")] {
+            let (value,): (String,) = sqlx::query_as(&format!("SHOW {setting}")).fetch_one(store.pool()).await.unwrap();
+            assert_eq!(value, want, "{setting}");
+        }
+        store.close().await;
+    });
     crash_and_recover(Some(url));
 }

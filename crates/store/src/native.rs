@@ -51,6 +51,11 @@ fn spawn_checkpointer(file: &Path) -> std::io::Result<std::sync::mpsc::SyncSende
 }
 
 impl NativeWriter {
+    /// The writer connection's `synchronous` level (2 = FULL: every commit synced).
+    pub(crate) fn synchronous(&self) -> rusqlite::Result<i64> {
+        self.conn.lock().expect("writer lock").query_row("PRAGMA synchronous", [], |r| r.get(0))
+    }
+
     pub fn open(file: &Path, gate: sqlx::AnyPool) -> std::io::Result<Self> {
         let conn = Self::connect(file).map_err(std::io::Error::other)?;
         Ok(Self { conn: Arc::new(Mutex::new(conn)), gate, checkpoint: spawn_checkpointer(file)? })

@@ -251,6 +251,21 @@ impl SqlStore {
         })
     }
 
+    /// On SQLite, the `synchronous` level of each connection that writes (the pool's writer and
+    /// the native writer): 2 is FULL, a sync on every commit — what "acknowledged means durable"
+    /// rests on. Empty on PostgreSQL.
+    pub async fn sqlite_synchronous(&self) -> Result<Vec<i64>> {
+        if self.backend != Backend::Sqlite {
+            return Ok(vec![]);
+        }
+        let (pooled,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(&self.pool).await?;
+        let mut levels = vec![pooled];
+        if let Some(native) = &self.native {
+            levels.push(native.synchronous()?);
+        }
+        Ok(levels)
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }

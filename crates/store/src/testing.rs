@@ -65,8 +65,14 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
 }
 
-/// Start a cluster that lives until this process ends.
+/// Start a cluster that lives until this process ends (`fsync=off`: a test's data need not
+/// outlive a power cut).
 pub fn start_cluster() -> PgCluster {
+    start_cluster_with(false)
+}
+
+/// Start a cluster with or without `fsync`, for the tests that prove durability.
+pub fn start_cluster_with(fsync: bool) -> PgCluster {
     let bin = bindir();
     let dir = std::env::temp_dir().join(format!("xiezhi-pg-{}-{}", std::process::id(), free_port()));
     std::fs::create_dir_all(&dir).expect("temporary folder");
@@ -77,7 +83,7 @@ pub fn start_cluster() -> PgCluster {
     let data_s = data.to_string_lossy().to_string();
     run(&mut pg_command(&bin.join("initdb"), &["-D", &data_s, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"]), "initdb");
     let port = free_port();
-    let opts = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", dir.display());
+    let opts = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync={} -c max_connections=200", dir.display(), if fsync { "on" } else { "off" });
     let log = dir.join("log").to_string_lossy().to_string();
     run(&mut pg_command(&bin.join("pg_ctl"), &["-D", &data_s, "-o", &opts, "-l", &log, "-w", "start"]), "pg_ctl start");
     // The watchdog outlives us: when this process is gone it stops the cluster and removes it.
@@ -103,9 +109,20 @@ pub fn cluster() -> &'static PgCluster {
     CLUSTER.get_or_init(start_cluster)
 }
 
+static DURABLE: OnceLock<PgCluster> = OnceLock::new();
+
+/// A fresh, migrated database on a cluster that syncs every commit (`fsync=on`), started on
+/// first use.
+pub async fn fresh_durable_postgres() -> (SqlStore, String) {
+    fresh_on(DURABLE.get_or_init(|| start_cluster_with(true))).await
+}
+
 /// A fresh, migrated database on the throwaway cluster.
 pub async fn fresh_postgres() -> (SqlStore, String) {
-    let c = cluster();
+    fresh_on(cluster()).await
+}
+
+async fn fresh_on(c: &PgCluster) -> (SqlStore, String) {
     let name = format!("t_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
     let admin = sqlx::PgPool::connect(&c.admin_url()).await.expect("connect to the throwaway cluster");
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create database");

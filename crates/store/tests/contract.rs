@@ -425,6 +425,13 @@ async fn sqlite_node_table_converts_to_tiles() {
     node_table_converts_to_tiles(s, async move { SqlStore::open_data_dir(&path).await.unwrap() }).await;
 }
 
+/// Acknowledged means durable: every SQLite connection that writes syncs each commit.
+#[tokio::test]
+async fn sqlite_writers_sync_every_commit() {
+    let (s, _dir) = fresh_sqlite().await;
+    assert_eq!(s.sqlite_synchronous().await.unwrap(), vec![2, 2], "synchronous=FULL on the pooled writer and the native writer");
+}
+
 #[tokio::test]
 async fn postgres_node_table_converts_to_tiles() {
     let (s, url) = fresh_postgres().await;

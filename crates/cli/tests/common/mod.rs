@@ -22,9 +22,19 @@ pub fn db_args(data: &str, url: &Option<String>) -> Vec<String> {
     v
 }
 
+/// The binary, with none of the caller's `XIEZHI__*` settings (a developer's shell must not
+/// change what a test runs against).
+pub fn binary() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xiezhi"));
+    for (name, _) in std::env::vars().filter(|(k, _)| k.starts_with("XIEZHI__")) {
+        cmd.env_remove(name);
+    }
+    cmd
+}
+
 /// `xiezhi serve --demo` on a free port, with extra environment; waits until it listens.
 pub fn serve(data: &str, url: &Option<String>, env: &[(&str, &str)]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xiezhi"))
+    let mut child = binary()
         .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
         .args(db_args(data, url))
         .envs(env.iter().copied())
@@ -45,14 +55,7 @@ pub fn serve(data: &str, url: &Option<String>, env: &[(&str, &str)]) -> Server {
 
 /// Run the binary to completion, optionally feeding standard input.
 pub fn xiezhi(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xiezhi"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = binary().args(args).env("RUST_LOG", "warn").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let input = child.stdin.take().unwrap();
     if let Some(s) = stdin {
         let mut input = input;
