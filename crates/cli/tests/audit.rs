@@ -305,6 +305,15 @@ fn deep_checks(rt: &tokio::runtime::Runtime, store: SqlStore, data: &str, url: O
     assert!(report.contains("TAMPERED: checkpoint 100:"), "{report}");
     assert!(report.contains(&format!("TAMPERED: document {address}: its stored content hashes to")), "{report}");
     assert_eq!(report.lines().filter(|l| l.starts_with("TAMPERED")).count(), 2, "{report}");
+
+    // An event slipped in past the end of the log has no leaf; a log cut short of a signed size
+    // is named by that checkpoint.
+    sql("INSERT INTO events (seq, at, actor_user_id, unit_id, subject, kind, payload) VALUES (300, 5, NULL, NULL, 'load:300', 'load.test', '{}')".into());
+    let inserted = text(&run(false));
+    assert!(inserted.contains("TAMPERED: index 300: no leaf stored for this event (inserted?)"), "{inserted}");
+    sql("DELETE FROM events WHERE seq >= 250".into());
+    let truncated = text(&run(false));
+    assert!(truncated.contains("TAMPERED: checkpoint 300: the log has only 250 events (truncated?)"), "{truncated}");
 }
 
 #[test]
@@ -350,4 +359,150 @@ fn a_server_with_another_key_refuses_a_signed_log() {
     let shared = serve(second.path().to_str().unwrap(), &url, &[("XIEZHI__AUDIT_KEY_FILE", first.path().join("audit-key").to_str().unwrap())]);
     drop(shared);
     rt.block_on(store.close());
+}
+
+/// Every alarm of the witness, through the binary, against a live server whose database is
+/// changed under it as a dishonest operator would: a checkpoint whose signature is not the
+/// log's, entries that do not hash to the signed root, a second root for a size already signed
+/// (split view, signed with the real key), and a log cut back below what was seen (rollback).
+/// Honest checkpoints are co-signed and the cosignature is stored.
+fn witness_alarms(url: Option<String>) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap().to_string();
+    let server = serve(&data, &url, &[("XIEZHI__CHECKPOINT_SECONDS", "1")]);
+    let store = rt.block_on(SqlStore::connect(&url.clone().unwrap_or_else(|| format!("sqlite://{data}/xiezhi.db")))).unwrap();
+    let seed: [u8; 32] = hex::decode(std::fs::read_to_string(dir.path().join("audit-key")).unwrap().trim()).unwrap().try_into().unwrap();
+    let signer = xiezhi_server::audit::LogSigner::new("xiezhi", seed).unwrap();
+    let key = signer.verifier();
+    let size = rt.block_on(store.audit_size()).unwrap();
+    wait_for_checkpoint(&store, &rt, size);
+    let state_a = dir.path().join("a.json");
+    let witness = |state: &std::path::Path, cosign: bool| {
+        let mut args = vec![
+            "audit".to_string(),
+            "witness".into(),
+            "--url".into(),
+            server.1.clone(),
+            "--key".into(),
+            key.clone(),
+            "--state".into(),
+            state.display().to_string(),
+        ];
+        if cosign {
+            let admin = token_of(&server.1, "admin");
+            args.extend([
+                "--cosign-key".into(),
+                dir.path().join("witness.key").display().to_string(),
+                "--name".into(),
+                "witness.court.990101".into(),
+                "--token".into(),
+                admin,
+            ]);
+        }
+        xiezhi(&args.iter().map(String::as_str).collect::<Vec<_>>(), None)
+    };
+    let copy = |name: &str| {
+        let p = dir.path().join(name);
+        std::fs::copy(&state_a, &p).unwrap();
+        p
+    };
+    let sql = |q: &str| rt.block_on(sqlx::query(q).execute(store.pool())).unwrap();
+
+    // Honest: verified and co-signed.
+    let first = witness(&state_a, true);
+    assert!(first.status.success() && text(&first).contains("cosigned as witness.court.990101"), "{}", text(&first));
+    let cosigs = rt.block_on(store.cosignatures(&[size as i64])).unwrap();
+    assert_eq!(cosigs.iter().map(|c| c.witness.as_str()).collect::<Vec<_>>(), ["witness.court.990101"]);
+    // Signing in to post the cosignature was itself recorded: let the log settle and witness it.
+    let size = rt.block_on(store.audit_size()).unwrap();
+    wait_for_checkpoint(&store, &rt, size);
+    let settled = witness(&state_a, false);
+    assert!(settled.status.success(), "{}", text(&settled));
+
+    // A checkpoint whose signature is not the log's.
+    let honest = rt.block_on(store.checkpoint(Some(size as i64))).unwrap().unwrap();
+    let last = honest.note.lines().last().unwrap();
+    let forged = honest.note.replace(last, &format!("{}AAAA{}", &last[..last.len() - 8], &last[last.len() - 4..]));
+    rt.block_on(sqlx::query("UPDATE audit_checkpoints SET note = $1 WHERE tree_size = $2").bind(&forged).bind(size as i64).execute(store.pool())).unwrap();
+    let bad_sig = witness(&copy("b.json"), false);
+    assert_eq!(bad_sig.status.code(), Some(3), "{}", text(&bad_sig));
+    assert!(text(&bad_sig).contains("ALARM: the checkpoint's signature is not valid"), "{}", text(&bad_sig));
+    rt.block_on(sqlx::query("UPDATE audit_checkpoints SET note = $1 WHERE tree_size = $2").bind(&honest.note).bind(size as i64).execute(store.pool())).unwrap();
+
+    // Entries that do not hash to the signed root (an event altered, the tree left alone).
+    let (payload,): (String,) = rt.block_on(sqlx::query_as("SELECT payload FROM events WHERE seq = 5").fetch_one(store.pool())).unwrap();
+    sql("UPDATE events SET payload = '{\"forged\":1}' WHERE seq = 5");
+    let bad_entries = witness(&dir.path().join("fresh.json"), false);
+    assert_eq!(bad_entries.status.code(), Some(3), "{}", text(&bad_entries));
+    assert!(text(&bad_entries).contains("do not hash to the signed root"), "{}", text(&bad_entries));
+    rt.block_on(sqlx::query("UPDATE events SET payload = $1 WHERE seq = 5").bind(&payload).execute(store.pool())).unwrap();
+
+    // A split view: another root for the same size, signed with the log's own key.
+    let other_root = [7u8; 32];
+    let split_note = signer.sign(&xiezhi_audit::Checkpoint { origin: "xiezhi".into(), size, root: other_root });
+    rt.block_on(
+        sqlx::query("UPDATE audit_checkpoints SET note = $1, root = $2 WHERE tree_size = $3")
+            .bind(&split_note)
+            .bind(other_root.to_vec())
+            .bind(size as i64)
+            .execute(store.pool()),
+    )
+    .unwrap();
+    let split = witness(&copy("c.json"), false);
+    assert_eq!(split.status.code(), Some(3), "{}", text(&split));
+    assert!(text(&split).contains("ALARM: SPLIT VIEW"), "{}", text(&split));
+    rt.block_on(
+        sqlx::query("UPDATE audit_checkpoints SET note = $1, root = $2 WHERE tree_size = $3")
+            .bind(&honest.note)
+            .bind(honest.root.to_vec())
+            .bind(size as i64)
+            .execute(store.pool()),
+    )
+    .unwrap();
+
+    // A rollback: the log grows and is witnessed, then is cut back to what it was.
+    change(&data, &url, "a-new-password-1\n");
+    wait_for_checkpoint(&store, &rt, size + 1);
+    let state_b = copy("d.json");
+    let grown = witness(&state_b, false);
+    assert!(grown.status.success(), "{}", text(&grown));
+    sql(&format!("DELETE FROM events WHERE seq >= {size}"));
+    sql(&format!("DELETE FROM audit_checkpoints WHERE tree_size > {size}"));
+    let rolled = witness(&state_b, false);
+    assert_eq!(rolled.status.code(), Some(3), "{}", text(&rolled));
+    assert!(text(&rolled).contains(&format!("ALARM: ROLLBACK: the log now claims {size} entries, but {} were seen", size + 1)), "{}", text(&rolled));
+    drop(server);
+    rt.block_on(store.close());
+}
+
+/// A bearer token for a demo user, over plain HTTP/1.1.
+fn token_of(addr: &str, username: &str) -> String {
+    use std::io::{Read, Write};
+    let host = addr.trim_start_matches("http://");
+    let body = format!(r#"{{"username": "{username}", "password": "xiezhi-demo", "name": "witness"}}"#);
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "POST /api/v1/auth/token HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    let v: serde_json::Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap_or_default().trim()).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    v["secret"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn witness_alarms_on_sqlite() {
+    witness_alarms(None);
+}
+
+#[test]
+fn witness_alarms_on_postgres() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (store, url) = rt.block_on(xiezhi_store::testing::fresh_postgres());
+    rt.block_on(store.close());
+    witness_alarms(Some(url));
 }
