@@ -142,3 +142,19 @@ pub async fn trusted_checkpoint<S: Store>(st: &AppState<S>) -> Result<Option<Sto
     let verifier = xiezhi_audit::NoteVerifier::parse(&st.signer.verifier()).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(xiezhi_audit::open_checkpoint(&cp.note, &verifier).ok().filter(|c| c.size == cp.tree_size as u64 && c.root == cp.root).map(|_| cp))
 }
+
+#[cfg(test)]
+mod tests {
+    #[cfg(unix)]
+    #[test]
+    fn the_audit_key_is_created_readable_by_its_owner_only_and_read_back() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit-key");
+        let seed = super::load_or_create_seed(&path).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(super::load_or_create_seed(&path).unwrap(), seed, "the same key on the next start");
+        std::fs::write(&path, "not hex").unwrap();
+        assert!(super::load_or_create_seed(&path).unwrap_err().contains("not hex"));
+    }
+}

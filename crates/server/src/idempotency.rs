@@ -22,6 +22,22 @@ use xiezhi_store::{Idempotent, Store};
 pub const HEADER: &str = "idempotency-key";
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
+/// The scope a key lives in: the caller's credentials (the Authorization or Cookie header), hashed.
+pub fn scope_of(credentials: &[u8]) -> String {
+    hex::encode(Sha256::digest(credentials))
+}
+
+/// What a key is bound to: method, path with query, content type and body, each length-prefixed.
+pub fn request_hash(method: &str, path_and_query: &str, content_type: &[u8], body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    for part in [method.as_bytes(), path_and_query.as_bytes(), content_type] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
 pub async fn guard<S: Store>(State(st): State<AppState<S>>, req: Request, next: Next) -> Response {
     if req.method() != Method::POST {
         return next.run(req).await;
@@ -35,23 +51,20 @@ pub async fn guard<S: Store>(State(st): State<AppState<S>>, req: Request, next: 
     };
     // Scope keys to the credentials, so one caller's keys never answer another's requests.
     let credentials = req.headers().get(header::AUTHORIZATION).or_else(|| req.headers().get(header::COOKIE)).map(|v| v.as_bytes().to_vec()).unwrap_or_default();
-    let scope = hex::encode(Sha256::digest(&credentials));
+    let scope = scope_of(&credentials);
     let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(e) => return AppError::field("body", e.to_string()).into_response(),
     };
-    let mut h = Sha256::new();
-    for part in [
-        parts.method.as_str().as_bytes(),
-        parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("").as_bytes(),
+    // The path as the client sent it (inside the nested API router the prefix is stripped).
+    let uri = parts.extensions.get::<axum::extract::OriginalUri>().map_or(&parts.uri, |o| &o.0);
+    let request_hash = request_hash(
+        parts.method.as_str(),
+        uri.path_and_query().map(|p| p.as_str()).unwrap_or(""),
         parts.headers.get(header::CONTENT_TYPE).map(|v| v.as_bytes()).unwrap_or_default(),
-    ] {
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part);
-    }
-    h.update(&bytes);
-    let request_hash = hex::encode(h.finalize());
+        &bytes,
+    );
     match st.store.idempotency_begin(&scope, &key, &request_hash, st.clock.now_us()).await {
         Err(e) => return AppError::from(e).into_response(),
         Ok(Idempotent::Mismatch) => {

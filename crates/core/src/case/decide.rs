@@ -369,6 +369,9 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
         Command::DeclineProsecution { reason } => {
             holder_only()?;
             in_stage(&[Stage::ProsecutionReview], "the decision not to prosecute ends review (CPL 177)")?;
+            if reason.trim().is_empty() {
+                return Err(refuse("invalid", Some(c), "a decision not to prosecute states its grounds (CPL 177, 178)", "reason must not be empty"));
+            }
             close_releasing(c, Stage::Declined, reason, today)
         }
         Command::AcceptForTrial { procedure, number } => {

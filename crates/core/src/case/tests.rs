@@ -59,9 +59,9 @@ impl Run {
         self
     }
     fn refused(&mut self, actor: UnitRef, cmd: Command) -> Refusal {
-        let before = self.case.clone();
-        let r = self.try_do(actor, cmd).expect_err("refused");
-        assert_eq!(self.case, before, "a refused command changes nothing");
+        let r = self.try_do(actor, cmd.clone()).expect_err("refused");
+        // Deciding is a pure function of its inputs: asked again, the same refusal.
+        assert_eq!(decide(self.case.as_ref(), &cmd, actor, self.now, &self.cal), Err(r.clone()), "the same refusal twice");
         r
     }
     fn c(&self) -> &Case {
@@ -347,4 +347,28 @@ fn texts_are_bounded_and_free_of_control_characters() {
     assert_eq!(Command::ReturnHandover { reason: "x\0".into() }.check_texts().unwrap_err().field, "reason");
     assert_eq!(Command::Withdraw { reason: "x".repeat(2001) }.check_texts().unwrap_err().field, "reason");
     assert_eq!(Command::AcceptForTrial { procedure: Procedure::Summary, number: Some("a\nb".into()) }.check_texts().unwrap_err().field, "number");
+}
+
+#[test]
+fn closing_a_case_needs_a_reason_and_releases_everyone() {
+    let w = world();
+    let mut r = Run::new(datetime!(2026-05-06 09:00));
+    r.ok(w.police, Command::Register { case_no: "D-1".into(), title: "伤害案".into(), persons: suspect(Custody::Detained) });
+    r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
+    r.ok(w.procuratorate, Command::AcceptForReview { plea: false, number: None });
+    let blank = r.refused(w.procuratorate, Command::DeclineProsecution { reason: "  ".into() });
+    assert_eq!((blank.code, blank.rule.contains("CPL 177")), ("invalid", true), "{blank}");
+    r.ok(w.procuratorate, Command::DeclineProsecution { reason: "犯罪情节轻微，依法不需要判处刑罚".into() });
+    assert_eq!(r.c().stage, Stage::Declined);
+    assert!(r.c().persons.iter().all(|p| p.custody == Custody::Released), "released on the decision");
+    assert!(clocks(r.c(), &r.cal).is_empty());
+
+    let mut r = Run::new(datetime!(2026-05-06 09:00));
+    r.ok(w.police, Command::Register { case_no: "W-1".into(), title: "盗窃案".into(), persons: suspect(Custody::Detained) });
+    assert_eq!(r.refused(w.police, Command::Withdraw { reason: "".into() }).code, "invalid");
+    assert_eq!(r.refused(w.procuratorate, Command::Withdraw { reason: "x".into() }).code, "not_holder");
+    r.ok(w.police, Command::Withdraw { reason: "不应追究刑事责任".into() });
+    assert_eq!(r.c().stage, Stage::Withdrawn);
+    assert!(r.c().persons.iter().all(|p| p.custody == Custody::Released));
+    assert_eq!(r.refused(w.police, Command::TransferForProsecution { to: w.procuratorate }).code, "closed");
 }

@@ -38,8 +38,21 @@ struct Browsing {
     base: String,
     stop: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+    shots: String,
     _driver: Driver,
     _profile: tempfile::TempDir,
+    _shots: Option<tempfile::TempDir>,
+}
+
+/// Where screenshots go: `XIEZHI_SCREENSHOT_DIR`, or a temporary folder.
+fn shot_dir() -> (String, Option<tempfile::TempDir>) {
+    match std::env::var("XIEZHI_SCREENSHOT_DIR") {
+        Ok(dir) => (dir, None),
+        Err(_) => {
+            let t = tempfile::tempdir().unwrap();
+            (t.path().display().to_string(), Some(t))
+        }
+    }
 }
 
 async fn browse(state: AppState<xiezhi_store::SqlStore>) -> Browsing {
@@ -68,7 +81,8 @@ async fn browse(state: AppState<xiezhi_store::SqlStore>) -> Browsing {
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
         .expect("a WebDriver session");
-    Browsing { c, base, stop, server, _driver: driver, _profile: profile }
+    let (shots, temp) = shot_dir();
+    Browsing { c, base, stop, server, shots, _driver: driver, _profile: profile, _shots: temp }
 }
 
 impl Browsing {
@@ -80,9 +94,11 @@ impl Browsing {
         self.c.wait().for_element(Locator::Id("current-user")).await?;
         Ok(())
     }
-    /// With `XIEZHI_SCREENSHOT_DIR` set, the page at desktop width and at 390 px.
+    /// The page at desktop width and at 390 px, into `XIEZHI_SCREENSHOT_DIR` (to look at) or a
+    /// folder that is thrown away: the steps run in every test run either way.
     async fn screenshots(&self, name: &str) -> Result<(), fantoccini::error::CmdError> {
-        if let Ok(dir) = std::env::var("XIEZHI_SCREENSHOT_DIR") {
+        {
+            let dir = &self.shots;
             std::fs::write(format!("{dir}/{name}.png"), self.c.screenshot().await?).unwrap();
             self.c.set_window_size(390, 844).await?;
             self.c.refresh().await?;
@@ -187,7 +203,8 @@ async fn sign_in_see_the_unit_switch_language_sign_out() {
         c.find(Locator::Id("sign-in")).await?.click().await?;
         let who = c.wait().for_element(Locator::Id("current-user")).await?.text().await?;
         assert!(who.contains("公安"), "{who}");
-        if let Ok(dir) = std::env::var("XIEZHI_SCREENSHOT_DIR") {
+        {
+            let dir = &b.shots;
             c.goto(&format!("{base}/directory?region=990100")).await?;
             c.wait().for_element(Locator::Id("units")).await?;
             std::fs::write(format!("{dir}/directory-zh.png"), c.screenshot().await?).unwrap();
@@ -217,7 +234,8 @@ async fn sign_in_see_the_unit_switch_language_sign_out() {
         assert!(unit_en.contains("Public Security Bureau"), "{unit_en}");
         let members_en = c.find(Locator::Id("members")).await?.text().await?;
         assert!(members_en.contains("Police officer"), "{members_en}");
-        if let Ok(dir) = std::env::var("XIEZHI_SCREENSHOT_DIR") {
+        {
+            let dir = &b.shots;
             std::fs::write(format!("{dir}/unit-en.png"), c.screenshot().await?).unwrap();
         }
 
@@ -227,7 +245,8 @@ async fn sign_in_see_the_unit_switch_language_sign_out() {
         c.goto(&format!("{base}/")).await?;
         c.wait().for_element(Locator::Id("sign-in")).await?;
         assert!(c.current_url().await?.path().ends_with("/sign-in"), "signed out for real");
-        if let Ok(dir) = std::env::var("XIEZHI_SCREENSHOT_DIR") {
+        {
+            let dir = &b.shots;
             c.find(Locator::Id("username")).await?.send_keys("committee.990100").await?;
             c.find(Locator::Id("password")).await?.send_keys(xiezhi_server::demo::DEMO_PASSWORD).await?;
             c.find(Locator::Id("sign-in")).await?.click().await?;

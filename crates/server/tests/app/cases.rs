@@ -159,7 +159,13 @@ async fn refusals_and_access(app: TestApp) {
     assert_eq!(app.get("/api/v1/cases/424242", &police).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/api/v1/cases?stage=limbo", &police).await.json()["field"], "stage");
     let due = app.get("/api/v1/cases?due_within=30", &police).await.json();
-    assert!(due.as_array().unwrap().is_empty(), "a bailed suspect's case in investigation runs no clock yet: {due}");
+    assert!(due.as_array().unwrap().iter().all(|c| c["id"] != id), "a bailed suspect's case in investigation runs no clock yet: {due}");
+    // …while a detained suspect's runs three days to the arrest request, and is listed as due.
+    let held =
+        app.post("/api/v1/cases", &police, json!({"case_no": "R-HELD", "title": "t", "persons": [{"name": "钱某", "custody": "detained"}]})).await.json();
+    let due = app.get("/api/v1/cases?due_within=30", &police).await.json();
+    assert_eq!(due.as_array().unwrap().iter().map(|c| c["id"].clone()).collect::<Vec<_>>(), vec![held["id"].clone()], "{due}");
+    assert_eq!(due[0]["due_date"], held["clocks"][0]["due"]);
     let admin = app.token("admin").await;
     assert_eq!(app.post("/api/v1/cases", &admin, json!({"case_no": "Y", "title": "t", "persons": []})).await.status, StatusCode::FORBIDDEN);
 
@@ -334,6 +340,17 @@ mod idempotency {
         let (stored,): (i64,) =
             sqlx::query_as(&format!("SELECT COUNT(*) FROM idempotency WHERE body LIKE '%{secret}%'")).fetch_one(app.store.pool()).await.unwrap();
         assert_eq!(stored, 0, "the secret is not in the database");
+
+        // A retry while the first attempt is still running (or was cut off) is told so, and
+        // applies nothing: the key is claimed as the first attempt would have claimed it.
+        let body = json!({"case_no": "I-9", "title": "t", "persons": []});
+        let scope = xiezhi_server::idempotency::scope_of(format!("Bearer {police}").as_bytes());
+        let hash = xiezhi_server::idempotency::request_hash("POST", "/api/v1/cases", b"application/json", body.to_string().as_bytes());
+        let claimed = xiezhi_store::Store::idempotency_begin(&app.store, &scope, "k-flight", &hash, 1).await.unwrap();
+        assert_eq!(claimed, xiezhi_store::Idempotent::Fresh);
+        let retry = post(&app, &police, "/api/v1/cases", "k-flight", body).await;
+        assert_eq!((retry.status, retry.json()["code"].as_str()), (StatusCode::CONFLICT, Some("idempotency_in_flight")), "{}", retry.text());
+        assert!(app.get("/api/v1/cases", &police).await.json().as_array().unwrap().iter().all(|c| c["case_no"] != "I-9"), "nothing applied");
     }
 }
 

@@ -69,3 +69,32 @@ async fn bad_deadline_requests_name_the_problem() {
     let y2026 = get(&app, "/api/v1/calendars/2026").await.json();
     assert_eq!(y2026["days"].as_array().unwrap().iter().filter(|d| d["kind"] == "make_up_workday").count(), 6);
 }
+
+/// Dates worked out by hand from the statutes and the State Council notices, checked over HTTP:
+/// not the engine against itself.
+#[tokio::test]
+async fn the_api_gives_the_dates_worked_out_by_hand() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    // (rule, start, in custody, due, rolled from)
+    let rows: &[(&str, &str, bool, &str, Option<&str>)] = &[
+        // One month from 09-01 is 10-01, National Day; off until 10-08, so 10-09.
+        ("criminal.prosecution_review", "2025-09-01", false, "2025-10-09", Some("2025-10-01")),
+        // Held in custody: it ends on 10-01 all the same (CPL 105 ¶4).
+        ("criminal.prosecution_review", "2025-09-01", true, "2025-10-01", None),
+        // Fifteen days (not detained) from 09-16 is 10-01 → 10-09.
+        ("criminal.arrest_approval", "2025-09-16", false, "2025-10-09", Some("2025-10-01")),
+        // Ten days from 09-15 is 09-25, the Mid-Autumn holiday (to 09-27); Monday 09-28.
+        ("criminal.fast_track_trial", "2026-09-15", false, "2026-09-28", Some("2026-09-25")),
+        ("criminal.fast_track_trial", "2026-09-15", true, "2026-09-25", None),
+        // Ten days of appeal from 2026-02-12 is 02-22, inside the Spring Festival (to 02-23): 02-24.
+        ("criminal.appeal_judgment", "2026-02-12", true, "2026-02-24", Some("2026-02-22")),
+        // Six months from 2025-12-31, the last day of its month, end on the last day of June (D3).
+        ("civil.ordinary_first_instance", "2025-12-31", false, "2026-06-30", None),
+    ];
+    for (rule, start, held, due, rolled) in rows {
+        let r = get(&app, &format!("/api/v1/deadlines/{rule}?start={start}&in_custody={held}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{rule} {start}: {}", r.text());
+        let v = r.json();
+        assert_eq!((v["due"].as_str(), v["rolled_from"].as_str()), (Some(*due), *rolled), "{rule} from {start}, custody {held}: {v}");
+    }
+}

@@ -61,15 +61,15 @@ async fn admins_create_rename_disable_units(app: TestApp) {
 async fn refusals_write_nothing(app: TestApp) {
     let admin = app.token("admin").await;
     let before = xiezhi_store::Store::counts(&app.store).await.unwrap();
-    for body in [
-        json!({"region": "990101", "kind": "court_high", "name": "错层高院"}),
-        json!({"region": "990101", "kind": "police", "name": ""}),
-        json!({"region": "991301", "kind": "police", "name": "无此县公安局"}),
-        json!({"region": "990101", "kind": "police"}),
+    for (body, field) in [
+        (json!({"region": "990101", "kind": "court_high", "name": "错层高院"}), "kind"),
+        (json!({"region": "990101", "kind": "police", "name": ""}), "name"),
+        (json!({"region": "991301", "kind": "police", "name": "无此县公安局"}), "region"),
+        (json!({"region": "990101", "kind": "police"}), "name"),
     ] {
         let r = app.post("/api/v1/units", &admin, body.clone()).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {}", r.text());
-        assert!(r.json()["field"].is_string(), "{}", r.text());
+        assert_eq!(r.json()["field"], field, "{body} → {}", r.text());
     }
     let r = app.api(Method::POST, "/api/v1/units", Some(&admin), None).await;
     assert_eq!(r.json()["field"], "content-type");

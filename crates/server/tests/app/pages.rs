@@ -55,6 +55,20 @@ async fn forms_need_the_csrf_token(app: TestApp) {
     // The JSON API with a session cookie needs the token in a header.
     let api = app.page(Method::POST, "/api/v1/tokens", Some(&cookie), None).await;
     assert_eq!((api.status, api.json()["code"].as_str()), (StatusCode::FORBIDDEN, Some("csrf")));
+    // …and with it, as htmx sends it from the page's hx-headers, the call goes through.
+    let with_header = app
+        .call(
+            axum::http::Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/tokens")
+                .header("cookie", &cookie)
+                .header("x-csrf-token", &csrf)
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(r#"{"name": "from the page"}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(with_header.status, StatusCode::CREATED, "{}", with_header.text());
     let dup = app.page(Method::POST, "/units", Some(&cookie), Some(&format!("{form}&csrf={csrf}"))).await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
     assert!(dup.text().contains("already exists"));
@@ -170,4 +184,25 @@ async fn the_audit_page_checks_inclusion(app: TestApp) {
     assert!(tampered.contains("✗"), "{tampered}");
     let bad = app.page(Method::GET, "/audit?index=abc", Some(&cookie), None).await.text();
     assert!(bad.contains("role=\"alert\""), "{bad}");
+}
+
+/// The session cookie cannot be read by scripts, is not sent on cross-site requests, and is
+/// marked Secure when the server is behind HTTPS.
+#[tokio::test]
+async fn session_cookies_carry_their_flags() {
+    for (secure, app) in [
+        (false, TestApp::new(Backend::Sqlite).await),
+        (true, TestApp::with_config(Backend::Sqlite, ServerConfig { demo: true, secure_cookies: true, ..Default::default() }).await),
+    ] {
+        let r = app.page(Method::POST, "/sign-in", None, Some(&format!("username=police.990101&password={}&next=%2F", crate::common::PASSWORD))).await;
+        let cookie = r
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|c| c.starts_with("xiezhi_session="))
+            .expect("a session cookie");
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+        assert_eq!(cookie.contains("Secure"), secure, "{cookie}");
+    }
 }

@@ -200,3 +200,23 @@ async fn one_agency_cannot_act_as_another(app: TestApp) {
     // At home the police administrator administers.
     assert_eq!(app.post("/api/v1/users", &it, user(police, "officer.new", json!(["police_officer"]))).await.status, StatusCode::CREATED);
 }
+
+/// Thirty failed sign-ins from one address lock that address for the window, whatever names
+/// they tried; when the window has passed, sign-in works again. (In-process requests all come
+/// from the address "local".)
+#[tokio::test]
+async fn an_address_is_throttled_and_the_window_expires() {
+    let app = TestApp::at(crate::common::Backend::Sqlite, "2026-11-29 10:00").await;
+    let attempt = |user: String, pw: &'static str| {
+        let app = &app;
+        async move { app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": user, "password": pw, "name": "x"}))).await.status }
+    };
+    for i in 0..30 {
+        assert_eq!(attempt(format!("guess.{i}"), "wrong-password").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(attempt("police.990101".into(), PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "the address is locked, even for a right password");
+    app.set_time("2026-11-29 10:14");
+    assert_eq!(attempt("police.990101".into(), PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "still inside the 15 minutes");
+    app.set_time("2026-11-29 10:16");
+    assert_eq!(attempt("police.990101".into(), PASSWORD).await, StatusCode::CREATED, "the window has passed");
+}
