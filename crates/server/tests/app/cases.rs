@@ -81,7 +81,23 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
     assert_eq!((review["stage"].as_str(), review["holder_unit_id"].as_i64()), (Some("prosecution_review"), Some(procuratorate)));
     assert!(review["numbers"][0]["number"].as_str().unwrap().contains("检刑诉"), "the procuratorate's own number: {review}");
     ok(&app, &prosecutor, id, json!({"command": "indict", "to": court})).await;
-    ok(&app, &judge, id, json!({"command": "receive"})).await;
+    // A court clerk (书记员) signs for the indictment: the court acts through any of its case roles.
+    let password = xiezhi_core::Password::parse("password", "a-clerks-password").unwrap();
+    let clerk_user = xiezhi_store::NewUser {
+        unit_id: court,
+        username: "clerk.990101".into(),
+        display_name: "书记员".into(),
+        password_hash: xiezhi_server::auth::hash_password(&password).unwrap(),
+        roles: vec![xiezhi_core::Role::Clerk],
+    };
+    xiezhi_store::Store::create_user(&app.store, clerk_user, xiezhi_store::By::system(1)).await.unwrap();
+    let clerk =
+        app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "clerk.990101", "password": "a-clerks-password", "name": "x"}))).await.json()
+            ["secret"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    ok(&app, &clerk, id, json!({"command": "receive"})).await;
     let trial = ok(&app, &judge, id, json!({"command": "accept_for_trial", "procedure": "fast_track"})).await;
     assert_eq!((trial["stage"].as_str(), trial["procedure"].as_str()), (Some("trial"), Some("fast_track")));
     assert!(trial["numbers"][1]["number"].as_str().unwrap().contains("刑初"), "the court's own number: {trial}");
@@ -113,7 +129,21 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
     let leaf = timeline[0]["index"].as_u64().unwrap();
     let entry = app.api(Method::GET, &format!("/api/v1/audit/entries?start={leaf}&end={}", leaf + 1), None, None).await.json();
     assert_eq!(entry["entries"][0]["event_id"], leaf, "case events are audit leaves");
-    assert_eq!(cmd(&app, &committee, id, json!({"command": "judge"})).await.status, StatusCode::FORBIDDEN, "committees watch, they do not act");
+    for command in [
+        json!({"command": "judge"}),
+        json!({"command": "finalize"}),
+        json!({"command": "withdraw", "reason": "x"}),
+        json!({"command": "collaborate", "kind": "consultation", "to": procuratorate, "text": "x"}),
+        json!({"command": "receive"}),
+    ] {
+        assert_eq!(cmd(&app, &committee, id, command.clone()).await.status, StatusCode::FORBIDDEN, "committees watch, they do not act: {command}");
+    }
+    // Mediators and hotline operators have no part in a criminal case: they cannot register one.
+    for who in ["mediation.990101", "h12345.990101", "h12309.990101"] {
+        let t = app.token(who).await;
+        let r = app.post("/api/v1/cases", &t, json!({"case_no": "M-1", "title": "t", "persons": []})).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {}", r.text());
+    }
 
     // The read model is a projection of the events: replaying them gives it back.
     let cal = app.state.calendar();

@@ -90,3 +90,33 @@ async fn query_errors_name_the_parameter(app: TestApp) {
     assert_eq!((r.status, r.headers["content-type"].to_str().unwrap()), (StatusCode::METHOD_NOT_ALLOWED, "application/problem+json"));
     assert_eq!(r.json()["code"], "method_not_allowed");
 }
+
+/// SIGTERM while a request is half sent: the server stops taking connections but the request
+/// in flight is answered, and only then does `serve` return.
+#[tokio::test]
+async fn shutdown_finishes_the_requests_in_flight() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::new(Backend::Sqlite).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(xiezhi_server::serve(listener, app.state.clone(), async {
+        let _ = stopped.await;
+    }));
+    let body = format!(r#"{{"username": "police.990101", "password": "{}", "name": "x"}}"#, crate::common::PASSWORD);
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head =
+        format!("POST /api/v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&body.as_bytes()[..10]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    stop.send(()).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(!server.is_finished(), "the server waits for the request in flight");
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "and takes no new connections");
+    s.write_all(&body.as_bytes()[10..]).await.unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    tokio::time::timeout(std::time::Duration::from_secs(10), server).await.expect("serve returns").unwrap().unwrap();
+}
