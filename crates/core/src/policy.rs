@@ -31,6 +31,9 @@ pub enum Action {
     ActOnCases,
     /// Load or replace a year's holiday calendar: it moves every deadline in the province.
     LoadCalendar,
+    /// Approve (or refuse) the admin role requested for an account of unit `unit_id` in `region`
+    /// by `requested_by`: the second pair of eyes.
+    DecideAdminGrant { unit_id: i64, region: RegionCode, requested_by: i64 },
 }
 
 /// What is done to an account, as far as who may do it is concerned.
@@ -122,6 +125,20 @@ impl Actor {
                     Ok(())
                 } else {
                     deny("requires a case-handling role (police officer, prosecutor, judge, clerk, justice officer)".into())
+                }
+            }
+            Action::DecideAdminGrant { unit_id, region, requested_by } => {
+                if requested_by == self.user_id {
+                    return deny("the admin role is granted by a second administrator, not the one who asked for it".into());
+                }
+                if !self.has(Role::Admin) {
+                    return deny("requires the admin role".into());
+                }
+                // The unit's own administrators, or the committee over its region.
+                if unit_id == self.unit_id || (self.unit_kind == UnitKind::Committee && self.region.contains(region)) {
+                    Ok(())
+                } else {
+                    deny(format!("an admin grant in unit {unit_id} is decided by its own administrators or its committee"))
                 }
             }
             Action::LoadCalendar => {
@@ -243,5 +260,23 @@ mod tests {
             let e = actor(region, kind, roles).authorize(Action::LoadCalendar).unwrap_err();
             assert!(e.reason.contains("provincial"), "{region} {kind}: {e}");
         }
+    }
+
+    #[test]
+    fn the_admin_role_takes_a_second_pair_of_eyes() {
+        let province = Actor { user_id: 1, unit_id: 21, ..actor("990000", UnitKind::Committee, &[Role::Admin]) };
+        let city = Actor { user_id: 2, unit_id: 20, ..actor("990300", UnitKind::Committee, &[Role::Admin]) };
+        let court_admin = Actor { user_id: 3, unit_id: 11, ..actor("990312", UnitKind::CourtBasic, &[Role::Admin]) };
+        let police_admin = Actor { user_id: 4, unit_id: 10, ..actor("990312", UnitKind::Police, &[Role::Admin]) };
+        let grant = |requested_by| Action::DecideAdminGrant { unit_id: 11, region: r("990312"), requested_by };
+        assert!(city.authorize(grant(2)).unwrap_err().reason.contains("second administrator"), "not one's own request");
+        assert!(province.authorize(grant(2)).is_ok(), "the committee above");
+        assert!(city.authorize(grant(1)).is_ok());
+        assert!(court_admin.authorize(grant(1)).is_ok(), "the unit's own administrator");
+        assert!(police_admin.authorize(grant(1)).is_err(), "not another agency");
+        let far = Actor { user_id: 5, unit_id: 30, ..actor("990400", UnitKind::Committee, &[Role::Admin]) };
+        assert!(far.authorize(grant(1)).is_err(), "not another city's committee");
+        let supervisor = Actor { user_id: 6, unit_id: 20, ..actor("990300", UnitKind::Committee, &[Role::Supervisor]) };
+        assert!(supervisor.authorize(grant(1)).is_err());
     }
 }

@@ -83,6 +83,10 @@ pub struct UserDto {
     pub roles: Vec<String>,
     pub disabled: bool,
     pub created_at: String,
+    /// The admin role was asked for: the account was made (or changed) without it, and this
+    /// request waits for a second administrator (`POST /api/v1/admin-grants/{id}/approve`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_grant_pending: Option<i64>,
     /// On responses to changes: the audit leaf index of each event recorded.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub audit_leaves: Vec<i64>,
@@ -98,6 +102,7 @@ impl From<&User> for UserDto {
             roles: u.roles.iter().map(|r| r.to_string()).collect(),
             disabled: u.disabled,
             created_at: format_time(u.created_at),
+            admin_grant_pending: None,
             audit_leaves: vec![],
         }
     }

@@ -374,5 +374,11 @@ texts! {
     calendar_json: "日历文件（JSON，格式同 calendars/2026.json）", "Calendar file (JSON, as calendars/2026.json)";
     add_first_admin: "设立本单位首位管理员", "Appoint the unit's first administrator";
     first_admin_hint: "本单位尚无管理员。政法委只设立首位管理员，其余人员由本单位管理员自行管理；此操作将记入本单位安全日志。", "This unit has no administrator. The committee appoints only the first one; the unit's own administrators manage everyone else. This is written into the unit's security log.";
+    admin_grants: "待批准的管理员权限", "Admin role waiting for approval";
+    admin_grants_hint: "授予管理员权限须由另一名管理员（本单位管理员或上级政法委管理员）批准，申请人本人不能批准。", "The admin role is granted by a second administrator (of the unit, or of the committee above it); the one who asked cannot approve it.";
+    requested_by: "申请人", "Requested by";
+    approve: "批准", "Approve";
+    refuse: "不批准", "Refuse";
+    waiting_second_admin: "等待另一名管理员批准", "Waiting for a second administrator";
     only_province_admin: "仅省级政法委管理员可载入节假日安排。", "Only administrators of the provincial political-legal committee load holiday calendars.";
 }

@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{audit, calendars, cases, deadlines, org, people};
+use crate::api::{audit, calendars, cases, deadlines, grants, org, people};
 use crate::dto::*;
 
 #[derive(OpenApi)]
@@ -15,12 +15,13 @@ use crate::dto::*;
         org::list_regions, org::get_region, org::create_region,
         org::list_units, org::get_unit, org::create_unit, org::update_unit, org::import_units,
         people::me, people::unit_users, people::get_user, people::create_user, people::update_user, people::reset_password,
+        grants::list, grants::approve, grants::refuse,
         people::list_tokens, people::create_token, people::revoke_token, people::sign_in_for_token, people::security_events,
         deadlines::catalogue, deadlines::compute, calendars::list, calendars::get_year, calendars::put_year,
         cases::register, cases::command, cases::get_case, cases::list, cases::inbox, cases::timeline, cases::upload, cases::download,
         audit::latest, audit::sign_now, audit::entries, audit::inclusion, audit::consistency, audit::public_key, audit::cosign,
     ),
-    components(schemas(crate::error::Problem, RegionDto, RegionDetail, UnitDto, UserDto, MeDto, TokenDto, CreatedToken, ImportReport, RejectedRow, DeadlineDto, RuleDto, CalendarYear, CalendarDay, CalendarLoaded, CalendarSummary, SecurityEventDto, RecordedOnly, audit::CheckpointDto, audit::EntriesDto, audit::EntryDto, audit::InclusionDto, audit::ConsistencyDto, audit::PublicKeyDto, audit::CosignatureRequest, audit::CosignatureDto, cases::CaseDto, cases::ClockDto, cases::CaseSummary, cases::NewCaseRequest, cases::TimelineEntry)),
+    components(schemas(crate::error::Problem, RegionDto, RegionDetail, UnitDto, UserDto, MeDto, TokenDto, CreatedToken, ImportReport, RejectedRow, DeadlineDto, RuleDto, CalendarYear, CalendarDay, CalendarLoaded, CalendarSummary, grants::AdminGrantDto, SecurityEventDto, RecordedOnly, audit::CheckpointDto, audit::EntriesDto, audit::EntryDto, audit::InclusionDto, audit::ConsistencyDto, audit::PublicKeyDto, audit::CosignatureRequest, audit::CosignatureDto, cases::CaseDto, cases::ClockDto, cases::CaseSummary, cases::NewCaseRequest, cases::TimelineEntry)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(

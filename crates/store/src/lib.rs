@@ -54,6 +54,15 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn credentials(&self, username: &str) -> impl Future<Output = Result<Option<(User, String)>>> + Send;
     fn set_password(&self, user_id: i64, password_hash: String, by: By) -> impl Future<Output = Result<Recorded<()>>> + Send;
 
+    /// Ask for the admin role on an account (recorded); it is granted only by [`Store::decide_admin_grant`].
+    fn request_admin_grant(&self, user_id: i64, by: By) -> impl Future<Output = Result<Recorded<AdminGrant>>> + Send;
+    fn admin_grant(&self, id: i64) -> impl Future<Output = Result<AdminGrant>> + Send;
+    /// Requests not yet decided, oldest first.
+    fn pending_admin_grants(&self) -> impl Future<Output = Result<Vec<AdminGrant>>> + Send;
+    /// Approve (the account gains the admin role) or refuse a pending request, in one
+    /// transaction with its events; a request already decided is `Conflict`.
+    fn decide_admin_grant(&self, id: i64, approve: bool, by: By) -> impl Future<Output = Result<Recorded<AdminGrant>>> + Send;
+
     // Sessions and API tokens (stored by the SHA-256 of the secret, never the secret).
     fn create_session(&self, s: NewSession) -> impl Future<Output = Result<()>> + Send;
     fn session(&self, token_hash: &str, now: i64) -> impl Future<Output = Result<Option<Principal>>> + Send;

@@ -330,3 +330,18 @@ pub struct OrganisationRows {
     /// Each token with its stored hash.
     pub tokens: Vec<(ApiToken, String)>,
 }
+
+/// A request for the admin role on an account, and its decision by a second administrator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdminGrant {
+    pub id: i64,
+    pub user_id: i64,
+    pub unit_id: i64,
+    /// Who asked; `None` for the system.
+    pub requested_by: Option<i64>,
+    pub requested_at: i64,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<i64>,
+    /// `Some(true)` granted, `Some(false)` refused, `None` pending.
+    pub approved: Option<bool>,
+}

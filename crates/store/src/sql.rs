@@ -490,6 +490,35 @@ impl SqlStore {
     }
 }
 
+const GRANT_COLS: &str = "id, user_id, unit_id, requested_by, requested_at, decided_by, decided_at, approved";
+
+#[derive(FromRow)]
+struct GrantRow {
+    id: i64,
+    user_id: i64,
+    unit_id: i64,
+    requested_by: Option<i64>,
+    requested_at: i64,
+    decided_by: Option<i64>,
+    decided_at: Option<i64>,
+    approved: Option<i64>,
+}
+
+impl From<GrantRow> for AdminGrant {
+    fn from(r: GrantRow) -> Self {
+        AdminGrant {
+            id: r.id,
+            user_id: r.user_id,
+            unit_id: r.unit_id,
+            requested_by: r.requested_by,
+            requested_at: r.requested_at,
+            decided_by: r.decided_by,
+            decided_at: r.decided_at,
+            approved: r.approved.map(|a| a != 0),
+        }
+    }
+}
+
 const CASE_COLS: &str = "id, case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, due_provisional, version, state, updated_at";
 
 #[derive(FromRow)]
@@ -845,6 +874,78 @@ impl Store for SqlStore {
         let leaves = append(&mut tx, self.backend, &by, events).await?;
         tx.commit().await?;
         Ok(Recorded { value: (), leaves })
+    }
+
+    async fn request_admin_grant(&self, user_id: i64, by: By) -> Result<Recorded<AdminGrant>> {
+        let mut tx = self.pool.begin().await?;
+        let unit: Option<(i64,)> = sqlx::query_as("SELECT unit_id FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut *tx).await?;
+        let (unit_id,) = unit.ok_or(StoreError::NotFound("user"))?;
+        let row: GrantRow =
+            sqlx::query_as(&format!("INSERT INTO admin_grants (user_id, unit_id, requested_by, requested_at) VALUES ($1, $2, $3, $4) RETURNING {GRANT_COLS}"))
+                .bind(user_id)
+                .bind(unit_id)
+                .bind(by.user_id)
+                .bind(by.at)
+                .fetch_one(&mut *tx)
+                .await?;
+        let grant = AdminGrant::from(row);
+        let event = NewEvent::new(format!("user:{user_id}"), "user.admin_requested", json!({"id": user_id, "grant": grant.id}));
+        let leaves = append(&mut tx, self.backend, &by, vec![event]).await?;
+        tx.commit().await?;
+        Ok(Recorded { value: grant, leaves })
+    }
+
+    async fn admin_grant(&self, id: i64) -> Result<AdminGrant> {
+        let row: Option<GrantRow> =
+            sqlx::query_as(&format!("SELECT {GRANT_COLS} FROM admin_grants WHERE id = $1")).bind(id).fetch_optional(&self.reader).await?;
+        Ok(row.ok_or(StoreError::NotFound("admin grant"))?.into())
+    }
+
+    async fn pending_admin_grants(&self) -> Result<Vec<AdminGrant>> {
+        let rows: Vec<GrantRow> =
+            sqlx::query_as(&format!("SELECT {GRANT_COLS} FROM admin_grants WHERE decided_at IS NULL ORDER BY id")).fetch_all(&self.reader).await?;
+        Ok(rows.into_iter().map(AdminGrant::from).collect())
+    }
+
+    async fn decide_admin_grant(&self, id: i64, approve: bool, by: By) -> Result<Recorded<AdminGrant>> {
+        let _forget = self.cache.forget_now_and_after();
+        let mut tx = self.pool.begin().await?;
+        let row: Option<GrantRow> = sqlx::query_as(&format!(
+            "UPDATE admin_grants SET decided_by = $1, decided_at = $2, approved = $3 WHERE id = $4 AND decided_at IS NULL RETURNING {GRANT_COLS}"
+        ))
+        .bind(by.user_id)
+        .bind(by.at)
+        .bind(i64::from(approve))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM admin_grants WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+            return Err(if exists.is_some() { StoreError::Conflict("this request was decided already".into()) } else { StoreError::NotFound("admin grant") });
+        };
+        let grant = AdminGrant::from(row);
+        let mut events = vec![NewEvent::new(
+            format!("user:{}", grant.user_id),
+            if approve { "user.admin_granted" } else { "user.admin_refused" },
+            json!({"id": grant.user_id, "grant": grant.id}),
+        )];
+        if approve {
+            let (roles,): (String,) = sqlx::query_as("SELECT roles FROM users WHERE id = $1").bind(grant.user_id).fetch_one(&mut *tx).await?;
+            let mut roles = roles_from_text(&roles);
+            if !roles.contains(&xiezhi_core::Role::Admin) {
+                roles.push(xiezhi_core::Role::Admin);
+            }
+            sqlx::query("UPDATE users SET roles = $1 WHERE id = $2").bind(roles_to_text(&roles)).bind(grant.user_id).execute(&mut *tx).await?;
+            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            events.push(NewEvent::new(
+                format!("user:{}", grant.user_id),
+                "user.changed",
+                json!({"id": grant.user_id, "roles": names, "admin_grant": grant.id}),
+            ));
+        }
+        let leaves = append(&mut tx, self.backend, &by, events).await?;
+        tx.commit().await?;
+        Ok(Recorded { value: grant, leaves })
     }
 
     async fn create_session(&self, s: NewSession) -> Result<()> {

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod calendars;
 pub mod cases;
 pub mod deadlines;
+pub mod grants;
 pub mod org;
 pub mod people;
 
@@ -134,6 +135,9 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/users", post(people::create_user::<S>))
         .route("/users/{id}", get(people::get_user::<S>).patch(people::update_user::<S>))
         .route("/users/{id}/password", post(people::reset_password::<S>))
+        .route("/admin-grants", get(grants::list::<S>))
+        .route("/admin-grants/{id}/approve", post(grants::approve::<S>))
+        .route("/admin-grants/{id}/refuse", post(grants::refuse::<S>))
         .route("/me", get(people::me::<S>))
         .route("/tokens", get(people::list_tokens::<S>).post(people::create_token::<S>))
         .route("/tokens/{id}", axum::routing::delete(people::revoke_token::<S>))

@@ -94,12 +94,16 @@ pub async fn create_user<S: Store>(
     Signed(p): Signed,
     ApiJson(req): ApiJson<NewUserRequest>,
 ) -> ApiResult<(StatusCode, Json<UserDto>)> {
-    let user = add_user(&st, &p, req.parse()?).await?;
-    Ok((StatusCode::CREATED, Json(recorded(&user))))
+    let (user, grant) = add_user(&st, &p, req.parse()?).await?;
+    Ok((StatusCode::CREATED, Json(UserDto { admin_grant_pending: grant, ..recorded(&user) })))
 }
 
 /// Shared by the API and the page.
-pub async fn add_user<S: Store>(st: &AppState<S>, p: &xiezhi_store::Principal, new: ParsedNewUser) -> ApiResult<xiezhi_store::Recorded<xiezhi_store::User>> {
+pub async fn add_user<S: Store>(
+    st: &AppState<S>,
+    p: &xiezhi_store::Principal,
+    new: ParsedNewUser,
+) -> ApiResult<(xiezhi_store::Recorded<xiezhi_store::User>, Option<i64>)> {
     let unit = st.store.unit(new.unit_id).await?;
     let first_admin = new.roles.contains(&Role::Admin) && !has_active_admin(st, &unit).await?;
     let what = format!("account {} created with roles {}", new.username.as_ref(), xiezhi_store::roles_to_text(&new.roles));
@@ -108,21 +112,40 @@ pub async fn add_user<S: Store>(st: &AppState<S>, p: &xiezhi_store::Principal, n
         return Err(AppError::field("roles", format!("role {role} is not held in a {} unit", unit.kind)));
     }
     let hash = hash_password(&new.password)?;
+    // The admin role waits for a second administrator: the account starts without it.
+    let mut roles = new.roles;
+    let wants_admin = roles.contains(&Role::Admin);
+    roles.retain(|r| *r != Role::Admin);
     let created = st
         .store
         .create_user(
-            NewUser {
-                unit_id: unit.id,
-                username: new.username.into_inner(),
-                display_name: new.display_name.into_inner(),
-                password_hash: hash,
-                roles: new.roles,
-            },
+            NewUser { unit_id: unit.id, username: new.username.into_inner(), display_name: new.display_name.into_inner(), password_hash: hash, roles },
             st.by(p),
         )
         .await?;
+    let grant = if wants_admin { Some(st.store.request_admin_grant(created.value.id, st.by(p)).await?.value.id) } else { None };
     tell_the_unit(st, notice).await?;
-    Ok(created)
+    Ok((created, grant))
+}
+
+/// Change an account; a change that adds the admin role is made without it and the role is
+/// requested for a second administrator to grant. Returns the change and the request's id.
+pub async fn change_user<S: Store>(
+    st: &AppState<S>,
+    p: &Principal,
+    user: &User,
+    mut change: UserChange,
+) -> ApiResult<(xiezhi_store::Recorded<User>, Option<i64>)> {
+    let mut wants_admin = false;
+    if let Some(roles) = change.roles.as_mut() {
+        if roles.contains(&Role::Admin) && !user.roles.contains(&Role::Admin) {
+            wants_admin = true;
+            roles.retain(|r| *r != Role::Admin);
+        }
+    }
+    let updated = st.store.update_user(user.id, change, st.by(p)).await?;
+    let grant = if wants_admin { Some(st.store.request_admin_grant(user.id, st.by(p)).await?.value.id) } else { None };
+    Ok((updated, grant))
 }
 
 /// Change a user's name or roles, disable or enable them. Disabling ends their sessions.
@@ -147,9 +170,9 @@ pub async fn update_user<S: Store>(
     if user.id == p.user.id && (change.disabled == Some(true) || change.roles.as_ref().is_some_and(|r| !r.contains(&xiezhi_core::Role::Admin))) {
         return Err(AppError::field("disabled", "you cannot disable yourself or drop your own admin role"));
     }
-    let updated = st.store.update_user(user.id, change, st.by(&p)).await?;
+    let (updated, grant) = change_user(&st, &p, &user, change).await?;
     tell_the_unit(&st, notice).await?;
-    Ok(Json(recorded(&updated)))
+    Ok(Json(UserDto { admin_grant_pending: grant, ..recorded(&updated) }))
 }
 
 /// Set a new password for a user (admins). Ends the user's sessions.

@@ -43,6 +43,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/users/{id}", post(org::edit_user::<S>))
         .route("/users/{id}/status", post(org::user_status::<S>))
         .route("/users/{id}/password", post(org::user_password::<S>))
+        .route("/admin-grants/{id}/decide", post(org::decide_grant::<S>))
         .route("/deadlines", get(tools::deadlines::<S>))
         .route("/calendars", get(calendars::page_get::<S>).post(calendars::load::<S>))
         .route("/audit", get(audit::audit_page::<S>))

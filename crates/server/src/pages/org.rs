@@ -132,6 +132,14 @@ pub async fn children<S: Store>(
     render(&ChildrenPartial { children: region_rows(lang, &st.store.child_regions(Some(region.code)).await?) })
 }
 
+pub struct GrantView {
+    id: i64,
+    username: String,
+    requested_by: String,
+    requested_at: String,
+    may_decide: bool,
+}
+
 pub struct MemberRow {
     is_admin: bool,
     id: i64,
@@ -173,6 +181,8 @@ struct UnitPage {
     /// Add a person: any role for its own administrators; only its first administrator for a committee.
     can_add_people: bool,
     first_admin_only: bool,
+    /// Requests for the admin role on this unit's accounts, waiting for a second administrator.
+    grants: Vec<GrantView>,
     roles: Vec<Opt>,
 }
 
@@ -185,6 +195,7 @@ pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, Page
     let actor = p.actor();
     let members = if actor.authorize(Action::ViewMembers { unit_id: unit.id, region: unit.region }).is_ok() {
         let users = st.store.users_of_unit(unit.id).await?;
+        let waiting: Vec<i64> = st.store.pending_admin_grants().await?.iter().filter(|g| g.unit_id == unit.id).map(|g| g.user_id).collect();
         Some(
             users
                 .iter()
@@ -193,7 +204,13 @@ pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, Page
                     role: u.roles.first().map_or("", |r| r.as_str()),
                     username: u.username.clone(),
                     display_name: u.display_name.clone(),
-                    roles: u.roles.iter().map(|r| lang.role(*r)).collect::<Vec<_>>().join("、"),
+                    roles: u
+                        .roles
+                        .iter()
+                        .map(|r| lang.role(*r).to_string())
+                        .chain(waiting.contains(&u.id).then(|| lang.pick("管理员（待批准）", "Administrator (awaiting approval)").to_string()))
+                        .collect::<Vec<_>>()
+                        .join("、"),
                     disabled: u.disabled,
                     is_admin: u.roles.contains(&Role::Admin),
                 })
@@ -224,6 +241,19 @@ pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, Page
             included,
         });
     }
+    let mut grants = Vec::new();
+    if members.is_some() {
+        for g in st.store.pending_admin_grants().await?.into_iter().filter(|g| g.unit_id == unit.id) {
+            let username = st.store.user(g.user_id).await.map(|u| u.username).unwrap_or_default();
+            let requested_by = match g.requested_by {
+                Some(id) => st.store.user(id).await.map(|u| format!("{} ({})", u.display_name, u.username)).unwrap_or_default(),
+                None => "—".into(),
+            };
+            let may_decide =
+                actor.authorize(Action::DecideAdminGrant { unit_id: unit.id, region: unit.region, requested_by: g.requested_by.unwrap_or(-1) }).is_ok();
+            grants.push(GrantView { id: g.id, username, requested_by, requested_at: crate::state::format_china(g.requested_at), may_decide });
+        }
+    }
     let roles = if first_admin_only {
         vec![Opt { value: Role::Admin.as_str(), label: lang.role(Role::Admin) }]
     } else {
@@ -245,6 +275,7 @@ pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, Page
         can_disable_people,
         can_add_people,
         first_admin_only,
+        grants,
         roles,
     })
 }
@@ -367,7 +398,7 @@ pub async fn edit_user<S: Store>(State(st): State<AppState<S>>, Path(id): Path<S
     if user.id == p.user.id && !roles.contains(&Role::Admin) {
         return Err(AppError::field("role", "you cannot drop your own admin role").into());
     }
-    st.store.update_user(user.id, change, st.by(&p)).await?;
+    crate::api::people::change_user(&st, &p, &user, change).await?;
     crate::api::people::tell_the_unit(&st, notice).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
@@ -423,4 +454,20 @@ pub async fn import<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageFor
         rejected: report.rejected.into_iter().map(|r| RejectedView { line: r.line, reason: r.reason }).collect(),
         back: format!("/directory?region={}", urlencode(&f.region)),
     })
+}
+
+#[derive(Deserialize)]
+pub struct GrantForm {
+    decision: String,
+}
+
+/// Approve or refuse a request for the admin role, from the unit's page.
+pub async fn decide_grant<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<GrantForm>) -> Result<Response, PageError> {
+    let approve = match f.decision.as_str() {
+        "approve" => true,
+        "refuse" => false,
+        _ => return Err(AppError::field("decision", "approve or refuse").into()),
+    };
+    let decided = crate::api::grants::decide(&st, &p, crate::api::path_id("id", &id)?, approve).await?;
+    Ok(see_other(&format!("/units/{}", decided.value.unit_id)))
 }

@@ -172,6 +172,39 @@ async fn the_calendar_banner_and_loading_a_year() {
         let table = c.find(Locator::Id("calendars")).await?.text().await?;
         assert!(table.contains("Loaded in the platform") && table.contains("Shipped with xiezhi"), "{table}");
         b.screenshots("calendars-en").await?;
+
+        // A request for the admin role waits on the court's page for a second administrator.
+        c.find(Locator::Id("lang-switch")).await?.click().await?;
+        c.wait().for_element(Locator::Css("html[lang='zh-CN']")).await?;
+        let court = xiezhi_store::Store::list_units(
+            &store,
+            xiezhi_store::UnitFilter {
+                region: Some(xiezhi_core::RegionCode::parse("r", "990101").unwrap()),
+                kind: Some(xiezhi_core::UnitKind::CourtBasic),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()[0]
+            .id;
+        let city_admin = xiezhi_store::Store::credentials(&store, "admin.990100").await.unwrap().unwrap().0;
+        let asked = xiezhi_store::NewUser {
+            unit_id: court,
+            username: "court.head".into(),
+            display_name: "院信息管理员".into(),
+            password_hash: "x".into(),
+            roles: vec![],
+        };
+        let by = xiezhi_store::By { at: 1, user_id: Some(city_admin.id), unit_id: Some(city_admin.unit_id) };
+        let user = xiezhi_store::Store::create_user(&store, asked, by).await.unwrap().value;
+        xiezhi_store::Store::request_admin_grant(&store, user.id, by).await.unwrap();
+        c.goto(&format!("{}/units/{court}", b.base)).await?;
+        let grants = c.wait().for_element(Locator::Id("admin-grants")).await?.text().await?;
+        assert!(grants.contains("court.head") && grants.contains("批准"), "{grants}");
+        b.screenshots("admin-grant").await?;
+        c.find(Locator::Css("#admin-grants button[value='approve']")).await?.click().await?;
+        c.wait().for_element(Locator::Id("unit-name")).await?;
+        assert!(c.find(Locator::Id("admin-grants")).await.is_err(), "decided, it leaves the list");
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

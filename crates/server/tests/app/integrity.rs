@@ -20,6 +20,7 @@ async fn the_organisation_replays_from_the_log(app: TestApp) {
         )
         .await
         .json();
+    crate::people::approve(&app, &app.token("admin.990100").await, &head).await;
     let head_token = app
         .api(axum::http::Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "centre.head", "password": "a-long-password", "name": "x"})))
         .await

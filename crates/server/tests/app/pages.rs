@@ -99,6 +99,14 @@ async fn admins_see_admin_forms_and_others_do_not(app: TestApp) {
         )
         .await;
     assert_eq!(appoint.status, StatusCode::SEE_OTHER, "{}", appoint.text());
+    // The province's administrator grants it, from the court's page: the second pair of eyes.
+    let root = app.browser_session("admin").await;
+    let court_page = app.page(Method::GET, &format!("/units/{court}"), Some(&root), None).await.text();
+    assert!(court_page.contains("id=\"admin-grants\"") && court_page.contains("court.head"), "{court_page}");
+    let grant = court_page.split("action=\"/admin-grants/").nth(1).and_then(|r| r.split('/').next()).unwrap().to_string();
+    let decided =
+        app.page(Method::POST, &format!("/admin-grants/{grant}/decide"), Some(&root), Some(&format!("csrf={}&decision=approve", csrf_of(&court_page)))).await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.text());
     let court_page = app.page(Method::GET, &format!("/units/{court}"), Some(&admin), None).await.text();
     assert!(!court_page.contains("action=\"/units/{court}/users\""), "the court has its administrator now");
     // The court's administrator edits its people; a role the court does not hold is refused.

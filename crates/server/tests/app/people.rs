@@ -8,8 +8,81 @@ crate::on_both_backends!(
     failed_sign_ins_are_throttled_and_recorded,
     tokens_are_revoked,
     users_are_managed_within_the_region,
-    one_agency_cannot_act_as_another
+    one_agency_cannot_act_as_another,
+    the_admin_role_takes_a_second_administrator
 );
+
+/// A second administrator grants the admin role asked for on `user` (the API's answer to its
+/// creation or change).
+pub async fn approve(app: &TestApp, token: &str, user: &serde_json::Value) {
+    let grant = user["admin_grant_pending"].as_i64().unwrap_or_else(|| panic!("no admin grant pending: {user}"));
+    let r = app.post(&format!("/api/v1/admin-grants/{grant}/approve"), token, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+}
+
+/// Four eyes: the admin role asked for is held back until a second administrator — of the
+/// unit, or of the committee above — grants it; the one who asked cannot; a refusal leaves the
+/// account as it was; each step is on record.
+async fn the_admin_role_takes_a_second_administrator(app: TestApp) {
+    let city = app.token("admin.990100").await;
+    let root = app.token("admin").await;
+    let court = app.unit_id(&city, "990101", "court_basic").await;
+    let asked = app
+        .post(
+            "/api/v1/users",
+            &city,
+            json!({"unit_id": court, "username": "court.four", "display_name": "院管", "roles": ["admin"], "password": "a-long-password"}),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.text());
+    let user = asked.json();
+    assert_eq!(user["roles"], json!([]), "not an administrator yet");
+    let grant = user["admin_grant_pending"].as_i64().unwrap();
+    let own = app.post(&format!("/api/v1/admin-grants/{grant}/approve"), &city, json!({})).await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "not by the one who asked: {}", own.text());
+    let far = app.token("admin.990200").await;
+    assert_eq!(app.post(&format!("/api/v1/admin-grants/{grant}/approve"), &far, json!({})).await.status, StatusCode::FORBIDDEN);
+    assert!(app.get("/api/v1/admin-grants", &city).await.json().as_array().unwrap().is_empty(), "nothing for the asker to decide");
+    let waiting = app.get("/api/v1/admin-grants", &root).await.json();
+    assert_eq!(waiting[0]["username"], "court.four", "{waiting}");
+    let approved = app.post(&format!("/api/v1/admin-grants/{grant}/approve"), &root, json!({})).await;
+    assert_eq!((approved.status, approved.json()["approved"].clone()), (StatusCode::OK, json!(true)), "{}", approved.text());
+    assert!(approved.json()["audit_leaves"].as_array().is_some_and(|l| l.len() == 2), "the grant and the role change are on record");
+    let now = app.get(&format!("/api/v1/users/{}", user["id"]), &root).await.json();
+    assert_eq!(now["roles"], json!(["admin"]));
+    let again = app.post(&format!("/api/v1/admin-grants/{grant}/approve"), &root, json!({})).await;
+    assert_eq!((again.status, again.json()["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("already_decided")));
+    let log = app.get("/api/v1/security-events?limit=200", &root).await.json();
+    assert!(
+        log.as_array().unwrap().iter().any(|e| e["kind"] == "account_changed_from_outside" && e["detail"].as_str().unwrap().contains("admin role for user")),
+        "{log}"
+    );
+
+    // The court's administrator asks to make a judge an administrator too; refused above.
+    let head =
+        app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "court.four", "password": "a-long-password", "name": "x"}))).await.json()
+            ["secret"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let judge = app
+        .post(
+            "/api/v1/users",
+            &head,
+            json!({"unit_id": court, "username": "judge.wu", "display_name": "吴法官", "roles": ["judge"], "password": "a-long-password"}),
+        )
+        .await
+        .json();
+    let promoted = app.patch(&format!("/api/v1/users/{}", judge["id"]), &head, json!({"roles": ["judge", "admin"]})).await.json();
+    assert_eq!(promoted["roles"], json!(["judge"]), "{promoted}");
+    let grant = promoted["admin_grant_pending"].as_i64().unwrap();
+    assert_eq!(app.post(&format!("/api/v1/admin-grants/{grant}/approve"), &head, json!({})).await.status, StatusCode::FORBIDDEN);
+    let refused = app.post(&format!("/api/v1/admin-grants/{grant}/refuse"), &root, json!({})).await;
+    assert_eq!(refused.json()["approved"], json!(false), "{}", refused.text());
+    assert_eq!(app.get(&format!("/api/v1/users/{}", judge["id"]), &root).await.json()["roles"], json!(["judge"]));
+    let clean = xiezhi_server::app::integrity::check_organisation(&app.store).await.unwrap();
+    assert!(clean.is_empty(), "{clean:?}");
+}
 
 async fn sign_in_and_me(app: TestApp) {
     let t = app.token("police.990101").await;
@@ -97,9 +170,10 @@ async fn users_are_managed_within_the_region(app: TestApp) {
     assert_eq!((r.status, r.json()["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("roles")), "no police role in a court: {}", r.text());
     let first = app.post("/api/v1/users", &admin, new("court.it", json!(["admin"]))).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
+    let root = app.token("admin").await;
+    approve(&app, &root, &first.json()).await;
     let r = app.post("/api/v1/users", &admin, new("court.it2", json!(["admin"]))).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "the court has an administrator now: {}", r.text());
-    let root = app.token("admin").await;
     let log = app.get("/api/v1/security-events?limit=200", &root).await.json();
     assert!(
         log.as_array()
@@ -178,6 +252,7 @@ async fn one_agency_cannot_act_as_another(app: TestApp) {
     let user = |unit: i64, username: &str, roles: serde_json::Value| json!({"unit_id": unit, "username": username, "display_name": "某", "roles": roles, "password": "a-long-password"});
     let r = app.post("/api/v1/users", &root, user(police, "police.it", json!(["admin"]))).await;
     assert_eq!(r.status, StatusCode::CREATED, "the police unit's first administrator: {}", r.text());
+    approve(&app, &app.token("admin.990100").await, &r.json()).await;
     let it = app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "police.it", "password": "a-long-password", "name": "x"}))).await.json()
         ["secret"]
         .as_str()
