@@ -390,7 +390,7 @@ fn witness_alarms(url: Option<String>) {
             state.display().to_string(),
         ];
         if cosign {
-            let admin = token_of(&server.1, "admin");
+            let admin = common::token(&server.1, "admin");
             args.extend([
                 "--cosign-key".into(),
                 dir.path().join("witness.key").display().to_string(),
@@ -474,24 +474,6 @@ fn witness_alarms(url: Option<String>) {
     assert!(text(&rolled).contains(&format!("ALARM: ROLLBACK: the log now claims {size} entries, but {} were seen", size + 1)), "{}", text(&rolled));
     drop(server);
     rt.block_on(store.close());
-}
-
-/// A bearer token for a demo user, over plain HTTP/1.1.
-fn token_of(addr: &str, username: &str) -> String {
-    use std::io::{Read, Write};
-    let host = addr.trim_start_matches("http://");
-    let body = format!(r#"{{"username": "{username}", "password": "xiezhi-demo", "name": "witness"}}"#);
-    let mut s = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        s,
-        "POST /api/v1/auth/token HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).unwrap();
-    let v: serde_json::Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap_or_default().trim()).unwrap_or_else(|e| panic!("{e}: {answer}"));
-    v["secret"].as_str().unwrap().to_string()
 }
 
 #[test]

@@ -4,11 +4,10 @@
 //! its schema says. Deterministic and bounded (a few hundred requests each). Missing
 //! schemathesis fails the test and says how to install it; nothing is skipped.
 
-use std::io::{Read, Write};
 use std::process::Command;
 
 mod common;
-use common::serve;
+use common::{serve, token};
 
 /// The pinned version (also in `.ci/requirements.txt`).
 const VERSION: &str = "4.32.5";
@@ -27,24 +26,6 @@ fn schemathesis() -> String {
         }
     }
     panic!("schemathesis not found: python3 -m venv .ci/venv && .ci/venv/bin/pip install -r .ci/requirements.txt (or set XIEZHI_SCHEMATHESIS)");
-}
-
-/// A bearer token for a demo user, over plain HTTP/1.1.
-fn token(addr: &str, username: &str) -> String {
-    let host = addr.trim_start_matches("http://");
-    let body = format!(r#"{{"username": "{username}", "password": "xiezhi-demo", "name": "schemathesis"}}"#);
-    let mut s = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        s,
-        "POST /api/v1/auth/token HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).unwrap();
-    let json = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
-    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap_or_else(|e| panic!("{e}: {answer}"));
-    v["secret"].as_str().unwrap().to_string()
 }
 
 fn run(st: &str, addr: &str, token: &str, exclude: &str) {

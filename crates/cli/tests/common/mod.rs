@@ -67,3 +67,21 @@ pub fn xiezhi(args: &[&str], stdin: Option<&str>) -> Output {
 pub fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
+
+/// A bearer token for a demo user from a running server, over plain HTTP/1.1.
+pub fn token(addr: &str, username: &str) -> String {
+    use std::io::Read;
+    let host = addr.trim_start_matches("http://");
+    let body = format!(r#"{{"username": "{username}", "password": "xiezhi-demo", "name": "test"}}"#);
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "POST /api/v1/auth/token HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    let v: serde_json::Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap_or_default().trim()).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    v["secret"].as_str().unwrap().to_string()
+}

@@ -9,7 +9,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 use xiezhi_core::Action;
-use xiezhi_store::{AdminGrant, NewSecurityEvent, Principal, Store};
+use xiezhi_store::{AdminGrant, Principal, Store};
 
 #[derive(Serialize, ToSchema)]
 pub struct AdminGrantDto {
@@ -68,26 +68,8 @@ pub async fn decide<S: Store>(st: &AppState<S>, p: &Principal, id: i64, approve:
         xiezhi_store::StoreError::Conflict(m) => AppError::Rule { code: "already_decided", message: m },
         other => other.into(),
     })?;
-    if unit.id != p.unit.id {
-        st.store
-            .record(NewSecurityEvent {
-                at: st.clock.now_us(),
-                kind: "account_changed_from_outside",
-                username: Some(p.user.username.clone()),
-                user_id: Some(p.user.id),
-                region: Some(unit.region),
-                client: None,
-                detail: format!(
-                    "admin role for user {} {} in unit {} ({}) by {}",
-                    g.user_id,
-                    if approve { "granted" } else { "refused" },
-                    unit.id,
-                    unit.name,
-                    p.user.username
-                ),
-            })
-            .await?;
-    }
+    let what = format!("admin role for user {} {}", g.user_id, if approve { "granted" } else { "refused" });
+    crate::api::people::tell_the_unit(st, crate::api::people::outside_notice(st, p, &unit, &what)).await?;
     Ok(decided)
 }
 

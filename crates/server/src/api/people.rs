@@ -30,7 +30,13 @@ pub async fn authorize_account<S: Store>(
     what: &str,
 ) -> ApiResult<Option<NewSecurityEvent>> {
     authorize(st, p, Action::ManageUser { unit_id: unit.id, region: unit.region, change }).await?;
-    Ok((unit.id != p.unit.id).then(|| NewSecurityEvent {
+    Ok(outside_notice(st, p, unit, what))
+}
+
+/// The security-record entry for a change `p` makes to `unit`'s accounts from outside it (none
+/// when `p` belongs to the unit): written into the unit's region, where its administrators see it.
+pub fn outside_notice<S>(st: &AppState<S>, p: &Principal, unit: &Unit, what: &str) -> Option<NewSecurityEvent> {
+    (unit.id != p.unit.id).then(|| NewSecurityEvent {
         at: st.clock.now_us(),
         kind: "account_changed_from_outside",
         username: Some(p.user.username.clone()),
@@ -38,7 +44,7 @@ pub async fn authorize_account<S: Store>(
         region: Some(unit.region),
         client: None,
         detail: format!("{what} in unit {} ({}) by {} of unit {}", unit.id, unit.name, p.user.username, p.unit.name),
-    }))
+    })
 }
 
 /// Record a change made from outside the unit, after it is made.
