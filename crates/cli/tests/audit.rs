@@ -7,6 +7,30 @@ use xiezhi_store::{By, NewEvent, SqlStore, Store};
 mod common;
 use common::{db_args, serve, text, xiezhi};
 
+/// `xiezhi audit verify` on a database, with extra flags.
+fn verify(data: &str, url: &Option<String>, extra: &[&str]) -> std::process::Output {
+    let db = db_args(data, url);
+    let args: Vec<&str> = ["audit", "verify"].into_iter().chain(db.iter().map(String::as_str)).chain(extra.iter().copied()).collect();
+    xiezhi(&args, None)
+}
+
+/// A tampering scenario on a fresh SQLite database and on a fresh PostgreSQL one.
+type Scenario = fn(&tokio::runtime::Runtime, SqlStore, &str, Option<String>);
+
+fn on_sqlite(scenario: Scenario) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = rt.block_on(SqlStore::open_data_dir(dir.path())).unwrap();
+    scenario(&rt, store, dir.path().to_str().unwrap(), None);
+}
+
+fn on_postgres(scenario: Scenario) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, url) = rt.block_on(xiezhi_store::testing::fresh_postgres());
+    scenario(&rt, store, dir.path().to_str().unwrap(), Some(url));
+}
+
 /// A change through the command line: one more event.
 fn change(data: &str, url: &Option<String>, password: &str) {
     let mut args = vec!["user", "reset-password", "--username", "police.990101"];
@@ -49,8 +73,8 @@ fn scenario(url: Option<String>) {
     let second = witness();
     assert!(second.status.success() && text(&second).contains(&format!("checkpoint {} verified (1 new entries", size + 1)), "{}", text(&second));
 
-    let verify = xiezhi(&[&["audit", "verify"][..], &db_args(&data, &url).iter().map(String::as_str).collect::<Vec<_>>()].concat(), None);
-    assert!(verify.status.success(), "{}", text(&verify));
+    let verified = verify(&data, &url, &[]);
+    assert!(verified.status.success(), "{}", text(&verified));
 
     // The operator alters an event and recomputes the whole tree to hide it, then the log grows.
     rt.block_on(async {
@@ -77,14 +101,14 @@ fn scenario(url: Option<String>) {
     assert_eq!(third.status.code(), Some(3), "{}", text(&third));
     assert!(text(&third).contains("ALARM: REWRITE"), "{}", text(&third));
 
-    let verify = xiezhi(&[&["audit", "verify"][..], &db_args(&data, &url).iter().map(String::as_str).collect::<Vec<_>>()].concat(), None);
-    assert_eq!(verify.status.code(), Some(1), "{}", text(&verify));
-    assert!(text(&verify).contains(&format!("checkpoint {}: the events do not hash to the signed root", size + 1)), "{}", text(&verify));
+    let verified = verify(&data, &url, &[]);
+    assert_eq!(verified.status.code(), Some(1), "{}", text(&verified));
+    assert!(text(&verified).contains(&format!("checkpoint {}: the events do not hash to the signed root", size + 1)), "{}", text(&verified));
 
     // A plain alteration (the tree left alone) is pinpointed by its index.
     rt.block_on(sqlx::query("UPDATE events SET kind = 'unit.deleted' WHERE seq = 2000").execute(store.pool())).unwrap();
-    let verify = xiezhi(&[&["audit", "verify"][..], &db_args(&data, &url).iter().map(String::as_str).collect::<Vec<_>>()].concat(), None);
-    assert!(text(&verify).contains("TAMPERED: index 2000"), "{}", text(&verify));
+    let verified = verify(&data, &url, &[]);
+    assert!(text(&verified).contains("TAMPERED: index 2000"), "{}", text(&verified));
     drop(server);
 }
 
@@ -104,10 +128,9 @@ fn witness_and_verify_on_postgres() {
 /// Tamper with a log of 600 events in each way an operator could and check that `audit verify`
 /// names each one by its index and fails.
 fn every_kind_of_tampering(rt: &tokio::runtime::Runtime, store: SqlStore, data: &str, url: Option<String>) {
-    let verify = || xiezhi(&[&["audit", "verify"][..], &db_args(data, &url).iter().map(String::as_str).collect::<Vec<_>>()].concat(), None);
     let events = (0..600).map(|i| NewEvent::new(format!("load:{i}"), "load.test", serde_json::json!({ "i": i }))).collect();
     rt.block_on(store.append_events(events, By { at: 5, user_id: None, unit_id: None })).unwrap();
-    let clean = verify();
+    let clean = verify(data, &url, &[]);
     assert!(clean.status.success() && text(&clean).contains("audit log verified: 600 events"), "{}", text(&clean));
     let sql = |q: &str| rt.block_on(sqlx::query(q).execute(store.pool())).unwrap();
     // Reordered: two events trade places (each keeps the other's index).
@@ -123,7 +146,7 @@ fn every_kind_of_tampering(rt: &tokio::runtime::Runtime, store: SqlStore, data: 
     sql("UPDATE events SET seq = seq + 1000000 WHERE seq >= 500");
     sql("UPDATE events SET seq = seq - 999999 WHERE seq >= 1000000");
     sql("INSERT INTO events (seq, at, actor_user_id, unit_id, subject, kind, payload) VALUES (500, 5, NULL, NULL, 'load:500', 'load.test', '{\"i\":\"forged\"}')");
-    let out = verify();
+    let out = verify(data, &url, &[]);
     let report = text(&out);
     assert_eq!(out.status.code(), Some(1), "{report}");
     for line in [
@@ -144,18 +167,12 @@ fn every_kind_of_tampering(rt: &tokio::runtime::Runtime, store: SqlStore, data: 
 
 #[test]
 fn verify_names_every_kind_of_tampering_on_sqlite() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = rt.block_on(SqlStore::open_data_dir(dir.path())).unwrap();
-    every_kind_of_tampering(&rt, store, dir.path().to_str().unwrap(), None);
+    on_sqlite(every_kind_of_tampering);
 }
 
 #[test]
 fn verify_names_every_kind_of_tampering_on_postgres() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (store, url) = rt.block_on(xiezhi_store::testing::fresh_postgres());
-    every_kind_of_tampering(&rt, store, dir.path().to_str().unwrap(), Some(url));
+    on_postgres(every_kind_of_tampering);
 }
 
 /// A log longer than one page of the check (pages are hashed on different threads and their
@@ -164,7 +181,6 @@ fn verify_names_every_kind_of_tampering_on_postgres() {
 /// altered event in a later page is found.
 fn pages_joined(rt: &tokio::runtime::Runtime, store: SqlStore, data: &str, url: Option<String>) {
     use base64::Engine;
-    let verify = || xiezhi(&[&["audit", "verify"][..], &db_args(data, &url).iter().map(String::as_str).collect::<Vec<_>>()].concat(), None);
     for batch in 0..4 {
         let events = (0..10_000).map(|i| NewEvent::new(format!("load:{batch}.{i}"), "load.test", serde_json::json!({ "i": i }))).collect();
         rt.block_on(store.append_events(events, By { at: 5 + batch, user_id: Some(1), unit_id: None })).unwrap();
@@ -182,13 +198,13 @@ fn pages_joined(rt: &tokio::runtime::Runtime, store: SqlStore, data: &str, url: 
     for size in [16_384, 20_000, 40_000] {
         sign(size, root_at(size));
     }
-    let clean = verify();
+    let clean = verify(data, &url, &[]);
     let expected = format!("audit log verified: 40000 events, root {}", base64::engine::general_purpose::STANDARD.encode(root_at(40_000)));
     assert!(clean.status.success() && text(&clean).contains(&expected), "{}\nexpected {expected}", text(&clean));
 
     sign(33_000, root_at(32_999));
     rt.block_on(sqlx::query("UPDATE events SET subject = 'load:forged' WHERE seq = 35000").execute(store.pool())).unwrap();
-    let out = verify();
+    let out = verify(data, &url, &[]);
     let report = text(&out);
     assert_eq!(out.status.code(), Some(1), "{report}");
     assert!(report.contains("TAMPERED: checkpoint 33000: the events do not hash to the signed root"), "{report}");
@@ -199,41 +215,34 @@ fn pages_joined(rt: &tokio::runtime::Runtime, store: SqlStore, data: &str, url: 
 
 #[test]
 fn verify_joins_pages_on_sqlite() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = rt.block_on(SqlStore::open_data_dir(dir.path())).unwrap();
-    pages_joined(&rt, store, dir.path().to_str().unwrap(), None);
+    on_sqlite(pages_joined);
 }
 
 #[test]
 fn verify_joins_pages_on_postgres() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (store, url) = rt.block_on(xiezhi_store::testing::fresh_postgres());
-    pages_joined(&rt, store, dir.path().to_str().unwrap(), Some(url));
+    on_postgres(pages_joined);
 }
 
 /// `audit verify` checks the database it is given, as found: it creates none where there is none,
 /// and migrates nothing — a database at another schema version is refused, naming both, and left
 /// as it was.
 fn verify_reads_only(rt: &tokio::runtime::Runtime, store: SqlStore, data: &str, url: Option<String>) {
-    let verify = |data: &str| xiezhi(&[&["audit", "verify"][..], &db_args(data, &url).iter().map(String::as_str).collect::<Vec<_>>()].concat(), None);
     let events = (0..100).map(|i| NewEvent::new(format!("load:{i}"), "load.test", serde_json::json!({ "i": i }))).collect();
     rt.block_on(store.append_events(events, By { at: 5, user_id: None, unit_id: None })).unwrap();
     let latest: i64 = rt.block_on(sqlx::query_scalar::<_, i64>("SELECT MAX(version) FROM _sqlx_migrations").fetch_one(store.pool())).unwrap();
     let migrations = || rt.block_on(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(store.pool())).unwrap();
     let before = migrations();
-    let clean = verify(data);
+    let clean = verify(data, &url, &[]);
     assert!(clean.status.success() && text(&clean).contains("audit log verified: 100 events"), "{}", text(&clean));
     rt.block_on(sqlx::query(&format!("DELETE FROM _sqlx_migrations WHERE version = {latest}")).execute(store.pool())).unwrap();
-    let refused = verify(data);
+    let refused = verify(data, &url, &[]);
     assert!(!refused.status.success(), "{}", text(&refused));
     let expected = format!("its schema is at migration {} and this xiezhi's at {latest}", latest - 1);
     assert!(text(&refused).contains("cannot be read by this xiezhi") && text(&refused).contains(&expected), "{}", text(&refused));
     assert_eq!(migrations(), before - 1, "verify migrated nothing");
     if url.is_none() {
         let nowhere = std::path::Path::new(data).join("no-such-folder");
-        let missing = verify(nowhere.to_str().unwrap());
+        let missing = verify(nowhere.to_str().unwrap(), &url, &[]);
         assert!(!missing.status.success() && text(&missing).contains("no xiezhi database at"), "{}", text(&missing));
         assert!(!nowhere.exists(), "verify created nothing");
     }
@@ -241,18 +250,12 @@ fn verify_reads_only(rt: &tokio::runtime::Runtime, store: SqlStore, data: &str, 
 
 #[test]
 fn verify_reads_only_on_sqlite() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = rt.block_on(SqlStore::open_data_dir(dir.path())).unwrap();
-    verify_reads_only(&rt, store, dir.path().to_str().unwrap(), None);
+    on_sqlite(verify_reads_only);
 }
 
 #[test]
 fn verify_reads_only_on_postgres() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (store, url) = rt.block_on(xiezhi_store::testing::fresh_postgres());
-    verify_reads_only(&rt, store, dir.path().to_str().unwrap(), Some(url));
+    on_postgres(verify_reads_only);
 }
 
 /// `audit verify --deep` checks what the default pass cannot see: the signature of every stored
@@ -273,18 +276,7 @@ fn deep_checks(rt: &tokio::runtime::Runtime, store: SqlStore, data: &str, url: O
     let evidence = b"%PDF-1.4 evidence".to_vec();
     let address = hex::encode(sha2::Sha256::digest(&evidence));
     rt.block_on(store.put_blob(&address, "application/pdf", evidence, 8)).unwrap();
-    let args = |deep: bool| {
-        let mut a = vec!["audit".to_string(), "verify".to_string()];
-        a.extend(db_args(data, &url));
-        if deep {
-            a.push("--deep".into());
-        }
-        a
-    };
-    let run = |deep: bool| {
-        let a = args(deep);
-        xiezhi(&a.iter().map(String::as_str).collect::<Vec<_>>(), None)
-    };
+    let run = |deep: bool| verify(data, &url, if deep { &["--deep"] } else { &[] });
     let clean = run(true);
     assert!(clean.status.success(), "{}", text(&clean));
 
@@ -318,18 +310,12 @@ fn deep_checks(rt: &tokio::runtime::Runtime, store: SqlStore, data: &str, url: O
 
 #[test]
 fn verify_deep_on_sqlite() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = rt.block_on(SqlStore::open_data_dir(dir.path())).unwrap();
-    deep_checks(&rt, store, dir.path().to_str().unwrap(), None);
+    on_sqlite(deep_checks);
 }
 
 #[test]
 fn verify_deep_on_postgres() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (store, url) = rt.block_on(xiezhi_store::testing::fresh_postgres());
-    deep_checks(&rt, store, dir.path().to_str().unwrap(), Some(url));
+    on_postgres(deep_checks);
 }
 
 /// Two servers share one PostgreSQL but not a data folder: the second would create a key of its
