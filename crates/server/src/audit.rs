@@ -103,7 +103,9 @@ pub async fn run_checkpointer<S: Store>(st: AppState<S>, every: Duration) {
 }
 
 /// The 32-byte key seed in `path` (hex), created with fresh randomness on first use and
-/// readable by its owner only.
+/// readable by its owner only. A new key is durable before it is used: written to a file of its
+/// own, synced, renamed into place and the folder synced, so a power cut leaves either no key
+/// (and nothing signed with it) or the whole key.
 pub fn load_or_create_seed(path: &std::path::Path) -> Result<[u8; 32], String> {
     use rand::RngCore;
     use std::io::Write;
@@ -113,12 +115,19 @@ pub fn load_or_create_seed(path: &std::path::Path) -> Result<[u8; 32], String> {
     }
     let mut seed = [0u8; 32];
     rand::rng().fill_bytes(&mut seed);
+    let fresh = path.with_extension("new");
+    let cannot = |what: &str, e: std::io::Error| format!("cannot {what} audit key {}: {e}", path.display());
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options.open(path).map_err(|e| format!("cannot create audit key {}: {e}", path.display()))?;
-    f.write_all(hex::encode(seed).as_bytes()).map_err(|e| format!("cannot write audit key {}: {e}", path.display()))?;
+    let mut f = options.open(&fresh).map_err(|e| cannot("create", e))?;
+    f.write_all(hex::encode(seed).as_bytes()).map_err(|e| cannot("write", e))?;
+    f.sync_all().map_err(|e| cannot("sync", e))?;
+    std::fs::rename(&fresh, path).map_err(|e| cannot("install", e))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| cannot("sync the folder of", e))?;
+    }
     Ok(seed)
 }
 
