@@ -1,18 +1,23 @@
-//! Kill the server (SIGKILL) while clients walk cases through it, on SQLite and on PostgreSQL:
-//! every command it acknowledged is in the record afterwards, nothing is half-applied (every read
-//! model equals the replay of its events, the audit log verifies), and the restarted server
-//! carries on from there.
+//! Take the server down while clients walk cases through it, on SQLite and on PostgreSQL — by
+//! killing it (SIGKILL), and by cutting the power under it (the data folders on lossyfs, which
+//! drops every write not yet synced, then every process killed): every command it acknowledged
+//! is in the record afterwards, nothing is half-applied (every read model equals the replay of
+//! its events, the audit log verifies), and the restarted server carries on from there.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use serde_json::{json, Value};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use xiezhi_lossyfs::LossyFs;
+use xiezhi_store::testing::{init_cluster, PoweredCluster};
 use xiezhi_store::{SqlStore, Store};
 
 mod common;
-use common::{db_args, serve, text, xiezhi};
+use common::{db_args, serve, text, xiezhi, Server};
 
 type Http = Client<HttpConnector, Full<Bytes>>;
 
@@ -46,13 +51,17 @@ async fn unit(http: &Http, base: &str, token: &str, region: &str, kind: &str) ->
 /// What the server acknowledged: case, version after the command, the command's leaves.
 type Acks = Arc<Mutex<Vec<(i64, i64, Vec<i64>)>>>;
 
-fn crash_and_recover(url: Option<String>) {
+/// Run clients against a server on `data` (and `url`) until it has acknowledged 400 commands,
+/// take it down with `fail` (which also brings the database back when it went down with it),
+/// then check that the record holds every acknowledged command.
+fn crash_and_recover(data: &Path, url: Option<String>, fail: impl FnOnce(&mut Server)) {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().to_str().unwrap().to_string();
+    let data = data.to_str().unwrap().to_string();
     let mut server = serve(&data, &url, &[]);
     let base = server.1.clone();
     let acks: Acks = Arc::default();
+    // Set before the failure: from then on a refusal or an error ends a client instead of failing it.
+    let down = Arc::new(AtomicBool::new(false));
     let http: Http = Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
 
     rt.block_on(async {
@@ -73,12 +82,13 @@ fn crash_and_recover(url: Option<String>) {
         ]);
         let mut clients = Vec::new();
         for k in 0..12 {
-            let (http, base, acks, steps, police) = (http.clone(), base.clone(), acks.clone(), steps.clone(), police.clone());
+            let (http, base, acks, steps, police, down) = (http.clone(), base.clone(), acks.clone(), steps.clone(), police.clone(), down.clone());
             clients.push(tokio::spawn(async move {
                 for i in 0.. {
                     let body = json!({"case_no": format!("CRASH-{k}-{i}"), "title": "盗窃案", "persons": [{"name": "张某", "custody": "detained"}]});
                     let case = match call(&http, &base, "/api/v1/cases", Some(&police), body).await {
                         Ok((201, case)) => case,
+                        Ok(_) if down.load(Ordering::SeqCst) => return,
                         Ok((status, v)) => panic!("registration refused: {status} {v}"),
                         Err(_) => return, // the server is gone
                     };
@@ -89,6 +99,7 @@ fn crash_and_recover(url: Option<String>) {
                             Ok((200, c)) => {
                                 acks.lock().unwrap().push((id, c["version"].as_i64().unwrap(), serde_json::from_value(c["audit_leaves"].clone()).unwrap()))
                             }
+                            Ok(_) if down.load(Ordering::SeqCst) => return,
                             Ok((status, v)) => panic!("{command}: {status} {v}"),
                             Err(_) => return, // the server is gone
                         }
@@ -104,8 +115,8 @@ fn crash_and_recover(url: Option<String>) {
             assert!(std::time::Instant::now() < deadline, "only {} acknowledgements in 60 s", acks.lock().unwrap().len());
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        server.0.kill().unwrap();
-        server.0.wait().unwrap();
+        down.store(true, Ordering::SeqCst);
+        fail(&mut server);
         for c in clients {
             c.await.unwrap();
         }
@@ -151,9 +162,15 @@ fn crash_and_recover(url: Option<String>) {
     });
 }
 
+fn kill(server: &mut Server) {
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+}
+
 #[test]
 fn sqlite_acknowledged_commands_survive_a_kill() {
-    crash_and_recover(None);
+    let dir = tempfile::tempdir().unwrap();
+    crash_and_recover(dir.path(), None, kill);
 }
 
 /// With the database's own durability on: the other tests' cluster runs with `fsync=off` for
@@ -169,5 +186,90 @@ fn postgres_acknowledged_commands_survive_a_kill() {
         }
         store.close().await;
     });
-    crash_and_recover(Some(url));
+    let dir = tempfile::tempdir().unwrap();
+    crash_and_recover(dir.path(), Some(url), kill);
+}
+
+/// A disk behind lossyfs: `backing` holds what survives a power cut; processes use `mount`.
+struct Disk {
+    root: tempfile::TempDir,
+    fs: Option<LossyFs>,
+}
+
+impl Disk {
+    fn new() -> Disk {
+        let root = tempfile::tempdir().unwrap();
+        for d in ["backing", "mount"] {
+            std::fs::create_dir(root.path().join(d)).unwrap();
+        }
+        // PostgreSQL runs as its own user and must reach its folder through ours.
+        std::fs::set_permissions(root.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let mut disk = Disk { root, fs: None };
+        disk.power_on();
+        disk
+    }
+    fn backing(&self) -> std::path::PathBuf {
+        self.root.path().join("backing")
+    }
+    fn mount(&self) -> std::path::PathBuf {
+        self.root.path().join("mount")
+    }
+    /// Mount a fresh layer (after a cut, on what the disk kept).
+    fn power_on(&mut self) {
+        if let Some(old) = self.fs.take() {
+            old.unmount();
+        }
+        let fs = LossyFs::mount(&self.backing(), &self.mount()).expect("mount lossyfs: the power-loss tests need /dev/fuse and root (or CAP_SYS_ADMIN)");
+        self.fs = Some(fs);
+    }
+    /// The power fails: what was not synced is gone, every operation fails from now on; says
+    /// how many pages were lost.
+    fn cut(&mut self) -> usize {
+        let cut = self.fs.as_ref().expect("the disk is on").cut().expect("put back the synced state");
+        eprintln!("power cut: {} unsynced pages of {} files dropped", cut.pages, cut.files);
+        cut.pages
+    }
+}
+
+/// The power fails under a server on SQLite whose data folder (database, WAL, audit key) is on
+/// lossyfs: everything it acknowledged had been synced, so it is all there when the power is back.
+#[test]
+fn sqlite_acknowledged_commands_survive_a_power_cut() {
+    let mut disk = Disk::new();
+    let data = disk.mount().join("xiezhi");
+    std::fs::create_dir(&data).unwrap();
+    let mut lost = 0;
+    crash_and_recover(&data, None, |server| {
+        lost = disk.cut();
+        kill(server);
+        disk.power_on();
+    });
+    assert!(lost > 0, "the cut dropped unsynced writes (else it proved nothing)");
+}
+
+/// The power fails under PostgreSQL (`fsync=on`) and the server: the cluster's data folder and
+/// the server's data folder are on lossyfs; after the cut PostgreSQL recovers from its WAL and
+/// every acknowledged command is there.
+#[test]
+fn postgres_acknowledged_commands_survive_a_power_cut() {
+    let mut disk = Disk::new();
+    init_cluster(&disk.backing().join("pg"));
+    let mut pg = PoweredCluster::start(&disk.mount().join("pg"));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let admin = sqlx::PgPool::connect(&pg.url("postgres")).await.unwrap();
+        sqlx::query("CREATE DATABASE xiezhi").execute(&admin).await.unwrap();
+        admin.close().await;
+    });
+    let data = disk.mount().join("xiezhi");
+    std::fs::create_dir(&data).unwrap();
+    let mut lost = 0;
+    crash_and_recover(&data, Some(pg.url("xiezhi")), |server| {
+        lost = disk.cut();
+        kill(server);
+        pg.power_off();
+        disk.power_on();
+        pg.start_again();
+    });
+    assert!(lost > 0, "the cut dropped unsynced writes (else it proved nothing): {}", pg.log());
 }
