@@ -415,7 +415,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 store.close().await;
             }
             let cal = calendars.get();
-            let mut year = match xiezhi_server::api::deadlines::calendar_year(&cal, year) {
+            let mut year = match xiezhi_server::app::deadlines::calendar_year(&cal, year) {
                 Ok(y) => y,
                 Err(e) => {
                     eprintln!("xiezhi: {}", e.public_message());
@@ -455,7 +455,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let cfg = load(cfg_path.as_ref(), &db, Overrides::default())?;
             let store = open(&cfg).await?;
             let cal = app_state(&cfg, store.clone()).await?.calendar();
-            let report = xiezhi_server::api::cases::rebuild(&store, &cal, !check).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            let report = xiezhi_server::app::cases::rebuild(&store, &cal, !check).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
             let organisation = xiezhi_server::app::integrity::check_organisation(&store).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
             store.close().await;
             if organisation.is_empty() {
@@ -500,7 +500,7 @@ fn deadline(cfg_path: Option<&PathBuf>, args: DeadlineArgs) -> anyhow::Result<Ex
         return Ok(ExitCode::SUCCESS);
     }
     let (rule, start) = (args.rule.unwrap_or_default(), args.start.unwrap_or_default());
-    match xiezhi_server::api::deadlines::compute_deadline(&cal, &rule, &start, args.in_custody, args.extended) {
+    match xiezhi_server::app::deadlines::compute_deadline(&cal, &rule, &start, args.in_custody, args.extended) {
         Ok(d) => {
             println!("{}", serde_json::to_string_pretty(&xiezhi_server::dto::DeadlineDto::from(&d))?);
             Ok(ExitCode::SUCCESS)

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod names;
 pub mod org;
 pub mod policy;
+pub mod refusal;
 pub mod rules;
 
 pub use calendar::{Calendar, CalendarError, MakeUpDayPolicy, YearFile};

@@ -121,6 +121,7 @@ fn one_case(
     n: usize,
     [police, proc_, court, higher, justice]: [UnitRef; 5],
 ) -> Result<xiezhi_store::CaseWrite, AppError> {
+    use xiezhi_core::case::numbering::{agency_number, Register};
     use xiezhi_core::case::{Command as C, Procedure};
     let mut case: Option<xiezhi_core::case::Case> = None;
     let mut events = Vec::new();
@@ -137,7 +138,9 @@ fn one_case(
         0,
         police,
         C::Register {
-            case_no: format!("{}公刑立〔2026〕{:06}号", police.region, n + 1), title: TITLES[n % TITLES.len()].into(), persons: vec![person()]
+            case_no: format!("{}公刑立〔{}〕{:06}号", police.region, today.year(), n + 1),
+            title: TITLES[n % TITLES.len()].into(),
+            persons: vec![person()],
         },
     )];
     if detained {
@@ -151,7 +154,7 @@ fn one_case(
         vec![
             (10 + rng.below(40) as i64, police, C::TransferForProsecution { to: proc_ }),
             (rng.below(2) as i64, proc_, C::Receive),
-            (0, proc_, C::AcceptForReview { plea, number: Some(agency_number("accept_for_review", proc_.region, n + 1)) }),
+            (0, proc_, C::AcceptForReview { plea, number: Some(agency_number(Register::ProsecutionReview, proc_.region, today.year(), n as u64 + 1)) }),
         ],
         vec![],
         vec![],
@@ -167,7 +170,7 @@ fn one_case(
                 } else {
                     Procedure::Ordinary
                 },
-                number: Some(agency_number("accept_for_trial", court.region, n + 1)),
+                number: Some(agency_number(Register::FirstInstance, court.region, today.year(), n as u64 + 1)),
             },
         )],
         vec![(5 + rng.below(30) as i64, court, C::Judge)],
@@ -179,7 +182,7 @@ fn one_case(
             (5 + rng.below(15) as i64, proc_, C::ReturnForSupplementaryInvestigation { reason: "补充证据".into() }),
             (10 + rng.below(15) as i64, police, C::TransferForProsecution { to: proc_ }),
             (1, proc_, C::Receive),
-            (0, proc_, C::AcceptForReview { plea, number: Some(agency_number("accept_for_review", proc_.region, n + 1)) }),
+            (0, proc_, C::AcceptForReview { plea, number: Some(agency_number(Register::ProsecutionReview, proc_.region, today.year(), n as u64 + 1)) }),
         ];
     }
     if rng.below(20) == 0 {
@@ -189,7 +192,7 @@ fn one_case(
         vec![
             (3, court, C::Appeal { to: higher }),
             (2, higher, C::Receive),
-            (0, higher, C::AcceptAppeal { number: Some(agency_number("accept_appeal", higher.region, n + 1)) }),
+            (0, higher, C::AcceptAppeal { number: Some(agency_number(Register::SecondInstance, higher.region, today.year(), n as u64 + 1)) }),
             (20 + rng.below(30) as i64, higher, C::Judge),
         ]
     } else {
@@ -229,16 +232,7 @@ fn one_case(
         }
     }
     let case = case.ok_or_else(|| AppError::Internal("a demo case was not registered".into()))?;
-    let mut write = crate::api::cases::projection(&case, &events, cal)?;
+    let mut write = crate::app::cases::projection(&case, &events, cal)?;
     write.event_times = times;
     Ok(write)
-}
-
-/// An agency's own case number in its usual format, from the case's serial.
-pub fn agency_number(command: &str, region: RegionCode, serial: usize) -> String {
-    match command {
-        "accept_for_review" => format!("{region}检刑诉〔2026〕{serial}号"),
-        "accept_for_trial" => format!("（2026）{region}刑初{serial}号"),
-        _ => format!("（2026）{region}刑终{serial}号"),
-    }
 }

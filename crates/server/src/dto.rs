@@ -4,6 +4,7 @@ use crate::error::AppError;
 use crate::state::format_time;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use xiezhi_core::case::{Collaboration, Custody, Procedure};
 use xiezhi_core::{DisplayName, Password, RegionCode, Role, UnitKind, UnitName, Username};
 use xiezhi_store::{ApiToken, NewUnit, Region, Unit, User};
 
@@ -388,4 +389,83 @@ with_leaves!(RegionDto, UnitDto, UserDto, TokenDto);
 #[derive(Serialize, ToSchema)]
 pub struct RecordedOnly {
     pub audit_leaves: Vec<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCaseRequest {
+    pub case_no: String,
+    pub title: String,
+    /// `[{"name": "张某", "custody": "detained"}]`.
+    pub persons: Vec<xiezhi_core::case::Person>,
+}
+
+/// A command on a case as a client sends it: tagged by `command`, units named by id. The case
+/// machine gets the same command with each unit resolved (`xiezhi_core::case::Command`).
+/// Registration (`POST /api/v1/cases`) and documents (`POST /api/v1/cases/{id}/documents`) have
+/// their own operations.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CommandRequest {
+    /// Change a person's custody: `person` is their index in the case's persons.
+    SetCustody { person: usize, custody: Custody },
+    /// Extend the current clock (approver and reason are recorded; `major` for a major case).
+    Extend {
+        approver: String,
+        reason: String,
+        #[serde(default)]
+        major: bool,
+    },
+    /// 提请批准逮捕 (police → procuratorate)
+    RequestArrestApproval { to: i64 },
+    /// 移送审查起诉 (police → procuratorate)
+    TransferForProsecution { to: i64 },
+    /// 提起公诉 (procuratorate → court)
+    Indict { to: i64 },
+    /// 上诉 / 抗诉 (to the higher court)
+    Appeal { to: i64 },
+    /// 交付执行 (court → justice bureau or prison administration)
+    HandOverForExecution { to: i64 },
+    /// 签收: the receiver signs for a hand-over.
+    Receive,
+    /// 退回: the receiver returns a hand-over with a written reason.
+    ReturnHandover { reason: String },
+    /// 批准逮捕
+    ApproveArrest,
+    /// 不批准逮捕
+    RefuseArrest { reason: String },
+    /// The procuratorate takes the case into review; `plea` for 认罪认罚; `number` is its own
+    /// case number (allocated when not given).
+    AcceptForReview {
+        plea: bool,
+        #[serde(default)]
+        number: Option<String>,
+    },
+    /// 退回补充侦查
+    ReturnForSupplementaryInvestigation { reason: String },
+    /// 不起诉
+    DeclineProsecution { reason: String },
+    /// 受理 with the chosen procedure (繁简分流) and the court's own number (allocated when not given).
+    AcceptForTrial {
+        procedure: Procedure,
+        #[serde(default)]
+        number: Option<String>,
+    },
+    /// Convert to a fuller procedure; the trial clock restarts.
+    ConvertProcedure { to: Procedure },
+    /// 判决
+    Judge,
+    /// In force: the appeal window passed, or the second instance judged.
+    Finalize,
+    /// The higher court takes the appeal, with its own number (allocated when not given).
+    AcceptAppeal {
+        #[serde(default)]
+        number: Option<String>,
+    },
+    /// The justice bureau takes the person in (社区矫正).
+    AcceptExecution,
+    /// 撤销案件
+    Withdraw { reason: String },
+    /// A collaboration message between the police and the procuratorate of the same region.
+    Collaborate { kind: Collaboration, to: i64, text: String },
 }

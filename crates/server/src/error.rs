@@ -39,8 +39,8 @@ pub enum AppError {
 
 impl From<xiezhi_core::case::Refusal> for AppError {
     fn from(r: xiezhi_core::case::Refusal) -> Self {
-        // Acting on a case one does not hold is a matter of access (403); the rest are transitions (409).
-        let forbidden = matches!(r.code, "not_holder" | "not_receiver" | "wrong_unit");
+        // A command that is not the unit's to give is a matter of access (403); the rest are transitions (409).
+        let forbidden = r.kind == xiezhi_core::refusal::RefusalKind::NotYours;
         AppError::Refused { forbidden, code: r.code, state: r.state, rule: r.rule, message: r.message }
     }
 }

@@ -381,4 +381,7 @@ texts! {
     refuse: "不批准", "Refuse";
     waiting_second_admin: "等待另一名管理员批准", "Waiting for a second administrator";
     only_province_admin: "仅省级政法委管理员可载入节假日安排。", "Only administrators of the provincial political-legal committee load holiday calendars.";
+    previous_page: "上一页", "Previous";
+    next_page: "下一页", "Next";
+    page_n: "第 {} 页", "Page {}";
 }

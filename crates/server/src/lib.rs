@@ -5,6 +5,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod demo;
+pub mod download;
 pub mod dto;
 pub mod error;
 pub mod i18n;
@@ -46,7 +47,7 @@ pub fn app<S: Store>(state: AppState<S>) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024 * 1024))
         .layer(axum::middleware::from_fn(api::problems_only))
         // Multipart uploads read up to the dossier's limit themselves.
-        .layer(axum::extract::DefaultBodyLimit::max(api::cases::MAX_DOCUMENT + 64 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(app::cases::MAX_DOCUMENT + 64 * 1024))
         .layer(axum::middleware::from_fn(security_headers))
         // A panic in a handler is a 500 problem, logged — never a dropped connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))

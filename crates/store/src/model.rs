@@ -281,6 +281,8 @@ pub struct CaseFilter {
     pub holder_unit_id: Option<i64>,
     /// Cases whose earliest clock is due on or before this date (`YYYY-MM-DD`).
     pub due_by: Option<String>,
+    /// Cases whose earliest clock is due on or after this date (`YYYY-MM-DD`).
+    pub due_from: Option<String>,
     /// Cases with a hand-over waiting for this unit.
     pub pending_for: Option<i64>,
     pub limit: i64,

@@ -1247,6 +1247,9 @@ impl Store for SqlStore {
         if let Some(pending) = f.pending_for {
             cond(&mut sql, " AND c.pending_unit_id = ?", P::I(pending));
         }
+        if let Some(from) = f.due_from {
+            cond(&mut sql, " AND c.due_date >= ?", P::S(from));
+        }
         if let Some(due) = f.due_by {
             // Due on or before: no clock-less cases, so the due-date index gives the order.
             cond(&mut sql, " AND c.due_date <= ? ORDER BY c.due_date, c.id", P::S(due));

@@ -13,7 +13,12 @@ fn describe(c: &Case) -> String {
 }
 
 fn refuse(code: &'static str, case: Option<&Case>, rule: &str, message: impl Into<String>) -> Refusal {
-    Refusal { code, state: case.map(describe).unwrap_or_else(|| "not registered".into()), rule: rule.into(), message: message.into() }
+    Refusal { kind: RefusalKind::NotNow, code, state: case.map(describe).unwrap_or_else(|| "not registered".into()), rule: rule.into(), message: message.into() }
+}
+
+/// A refusal because the command is not this unit's to give (the doors answer it as access).
+fn not_yours(code: &'static str, case: Option<&Case>, rule: &str, message: impl Into<String>) -> Refusal {
+    Refusal { kind: RefusalKind::NotYours, ..refuse(code, case, rule, message) }
 }
 
 fn clock(rule: &str, start: Date) -> Clock {
@@ -61,7 +66,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             return Err(refuse("not_registered", None, "a case exists once it is registered (立案)", "the case is not registered"));
         };
         if actor.kind != UnitKind::Police {
-            return Err(refuse(
+            return Err(not_yours(
                 "wrong_unit",
                 None,
                 "criminal cases are registered by the police (CPL 109–112)",
@@ -90,7 +95,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
     }
     let holder_only = || {
         if actor.id != c.holder.id {
-            return Err(refuse(
+            return Err(not_yours(
                 "not_holder",
                 Some(c),
                 "a unit acts only on the cases it holds",
@@ -129,7 +134,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             refuse("illegal_transition", Some(c), "only a pending hand-over is signed for, returned or decided", what)
         })?;
         if h.to.id != actor.id {
-            return Err(refuse(
+            return Err(not_yours(
                 "not_receiver",
                 Some(c),
                 "only the receiving unit acts on a hand-over",
@@ -151,7 +156,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
         Command::Register { .. } => return Err(refuse("duplicate", Some(c), "a case is registered once", "the case is already registered")),
         Command::SetCustody { person, custody } => {
             if actor.id != c.holder.id {
-                return Err(refuse(
+                return Err(not_yours(
                     "not_holder",
                     Some(c),
                     "custody is decided by the unit holding the case",
@@ -273,7 +278,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             let higher = match actor.kind {
                 UnitKind::CourtBasic => UnitKind::CourtIntermediate,
                 UnitKind::CourtIntermediate => UnitKind::CourtHigh,
-                _ => return Err(refuse("wrong_unit", Some(c), "CPL 227", "only a court forwards an appeal")),
+                _ => return Err(not_yours("wrong_unit", Some(c), "CPL 227", "only a court forwards an appeal")),
             };
             target(
                 to.kind == higher && Some(to.region) == actor.region.parent(),
@@ -446,13 +451,13 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
         Command::Collaborate { kind, to, text } => {
             let involved = c.holder.id == actor.id || c.held_by.iter().chain(&c.involved).any(|u| u.id == actor.id);
             if !involved {
-                return Err(refuse("not_holder", Some(c), "collaboration is between units on the case", format!("unit {} is not on this case", actor.id)));
+                return Err(not_yours("not_holder", Some(c), "collaboration is between units on the case", format!("unit {} is not on this case", actor.id)));
             }
             let counterpart = match actor.kind {
                 UnitKind::Police => UnitKind::Procuratorate,
                 UnitKind::Procuratorate => UnitKind::Police,
                 _ => {
-                    return Err(refuse(
+                    return Err(not_yours(
                         "wrong_unit",
                         Some(c),
                         "collaboration is between police and procuratorate (CPL 7, SPP Rules 256)",
@@ -473,7 +478,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
         }
         Command::AddDocument { sha256, name, category, content_type, size } => {
             if actor.id != c.holder.id {
-                return Err(refuse(
+                return Err(not_yours(
                     "not_holder",
                     Some(c),
                     "documents are added by the unit holding the case",

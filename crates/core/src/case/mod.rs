@@ -5,6 +5,7 @@
 //! or returns events; `apply` folds events into the state. Nothing here does I/O.
 
 mod decide;
+pub mod numbering;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +24,7 @@ pub struct UnitRef {
 }
 
 /// Custody status of a suspect or defendant; it decides whether clocks bound custody (D5).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Custody {
@@ -43,6 +45,7 @@ impl Custody {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
     pub name: String,
@@ -50,6 +53,7 @@ pub struct Person {
 }
 
 /// Trial procedures (繁简分流).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Procedure {
@@ -114,6 +118,7 @@ impl Stage {
 }
 
 /// Police–procuratorate collaboration on a case.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Collaboration {
@@ -126,6 +131,7 @@ pub enum Collaboration {
 }
 
 /// Catalogue categories of the dossier (卷宗目录).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentCategory {
@@ -381,16 +387,7 @@ pub enum Event {
     },
 }
 
-/// Why a command was refused: the state it met and the rule it broke.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message} (state: {state}; rule: {rule})")]
-pub struct Refusal {
-    /// Stable code, e.g. `illegal_transition`, `not_holder`, `wrong_receiver`.
-    pub code: &'static str,
-    pub state: String,
-    pub rule: String,
-    pub message: String,
-}
+pub use crate::refusal::{Refusal, RefusalKind};
 
 /// Longest case number, agency number, approver or person's name.
 pub const MAX_SHORT_TEXT: usize = 64;

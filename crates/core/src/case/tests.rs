@@ -169,6 +169,10 @@ fn the_refusals_name_the_state_and_the_rule() {
     r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate });
     assert_eq!(r.refused(w.police, Command::Withdraw { reason: "x".into() }).code, "handover_pending");
     assert_eq!(r.refused(w.other_procuratorate, Command::Receive).code, "not_receiver");
+    // What the doors answer with 403 (not yours) and 409 (not now) is the refusal's kind.
+    assert_eq!(r.refused(w.other_procuratorate, Command::Receive).kind, RefusalKind::NotYours);
+    assert_eq!(r.refused(w.other_police, Command::Withdraw { reason: "x".into() }).kind, RefusalKind::NotYours);
+    assert_eq!(r.refused(w.police, Command::Withdraw { reason: "x".into() }).kind, RefusalKind::NotNow);
     assert_eq!(r.refused(w.procuratorate, Command::AcceptForReview { plea: false, number: None }).code, "not_received");
     r.ok(w.procuratorate, Command::Receive);
     // Not in custody: one month, moved off the weekend (04-02 is a Thursday, so no move here).

@@ -1,7 +1,7 @@
 //! Holiday calendars: which years are loaded, one year's days, and loading a year.
 
-use super::deadlines::calendar_year;
 use crate::app::calendars;
+use crate::app::deadlines::calendar_year;
 use crate::auth::Signed;
 use crate::dto::{CalendarLoaded, CalendarSummary, CalendarYear};
 use crate::error::{ApiResult, AppError};

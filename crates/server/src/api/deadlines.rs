@@ -1,15 +1,16 @@
 //! Statutory deadlines and the holiday calendar.
 
 use super::ApiQuery;
+use crate::app::deadlines::compute_deadline;
+use crate::app::input::flag;
 use crate::dto::*;
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
 use std::collections::HashMap;
-use xiezhi_core::calendar::DayKind;
 use xiezhi_core::rules::{Lengths, Rule};
-use xiezhi_core::{Calendar, Deadline, DeadlineRequest, RuleId, Start, RULES};
+use xiezhi_core::{Deadline, RULES};
 use xiezhi_store::Store;
 
 impl From<&Deadline> for DeadlineDto {
@@ -48,22 +49,6 @@ impl From<&Rule> for RuleDto {
     }
 }
 
-/// Parse a flag the way people write it.
-pub fn parse_flag(field: &'static str, raw: Option<&str>) -> Result<bool, AppError> {
-    match raw.map(str::trim) {
-        None | Some("") | Some("false") | Some("0") | Some("no") => Ok(false),
-        Some("true") | Some("1") | Some("yes") | Some("on") => Ok(true),
-        Some(other) => Err(AppError::field(field, format!("{other:?} is not true or false"))),
-    }
-}
-
-/// The one entry point for a deadline, shared by the API, the page and the CLI.
-pub fn compute_deadline(calendar: &Calendar, rule: &str, start: &str, in_custody: bool, extended: bool) -> Result<Deadline, AppError> {
-    let rule = RuleId::parse(rule).map_err(|m| AppError::Rule { code: "unknown_rule", message: m })?.rule();
-    let start = Start::parse(start).map_err(|e| AppError::field("start", e.to_string()))?;
-    Ok(xiezhi_core::compute(DeadlineRequest { rule, start, in_custody, extended }, calendar)?)
-}
-
 /// The catalogue of statutory periods.
 #[utoipa::path(get, path = "/api/v1/deadlines", responses((status = 200, body = [RuleDto])), tag = "deadlines")]
 pub async fn catalogue() -> Json<Vec<RuleDto>> {
@@ -92,27 +77,7 @@ pub async fn compute<S: Store>(
         return Err(AppError::field(unknown.clone(), "unknown parameter; use start, in_custody, extended"));
     }
     let start = q.get("start").ok_or_else(|| AppError::field("start", "is required (YYYY-MM-DD or YYYY-MM-DDTHH:MM)"))?;
-    let in_custody = parse_flag("in_custody", q.get("in_custody").map(String::as_str))?;
-    let extended = parse_flag("extended", q.get("extended").map(String::as_str))?;
+    let in_custody = flag("in_custody", q.get("in_custody").map(String::as_str))?;
+    let extended = flag("extended", q.get("extended").map(String::as_str))?;
     Ok(Json((&compute_deadline(&st.calendar(), &rule, start, in_custody, extended)?).into()))
-}
-
-pub fn calendar_year(cal: &Calendar, year: i32) -> Result<CalendarYear, AppError> {
-    let missing = |e: xiezhi_core::CalendarError| AppError::Rule { code: "calendar_year_missing", message: e.to_string() };
-    let days = cal
-        .special_days(year)
-        .map_err(missing)?
-        .into_iter()
-        .map(|(date, kind, rest)| {
-            let (kind, name) = match kind {
-                DayKind::Weekend => ("weekend", None),
-                DayKind::Holiday { name } => ("holiday", Some(name)),
-                DayKind::MakeUpWorkday { name } => ("make_up_workday", Some(name)),
-                DayKind::Workday => ("workday", None),
-            };
-            CalendarDay { date: date.to_string(), kind: kind.into(), name, rest }
-        })
-        .collect();
-    let policy = serde_json::to_value(cal.policy()).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-    Ok(CalendarYear { year, source: cal.source(year).map_err(missing)?.to_string(), origin: String::new(), loaded_by: None, loaded_at: None, policy, days })
 }

@@ -1,15 +1,15 @@
 //! The admin role's second pair of eyes: requests waiting for a decision, and the decision.
 
-use super::path_id;
-use crate::auth::{authorize, Signed};
-use crate::error::{ApiResult, AppError};
+use crate::app::grants::*;
+use crate::app::input::path_id;
+use crate::auth::Signed;
+use crate::error::ApiResult;
 use crate::state::{format_time, AppState};
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
-use xiezhi_core::Action;
-use xiezhi_store::{AdminGrant, Principal, Store};
+use xiezhi_store::{AdminGrant, Store};
 
 #[derive(Serialize, ToSchema)]
 pub struct AdminGrantDto {
@@ -40,37 +40,6 @@ async fn dto<S: Store>(st: &AppState<S>, g: &AdminGrant, leaves: Vec<i64>) -> Ap
         approved: g.approved,
         audit_leaves: leaves,
     })
-}
-
-fn decide_action(g: &AdminGrant, region: xiezhi_core::RegionCode) -> Action {
-    Action::DecideAdminGrant { unit_id: g.unit_id, region, requested_by: g.requested_by.unwrap_or(-1) }
-}
-
-/// Requests for the admin role that `p` may decide, oldest first.
-pub async fn decidable<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<Vec<AdminGrant>> {
-    let mut out = Vec::new();
-    for g in st.store.pending_admin_grants().await? {
-        let unit = st.store.unit(g.unit_id).await?;
-        if p.actor().authorize(decide_action(&g, unit.region)).is_ok() {
-            out.push(g);
-        }
-    }
-    Ok(out)
-}
-
-/// Approve or refuse a request; refused to the one who asked (recorded). A decision from
-/// outside the unit is written into its region's security log.
-pub async fn decide<S: Store>(st: &AppState<S>, p: &Principal, id: i64, approve: bool) -> ApiResult<xiezhi_store::Recorded<AdminGrant>> {
-    let g = st.store.admin_grant(id).await?;
-    let unit = st.store.unit(g.unit_id).await?;
-    authorize(st, p, decide_action(&g, unit.region)).await?;
-    let decided = st.store.decide_admin_grant(id, approve, st.by(p)).await.map_err(|e| match e {
-        xiezhi_store::StoreError::Conflict(m) => AppError::Rule { code: "already_decided", message: m },
-        other => other.into(),
-    })?;
-    let what = format!("admin role for user {} {}", g.user_id, if approve { "granted" } else { "refused" });
-    crate::api::people::tell_the_unit(st, crate::api::people::outside_notice(st, p, &unit, &what)).await?;
-    Ok(decided)
 }
 
 /// Requests for the admin role waiting for you: of your unit's accounts, or in your

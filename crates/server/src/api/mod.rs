@@ -29,19 +29,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| AppError::field("body", e.to_string()))?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de).map(ApiJson).map_err(|e| {
-            let inner = e.inner().to_string();
-            let path = e.path().to_string();
-            let field = if path == "." || path.is_empty() {
-                // "missing field `name`" / "unknown field `x`": the name is in backticks.
-                inner.split('`').nth(1).map(str::to_owned).unwrap_or_else(|| "body".into())
-            } else {
-                path
-            };
-            let message = inner.split(" at line ").next().unwrap_or(&inner).to_string();
-            AppError::field(field, message)
-        })
+        serde_path_to_error::deserialize(de).map(ApiJson).map_err(field_error)
     }
+}
+
+/// A JSON value read as `T`, its errors naming the field at fault like a body's.
+pub fn from_json<T: DeserializeOwned>(v: serde_json::Value) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(v).map_err(field_error)
+}
+
+/// The field a deserialisation error is about, and what is wrong with it.
+fn field_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> AppError {
+    let inner = e.inner().to_string();
+    let path = e.path().to_string();
+    let field = if path == "." || path.is_empty() {
+        // "missing field `name`" / "unknown field `x`": the name is in backticks.
+        inner.split('`').nth(1).map(str::to_owned).unwrap_or_else(|| "body".into())
+    } else {
+        path
+    };
+    let message = inner.split(" at line ").next().unwrap_or(&inner).to_string();
+    AppError::field(field, message)
 }
 
 /// Query parameters whose errors name the parameter: 422 problem+json, like a body's, instead
@@ -161,9 +169,4 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/audit/public-key", get(audit::public_key::<S>))
         .route("/audit/cosignatures", post(audit::cosign::<S>))
         .route("/openapi.json", get(crate::openapi::serve))
-}
-
-/// Parse an id from a path segment, naming it when it is not a number.
-pub fn path_id(field: &'static str, raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>().map_err(|_| AppError::field(field, format!("{raw:?} is not a numeric id")))
 }

@@ -108,7 +108,7 @@ async fn recompute_case<S: xiezhi_store::Store>(st: &AppState<S>, id: i64, year:
     let Some(r) = st.store.case(id).await? else { return Ok(false) };
     let c: Case = serde_json::from_str(&r.state).map_err(|e| AppError::Internal(format!("case {id} state: {e}")))?;
     let cal = st.calendar();
-    let now = crate::api::cases::projection(&c, &[], &cal)?;
+    let now = crate::app::cases::projection(&c, &[], &cal)?;
     if (&now.due_date, now.due_provisional) == (&r.due_date, r.due_provisional) {
         return Ok(false);
     }
@@ -117,7 +117,7 @@ async fn recompute_case<S: xiezhi_store::Store>(st: &AppState<S>, id: i64, year:
     let year = year.or(before.map(|d| d.year())).unwrap_or_else(|| after.map_or(0, |d| d.year()));
     let event = Event::DueRecomputed { year, before, before_provisional: r.due_provisional, after, after_provisional: now.due_provisional };
     let next = apply(Some(c), &event).ok_or_else(|| AppError::Internal("case vanished".into()))?;
-    let mut write = crate::api::cases::projection(&next, &[event], &cal)?;
+    let mut write = crate::app::cases::projection(&next, &[event], &cal)?;
     write.units.clear();
     match st.store.update_case(id, r.version, write, by).await {
         Ok(_) => Ok(true),

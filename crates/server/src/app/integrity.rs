@@ -1,10 +1,10 @@
 //! The organisation's tables against the log: every unit, user and API token is replayed from
 //! its events (`unit.*`, `user.*`, `token.*`) and compared column by column with the row as
 //! stored — including the fingerprints of the stored password and token hashes, so a hash
-//! changed outside the platform is named. Cases are checked by `api::cases::rebuild`.
+//! changed outside the platform is named. Cases are checked by `app::cases::rebuild`.
 
 use crate::error::AppError;
-use serde_json::Value;
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use xiezhi_store::{fingerprint, Event, Store};
 
@@ -36,22 +36,36 @@ struct TokenView {
     hash: Option<String>,
 }
 
-async fn replay<S: Store>(store: &S, from: &str, to: &str, mut each: impl FnMut(&Event, &Value)) -> Result<(), AppError> {
+/// What the check reads of an organisation event's payload; each kind carries some of it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Fields {
+    id: Option<i64>,
+    region: Option<String>,
+    kind: Option<String>,
+    name: Option<String>,
+    name_en: Option<String>,
+    disabled: Option<bool>,
+    unit_id: Option<i64>,
+    user_id: Option<i64>,
+    username: Option<String>,
+    display_name: Option<String>,
+    roles: Option<Vec<String>>,
+    password_hash_sha256: Option<String>,
+    token_hash_sha256: Option<String>,
+}
+
+async fn replay<S: Store>(store: &S, from: &str, to: &str, mut each: impl FnMut(&Event, Fields)) -> Result<(), AppError> {
     let mut after = -1;
     loop {
         let page = store.events_in_subjects(from, to, after, 10_000).await?;
         let Some(last) = page.last() else { break };
         after = last.seq;
         for e in &page {
-            let v: Value = serde_json::from_str(&e.payload).unwrap_or_default();
-            each(e, &v);
+            each(e, serde_json::from_str(&e.payload).unwrap_or_default());
         }
     }
     Ok(())
-}
-
-fn text(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_owned)
 }
 
 /// Each difference between the organisation's tables and the replay of the log, naming the row
@@ -59,25 +73,25 @@ fn text(v: &Value) -> Option<String> {
 pub async fn check_organisation<S: Store>(store: &S) -> Result<Vec<String>, AppError> {
     let mut units: BTreeMap<i64, UnitView> = BTreeMap::new();
     replay(store, "unit:", "unit;", |e, v| {
-        let Some(id) = v["id"].as_i64() else { return };
+        let Some(id) = v.id else { return };
         match e.kind.as_str() {
             "unit.created" => {
                 units.insert(
                     id,
                     UnitView {
-                        region: text(&v["region"]).unwrap_or_default(),
-                        kind: text(&v["kind"]).unwrap_or_default(),
-                        name: text(&v["name"]).unwrap_or_default(),
-                        name_en: text(&v["name_en"]).unwrap_or_default(),
+                        region: v.region.clone().unwrap_or_default(),
+                        kind: v.kind.clone().unwrap_or_default(),
+                        name: v.name.clone().unwrap_or_default(),
+                        name_en: v.name_en.clone().unwrap_or_default(),
                         disabled: false,
                     },
                 );
             }
             "unit.changed" => {
                 if let Some(u) = units.get_mut(&id) {
-                    u.name = text(&v["name"]).unwrap_or(std::mem::take(&mut u.name));
-                    u.name_en = text(&v["name_en"]).unwrap_or(std::mem::take(&mut u.name_en));
-                    u.disabled = v["disabled"].as_bool().unwrap_or(u.disabled);
+                    u.name = v.name.clone().unwrap_or(std::mem::take(&mut u.name));
+                    u.name_en = v.name_en.clone().unwrap_or(std::mem::take(&mut u.name_en));
+                    u.disabled = v.disabled.unwrap_or(u.disabled);
                 }
             }
             _ => {}
@@ -87,41 +101,41 @@ pub async fn check_organisation<S: Store>(store: &S) -> Result<Vec<String>, AppE
     let mut users: BTreeMap<i64, UserView> = BTreeMap::new();
     let mut tokens: BTreeMap<i64, TokenView> = BTreeMap::new();
     replay(store, "user:", "user;", |e, v| {
-        let Some(id) = v["id"].as_i64() else { return };
+        let Some(id) = v.id else { return };
         match e.kind.as_str() {
             "user.created" => {
                 users.insert(
                     id,
                     UserView {
-                        unit_id: v["unit_id"].as_i64().unwrap_or_default(),
-                        username: text(&v["username"]).unwrap_or_default(),
-                        display_name: text(&v["display_name"]).unwrap_or_default(),
-                        roles: v["roles"].as_array().map(|r| r.iter().filter_map(text).collect()).unwrap_or_default(),
+                        unit_id: v.unit_id.unwrap_or_default(),
+                        username: v.username.clone().unwrap_or_default(),
+                        display_name: v.display_name.clone().unwrap_or_default(),
+                        roles: v.roles.clone().unwrap_or_default(),
                         disabled: false,
-                        password: text(&v["password_hash_sha256"]),
+                        password: v.password_hash_sha256.clone(),
                     },
                 );
             }
             "user.changed" => {
                 if let Some(u) = users.get_mut(&id) {
-                    u.display_name = text(&v["display_name"]).unwrap_or(std::mem::take(&mut u.display_name));
-                    if let Some(r) = v["roles"].as_array() {
-                        u.roles = r.iter().filter_map(text).collect();
+                    u.display_name = v.display_name.clone().unwrap_or(std::mem::take(&mut u.display_name));
+                    if let Some(r) = v.roles {
+                        u.roles = r;
                     }
-                    u.disabled = v["disabled"].as_bool().unwrap_or(u.disabled);
+                    u.disabled = v.disabled.unwrap_or(u.disabled);
                 }
             }
             "user.password_set" => {
                 if let Some(u) = users.get_mut(&id) {
-                    u.password = text(&v["password_hash_sha256"]);
+                    u.password = v.password_hash_sha256.clone();
                 }
             }
             "token.created" => {
                 let view = TokenView {
-                    user_id: v["user_id"].as_i64().unwrap_or_default(),
-                    name: text(&v["name"]).unwrap_or_default(),
+                    user_id: v.user_id.unwrap_or_default(),
+                    name: v.name.clone().unwrap_or_default(),
                     revoked: false,
-                    hash: text(&v["token_hash_sha256"]),
+                    hash: v.token_hash_sha256.clone(),
                 };
                 tokens.insert(id, view);
             }

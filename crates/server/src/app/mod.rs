@@ -2,4 +2,10 @@
 //! decide → write. Knows nothing of HTTP; the API, the pages and the command line call it.
 
 pub mod calendars;
+pub mod cases;
+pub mod deadlines;
+pub mod grants;
+pub mod input;
 pub mod integrity;
+pub mod org;
+pub mod people;

@@ -123,7 +123,7 @@ struct HomePage {
 
 pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser) -> Result<Html<String>, PageError> {
     let region = st.store.region(p.unit.region).await?;
-    let mut path = crate::api::org::region_path(&st.store, &region).await?;
+    let mut path = crate::app::org::region_path(&st.store, &region).await?;
     path.push(region);
     let name = |r: &xiezhi_store::Region| if lang == Lang::En { r.name_en.clone() } else { r.name.clone() };
     render(&HomePage {
@@ -185,13 +185,13 @@ pub struct TokenForm {
 }
 
 pub async fn create_token<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageForm(p, f): PageForm<TokenForm>) -> Result<Html<String>, PageError> {
-    let name = crate::api::people::token_name(&f.name)?;
-    let created = crate::api::people::issue_token(&st, &p, name).await?;
+    let name = crate::app::people::token_name(&f.name)?;
+    let created = crate::app::people::issue_token(&st, &p, name).await?;
     tokens_view(&st, lang, &p, Some(created.secret)).await
 }
 
 pub async fn revoke_token<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, _): PageForm<Empty>) -> Result<Response, PageError> {
-    st.store.revoke_token(p.user.id, crate::api::path_id("id", &id)?, st.by(&p)).await?;
+    st.store.revoke_token(p.user.id, crate::app::input::path_id("id", &id)?, st.by(&p)).await?;
     Ok(see_other("/tokens"))
 }
 

@@ -2,8 +2,9 @@
 //! committee's supervision view.
 
 use super::{render, see_other, Chrome, PageError, PageForm, PageUser};
-use crate::api::cases::{register_case, run_command, scope, unit_ref, visible, NewCaseRequest, STAGES};
-use crate::auth::authorize;
+use crate::app::cases::{self as cases, scope, unit_ref, visible, Due, Listing, STAGES};
+use crate::app::input::{flag, path_id};
+use crate::dto::{CommandRequest, NewCaseRequest};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::{format_time, AppState};
@@ -11,12 +12,44 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Response};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use time::Duration;
 use xiezhi_core::case::{available, clocks, Custody, Person};
 use xiezhi_core::{Action, RegionCode, UnitKind};
 use xiezhi_store::{CaseFilter, CaseRecord, Principal, Store, UnitFilter};
+
+/// Rows on one page of a list.
+const PAGE: i64 = 100;
+
+/// Links to the pages around page `page` (1-based) of a list whose page came back `shown` rows
+/// long; `href` makes the link for a page number.
+pub struct Pager {
+    page: i64,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+impl Pager {
+    fn new(page: i64, more: bool, href: impl Fn(i64) -> String) -> Pager {
+        Pager { page, previous: (page > 1).then(|| href(page - 1)), next: more.then(|| href(page + 1)) }
+    }
+}
+
+/// A page number from a query (1 when not given), naming the parameter when it is not one.
+fn page_number(field: &'static str, raw: Option<&str>) -> Result<i64, AppError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(1),
+        Some(s) => s.parse::<i64>().ok().filter(|n| (1..=100_000).contains(n)).ok_or_else(|| AppError::field(field, "must be a page number from 1")),
+    }
+}
+
+/// One page of records, and whether there is another after it (asked for one row more).
+fn split_page(mut rows: Vec<CaseRecord>, size: i64) -> (Vec<CaseRecord>, bool) {
+    let more = rows.len() as i64 > size;
+    rows.truncate(size as usize);
+    (rows, more)
+}
 
 pub struct CaseRow {
     id: i64,
@@ -73,6 +106,7 @@ struct CasesPage {
     chrome: Chrome,
     title: &'static str,
     cases: Vec<CaseRow>,
+    pager: Pager,
     counts: Vec<(&'static str, i64)>,
     stages: Vec<(&'static str, &'static str, bool)>,
     within: String,
@@ -86,37 +120,46 @@ pub struct ListQuery {
     stage: Option<String>,
     within: Option<String>,
     overdue: Option<String>,
+    page: Option<String>,
 }
 
 pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<ListQuery>) -> Result<Html<String>, PageError> {
     let stage = q.stage.filter(|s| STAGES.contains(&s.as_str()));
     let within = q.within.unwrap_or_default();
-    let overdue_only = crate::api::deadlines::parse_flag("overdue", q.overdue.as_deref())?;
-    let today = st.clock.china().date();
-    let due_by = if overdue_only {
-        Some(today - Duration::days(1))
+    let overdue_only = flag("overdue", q.overdue.as_deref())?;
+    let page = page_number("page", q.page.as_deref())?;
+    let due = if overdue_only {
+        Due::Overdue
     } else if within.trim().is_empty() {
-        None
+        Due::Any
     } else {
-        let n: i64 = within
-            .trim()
-            .parse()
-            .ok()
-            .filter(|n| (0..=crate::api::cases::MAX_DUE_WITHIN).contains(n))
-            .ok_or_else(|| AppError::field("within", format!("must be a number of days from 0 to {}", crate::api::cases::MAX_DUE_WITHIN)))?;
-        Some(today + Duration::days(n))
+        Due::Within(within.trim().parse().map_err(|_| AppError::field("within", format!("must be a number of days from 0 to {}", cases::MAX_DUE_WITHIN)))?)
     };
-    let filter = CaseFilter { stage: stage.clone(), due_by: due_by.map(|d| d.to_string()), limit: 200, ..scope(&p) };
-    let cases = st.store.cases(filter).await?;
+    let listing = Listing { stage: stage.clone(), holder: None, due, limit: PAGE + 1, offset: (page - 1) * PAGE };
+    let (found, more) = split_page(cases::list(&st, &p, &listing).await?, PAGE);
     let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
     for c in st.store.case_counts(scope(&p)).await? {
         if let Some(s) = STAGES.iter().find(|s| **s == c.stage) {
             *counts.entry(s).or_default() += c.cases;
         }
     }
+    let query = |n: i64| {
+        let mut q = vec![("page", n.to_string())];
+        if let Some(s) = &stage {
+            q.push(("stage", s.clone()));
+        }
+        if !within.trim().is_empty() {
+            q.push(("within", within.trim().to_string()));
+        }
+        if overdue_only {
+            q.push(("overdue", "true".into()));
+        }
+        format!("/cases?{}", serde_urlencoded::to_string(q).unwrap_or_default())
+    };
     render(&CasesPage {
         title: lang.texts().nav_cases,
-        cases: rows(&st, lang, &p, &cases).await,
+        cases: rows(&st, lang, &p, &found).await,
+        pager: Pager::new(page, more, query),
         counts: STAGES.iter().filter_map(|s| counts.get(s).map(|n| (lang.stage(s), *n))).collect(),
         stages: STAGES.iter().map(|s| (*s, lang.stage(s), stage.as_deref() == Some(*s))).collect(),
         within,
@@ -127,17 +170,18 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     })
 }
 
-pub async fn inbox<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser) -> Result<Html<String>, PageError> {
-    let cases: Vec<CaseRecord> = st
-        .store
-        .cases(CaseFilter { unit_id: Some(p.unit.id), limit: 1000, ..Default::default() })
-        .await?
-        .into_iter()
-        .filter(|c| c.pending_unit_id == Some(p.unit.id))
-        .collect();
+#[derive(Deserialize)]
+pub struct InboxQuery {
+    page: Option<String>,
+}
+
+pub async fn inbox<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<InboxQuery>) -> Result<Html<String>, PageError> {
+    let page = page_number("page", q.page.as_deref())?;
+    let (found, more) = split_page(cases::inbox(&st, &p, PAGE + 1, (page - 1) * PAGE).await?, PAGE);
     render(&CasesPage {
         title: lang.texts().nav_inbox,
-        cases: rows(&st, lang, &p, &cases).await,
+        cases: rows(&st, lang, &p, &found).await,
+        pager: Pager::new(page, more, |n| format!("/inbox?page={n}")),
         counts: vec![],
         stages: vec![],
         within: String::new(),
@@ -159,7 +203,7 @@ pub struct RegisterForm {
 pub async fn register<S: Store>(State(st): State<AppState<S>>, PageForm(p, f): PageForm<RegisterForm>) -> Result<Response, PageError> {
     let custody: Custody = serde_json::from_value(json!(f.custody)).map_err(|_| AppError::field("custody", "unknown custody"))?;
     let persons = if f.person.trim().is_empty() { vec![] } else { vec![Person { name: f.person.trim().into(), custody }] };
-    let (r, ..) = register_case(&st, &p, NewCaseRequest { case_no: f.case_no, title: f.title, persons }).await?;
+    let (r, ..) = cases::register(&st, &p, NewCaseRequest { case_no: f.case_no, title: f.title, persons }).await?;
     Ok(see_other(&format!("/cases/{}", r.id)))
 }
 
@@ -238,7 +282,7 @@ async fn targets<S: Store>(st: &AppState<S>, lang: Lang, kind: UnitKind, region:
 }
 
 pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Path(id): Path<String>) -> Result<Html<String>, PageError> {
-    let id = crate::api::path_id("id", &id)?;
+    let id = path_id("id", &id)?;
     let (r, c, _) = visible(&st, &p, id).await?;
     let mut names = BTreeMap::new();
     let today = st.clock.china().date();
@@ -260,7 +304,7 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     }
     let mut timeline = Vec::new();
     let mut messages = Vec::new();
-    for e in st.store.events_of(&format!("case:{id}"), 1000).await? {
+    for e in st.store.events_of(&cases::subject(id), 1000).await? {
         if e.kind == "case.collaborated" {
             let v: Value = serde_json::from_str(&e.payload).unwrap_or_default();
             let from = v["from"]["id"].as_i64().unwrap_or_default();
@@ -310,10 +354,7 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
                 command: name,
                 label: lang.command(name),
                 targets,
-                reason: matches!(
-                    name,
-                    "return_handover" | "refuse_arrest" | "return_for_supplementary_investigation" | "decline_prosecution" | "withdraw" | "extend"
-                ),
+                reason: REASONED.contains(&name),
                 plea: name == "accept_for_review",
                 procedure: matches!(name, "accept_for_trial" | "convert_procedure"),
                 extension: name == "extend",
@@ -400,36 +441,51 @@ pub struct CommandForm {
 }
 
 pub async fn command<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<CommandForm>) -> Result<Response, PageError> {
-    let id = crate::api::path_id("id", &id)?;
-    let mut body = json!({"command": f.command});
+    let id = path_id("id", &id)?;
+    cases::command(&st, &p, id, command_request(f)?).await?;
+    Ok(see_other(&format!("/cases/{id}")))
+}
+
+/// The command a case page's form asks for: each form sends the fields of its command.
+fn command_request(f: CommandForm) -> Result<CommandRequest, AppError> {
+    let mut body = Map::new();
+    body.insert("command".into(), json!(f.command));
     if let Some(to) = f.to.filter(|s| !s.is_empty()) {
-        body["to"] = json!(to.parse::<i64>().map_err(|_| AppError::field("to", "choose a receiving unit"))?);
+        body.insert("to".into(), json!(to.parse::<i64>().map_err(|_| AppError::field("to", "choose a receiving unit"))?));
     }
+    let procedure = || json!(f.procedure.clone().unwrap_or_else(|| "ordinary".into()));
     match f.command.as_str() {
-        "accept_for_review" => body["plea"] = json!(crate::api::deadlines::parse_flag("plea", f.plea.as_deref())?),
-        "accept_for_trial" => body["procedure"] = json!(f.procedure.unwrap_or_else(|| "ordinary".into())),
-        "convert_procedure" => body["to"] = json!(f.procedure.unwrap_or_else(|| "ordinary".into())),
+        "accept_for_review" => drop(body.insert("plea".into(), json!(flag("plea", f.plea.as_deref())?))),
+        "accept_for_trial" => drop(body.insert("procedure".into(), procedure())),
+        "convert_procedure" => drop(body.insert("to".into(), procedure())),
         "extend" => {
-            body["approver"] = json!(f.approver.unwrap_or_default());
-            body["reason"] = json!(f.reason.clone().unwrap_or_default());
-            body["major"] = json!(crate::api::deadlines::parse_flag("major", f.major.as_deref())?);
+            body.insert("approver".into(), json!(f.approver.clone().unwrap_or_default()));
+            body.insert("major".into(), json!(flag("major", f.major.as_deref())?));
         }
         "collaborate" => {
-            body["kind"] = json!(f.kind.unwrap_or_else(|| "consultation".into()));
-            body["text"] = json!(f.text.unwrap_or_default());
+            body.insert("kind".into(), json!(f.kind.clone().unwrap_or_else(|| "consultation".into())));
+            body.insert("text".into(), json!(f.text.clone().unwrap_or_default()));
         }
         "set_custody" => {
-            body["person"] = json!(f.person.unwrap_or_default().parse::<usize>().map_err(|_| AppError::field("person", "choose a person"))?);
-            body["custody"] = json!(f.custody.unwrap_or_default());
+            body.insert(
+                "person".into(),
+                json!(f.person.clone().unwrap_or_default().parse::<usize>().map_err(|_| AppError::field("person", "choose a person"))?),
+            );
+            body.insert("custody".into(), json!(f.custody.clone().unwrap_or_default()));
         }
         _ => {}
     }
-    if let Some(reason) = f.reason {
-        body.as_object_mut().map(|o| o.entry("reason").or_insert(Value::String(reason)));
+    if REASONED.contains(&f.command.as_str()) {
+        body.insert("reason".into(), json!(f.reason.unwrap_or_default()));
     }
-    run_command(&st, &p, id, body).await?;
-    Ok(see_other(&format!("/cases/{id}")))
+    serde_json::from_value(Value::Object(body)).map_err(|e| {
+        let m = e.to_string();
+        AppError::field(m.split('`').nth(1).map(str::to_owned).unwrap_or_else(|| "command".into()), m)
+    })
 }
+
+/// Commands that carry a written reason.
+const REASONED: [&str; 6] = ["return_handover", "refuse_arrest", "return_for_supplementary_investigation", "decline_prosecution", "withdraw", "extend"];
 
 pub struct RegionRow {
     code: String,
@@ -448,13 +504,20 @@ struct CommitteePage {
     stages: Vec<&'static str>,
     regions: Vec<RegionRow>,
     overdue: Vec<CaseRow>,
+    overdue_pager: Pager,
     approaching: Vec<CaseRow>,
+    approaching_pager: Pager,
 }
 
 #[derive(Deserialize)]
 pub struct RegionQuery {
     region: Option<String>,
+    overdue_page: Option<String>,
+    soon_page: Option<String>,
 }
+
+/// Rows on one page of the supervision lists.
+const SUPERVISION_PAGE: i64 = 50;
 
 /// Counts by stage for each child region, and the overdue and approaching cases.
 pub async fn committee<S: Store>(
@@ -467,7 +530,7 @@ pub async fn committee<S: Store>(
         Some(r) => RegionCode::parse("region", &r)?,
         None => p.unit.region,
     };
-    authorize(&st, &p, Action::ViewCase { region, involved: false }).await?;
+    crate::auth::authorize(&st, &p, Action::ViewCase { region, involved: false }).await?;
     let here = st.store.region(region).await?;
     let children = st.store.child_regions(Some(region)).await?;
     let today = st.clock.china().date();
@@ -494,21 +557,19 @@ pub async fn committee<S: Store>(
             counts: by_stage,
         });
     }
-    let scope = CaseFilter { region_prefix: Some(region.subtree_prefix()), limit: 50, ..Default::default() };
-    let overdue = st.store.cases(CaseFilter { due_by: Some((today - Duration::days(1)).to_string()), ..scope.clone() }).await?;
-    let soon: Vec<CaseRecord> = st
-        .store
-        .cases(CaseFilter { due_by: Some((today + Duration::days(3)).to_string()), ..scope })
-        .await?
-        .into_iter()
-        .filter(|c| c.due_date.as_deref().is_some_and(|d| d >= today.to_string().as_str()))
-        .collect();
+    let (overdue_page, soon_page) = (page_number("overdue_page", q.overdue_page.as_deref())?, page_number("soon_page", q.soon_page.as_deref())?);
+    let page_of = |due: Due, page: i64| Listing { due, limit: SUPERVISION_PAGE + 1, offset: (page - 1) * SUPERVISION_PAGE, ..Default::default() };
+    let (overdue, more_overdue) = split_page(cases::in_region(&st, &p, region, &page_of(Due::Overdue, overdue_page)).await?, SUPERVISION_PAGE);
+    let (soon, more_soon) = split_page(cases::in_region(&st, &p, region, &page_of(Due::Approaching(3), soon_page)).await?, SUPERVISION_PAGE);
+    let href = |o: i64, s: i64| format!("/supervision?region={region}&overdue_page={o}&soon_page={s}");
     render(&CommitteePage {
         name: if lang == Lang::En { here.name_en.clone() } else { here.name.clone() },
         stages: open.iter().map(|s| lang.stage(s)).collect(),
         regions,
         overdue: rows(&st, lang, &p, &overdue).await,
+        overdue_pager: Pager::new(overdue_page, more_overdue, |n| href(n, soon_page)),
         approaching: rows(&st, lang, &p, &soon).await,
+        approaching_pager: Pager::new(soon_page, more_soon, |n| href(overdue_page, n)),
         chrome: Chrome::new(lang, "/supervision", Some(&p), &st),
     })
 }
@@ -520,7 +581,7 @@ pub async fn upload<S: Store>(
     Path(id): Path<String>,
     mut form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let id = crate::api::path_id("id", &id)?;
+    let id = path_id("id", &id)?;
     let (mut csrf, mut name, mut category, mut file) = (String::new(), String::new(), String::new(), None);
     while let Some(field) = form.next_field().await.map_err(|e| AppError::field("form", e.to_string()))? {
         match field.name().unwrap_or("") {
@@ -541,10 +602,11 @@ pub async fn upload<S: Store>(
     }
     let (file_name, content_type, bytes) = file.ok_or_else(|| AppError::field("file", "choose a file"))?;
     let name = if name.trim().is_empty() { file_name } else { name };
-    crate::api::cases::add_document(&st, &p, id, &name, &category, &content_type, bytes).await?;
+    cases::add_document(&st, &p, id, &name, &category, &content_type, bytes).await?;
     Ok(see_other(&format!("/cases/{id}")))
 }
 
 pub async fn download<S: Store>(State(st): State<AppState<S>>, PageUser(p): PageUser, Path((id, sha)): Path<(String, String)>) -> Result<Response, PageError> {
-    Ok(crate::api::cases::document_response(&st, &p, crate::api::path_id("id", &id)?, &sha).await?)
+    let (name, content_type, bytes) = cases::document(&st, &p, path_id("id", &id)?, &sha).await?;
+    Ok(crate::download::attachment(&name, content_type, bytes))
 }

@@ -192,9 +192,7 @@ fn sign_in_redirect(parts: &Parts) -> Response {
     Redirect::to(&format!("/sign-in?next={}", urlencode(next))).into_response()
 }
 
-pub fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)]).map(|q| q.trim_start_matches('=').to_string()).unwrap_or_default()
-}
+pub use crate::download::urlencode;
 
 /// A signed-in person on a page; anyone else is sent to the sign-in page.
 pub struct PageUser(pub Principal);

@@ -1,7 +1,7 @@
 //! The directory of regions and units, unit pages and their administration.
 
 use super::{render, see_other, urlencode, Chrome, PageError, PageForm, PageUser};
-use crate::api::org::{region_path, run_import};
+use crate::app::org::{region_path, run_import};
 use crate::auth::{authorize, hash_password};
 use crate::dto::{NewUnitRequest, ParsedNewUser};
 use crate::error::AppError;
@@ -188,7 +188,7 @@ struct UnitPage {
 
 pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Path(id): Path<String>) -> Result<Html<String>, PageError> {
     authorize(&st, &p, Action::ViewDirectory).await?;
-    let unit = st.store.unit(crate::api::path_id("id", &id)?).await?;
+    let unit = st.store.unit(crate::app::input::path_id("id", &id)?).await?;
     let region = st.store.region(unit.region).await?;
     let mut path = region_path(&st.store, &region).await?;
     path.push(region);
@@ -302,7 +302,7 @@ pub struct RenameForm {
 }
 
 pub async fn rename_unit<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<RenameForm>) -> Result<Response, PageError> {
-    let unit = st.store.unit(crate::api::path_id("id", &id)?).await?;
+    let unit = st.store.unit(crate::app::input::path_id("id", &id)?).await?;
     let change = UnitChange {
         name: Some(UnitName::parse("name", &f.name)?.into_inner()),
         name_en: Some(UnitName::parse("name_en", &f.name_en)?.into_inner()),
@@ -319,8 +319,8 @@ pub struct StatusForm {
 }
 
 pub async fn unit_status<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<StatusForm>) -> Result<Response, PageError> {
-    let unit = st.store.unit(crate::api::path_id("id", &id)?).await?;
-    let disabled = crate::api::deadlines::parse_flag("disabled", Some(&f.disabled))?;
+    let unit = st.store.unit(crate::app::input::path_id("id", &id)?).await?;
+    let disabled = crate::app::input::flag("disabled", Some(&f.disabled))?;
     authorize(&st, &p, Action::ManageUnit { region: unit.region }).await?;
     if disabled && unit.id == p.unit.id {
         return Err(AppError::field("disabled", "you cannot disable your own unit").into());
@@ -338,7 +338,7 @@ pub struct AddUserForm {
 }
 
 pub async fn add_user<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<AddUserForm>) -> Result<Response, PageError> {
-    let unit_id = crate::api::path_id("id", &id)?;
+    let unit_id = crate::app::input::path_id("id", &id)?;
     let new = ParsedNewUser {
         unit_id,
         username: Username::parse("username", &f.username)?,
@@ -346,7 +346,7 @@ pub async fn add_user<S: Store>(State(st): State<AppState<S>>, Path(id): Path<St
         roles: crate::dto::parse_roles("role", &[f.role])?,
         password: Password::parse("password", &f.password)?,
     };
-    crate::api::people::add_user(&st, &p, new).await?;
+    crate::app::people::add_user(&st, &p, new).await?;
     Ok(see_other(&format!("/units/{unit_id}")))
 }
 
@@ -361,22 +361,22 @@ async fn user_and_unit<S: Store>(
     change: xiezhi_core::AccountChange,
     what: impl FnOnce(&xiezhi_store::User) -> String,
 ) -> Result<(xiezhi_store::User, Unit, Notice), PageError> {
-    let user = st.store.user(crate::api::path_id("id", id)?).await?;
+    let user = st.store.user(crate::app::input::path_id("id", id)?).await?;
     let unit = st.store.unit(user.unit_id).await?;
-    let notice = crate::api::people::authorize_account(st, p, &unit, change, &what(&user)).await?;
+    let notice = crate::app::people::authorize_account(st, p, &unit, change, &what(&user)).await?;
     Ok((user, unit, notice))
 }
 
 pub async fn user_status<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<StatusForm>) -> Result<Response, PageError> {
-    let disabled = crate::api::deadlines::parse_flag("disabled", Some(&f.disabled))?;
+    let disabled = crate::app::input::flag("disabled", Some(&f.disabled))?;
     let change = UserChange { disabled: Some(disabled), ..Default::default() };
     let verb = if disabled { "disabled" } else { "enabled" };
-    let (user, unit, notice) = user_and_unit(&st, &p, &id, crate::api::people::account_change(&change), |u| format!("account {} {verb}", u.username)).await?;
+    let (user, unit, notice) = user_and_unit(&st, &p, &id, crate::app::people::account_change(&change), |u| format!("account {} {verb}", u.username)).await?;
     if disabled && user.id == p.user.id {
         return Err(AppError::field("disabled", "you cannot disable yourself").into());
     }
     st.store.update_user(user.id, change, st.by(&p)).await?;
-    crate::api::people::tell_the_unit(&st, notice).await?;
+    crate::app::people::tell_the_unit(&st, notice).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 
@@ -391,15 +391,15 @@ pub async fn edit_user<S: Store>(State(st): State<AppState<S>>, Path(id): Path<S
     let display_name = DisplayName::parse("display_name", &f.display_name)?.into_inner();
     let roles = crate::dto::parse_roles("role", &[f.role])?;
     let change = UserChange { display_name: Some(display_name), roles: Some(roles.clone()), disabled: None };
-    let (user, unit, notice) = user_and_unit(&st, &p, &id, crate::api::people::account_change(&change), |u| format!("account {} changed", u.username)).await?;
+    let (user, unit, notice) = user_and_unit(&st, &p, &id, crate::app::people::account_change(&change), |u| format!("account {} changed", u.username)).await?;
     if let Some(role) = roles.iter().find(|r| !unit.kind.allows_role(**r)) {
         return Err(AppError::field("role", format!("role {role} is not held in a {} unit", unit.kind)).into());
     }
     if user.id == p.user.id && !roles.contains(&Role::Admin) {
         return Err(AppError::field("role", "you cannot drop your own admin role").into());
     }
-    crate::api::people::change_user(&st, &p, &user, change).await?;
-    crate::api::people::tell_the_unit(&st, notice).await?;
+    crate::app::people::change_user(&st, &p, &user, change).await?;
+    crate::app::people::tell_the_unit(&st, notice).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 
@@ -416,7 +416,7 @@ pub async fn user_password<S: Store>(
     let password = Password::parse("password", &f.password)?;
     let (user, unit, notice) = user_and_unit(&st, &p, &id, xiezhi_core::AccountChange::Other, |u| format!("password of {} reset", u.username)).await?;
     st.store.set_password(user.id, hash_password(&password)?, st.by(&p)).await?;
-    crate::api::people::tell_the_unit(&st, notice).await?;
+    crate::app::people::tell_the_unit(&st, notice).await?;
     Ok(see_other(&format!("/units/{}", unit.id)))
 }
 
@@ -444,7 +444,7 @@ struct ImportPage {
 }
 
 pub async fn import<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageForm(p, f): PageForm<ImportForm>) -> Result<Html<String>, PageError> {
-    let dry_run = crate::api::deadlines::parse_flag("dry_run", f.dry_run.as_deref())?;
+    let dry_run = crate::app::input::flag("dry_run", f.dry_run.as_deref())?;
     let report = run_import(&st, &p, &f.csv, dry_run).await?;
     render(&ImportPage {
         chrome: Chrome::new(lang, "/units/import", Some(&p), &st),
@@ -468,6 +468,6 @@ pub async fn decide_grant<S: Store>(State(st): State<AppState<S>>, Path(id): Pat
         "refuse" => false,
         _ => return Err(AppError::field("decision", "approve or refuse").into()),
     };
-    let decided = crate::api::grants::decide(&st, &p, crate::api::path_id("id", &id)?, approve).await?;
+    let decided = crate::app::grants::decide(&st, &p, crate::app::input::path_id("id", &id)?, approve).await?;
     Ok(see_other(&format!("/units/{}", decided.value.unit_id)))
 }

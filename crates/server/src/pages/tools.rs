@@ -1,7 +1,8 @@
 //! The deadline calculator.
 
 use super::{render, Chrome, PageError, PageUser};
-use crate::api::deadlines::{compute_deadline, parse_flag};
+use crate::app::deadlines::compute_deadline;
+use crate::app::input::flag as parse_flag;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use askama::Template;

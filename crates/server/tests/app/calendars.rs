@@ -174,7 +174,7 @@ async fn the_year_boundary(backend: Backend) {
     assert_eq!(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["calendar.loaded"]);
     assert_eq!(metric(&app).await, "xiezhi_calendar_next_year_loaded 1");
     // Every read model still equals the replay of its events under the calendar in force.
-    let report = xiezhi_server::api::cases::rebuild(&app.store, &app.state.calendar(), false).await.unwrap();
+    let report = xiezhi_server::app::cases::rebuild(&app.store, &app.state.calendar(), false).await.unwrap();
     assert!(report.differing.is_empty(), "{:?}", report.details);
 
     // Another server on the same database reads the stored year (its follower does this every

@@ -147,13 +147,13 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
 
     // The read model is a projection of the events: replaying them gives it back.
     let cal = app.state.calendar();
-    let clean = xiezhi_server::api::cases::rebuild(&app.store, &cal, false).await.unwrap();
+    let clean = xiezhi_server::app::cases::rebuild(&app.store, &cal, false).await.unwrap();
     assert_eq!((clean.cases, clean.differing.len()), (2, 0), "this case and the other unit's");
     sqlx::query("UPDATE cases SET stage = 'trial', holder_unit_id = $1 WHERE id = $2").bind(court).bind(id).execute(app.store.pool()).await.unwrap();
     sqlx::query("DELETE FROM case_units WHERE case_id = $1 AND unit_id = $2").bind(id).bind(bureau).execute(app.store.pool()).await.unwrap();
-    let found = xiezhi_server::api::cases::rebuild(&app.store, &cal, true).await.unwrap();
+    let found = xiezhi_server::app::cases::rebuild(&app.store, &cal, true).await.unwrap();
     assert_eq!(found.differing, vec![id]);
-    let repaired = xiezhi_server::api::cases::rebuild(&app.store, &cal, false).await.unwrap();
+    let repaired = xiezhi_server::app::cases::rebuild(&app.store, &cal, false).await.unwrap();
     assert!(repaired.differing.is_empty());
     assert_eq!(app.get(&format!("/api/v1/cases/{id}"), &justice).await.json()["stage"], "executed");
 }

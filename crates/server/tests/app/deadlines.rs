@@ -17,7 +17,7 @@ async fn the_api_agrees_with_the_engine_on_every_rule() {
     for rule in RULES {
         for start in ["2025-09-16", "2025-12-17T10:30", "2026-02-09", "2026-09-13"] {
             for (custody, extended) in [(false, false), (true, false), (false, true), (true, true)] {
-                let expected = xiezhi_server::api::deadlines::compute_deadline(&cal, rule.id, start, custody, extended);
+                let expected = xiezhi_server::app::deadlines::compute_deadline(&cal, rule.id, start, custody, extended);
                 let r = get(&app, &format!("/api/v1/deadlines/{}?start={start}&in_custody={custody}&extended={extended}", rule.id)).await;
                 match expected {
                     Ok(d) => {

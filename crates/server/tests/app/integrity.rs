@@ -44,7 +44,7 @@ async fn the_organisation_replays_from_the_log(app: TestApp) {
     ] {
         sqlx::query(&q).execute(app.store.pool()).await.unwrap();
     }
-    let cases = xiezhi_server::api::cases::rebuild(&app.store, &app.state.calendar(), false).await.unwrap().details.join("\n");
+    let cases = xiezhi_server::app::cases::rebuild(&app.store, &app.state.calendar(), false).await.unwrap().details.join("\n");
     assert!(cases.contains(&format!("case {case}: title \"别的案由\" ≠ replayed \"盗窃案\"")) && cases.contains("region 990201 ≠ replayed 990101"), "{cases}");
     let found = xiezhi_server::app::integrity::check_organisation(&app.store).await.unwrap();
     let all = found.join("\n");

@@ -7,6 +7,7 @@ mod cases;
 mod common;
 mod deadlines;
 mod integrity;
+mod lists;
 mod ops;
 mod org;
 mod pages;

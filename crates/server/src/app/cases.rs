@@ -1,0 +1,420 @@
+//! Criminal cases: register, command, read, list, the inbox, the dossier, rebuild — what a
+//! signed-in person can do with cases, whatever the door.
+//!
+//! The core decides every command (`xiezhi_core::case::decide`); the store writes the events
+//! and the case's projection in one transaction, if nobody changed the case meanwhile.
+
+use crate::auth::authorize;
+use crate::dto::{CommandRequest, NewCaseRequest};
+use crate::error::{ApiResult, AppError};
+use crate::state::AppState;
+use serde::Serialize;
+use sha2::Digest;
+use time::Duration;
+use xiezhi_core::case::numbering::{agency_number, Register};
+use xiezhi_core::case::{apply, clocks, decide, Case, Command, Event, UnitRef};
+use xiezhi_core::{Action, Calendar};
+use xiezhi_store::{CaseFilter, CaseRecord, CaseWrite, Payload, Principal, Store};
+
+/// A case as a command leaves it: its row, its state, the units on it, and the audit leaves of
+/// the events just written.
+pub type Written = (CaseRecord, Case, Vec<i64>, Vec<i64>);
+
+/// The subject of a case's events in the log.
+pub fn subject(id: i64) -> String {
+    format!("case:{id}")
+}
+
+pub fn unit_ref(u: &xiezhi_store::Unit) -> UnitRef {
+    UnitRef { id: u.id, kind: u.kind, region: u.region }
+}
+
+/// The projection of a case after its new events.
+pub fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrite, AppError> {
+    // The earliest due date; provisional when that date assumed a calendar year not loaded.
+    let due = clocks(c, cal).into_iter().filter_map(|k| k.due.ok()).map(|d| (d.due.date(), d.provisional)).min();
+    let mut units: Vec<i64> = c.held_by.iter().chain(&c.involved).map(|u| u.id).collect();
+    if let Some(h) = &c.handover {
+        units.push(h.to.id);
+    }
+    let events = events
+        .iter()
+        .map(|e| {
+            let v = serde_json::to_value(e).map_err(|err| AppError::Internal(err.to_string()))?;
+            let kind = v["event"].as_str().unwrap_or("unknown").to_string();
+            Ok((kind, Payload::new(&v)))
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(CaseWrite {
+        case_no: c.case_no.clone(),
+        issuer_unit_id: c.investigator.id,
+        title: c.title.clone(),
+        region: c.investigator.region,
+        stage: c.stage.as_str().into(),
+        holder_unit_id: c.holder.id,
+        pending_unit_id: c.handover.as_ref().map(|h| h.to.id),
+        in_custody: c.in_custody(),
+        due_date: due.map(|(d, _)| d.to_string()),
+        due_provisional: due.is_some_and(|(_, p)| p),
+        state: serde_json::to_string(c).map_err(|e| AppError::Internal(e.to_string()))?,
+        units,
+        events,
+        event_times: vec![],
+    })
+}
+
+fn state_of(r: &CaseRecord) -> Result<Case, AppError> {
+    serde_json::from_str(&r.state).map_err(|e| AppError::Internal(format!("case {} state: {e}", r.id)))
+}
+
+/// Load a case the principal may see.
+pub async fn visible<S: Store>(st: &AppState<S>, p: &Principal, id: i64) -> ApiResult<(CaseRecord, Case, Vec<i64>)> {
+    let (r, units) = st.store.case_with_units(id).await?.ok_or(AppError::NotFound("case"))?;
+    let region = xiezhi_core::RegionCode::parse("region", &r.region).map_err(|e| AppError::Internal(e.to_string()))?;
+    authorize(st, p, Action::ViewCase { region, involved: units.contains(&p.unit.id) }).await?;
+    let c = state_of(&r)?;
+    Ok((r, c, units))
+}
+
+/// Register (立案) a case (police).
+pub async fn register<S: Store>(st: &AppState<S>, p: &Principal, req: NewCaseRequest) -> ApiResult<Written> {
+    authorize(st, p, Action::ActOnCases).await?;
+    if req.persons.iter().any(|x| x.name.trim().is_empty()) {
+        return Err(AppError::field("persons", "every person needs a name"));
+    }
+    let cmd = Command::Register { case_no: req.case_no, title: req.title, persons: req.persons };
+    cmd.check_texts()?;
+    let events = decide(None, &cmd, unit_ref(&p.unit), st.clock.china(), &st.calendar())?;
+    let c = events.iter().fold(None, apply).ok_or_else(|| AppError::Internal("registration made no case".into()))?;
+    let write = projection(&c, &events, &st.calendar())?;
+    let by = st.by(p);
+    let (mut r, mut units) = written_record(0, write.events.len() as i64, &write, write.event_times.last().copied().unwrap_or(by.at), vec![]);
+    let created = st.store.create_case(write, by).await?;
+    r.id = created.value;
+    units.sort();
+    Ok((r, c, units, created.leaves))
+}
+
+/// Decide and record one command on a case: the units it names are resolved, and an agency
+/// taking the case in gets its own number unless it gives one.
+pub async fn command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: CommandRequest) -> ApiResult<Written> {
+    authorize(st, p, Action::ActOnCases).await?;
+    let cmd = resolve(st, p, id, req).await?;
+    apply_command(st, p, id, cmd).await
+}
+
+/// The machine's command for a client's: unit ids become units, missing numbers are allocated.
+async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: CommandRequest) -> ApiResult<Command> {
+    use CommandRequest as R;
+    let number = |given: Option<String>, register: Register| {
+        given.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| agency_number(register, p.unit.region, st.clock.china().year(), id as u64))
+    };
+    Ok(match req {
+        R::SetCustody { person, custody } => Command::SetCustody { person, custody },
+        R::Extend { approver, reason, major } => Command::Extend { approver, reason, major },
+        R::RequestArrestApproval { to } => Command::RequestArrestApproval { to: unit(st, to).await? },
+        R::TransferForProsecution { to } => Command::TransferForProsecution { to: unit(st, to).await? },
+        R::Indict { to } => Command::Indict { to: unit(st, to).await? },
+        R::Appeal { to } => Command::Appeal { to: unit(st, to).await? },
+        R::HandOverForExecution { to } => Command::HandOverForExecution { to: unit(st, to).await? },
+        R::Receive => Command::Receive,
+        R::ReturnHandover { reason } => Command::ReturnHandover { reason },
+        R::ApproveArrest => Command::ApproveArrest,
+        R::RefuseArrest { reason } => Command::RefuseArrest { reason },
+        R::AcceptForReview { plea, number: n } => Command::AcceptForReview { plea, number: Some(number(n, Register::ProsecutionReview)) },
+        R::ReturnForSupplementaryInvestigation { reason } => Command::ReturnForSupplementaryInvestigation { reason },
+        R::DeclineProsecution { reason } => Command::DeclineProsecution { reason },
+        R::AcceptForTrial { procedure, number: n } => Command::AcceptForTrial { procedure, number: Some(number(n, Register::FirstInstance)) },
+        R::ConvertProcedure { to } => Command::ConvertProcedure { to },
+        R::Judge => Command::Judge,
+        R::Finalize => Command::Finalize,
+        R::AcceptAppeal { number: n } => Command::AcceptAppeal { number: Some(number(n, Register::SecondInstance)) },
+        R::AcceptExecution => Command::AcceptExecution,
+        R::Withdraw { reason } => Command::Withdraw { reason },
+        R::Collaborate { kind, to, text } => Command::Collaborate { kind, to: unit(st, to).await?, text },
+    })
+}
+
+/// The unit a command names, as the machine needs it.
+async fn unit<S: Store>(st: &AppState<S>, id: i64) -> ApiResult<UnitRef> {
+    let u = st.store.unit(id).await.map_err(|_| AppError::field("to", format!("no unit {id}")))?;
+    Ok(unit_ref(&u))
+}
+
+/// Decide and record a parsed command on a case the principal may see.
+async fn apply_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, cmd: Command) -> ApiResult<Written> {
+    cmd.check_texts()?;
+    let (r, c, units) = visible(st, p, id).await?;
+    let events = decide(Some(&c), &cmd, unit_ref(&p.unit), st.clock.china(), &st.calendar())?;
+    let next = events.iter().fold(Some(c), apply).ok_or_else(|| AppError::Internal("case vanished".into()))?;
+    let mut write = projection(&next, &events, &st.calendar())?;
+    // Units are only ever added: the write carries the ones the case does not have yet.
+    write.units.retain(|u| !units.contains(u));
+    // What the store will hold once the write commits; the answer needs no second read.
+    let by = st.by(p);
+    let (record, units) = written_record(id, r.version + write.events.len() as i64, &write, by.at, units);
+    let written = st.store.update_case(id, r.version, write, by).await?;
+    debug_assert_eq!(written.value, record.version);
+    Ok((record, next, units, written.leaves))
+}
+
+/// The case row and its units as a write leaves them.
+fn written_record(id: i64, version: i64, w: &CaseWrite, at: i64, mut units: Vec<i64>) -> (CaseRecord, Vec<i64>) {
+    units.extend(&w.units);
+    units.sort();
+    units.dedup();
+    let record = CaseRecord {
+        id,
+        case_no: w.case_no.clone(),
+        title: w.title.clone(),
+        region: w.region.to_string(),
+        stage: w.stage.clone(),
+        holder_unit_id: w.holder_unit_id,
+        pending_unit_id: w.pending_unit_id,
+        in_custody: w.in_custody,
+        due_date: w.due_date.clone(),
+        due_provisional: w.due_provisional,
+        version,
+        state: w.state.clone(),
+        updated_at: at,
+    };
+    (record, units)
+}
+
+/// The furthest ahead a list looks for what is due: ten years.
+pub const MAX_DUE_WITHIN: i64 = 3660;
+
+/// Every stage a case can be in, in the order of the flow.
+pub const STAGES: [&str; 10] = [
+    "investigation",
+    "prosecution_review",
+    "supplementary_investigation",
+    "trial",
+    "appeal_window",
+    "second_instance",
+    "final",
+    "executed",
+    "declined",
+    "withdrawn",
+];
+
+/// The cases a principal may list: a supervising committee's region subtree, otherwise the
+/// cases its unit holds or held.
+pub fn scope(p: &Principal) -> CaseFilter {
+    if p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor) {
+        CaseFilter { region_prefix: Some(p.unit.region.subtree_prefix()), ..Default::default() }
+    } else {
+        CaseFilter { unit_id: Some(p.unit.id), ..Default::default() }
+    }
+}
+
+/// Which due dates a list keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Due {
+    #[default]
+    Any,
+    /// Due within this many days of today (0: today or overdue).
+    Within(i64),
+    /// The clock has run out (due before today).
+    Overdue,
+    /// Not overdue, and due within this many days.
+    Approaching(i64),
+}
+
+/// One page of a case list.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub stage: Option<String>,
+    pub holder: Option<i64>,
+    pub due: Due,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// The largest page a list gives.
+pub const MAX_PAGE: i64 = 1000;
+
+impl Listing {
+    /// Check what a person asked for, naming the field at fault.
+    pub fn check(&self) -> ApiResult<()> {
+        if let Some(stage) = &self.stage {
+            if !STAGES.contains(&stage.as_str()) {
+                return Err(AppError::field("stage", format!("unknown stage; one of {}", STAGES.join(", "))));
+            }
+        }
+        if let Due::Within(n) | Due::Approaching(n) = self.due {
+            if !(0..=MAX_DUE_WITHIN).contains(&n) {
+                return Err(AppError::field("due_within", format!("must be between 0 and {MAX_DUE_WITHIN} days")));
+            }
+        }
+        if !(1..=MAX_PAGE).contains(&self.limit) {
+            return Err(AppError::field("limit", format!("must be between 1 and {MAX_PAGE}")));
+        }
+        if self.offset < 0 {
+            return Err(AppError::field("offset", "must not be negative"));
+        }
+        Ok(())
+    }
+
+    fn filter(&self, today: time::Date, scope: CaseFilter) -> CaseFilter {
+        let (due_from, due_by) = match self.due {
+            Due::Any => (None, None),
+            Due::Within(n) => (None, Some(today + Duration::days(n))),
+            Due::Overdue => (None, Some(today - Duration::days(1))),
+            Due::Approaching(n) => (Some(today), Some(today + Duration::days(n))),
+        };
+        CaseFilter {
+            stage: self.stage.clone(),
+            holder_unit_id: self.holder,
+            due_from: due_from.map(|d| d.to_string()),
+            due_by: due_by.map(|d| d.to_string()),
+            limit: self.limit,
+            offset: self.offset,
+            ..scope
+        }
+    }
+}
+
+/// The cases the principal may see, one page, ordered by the earliest due date: those its
+/// unit holds or held; for a supervising committee, every case in its region subtree.
+pub async fn list<S: Store>(st: &AppState<S>, p: &Principal, q: &Listing) -> ApiResult<Vec<CaseRecord>> {
+    q.check()?;
+    Ok(st.store.cases(q.filter(st.clock.china().date(), scope(p))).await?)
+}
+
+/// The cases of a region subtree, one page, for a committee supervising it.
+pub async fn in_region<S: Store>(st: &AppState<S>, p: &Principal, region: xiezhi_core::RegionCode, q: &Listing) -> ApiResult<Vec<CaseRecord>> {
+    authorize(st, p, Action::ViewCase { region, involved: false }).await?;
+    q.check()?;
+    let scope = CaseFilter { region_prefix: Some(region.subtree_prefix()), ..Default::default() };
+    Ok(st.store.cases(q.filter(st.clock.china().date(), scope)).await?)
+}
+
+/// Hand-overs waiting for the principal's unit to sign for, accept or return; one page.
+pub async fn inbox<S: Store>(st: &AppState<S>, p: &Principal, limit: i64, offset: i64) -> ApiResult<Vec<CaseRecord>> {
+    Listing { limit, offset, ..Default::default() }.check()?;
+    Ok(st.store.cases(CaseFilter { pending_for: Some(p.unit.id), limit, offset, ..Default::default() }).await?)
+}
+
+/// A visible case's events, oldest first: its whole record.
+pub async fn events<S: Store>(st: &AppState<S>, p: &Principal, id: i64) -> ApiResult<Vec<xiezhi_store::Event>> {
+    let (r, _, _) = visible(st, p, id).await?;
+    Ok(st.store.events_of(&subject(r.id), 10_000).await?)
+}
+
+/// What a rebuild found.
+#[derive(Debug, Default, Serialize)]
+pub struct RebuildReport {
+    pub cases: usize,
+    /// Cases whose stored read model differed from the replay of their events.
+    pub differing: Vec<i64>,
+    /// For each of those, what differed: `case 7: stage "trial" ≠ replayed "judgment"`.
+    pub details: Vec<String>,
+}
+
+/// Replay every case's events through the core and compare with the stored read model; with
+/// `repair`, overwrite the read model with the replay.
+pub async fn rebuild<S: Store>(store: &S, cal: &Calendar, repair: bool) -> ApiResult<RebuildReport> {
+    let mut report = RebuildReport::default();
+    let mut after = 0;
+    loop {
+        let ids = store.case_ids(after, 1000).await?;
+        let Some(last) = ids.last() else { break };
+        after = *last;
+        for id in ids {
+            let events = store.events_of(&subject(id), 100_000).await?;
+            let parsed = events
+                .iter()
+                .map(|e| serde_json::from_str::<Event>(&e.payload))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| AppError::Internal(format!("case {id}: {e}")))?;
+            let Some(replayed) = parsed.iter().fold(None, apply) else {
+                return Err(AppError::Internal(format!("case {id} has no registration event")));
+            };
+            let want = projection(&replayed, &[], cal)?;
+            let stored = store.case(id).await?.ok_or(AppError::NotFound("case"))?;
+            let mut units = store.case_units(id).await?;
+            units.sort();
+            let mut want_units = want.units.clone();
+            want_units.sort();
+            want_units.dedup();
+            let stored_state = serde_json::from_str::<Case>(&stored.state).ok();
+            let mut differs = Vec::new();
+            let mut check = |what: &str, stored: String, replayed: String| {
+                if stored != replayed {
+                    differs.push(format!("{what} {stored} ≠ replayed {replayed}"));
+                }
+            };
+            check("case_no", format!("{:?}", stored.case_no), format!("{:?}", want.case_no));
+            check("title", format!("{:?}", stored.title), format!("{:?}", want.title));
+            check("region", stored.region.clone(), want.region.to_string());
+            check("stage", format!("{:?}", stored.stage), format!("{:?}", want.stage));
+            check("holder", stored.holder_unit_id.to_string(), want.holder_unit_id.to_string());
+            check("pending", format!("{:?}", stored.pending_unit_id), format!("{:?}", want.pending_unit_id));
+            check("in_custody", stored.in_custody.to_string(), want.in_custody.to_string());
+            check("due_date", format!("{:?}", stored.due_date), format!("{:?}", want.due_date));
+            check("due_provisional", stored.due_provisional.to_string(), want.due_provisional.to_string());
+            check("units", format!("{units:?}"), format!("{want_units:?}"));
+            if stored_state.as_ref() != Some(&replayed) {
+                differs.push(format!("state snapshot ≠ replay of {} events", events.len()));
+            }
+            let same = differs.is_empty();
+            if !same {
+                report.details.push(format!("case {id}: {}", differs.join("; ")));
+            }
+            report.cases += 1;
+            if !same {
+                report.differing.push(id);
+                if repair {
+                    store.restore_case(id, want).await?;
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Largest document accepted into a dossier.
+pub const MAX_DOCUMENT: usize = 8 * 1024 * 1024;
+/// Content types a dossier takes.
+pub const DOCUMENT_TYPES: [&str; 6] = ["application/pdf", "image/jpeg", "image/png", "image/tiff", "text/plain", "application/ofd"];
+
+/// Store a document's bytes (once per content) and add it to the case's dossier.
+pub async fn add_document<S: Store>(
+    st: &AppState<S>,
+    p: &Principal,
+    id: i64,
+    name: &str,
+    category: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> ApiResult<Written> {
+    let content_type = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if !DOCUMENT_TYPES.contains(&content_type.as_str()) {
+        return Err(AppError::field("content-type", format!("{content_type:?} is not accepted; use one of {}", DOCUMENT_TYPES.join(", "))));
+    }
+    if bytes.is_empty() || bytes.len() > MAX_DOCUMENT {
+        return Err(AppError::field("body", format!("a document is 1 byte to {} MiB", MAX_DOCUMENT / 1024 / 1024)));
+    }
+    if content_type == "application/pdf" && !bytes.starts_with(b"%PDF-") {
+        return Err(AppError::field("body", "the content is not a PDF"));
+    }
+    let category: xiezhi_core::case::DocumentCategory = serde_json::from_value(serde_json::json!(category))
+        .map_err(|_| AppError::field("category", "one of procedural_document, evidence, legal_instrument, other"))?;
+    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    let size = bytes.len() as u64;
+    // Content first: if the case refuses the document, an unreferenced copy is harmless.
+    authorize(st, p, Action::ActOnCases).await?;
+    visible(st, p, id).await?;
+    st.store.put_blob(&sha, &content_type, bytes, st.clock.now_us()).await?;
+    let cmd = Command::AddDocument { sha256: sha, name: name.to_string(), category, content_type, size };
+    apply_command(st, p, id, cmd).await
+}
+
+/// A dossier document of a visible case: its name, content type and bytes.
+pub async fn document<S: Store>(st: &AppState<S>, p: &Principal, id: i64, sha: &str) -> ApiResult<(String, String, Vec<u8>)> {
+    let (_, c, _) = visible(st, p, id).await?;
+    let doc = c.documents.iter().find(|d| d.sha256 == sha).ok_or(AppError::NotFound("document"))?;
+    let (content_type, bytes) = st.store.blob(sha).await?.ok_or(AppError::NotFound("document content"))?;
+    Ok((doc.name.clone(), content_type, bytes))
+}

@@ -1,0 +1,17 @@
+//! Reading what people type or send into values, naming the field at fault: shared by every door.
+
+use crate::error::AppError;
+
+/// Parse an id from a path segment, naming it when it is not a number.
+pub fn path_id(field: &'static str, raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>().map_err(|_| AppError::field(field, format!("{raw:?} is not a numeric id")))
+}
+
+/// Parse a flag the way people write it.
+pub fn flag(field: &'static str, raw: Option<&str>) -> Result<bool, AppError> {
+    match raw.map(str::trim) {
+        None | Some("") | Some("false") | Some("0") | Some("no") => Ok(false),
+        Some("true") | Some("1") | Some("yes") | Some("on") => Ok(true),
+        Some(other) => Err(AppError::field(field, format!("{other:?} is not true or false"))),
+    }
+}
