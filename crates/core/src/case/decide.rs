@@ -13,7 +13,13 @@ fn describe(c: &Case) -> String {
 }
 
 fn refuse(code: &'static str, case: Option<&Case>, rule: &str, message: impl Into<String>) -> Refusal {
-    Refusal { kind: RefusalKind::NotNow, code, state: case.map(describe).unwrap_or_else(|| "not registered".into()), rule: rule.into(), message: message.into() }
+    Refusal {
+        kind: RefusalKind::NotNow,
+        code,
+        state: case.map(describe).unwrap_or_else(|| "not registered".into()),
+        rule: rule.into(),
+        message: message.into(),
+    }
 }
 
 /// A refusal because the command is not this unit's to give (the doors answer it as access).

@@ -294,3 +294,66 @@ async fn sign_in_see_the_unit_switch_language_sign_out() {
     b.finish().await;
     result.expect("browser session");
 }
+
+/// Long lists in the browser: the procuratorate's inbox (150 hand-overs) and the committee's
+/// supervision of the county (150 overdue, 20 approaching) page with previous/next links, at
+/// desktop width and at 390 px.
+#[tokio::test]
+async fn long_lists_page_in_the_browser() {
+    use xiezhi_core::case::UnitRef;
+    use xiezhi_core::{RegionCode, UnitKind};
+    let (store, _dir) = xiezhi_store::testing::fresh_sqlite().await;
+    xiezhi_server::demo::seed(&store, 7, 1).await.unwrap();
+    let calendars = crate::common::test_calendars();
+    let region = RegionCode::parse("region", "990101").unwrap();
+    let unit = |kind| {
+        let store = store.clone();
+        async move {
+            let units = xiezhi_store::Store::list_units(&store, xiezhi_store::UnitFilter { region: Some(region), kind: Some(kind), ..Default::default() })
+                .await
+                .unwrap();
+            UnitRef { id: units[0].id, kind, region }
+        }
+    };
+    let (police, procuratorate) = (unit(UnitKind::Police).await, unit(UnitKind::Procuratorate).await);
+    crate::lists::hand_overs(&store, &calendars.get(), 150, "2026-10-05 09:00", police, procuratorate).await;
+    crate::lists::hand_overs(&store, &calendars.get(), 20, "2026-11-19 09:00", police, procuratorate).await;
+    let state = AppState::new(
+        store.clone(),
+        ServerConfig { demo: true, ..Default::default() },
+        calendars,
+        xiezhi_server::audit::LogSigner::new("xiezhi-test", [7; 32]).unwrap(),
+    )
+    .with_clock(xiezhi_server::state::Clock::fixed(crate::common::beijing("2026-11-20 10:00")));
+    let b = browse(state).await;
+    let c = &b.c;
+    let result = async {
+        b.sign_in("procuratorate.990101").await?;
+        c.goto(&format!("{}/inbox", b.base)).await?;
+        c.find(Locator::Css("a[rel=next]")).await?.click().await?;
+        c.wait().for_element(Locator::Css("a[rel=prev]")).await?;
+        assert!(c.current_url().await?.query().is_some_and(|q| q.contains("page=2")));
+        assert_eq!(c.find_all(Locator::Css("#case-list tbody tr")).await?.len(), 70, "the rest on page 2");
+        b.screenshots("inbox-page-2").await?;
+        // The pager itself, at the foot of the list, at 390 px.
+        c.set_window_size(390, 844).await?;
+        c.execute("document.querySelector('.pager').scrollIntoView()", vec![]).await?;
+        std::fs::write(format!("{}/inbox-pager-390.png", b.shots), c.screenshot().await?).unwrap();
+        c.set_window_size(1280, 900).await?;
+        c.find(Locator::Id("sign-out")).await?.click().await?;
+        c.wait().for_element(Locator::Id("sign-in")).await?;
+
+        b.sign_in("committee.990100").await?;
+        c.goto(&format!("{}/supervision?region=990101", b.base)).await?;
+        assert_eq!(c.find_all(Locator::Css("#overdue tbody tr")).await?.len(), 50);
+        assert_eq!(c.find_all(Locator::Css("#approaching tbody tr")).await?.len(), 20);
+        c.find(Locator::Css("#overdue a[rel=next]")).await?.click().await?;
+        c.wait().for_element(Locator::Css("#overdue a[rel=prev]")).await?;
+        assert_eq!(c.find_all(Locator::Css("#approaching tbody tr")).await?.len(), 20, "the other list stays on its page");
+        b.screenshots("supervision-page-2").await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    b.finish().await;
+    result.expect("browser session");
+}

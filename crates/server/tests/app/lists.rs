@@ -23,8 +23,7 @@ async fn postgres_lists_page_past_their_first_page() {
 
 /// `n` cases registered (suspect detained) and sent to the procuratorate for arrest approval at
 /// `at`, written in one import.
-async fn hand_overs(app: &TestApp, n: usize, at: &str, police: UnitRef, procuratorate: UnitRef) {
-    let cal = app.state.calendar();
+pub(crate) async fn hand_overs(store: &xiezhi_store::SqlStore, cal: &xiezhi_core::Calendar, n: usize, at: &str, police: UnitRef, procuratorate: UnitRef) {
     let when = beijing(at).to_offset(time::macros::offset!(+8));
     let when = time::PrimitiveDateTime::new(when.date(), when.time());
     let mut writes = Vec::new();
@@ -34,14 +33,14 @@ async fn hand_overs(app: &TestApp, n: usize, at: &str, police: UnitRef, procurat
             title: "盗窃案".into(),
             persons: vec![Person { name: "张某".into(), custody: Custody::Detained }],
         };
-        let mut events = decide(None, &register, police, when, &cal).unwrap();
+        let mut events = decide(None, &register, police, when, cal).unwrap();
         let case = events.iter().fold(None, apply);
-        let sent = decide(case.as_ref(), &Command::RequestArrestApproval { to: procuratorate }, police, when, &cal).unwrap();
+        let sent = decide(case.as_ref(), &Command::RequestArrestApproval { to: procuratorate }, police, when, cal).unwrap();
         let case = sent.iter().fold(case, apply).unwrap();
         events.extend(sent);
-        writes.push(projection(&case, &events, &cal).unwrap());
+        writes.push(projection(&case, &events, cal).unwrap());
     }
-    app.store.import_cases(writes, By::system(beijing(at).unix_timestamp() * 1_000_000)).await.unwrap();
+    store.import_cases(writes, By::system(beijing(at).unix_timestamp() * 1_000_000)).await.unwrap();
 }
 
 fn ids(v: &Value) -> Vec<i64> {
@@ -60,8 +59,9 @@ async fn lists_page_past_their_first_page(app: TestApp) {
     let police = UnitRef { id: app.unit_id(&police_token, "990101", "police").await, kind: UnitKind::Police, region };
     let procuratorate = UnitRef { id: app.unit_id(&police_token, "990101", "procuratorate").await, kind: UnitKind::Procuratorate, region };
     // Long overdue (the arrest decision was due in October), and due within days.
-    hand_overs(&app, 1_001, "2026-10-05 09:00", police, procuratorate).await;
-    hand_overs(&app, 60, "2026-11-19 09:00", police, procuratorate).await;
+    let cal = app.state.calendar();
+    hand_overs(&app.store, &cal, 1_001, "2026-10-05 09:00", police, procuratorate).await;
+    hand_overs(&app.store, &cal, 60, "2026-11-19 09:00", police, procuratorate).await;
 
     // The API inbox: two pages of at most 1,000, together every hand-over, none twice.
     let prosecutor = app.token("procuratorate.990101").await;
