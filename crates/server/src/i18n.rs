@@ -205,6 +205,53 @@ impl Lang {
             _ => self.pick("普通程序", "Ordinary"),
         }
     }
+    /// A case event's kind (`case.handover_sent`) as people say it.
+    pub fn event(self, kind: &str) -> &'static str {
+        let (zh, en) = match kind.strip_prefix("case.").unwrap_or(kind) {
+            "registered" => ("立案", "Registered"),
+            "custody_changed" => ("变更强制措施", "Custody changed"),
+            "clock_started" => ("期限起算", "Clock started"),
+            "clock_extended" => ("延长期限", "Clock extended"),
+            "clock_stopped" => ("期限停止", "Clock stopped"),
+            "handover_sent" => ("移送", "Handed over"),
+            "handover_received" => ("签收", "Signed for"),
+            "handover_returned" => ("退回", "Returned"),
+            "handover_accepted" => ("受理", "Accepted"),
+            "arrest_refused" => ("不批准逮捕", "Arrest refused"),
+            "stage_changed" => ("进入新阶段", "Stage changed"),
+            "returned_for_supplementary_investigation" => ("退回补充侦查", "Returned for supplementary investigation"),
+            "procedure_chosen" => ("确定审理程序", "Procedure chosen"),
+            "closed" => ("结案", "Closed"),
+            "collaborated" => ("侦检协作", "Collaboration"),
+            "document_added" => ("添加卷宗材料", "Document added"),
+            "number_assigned" => ("编立案号", "Number assigned"),
+            "due_recomputed" => ("按节假日安排重算期限", "Due date recomputed"),
+            _ => return "—",
+        };
+        self.pick(zh, en)
+    }
+
+    /// What a hand-over is for.
+    pub fn handover(self, kind: xiezhi_core::case::HandoverKind) -> &'static str {
+        use xiezhi_core::case::HandoverKind::*;
+        let (zh, en) = match kind {
+            ArrestRequest => ("提请批准逮捕", "Arrest approval request"),
+            Prosecution => ("移送审查起诉", "Transfer for prosecution"),
+            Indictment => ("提起公诉", "Indictment"),
+            Appeal => ("上诉", "Appeal"),
+            Execution => ("交付执行", "Hand-over for execution"),
+        };
+        self.pick(zh, en)
+    }
+
+    /// A statutory period's name (`criminal.arrest_request` → 提请批准逮捕 period's title).
+    pub fn rule(self, id: &str) -> String {
+        match xiezhi_core::RULES.iter().find(|r| r.id == id) {
+            Some(r) => self.pick(r.title_zh, r.title_en).to_string(),
+            None => id.to_string(),
+        }
+    }
+
     pub fn pick(self, zh: &'static str, en: &'static str) -> &'static str {
         match self {
             Lang::Zh => zh,
@@ -247,6 +294,7 @@ texts! {
     nav_security: "安全日志", "Security log";
     nav_tokens: "接口令牌", "API tokens";
     welcome: "欢迎", "Welcome";
+    name_separator: "，", ", ";
     your_unit: "所在单位", "Your unit";
     your_roles: "角色", "Roles";
     region: "地区", "Region";
@@ -382,6 +430,18 @@ texts! {
     waiting_second_admin: "等待另一名管理员批准", "Waiting for a second administrator";
     only_province_admin: "仅省级政法委管理员可载入节假日安排。", "Only administrators of the provincial political-legal committee load holiday calendars.";
     previous_page: "上一页", "Previous";
+    purpose: "事项", "Purpose";
+    sent_by: "移送单位", "From";
+    sent_on: "移送日期", "Sent";
+    your_due: "本单位期限", "Your deadline";
+    latest_reason: "最近一次退回或不予批准的理由", "The latest reason given for a return or refusal";
+    workbench: "工作台", "Workbench";
+    waiting_for_you: "待本单位签收", "Waiting for your unit";
+    held_open: "本单位在办", "Open cases you hold";
+    due_in_3_days: "三日内到期", "Due within 3 days";
+    see_all: "查看全部", "See all";
+    signed_for: "已签收", "signed for";
+    starts_on_receipt: "签收后起算", "Counts from when you sign for it";
     next_page: "下一页", "Next";
     page_n: "第 {} 页", "Page {}";
 }

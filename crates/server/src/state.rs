@@ -187,6 +187,17 @@ pub fn china_date(us: i64) -> String {
     t.date().to_string()
 }
 
+/// A moment as people read it on a page: China Standard Time to the minute, `2026-11-20 09:05`.
+pub fn format_local(us: i64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
+        .ok()
+        .map(|t| t.to_offset(time::macros::offset!(+8)))
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_default()
+}
+
+/// A moment for the API: RFC 3339 in UTC.
 pub fn format_time(us: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
         .ok()

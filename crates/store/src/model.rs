@@ -285,6 +285,8 @@ pub struct CaseFilter {
     pub due_from: Option<String>,
     /// Cases with a hand-over waiting for this unit.
     pub pending_for: Option<i64>,
+    /// Read each case's state too (lists leave it out: it is the bulk of a row).
+    pub with_state: bool,
     pub limit: i64,
     pub offset: i64,
 }

@@ -63,7 +63,7 @@ pub fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrit
     })
 }
 
-fn state_of(r: &CaseRecord) -> Result<Case, AppError> {
+pub fn state_of(r: &CaseRecord) -> Result<Case, AppError> {
     serde_json::from_str(&r.state).map_err(|e| AppError::Internal(format!("case {} state: {e}", r.id)))
 }
 
@@ -293,7 +293,7 @@ pub async fn in_region<S: Store>(st: &AppState<S>, p: &Principal, region: xiezhi
 /// Hand-overs waiting for the principal's unit to sign for, accept or return; one page.
 pub async fn inbox<S: Store>(st: &AppState<S>, p: &Principal, limit: i64, offset: i64) -> ApiResult<Vec<CaseRecord>> {
     Listing { limit, offset, ..Default::default() }.check()?;
-    Ok(st.store.cases(CaseFilter { pending_for: Some(p.unit.id), limit, offset, ..Default::default() }).await?)
+    Ok(st.store.cases(CaseFilter { pending_for: Some(p.unit.id), limit, offset, with_state: true, ..Default::default() }).await?)
 }
 
 /// A visible case's events, oldest first: its whole record.
@@ -417,4 +417,37 @@ pub async fn document<S: Store>(st: &AppState<S>, p: &Principal, id: i64, sha: &
     let doc = c.documents.iter().find(|d| d.sha256 == sha).ok_or(AppError::NotFound("document"))?;
     let (content_type, bytes) = st.store.blob(sha).await?.ok_or(AppError::NotFound("document content"))?;
     Ok((doc.name.clone(), content_type, bytes))
+}
+
+/// What a unit has to do now, counted: hand-overs waiting for it, the open cases it holds (a
+/// supervising committee: the open cases of its region), and of those the overdue and the due
+/// within three days.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Workload {
+    pub waiting: i64,
+    pub open: i64,
+    pub overdue: i64,
+    pub approaching: i64,
+}
+
+/// Stages in which nothing more is due.
+const CLOSED: [&str; 3] = ["executed", "declined", "withdrawn"];
+
+pub async fn workload<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<Workload> {
+    let today = st.clock.china().date();
+    let base = match scope(p) {
+        f @ CaseFilter { region_prefix: Some(_), .. } => f,
+        _ => CaseFilter { holder_unit_id: Some(p.unit.id), ..Default::default() },
+    };
+    let open = |counts: Vec<xiezhi_store::CaseCount>| counts.into_iter().filter(|c| !CLOSED.contains(&c.stage.as_str())).collect::<Vec<_>>();
+    let late = open(st.store.case_counts(CaseFilter { due_by: Some((today - Duration::days(1)).to_string()), ..base.clone() }).await?);
+    let soon = open(st.store.case_counts(CaseFilter { due_by: Some((today + Duration::days(3)).to_string()), ..base }).await?);
+    let waiting = st.store.case_counts(CaseFilter { pending_for: Some(p.unit.id), ..Default::default() }).await?;
+    let overdue: i64 = late.iter().map(|c| c.due).sum();
+    Ok(Workload {
+        waiting: waiting.iter().map(|c| c.cases).sum(),
+        open: late.iter().map(|c| c.cases).sum(),
+        overdue,
+        approaching: soon.iter().map(|c| c.due).sum::<i64>() - overdue,
+    })
 }

@@ -119,6 +119,9 @@ struct HomePage {
     is_admin: bool,
     is_supervisor: bool,
     directory_href: String,
+    /// The workbench: counts, and the first hand-overs waiting (for units that handle cases).
+    work: Option<crate::app::cases::Workload>,
+    rows: Vec<super::cases::InboxRow>,
 }
 
 pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser) -> Result<Html<String>, PageError> {
@@ -126,7 +129,18 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     let mut path = crate::app::org::region_path(&st.store, &region).await?;
     path.push(region);
     let name = |r: &xiezhi_store::Region| if lang == Lang::En { r.name_en.clone() } else { r.name.clone() };
+    // Units that handle or supervise cases get their workbench; the others (a hotline centre,
+    // a mediation committee) have nothing of cases to count.
+    let handles_cases = p.actor().authorize(Action::ActOnCases).is_ok() || p.user.roles.contains(&xiezhi_core::Role::Supervisor);
+    let (work, rows) = if handles_cases {
+        let first = crate::app::cases::inbox(&st, &p, 5, 0).await?;
+        (Some(crate::app::cases::workload(&st, &p).await?), super::cases::inbox_rows(&st, lang, &p, &first).await?)
+    } else {
+        (None, vec![])
+    };
     render(&HomePage {
+        work,
+        rows,
         unit_name: if lang == Lang::En { p.unit.name_en.clone() } else { p.unit.name.clone() },
         unit_href: format!("/units/{}", p.unit.id),
         kind: lang.kind(p.unit.kind),

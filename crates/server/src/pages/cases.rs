@@ -7,7 +7,7 @@ use crate::app::input::{flag, path_id};
 use crate::dto::{CommandRequest, NewCaseRequest};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::state::{format_time, AppState};
+use crate::state::{format_local, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Response};
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use time::Duration;
-use xiezhi_core::case::{available, clocks, Custody, Person};
+use xiezhi_core::case::{available, clocks, Collaboration, Custody, Event, Person};
 use xiezhi_core::{Action, RegionCode, UnitKind};
 use xiezhi_store::{CaseFilter, CaseRecord, Principal, Store, UnitFilter};
 
@@ -112,7 +112,6 @@ struct CasesPage {
     within: String,
     overdue_only: bool,
     can_register: bool,
-    inbox: bool,
 }
 
 #[derive(Deserialize)]
@@ -165,9 +164,61 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         within,
         overdue_only,
         can_register: p.unit.kind == UnitKind::Police && p.actor().authorize(Action::ActOnCases).is_ok(),
-        inbox: false,
         chrome: Chrome::new(lang, "/cases", Some(&p), &st),
     })
+}
+
+/// One hand-over waiting for the unit: what it asks, from whom, since when, and the unit's own
+/// deadline for it.
+pub struct InboxRow {
+    pub(super) id: i64,
+    pub(super) case_no: String,
+    pub(super) title: String,
+    pub(super) purpose: &'static str,
+    pub(super) from: String,
+    pub(super) sent: String,
+    pub(super) received: bool,
+    pub(super) due: String,
+    pub(super) provisional: bool,
+    pub(super) overdue: bool,
+    pub(super) approaching: bool,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    chrome: Chrome,
+    rows: Vec<InboxRow>,
+    pager: Pager,
+}
+
+/// The hand-overs waiting for the principal's unit, as rows: the due date is the unit's own
+/// clock, not the sender's.
+pub async fn inbox_rows<S: Store>(st: &AppState<S>, lang: Lang, p: &Principal, records: &[CaseRecord]) -> Result<Vec<InboxRow>, PageError> {
+    let today = st.clock.china().date();
+    let cal = st.calendar();
+    let mut names = BTreeMap::new();
+    let mut out = Vec::new();
+    for r in records {
+        let c = cases::state_of(r)?;
+        let Some(h) = &c.handover else { continue };
+        let mine = clocks(&c, &cal).into_iter().filter(|k| k.unit.id == p.unit.id).filter_map(|k| k.due.ok()).min_by_key(|d| d.due);
+        let due = mine.as_ref().map(|d| d.due.date());
+        out.push(InboxRow {
+            id: r.id,
+            case_no: r.case_no.clone(),
+            title: r.title.clone(),
+            purpose: lang.handover(h.kind),
+            from: unit_name(st, lang, h.from.id, &mut names).await,
+            sent: h.sent.to_string(),
+            received: h.received.is_some(),
+            due: due.map(|d| d.to_string()).unwrap_or_default(),
+            provisional: mine.is_some_and(|d| d.provisional),
+            overdue: due.is_some_and(|d| d < today),
+            approaching: due.is_some_and(|d| d >= today && d <= today + Duration::days(3)),
+        });
+    }
+    Ok(out)
 }
 
 #[derive(Deserialize)]
@@ -178,16 +229,9 @@ pub struct InboxQuery {
 pub async fn inbox<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<InboxQuery>) -> Result<Html<String>, PageError> {
     let page = page_number("page", q.page.as_deref())?;
     let (found, more) = split_page(cases::inbox(&st, &p, PAGE + 1, (page - 1) * PAGE).await?, PAGE);
-    render(&CasesPage {
-        title: lang.texts().nav_inbox,
-        cases: rows(&st, lang, &p, &found).await,
+    render(&InboxPage {
+        rows: inbox_rows(&st, lang, &p, &found).await?,
         pager: Pager::new(page, more, |n| format!("/inbox?page={n}")),
-        counts: vec![],
-        stages: vec![],
-        within: String::new(),
-        overdue_only: false,
-        can_register: false,
-        inbox: true,
         chrome: Chrome::new(lang, "/inbox", Some(&p), &st),
     })
 }
@@ -221,6 +265,16 @@ pub struct TimelineRow {
     index: i64,
     at: String,
     kind: String,
+    label: &'static str,
+    detail: String,
+    unit: String,
+}
+
+/// The latest written reason a case was returned, refused or closed with.
+pub struct ReasonNote {
+    what: &'static str,
+    reason: String,
+    at: String,
     unit: String,
 }
 
@@ -273,6 +327,7 @@ struct CasePage {
     numbers: Vec<(String, String)>,
     /// People whose custody the holder may change, for the custody form.
     custody_people: Vec<(usize, String)>,
+    latest_reason: Option<ReasonNote>,
 }
 
 /// Units a hand-over command may be addressed to.
@@ -292,38 +347,57 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         clock_rows.push(match k.due {
             Ok(d) => ClockRow {
                 overdue: d.due.date() < today,
-                rule: k.rule,
+                rule: lang.rule(&k.rule),
                 unit,
                 due: d.due.to_string(),
                 provisional: d.provisional,
                 rolled_from: d.rolled_from.map(|x| x.to_string()).unwrap_or_default(),
                 basis: d.basis.join("；"),
             },
-            Err(e) => ClockRow { rule: k.rule, unit, due: "—".into(), provisional: false, rolled_from: String::new(), basis: e, overdue: false },
+            Err(e) => ClockRow { rule: lang.rule(&k.rule), unit, due: "—".into(), provisional: false, rolled_from: String::new(), basis: e, overdue: false },
         });
     }
     let mut timeline = Vec::new();
     let mut messages = Vec::new();
+    let mut latest_reason = None;
     for e in st.store.events_of(&cases::subject(id), 1000).await? {
-        if e.kind == "case.collaborated" {
-            let v: Value = serde_json::from_str(&e.payload).unwrap_or_default();
-            let from = v["from"]["id"].as_i64().unwrap_or_default();
-            messages.push(MessageRow {
-                at: format_time(e.at),
-                kind: match v["kind"].as_str() {
-                    Some("early_intervention") => lang.pick("提前介入", "Early intervention"),
-                    Some("clue_transfer") => lang.pick("线索移交", "Clue transfer"),
-                    _ => lang.pick("案件会商", "Consultation"),
-                },
-                from: unit_name(&st, lang, from, &mut names).await,
-                text: v["text"].as_str().unwrap_or_default().to_string(),
-            });
-        }
         let unit = match e.unit_id {
             Some(u) => unit_name(&st, lang, u, &mut names).await,
             None => "—".into(),
         };
-        timeline.push(TimelineRow { index: e.seq, at: format_time(e.at), kind: e.kind, unit });
+        let detail = match serde_json::from_str::<Event>(&e.payload) {
+            Ok(Event::Collaborated { kind, from, text, .. }) => {
+                messages.push(MessageRow {
+                    at: format_local(e.at),
+                    kind: match kind {
+                        Collaboration::EarlyIntervention => lang.pick("提前介入", "Early intervention"),
+                        Collaboration::ClueTransfer => lang.pick("线索移交", "Clue transfer"),
+                        Collaboration::Consultation => lang.pick("案件会商", "Consultation"),
+                    },
+                    from: unit_name(&st, lang, from.id, &mut names).await,
+                    text: text.clone(),
+                });
+                text
+            }
+            Ok(Event::HandoverSent { handover }) => format!("{} → {}", lang.handover(handover.kind), unit_name(&st, lang, handover.to.id, &mut names).await),
+            Ok(Event::HandoverReturned { reason, .. } | Event::ArrestRefused { reason } | Event::ReturnedForSupplementaryInvestigation { reason }) => {
+                latest_reason = Some(ReasonNote { what: lang.event(&e.kind), reason: reason.clone(), at: format_local(e.at), unit: unit.clone() });
+                reason
+            }
+            Ok(Event::Closed { stage, reason }) => {
+                if !reason.trim().is_empty() {
+                    latest_reason = Some(ReasonNote { what: lang.stage(stage.as_str()), reason: reason.clone(), at: format_local(e.at), unit: unit.clone() });
+                }
+                format!("{}：{reason}", lang.stage(stage.as_str()))
+            }
+            Ok(Event::StageChanged { stage }) => lang.stage(stage.as_str()).to_string(),
+            Ok(Event::ClockStarted { clock }) => lang.rule(&clock.rule),
+            Ok(Event::ClockExtended { clock, approver, reason }) => format!("{}（{approver}）：{reason}", lang.rule(&clock.rule)),
+            Ok(Event::NumberAssigned { number, .. }) => number,
+            Ok(Event::DocumentAdded { document }) => document.name,
+            _ => String::new(),
+        };
+        timeline.push(TimelineRow { index: e.seq, at: format_local(e.at), label: lang.event(&e.kind), kind: e.kind, detail, unit });
     }
     let mut actions = Vec::new();
     if p.actor().authorize(Action::ActOnCases).is_ok() {
@@ -421,6 +495,7 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         } else {
             vec![]
         },
+        latest_reason,
         chrome: Chrome::new(lang, &format!("/cases/{id}"), Some(&p), &st),
     })
 }

@@ -108,6 +108,21 @@ impl Browsing {
         }
         Ok(())
     }
+    /// At 390 px nothing on the page reaches past the screen's edge (tables that scroll inside
+    /// their card excepted): the page never scrolls sideways.
+    async fn fits_a_phone(&self, what: &str) -> Result<(), fantoccini::error::CmdError> {
+        self.c.set_window_size(390, 844).await?;
+        let wide = self
+            .c
+            .execute(
+                "return [...document.querySelectorAll('body *')].filter(e => !e.closest('.scroll') && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className).join(' | ')",
+                vec![],
+            )
+            .await?;
+        assert_eq!(wide, "", "{what} is wider than a phone at 390 px");
+        self.c.set_window_size(1280, 900).await?;
+        Ok(())
+    }
     async fn finish(self) {
         self.c.close().await.ok();
         let _ = self.stop.send(());
@@ -329,17 +344,39 @@ async fn long_lists_page_in_the_browser() {
     let c = &b.c;
     let result = async {
         b.sign_in("procuratorate.990101").await?;
+        let waiting = c.find(Locator::Css("#count-waiting strong")).await?.text().await?;
+        assert_eq!(waiting, "170", "the workbench counts the hand-overs waiting");
+        b.screenshots("workbench").await?;
+        b.fits_a_phone("the workbench").await?;
         c.goto(&format!("{}/inbox", b.base)).await?;
         c.find(Locator::Css("a[rel=next]")).await?.click().await?;
         c.wait().for_element(Locator::Css("a[rel=prev]")).await?;
         assert!(c.current_url().await?.query().is_some_and(|q| q.contains("page=2")));
         assert_eq!(c.find_all(Locator::Css("#case-list tbody tr")).await?.len(), 70, "the rest on page 2");
         b.screenshots("inbox-page-2").await?;
+        b.fits_a_phone("the inbox").await?;
         // The pager itself, at the foot of the list, at 390 px.
         c.set_window_size(390, 844).await?;
         c.execute("document.querySelector('.pager').scrollIntoView()", vec![]).await?;
         std::fs::write(format!("{}/inbox-pager-390.png", b.shots), c.screenshot().await?).unwrap();
         c.set_window_size(1280, 900).await?;
+
+        // Sign for one request and refuse the arrest with a reason; the police see the reason.
+        c.find(Locator::Css("#case-list tbody tr a")).await?.click().await?;
+        let case_url = c.current_url().await?;
+        c.find(Locator::Css("form[data-command=receive] button")).await?.click().await?;
+        c.wait().for_element(Locator::Css("form[data-command=refuse_arrest]")).await?;
+        c.find(Locator::Css("form[data-command=refuse_arrest] input[name=reason]")).await?.send_keys("证据不足，不符合逮捕条件").await?;
+        c.find(Locator::Css("form[data-command=refuse_arrest] button")).await?.click().await?;
+        c.wait().for_element(Locator::Id("latest-reason")).await?;
+        c.find(Locator::Id("sign-out")).await?.click().await?;
+        c.wait().for_element(Locator::Id("sign-in")).await?;
+        b.sign_in("police.990101").await?;
+        c.goto(case_url.as_str()).await?;
+        let note = c.find(Locator::Id("latest-reason")).await?.text().await?;
+        assert!(note.contains("证据不足，不符合逮捕条件") && note.contains("不批准逮捕"), "{note}");
+        b.screenshots("case-reason").await?;
+        b.fits_a_phone("the case page").await?;
         c.find(Locator::Id("sign-out")).await?.click().await?;
         c.wait().for_element(Locator::Id("sign-in")).await?;
 
@@ -351,6 +388,7 @@ async fn long_lists_page_in_the_browser() {
         c.wait().for_element(Locator::Css("#overdue a[rel=prev]")).await?;
         assert_eq!(c.find_all(Locator::Css("#approaching tbody tr")).await?.len(), 20, "the other list stays on its page");
         b.screenshots("supervision-page-2").await?;
+        b.fits_a_phone("supervision").await?;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

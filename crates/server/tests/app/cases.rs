@@ -230,7 +230,9 @@ mod pages {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
         let case_path = r.location();
         let page = app.page(Method::GET, &case_path, Some(&police), None).await.text();
-        assert!(page.contains("id=\"clocks\"") && page.contains("criminal.arrest_request") && page.contains("CPL 91"), "{page}");
+        assert!(page.contains("id=\"clocks\"") && page.contains("<td>提请批准逮捕</td>") && page.contains("CPL 91"), "clocks by name: {page}");
+        let clocks = page.split("id=\"clocks\"").nth(1).unwrap().split("</table>").next().unwrap();
+        assert!(!clocks.contains("criminal."), "no rule ids in the Chinese page: {clocks}");
         assert!(page.contains("data-command=\"set_custody\""), "the holder can change custody");
         let id0 = case_path.rsplit('/').next().unwrap();
         let bailed = post(&app, &police, &format!("/cases/{id0}/commands"), "command=set_custody&person=0&custody=bail").await;
@@ -247,13 +249,21 @@ mod pages {
         let prosecutor = app.browser_session("procuratorate.990101").await;
         let inbox = app.page(Method::GET, "/inbox", Some(&prosecutor), None).await.text();
         assert!(inbox.contains("P-1") && inbox.contains("class=\"pending\""), "{inbox}");
+        // What is handed over, by whom, when: not the sender's clock but the receiver's.
+        assert!(inbox.contains("<strong class=\"purpose\">移送审查起诉</strong>") && inbox.contains("金溪区公安局"), "{inbox}");
+        let home = app.page(Method::GET, "/", Some(&prosecutor), None).await.text();
+        assert!(home.contains("id=\"count-waiting\"") && home.contains("id=\"waiting\"") && home.contains("P-1"), "the workbench shows what waits: {home}");
+        let waiting = home.split("id=\"count-waiting\"").nth(1).unwrap().split("</a>").next().unwrap();
+        assert!(waiting.contains("<strong>1</strong>"), "{waiting}");
         let mine = app.page(Method::GET, &case_path, Some(&prosecutor), None).await.text();
         assert!(mine.contains("data-command=\"receive\"") && mine.contains("data-command=\"return_handover\""), "{mine}");
         assert!(post(&app, &prosecutor, &format!("/cases/{id}/commands"), "command=receive").await.status == StatusCode::SEE_OTHER);
         let taken = post(&app, &prosecutor, &format!("/cases/{id}/commands"), "command=accept_for_review&plea=true").await;
         assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.text());
         let review = app.page(Method::GET, &case_path, Some(&prosecutor), None).await.text();
-        assert!(review.contains("审查起诉") && review.contains("criminal.plea_review") && review.contains("id=\"timeline\""), "{review}");
+        assert!(review.contains("审查起诉") && review.contains("认罪认罚速裁案件审查起诉") && review.contains("id=\"timeline\""), "{review}");
+        let timeline = review.split("id=\"timeline\"").nth(1).unwrap();
+        assert!(timeline.contains(">签收<") && timeline.contains(">受理<") && !timeline.contains("<code>case."), "events by name: {timeline}");
         assert!(review.contains("class=\"agency-number\""), "{review}");
         let police_view = app.page(Method::GET, &case_path, Some(&police), None).await.text();
         assert_eq!(police_view.matches("data-command=").count(), 1, "the police held it and see it; they can only consult now");
@@ -272,6 +282,21 @@ mod pages {
         let refused = post(&app, &prosecutor, &format!("/cases/{id}/commands"), "command=judge").await;
         assert_eq!(refused.status, StatusCode::CONFLICT);
         assert!(refused.text().contains("not allowed in stage prosecution_review"), "{}", refused.text());
+
+        // A refusal's reason reaches the police on the case page.
+        let r = post(&app, &police, "/cases", "case_no=P-2&title=%E7%9B%97%E7%AA%83%E6%A1%88&person=%E6%9D%8E%E6%9F%90&custody=detained").await;
+        let second = r.location();
+        let id2 = second.rsplit('/').next().unwrap();
+        assert_eq!(
+            post(&app, &police, &format!("/cases/{id2}/commands"), &format!("command=request_arrest_approval&to={procuratorate}")).await.status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(post(&app, &prosecutor, &format!("/cases/{id2}/commands"), "command=receive").await.status, StatusCode::SEE_OTHER);
+        let no = post(&app, &prosecutor, &format!("/cases/{id2}/commands"), "command=refuse_arrest&reason=%E8%AF%81%E6%8D%AE%E4%B8%8D%E8%B6%B3").await;
+        assert_eq!(no.status, StatusCode::SEE_OTHER, "{}", no.text());
+        let told = app.page(Method::GET, &second, Some(&police), None).await.text();
+        let note = told.split("id=\"latest-reason\"").nth(1).expect("the reason is shown").split("</section>").next().unwrap();
+        assert!(note.contains("不批准逮捕") && note.contains("证据不足") && note.contains("金溪区人民检察院"), "{note}");
 
         let committee = app.browser_session("committee.990100").await;
         let view = app.page(Method::GET, "/supervision", Some(&committee), None).await.text();
