@@ -353,6 +353,15 @@ texts! {
     client: "来源", "Client";
     detail: "详情", "Detail";
     error: "出错了", "Something went wrong";
+    error_forbidden: "无权办理此事项", "You are not allowed to do this";
+    error_not_found: "未找到", "Not found";
+    error_conflict: "当前状态不允许此操作", "Not allowed in the current state";
+    error_too_large: "文件过大：卷宗材料每件不超过 8 MiB", "Too large: a dossier document is at most 8 MiB";
+    error_invalid: "填写有误，请检查后重试", "Something entered is not right; check it and try again";
+    error_throttled: "尝试次数过多，请稍后再试", "Too many attempts; try again later";
+    error_unreadable: "无法读取所提交的内容", "What was sent could not be read";
+    error_field: "有误的项", "Field";
+    go_back: "返回上一页", "Go back";
     back_home: "返回首页", "Back to home";
     breadcrumb_top: "全部", "All";
     nav_audit: "审计日志", "Audit log";

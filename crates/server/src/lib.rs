@@ -37,12 +37,11 @@ pub fn app<S: Store>(state: AppState<S>) -> Router {
         tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
     });
     Router::new()
-        .merge(pages::router::<S>())
+        .merge(pages::router::<S>().fallback(pages::not_found).layer(axum::middleware::from_fn_with_state(state.clone(), pages::errors_in_layout::<S>)))
         .nest("/api/v1", api::router::<S>().layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::guard::<S>)))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz::<S>))
         .route("/metrics", get(metrics_text::<S>))
-        .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024 * 1024))
         .layer(axum::middleware::from_fn(api::problems_only))

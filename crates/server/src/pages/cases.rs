@@ -605,6 +605,9 @@ pub async fn committee<S: Store>(
         Some(r) => RegionCode::parse("region", &r)?,
         None => p.unit.region,
     };
+    if !(p.unit.kind == UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor)) {
+        return Err(AppError::Forbidden("supervision is for the supervisors of a political-legal committee".into()).into());
+    }
     crate::auth::authorize(&st, &p, Action::ViewCase { region, involved: false }).await?;
     let here = st.store.region(region).await?;
     let children = st.store.child_regions(Some(region)).await?;
@@ -658,7 +661,7 @@ pub async fn upload<S: Store>(
 ) -> Result<Response, PageError> {
     let id = path_id("id", &id)?;
     let (mut csrf, mut name, mut category, mut file) = (String::new(), String::new(), String::new(), None);
-    while let Some(field) = form.next_field().await.map_err(|e| AppError::field("form", e.to_string()))? {
+    while let Some(field) = form.next_field().await.map_err(|e| unreadable("form", e))? {
         match field.name().unwrap_or("") {
             "csrf" => csrf = field.text().await.map_err(|e| AppError::field("csrf", e.to_string()))?,
             "name" => name = field.text().await.map_err(|e| AppError::field("name", e.to_string()))?,
@@ -666,7 +669,7 @@ pub async fn upload<S: Store>(
             "file" => {
                 let file_name = field.file_name().unwrap_or("").to_string();
                 let content_type = field.content_type().unwrap_or("").to_string();
-                let bytes = field.bytes().await.map_err(|e| AppError::field("file", e.to_string()))?;
+                let bytes = field.bytes().await.map_err(|e| unreadable("file", e))?;
                 file = Some((file_name, content_type, bytes.to_vec()));
             }
             _ => {}
@@ -679,6 +682,15 @@ pub async fn upload<S: Store>(
     let name = if name.trim().is_empty() { file_name } else { name };
     cases::add_document(&st, &p, id, &name, &category, &content_type, bytes).await?;
     Ok(see_other(&format!("/cases/{id}")))
+}
+
+/// An upload that could not be read: over the dossier's limit, say so; otherwise name the part.
+fn unreadable(part: &'static str, e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::field("file", format!("a dossier document is at most {} MiB", cases::MAX_DOCUMENT / 1024 / 1024))
+    } else {
+        AppError::field(part, e.body_text())
+    }
 }
 
 pub async fn download<S: Store>(State(st): State<AppState<S>>, PageUser(p): PageUser, Path((id, sha)): Path<(String, String)>) -> Result<Response, PageError> {

@@ -169,15 +169,102 @@ struct ErrorPage {
     message: String,
 }
 
+/// What went wrong on a page, kept on the response so [`errors_in_layout`] can show it inside
+/// the page's layout, for the person and in the language of the request.
+#[derive(Clone)]
+struct Failure {
+    code: String,
+    field: Option<String>,
+    message: String,
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         if let AppError::Internal(cause) = &self.0 {
             tracing::error!(%cause, "page failed");
         }
         let status = self.0.status();
+        let field = match &self.0 {
+            AppError::Invalid { field, .. } => field.clone(),
+            _ => None,
+        };
         let page = ErrorPage { status: status.as_u16(), code: self.0.code().to_string(), message: self.0.public_message() };
-        (status, Html(page.render().unwrap_or_else(|_| "error".into()))).into_response()
+        let mut res = (status, Html(page.render().unwrap_or_else(|_| "error".into()))).into_response();
+        res.extensions_mut().insert(Failure { code: self.0.code().to_string(), field, message: self.0.public_message() });
+        res
     }
+}
+
+#[derive(Template)]
+#[template(path = "failure.html")]
+struct FailurePage {
+    chrome: Chrome,
+    status: u16,
+    heading: &'static str,
+    back: String,
+    code: String,
+    field: String,
+    message: String,
+}
+
+/// Every error a page gives is shown inside the layout — the navigation, the signed-in person,
+/// their language — with a heading in that language: the handlers' own errors, and the ones
+/// made below them (a query or form that cannot be read, an upload over the limit).
+pub async fn errors_in_layout<S: Store>(axum::extract::State(st): axum::extract::State<AppState<S>>, req: Request, next: axum::middleware::Next) -> Response {
+    let (uri, headers) = (req.uri().clone(), req.headers().clone());
+    // Back to the page the person came from, when it was one of ours (the Referer's path).
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.parse::<Uri>().ok())
+        .filter(|r| r.host().is_none() || r.host() == headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(|h| h.split(':').next().unwrap_or(h)))
+        .and_then(|r| r.path_and_query().map(|p| p.to_string()));
+    let back = same_origin_path(back);
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) || status == StatusCode::UNAUTHORIZED || uri.path().starts_with("/api/") {
+        return res;
+    }
+    let failure = res.extensions().get::<Failure>().cloned();
+    let is_html = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if failure.is_none() && is_html {
+        return res; // a page that shows its own error in its layout (keeping what was typed)
+    }
+    let mut parts = {
+        let mut b = axum::http::Request::builder().uri(uri.clone());
+        if let Some(h) = b.headers_mut() {
+            *h = headers;
+        }
+        b.body(()).expect("a request").into_parts().0
+    };
+    let lang = Lang::from_request_parts(&mut parts, &st).await.unwrap_or_default();
+    let who = match authenticate(&parts, &st).await {
+        Ok(Some((p, Via::Session))) => Some(p),
+        _ => None,
+    };
+    let t = lang.texts();
+    let heading = match status.as_u16() {
+        403 => t.error_forbidden,
+        404 => t.error_not_found,
+        409 => t.error_conflict,
+        413 => t.error_too_large,
+        422 | 400 | 415 => t.error_invalid,
+        429 => t.error_throttled,
+        _ => t.error,
+    };
+    let (code, field, message) = match failure {
+        Some(f) => (f.code, f.field.unwrap_or_default(), f.message),
+        None if status == StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large".into(), String::new(), t.error_too_large.into()),
+        None => ("bad_request".into(), String::new(), t.error_unreadable.into()),
+    };
+    let page = FailurePage { chrome: Chrome::new(lang, uri.path(), who.as_ref(), &st), status: status.as_u16(), heading, back, code, field, message };
+    let mut out = (status, Html(page.render().unwrap_or_else(|_| "error".into()))).into_response();
+    for (name, value) in res.headers() {
+        if name == header::RETRY_AFTER {
+            out.headers_mut().insert(name, value.clone());
+        }
+    }
+    out
 }
 
 pub async fn not_found(uri: Uri) -> Response {

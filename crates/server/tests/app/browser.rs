@@ -377,6 +377,13 @@ async fn long_lists_page_in_the_browser() {
         assert!(note.contains("证据不足，不符合逮捕条件") && note.contains("不批准逮捕"), "{note}");
         b.screenshots("case-reason").await?;
         b.fits_a_phone("the case page").await?;
+        // An error is a page of the platform: the menu, who is signed in, a way back.
+        c.goto(&format!("{}/supervision", b.base)).await?;
+        let failure = c.find(Locator::Id("failure")).await?.text().await?;
+        assert!(failure.contains("无权办理此事项"), "{failure}");
+        c.find(Locator::Id("current-user")).await?;
+        b.screenshots("error-forbidden").await?;
+        b.fits_a_phone("an error page").await?;
         c.find(Locator::Id("sign-out")).await?.click().await?;
         c.wait().for_element(Locator::Id("sign-in")).await?;
 
