@@ -36,6 +36,31 @@ pub enum Action {
     DecideAdminGrant { unit_id: i64, region: RegionCode, requested_by: i64 },
 }
 
+impl std::fmt::Display for Action {
+    /// In words, for the security record.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::ViewDirectory => write!(f, "view the directory"),
+            Action::ManageUnit { region } => write!(f, "manage the units of region {region}"),
+            Action::ViewMembers { unit_id, .. } => write!(f, "view the members of unit {unit_id}"),
+            Action::ManageUser { unit_id, change, .. } => {
+                let what = match change {
+                    AccountChange::Create { first_admin: true } => "create the first administrator",
+                    AccountChange::Create { first_admin: false } => "create an account",
+                    AccountChange::Disable => "disable an account",
+                    AccountChange::Other => "change an account",
+                };
+                write!(f, "{what} of unit {unit_id}")
+            }
+            Action::ViewSecurityLog { region } => write!(f, "view the security record of region {region}"),
+            Action::ViewCase { region, .. } => write!(f, "view a case of region {region}"),
+            Action::ActOnCases => write!(f, "act on cases"),
+            Action::LoadCalendar => write!(f, "load a holiday calendar"),
+            Action::DecideAdminGrant { unit_id, .. } => write!(f, "decide an admin role for unit {unit_id}"),
+        }
+    }
+}
+
 /// What is done to an account, as far as who may do it is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountChange {

@@ -184,7 +184,7 @@ pub async fn authorize<S: Store>(state: &AppState<S>, p: &Principal, action: Act
     match p.actor().authorize(action) {
         Ok(()) => Ok(()),
         Err(denied) => {
-            record_denial(state, p, format!("{action:?}: {}", denied.reason)).await?;
+            record_denial(state, p, format!("{action}: {}", denied.reason)).await?;
             Err(AppError::Forbidden(denied.reason))
         }
     }

@@ -231,6 +231,46 @@ impl Lang {
         self.pick(zh, en)
     }
 
+    /// A security-record entry's kind.
+    pub fn security(self, kind: &str) -> &'static str {
+        let (zh, en) = match kind {
+            "sign_in" => ("登录", "Signed in"),
+            "sign_in_failed" => ("登录失败", "Sign-in failed"),
+            "sign_in_throttled" => ("登录过于频繁", "Sign-in throttled"),
+            "access_denied" => ("越权访问被拒绝", "Access denied"),
+            "account_changed_from_outside" => ("本单位以外人员变更账号", "Account changed from outside the unit"),
+            _ => return "—",
+        };
+        self.pick(zh, en)
+    }
+
+    /// Custody, as the options of a form say it.
+    pub fn custody_option(self, c: &str) -> &'static str {
+        match c {
+            "released" => self.pick("释放 / 未羁押", "Released / not held"),
+            other => self.custody(other),
+        }
+    }
+
+    /// A collaboration's kind.
+    pub fn collaboration(self, k: &str) -> &'static str {
+        match k {
+            "early_intervention" => self.pick("提前介入", "Early intervention"),
+            "clue_transfer" => self.pick("线索移交", "Clue transfer"),
+            _ => self.pick("案件会商", "Consultation"),
+        }
+    }
+
+    /// A dossier document's category.
+    pub fn category(self, c: &str) -> &'static str {
+        match c {
+            "procedural_document" => self.pick("诉讼文书", "Procedural document"),
+            "evidence" => self.pick("证据材料", "Evidence"),
+            "legal_instrument" => self.pick("法律文书", "Legal instrument"),
+            _ => self.pick("其他", "Other"),
+        }
+    }
+
     /// What a hand-over is for.
     pub fn handover(self, kind: xiezhi_core::case::HandoverKind) -> &'static str {
         use xiezhi_core::case::HandoverKind::*;

@@ -5,7 +5,7 @@ use crate::auth::{client_of, digest, removal_cookie, sign_in, start_session, SES
 use crate::demo::DEMO_PASSWORD;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::state::{format_time, AppState};
+use crate::state::{format_local, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
@@ -180,8 +180,8 @@ async fn tokens_view<S: Store>(st: &AppState<S>, lang: Lang, p: &xiezhi_store::P
             .map(|t| TokenRow {
                 id: t.id,
                 name: t.name.clone(),
-                created_at: format_time(t.created_at),
-                last_used: t.last_used_at.map(format_time).unwrap_or_else(|| never.into()),
+                created_at: format_local(t.created_at),
+                last_used: t.last_used_at.map(format_local).unwrap_or_else(|| never.into()),
                 revoked: t.revoked_at.is_some(),
             })
             .collect(),
@@ -232,7 +232,7 @@ pub async fn security_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, 
         events: events
             .into_iter()
             .map(|e| EventRow {
-                at: format_time(e.at),
+                at: format_local(e.at),
                 kind: e.kind,
                 username: e.username.unwrap_or_default(),
                 client: e.client.unwrap_or_default(),

@@ -3,7 +3,7 @@
 use super::{render, Chrome, PageError, PageUser};
 use crate::audit::{included, trusted_checkpoint};
 use crate::i18n::Lang;
-use crate::state::{format_time, AppState};
+use crate::state::{format_local, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
@@ -60,7 +60,7 @@ pub async fn audit_page<S: Store>(
         .map(|c| CheckpointRow {
             size: c.tree_size,
             root: B64.encode(c.root),
-            signed_at: format_time(c.at),
+            signed_at: format_local(c.at),
             witnesses: cosigs.iter().filter(|w| w.tree_size == c.tree_size).map(|w| w.witness.clone()).collect::<Vec<_>>().join(", "),
         })
         .collect();
@@ -79,7 +79,7 @@ pub async fn audit_page<S: Store>(
                     };
                     event = Some(EventView {
                         index: e.seq,
-                        at: format_time(e.at),
+                        at: format_local(e.at),
                         kind: e.kind,
                         subject: e.subject,
                         actor: e.actor_user_id.map(|a| format!("user:{a}")).unwrap_or_else(|| "system".into()),

@@ -235,7 +235,7 @@ pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, Page
         };
         history.push(HistoryRow {
             index: e.seq,
-            at: crate::state::format_time(e.at),
+            at: crate::state::format_local(e.at),
             kind: e.kind,
             actor: e.actor_user_id.map(|a| format!("user:{a}")).unwrap_or_else(|| "system".into()),
             included,

@@ -305,6 +305,13 @@ mod pages {
         assert_eq!(city.status, StatusCode::FORBIDDEN, "a city committee does not supervise the province");
         let other = app.browser_session("police.990102").await;
         assert_eq!(app.page(Method::GET, &case_path, Some(&other), None).await.status, StatusCode::FORBIDDEN);
+        // The security record says it in words, in the reader's language.
+        let admin = app.browser_session("admin.990100").await;
+        let log = app.page(Method::GET, "/security", Some(&admin), None).await.text();
+        assert!(log.contains("越权访问被拒绝") && log.contains("view a case of region 990101") && !log.contains("ViewCase {"), "{log}");
+        // Forms offer their choices in one language.
+        let page = app.page(Method::GET, &case_path, Some(&police), None).await.text();
+        assert!(!page.contains(" / Bail") && !page.contains(" / Consultation") && !page.contains(" / Evidence"), "{page}");
     }
 }
 
