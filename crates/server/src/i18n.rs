@@ -490,6 +490,13 @@ texts! {
     due_in_3_days: "三日内到期", "Due within 3 days";
     see_all: "查看全部", "See all";
     signed_for: "已签收", "signed for";
+    search: "搜索", "Search";
+    search_hint: "案号、各机关案号、当事人姓名", "Case number, any agency's number, a person's name";
+    sort: "排序", "Sort";
+    sort_due: "期限最近", "Earliest deadline";
+    sort_updated: "最近更新", "Recently changed";
+    sort_case_no: "案号", "Case number";
+    export_csv: "导出 CSV", "Export CSV";
     starts_on_receipt: "签收后起算", "Counts from when you sign for it";
     next_page: "下一页", "Next";
     page_n: "第 {} 页", "Page {}";

@@ -94,6 +94,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// A case and the units that may see it, in one read.
     fn case_with_units(&self, id: i64) -> impl Future<Output = Result<Option<(CaseRecord, Vec<i64>)>>> + Send;
     fn case_units(&self, id: i64) -> impl Future<Output = Result<Vec<i64>>> + Send;
+    /// What a list's search looks in for this case (for checking the read model).
+    fn case_search(&self, id: i64) -> impl Future<Output = Result<String>> + Send;
     /// Cases matching the filter, soonest due first. Lists carry no state snapshot (`state` is
     /// empty); read one case for that.
     fn cases(&self, filter: CaseFilter) -> impl Future<Output = Result<Vec<CaseRecord>>> + Send;

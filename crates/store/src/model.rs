@@ -246,6 +246,9 @@ pub struct CaseWrite {
     pub due_provisional: bool,
     /// The state snapshot (JSON).
     pub state: String,
+    /// What a list's search looks in: the case number, the title, every agency's number and
+    /// every person's name, lower-cased, one per line.
+    pub search: String,
     /// Units that hold or held the case (an update adds these to the ones stored).
     pub units: Vec<i64>,
     /// Events to record: kind and payload.
@@ -287,8 +290,23 @@ pub struct CaseFilter {
     pub pending_for: Option<i64>,
     /// Read each case's state too (lists leave it out: it is the bulk of a row).
     pub with_state: bool,
+    /// Cases whose number, title, any agency's number or any person's name contains this.
+    pub text: Option<String>,
+    pub sort: CaseSort,
     pub limit: i64,
     pub offset: i64,
+}
+
+/// The order of a case list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseSort {
+    /// The earliest due date first (cases without a clock last).
+    #[default]
+    Due,
+    /// The most recently changed first.
+    Updated,
+    /// By the registering agency's case number.
+    Number,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1147,7 +1147,7 @@ impl Store for SqlStore {
 
     async fn restore_case(&self, id: i64, w: CaseWrite) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE cases SET case_no = $1, title = $2, region = $3, stage = $4, holder_unit_id = $5, pending_unit_id = $6, in_custody = $7, due_date = $8, state = $9, due_provisional = $11 WHERE id = $10")
+        let done = sqlx::query("UPDATE cases SET case_no = $1, title = $2, region = $3, stage = $4, holder_unit_id = $5, pending_unit_id = $6, in_custody = $7, due_date = $8, state = $9, due_provisional = $11, search = $12 WHERE id = $10")
             .bind(&w.case_no)
             .bind(&w.title)
             .bind(w.region.to_string())
@@ -1159,6 +1159,7 @@ impl Store for SqlStore {
             .bind(&w.state)
             .bind(id)
             .bind(i64::from(w.due_provisional))
+            .bind(&w.search)
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
@@ -1201,6 +1202,11 @@ impl Store for SqlStore {
             .collect::<Result<Vec<i64>>>()?;
         units.sort();
         Ok(Some((CaseRecord::from(row.case), units)))
+    }
+
+    async fn case_search(&self, id: i64) -> Result<String> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT search FROM cases WHERE id = $1").bind(id).fetch_optional(&self.reader).await?;
+        row.map(|r| r.0).ok_or(StoreError::NotFound("case"))
     }
 
     async fn case_units(&self, id: i64) -> Result<Vec<i64>> {
@@ -1250,12 +1256,23 @@ impl Store for SqlStore {
         if let Some(from) = f.due_from {
             cond(&mut sql, " AND c.due_date >= ?", P::S(from));
         }
-        if let Some(due) = f.due_by {
-            // Due on or before: no clock-less cases, so the due-date index gives the order.
-            cond(&mut sql, " AND c.due_date <= ? ORDER BY c.due_date, c.id", P::S(due));
-        } else {
-            sql.push_str(" ORDER BY c.due_date IS NULL, c.due_date, c.id");
+        if let Some(text) = f.text.filter(|t| !t.is_empty()) {
+            // A plain "contains" over the number, the title, every agency's number and every
+            // person's name (the `search` column, lower-cased); `%`, `_` and `\` are taken literally.
+            let pattern = format!("%{}%", text.to_ascii_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            cond(&mut sql, " AND c.search LIKE ? ESCAPE '\\'", P::S(pattern));
         }
+        let due_filtered = f.due_by.is_some();
+        if let Some(due) = f.due_by {
+            cond(&mut sql, " AND c.due_date <= ?", P::S(due));
+        }
+        sql.push_str(match f.sort {
+            // Due on or before a date: no clock-less cases, so the due-date index gives the order.
+            CaseSort::Due if due_filtered => " ORDER BY c.due_date, c.id",
+            CaseSort::Due => " ORDER BY c.due_date IS NULL, c.due_date, c.id",
+            CaseSort::Updated => " ORDER BY c.updated_at DESC, c.id DESC",
+            CaseSort::Number => " ORDER BY c.case_no, c.id",
+        });
         cond(&mut sql, " LIMIT ?", P::I(limit));
         cond(&mut sql, " OFFSET ?", P::I(f.offset.max(0)));
         let mut q = sqlx::query_as::<_, CaseRow>(&sql);

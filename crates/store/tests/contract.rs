@@ -451,6 +451,7 @@ fn case_write(no: &str, holder: i64, stage: &str) -> CaseWrite {
         due_date: None,
         due_provisional: false,
         state: "{}".into(),
+        search: no.to_lowercase(),
         units: vec![holder],
         events: vec![(stage.into(), serde_json::json!({"no": no}).into())],
         event_times: vec![],

@@ -163,6 +163,10 @@ pub struct CaseQuery {
     pub due_within: Option<i64>,
     /// Only cases whose clock has run out.
     pub overdue: Option<bool>,
+    /// Cases whose number, title, any agency's number or any person's name contains this.
+    pub q: Option<String>,
+    /// `due` (the earliest due date first; the default), `updated` (newest first) or `case_no`.
+    pub sort: Option<String>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
 }
@@ -207,7 +211,8 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Ap
         (_, Some(n)) => Due::Within(n),
         _ => Due::Any,
     };
-    let listing = Listing { stage: q.stage, holder: q.holder, due, limit: q.limit.unwrap_or(100), offset: q.offset.unwrap_or(0) };
+    let sort = cases::parse_sort(q.sort.as_deref())?;
+    let listing = Listing { stage: q.stage, holder: q.holder, due, text: q.q, sort, limit: q.limit.unwrap_or(100), offset: q.offset.unwrap_or(0) };
     Ok(Json(cases::list(&st, &p, &listing).await?.iter().map(summary).collect()))
 }
 

@@ -20,6 +20,19 @@ use xiezhi_store::{CaseFilter, CaseRecord, CaseWrite, Payload, Principal, Store}
 /// the events just written.
 pub type Written = (CaseRecord, Case, Vec<i64>, Vec<i64>);
 
+/// What a list's search looks in: the case number, the title, every agency's own number and
+/// every person's name, one per line, ASCII letters lower-cased (as SQL's `lower` does on both
+/// databases, so the migration that fills it for old rows writes the same).
+pub fn search_text(c: &Case) -> String {
+    std::iter::once(c.case_no.as_str())
+        .chain(std::iter::once(c.title.as_str()))
+        .chain(c.numbers.iter().map(|(_, n)| n.as_str()))
+        .chain(c.persons.iter().map(|p| p.name.as_str()))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .to_ascii_lowercase()
+}
+
 /// The subject of a case's events in the log.
 pub fn subject(id: i64) -> String {
     format!("case:{id}")
@@ -57,6 +70,7 @@ pub fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrit
         due_date: due.map(|(d, _)| d.to_string()),
         due_provisional: due.is_some_and(|(_, p)| p),
         state: serde_json::to_string(c).map_err(|e| AppError::Internal(e.to_string()))?,
+        search: search_text(c),
         units,
         events,
         event_times: vec![],
@@ -227,6 +241,9 @@ pub struct Listing {
     pub stage: Option<String>,
     pub holder: Option<i64>,
     pub due: Due,
+    /// Contained in the case number, the title, any agency's number or any person's name.
+    pub text: Option<String>,
+    pub sort: xiezhi_store::CaseSort,
     pub limit: i64,
     pub offset: i64,
 }
@@ -247,6 +264,9 @@ impl Listing {
                 return Err(AppError::field("due_within", format!("must be between 0 and {MAX_DUE_WITHIN} days")));
             }
         }
+        if let Some(text) = &self.text {
+            xiezhi_core::names::check_text("q", text, 100, false)?;
+        }
         if !(1..=MAX_PAGE).contains(&self.limit) {
             return Err(AppError::field("limit", format!("must be between 1 and {MAX_PAGE}")));
         }
@@ -266,6 +286,8 @@ impl Listing {
         CaseFilter {
             stage: self.stage.clone(),
             holder_unit_id: self.holder,
+            text: self.text.as_ref().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
+            sort: self.sort,
             due_from: due_from.map(|d| d.to_string()),
             due_by: due_by.map(|d| d.to_string()),
             limit: self.limit,
@@ -354,6 +376,7 @@ pub async fn rebuild<S: Store>(store: &S, cal: &Calendar, repair: bool) -> ApiRe
             check("in_custody", stored.in_custody.to_string(), want.in_custody.to_string());
             check("due_date", format!("{:?}", stored.due_date), format!("{:?}", want.due_date));
             check("due_provisional", stored.due_provisional.to_string(), want.due_provisional.to_string());
+            check("search", format!("{:?}", store.case_search(id).await?), format!("{:?}", want.search));
             check("units", format!("{units:?}"), format!("{want_units:?}"));
             if stored_state.as_ref() != Some(&replayed) {
                 differs.push(format!("state snapshot ≠ replay of {} events", events.len()));
@@ -450,4 +473,32 @@ pub async fn workload<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<Wo
         overdue,
         approaching: soon.iter().map(|c| c.due).sum::<i64>() - overdue,
     })
+}
+
+/// How a list is ordered, as people and clients name it.
+pub fn parse_sort(raw: Option<&str>) -> ApiResult<xiezhi_store::CaseSort> {
+    use xiezhi_store::CaseSort;
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None | Some("due") => Ok(CaseSort::Due),
+        Some("updated") => Ok(CaseSort::Updated),
+        Some("case_no") => Ok(CaseSort::Number),
+        Some(other) => Err(AppError::field("sort", format!("{other:?} is not an order; one of due, updated, case_no"))),
+    }
+}
+
+/// The most rows an export gives.
+pub const MAX_EXPORT: i64 = 10_000;
+
+/// Every case of a listing (from its first row, at most [`MAX_EXPORT`]), for an export.
+pub async fn export<S: Store>(st: &AppState<S>, p: &Principal, q: &Listing) -> ApiResult<Vec<CaseRecord>> {
+    let mut out = Vec::new();
+    loop {
+        let page = list(st, p, &Listing { limit: MAX_PAGE, offset: out.len() as i64, ..q.clone() }).await?;
+        let done = (page.len() as i64) < MAX_PAGE;
+        out.extend(page);
+        if done || out.len() as i64 >= MAX_EXPORT {
+            out.truncate(MAX_EXPORT as usize);
+            return Ok(out);
+        }
+    }
 }

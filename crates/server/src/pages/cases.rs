@@ -107,6 +107,9 @@ struct CasesPage {
     title: &'static str,
     cases: Vec<CaseRow>,
     pager: Pager,
+    export_href: String,
+    text: String,
+    sorts: Vec<(&'static str, &'static str, bool)>,
     counts: Vec<(&'static str, i64)>,
     stages: Vec<(&'static str, &'static str, bool)>,
     within: String,
@@ -114,58 +117,100 @@ struct CasesPage {
     can_register: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 pub struct ListQuery {
     stage: Option<String>,
     within: Option<String>,
     overdue: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
     page: Option<String>,
 }
 
+/// Query parameters that ask for a list again.
+type Again = Vec<(&'static str, String)>;
+
+impl ListQuery {
+    /// What the list asks for, and the query string that asks it again (without the page).
+    fn listing(&self) -> Result<(Listing, Again), AppError> {
+        let stage = self.stage.clone().filter(|s| STAGES.contains(&s.as_str()));
+        let within = self.within.clone().unwrap_or_default().trim().to_string();
+        let overdue_only = flag("overdue", self.overdue.as_deref())?;
+        let due = if overdue_only {
+            Due::Overdue
+        } else if within.is_empty() {
+            Due::Any
+        } else {
+            Due::Within(within.parse().map_err(|_| AppError::field("within", format!("must be a number of days from 0 to {}", cases::MAX_DUE_WITHIN)))?)
+        };
+        let text = self.q.clone().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        let sort = cases::parse_sort(self.sort.as_deref())?;
+        let mut again = Vec::new();
+        for (k, v) in [
+            ("stage", stage.clone()),
+            ("within", Some(within).filter(|w| !w.is_empty())),
+            ("q", text.clone()),
+            ("sort", self.sort.clone().filter(|s| !s.is_empty())),
+        ] {
+            if let Some(v) = v {
+                again.push((k, v));
+            }
+        }
+        if overdue_only {
+            again.push(("overdue", "true".into()));
+        }
+        Ok((Listing { stage, holder: None, due, text, sort, limit: PAGE, offset: 0 }, again))
+    }
+}
+
 pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<ListQuery>) -> Result<Html<String>, PageError> {
-    let stage = q.stage.filter(|s| STAGES.contains(&s.as_str()));
-    let within = q.within.unwrap_or_default();
-    let overdue_only = flag("overdue", q.overdue.as_deref())?;
     let page = page_number("page", q.page.as_deref())?;
-    let due = if overdue_only {
-        Due::Overdue
-    } else if within.trim().is_empty() {
-        Due::Any
-    } else {
-        Due::Within(within.trim().parse().map_err(|_| AppError::field("within", format!("must be a number of days from 0 to {}", cases::MAX_DUE_WITHIN)))?)
-    };
-    let listing = Listing { stage: stage.clone(), holder: None, due, limit: PAGE + 1, offset: (page - 1) * PAGE };
-    let (found, more) = split_page(cases::list(&st, &p, &listing).await?, PAGE);
+    let (listing, again) = q.listing()?;
+    let (found, more) = split_page(cases::list(&st, &p, &Listing { limit: PAGE + 1, offset: (page - 1) * PAGE, ..listing.clone() }).await?, PAGE);
     let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
     for c in st.store.case_counts(scope(&p)).await? {
         if let Some(s) = STAGES.iter().find(|s| **s == c.stage) {
             *counts.entry(s).or_default() += c.cases;
         }
     }
-    let query = |n: i64| {
-        let mut q = vec![("page", n.to_string())];
-        if let Some(s) = &stage {
-            q.push(("stage", s.clone()));
-        }
-        if !within.trim().is_empty() {
-            q.push(("within", within.trim().to_string()));
-        }
-        if overdue_only {
-            q.push(("overdue", "true".into()));
-        }
-        format!("/cases?{}", serde_urlencoded::to_string(q).unwrap_or_default())
-    };
+    let with = |extra: Again| serde_urlencoded::to_string(again.iter().cloned().chain(extra).collect::<Vec<_>>()).unwrap_or_default();
+    let stage = listing.stage.clone();
     render(&CasesPage {
         title: lang.texts().nav_cases,
         cases: rows(&st, lang, &p, &found).await,
-        pager: Pager::new(page, more, query),
+        pager: Pager::new(page, more, |n| format!("/cases?{}", with(vec![("page", n.to_string())]))),
+        export_href: format!("/cases/export.csv?{}", with(vec![])),
         counts: STAGES.iter().filter_map(|s| counts.get(s).map(|n| (lang.stage(s), *n))).collect(),
         stages: STAGES.iter().map(|s| (*s, lang.stage(s), stage.as_deref() == Some(*s))).collect(),
-        within,
-        overdue_only,
+        within: q.within.clone().unwrap_or_default(),
+        overdue_only: listing.due == Due::Overdue,
+        text: listing.text.clone().unwrap_or_default(),
+        sorts: [("due", lang.texts().sort_due), ("updated", lang.texts().sort_updated), ("case_no", lang.texts().sort_case_no)]
+            .into_iter()
+            .map(|(v, l)| (v, l, q.sort.as_deref().unwrap_or("due") == v))
+            .collect(),
         can_register: p.unit.kind == UnitKind::Police && p.actor().authorize(Action::ActOnCases).is_ok(),
         chrome: Chrome::new(lang, "/cases", Some(&p), &st),
     })
+}
+
+/// The list as it is filtered, as a CSV file (UTF-8 with a byte-order mark, so spreadsheet
+/// programs read the Chinese right), at most 10,000 rows.
+pub async fn export<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
+    let (listing, _) = q.listing()?;
+    let found = cases::export(&st, &p, &listing).await?;
+    let rows = rows(&st, lang, &p, &found).await;
+    let t = lang.texts();
+    let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let header = [t.case_no, t.case_title, t.stage, t.holder, t.due_date, t.provisional, t.overdue];
+    out.write_record(header).map_err(|e| AppError::Internal(e.to_string()))?;
+    for r in &rows {
+        let yes = |b: bool| if b { lang.pick("是", "yes") } else { "" };
+        out.write_record([r.case_no.as_str(), &r.title, r.stage, &r.holder, &r.due, yes(r.provisional), yes(r.overdue)])
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    let bytes = out.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::download::attachment(lang.pick("案件.csv", "cases.csv"), "text/csv; charset=utf-8".into(), bytes))
 }
 
 /// One hand-over waiting for the unit: what it asks, from whom, since when, and the unit's own

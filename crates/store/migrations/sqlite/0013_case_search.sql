@@ -1,0 +1,8 @@
+-- What a case list's search looks in: the case number, the title, every agency's own number and
+-- every person's name, lower-cased, one per line. Written with the rest of the projection.
+ALTER TABLE cases ADD COLUMN search TEXT NOT NULL DEFAULT '';
+UPDATE cases SET search = lower(
+    case_no || char(10) || title
+    || coalesce((SELECT char(10) || group_concat(json_extract(n.value, '$[1]'), char(10)) FROM json_each(cases.state, '$.numbers') AS n), '')
+    || coalesce((SELECT char(10) || group_concat(json_extract(p.value, '$.name'), char(10)) FROM json_each(cases.state, '$.persons') AS p), '')
+);
