@@ -282,7 +282,10 @@ async fn queries(data: Option<std::path::PathBuf>, database: Option<String>, run
         ("case list of the busiest unit, first page of 50", CaseFilter { unit_id: Some(police), limit: 50, ..Default::default() }),
         ("inbox page as shown (100, with state)", CaseFilter { pending_for: Some(busiest), limit: 100, with_state: true, ..Default::default() }),
         ("search a name in the busiest unit's cases (50)", CaseFilter { unit_id: Some(police), text: Some("王".into()), limit: 50, ..Default::default() }),
-        ("search the province for a number no case has", CaseFilter { region_prefix: Some("99".into()), text: Some("无此号".into()), limit: 50, ..Default::default() }),
+        (
+            "search the province for a number no case has",
+            CaseFilter { region_prefix: Some("99".into()), text: Some("无此号".into()), limit: 50, ..Default::default() },
+        ),
     ];
     for (name, filter) in checks {
         let mut took = Vec::with_capacity(runs);

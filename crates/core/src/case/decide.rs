@@ -663,7 +663,10 @@ pub fn clocks(c: &Case, cal: &Calendar) -> Vec<ClockView> {
         });
         out.push(ClockView { rule: k.rule.clone(), unit, start: k.start, due });
     };
-    if let Some(k) = &c.clock {
+    // Sending a hand-over is what the holder's clock asked of it (request arrest, transfer,
+    // indict, forward the appeal…): while the receiver has it, the sender is not running late.
+    // A return gives the case back with the clock as it was.
+    if let Some(k) = c.clock.as_ref().filter(|_| c.handover.is_none()) {
         push(k, c.holder);
     }
     if let Some(h) = &c.handover {

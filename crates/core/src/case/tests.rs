@@ -376,3 +376,21 @@ fn closing_a_case_needs_a_reason_and_releases_everyone() {
     assert!(r.c().persons.iter().all(|p| p.custody == Custody::Released));
     assert_eq!(r.refused(w.police, Command::TransferForProsecution { to: w.procuratorate }).code, "closed");
 }
+
+/// A slow receiver does not make the sender look late: sending is what the sender's clock asked
+/// of it, so while the hand-over is pending only the receiver's clock runs; a return gives the
+/// sender its clock back as it was.
+#[test]
+fn the_senders_clock_rests_while_the_receiver_has_the_case() {
+    let w = world();
+    let mut r = Run::new(datetime!(2025-09-25 09:00));
+    r.ok(w.police, Command::Register { case_no: "A-9".into(), title: "盗窃案".into(), persons: suspect(Custody::Detained) });
+    let police_due = r.due(w.police.id);
+    r.at(date!(2025 - 09 - 27)).ok(w.police, Command::RequestArrestApproval { to: w.procuratorate });
+    assert!(clocks(r.c(), &r.cal).iter().all(|k| k.unit.id != w.police.id), "sent: the police are not running late");
+    r.ok(w.procuratorate, Command::Receive);
+    let running: Vec<i64> = clocks(r.c(), &r.cal).iter().map(|k| k.unit.id).collect();
+    assert_eq!(running, vec![w.procuratorate.id], "only the receiver's clock runs");
+    r.ok(w.procuratorate, Command::ReturnHandover { reason: "材料不全".into() });
+    assert_eq!(r.due(w.police.id), police_due, "returned: the police's clock is back, as it was");
+}

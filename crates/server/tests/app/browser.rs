@@ -332,7 +332,7 @@ async fn long_lists_page_in_the_browser() {
     };
     let (police, procuratorate) = (unit(UnitKind::Police).await, unit(UnitKind::Procuratorate).await);
     crate::lists::hand_overs(&store, &calendars.get(), 150, "2026-10-05 09:00", police, procuratorate).await;
-    crate::lists::hand_overs(&store, &calendars.get(), 20, "2026-11-19 09:00", police, procuratorate).await;
+    crate::lists::hand_overs(&store, &calendars.get(), 20, "2026-11-15 09:00", police, procuratorate).await;
     let state = AppState::new(
         store.clone(),
         ServerConfig { demo: true, ..Default::default() },
@@ -361,10 +361,9 @@ async fn long_lists_page_in_the_browser() {
         std::fs::write(format!("{}/inbox-pager-390.png", b.shots), c.screenshot().await?).unwrap();
         c.set_window_size(1280, 900).await?;
 
-        // Sign for one request and refuse the arrest with a reason; the police see the reason.
+        // Refuse one arrest (already signed for) with a reason; the police see the reason.
         c.find(Locator::Css("#case-list tbody tr a")).await?.click().await?;
         let case_url = c.current_url().await?;
-        c.find(Locator::Css("form[data-command=receive] button")).await?.click().await?;
         c.wait().for_element(Locator::Css("form[data-command=refuse_arrest]")).await?;
         c.find(Locator::Css("form[data-command=refuse_arrest] input[name=reason]")).await?.send_keys("证据不足，不符合逮捕条件").await?;
         c.find(Locator::Css("form[data-command=refuse_arrest] button")).await?.click().await?;

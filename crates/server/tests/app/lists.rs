@@ -21,8 +21,8 @@ async fn postgres_lists_page_past_their_first_page() {
     lists_page_past_their_first_page(TestApp::at(Backend::Postgres, "2026-11-20 10:00").await).await;
 }
 
-/// `n` cases registered (suspect detained) and sent to the procuratorate for arrest approval at
-/// `at`, written in one import.
+/// `n` cases registered (suspect detained), sent to the procuratorate for arrest approval and
+/// signed for by it at `at` (its seven days run from then), written in one import.
 pub(crate) async fn hand_overs(store: &xiezhi_store::SqlStore, cal: &xiezhi_core::Calendar, n: usize, at: &str, police: UnitRef, procuratorate: UnitRef) {
     let when = beijing(at).to_offset(time::macros::offset!(+8));
     let when = time::PrimitiveDateTime::new(when.date(), when.time());
@@ -36,8 +36,11 @@ pub(crate) async fn hand_overs(store: &xiezhi_store::SqlStore, cal: &xiezhi_core
         let mut events = decide(None, &register, police, when, cal).unwrap();
         let case = events.iter().fold(None, apply);
         let sent = decide(case.as_ref(), &Command::RequestArrestApproval { to: procuratorate }, police, when, cal).unwrap();
-        let case = sent.iter().fold(case, apply).unwrap();
+        let case = sent.iter().fold(case, apply);
+        let signed = decide(case.as_ref(), &Command::Receive, procuratorate, when, cal).unwrap();
+        let case = signed.iter().fold(case, apply).unwrap();
         events.extend(sent);
+        events.extend(signed);
         writes.push(projection(&case, &events, cal).unwrap());
     }
     store.import_cases(writes, By::system(beijing(at).unix_timestamp() * 1_000_000)).await.unwrap();
@@ -61,7 +64,7 @@ async fn lists_page_past_their_first_page(app: TestApp) {
     // Long overdue (the arrest decision was due in October), and due within days.
     let cal = app.state.calendar();
     hand_overs(&app.store, &cal, 1_001, "2026-10-05 09:00", police, procuratorate).await;
-    hand_overs(&app.store, &cal, 60, "2026-11-19 09:00", police, procuratorate).await;
+    hand_overs(&app.store, &cal, 60, "2026-11-15 09:00", police, procuratorate).await;
 
     // The API inbox: two pages of at most 1,000, together every hand-over, none twice.
     let prosecutor = app.token("procuratorate.990101").await;
