@@ -133,6 +133,7 @@ fn one_case(
     let person = || xiezhi_core::case::Person {
         name: format!("{}某", xiezhi_core::demo::SURNAMES[(n * 7 + 3) % xiezhi_core::demo::SURNAMES.len()]),
         custody: if detained { Custody::Detained } else { Custody::Bail },
+        id_number: None,
     };
     let mut plan: Vec<(i64, UnitRef, C)> = vec![(
         0,

@@ -491,7 +491,8 @@ texts! {
     see_all: "查看全部", "See all";
     signed_for: "已签收", "signed for";
     search: "搜索", "Search";
-    search_hint: "案号、各机关案号、当事人姓名", "Case number, any agency's number, a person's name";
+    id_number: "身份证号", "ID card number";
+    search_hint: "案号、各机关案号、当事人姓名或身份证号", "Case number, any agency's number, a person's name or ID number";
     sort: "排序", "Sort";
     sort_due: "期限最近", "Earliest deadline";
     sort_updated: "最近更新", "Recently changed";

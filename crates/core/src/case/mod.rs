@@ -50,6 +50,9 @@ impl Custody {
 pub struct Person {
     pub name: String,
     pub custody: Custody,
+    /// The resident identity card number (GB 11643), checked digit by digit; `X` upper-case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
 }
 
 /// Trial procedures (繁简分流).
@@ -408,7 +411,15 @@ impl Command {
             Command::Register { case_no, title, persons } => {
                 check_text("case_no", case_no, MAX_SHORT_TEXT, false)?;
                 check_text("title", title, MAX_TITLE, false)?;
-                persons.iter().try_for_each(|p| check_text("persons", &p.name, MAX_SHORT_TEXT, false))
+                persons.iter().try_for_each(|p| {
+                    check_text("persons", &p.name, MAX_SHORT_TEXT, false)?;
+                    match &p.id_number {
+                        Some(n) if crate::id_number::check_id_number("id_number", n)? != *n => {
+                            Err(crate::FieldError::new("id_number", "write the check character X in upper case"))
+                        }
+                        _ => Ok(()),
+                    }
+                })
             }
             Command::Extend { approver, reason: r, .. } => {
                 check_text("approver", approver, MAX_SHORT_TEXT, false)?;

@@ -74,7 +74,7 @@ impl Run {
 }
 
 fn suspect(custody: Custody) -> Vec<Person> {
-    vec![Person { name: "张某".into(), custody }]
+    vec![Person { name: "张某".into(), custody, id_number: None }]
 }
 
 #[test]
@@ -341,7 +341,7 @@ fn texts_are_bounded_and_free_of_control_characters() {
     let register = |case_no: &str, title: &str, name: &str| Command::Register {
         case_no: case_no.into(),
         title: title.into(),
-        persons: vec![Person { name: name.into(), custody: Custody::Bail }],
+        persons: vec![Person { name: name.into(), custody: Custody::Bail, id_number: None }],
     };
     assert!(register("青公刑立字〔2026〕1号", "盗窃案", "张某").check_texts().is_ok());
     assert_eq!(register("A\0B", "t", "n").check_texts().unwrap_err().field, "case_no");

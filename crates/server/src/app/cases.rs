@@ -28,6 +28,7 @@ pub fn search_text(c: &Case) -> String {
         .chain(std::iter::once(c.title.as_str()))
         .chain(c.numbers.iter().map(|(_, n)| n.as_str()))
         .chain(c.persons.iter().map(|p| p.name.as_str()))
+        .chain(c.persons.iter().filter_map(|p| p.id_number.as_deref()))
         .collect::<Vec<_>>()
         .join("\n")
         .to_ascii_lowercase()
@@ -95,6 +96,12 @@ pub async fn register<S: Store>(st: &AppState<S>, p: &Principal, req: NewCaseReq
     authorize(st, p, Action::ActOnCases).await?;
     if req.persons.iter().any(|x| x.name.trim().is_empty()) {
         return Err(AppError::field("persons", "every person needs a name"));
+    }
+    let mut req = req;
+    for person in &mut req.persons {
+        if let Some(n) = &person.id_number {
+            person.id_number = Some(xiezhi_core::id_number::check_id_number("id_number", n)?);
+        }
     }
     let cmd = Command::Register { case_no: req.case_no, title: req.title, persons: req.persons };
     cmd.check_texts()?;

@@ -285,13 +285,28 @@ pub async fn inbox<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser
 pub struct RegisterForm {
     case_no: String,
     title: String,
-    person: String,
-    custody: String,
+    person: Option<String>,
+    id_number: Option<String>,
+    custody: Option<String>,
+    person2: Option<String>,
+    id_number2: Option<String>,
+    custody2: Option<String>,
+    person3: Option<String>,
+    id_number3: Option<String>,
+    custody3: Option<String>,
 }
 
 pub async fn register<S: Store>(State(st): State<AppState<S>>, PageForm(p, f): PageForm<RegisterForm>) -> Result<Response, PageError> {
-    let custody: Custody = serde_json::from_value(json!(f.custody)).map_err(|_| AppError::field("custody", "unknown custody"))?;
-    let persons = if f.person.trim().is_empty() { vec![] } else { vec![Person { name: f.person.trim().into(), custody }] };
+    let mut persons = Vec::new();
+    for (name, id_number, custody) in [(f.person, f.id_number, f.custody), (f.person2, f.id_number2, f.custody2), (f.person3, f.id_number3, f.custody3)] {
+        let name = name.unwrap_or_default().trim().to_string();
+        if name.is_empty() {
+            continue; // a row left empty
+        }
+        let custody: Custody = serde_json::from_value(json!(custody.unwrap_or_default())).map_err(|_| AppError::field("custody", "unknown custody"))?;
+        let id_number = id_number.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        persons.push(Person { name, custody, id_number });
+    }
     let (r, ..) = cases::register(&st, &p, NewCaseRequest { case_no: f.case_no, title: f.title, persons }).await?;
     Ok(see_other(&format!("/cases/{}", r.id)))
 }
@@ -362,7 +377,7 @@ struct CasePage {
     procedure: String,
     returns: u8,
     handover: String,
-    persons: Vec<(String, &'static str)>,
+    persons: Vec<(String, &'static str, String)>,
     clocks: Vec<ClockRow>,
     timeline: Vec<TimelineRow>,
     actions: Vec<ActionForm>,
@@ -504,7 +519,11 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
             .persons
             .iter()
             .map(|x| {
-                (x.name.clone(), lang.custody(serde_json::to_value(x.custody).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default().as_str()))
+                (
+                    x.name.clone(),
+                    lang.custody(serde_json::to_value(x.custody).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default().as_str()),
+                    x.id_number.clone().unwrap_or_default(),
+                )
             })
             .collect(),
         clocks: clock_rows,

@@ -376,6 +376,11 @@ async fn long_lists_page_in_the_browser() {
         assert!(note.contains("证据不足，不符合逮捕条件") && note.contains("不批准逮捕"), "{note}");
         b.screenshots("case-reason").await?;
         b.fits_a_phone("the case page").await?;
+        // The case list with its search and the registration form for several suspects.
+        c.goto(&format!("{}/cases?q=%E5%BC%A0", b.base)).await?;
+        c.find(Locator::Id("register-case")).await?;
+        b.screenshots("cases-search-register").await?;
+        b.fits_a_phone("the case list and registration").await?;
         // An error is a page of the platform: the menu, who is signed in, a way back.
         c.goto(&format!("{}/supervision", b.base)).await?;
         let failure = c.find(Locator::Id("failure")).await?.text().await?;

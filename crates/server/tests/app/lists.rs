@@ -31,7 +31,7 @@ pub(crate) async fn hand_overs(store: &xiezhi_store::SqlStore, cal: &xiezhi_core
         let register = Command::Register {
             case_no: format!("列表{at}-{i}"),
             title: "盗窃案".into(),
-            persons: vec![Person { name: "张某".into(), custody: Custody::Detained }],
+            persons: vec![Person { name: "张某".into(), custody: Custody::Detained, id_number: None }],
         };
         let mut events = decide(None, &register, police, when, cal).unwrap();
         let case = events.iter().fold(None, apply);
@@ -136,6 +136,27 @@ async fn lists_search_sort_and_export(app: TestApp) {
         async move { ids_of(&app.get(&format!("/api/v1/cases?q={}", crate::common::urlenc(q)), &police).await.json()) }
     };
     assert_eq!(found("李某").await, vec![ids[1]], "a person's name");
+
+    // Identity card numbers are checked digit by digit, written with X, and found.
+    let bad = app
+        .post(
+            "/api/v1/cases",
+            &police,
+            serde_json::json!({"case_no": "R-1", "title": "盗窃案", "persons": [{"name": "钱某", "custody": "bail", "id_number": "110105194912310021"}]}),
+        )
+        .await;
+    assert_eq!((bad.status.as_u16(), bad.json()["field"].as_str()), (422, Some("id_number")), "{}", bad.text());
+    let good = app
+        .post(
+            "/api/v1/cases",
+            &police,
+            serde_json::json!({"case_no": "R-1", "title": "盗窃案", "persons": [{"name": "钱某", "custody": "bail", "id_number": "11010519491231002x"}]}),
+        )
+        .await;
+    assert_eq!(good.status.as_u16(), 201, "{}", good.text());
+    assert_eq!(good.json()["persons"][0]["id_number"], "11010519491231002X");
+    assert_eq!(found("11010519491231002X").await, vec![good.json()["id"].as_i64().unwrap()], "found by ID number");
+    ids.push(good.json()["id"].as_i64().unwrap());
     assert_eq!(found("检刑诉〔2026〕77").await, vec![ids[1]], "another agency's number");
     assert_eq!(found("p-").await.len(), 2, "letters in either case");
     assert!(found("%").await.is_empty() && found("_").await.is_empty(), "wildcards are taken literally");
@@ -146,8 +167,8 @@ async fn lists_search_sort_and_export(app: TestApp) {
         async move { app.get(&format!("/api/v1/cases?sort={sort}"), &police).await }
     };
     let by_number: Vec<String> = order("case_no").await.json().as_array().unwrap().iter().map(|c| c["case_no"].as_str().unwrap().to_string()).collect();
-    assert_eq!(by_number, ["P-1", "P-2", "Q-3"]);
-    assert_eq!(ids_of(&order("updated").await.json())[0], ids[1], "the case just taken in is the latest changed");
+    assert_eq!(by_number, ["P-1", "P-2", "Q-3", "R-1"]);
+    assert_eq!(ids_of(&order("updated").await.json())[..2], [ids[3], ids[1]], "newest change first: R-1 registered, then P-2 taken in");
     let r = order("sideways").await;
     assert_eq!((r.status.as_u16(), r.json()["field"].as_str()), (422, Some("sort")));
 
@@ -161,7 +182,25 @@ async fn lists_search_sort_and_export(app: TestApp) {
     let text = csv.text();
     assert!(text.starts_with('\u{feff}'), "a byte-order mark for spreadsheet programs");
     let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
-    assert_eq!(lines.len(), 4, "a header and three cases: {text}");
+    assert_eq!(lines.len(), 5, "a header and four cases: {text}");
+
+    // The registration page names several suspects at once, each with an ID number.
+    let form_page = app.page(axum::http::Method::GET, "/cases", Some(&session), None).await.text();
+    let csrf = crate::common::csrf_of(&form_page);
+    let form = format!(
+        "csrf={csrf}&case_no=S-1&title={}&person={}&id_number=440524199001010018&custody=detained&person2={}&id_number2=&custody2=bail&person3=&id_number3=&custody3=bail",
+        crate::common::urlenc("抢劫案"),
+        crate::common::urlenc("孙某"),
+        crate::common::urlenc("周某")
+    );
+    let r = app.page(axum::http::Method::POST, "/cases", Some(&session), Some(&form)).await;
+    assert_eq!(r.status.as_u16(), 303, "{}", r.text());
+    let shown = app.page(axum::http::Method::GET, &r.location(), Some(&session), None).await.text();
+    let persons = shown.split("id=\"persons\"").nth(1).unwrap().split("</dd>").next().unwrap();
+    assert!(
+        persons.contains("孙某") && persons.contains("440524199001010018") && persons.contains("周某") && persons.matches("class=\"person\"").count() == 2,
+        "{persons}"
+    );
     assert!(lines[0].starts_with("案号,案由,阶段") && lines[1].starts_with("P-1,盗窃案,侦查"), "{text}");
 
     // The migration that fills the search column for cases stored before it writes exactly what
