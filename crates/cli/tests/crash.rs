@@ -192,8 +192,9 @@ fn postgres_acknowledged_commands_survive_a_kill() {
 
 /// A disk behind lossyfs: `backing` holds what survives a power cut; processes use `mount`.
 struct Disk {
-    root: tempfile::TempDir,
+    // Dropped in this order: the layer stops before its folders are removed.
     fs: Option<LossyFs>,
+    root: tempfile::TempDir,
 }
 
 impl Disk {
@@ -204,7 +205,7 @@ impl Disk {
         }
         // PostgreSQL runs as its own user and must reach its folder through ours.
         std::fs::set_permissions(root.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-        let mut disk = Disk { root, fs: None };
+        let mut disk = Disk { fs: None, root };
         disk.power_on();
         disk
     }

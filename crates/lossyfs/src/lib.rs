@@ -50,6 +50,8 @@ pub struct LossyFs {
     state: Arc<Mutex<State>>,
     session: Option<BackgroundSession>,
     mountpoint: PathBuf,
+    /// The FUSE connection's number (the mount's device minor), to abort it when done.
+    connection: Option<u64>,
 }
 
 impl LossyFs {
@@ -61,7 +63,9 @@ impl LossyFs {
         config.mount_options = vec![MountOption::FSName("lossyfs".into()), MountOption::DefaultPermissions];
         config.acl = SessionACL::All;
         let session = fuser::spawn_mount2(Layer(state.clone()), mountpoint, &config)?;
-        Ok(LossyFs { state, session: Some(session), mountpoint: mountpoint.to_path_buf() })
+        let dev = std::fs::metadata(mountpoint)?.dev();
+        let connection = Some((dev & 0xff) | ((dev >> 12) & 0xfff00));
+        Ok(LossyFs { state, session: Some(session), mountpoint: mountpoint.to_path_buf(), connection })
     }
 
     /// The power fails: every operation from now on fails with EIO, and every file is put back
@@ -92,11 +96,27 @@ impl LossyFs {
 
     fn stop(&mut self) {
         if let Some(session) = self.session.take() {
+            // Abort the connection first: every request waiting on it, or made later, fails at
+            // once. Otherwise a file of the mount still open in this process (a pool's
+            // connection, say) is flushed when the process exits — to a server that is this
+            // process, already gone: the exit never finishes.
+            if let Some(connection) = self.connection {
+                abort(connection);
+            }
             let _ = std::process::Command::new("umount").arg("-l").arg(&self.mountpoint).status();
-            // The session's thread ends when the last file of the mount is let go.
             drop(session);
         }
     }
+}
+
+/// Abort FUSE connection `n` through the fusectl filesystem (mounted here if it is not yet).
+fn abort(n: u64) {
+    let connections = Path::new("/sys/fs/fuse/connections");
+    let dir = connections.join(n.to_string());
+    if !dir.exists() {
+        let _ = std::process::Command::new("mount").args(["-t", "fusectl", "fusectl"]).arg(connections).status();
+    }
+    let _ = std::fs::write(dir.join("abort"), "1");
 }
 
 impl Drop for LossyFs {

@@ -71,3 +71,41 @@ fn writes_through_o_dsync_and_synced_files_survive() {
     assert_eq!(std::fs::read(m.backing.path().join("dsync")).unwrap(), b"kept");
     assert!(!m.backing.path().join("other").exists());
 }
+
+/// Run in a child process (by `a_process_holding_a_file_of_its_own_mount_still_exits`): mount,
+/// open a file through the mount and never close it, stop the layer, exit.
+#[test]
+fn child_holds_a_file_of_its_mount() {
+    if std::env::var_os("LOSSYFS_CHILD").is_none() {
+        return; // only as the child
+    }
+    let m = mounted();
+    let mut f = File::create(m.mnt.path().join("held")).unwrap();
+    f.write_all(b"x").unwrap();
+    std::mem::forget(f); // still open when the process exits
+    m.fs.unmount();
+    std::mem::forget(m.backing);
+    std::mem::forget(m.mnt);
+}
+
+/// A process that still has a file of its own lossy mount open when it ends must end: closing
+/// that file at exit must not wait for an answer from the layer, which is gone with the process
+/// (it did, and a test binary hung as a zombie after all its tests had passed).
+#[test]
+fn a_process_holding_a_file_of_its_own_mount_still_exits() {
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "tests::child_holds_a_file_of_its_mount", "--nocapture"])
+        .env("LOSSYFS_CHILD", "1")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "the child failed: {status}");
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the process did not exit within 30 s (a flush waits on a dead layer)");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

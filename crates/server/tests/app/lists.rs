@@ -177,6 +177,7 @@ async fn lists_search_sort_and_export(app: TestApp) {
     let page = app.page(axum::http::Method::GET, "/cases?q=%E6%9D%8E%E6%9F%90", Some(&session), None).await.text();
     assert_eq!(rows_between(&page, "id=\"case-list\"", "</section>"), 1, "{page}");
     assert!(page.contains("href=\"/cases/export.csv?q=%E6%9D%8E%E6%9F%90\""), "the export keeps the search: {page}");
+    assert!(page.contains("<a class=\"badge\" href=\"/cases?stage=investigation\">"), "the count by stage opens that stage's list: {page}");
     let csv = app.page(axum::http::Method::GET, "/cases/export.csv?sort=case_no", Some(&session), None).await;
     assert_eq!(csv.status.as_u16(), 200);
     let text = csv.text();
