@@ -290,6 +290,8 @@ pub struct CaseFilter {
     pub pending_for: Option<i64>,
     /// Read each case's state too (lists leave it out: it is the bulk of a row).
     pub with_state: bool,
+    /// Only cases with no hand-over pending (counts: a sender's clock rests meanwhile).
+    pub not_pending: bool,
     /// Cases whose number, title, any agency's number or any person's name contains this.
     pub text: Option<String>,
     pub sort: CaseSort,

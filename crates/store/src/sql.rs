@@ -1290,7 +1290,7 @@ impl Store for SqlStore {
         let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
             "SELECT c.region, c.stage, COUNT(*), SUM(CASE WHEN $3 IS NOT NULL AND c.due_date <= $3 THEN 1 ELSE 0 END) FROM cases c \
              WHERE ($1 IS NULL OR c.id IN (SELECT case_id FROM case_units WHERE unit_id = $1)) AND c.region >= $2 AND c.region <= $4 \
-             AND ($5 IS NULL OR c.holder_unit_id = $5) AND ($6 IS NULL OR c.pending_unit_id = $6) \
+             AND ($5 IS NULL OR c.holder_unit_id = $5) AND ($6 IS NULL OR c.pending_unit_id = $6) AND ($7 = 0 OR c.pending_unit_id IS NULL) \
              GROUP BY c.region, c.stage ORDER BY c.region, c.stage",
         )
         .bind(f.unit_id)
@@ -1299,6 +1299,7 @@ impl Store for SqlStore {
         .bind(region_range(f.region_prefix.as_deref().unwrap_or("")).1)
         .bind(f.holder_unit_id)
         .bind(f.pending_for)
+        .bind(i64::from(f.not_pending))
         .fetch_all(&self.reader)
         .await?;
         Ok(rows.into_iter().map(|(region, stage, cases, due)| CaseCount { region, stage, cases, due }).collect())

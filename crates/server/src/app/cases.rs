@@ -450,8 +450,9 @@ pub async fn document<S: Store>(st: &AppState<S>, p: &Principal, id: i64, sha: &
 }
 
 /// What a unit has to do now, counted: hand-overs waiting for it, the open cases it holds (a
-/// supervising committee: the open cases of its region), and of those the overdue and the due
-/// within three days.
+/// supervising committee: the open cases of its region), and the unit's own clocks that have run
+/// out or run out within three days — on the cases it holds with nothing handed over, and on the
+/// hand-overs it has signed for (a committee: every clock in its region).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Workload {
     pub waiting: i64,
@@ -465,21 +466,23 @@ const CLOSED: [&str; 3] = ["executed", "declined", "withdrawn"];
 
 pub async fn workload<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<Workload> {
     let today = st.clock.china().date();
-    let base = match scope(p) {
-        f @ CaseFilter { region_prefix: Some(_), .. } => f,
-        _ => CaseFilter { holder_unit_id: Some(p.unit.id), ..Default::default() },
-    };
     let open = |counts: Vec<xiezhi_store::CaseCount>| counts.into_iter().filter(|c| !CLOSED.contains(&c.stage.as_str())).collect::<Vec<_>>();
-    let late = open(st.store.case_counts(CaseFilter { due_by: Some((today - Duration::days(1)).to_string()), ..base.clone() }).await?);
-    let soon = open(st.store.case_counts(CaseFilter { due_by: Some((today + Duration::days(3)).to_string()), ..base }).await?);
+    let sum = |counts: &[xiezhi_store::CaseCount], due: bool| counts.iter().map(|c| if due { c.due } else { c.cases }).sum::<i64>();
+    // Where the unit's own clocks run.
+    let (held, clocks) = match scope(p) {
+        f @ CaseFilter { region_prefix: Some(_), .. } => (f.clone(), vec![f]),
+        _ => {
+            let held = CaseFilter { holder_unit_id: Some(p.unit.id), ..Default::default() };
+            (held.clone(), vec![CaseFilter { not_pending: true, ..held }, CaseFilter { pending_for: Some(p.unit.id), ..Default::default() }])
+        }
+    };
+    let (mut overdue, mut by_soon) = (0, 0);
+    for f in clocks {
+        overdue += sum(&open(st.store.case_counts(CaseFilter { due_by: Some((today - Duration::days(1)).to_string()), ..f.clone() }).await?), true);
+        by_soon += sum(&open(st.store.case_counts(CaseFilter { due_by: Some((today + Duration::days(3)).to_string()), ..f }).await?), true);
+    }
     let waiting = st.store.case_counts(CaseFilter { pending_for: Some(p.unit.id), ..Default::default() }).await?;
-    let overdue: i64 = late.iter().map(|c| c.due).sum();
-    Ok(Workload {
-        waiting: waiting.iter().map(|c| c.cases).sum(),
-        open: late.iter().map(|c| c.cases).sum(),
-        overdue,
-        approaching: soon.iter().map(|c| c.due).sum::<i64>() - overdue,
-    })
+    Ok(Workload { waiting: sum(&waiting, false), open: sum(&open(st.store.case_counts(held).await?), false), overdue, approaching: by_soon - overdue })
 }
 
 /// How a list is ordered, as people and clients name it.

@@ -115,7 +115,7 @@ impl Browsing {
         let wide = self
             .c
             .execute(
-                "return [...document.querySelectorAll('body *')].filter(e => !e.closest('.scroll') && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className).join(' | ')",
+                "return [...document.querySelectorAll('body *')].filter(e => !e.closest('.scroll, .scroll-x') && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className).join(' | ')",
                 vec![],
             )
             .await?;
@@ -346,8 +346,24 @@ async fn long_lists_page_in_the_browser() {
         b.sign_in("procuratorate.990101").await?;
         let waiting = c.find(Locator::Css("#count-waiting strong")).await?.text().await?;
         assert_eq!(waiting, "170", "the workbench counts the hand-overs waiting");
+        let overdue = c.find(Locator::Css("#count-overdue strong")).await?.text().await?;
+        let soon = c.find(Locator::Css("#count-approaching strong")).await?.text().await?;
+        assert_eq!((overdue.as_str(), soon.as_str()), ("150", "20"), "its own clocks on the hand-overs it signed for");
         b.screenshots("workbench").await?;
         b.fits_a_phone("the workbench").await?;
+        // The same workbench in English: English words and punctuation throughout.
+        c.find(Locator::Id("lang-switch")).await?.click().await?;
+        c.wait().for_element(Locator::Css("html[lang='en']")).await?;
+        let heading = c.find(Locator::Css("main h1")).await?.text().await?;
+        assert!(heading.starts_with("Welcome, "), "{heading}");
+        let counters = c.find(Locator::Id("workbench")).await?.text().await?;
+        assert!(counters.contains("Waiting for your unit") && counters.contains("Due within 3 days"), "{counters}");
+        let purpose = c.find(Locator::Css("#waiting .purpose")).await?.text().await?;
+        assert_eq!(purpose, "Arrest approval request");
+        b.screenshots("workbench-en").await?;
+        b.fits_a_phone("the workbench in English").await?;
+        c.find(Locator::Id("lang-switch")).await?.click().await?;
+        c.wait().for_element(Locator::Css("html[lang='zh-CN']")).await?;
         c.goto(&format!("{}/inbox", b.base)).await?;
         c.find(Locator::Css("a[rel=next]")).await?.click().await?;
         c.wait().for_element(Locator::Css("a[rel=prev]")).await?;
