@@ -5,6 +5,7 @@ pub mod case;
 pub mod dates;
 pub mod deadline;
 pub mod demo;
+pub mod dispute;
 pub mod id_number;
 pub mod names;
 pub mod org;

@@ -29,6 +29,11 @@ pub enum Action {
     ViewCase { region: RegionCode, involved: bool },
     /// Give commands on cases; the case machine decides which, by unit and state.
     ActOnCases,
+    /// See a dispute: units that handle or handled it, were told of it or referred it, and the
+    /// committees over its region (read-only, personal data masked).
+    ViewDispute { region: RegionCode, involved: bool },
+    /// Give commands on disputes; the dispute machine decides which, by unit and state.
+    ActOnDisputes,
     /// Load or replace a year's holiday calendar: it moves every deadline in the province.
     LoadCalendar,
     /// Approve (or refuse) the admin role requested for an account of unit `unit_id` in `region`
@@ -55,6 +60,8 @@ impl std::fmt::Display for Action {
             Action::ViewSecurityLog { region } => write!(f, "view the security record of region {region}"),
             Action::ViewCase { region, .. } => write!(f, "view a case of region {region}"),
             Action::ActOnCases => write!(f, "act on cases"),
+            Action::ViewDispute { region, .. } => write!(f, "view a dispute of region {region}"),
+            Action::ActOnDisputes => write!(f, "act on disputes"),
             Action::LoadCalendar => write!(f, "load a holiday calendar"),
             Action::DecideAdminGrant { unit_id, .. } => write!(f, "decide an admin role for unit {unit_id}"),
         }
@@ -150,6 +157,23 @@ impl Actor {
                     Ok(())
                 } else {
                     deny("requires a case-handling role (police officer, prosecutor, judge, clerk, justice officer)".into())
+                }
+            }
+            Action::ViewDispute { region, involved } => {
+                if involved {
+                    return Ok(());
+                }
+                if self.unit_kind == UnitKind::Committee && self.has(Role::Supervisor) && self.region.contains(region) {
+                    return Ok(());
+                }
+                deny("this dispute was never handled by your unit nor sent to it, and it is not in a region you supervise".into())
+            }
+            Action::ActOnDisputes => {
+                let roles = [Role::Mediator, Role::PoliceOfficer, Role::Judge, Role::Clerk, Role::JusticeOfficer, Role::HotlineOperator];
+                if roles.iter().any(|r| self.has(*r)) {
+                    Ok(())
+                } else {
+                    deny("requires a dispute-handling role (mediator, police officer, judge, clerk, justice officer, hotline operator)".into())
                 }
             }
             Action::DecideAdminGrant { unit_id, region, requested_by } => {
