@@ -6,6 +6,7 @@ mod batch;
 mod bulk;
 mod cache;
 mod copy;
+mod disputes;
 mod error;
 mod model;
 mod native;
@@ -14,6 +15,7 @@ mod sql;
 pub mod testing;
 
 pub use audit::{NewEvent, Payload};
+pub use disputes::{DisputeFilter, DisputeRecord, DisputeSort, DisputeStore, DisputeTally, DisputeWrite};
 pub use error::{OpenError, StoreError};
 pub use model::*;
 pub use sql::{fingerprint, redact_url, Backend, SqlStore};
@@ -25,7 +27,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// What the application needs from storage. Each method is one transaction: it either
 /// happens whole or not at all.
-pub trait Store: Clone + Send + Sync + 'static {
+/// Each domain beyond the organisation and cases keeps its part in a trait and a file of its own
+/// ([`DisputeStore`] in `disputes.rs`); a `Store` has them all.
+pub trait Store: DisputeStore + Clone + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Cheap round trip, for readiness.
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;

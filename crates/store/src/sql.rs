@@ -21,11 +21,11 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct SqlStore {
     /// Writes (and, on PostgreSQL, everything).
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
     /// Reads. On SQLite a separate pool of read-only connections (WAL lets them run beside the
     /// one writer); on PostgreSQL the same pool.
-    reader: AnyPool,
-    backend: Backend,
+    pub(crate) reader: AnyPool,
+    pub(crate) backend: Backend,
     /// The group-commit writer for case writes.
     writer: tokio::sync::mpsc::Sender<crate::batch::Pending>,
     /// SQLite: the plain connection that writes cases and events (`native.rs`).
@@ -301,7 +301,7 @@ struct RegionRow {
 
 /// The codes of a region subtree as a range (codes are six digits): an index can walk a range,
 /// not a `LIKE`.
-fn region_range(prefix: &str) -> (String, String) {
+pub(crate) fn region_range(prefix: &str) -> (String, String) {
     (format!("{prefix:0<6}"), format!("{prefix:9<6}"))
 }
 

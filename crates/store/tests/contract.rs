@@ -59,8 +59,83 @@ contract!(
     security_record_and_throttle_count,
     case_writes_commit_in_groups,
     a_write_that_fails_halfway_sinks_only_itself,
-    calendars_are_stored_on_record_and_provisional_dates_found
+    calendars_are_stored_on_record_and_provisional_dates_found,
+    disputes_are_written_on_version_listed_and_tallied
 );
+
+fn dispute_write(police: i64, region: &str, risk: Option<&str>, stage: &str, received: &str) -> DisputeWrite {
+    DisputeWrite {
+        title: format!("纠纷 {received}"),
+        region: code(region),
+        channel: "governance_centre".into(),
+        category: "neighbour".into(),
+        risk: risk.map(Into::into),
+        stage: stage.into(),
+        outcome: None,
+        holder_unit_id: police,
+        pending_unit_id: None,
+        due_date: Some("2026-12-01".into()),
+        due_provisional: false,
+        is_group: false,
+        party_count: 2,
+        amount: Some(1000),
+        reported: false,
+        linked_cases: 0,
+        followed_up: false,
+        satisfaction: None,
+        received_on: received.into(),
+        search: "王芳\n李强".into(),
+        state: "{}".into(),
+        units: vec![police],
+        events: vec![("registered".into(), Payload::from(serde_json::json!({"event": "registered"})))],
+        event_times: vec![],
+    }
+}
+
+/// A dispute gets its code from its id, lands with its units and events in one transaction,
+/// changes only at the version it was read at, and lists, counts and tallies by its columns.
+async fn disputes_are_written_on_version_listed_and_tallied<S: Store>(s: S) {
+    s.seed(small_org(), By::system(1)).await.unwrap();
+    let units = s.list_units(UnitFilter::default()).await.unwrap();
+    let p1 = units.iter().find(|u| u.name == "甲一县公安局").unwrap().id;
+    let p2 = units.iter().find(|u| u.name == "甲二县公安局").unwrap().id;
+    let before = s.audit_size().await.unwrap();
+    let a = s.create_dispute(dispute_write(p1, "990101", Some("red"), "registered", "2026-11-30"), By::system(10)).await.unwrap();
+    let (id, code) = a.value;
+    assert_eq!(code, format!("MD9901012026{id:06}"));
+    assert_eq!(a.leaves, vec![before as i64]);
+    let b = s.create_dispute(dispute_write(p2, "990102", None, "closed", "2026-10-01"), By::system(11)).await.unwrap();
+    assert_ne!(b.value.1, code, "one code each");
+    let (row, seen_by) = s.dispute(id).await.unwrap().unwrap();
+    assert_eq!((row.version, row.risk.as_deref(), seen_by), (1, Some("red"), vec![p1]));
+    assert_eq!(s.events_of(&format!("dispute:{id}"), 10).await.unwrap()[0].kind, "dispute.registered");
+
+    let mut w = dispute_write(p1, "990101", Some("orange"), "mediating", "2026-11-30");
+    w.units = vec![p2];
+    let v = s.update_dispute(id, 1, w.clone(), By::system(12)).await.unwrap().value;
+    assert_eq!(v, 2);
+    let err = s.update_dispute(id, 1, w.clone(), By::system(13)).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert!(matches!(s.update_dispute(9999, 1, w, By::system(13)).await.unwrap_err(), StoreError::NotFound(_)));
+    let (row, seen_by) = s.dispute(id).await.unwrap().unwrap();
+    assert_eq!((row.version, row.stage.as_str(), seen_by), (2, "mediating", vec![p1, p2]));
+
+    let list = |f: DisputeFilter| {
+        let s = s.clone();
+        async move { s.disputes(f).await.unwrap().into_iter().map(|d| d.id).collect::<Vec<_>>() }
+    };
+    assert_eq!(list(DisputeFilter { unit_id: Some(p2), ..Default::default() }).await.len(), 2, "p2 was told of the first, handles the second");
+    assert_eq!(list(DisputeFilter { region_prefix: Some("990101".into()), ..Default::default() }).await, vec![id]);
+    assert_eq!(list(DisputeFilter { risks: vec!["red".into(), "orange".into()], ..Default::default() }).await, vec![id]);
+    assert_eq!(list(DisputeFilter { open_only: true, ..Default::default() }).await, vec![id]);
+    assert_eq!(list(DisputeFilter { received_to: Some("2026-10-31".into()), ..Default::default() }).await, vec![b.value.0]);
+    assert_eq!(list(DisputeFilter { text: Some(code.to_lowercase()), ..Default::default() }).await, vec![id], "found by its code");
+    assert_eq!(list(DisputeFilter { text: Some("李强".into()), ..Default::default() }).await.len(), 2, "found by a party's name");
+    assert_eq!(s.dispute_count(DisputeFilter { region_prefix: Some("9901".into()), limit: 1, ..Default::default() }).await.unwrap(), 2);
+    let tallies = s.dispute_tallies(DisputeFilter::default()).await.unwrap();
+    assert_eq!(tallies.iter().map(|t| t.disputes).sum::<i64>(), 2);
+    assert_eq!(tallies.iter().map(|t| t.parties).sum::<i64>(), 4);
+}
 
 /// A loaded calendar is stored and recorded in one transaction (replacing is recorded as such),
 /// and the cases a loaded year may move are found: provisional ones, and those due in its range.

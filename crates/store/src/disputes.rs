@@ -1,0 +1,395 @@
+//! Disputes: their rows, the units that may see them, their events — one domain of the store in
+//! its own file, over both backends with the same statements.
+//!
+//! Each write is one transaction: the version check, the projection, the units and the events
+//! with their audit leaves. Acknowledged means committed (`synchronous = FULL` on SQLite).
+
+use crate::audit::{append, NewEvent};
+use crate::sql::{region_range, Backend, SqlStore};
+use crate::{By, Payload, Recorded, Result, StoreError};
+use serde::Serialize;
+use sqlx::FromRow;
+use std::future::Future;
+use xiezhi_core::RegionCode;
+
+/// A dispute's projection after its new events, and those events.
+#[derive(Debug, Clone)]
+pub struct DisputeWrite {
+    pub title: String,
+    pub region: RegionCode,
+    pub channel: String,
+    pub category: String,
+    pub risk: Option<String>,
+    pub stage: String,
+    pub outcome: Option<String>,
+    pub holder_unit_id: i64,
+    pub pending_unit_id: Option<i64>,
+    /// The earliest running clock of a unit (not a party's period), `YYYY-MM-DD`.
+    pub due_date: Option<String>,
+    pub due_provisional: bool,
+    pub is_group: bool,
+    pub party_count: i64,
+    pub amount: Option<i64>,
+    pub reported: bool,
+    pub linked_cases: i64,
+    pub followed_up: bool,
+    pub satisfaction: Option<String>,
+    /// `YYYY-MM-DD`, China Standard Time.
+    pub received_on: String,
+    /// What a list's search looks in, lower-cased, one item per line (the code is added).
+    pub search: String,
+    pub state: String,
+    /// Units that may see it (an update adds these to the ones stored).
+    pub units: Vec<i64>,
+    /// Events to record: kind (without the `dispute.` prefix) and payload.
+    pub events: Vec<(String, Payload)>,
+    /// When each event happened (µs), for seeded history; empty means now.
+    pub event_times: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+pub struct DisputeRecord {
+    pub id: i64,
+    pub code: String,
+    pub title: String,
+    pub region: String,
+    pub channel: String,
+    pub category: String,
+    pub risk: Option<String>,
+    pub stage: String,
+    pub outcome: Option<String>,
+    pub holder_unit_id: i64,
+    pub pending_unit_id: Option<i64>,
+    pub due_date: Option<String>,
+    pub due_provisional: i64,
+    pub is_group: i64,
+    pub party_count: i64,
+    pub amount: Option<i64>,
+    pub reported: i64,
+    pub linked_cases: i64,
+    pub followed_up: i64,
+    pub satisfaction: Option<String>,
+    pub received_on: String,
+    pub version: i64,
+    pub state: String,
+    pub updated_at: i64,
+}
+
+/// The order of a dispute list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DisputeSort {
+    /// The earliest due date first (disputes without a clock last).
+    #[default]
+    Due,
+    /// The most recently received first.
+    Received,
+    /// The most recently changed first.
+    Updated,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DisputeFilter {
+    /// Disputes this unit handles, handled, referred or was told of.
+    pub unit_id: Option<i64>,
+    /// Disputes in this region subtree (code prefix).
+    pub region_prefix: Option<String>,
+    pub holder_unit_id: Option<i64>,
+    /// With a referral or confirmation application waiting for this unit.
+    pub pending_for: Option<i64>,
+    pub stage: Option<String>,
+    /// Any of these risk levels.
+    pub risks: Vec<String>,
+    pub channel: Option<String>,
+    pub category: Option<String>,
+    /// Only disputes not closed or withdrawn.
+    pub open_only: bool,
+    pub due_by: Option<String>,
+    /// Received on or after / on or before (`YYYY-MM-DD`).
+    pub received_from: Option<String>,
+    pub received_to: Option<String>,
+    /// Code, title or any party's name or number contains this.
+    pub text: Option<String>,
+    pub sort: DisputeSort,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Disputes counted by everything the ledger's indicators need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+pub struct DisputeTally {
+    pub channel: String,
+    pub category: String,
+    pub risk: Option<String>,
+    pub stage: String,
+    pub outcome: Option<String>,
+    pub reported: i64,
+    pub linked: i64,
+    pub followed_up: i64,
+    pub satisfaction: Option<String>,
+    pub is_group: i64,
+    pub disputes: i64,
+    pub parties: i64,
+}
+
+/// What the application needs from storage for disputes.
+pub trait DisputeStore {
+    /// Register: the row, its units and its events; returns the id and the code (一案一码).
+    fn create_dispute(&self, write: DisputeWrite, by: By) -> impl Future<Output = Result<Recorded<(i64, String)>>> + Send;
+    /// Apply a decided change if the dispute is still at `version` (otherwise `Conflict`).
+    fn update_dispute(&self, id: i64, version: i64, write: DisputeWrite, by: By) -> impl Future<Output = Result<Recorded<i64>>> + Send;
+    /// A dispute (with its state) and the units that may see it.
+    fn dispute(&self, id: i64) -> impl Future<Output = Result<Option<(DisputeRecord, Vec<i64>)>>> + Send;
+    /// Disputes matching the filter (without their state), in its order, one page.
+    fn disputes(&self, filter: DisputeFilter) -> impl Future<Output = Result<Vec<DisputeRecord>>> + Send;
+    /// How many disputes match (the limit and offset are ignored).
+    fn dispute_count(&self, filter: DisputeFilter) -> impl Future<Output = Result<i64>> + Send;
+    /// The matching disputes counted by channel, category, risk, stage, outcome and flags.
+    fn dispute_tallies(&self, filter: DisputeFilter) -> impl Future<Output = Result<Vec<DisputeTally>>> + Send;
+}
+
+const COLS: &str = "id, code, title, region, channel, category, risk, stage, outcome, holder_unit_id, pending_unit_id, due_date, due_provisional, is_group, \
+                    party_count, amount, reported, linked_cases, followed_up, satisfaction, received_on, version, state, updated_at";
+
+/// The code of a dispute: MD, the region, the year received and the id.
+fn code(region: RegionCode, received_on: &str, id: i64) -> String {
+    format!("MD{region}{}{id:06}", received_on.get(..4).unwrap_or("0000"))
+}
+
+fn events(id: i64, w: &DisputeWrite) -> Vec<NewEvent> {
+    w.events
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, payload))| NewEvent {
+            at: w.event_times.get(i).copied(),
+            ..NewEvent::new(format!("dispute:{id}"), format!("dispute.{kind}"), payload.clone())
+        })
+        .collect()
+}
+
+enum P {
+    I(i64),
+    S(String),
+}
+
+/// The WHERE clause of a filter, with its numbered parameters.
+fn conditions(f: &DisputeFilter) -> (String, Vec<P>) {
+    let mut sql = String::from(" WHERE 1 = 1");
+    let mut params = Vec::new();
+    let mut cond = |sql: &mut String, text: &str, p: P| {
+        params.push(p);
+        sql.push_str(&text.replace('?', &format!("${}", params.len())));
+    };
+    if let Some(unit) = f.unit_id {
+        cond(&mut sql, " AND d.id IN (SELECT dispute_id FROM dispute_units WHERE unit_id = ?)", P::I(unit));
+    }
+    if let Some(prefix) = &f.region_prefix {
+        let (lo, hi) = region_range(prefix);
+        cond(&mut sql, " AND d.region >= ?", P::S(lo));
+        cond(&mut sql, " AND d.region <= ?", P::S(hi));
+    }
+    if let Some(h) = f.holder_unit_id {
+        cond(&mut sql, " AND d.holder_unit_id = ?", P::I(h));
+    }
+    if let Some(p) = f.pending_for {
+        cond(&mut sql, " AND d.pending_unit_id = ?", P::I(p));
+    }
+    if let Some(s) = &f.stage {
+        cond(&mut sql, " AND d.stage = ?", P::S(s.clone()));
+    }
+    if !f.risks.is_empty() {
+        sql.push_str(" AND (1 = 0");
+        for r in &f.risks {
+            cond(&mut sql, " OR d.risk = ?", P::S(r.clone()));
+        }
+        sql.push(')');
+    }
+    if let Some(c) = &f.channel {
+        cond(&mut sql, " AND d.channel = ?", P::S(c.clone()));
+    }
+    if let Some(c) = &f.category {
+        cond(&mut sql, " AND d.category = ?", P::S(c.clone()));
+    }
+    if f.open_only {
+        sql.push_str(" AND d.stage <> 'closed' AND d.stage <> 'withdrawn'");
+    }
+    if let Some(due) = &f.due_by {
+        cond(&mut sql, " AND d.due_date <= ?", P::S(due.clone()));
+    }
+    if let Some(from) = &f.received_from {
+        cond(&mut sql, " AND d.received_on >= ?", P::S(from.clone()));
+    }
+    if let Some(to) = &f.received_to {
+        cond(&mut sql, " AND d.received_on <= ?", P::S(to.clone()));
+    }
+    if let Some(text) = f.text.as_ref().filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", text.to_ascii_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        cond(&mut sql, " AND d.search LIKE ? ESCAPE '\\'", P::S(pattern));
+    }
+    (sql, params)
+}
+
+fn bind_all<'q, O>(
+    mut q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    params: Vec<P>,
+) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+    for p in params {
+        q = match p {
+            P::I(i) => q.bind(i),
+            P::S(s) => q.bind(s),
+        };
+    }
+    q
+}
+
+async fn add_units(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64, units: &[i64]) -> Result<()> {
+    for unit in units {
+        sqlx::query("INSERT INTO dispute_units (dispute_id, unit_id) VALUES ($1, $2) ON CONFLICT (dispute_id, unit_id) DO NOTHING")
+            .bind(id)
+            .bind(unit)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+impl DisputeStore for SqlStore {
+    async fn create_dispute(&self, w: DisputeWrite, by: By) -> Result<Recorded<(i64, String)>> {
+        let mut tx = self.pool.begin().await?;
+        // The code needs the id: the row goes in with a placeholder unique to this transaction's
+        // moment, and gets its code before anyone else can see it.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let placeholder = format!("new:{}:{}:{n}", by.at, std::process::id());
+        let at = w.event_times.last().copied().unwrap_or(by.at);
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO disputes (code, title, region, channel, category, risk, stage, outcome, holder_unit_id, pending_unit_id, due_date, due_provisional, \
+             is_group, party_count, amount, reported, linked_cases, followed_up, satisfaction, received_on, search, version, state, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id",
+        )
+        .bind(&placeholder)
+        .bind(&w.title)
+        .bind(w.region.to_string())
+        .bind(&w.channel)
+        .bind(&w.category)
+        .bind(&w.risk)
+        .bind(&w.stage)
+        .bind(&w.outcome)
+        .bind(w.holder_unit_id)
+        .bind(w.pending_unit_id)
+        .bind(&w.due_date)
+        .bind(i64::from(w.due_provisional))
+        .bind(i64::from(w.is_group))
+        .bind(w.party_count)
+        .bind(w.amount)
+        .bind(i64::from(w.reported))
+        .bind(w.linked_cases)
+        .bind(i64::from(w.followed_up))
+        .bind(&w.satisfaction)
+        .bind(&w.received_on)
+        .bind(&w.search)
+        .bind(w.events.len() as i64)
+        .bind(&w.state)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let code = code(w.region, &w.received_on, id);
+        sqlx::query("UPDATE disputes SET code = $1, search = $2 WHERE id = $3")
+            .bind(&code)
+            .bind(format!("{}\n{}", code.to_ascii_lowercase(), w.search))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        add_units(&mut tx, id, &w.units).await?;
+        let leaves = append(&mut tx, self.backend, &by, events(id, &w)).await?;
+        tx.commit().await?;
+        Ok(Recorded { value: (id, code), leaves })
+    }
+
+    async fn update_dispute(&self, id: i64, version: i64, w: DisputeWrite, by: By) -> Result<Recorded<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let new_version = version + w.events.len() as i64;
+        let at = w.event_times.last().copied().unwrap_or(by.at);
+        let done = sqlx::query(
+            "UPDATE disputes SET title = $1, risk = $2, stage = $3, outcome = $4, holder_unit_id = $5, pending_unit_id = $6, due_date = $7, due_provisional = $8, \
+             party_count = $9, reported = $10, linked_cases = $11, followed_up = $12, satisfaction = $13, \
+             search = substr(search, 1, length(code) + 1) || $14, version = $15, state = $16, updated_at = $17 WHERE id = $18 AND version = $19",
+        )
+        .bind(&w.title)
+        .bind(&w.risk)
+        .bind(&w.stage)
+        .bind(&w.outcome)
+        .bind(w.holder_unit_id)
+        .bind(w.pending_unit_id)
+        .bind(&w.due_date)
+        .bind(i64::from(w.due_provisional))
+        .bind(w.party_count)
+        .bind(i64::from(w.reported))
+        .bind(w.linked_cases)
+        .bind(i64::from(w.followed_up))
+        .bind(&w.satisfaction)
+        .bind(&w.search)
+        .bind(new_version)
+        .bind(&w.state)
+        .bind(at)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM disputes WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+            return Err(match exists {
+                Some(_) => StoreError::Conflict("the dispute changed meanwhile; read it again and retry".into()),
+                None => StoreError::NotFound("dispute"),
+            });
+        }
+        add_units(&mut tx, id, &w.units).await?;
+        let leaves = append(&mut tx, self.backend, &by, events(id, &w)).await?;
+        tx.commit().await?;
+        Ok(Recorded { value: new_version, leaves })
+    }
+
+    async fn dispute(&self, id: i64) -> Result<Option<(DisputeRecord, Vec<i64>)>> {
+        let row: Option<DisputeRecord> = sqlx::query_as(&format!("SELECT {COLS} FROM disputes WHERE id = $1")).bind(id).fetch_optional(&self.reader).await?;
+        let Some(row) = row else { return Ok(None) };
+        let units: Vec<(i64,)> =
+            sqlx::query_as("SELECT unit_id FROM dispute_units WHERE dispute_id = $1 ORDER BY unit_id").bind(id).fetch_all(&self.reader).await?;
+        Ok(Some((row, units.into_iter().map(|(u,)| u).collect())))
+    }
+
+    async fn disputes(&self, f: DisputeFilter) -> Result<Vec<DisputeRecord>> {
+        let limit = if f.limit <= 0 { 100 } else { f.limit.min(1000) };
+        let cols = COLS.replace("state", "'' AS state");
+        let (mut sql, mut params) = conditions(&f);
+        sql = format!("SELECT {cols} FROM disputes d{sql}");
+        sql.push_str(match f.sort {
+            DisputeSort::Due => " ORDER BY d.due_date IS NULL, d.due_date, d.id",
+            DisputeSort::Received => " ORDER BY d.received_on DESC, d.id DESC",
+            DisputeSort::Updated => " ORDER BY d.updated_at DESC, d.id DESC",
+        });
+        params.push(P::I(limit));
+        sql.push_str(&format!(" LIMIT ${}", params.len()));
+        params.push(P::I(f.offset.max(0)));
+        sql.push_str(&format!(" OFFSET ${}", params.len()));
+        Ok(bind_all(sqlx::query_as::<_, DisputeRecord>(&sql), params).fetch_all(&self.reader).await?)
+    }
+
+    async fn dispute_count(&self, f: DisputeFilter) -> Result<i64> {
+        let (sql, params) = conditions(&f);
+        let (n,): (i64,) = bind_all(sqlx::query_as(&format!("SELECT COUNT(*) FROM disputes d{sql}")), params).fetch_one(&self.reader).await?;
+        Ok(n)
+    }
+
+    async fn dispute_tallies(&self, f: DisputeFilter) -> Result<Vec<DisputeTally>> {
+        let (sql, params) = conditions(&f);
+        let sum = match self.backend {
+            Backend::Sqlite => "SUM(d.party_count)",
+            Backend::Postgres => "SUM(d.party_count)::BIGINT",
+        };
+        let sql = format!(
+            "SELECT d.channel, d.category, d.risk, d.stage, d.outcome, d.reported, CASE WHEN d.linked_cases > 0 THEN 1 ELSE 0 END AS linked, d.followed_up, \
+             d.satisfaction, d.is_group, COUNT(*) AS disputes, {sum} AS parties FROM disputes d{sql} \
+             GROUP BY d.channel, d.category, d.risk, d.stage, d.outcome, d.reported, CASE WHEN d.linked_cases > 0 THEN 1 ELSE 0 END, d.followed_up, d.satisfaction, d.is_group"
+        );
+        Ok(bind_all(sqlx::query_as::<_, DisputeTally>(&sql), params).fetch_all(&self.reader).await?)
+    }
+}
