@@ -1,5 +1,7 @@
 //! What the JSON API speaks: request and response bodies, and their parsing into domain values.
 
+pub mod disputes;
+
 use crate::error::AppError;
 use crate::state::format_time;
 use serde::{Deserialize, Serialize};

@@ -12,6 +12,10 @@ pub enum Register {
     FirstInstance,
     /// The court of second instance: 刑终.
     SecondInstance,
+    /// A civil special procedure, judicial confirmation of a mediation agreement: 民特.
+    CivilSpecial,
+    /// A civil first instance: 民初.
+    CivilFirstInstance,
 }
 
 /// The number an agency gives a case it takes in: `990101检刑诉〔2027〕12号`,
@@ -21,6 +25,8 @@ pub fn agency_number(register: Register, region: RegionCode, year: i32, serial: 
         Register::ProsecutionReview => format!("{region}检刑诉〔{year}〕{serial}号"),
         Register::FirstInstance => format!("（{year}）{region}刑初{serial}号"),
         Register::SecondInstance => format!("（{year}）{region}刑终{serial}号"),
+        Register::CivilSpecial => format!("（{year}）{region}民特{serial}号"),
+        Register::CivilFirstInstance => format!("（{year}）{region}民初{serial}号"),
     }
 }
 
@@ -34,5 +40,7 @@ mod tests {
         assert_eq!(agency_number(Register::ProsecutionReview, r, 2027, 12), "990101检刑诉〔2027〕12号");
         assert_eq!(agency_number(Register::FirstInstance, r, 2027, 3), "（2027）990101刑初3号");
         assert_eq!(agency_number(Register::SecondInstance, r, 2026, 1), "（2026）990101刑终1号");
+        assert_eq!(agency_number(Register::CivilSpecial, r, 2026, 7), "（2026）990101民特7号");
+        assert_eq!(agency_number(Register::CivilFirstInstance, r, 2026, 8), "（2026）990101民初8号");
     }
 }

@@ -74,7 +74,7 @@ impl Run {
         self.d.as_ref().unwrap()
     }
     fn replayed(&self) -> Option<Dispute> {
-        self.log.iter().fold(None, |d, e| apply(d, e))
+        self.log.iter().fold(None, apply)
     }
 }
 

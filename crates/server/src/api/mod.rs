@@ -4,6 +4,7 @@ pub mod audit;
 pub mod calendars;
 pub mod cases;
 pub mod deadlines;
+pub mod disputes;
 pub mod grants;
 pub mod org;
 pub mod people;
@@ -162,6 +163,12 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/cases/{id}/documents", post(cases::upload::<S>))
         .route("/cases/{id}/documents/{sha256}", get(cases::download::<S>))
         .route("/inbox", get(cases::inbox::<S>))
+        .route("/disputes", get(disputes::list::<S>).post(disputes::register::<S>))
+        .route("/disputes/inbox", get(disputes::inbox::<S>))
+        .route("/disputes/ledger", get(disputes::ledger::<S>))
+        .route("/disputes/{id}", get(disputes::get_dispute::<S>))
+        .route("/disputes/{id}/commands", post(disputes::command::<S>))
+        .route("/disputes/{id}/timeline", get(disputes::timeline::<S>))
         .route("/audit/checkpoint", get(audit::latest::<S>).post(audit::sign_now::<S>))
         .route("/audit/entries", get(audit::entries::<S>))
         .route("/audit/proof/inclusion", get(audit::inclusion::<S>))

@@ -4,6 +4,7 @@
 pub mod calendars;
 pub mod cases;
 pub mod deadlines;
+pub mod disputes;
 pub mod grants;
 pub mod input;
 pub mod integrity;

@@ -6,6 +6,7 @@ mod calendars;
 mod cases;
 mod common;
 mod deadlines;
+mod disputes;
 mod failures;
 mod integrity;
 mod lists;

@@ -1,0 +1,275 @@
+//! Disputes over HTTP: register, give commands, read, list, the inbox, the ledger, the timeline.
+//! What each does is in `app::disputes`; here are the wire forms.
+
+use super::{ApiJson, ApiQuery};
+use crate::app::cases::Due;
+use crate::app::disputes::{self as disputes, DisputeListing, Indicators};
+use crate::app::input::path_id;
+use crate::auth::Signed;
+use crate::dto::disputes::{DisputeClockDto, DisputeCommandRequest, DisputeDto, DisputeRowDto, NewDisputeRequest};
+use crate::error::{ApiResult, AppError};
+use crate::state::{format_time, AppState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use xiezhi_core::case::UnitRef;
+use xiezhi_core::dispute::{available, clocks, Dispute, Event};
+use xiezhi_core::{Calendar, RegionCode};
+use xiezhi_store::{DisputeRecord, DisputeSort, Principal, Store};
+
+/// The dispute as the reader may see it.
+pub fn dispute_dto(r: &DisputeRecord, d: &Dispute, p: &Principal, units: &[i64], now: time::PrimitiveDateTime, cal: &Calendar, leaves: Vec<i64>) -> DisputeDto {
+    let involved = units.contains(&p.unit.id);
+    let mut state = serde_json::to_value(d).unwrap_or_default();
+    if !involved {
+        state["parties"] = serde_json::to_value(disputes::mask(&d.parties)).unwrap_or_default();
+    }
+    let me = UnitRef { id: p.unit.id, kind: p.unit.kind, region: p.unit.region };
+    DisputeDto {
+        id: r.id,
+        code: r.code.clone(),
+        title: d.title.clone(),
+        region: r.region.clone(),
+        channel: d.channel,
+        category: d.category,
+        amount: d.amount,
+        group: d.group,
+        stage: r.stage.clone(),
+        outcome: r.outcome.clone(),
+        risk: d.risk.as_ref().map(|a| a.level),
+        holder_unit_id: d.holder.id,
+        intake_unit_id: d.intake.id,
+        received: d.received.to_string(),
+        parties: if involved { d.parties.clone() } else { disputes::mask(&d.parties) },
+        refused: d.refused.clone(),
+        masked: !involved,
+        state,
+        clocks: clocks(d, cal)
+            .into_iter()
+            .map(|k| DisputeClockDto {
+                rule: k.rule,
+                unit_id: k.unit.id,
+                start: k.start.to_string(),
+                due: k.due.as_ref().ok().map(|(d, _)| d.to_string()),
+                provisional: k.due.as_ref().is_ok_and(|(_, p)| *p),
+                agreed: k.agreed,
+                party: k.party,
+            })
+            .collect(),
+        available: available(d, me, now, cal).into_iter().map(String::from).collect(),
+        version: r.version,
+        leaves,
+    }
+}
+
+pub fn row_dto(r: &DisputeRecord) -> DisputeRowDto {
+    DisputeRowDto {
+        id: r.id,
+        code: r.code.clone(),
+        title: r.title.clone(),
+        region: r.region.clone(),
+        channel: r.channel.clone(),
+        category: r.category.clone(),
+        risk: r.risk.clone(),
+        stage: r.stage.clone(),
+        outcome: r.outcome.clone(),
+        holder_unit_id: r.holder_unit_id,
+        pending_unit_id: r.pending_unit_id,
+        due_date: r.due_date.clone(),
+        received_on: r.received_on.clone(),
+    }
+}
+
+/// Register (登记受理) a dispute: governance centres, mediation committees, partner platforms,
+/// the police, basic courts, justice bureaus and hotlines take disputes in.
+#[utoipa::path(post, path = "/api/v1/disputes", request_body = NewDisputeRequest, responses((status = 201, body = DisputeDto), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "disputes")]
+pub async fn register<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    ApiJson(req): ApiJson<NewDisputeRequest>,
+) -> ApiResult<(StatusCode, Json<DisputeDto>)> {
+    let (r, d, units, leaves) = disputes::register(&st, &p, req).await?;
+    Ok((StatusCode::CREATED, Json(dispute_dto(&r, &d, &p, &units, st.clock.china(), &st.calendar(), leaves))))
+}
+
+/// Give a command on a dispute: `{"command": "refer", "kind": "partner", "to": UNIT_ID}`,
+/// `{"command": "receive"}`, `{"command": "sign", "signer": "party", "party": 0}`, ….
+/// Refusals are 409 (403 when the command is not the unit's to give) with `code`, `state` and `rule`.
+#[utoipa::path(post, path = "/api/v1/disputes/{id}/commands", params(("id" = i64, Path)), request_body = DisputeCommandRequest, responses((status = 200, body = DisputeDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "disputes")]
+pub async fn command<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> ApiResult<Json<DisputeDto>> {
+    let id = path_id("id", &id)?;
+    if body.get("command").and_then(|c| c.as_str()) == Some("register") {
+        return Err(AppError::field("command", "register with POST /api/v1/disputes"));
+    }
+    let (r, d, units, leaves) = disputes::command(&st, &p, id, super::from_json::<DisputeCommandRequest>(body)?).await?;
+    Ok(Json(dispute_dto(&r, &d, &p, &units, st.clock.china(), &st.calendar(), leaves)))
+}
+
+/// A dispute. Readers whose unit is not on it (a supervising committee) see personal data masked.
+#[utoipa::path(get, path = "/api/v1/disputes/{id}", params(("id" = i64, Path)), responses((status = 200, body = DisputeDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), tag = "disputes")]
+pub async fn get_dispute<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>) -> ApiResult<Json<DisputeDto>> {
+    let (r, d, units, _) = disputes::visible(&st, &p, path_id("id", &id)?).await?;
+    Ok(Json(dispute_dto(&r, &d, &p, &units, st.clock.china(), &st.calendar(), vec![])))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeQuery {
+    /// A region subtree a supervising committee oversees (default: all it may see).
+    pub region: Option<String>,
+    pub stage: Option<String>,
+    /// Risk levels, comma-separated: `red,orange`.
+    pub risk: Option<String>,
+    pub channel: Option<String>,
+    pub category: Option<String>,
+    /// Only disputes not closed or withdrawn.
+    pub open: Option<bool>,
+    /// With a unit's clock due within this many days (0: today or overdue).
+    pub due_within: Option<i64>,
+    pub overdue: Option<bool>,
+    /// Received on or after this day (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Received on or before this day.
+    pub to: Option<String>,
+    /// The code, the title, or a party's name, telephone or number contains this.
+    pub q: Option<String>,
+    /// `due` (default), `received` (newest first) or `updated`.
+    pub sort: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+fn date(field: &'static str, raw: &Option<String>) -> ApiResult<Option<time::Date>> {
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    raw.as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| time::Date::parse(s.trim(), &f).map_err(|_| AppError::field(field, format!("{s:?} is not a date YYYY-MM-DD"))))
+        .transpose()
+}
+
+impl DisputeQuery {
+    /// The listing this asks for, checked field by field.
+    pub fn listing(&self, default_limit: i64) -> ApiResult<DisputeListing> {
+        let due = match (self.overdue, self.due_within) {
+            (Some(true), _) => Due::Overdue,
+            (_, Some(n)) => Due::Within(n),
+            _ => Due::Any,
+        };
+        let sort = match self.sort.as_deref().unwrap_or("due") {
+            "due" | "" => DisputeSort::Due,
+            "received" => DisputeSort::Received,
+            "updated" => DisputeSort::Updated,
+            other => return Err(AppError::field("sort", format!("unknown order {other:?}; one of due, received, updated"))),
+        };
+        let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        Ok(DisputeListing {
+            region: nonempty(&self.region).map(|r| RegionCode::parse("region", &r)).transpose()?,
+            stage: nonempty(&self.stage),
+            risks: self.risk.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+            channel: nonempty(&self.channel),
+            category: nonempty(&self.category),
+            open_only: self.open.unwrap_or(false),
+            due,
+            received_from: date("from", &self.from)?,
+            received_to: date("to", &self.to)?,
+            text: nonempty(&self.q),
+            sort,
+            limit: self.limit.unwrap_or(default_limit),
+            offset: self.offset.unwrap_or(0),
+        })
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DisputePage {
+    pub items: Vec<DisputeRowDto>,
+    /// How many match in all.
+    pub total: i64,
+}
+
+/// Disputes the caller may see (its unit's; for a supervising committee, its region subtree).
+#[utoipa::path(get, path = "/api/v1/disputes", params(DisputeQuery), responses((status = 200, body = DisputePage), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "disputes")]
+pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, ApiQuery(q): ApiQuery<DisputeQuery>) -> ApiResult<Json<DisputePage>> {
+    let (rows, total) = disputes::list(&st, &p, &q.listing(100)?).await?;
+    Ok(Json(DisputePage { items: rows.iter().map(row_dto).collect(), total }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct InboxQuery {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Referrals and confirmation applications waiting for the caller's unit to sign for: what a
+/// docked partner system polls (besides the webhook).
+#[utoipa::path(get, path = "/api/v1/disputes/inbox", params(InboxQuery), responses((status = 200, body = [DisputeRowDto]), (status = 422, body = crate::error::Problem)), tag = "disputes")]
+pub async fn inbox<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, ApiQuery(q): ApiQuery<InboxQuery>) -> ApiResult<Json<Vec<DisputeRowDto>>> {
+    let rows = disputes::inbox(&st, &p, q.limit.unwrap_or(100), q.offset.unwrap_or(0)).await?;
+    Ok(Json(rows.iter().map(row_dto).collect()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LedgerDto {
+    pub items: Vec<DisputeRowDto>,
+    pub total: i64,
+    /// 排查, 化解, mediation success, confirmations, follow-ups, the prevention lines (件/人) and
+    /// the breakdowns by channel, category, risk and stage; rates are per cent.
+    #[schema(value_type = Object)]
+    pub indicators: serde_json::Value,
+}
+
+fn indicators_json(i: &Indicators) -> serde_json::Value {
+    let mut v = serde_json::to_value(i).unwrap_or_default();
+    v["resolution_rate"] = serde_json::json!(disputes::rate(i.resolved, i.screened.disputes));
+    v["mediation_success_rate"] = serde_json::json!(disputes::rate(i.mediations_agreed, i.mediations_concluded));
+    v["diversion_rate"] = serde_json::json!(disputes::rate(i.diverted, i.screened.disputes));
+    v["follow_up_rate"] = serde_json::json!(disputes::rate(i.followed_up, i.mediations_agreed));
+    v["satisfaction_rate"] = serde_json::json!(disputes::rate(i.satisfied, i.followed_up));
+    v
+}
+
+/// The ledger (台账): the disputes of a region and period, and their indicators.
+#[utoipa::path(get, path = "/api/v1/disputes/ledger", params(DisputeQuery), responses((status = 200, body = LedgerDto), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "disputes")]
+pub async fn ledger<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, ApiQuery(q): ApiQuery<DisputeQuery>) -> ApiResult<Json<LedgerDto>> {
+    let (rows, total, ind) = disputes::ledger(&st, &p, &q.listing(100)?).await?;
+    Ok(Json(LedgerDto { items: rows.iter().map(row_dto).collect(), total, indicators: indicators_json(&ind) }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DisputeEventDto {
+    pub index: i64,
+    #[schema(format = DateTime)]
+    pub at: String,
+    pub kind: String,
+    pub actor_user_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    #[schema(value_type = Object)]
+    pub event: serde_json::Value,
+}
+
+/// The dispute's events, oldest first: its whole record.
+#[utoipa::path(get, path = "/api/v1/disputes/{id}/timeline", params(("id" = i64, Path)), responses((status = 200, body = [DisputeEventDto]), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), tag = "disputes")]
+pub async fn timeline<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>) -> ApiResult<Json<Vec<DisputeEventDto>>> {
+    let events = disputes::events(&st, &p, path_id("id", &id)?).await?;
+    Ok(Json(
+        events
+            .into_iter()
+            .map(|e| DisputeEventDto {
+                index: e.seq,
+                at: format_time(e.at),
+                kind: e.kind,
+                actor_user_id: e.actor_user_id,
+                unit_id: e.unit_id,
+                event: serde_json::from_str::<Event>(&e.payload).ok().and_then(|ev| serde_json::to_value(ev).ok()).unwrap_or_default(),
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,216 @@
+//! Disputes through the API, as each unit meets them, on both databases.
+
+use crate::common::{Backend, TestApp};
+use axum::http::StatusCode;
+use serde_json::{json, Value};
+
+/// Each on SQLite and PostgreSQL, the server's clock fixed at 2026-11-30 09:00 (Beijing).
+macro_rules! at_the_end_of_november {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(super::TestApp::at(super::Backend::Sqlite, "2026-11-30 09:00").await).await; })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name(super::TestApp::at(super::Backend::Postgres, "2026-11-30 09:00").await).await; })*
+        }
+    };
+}
+
+at_the_end_of_november!(a_dispute_goes_from_the_window_to_closed, bad_input_and_strangers_change_nothing, the_committee_sees_its_subtree_masked_with_a_ledger);
+
+async fn cmd(app: &TestApp, token: &str, id: i64, body: Value) -> crate::common::Reply {
+    app.post(&format!("/api/v1/disputes/{id}/commands"), token, body).await
+}
+
+async fn ok(app: &TestApp, token: &str, id: i64, body: Value) -> Value {
+    let r = cmd(app, token, id, body.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{body}: {}", r.text());
+    let v = r.json();
+    assert!(v["leaves"].as_array().is_some_and(|l| !l.is_empty()), "every command is on record: {v}");
+    v
+}
+
+fn new_dispute(title: &str) -> Value {
+    json!({
+        "title": title,
+        "channel": "governance_centre",
+        "category": "marriage_family",
+        "amount": 30000,
+        "parties": [
+            {"name": "王芳", "role": "applicant", "phone": "13800001111", "id_number": "11010519491231002X"},
+            {"name": "李强", "role": "respondent", "phone": "13900002222"}
+        ]
+    })
+}
+
+async fn register(app: &TestApp, token: &str, title: &str) -> Value {
+    let r = app.post("/api/v1/disputes", token, new_dispute(title)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    r.json()
+}
+
+/// The road: window intake → red risk reported to the police → diversion to the
+/// women's federation → mediation → agreement → joint application → court confirmation →
+/// follow-up → closed, each step by the unit whose step it is.
+async fn a_dispute_goes_from_the_window_to_closed(app: TestApp) {
+    let centre = app.token("governance.990101").await;
+    let police = app.token("police.990101").await;
+    let women = app.token("women.990101").await;
+    let judge = app.token("court.990101").await;
+    let police_id = app.unit_id(&centre, "990101", "police").await;
+    let women_id = app.unit_id(&centre, "990101", "womens_federation").await;
+    let court_id = app.unit_id(&centre, "990101", "court_basic").await;
+
+    let d = register(&app, &centre, "抚养费纠纷（窗口）").await;
+    let id = d["id"].as_i64().unwrap();
+    let code = d["code"].as_str().unwrap().to_string();
+    assert!(code.starts_with("MD9901012026"), "{code}");
+    assert_eq!((d["stage"].as_str(), d["masked"].as_bool()), (Some("registered"), Some(false)));
+    assert_eq!(d["parties"][0]["phone"], "13800001111", "the handling unit sees the telephone");
+
+    let d = ok(&app, &centre, id, json!({"command": "assess", "level": "red", "factors": ["threats_or_violence"], "next_review": "2026-12-07"})).await;
+    assert_eq!(d["clocks"][0]["rule"], "dispute.red_report");
+    assert_eq!(d["clocks"][0]["due"], "2026-12-01");
+    ok(&app, &centre, id, json!({"command": "report_to_police", "to": police_id})).await;
+    // The police find it in their list and sign for the report.
+    let listed = app.get("/api/v1/disputes?risk=red", &police).await.json();
+    assert!(listed["items"].as_array().unwrap().iter().any(|x| x["id"] == id), "{listed}");
+    let d = ok(&app, &police, id, json!({"command": "acknowledge_report"})).await;
+    assert_eq!(d["state"]["reports"][0]["received"], "2026-11-30");
+
+    ok(&app, &centre, id, json!({"command": "refer", "kind": "partner", "to": women_id})).await;
+    let inbox = app.get("/api/v1/disputes/inbox", &women).await.json();
+    assert_eq!(inbox.as_array().unwrap().iter().filter(|x| x["id"] == id).count(), 1, "{inbox}");
+    app.set_time("2026-12-01 10:00");
+    let d = ok(&app, &women, id, json!({"command": "receive"})).await;
+    assert_eq!(
+        (d["stage"].as_str(), d["clocks"][0]["rule"].as_str(), d["clocks"][0]["due"].as_str()),
+        (Some("mediating"), Some("mediation.people"), Some("2027-01-01"))
+    );
+    assert!(app.get("/api/v1/disputes/inbox", &women).await.json().as_array().unwrap().iter().all(|x| x["id"] != id), "signed for: out of the inbox");
+    ok(&app, &women, id, json!({"command": "record_session", "note": "双方到场"})).await;
+    ok(
+        &app,
+        &women,
+        id,
+        json!({"command": "agree", "terms": [{"kind": "payment", "text": "李强每月支付抚养费1500元", "amount": 1500, "due": "2026-12-31"}], "facts": "婚生子随母生活"}),
+    )
+    .await;
+    for signer in [json!({"signer": "party", "party": 0}), json!({"signer": "party", "party": 1}), json!({"signer": "mediator"})] {
+        ok(&app, &women, id, json!({"command": "sign", "signer": signer})).await;
+    }
+    app.set_time("2026-12-03 10:00");
+    let d = ok(&app, &women, id, json!({"command": "sign", "signer": {"signer": "seal"}})).await;
+    assert_eq!((d["stage"].as_str(), d["outcome"].as_str()), (Some("performing"), Some("agreed")));
+    assert_eq!((d["clocks"][0]["rule"].as_str(), d["clocks"][0]["party"].as_bool()), (Some("civil.judicial_confirmation_application"), Some(true)));
+
+    ok(&app, &women, id, json!({"command": "apply_for_confirmation", "court": court_id, "applicants": [0, 1]})).await;
+    ok(&app, &judge, id, json!({"command": "receive"})).await;
+    let d = ok(&app, &judge, id, json!({"command": "accept_confirmation"})).await;
+    assert_eq!(d["state"]["confirmation"]["number"], format!("（2026）990101民特{id}号"));
+    assert_eq!(d["clocks"][0]["rule"], "civil.judicial_confirmation_decision");
+    let d = ok(&app, &judge, id, json!({"command": "rule", "ruling": {"ruling": "valid"}})).await;
+    assert_eq!((d["holder_unit_id"].as_i64(), d["outcome"].as_str()), (Some(women_id), Some("confirmed")));
+
+    let r = cmd(&app, &women, id, json!({"command": "close"})).await;
+    assert_eq!((r.status, r.json()["code"].as_str()), (StatusCode::CONFLICT, Some("no_follow_up")), "{}", r.text());
+    ok(&app, &women, id, json!({"command": "record_performance", "term": 0, "performance": "performed"})).await;
+    ok(&app, &women, id, json!({"command": "follow_up", "satisfaction": "satisfied", "note": "已按月支付"})).await;
+    let d = ok(&app, &women, id, json!({"command": "close"})).await;
+    assert_eq!(d["stage"], "closed");
+
+    let timeline = app.get(&format!("/api/v1/disputes/{id}/timeline"), &centre).await.json();
+    let kinds: Vec<&str> = timeline.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.first(), Some(&"dispute.registered"));
+    assert_eq!(kinds.last(), Some(&"dispute.closed"));
+    assert!(kinds.contains(&"dispute.ruled") && kinds.contains(&"dispute.agreement_effective"), "{kinds:?}");
+    // Found by its code and by a party's telephone.
+    for q in [code.clone(), "13900002222".into()] {
+        let page = app.get(&format!("/api/v1/disputes?q={q}"), &centre).await.json();
+        assert_eq!(page["items"][0]["id"], id, "{q}: {page}");
+    }
+}
+
+async fn bad_input_and_strangers_change_nothing(app: TestApp) {
+    let centre = app.token("governance.990101").await;
+    let union_other = app.token("union.990102").await;
+    let prosecutor = app.token("procuratorate.990101").await;
+    let women_id = app.unit_id(&centre, "990101", "womens_federation").await;
+    let committee_id = app.unit_id(&centre, "990101", "mediation_committee").await;
+
+    // Malformed: the field is named, nothing is stored.
+    let mut bad = new_dispute("坏电话");
+    bad["parties"][0]["phone"] = json!("call me");
+    let r = app.post("/api/v1/disputes", &centre, bad).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("phone")), "{}", r.text());
+    let mut bad = new_dispute("坏身份证");
+    bad["parties"][0]["id_number"] = json!("110105194912310021");
+    let r = app.post("/api/v1/disputes", &centre, bad).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("id_number")), "{}", r.text());
+    let r = app
+        .post("/api/v1/disputes", &centre, json!({"title": "x", "channel": "by_pigeon", "category": "other", "parties": [{"name": "a", "role": "applicant"}]}))
+        .await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("channel")), "{}", r.text());
+    let r = app.post("/api/v1/disputes", &prosecutor, new_dispute("检察院登记")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "a prosecutor has no dispute role: {}", r.text());
+    assert_eq!(app.get("/api/v1/disputes?q=坏", &centre).await.json()["total"], 0);
+
+    let id = register(&app, &centre, "邻里噪音纠纷").await["id"].as_i64().unwrap();
+    let version = app.get(&format!("/api/v1/disputes/{id}"), &centre).await.json()["version"].as_i64().unwrap();
+    // A partner acting on a dispute not routed to it: 403, and it may not even read it.
+    let r = cmd(&app, &union_other, id, json!({"command": "receive"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert_eq!(app.get(&format!("/api/v1/disputes/{id}"), &union_other).await.status, StatusCode::FORBIDDEN);
+    // Mediation for a party who refused.
+    ok(&app, &centre, id, json!({"command": "record_refusal", "party": 1})).await;
+    let r = cmd(&app, &centre, id, json!({"command": "refer", "kind": "peoples_mediation", "to": committee_id})).await;
+    let p = r.json();
+    assert_eq!((r.status, p["code"].as_str()), (StatusCode::CONFLICT, Some("party_refused")), "{p}");
+    assert!(p["rule"].as_str().unwrap().contains("人民调解法 17"), "{p}");
+    // Entrusted mediation by a non-court, a partner of the wrong kind, a missing field.
+    let r = cmd(&app, &centre, id, json!({"command": "refer", "kind": "entrusted_pre_filing", "to": women_id, "consent": true})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = cmd(&app, &centre, id, json!({"command": "refer", "kind": "partner", "to": committee_id})).await;
+    assert_eq!((r.status, r.json()["code"].as_str()), (StatusCode::CONFLICT, Some("wrong_target")));
+    let r = cmd(&app, &centre, id, json!({"command": "refer", "kind": "partner"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let r = cmd(&app, &centre, id, json!({"command": "refer", "kind": "partner", "to": 999999})).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("to")));
+    let after = app.get(&format!("/api/v1/disputes/{id}"), &centre).await.json();
+    assert_eq!(after["version"].as_i64(), Some(version + 1), "only the refusal was written");
+}
+
+async fn the_committee_sees_its_subtree_masked_with_a_ledger(app: TestApp) {
+    let centre = app.token("governance.990101").await;
+    let other_centre = app.token("governance.990102").await;
+    let county_committee = app.token("committee.990101").await;
+    let a = register(&app, &centre, "台账甲").await["id"].as_i64().unwrap();
+    ok(&app, &centre, a, json!({"command": "assess", "level": "orange", "next_review": "2026-12-10"})).await;
+    let b = register(&app, &other_centre, "台账乙").await["id"].as_i64().unwrap();
+    let d = app.get(&format!("/api/v1/disputes/{a}"), &county_committee).await.json();
+    assert_eq!(d["masked"], true, "{d}");
+    assert_eq!(d["parties"][0]["phone"], "138****1111");
+    assert_eq!(d["parties"][0]["id_number"], "110105********002X");
+    assert_eq!(d["parties"][0]["name"], "王*");
+    assert_eq!(d["state"]["parties"][0]["phone"], "138****1111", "the state is masked too");
+    assert_eq!(app.get(&format!("/api/v1/disputes/{b}"), &county_committee).await.status, StatusCode::FORBIDDEN, "another county");
+    let r = cmd(&app, &county_committee, a, json!({"command": "close"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "supervision reads, it does not act");
+
+    let ledger = app.get("/api/v1/disputes/ledger?q=台账&from=2026-11-01&to=2026-11-30", &county_committee).await.json();
+    assert_eq!(ledger["total"], 1, "{ledger}");
+    let i = &ledger["indicators"];
+    assert_eq!(
+        (i["screened"]["disputes"].as_i64(), i["screened"]["persons"].as_i64(), i["escalated"]["disputes"].as_i64()),
+        (Some(1), Some(2), Some(1)),
+        "{i}"
+    );
+    let orange = app.get("/api/v1/disputes?risk=orange,red&q=台账", &county_committee).await.json();
+    assert_eq!(orange["items"][0]["id"], a);
+    for (q, field) in
+        [("risk=purple", "risk"), ("from=2026-13-01", "from"), ("stage=lost", "stage"), ("from=2026-12-01&to=2026-11-01", "from"), ("sort=name", "sort")]
+    {
+        let r = app.get(&format!("/api/v1/disputes/ledger?{q}"), &county_committee).await;
+        assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{q}: {}", r.text());
+    }
+}
