@@ -1,6 +1,8 @@
 //! The interface in Chinese (default) and English. Texts are a struct, so a missing
 //! translation is a compile error rather than a blank on the page.
 
+mod disputes;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::CookieJar;

@@ -112,6 +112,8 @@ pub struct DisputeFilter {
     pub sort: DisputeSort,
     pub limit: i64,
     pub offset: i64,
+    /// Read each dispute's state too (lists leave it out: it is the bulk of a row).
+    pub with_state: bool,
 }
 
 /// Disputes counted by everything the ledger's indicators need.
@@ -358,7 +360,7 @@ impl DisputeStore for SqlStore {
 
     async fn disputes(&self, f: DisputeFilter) -> Result<Vec<DisputeRecord>> {
         let limit = if f.limit <= 0 { 100 } else { f.limit.min(1000) };
-        let cols = COLS.replace("state", "'' AS state");
+        let cols = if f.with_state { COLS.to_string() } else { COLS.replace("state", "'' AS state") };
         let (mut sql, mut params) = conditions(&f);
         sql = format!("SELECT {cols} FROM disputes d{sql}");
         sql.push_str(match f.sort {

@@ -2,8 +2,7 @@
 //! What each does is in `app::disputes`; here are the wire forms.
 
 use super::{ApiJson, ApiQuery};
-use crate::app::cases::Due;
-use crate::app::disputes::{self as disputes, DisputeListing, Indicators};
+use crate::app::disputes::{self as disputes, DisputeListing, Indicators, ListingParams};
 use crate::app::input::path_id;
 use crate::auth::Signed;
 use crate::dto::disputes::{DisputeClockDto, DisputeCommandRequest, DisputeDto, DisputeRowDto, NewDisputeRequest};
@@ -16,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use xiezhi_core::case::UnitRef;
 use xiezhi_core::dispute::{available, clocks, Dispute, Event};
-use xiezhi_core::{Calendar, RegionCode};
-use xiezhi_store::{DisputeRecord, DisputeSort, Principal, Store};
+use xiezhi_core::Calendar;
+use xiezhi_store::{DisputeRecord, Principal, Store};
 
 /// The dispute as the reader may see it.
 pub fn dispute_dto(r: &DisputeRecord, d: &Dispute, p: &Principal, units: &[i64], now: time::PrimitiveDateTime, cal: &Calendar, leaves: Vec<i64>) -> DisputeDto {
@@ -119,7 +118,7 @@ pub async fn get_dispute<S: Store>(State(st): State<AppState<S>>, Signed(p): Sig
     Ok(Json(dispute_dto(&r, &d, &p, &units, st.clock.china(), &st.calendar(), vec![])))
 }
 
-#[derive(Deserialize, IntoParams, Default)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct DisputeQuery {
     /// A region subtree a supervising committee oversees (default: all it may see).
@@ -146,44 +145,26 @@ pub struct DisputeQuery {
     pub offset: Option<i64>,
 }
 
-fn date(field: &'static str, raw: &Option<String>) -> ApiResult<Option<time::Date>> {
-    let f = time::macros::format_description!("[year]-[month]-[day]");
-    raw.as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| time::Date::parse(s.trim(), &f).map_err(|_| AppError::field(field, format!("{s:?} is not a date YYYY-MM-DD"))))
-        .transpose()
-}
-
 impl DisputeQuery {
     /// The listing this asks for, checked field by field.
     pub fn listing(&self, default_limit: i64) -> ApiResult<DisputeListing> {
-        let due = match (self.overdue, self.due_within) {
-            (Some(true), _) => Due::Overdue,
-            (_, Some(n)) => Due::Within(n),
-            _ => Due::Any,
-        };
-        let sort = match self.sort.as_deref().unwrap_or("due") {
-            "due" | "" => DisputeSort::Due,
-            "received" => DisputeSort::Received,
-            "updated" => DisputeSort::Updated,
-            other => return Err(AppError::field("sort", format!("unknown order {other:?}; one of due, received, updated"))),
-        };
-        let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
-        Ok(DisputeListing {
-            region: nonempty(&self.region).map(|r| RegionCode::parse("region", &r)).transpose()?,
-            stage: nonempty(&self.stage),
-            risks: self.risk.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
-            channel: nonempty(&self.channel),
-            category: nonempty(&self.category),
-            open_only: self.open.unwrap_or(false),
-            due,
-            received_from: date("from", &self.from)?,
-            received_to: date("to", &self.to)?,
-            text: nonempty(&self.q),
-            sort,
-            limit: self.limit.unwrap_or(default_limit),
-            offset: self.offset.unwrap_or(0),
-        })
+        ListingParams {
+            region: self.region.clone(),
+            stage: self.stage.clone(),
+            risk: self.risk.clone(),
+            channel: self.channel.clone(),
+            category: self.category.clone(),
+            open: self.open.unwrap_or(false),
+            overdue: self.overdue.unwrap_or(false),
+            due_within: self.due_within,
+            from: self.from.clone(),
+            to: self.to.clone(),
+            q: self.q.clone(),
+            sort: self.sort.clone(),
+            limit: self.limit,
+            offset: self.offset,
+        }
+        .listing(default_limit)
     }
 }
 

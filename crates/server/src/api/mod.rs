@@ -34,24 +34,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// A JSON value read as `T`, its errors naming the field at fault like a body's.
-pub fn from_json<T: DeserializeOwned>(v: serde_json::Value) -> Result<T, AppError> {
-    serde_path_to_error::deserialize(v).map_err(field_error)
-}
-
-/// The field a deserialisation error is about, and what is wrong with it.
-fn field_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> AppError {
-    let inner = e.inner().to_string();
-    let path = e.path().to_string();
-    let field = if path == "." || path.is_empty() {
-        // "missing field `name`" / "unknown field `x`": the name is in backticks.
-        inner.split('`').nth(1).map(str::to_owned).unwrap_or_else(|| "body".into())
-    } else {
-        path
-    };
-    let message = inner.split(" at line ").next().unwrap_or(&inner).to_string();
-    AppError::field(field, message)
-}
+use crate::dto::field_error;
+pub use crate::dto::from_json;
 
 /// Query parameters whose errors name the parameter: 422 problem+json, like a body's, instead
 /// of axum's 400 in plain text. Invalid UTF-8 (after percent-decoding) is refused, not stored

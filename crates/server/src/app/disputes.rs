@@ -63,7 +63,8 @@ pub fn projection(d: &Dispute, events: &[Event], cal: &Calendar) -> Result<Dispu
         stage: d.stage.as_str().into(),
         outcome: d.outcome.map(|o| o.as_str().into()),
         holder_unit_id: d.holder.id,
-        pending_unit_id: d.referral.as_ref().map(|r| r.to.id),
+        // A referral waits for its receiver; otherwise a report the police have not signed for.
+        pending_unit_id: d.referral.as_ref().map(|r| r.to.id).or_else(|| d.reports.iter().find(|r| r.received.is_none()).map(|r| r.to.id)),
         due_date: due.map(|(d, _)| d.to_string()),
         due_provisional: due.is_some_and(|(_, p)| p),
         is_group: d.group,
@@ -306,6 +307,67 @@ impl DisputeListing {
     }
 }
 
+/// A listing as a door receives it, every value still text: checked into a [`DisputeListing`]
+/// naming the parameter at fault.
+#[derive(Debug, Clone, Default)]
+pub struct ListingParams {
+    pub region: Option<String>,
+    pub stage: Option<String>,
+    /// Comma-separated risk levels.
+    pub risk: Option<String>,
+    pub channel: Option<String>,
+    pub category: Option<String>,
+    pub open: bool,
+    pub overdue: bool,
+    pub due_within: Option<i64>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub q: Option<String>,
+    pub sort: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+fn date(field: &'static str, raw: &Option<String>) -> ApiResult<Option<time::Date>> {
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    raw.as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| time::Date::parse(s.trim(), &f).map_err(|_| AppError::field(field, format!("{s:?} is not a date YYYY-MM-DD"))))
+        .transpose()
+}
+
+impl ListingParams {
+    pub fn listing(&self, default_limit: i64) -> ApiResult<DisputeListing> {
+        let due = match (self.overdue, self.due_within) {
+            (true, _) => Due::Overdue,
+            (_, Some(n)) => Due::Within(n),
+            _ => Due::Any,
+        };
+        let sort = match self.sort.as_deref().unwrap_or("due") {
+            "due" | "" => DisputeSort::Due,
+            "received" => DisputeSort::Received,
+            "updated" => DisputeSort::Updated,
+            other => return Err(AppError::field("sort", format!("unknown order {other:?}; one of due, received, updated"))),
+        };
+        let nonempty = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        Ok(DisputeListing {
+            region: nonempty(&self.region).map(|r| RegionCode::parse("region", &r)).transpose()?,
+            stage: nonempty(&self.stage),
+            risks: self.risk.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+            channel: nonempty(&self.channel),
+            category: nonempty(&self.category),
+            open_only: self.open,
+            due,
+            received_from: date("from", &self.from)?,
+            received_to: date("to", &self.to)?,
+            text: nonempty(&self.q),
+            sort,
+            limit: self.limit.unwrap_or(default_limit),
+            offset: self.offset.unwrap_or(0),
+        })
+    }
+}
+
 fn supervises(p: &Principal) -> bool {
     p.unit.kind == UnitKind::Committee && p.user.roles.contains(&Role::Supervisor)
 }
@@ -334,7 +396,38 @@ pub async fn list<S: Store>(st: &AppState<S>, p: &Principal, q: &DisputeListing)
 /// Referrals and applications waiting for the principal's unit to sign for; one page.
 pub async fn inbox<S: Store>(st: &AppState<S>, p: &Principal, limit: i64, offset: i64) -> ApiResult<Vec<DisputeRecord>> {
     DisputeListing { limit, offset, ..Default::default() }.check()?;
-    Ok(st.store.disputes(DisputeFilter { pending_for: Some(p.unit.id), sort: DisputeSort::Received, limit, offset, ..Default::default() }).await?)
+    Ok(st
+        .store
+        .disputes(DisputeFilter { pending_for: Some(p.unit.id), sort: DisputeSort::Received, limit, offset, with_state: true, ..Default::default() })
+        .await?)
+}
+
+/// What a unit's workbench counts of disputes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Workload {
+    /// Referrals, applications and reports waiting for the unit to sign for.
+    pub waiting: i64,
+    /// Open disputes the unit handles (for a committee: open in its subtree).
+    pub open: i64,
+    /// Of those, with the unit's clock run out.
+    pub overdue: i64,
+    /// Of those, graded red or orange.
+    pub high_risk: i64,
+}
+
+pub async fn workload<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<Workload> {
+    let mine = if supervises(p) {
+        DisputeFilter { region_prefix: Some(p.unit.region.subtree_prefix()), open_only: true, ..Default::default() }
+    } else {
+        DisputeFilter { holder_unit_id: Some(p.unit.id), open_only: true, ..Default::default() }
+    };
+    let yesterday = (st.clock.china().date() - Duration::days(1)).to_string();
+    Ok(Workload {
+        waiting: st.store.dispute_count(DisputeFilter { pending_for: Some(p.unit.id), ..Default::default() }).await?,
+        open: st.store.dispute_count(mine.clone()).await?,
+        overdue: st.store.dispute_count(DisputeFilter { due_by: Some(yesterday), ..mine.clone() }).await?,
+        high_risk: st.store.dispute_count(DisputeFilter { risks: vec!["red".into(), "orange".into()], ..mine }).await?,
+    })
 }
 
 /// A dispute's events, oldest first.

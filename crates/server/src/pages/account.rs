@@ -111,6 +111,8 @@ pub async fn sign_out<S: Store>(State(st): State<AppState<S>>, jar: CookieJar, P
 #[template(path = "home.html")]
 struct HomePage {
     chrome: Chrome,
+    dispute_work: Option<crate::app::disputes::Workload>,
+    dispute_rows: Vec<DisputeLine>,
     unit_name: String,
     unit_href: String,
     kind: &'static str,
@@ -138,9 +140,35 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     } else {
         (None, vec![])
     };
+    let supervises = p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor);
+    let handles_disputes = (p.actor().authorize(Action::ActOnDisputes).is_ok() && p.unit.kind != xiezhi_core::UnitKind::Procuratorate) || supervises;
+    let (dispute_work, dispute_rows) = if handles_disputes {
+        let waiting = crate::app::disputes::inbox(&st, &p, 5, 0).await?;
+        let mut names = std::collections::BTreeMap::new();
+        let mut rows = Vec::new();
+        for d in waiting {
+            let from = match crate::app::disputes::state_of(&d).ok().and_then(|s| s.referral) {
+                Some(r) => match names.get(&r.from.id) {
+                    Some(n) => n,
+                    None => {
+                        let n = st.store.unit(r.from.id).await.map(|u| if lang == Lang::En { u.name_en } else { u.name }).unwrap_or_default();
+                        names.entry(r.from.id).or_insert(n)
+                    }
+                }
+                .clone(),
+                None => String::new(),
+            };
+            rows.push(DisputeLine { id: d.id, code: d.code, title: d.title, risk: d.risk.unwrap_or_else(|| "none".into()), from });
+        }
+        (Some(crate::app::disputes::workload(&st, &p).await?), rows)
+    } else {
+        (None, vec![])
+    };
     render(&HomePage {
         work,
         rows,
+        dispute_work,
+        dispute_rows,
         unit_name: if lang == Lang::En { p.unit.name_en.clone() } else { p.unit.name.clone() },
         unit_href: format!("/units/{}", p.unit.id),
         kind: lang.kind(p.unit.kind),
@@ -151,6 +179,15 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         directory_href: format!("/directory?region={}", p.unit.region),
         chrome: Chrome::new(lang, "/", Some(&p), &st),
     })
+}
+
+/// A dispute waiting for the unit, on its workbench.
+pub struct DisputeLine {
+    id: i64,
+    code: String,
+    title: String,
+    risk: String,
+    from: String,
 }
 
 pub struct TokenRow {

@@ -4,6 +4,7 @@ mod account;
 mod audit;
 mod calendars;
 mod cases;
+mod disputes;
 mod org;
 mod tools;
 
@@ -55,6 +56,12 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/cases/{id}/documents/{sha256}", get(cases::download::<S>))
         .route("/inbox", get(cases::inbox::<S>))
         .route("/supervision", get(cases::committee::<S>))
+        .route("/disputes", get(disputes::list::<S>).post(disputes::register::<S>))
+        .route("/disputes/new", get(disputes::new_page::<S>))
+        .route("/disputes/ledger", get(disputes::ledger::<S>))
+        .route("/disputes/export.csv", get(disputes::export::<S>))
+        .route("/disputes/{id}", get(disputes::show::<S>))
+        .route("/disputes/{id}/commands", post(disputes::command::<S>))
         .route("/lang/{code}", get(switch_lang))
         .route("/assets/{*file}", get(asset))
 }
@@ -116,6 +123,14 @@ impl Chrome {
             if p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&Role::Supervisor) {
                 item("/supervision".into(), t.nav_supervision);
                 item("/cases".into(), t.nav_cases);
+            }
+            let supervises = p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&Role::Supervisor);
+            let handles_disputes = p.actor().authorize(xiezhi_core::Action::ActOnDisputes).is_ok() && p.unit.kind != xiezhi_core::UnitKind::Procuratorate;
+            if handles_disputes || supervises {
+                item("/disputes".into(), lang.pick("矛盾纠纷", "Disputes"));
+            }
+            if supervises || matches!(p.unit.kind, xiezhi_core::UnitKind::GovernanceCentre | xiezhi_core::UnitKind::JusticeBureau) {
+                item("/disputes/ledger".into(), lang.pick("台账", "Ledger"));
             }
             item(format!("/units/{}", p.unit.id), t.nav_my_unit);
             item(format!("/directory?region={}", p.unit.region), t.nav_directory);

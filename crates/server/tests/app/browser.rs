@@ -422,3 +422,143 @@ async fn long_lists_page_in_the_browser() {
     b.finish().await;
     result.expect("browser session");
 }
+
+/// The road through the pages, as each unit meets it: a window clerk registers a
+/// dispute (an error keeps what was typed), grades it red, reports it and diverts it to the
+/// women's federation; the federation signs for it, records the agreement and its signatures and
+/// applies for confirmation; the court confirms it; the federation follows up and closes it; the
+/// county committee sees it masked and the ledger counts it. Screenshots at 1280 and 390 px.
+#[tokio::test]
+async fn a_dispute_through_the_pages() {
+    use xiezhi_core::{RegionCode, UnitKind};
+    let (store, _dir) = xiezhi_store::testing::fresh_sqlite().await;
+    xiezhi_server::demo::seed(&store, 7, 1).await.unwrap();
+    let region = RegionCode::parse("region", "990101").unwrap();
+    let unit_id = |kind| {
+        let store = store.clone();
+        async move {
+            xiezhi_store::Store::list_units(&store, xiezhi_store::UnitFilter { region: Some(region), kind: Some(kind), ..Default::default() }).await.unwrap()[0]
+                .id
+        }
+    };
+    let (police, women) = (unit_id(UnitKind::Police).await, unit_id(UnitKind::WomensFederation).await);
+    let state = AppState::new(
+        store.clone(),
+        ServerConfig { demo: true, ..Default::default() },
+        crate::common::test_calendars(),
+        xiezhi_server::audit::LogSigner::new("xiezhi-test", [7; 32]).unwrap(),
+    )
+    .with_clock(xiezhi_server::state::Clock::fixed(crate::common::beijing("2026-11-30 09:00")));
+    let b = browse(state).await;
+    let c = &b.c;
+    let result = async {
+        // Fill and send one action form; the record grows by `events` lines.
+        let act = |action: &'static str, fill: Vec<(&'static str, String)>, events: usize| async move {
+            let before = c.find_all(Locator::Css("#timeline li")).await?.len();
+            for (name, value) in fill {
+                let js = format!("document.querySelector('#do-{action} [name={name}]').value = arguments[0]");
+                c.execute(&js, vec![serde_json::json!(value)]).await?;
+            }
+            c.find(Locator::Css(&format!("#do-{action} button"))).await?.click().await?;
+            c.wait().for_element(Locator::Css(&format!("#timeline li:nth-child({})", before + events))).await?;
+            Ok::<_, fantoccini::error::CmdError>(())
+        };
+        b.sign_in("governance.990101").await?;
+        c.find(Locator::Id("dispute-workbench")).await?;
+        c.goto(&format!("{}/disputes/new", b.base)).await?;
+        c.find(Locator::Css("[name=title]")).await?.send_keys("抚养费纠纷（页面）").await?;
+        c.execute("document.querySelector('[name=category]').value = 'marriage_family'", vec![]).await?;
+        c.find(Locator::Css("[name=name1]")).await?.send_keys("王芳").await?;
+        c.find(Locator::Css("[name=phone1]")).await?.send_keys("call me").await?;
+        c.find(Locator::Css("[name=name2]")).await?.send_keys("李强").await?;
+        c.find(Locator::Id("register-dispute")).await?.click().await?;
+        let error = c.wait().for_element(Locator::Id("form-error")).await?.text().await?;
+        assert!(error.contains("phone"), "{error}");
+        let kept = c.find(Locator::Css("[name=title]")).await?.prop("value").await?;
+        assert_eq!(kept.as_deref(), Some("抚养费纠纷（页面）"), "what was typed is kept");
+        c.current_url().await?;
+        b.screenshots("dispute-new-error").await?;
+        b.fits_a_phone("the registration form").await?;
+        c.execute("document.querySelector('[name=phone1]').value = '13800001111'", vec![]).await?;
+        c.find(Locator::Id("register-dispute")).await?.click().await?;
+        c.wait().for_element(Locator::Id("code")).await?;
+        let code = c.find(Locator::Id("code")).await?.text().await?;
+        assert!(code.starts_with("MD9901012026"), "{code}");
+        act("assess", vec![("level", "red".into()), ("next_review", "2026-12-07".into())], 1).await?;
+        let clocks = c.find(Locator::Id("clocks")).await?.text().await?;
+        assert!(clocks.contains("红色风险纠纷报告") && clocks.contains("2026-12-01"), "{clocks}");
+        act("report_to_police", vec![("to", police.to_string())], 1).await?;
+        act("refer_partner", vec![("to", women.to_string())], 1).await?;
+        let pending = c.find(Locator::Id("pending")).await?.text().await?;
+        assert!(pending.contains("妇女联合会"), "{pending}");
+        c.find(Locator::Id("sign-out")).await?.click().await?;
+        c.wait().for_element(Locator::Id("sign-in")).await?;
+
+        b.sign_in("women.990101").await?;
+        assert_eq!(c.find(Locator::Css("#dispute-waiting strong")).await?.text().await?, "1");
+        b.screenshots("home-disputes").await?;
+        b.fits_a_phone("the workbench with disputes").await?;
+        c.find(Locator::Css("#disputes-waiting a")).await?.click().await?;
+        c.wait().for_element(Locator::Id("do-receive")).await?;
+        act("receive", vec![], 1).await?;
+        act("record_session", vec![("note", "双方到场，初步沟通".into())], 1).await?;
+        act(
+            "agree",
+            vec![
+                ("term_kind_1", "payment".into()),
+                ("term_text_1", "李强每月支付抚养费1500元".into()),
+                ("term_amount_1", "1500".into()),
+                ("term_due_1", "2026-12-31".into()),
+            ],
+            1,
+        )
+        .await?;
+        b.screenshots("dispute-agreed").await?;
+        b.fits_a_phone("a dispute with its actions").await?;
+        for events in [1, 1, 1, 2] {
+            act("sign", vec![], events).await?;
+        }
+        assert!(c.find(Locator::Id("stage")).await?.text().await?.contains("协议履行中"));
+        act("apply_for_confirmation", vec![], 1).await?;
+        c.find(Locator::Id("sign-out")).await?.click().await?;
+        c.wait().for_element(Locator::Id("sign-in")).await?;
+
+        b.sign_in("court.990101").await?;
+        c.goto(&format!("{}/disputes?q={code}", b.base)).await?;
+        c.find(Locator::Css("#dispute-list tbody a")).await?.click().await?;
+        c.wait().for_element(Locator::Id("do-receive")).await?;
+        act("receive", vec![], 1).await?;
+        act("accept_confirmation", vec![], 1).await?;
+        act("rule", vec![], 1).await?;
+        let confirmation = c.find(Locator::Id("confirmation")).await?.text().await?;
+        assert!(confirmation.contains("民特") && confirmation.contains("裁定协议有效"), "{confirmation}");
+        c.find(Locator::Id("sign-out")).await?.click().await?;
+        c.wait().for_element(Locator::Id("sign-in")).await?;
+
+        b.sign_in("women.990101").await?;
+        c.goto(&format!("{}/disputes?q={code}", b.base)).await?;
+        c.find(Locator::Css("#dispute-list tbody a")).await?.click().await?;
+        c.wait().for_element(Locator::Id("do-record_performance")).await?;
+        act("record_performance", vec![], 1).await?;
+        act("follow_up", vec![("note", "已按月支付".into())], 1).await?;
+        act("close", vec![], 1).await?;
+        assert!(c.find(Locator::Id("stage")).await?.text().await?.contains("已结案"));
+        b.screenshots("dispute-closed").await?;
+        c.find(Locator::Id("sign-out")).await?.click().await?;
+        c.wait().for_element(Locator::Id("sign-in")).await?;
+
+        b.sign_in("committee.990101").await?;
+        c.goto(&format!("{}/disputes/ledger?q={code}", b.base)).await?;
+        let indicators = c.find(Locator::Id("indicators")).await?.text().await?;
+        assert!(indicators.contains("1件 / 2人") && indicators.contains("司法确认"), "{indicators}");
+        b.screenshots("disputes-ledger").await?;
+        b.fits_a_phone("the ledger").await?;
+        c.find(Locator::Css("#dispute-list tbody a")).await?.click().await?;
+        let parties = c.wait().for_element(Locator::Id("parties")).await?.text().await?;
+        assert!(parties.contains("王*") && parties.contains("138****1111") && !parties.contains("13800001111"), "{parties}");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    b.finish().await;
+    result.unwrap();
+}
