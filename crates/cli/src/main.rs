@@ -290,6 +290,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await?;
             eprintln!();
             println!("generated {made} demo cases through the case machine in {:.2?}", started.elapsed());
+            let started = std::time::Instant::now();
+            let disputes =
+                xiezhi_server::demo::seed_disputes(&store, &calendar(&cfg)?, (cases / 3).max(300), cfg.seed, xiezhi_server::state::china_now().date()).await?;
+            println!("generated {disputes} demo disputes through the dispute machine in {:.2?}", started.elapsed());
             store.close().await;
         }
         Command::Init { db, province_code, province_name, province_name_en, admin } => {
@@ -523,6 +527,8 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
             tracing::info!(regions = r.regions, units = r.units, users = r.users, seed = cfg.seed, "seeded the demo province");
             let cases = xiezhi_server::demo::seed_cases(&store, &calendar(&cfg)?, 2000, cfg.seed, xiezhi_server::state::china_now().date(), |_| {}).await?;
             tracing::info!(cases, "generated demo cases");
+            let disputes = xiezhi_server::demo::seed_disputes(&store, &calendar(&cfg)?, 800, cfg.seed, xiezhi_server::state::china_now().date()).await?;
+            tracing::info!(disputes, "generated demo disputes");
         } else if demo_seed.is_none() {
             anyhow::bail!("--demo refused: this database holds a real organisation, and demo mode would publish demo passwords on its sign-in page");
         }

@@ -1,5 +1,8 @@
 //! Seeding the demo province into a store.
 
+mod disputes;
+pub use disputes::seed_disputes;
+
 use crate::auth::hash_password;
 use crate::error::AppError;
 use time::{Date, PrimitiveDateTime};

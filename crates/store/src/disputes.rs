@@ -137,6 +137,8 @@ pub struct DisputeTally {
 pub trait DisputeStore {
     /// Register: the row, its units and its events; returns the id and the code (一案一码).
     fn create_dispute(&self, write: DisputeWrite, by: By) -> impl Future<Output = Result<Recorded<(i64, String)>>> + Send;
+    /// Insert whole disputes with their history, many in one transaction (demo data).
+    fn import_disputes(&self, writes: Vec<DisputeWrite>, by: By) -> impl Future<Output = Result<usize>> + Send;
     /// Apply a decided change if the dispute is still at `version` (otherwise `Conflict`).
     fn update_dispute(&self, id: i64, version: i64, write: DisputeWrite, by: By) -> impl Future<Output = Result<Recorded<i64>>> + Send;
     /// A dispute (with its state) and the units that may see it.
@@ -254,57 +256,73 @@ async fn add_units(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64, units: &[
     Ok(())
 }
 
+/// Insert one dispute in the caller's transaction: the row, its code, its units, its events.
+async fn insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: Backend, w: DisputeWrite, by: &By) -> Result<(i64, String, Vec<i64>)> {
+    // The code needs the id: the row goes in with a placeholder unique to this transaction's
+    // moment, and gets its code before anyone else can see it.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let placeholder = format!("new:{}:{}:{n}", by.at, std::process::id());
+    let at = w.event_times.last().copied().unwrap_or(by.at);
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO disputes (code, title, region, channel, category, risk, stage, outcome, holder_unit_id, pending_unit_id, due_date, due_provisional, \
+         is_group, party_count, amount, reported, linked_cases, followed_up, satisfaction, received_on, search, version, state, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id",
+    )
+    .bind(&placeholder)
+    .bind(&w.title)
+    .bind(w.region.to_string())
+    .bind(&w.channel)
+    .bind(&w.category)
+    .bind(&w.risk)
+    .bind(&w.stage)
+    .bind(&w.outcome)
+    .bind(w.holder_unit_id)
+    .bind(w.pending_unit_id)
+    .bind(&w.due_date)
+    .bind(i64::from(w.due_provisional))
+    .bind(i64::from(w.is_group))
+    .bind(w.party_count)
+    .bind(w.amount)
+    .bind(i64::from(w.reported))
+    .bind(w.linked_cases)
+    .bind(i64::from(w.followed_up))
+    .bind(&w.satisfaction)
+    .bind(&w.received_on)
+    .bind(&w.search)
+    .bind(w.events.len() as i64)
+    .bind(&w.state)
+    .bind(at)
+    .fetch_one(&mut **tx)
+    .await?;
+    let code = code(w.region, &w.received_on, id);
+    sqlx::query("UPDATE disputes SET code = $1, search = $2 WHERE id = $3")
+        .bind(&code)
+        .bind(format!("{}\n{}", code.to_ascii_lowercase(), w.search))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    add_units(tx, id, &w.units).await?;
+    let leaves = append(tx, backend, by, events(id, &w)).await?;
+    Ok((id, code, leaves))
+}
+
 impl DisputeStore for SqlStore {
     async fn create_dispute(&self, w: DisputeWrite, by: By) -> Result<Recorded<(i64, String)>> {
         let mut tx = self.pool.begin().await?;
-        // The code needs the id: the row goes in with a placeholder unique to this transaction's
-        // moment, and gets its code before anyone else can see it.
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let placeholder = format!("new:{}:{}:{n}", by.at, std::process::id());
-        let at = w.event_times.last().copied().unwrap_or(by.at);
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO disputes (code, title, region, channel, category, risk, stage, outcome, holder_unit_id, pending_unit_id, due_date, due_provisional, \
-             is_group, party_count, amount, reported, linked_cases, followed_up, satisfaction, received_on, search, version, state, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id",
-        )
-        .bind(&placeholder)
-        .bind(&w.title)
-        .bind(w.region.to_string())
-        .bind(&w.channel)
-        .bind(&w.category)
-        .bind(&w.risk)
-        .bind(&w.stage)
-        .bind(&w.outcome)
-        .bind(w.holder_unit_id)
-        .bind(w.pending_unit_id)
-        .bind(&w.due_date)
-        .bind(i64::from(w.due_provisional))
-        .bind(i64::from(w.is_group))
-        .bind(w.party_count)
-        .bind(w.amount)
-        .bind(i64::from(w.reported))
-        .bind(w.linked_cases)
-        .bind(i64::from(w.followed_up))
-        .bind(&w.satisfaction)
-        .bind(&w.received_on)
-        .bind(&w.search)
-        .bind(w.events.len() as i64)
-        .bind(&w.state)
-        .bind(at)
-        .fetch_one(&mut *tx)
-        .await?;
-        let code = code(w.region, &w.received_on, id);
-        sqlx::query("UPDATE disputes SET code = $1, search = $2 WHERE id = $3")
-            .bind(&code)
-            .bind(format!("{}\n{}", code.to_ascii_lowercase(), w.search))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        add_units(&mut tx, id, &w.units).await?;
-        let leaves = append(&mut tx, self.backend, &by, events(id, &w)).await?;
+        let (id, code, leaves) = insert(&mut tx, self.backend, w, &by).await?;
         tx.commit().await?;
         Ok(Recorded { value: (id, code), leaves })
+    }
+
+    async fn import_disputes(&self, writes: Vec<DisputeWrite>, by: By) -> Result<usize> {
+        let n = writes.len();
+        let mut tx = self.pool.begin().await?;
+        for w in writes {
+            insert(&mut tx, self.backend, w, &by).await?;
+        }
+        tx.commit().await?;
+        Ok(n)
     }
 
     async fn update_dispute(&self, id: i64, version: i64, w: DisputeWrite, by: By) -> Result<Recorded<i64>> {

@@ -214,3 +214,42 @@ async fn the_committee_sees_its_subtree_masked_with_a_ledger(app: TestApp) {
         assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{q}: {}", r.text());
     }
 }
+
+/// The demo province seeds disputes of every channel, risk level and stage, received in the
+/// three months before the day it is seeded, each rebuilt exactly from its own events.
+#[tokio::test]
+async fn the_demo_province_has_disputes_of_every_kind() {
+    use xiezhi_store::{DisputeFilter, DisputeStore, Store};
+    let (store, _dir) = xiezhi_store::testing::fresh_sqlite().await;
+    xiezhi_server::demo::seed(&store, 7, 1).await.unwrap();
+    let cal = crate::common::test_calendars().get();
+    let today = time::macros::date!(2026 - 11 - 30);
+    let made = xiezhi_server::demo::seed_disputes(&store, &cal, 600, 7, today).await.unwrap();
+    assert_eq!(made, 600);
+    let tallies = store.dispute_tallies(DisputeFilter::default()).await.unwrap();
+    let has = |f: &dyn Fn(&xiezhi_store::DisputeTally) -> bool| tallies.iter().any(f);
+    for stage in xiezhi_server::app::disputes::stages() {
+        assert!(has(&|t| t.stage == stage), "no demo dispute is {stage}");
+    }
+    for risk in xiezhi_server::app::disputes::RISKS {
+        assert!(has(&|t| t.risk.as_deref() == Some(risk)), "no demo dispute is {risk}");
+    }
+    for channel in xiezhi_core::dispute::Channel::ALL {
+        let code = serde_json::to_value(channel).unwrap().as_str().unwrap().to_string();
+        assert!(has(&|t| t.channel == code), "no demo dispute came by {code}");
+    }
+    let overdue = store.dispute_count(DisputeFilter { due_by: Some("2026-11-29".into()), open_only: true, ..Default::default() }).await.unwrap();
+    assert!(overdue > 0, "some have lingered past their clock");
+    let rows = store.disputes(DisputeFilter { limit: 1000, with_state: true, ..Default::default() }).await.unwrap();
+    for r in rows.iter().take(200) {
+        assert!(r.received_on.as_str() >= "2026-09-01" && r.received_on.as_str() <= "2026-11-30", "{}", r.received_on);
+        let events = store.events_of(&format!("dispute:{}", r.id), 1000).await.unwrap();
+        let replayed = events
+            .iter()
+            .map(|e| serde_json::from_str::<xiezhi_core::dispute::Event>(&e.payload).unwrap())
+            .fold(None, |d, e| xiezhi_core::dispute::apply(d, &e))
+            .unwrap();
+        assert_eq!(serde_json::to_string(&replayed).unwrap(), r.state, "dispute {} is its events", r.id);
+        assert_eq!(r.version as usize, events.len());
+    }
+}
