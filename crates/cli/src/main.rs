@@ -461,7 +461,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let cal = app_state(&cfg, store.clone()).await?.calendar();
             let report = xiezhi_server::app::cases::rebuild(&store, &cal, !check).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
             let organisation = xiezhi_server::app::integrity::check_organisation(&store).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            let (disputes, dispute_differences) =
+                xiezhi_server::app::disputes::check_all(&store, &cal).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
             store.close().await;
+            if dispute_differences.is_empty() {
+                println!("{disputes} disputes: every read model equals the replay of its events");
+            } else {
+                println!("{disputes} disputes: {} differ from their events (not repaired):", dispute_differences.len());
+                for d in &dispute_differences {
+                    println!("  {d}");
+                }
+            }
             if organisation.is_empty() {
                 println!("units, users and tokens: every row equals the replay of its events");
             } else {
@@ -471,7 +481,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("  {d}");
                 }
             }
-            let org_differs = !organisation.is_empty();
+            let org_differs = !organisation.is_empty() || !dispute_differences.is_empty();
             if report.differing.is_empty() {
                 println!("{} cases: every read model equals the replay of its events", report.cases);
             } else if check {

@@ -217,6 +217,7 @@ fn rebuild_check_names_every_tampered_row_and_column() {
     let clean = xiezhi(&["rebuild", "--check", "--data", data]);
     assert!(clean.status.success(), "{}{}", stdout(&clean), stderr(&clean));
     assert!(stdout(&clean).contains("units, users and tokens: every row equals the replay"), "{}", stdout(&clean));
+    assert!(stdout(&clean).contains("300 disputes: every read model equals the replay"), "{}", stdout(&clean));
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let pool = sqlx::SqlitePool::connect(&format!("sqlite://{data}/xiezhi.db")).await.unwrap();
@@ -227,6 +228,8 @@ fn rebuild_check_names_every_tampered_row_and_column() {
             "UPDATE users SET roles = 'judge' WHERE username = 'police.990102'",
             "UPDATE users SET password_hash = '$argon2id$forged' WHERE username = 'police.990101'",
             "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (1, 'backdoor', 'abc', 1)",
+            "UPDATE disputes SET stage = 'closed' WHERE id = 7",
+            "UPDATE disputes SET risk = 'purple' WHERE id = 8",
         ] {
             sqlx::query(q).execute(&pool).await.unwrap();
         }
@@ -242,6 +245,8 @@ fn rebuild_check_names_every_tampered_row_and_column() {
         "(police.990102): roles judge ≠ replayed police_officer",
         "(police.990101): password_hash is not the one recorded",
         "backdoor",
+        "dispute 7: stage closed ≠ replayed",
+        "dispute 8: risk Some(\"purple\") ≠ replayed",
     ] {
         assert!(out.contains(line) || (line == "backdoor" && out.contains("not in the log")), "missing {line:?}:\n{out}");
     }

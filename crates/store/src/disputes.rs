@@ -85,6 +85,8 @@ pub enum DisputeSort {
     Received,
     /// The most recently changed first.
     Updated,
+    /// By id, oldest first: for walking every dispute.
+    Id,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -107,6 +109,8 @@ pub struct DisputeFilter {
     /// Received on or after / on or before (`YYYY-MM-DD`).
     pub received_from: Option<String>,
     pub received_to: Option<String>,
+    /// Disputes with an id above this (walking them all, with `DisputeSort::Id`).
+    pub after_id: Option<i64>,
     /// Code, title or any party's name or number contains this.
     pub text: Option<String>,
     pub sort: DisputeSort,
@@ -224,6 +228,9 @@ fn conditions(f: &DisputeFilter) -> (String, Vec<P>) {
     }
     if let Some(to) = &f.received_to {
         cond(&mut sql, " AND d.received_on <= ?", P::S(to.clone()));
+    }
+    if let Some(after) = f.after_id {
+        cond(&mut sql, " AND d.id > ?", P::I(after));
     }
     if let Some(text) = f.text.as_ref().filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", text.to_ascii_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
@@ -385,6 +392,7 @@ impl DisputeStore for SqlStore {
             DisputeSort::Due => " ORDER BY d.due_date IS NULL, d.due_date, d.id",
             DisputeSort::Received => " ORDER BY d.received_on DESC, d.id DESC",
             DisputeSort::Updated => " ORDER BY d.updated_at DESC, d.id DESC",
+            DisputeSort::Id => " ORDER BY d.id",
         });
         params.push(P::I(limit));
         sql.push_str(&format!(" LIMIT ${}", params.len()));

@@ -436,6 +436,50 @@ pub async fn events<S: Store>(st: &AppState<S>, p: &Principal, id: i64) -> ApiRe
     Ok(st.store.events_of(&subject(id), 10_000).await?)
 }
 
+/// Every dispute replayed from its events and compared with its row, column by column: what
+/// `xiezhi rebuild --check` reports (never repaired automatically). Returns how many were
+/// checked and the differences found.
+pub async fn check_all<S: Store>(store: &S, cal: &Calendar) -> ApiResult<(usize, Vec<String>)> {
+    let (mut checked, mut found, mut after) = (0, Vec::new(), 0);
+    loop {
+        let rows = store.disputes(DisputeFilter { after_id: Some(after), sort: DisputeSort::Id, limit: 1000, with_state: true, ..Default::default() }).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for r in rows {
+            checked += 1;
+            let events = store.events_of(&subject(r.id), 100_000).await?;
+            let parsed = events.iter().map(|e| serde_json::from_str::<Event>(&e.payload)).collect::<Result<Vec<_>, _>>();
+            let Some(replayed) = parsed.ok().and_then(|p| p.iter().fold(None, apply)) else {
+                found.push(format!("dispute {}: its events do not replay", r.id));
+                continue;
+            };
+            let want = projection(&replayed, &[], cal)?;
+            let mut differs = Vec::new();
+            let mut check = |what: &str, stored: String, replayed: String| {
+                if stored != replayed {
+                    differs.push(format!("{what} {stored} ≠ replayed {replayed}"));
+                }
+            };
+            check("title", format!("{:?}", r.title), format!("{:?}", want.title));
+            check("region", r.region.clone(), want.region.to_string());
+            check("stage", r.stage.clone(), want.stage.clone());
+            check("risk", format!("{:?}", r.risk), format!("{:?}", want.risk));
+            check("outcome", format!("{:?}", r.outcome), format!("{:?}", want.outcome));
+            check("holder", r.holder_unit_id.to_string(), want.holder_unit_id.to_string());
+            check("pending", format!("{:?}", r.pending_unit_id), format!("{:?}", want.pending_unit_id));
+            check("due_date", format!("{:?}", r.due_date), format!("{:?}", want.due_date));
+            check("version", r.version.to_string(), events.len().to_string());
+            if serde_json::from_str::<Dispute>(&r.state).ok().as_ref() != Some(&replayed) {
+                differs.push(format!("state snapshot ≠ replay of {} events", events.len()));
+            }
+            if !differs.is_empty() {
+                found.push(format!("dispute {}: {}", r.id, differs.join("; ")));
+            }
+        }
+    }
+    Ok((checked, found))
+}
+
 /// A count and the people in it (件/人).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Count {
