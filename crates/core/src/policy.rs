@@ -34,6 +34,8 @@ pub enum Action {
     ViewDispute { region: RegionCode, involved: bool },
     /// Give commands on disputes; the dispute machine decides which, by unit and state.
     ActOnDisputes,
+    /// Subscribe the unit's own system to notices (webhooks), or stop it: the unit's administrators.
+    ManageWebhooks { unit_id: i64 },
     /// Load or replace a year's holiday calendar: it moves every deadline in the province.
     LoadCalendar,
     /// Approve (or refuse) the admin role requested for an account of unit `unit_id` in `region`
@@ -61,6 +63,7 @@ impl std::fmt::Display for Action {
             Action::ViewCase { region, .. } => write!(f, "view a case of region {region}"),
             Action::ActOnCases => write!(f, "act on cases"),
             Action::ViewDispute { region, .. } => write!(f, "view a dispute of region {region}"),
+            Action::ManageWebhooks { unit_id } => write!(f, "manage the webhooks of unit {unit_id}"),
             Action::ActOnDisputes => write!(f, "act on disputes"),
             Action::LoadCalendar => write!(f, "load a holiday calendar"),
             Action::DecideAdminGrant { unit_id, .. } => write!(f, "decide an admin role for unit {unit_id}"),
@@ -167,6 +170,13 @@ impl Actor {
                     return Ok(());
                 }
                 deny("this dispute was never handled by your unit nor sent to it, and it is not in a region you supervise".into())
+            }
+            Action::ManageWebhooks { unit_id } => {
+                if self.has(Role::Admin) && unit_id == self.unit_id {
+                    Ok(())
+                } else {
+                    deny(format!("the webhooks of unit {unit_id} are managed by its own administrators: they send its disputes' notices out of the platform"))
+                }
             }
             Action::ActOnDisputes => {
                 let roles = [Role::Mediator, Role::PoliceOfficer, Role::Judge, Role::Clerk, Role::JusticeOfficer, Role::HotlineOperator];

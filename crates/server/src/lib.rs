@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod idempotency;
 pub mod metrics;
 pub mod openapi;
+pub mod outbox;
 pub mod pages;
 pub mod state;
 
@@ -126,10 +127,12 @@ pub async fn serve<S: Store>(
         })
     };
     let follower = tokio::spawn(app::calendars::follow(state.clone(), std::time::Duration::from_secs(15)));
+    let webhooks = tokio::spawn(outbox::run(state.clone()));
     let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await;
     checkpointer.abort();
     follower.abort();
     recompute.abort();
+    webhooks.abort();
     served
 }
 

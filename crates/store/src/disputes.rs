@@ -45,6 +45,9 @@ pub struct DisputeWrite {
     pub events: Vec<(String, Payload)>,
     /// When each event happened (µs), for seeded history; empty means now.
     pub event_times: Vec<i64>,
+    /// Notices for the units' own systems (webhooks), written to the outbox in the same
+    /// transaction.
+    pub notices: Vec<crate::Notice>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
@@ -172,6 +175,11 @@ fn events(id: i64, w: &DisputeWrite) -> Vec<NewEvent> {
             ..NewEvent::new(format!("dispute:{id}"), format!("dispute.{kind}"), payload.clone())
         })
         .collect()
+}
+
+/// Notices about a dispute whose id was not known when they were made.
+fn with_subject(notices: &[crate::Notice], id: i64) -> Vec<crate::Notice> {
+    notices.iter().map(|n| crate::Notice { subject: format!("dispute:{id}"), ..n.clone() }).collect()
 }
 
 enum P {
@@ -311,6 +319,7 @@ async fn insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: Backend, w: 
         .await?;
     add_units(tx, id, &w.units).await?;
     let leaves = append(tx, backend, by, events(id, &w)).await?;
+    crate::outbox::enqueue(tx, &with_subject(&w.notices, id), at).await?;
     Ok((id, code, leaves))
 }
 
@@ -371,6 +380,7 @@ impl DisputeStore for SqlStore {
         }
         add_units(&mut tx, id, &w.units).await?;
         let leaves = append(&mut tx, self.backend, &by, events(id, &w)).await?;
+        crate::outbox::enqueue(&mut tx, &with_subject(&w.notices, id), at).await?;
         tx.commit().await?;
         Ok(Recorded { value: new_version, leaves })
     }

@@ -10,6 +10,7 @@ mod disputes;
 mod error;
 mod model;
 mod native;
+mod outbox;
 mod pages;
 mod sql;
 pub mod testing;
@@ -18,6 +19,7 @@ pub use audit::{NewEvent, Payload};
 pub use disputes::{DisputeFilter, DisputeRecord, DisputeSort, DisputeStore, DisputeTally, DisputeWrite};
 pub use error::{OpenError, StoreError};
 pub use model::*;
+pub use outbox::{Delivery, DeliveryLog, Notice, OutboxStore, Webhook};
 pub use sql::{fingerprint, redact_url, Backend, SqlStore};
 
 use std::future::Future;
@@ -29,7 +31,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// happens whole or not at all.
 /// Each domain beyond the organisation and cases keeps its part in a trait and a file of its own
 /// ([`DisputeStore`] in `disputes.rs`); a `Store` has them all.
-pub trait Store: DisputeStore + Clone + Send + Sync + 'static {
+pub trait Store: DisputeStore + OutboxStore + Clone + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Cheap round trip, for readiness.
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;

@@ -89,6 +89,7 @@ fn dispute_write(police: i64, region: &str, risk: Option<&str>, stage: &str, rec
         units: vec![police],
         events: vec![("registered".into(), Payload::from(serde_json::json!({"event": "registered"})))],
         event_times: vec![],
+        notices: vec![],
     }
 }
 

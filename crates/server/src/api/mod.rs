@@ -8,6 +8,7 @@ pub mod disputes;
 pub mod grants;
 pub mod org;
 pub mod people;
+pub mod webhooks;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -153,6 +154,9 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/disputes/{id}", get(disputes::get_dispute::<S>))
         .route("/disputes/{id}/commands", post(disputes::command::<S>))
         .route("/disputes/{id}/timeline", get(disputes::timeline::<S>))
+        .route("/webhooks", get(webhooks::list::<S>).post(webhooks::create::<S>))
+        .route("/webhooks/{id}", axum::routing::delete(webhooks::disable::<S>))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries::<S>))
         .route("/audit/checkpoint", get(audit::latest::<S>).post(audit::sign_now::<S>))
         .route("/audit/entries", get(audit::entries::<S>))
         .route("/audit/proof/inclusion", get(audit::inclusion::<S>))

@@ -15,7 +15,7 @@ use xiezhi_core::case::numbering::{agency_number, Register};
 use xiezhi_core::case::UnitRef;
 use xiezhi_core::dispute::{apply, clocks, decide, Command, Dispute, Event, Party, Stage};
 use xiezhi_core::{Action, Calendar, RegionCode, Role, UnitKind};
-use xiezhi_store::{DisputeFilter, DisputeRecord, DisputeSort, DisputeTally, DisputeWrite, Payload, Principal, Store};
+use xiezhi_store::{DisputeFilter, DisputeRecord, DisputeSort, DisputeTally, DisputeWrite, Notice, Payload, Principal, Store};
 
 /// A dispute as a command leaves it: its row, its state, the units on it, the audit leaves.
 pub type Written = (DisputeRecord, Dispute, Vec<i64>, Vec<i64>);
@@ -46,6 +46,7 @@ pub fn projection(d: &Dispute, events: &[Event], cal: &Calendar) -> Result<Dispu
     let due = clocks(d, cal).into_iter().filter(|k| !k.party).filter_map(|k| k.due.ok()).min();
     let mut units: Vec<i64> = d.involved.iter().map(|u| u.id).collect();
     units.push(d.holder.id);
+    let told = notices(d, events);
     let events = events
         .iter()
         .map(|e| {
@@ -78,9 +79,30 @@ pub fn projection(d: &Dispute, events: &[Event], cal: &Calendar) -> Result<Dispu
         search: search_text(d),
         state: serde_json::to_string(d).map_err(|e| AppError::Internal(e.to_string()))?,
         units,
+        notices: told,
         events,
         event_times: vec![],
     })
+}
+
+/// What the units' own systems are told of (by webhook): a referral or a confirmation
+/// application sent to them, a report to the police. The store adds the subject.
+fn notices(d: &Dispute, events: &[Event]) -> Vec<Notice> {
+    let notice = |unit: &UnitRef, kind: &str, e: &Event| Notice {
+        unit_id: unit.id,
+        kind: format!("dispute.{kind}"),
+        subject: String::new(),
+        body: serde_json::json!({"title": d.title, "category": d.category, "stage": d.stage.as_str(), "event": e}).to_string(),
+    };
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Referred { referral } => Some(notice(&referral.to, "referred", e)),
+            Event::ConfirmationApplied { court, .. } => Some(notice(court, "confirmation_applied", e)),
+            Event::Reported { report } => Some(notice(&report.to, "reported", e)),
+            _ => None,
+        })
+        .collect()
 }
 
 pub fn state_of(r: &DisputeRecord) -> Result<Dispute, AppError> {

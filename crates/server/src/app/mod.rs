@@ -10,3 +10,4 @@ pub mod input;
 pub mod integrity;
 pub mod org;
 pub mod people;
+pub mod webhooks;

@@ -14,3 +14,4 @@ mod ops;
 mod org;
 mod pages;
 mod people;
+mod webhooks;
