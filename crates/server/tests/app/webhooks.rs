@@ -104,6 +104,21 @@ async fn a_partner_system_is_told_of_a_referral_even_when_it_was_down(app: TestA
     // The receiver checks the signature with the secret it was given.
     assert_eq!(signature, xiezhi_server::outbox::signature(&secret, timestamp.parse().unwrap(), &body));
     assert_ne!(signature, xiezhi_server::outbox::signature("a guess", timestamp.parse().unwrap(), &body));
+    // The README's receiver check, run as written: it takes this delivery and refuses a forgery.
+    let readme = include_str!("../../../../README.md");
+    let code = readme.split("```python\n").nth(1).and_then(|r| r.split("```").next()).expect("the README's receiver check");
+    let check = format!(
+        "{code}\nimport sys\ntime.time = lambda: int(sys.argv[2])\nbody = sys.stdin.buffer.read()\nprint(genuine(sys.argv[1], sys.argv[2], body, sys.argv[3]), genuine(sys.argv[1], sys.argv[2], body + b' ', sys.argv[3]))"
+    );
+    let mut py = std::process::Command::new("python3")
+        .args(["-c", &check, &secret, &timestamp, &signature])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    std::io::Write::write_all(py.stdin.as_mut().unwrap(), body.as_bytes()).unwrap();
+    let out = py.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "True False", "the README's check accepts the delivery and refuses a changed body");
     let log = app.get(&format!("/api/v1/webhooks/{hook_id}/deliveries"), &it).await.json();
     assert_eq!((log[0]["attempts"].as_i64(), log[0]["last_status"].as_i64()), (Some(2), Some(204)), "{log}");
     assert!(log[0]["delivered_at"].is_string());
