@@ -12,6 +12,7 @@ pub mod org;
 pub mod policy;
 pub mod refusal;
 pub mod rules;
+pub mod ticket;
 
 pub use calendar::{Calendar, CalendarError, MakeUpDayPolicy, YearFile};
 pub use deadline::{compute, resolve, Deadline, DeadlineError, DeadlineRequest, Resolved, Start};

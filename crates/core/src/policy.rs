@@ -34,6 +34,11 @@ pub enum Action {
     ViewDispute { region: RegionCode, involved: bool },
     /// Give commands on disputes; the dispute machine decides which, by unit and state.
     ActOnDisputes,
+    /// See a hotline work order: the centre that took it, the units it was dispatched to, and
+    /// the committees over the centre's region (read-only).
+    ViewTicket { region: RegionCode, involved: bool },
+    /// Give commands on work orders; the ticket machine decides which, by unit and state.
+    ActOnTickets,
     /// Subscribe the unit's own system to notices (webhooks), or stop it: the unit's administrators.
     ManageWebhooks { unit_id: i64 },
     /// Load or replace a year's holiday calendar: it moves every deadline in the province.
@@ -64,6 +69,8 @@ impl std::fmt::Display for Action {
             Action::ActOnCases => write!(f, "act on cases"),
             Action::ViewDispute { region, .. } => write!(f, "view a dispute of region {region}"),
             Action::ManageWebhooks { unit_id } => write!(f, "manage the webhooks of unit {unit_id}"),
+            Action::ViewTicket { region, .. } => write!(f, "view a work order of region {region}"),
+            Action::ActOnTickets => write!(f, "act on work orders"),
             Action::ActOnDisputes => write!(f, "act on disputes"),
             Action::LoadCalendar => write!(f, "load a holiday calendar"),
             Action::DecideAdminGrant { unit_id, .. } => write!(f, "decide an admin role for unit {unit_id}"),
@@ -170,6 +177,21 @@ impl Actor {
                     return Ok(());
                 }
                 deny("this dispute was never handled by your unit nor sent to it, and it is not in a region you supervise".into())
+            }
+            Action::ViewTicket { region, involved } => {
+                if involved || (self.unit_kind == UnitKind::Committee && self.has(Role::Supervisor) && self.region.contains(region)) {
+                    Ok(())
+                } else {
+                    deny("this work order was never sent to your unit, and it is not in a region you supervise".into())
+                }
+            }
+            Action::ActOnTickets => {
+                let roles = [Role::HotlineOperator, Role::PoliceOfficer, Role::Prosecutor, Role::Judge, Role::Clerk, Role::JusticeOfficer, Role::Mediator];
+                if roles.iter().any(|r| self.has(*r)) {
+                    Ok(())
+                } else {
+                    deny("requires a role that handles work orders".into())
+                }
             }
             Action::ManageWebhooks { unit_id } => {
                 if self.has(Role::Admin) && unit_id == self.unit_id {
