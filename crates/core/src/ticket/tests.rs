@@ -122,7 +122,7 @@ fn the_closed_loop_with_a_reopen() {
     assert_eq!((r.t().stage, r.t().outcome), (Stage::Closed, Some(Outcome::Handled)));
     let e = r.refused(centre(), Command::DecideTermination { approve: true });
     assert_eq!(e.code, "closed");
-    assert_eq!(r.log.iter().fold(None, |t, e| apply(t, e)).as_ref(), r.t.as_ref());
+    assert_eq!(r.log.iter().fold(None, apply).as_ref(), r.t.as_ref());
 }
 
 #[test]
