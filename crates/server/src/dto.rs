@@ -1,6 +1,7 @@
 //! What the JSON API speaks: request and response bodies, and their parsing into domain values.
 
 pub mod disputes;
+pub mod tickets;
 
 use crate::error::AppError;
 use crate::state::format_time;

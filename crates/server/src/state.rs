@@ -129,6 +129,8 @@ pub struct AppState<S> {
     pub metrics: Arc<Metrics>,
     pub registry: Arc<Registry>,
     pub signer: Arc<crate::audit::LogSigner>,
+    /// Failed public status lookups per client (µs of each), to make guessing query codes slow.
+    pub failed_lookups: Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<i64>>>>,
 }
 
 impl<S> AppState<S> {
@@ -145,6 +147,7 @@ impl<S> AppState<S> {
             metrics: Arc::new(metrics),
             registry: Arc::new(registry),
             signer: Arc::new(signer),
+            failed_lookups: Arc::default(),
         }
     }
 }

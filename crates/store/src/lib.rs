@@ -14,6 +14,7 @@ mod outbox;
 mod pages;
 mod sql;
 pub mod testing;
+mod tickets;
 
 pub use audit::{NewEvent, Payload};
 pub use disputes::{DisputeFilter, DisputeRecord, DisputeSort, DisputeStore, DisputeTally, DisputeWrite};
@@ -21,6 +22,7 @@ pub use error::{OpenError, StoreError};
 pub use model::*;
 pub use outbox::{Delivery, DeliveryLog, Notice, OutboxStore, Webhook};
 pub use sql::{fingerprint, redact_url, Backend, SqlStore};
+pub use tickets::{TicketFilter, TicketRecord, TicketStore, TicketTally, TicketWrite};
 
 use std::future::Future;
 use xiezhi_core::{RegionCode, Role, UnitKind};
@@ -31,7 +33,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// happens whole or not at all.
 /// Each domain beyond the organisation and cases keeps its part in a trait and a file of its own
 /// ([`DisputeStore`] in `disputes.rs`); a `Store` has them all.
-pub trait Store: DisputeStore + OutboxStore + Clone + Send + Sync + 'static {
+pub trait Store: DisputeStore + TicketStore + OutboxStore + Clone + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Cheap round trip, for readiness.
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;

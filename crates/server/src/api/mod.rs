@@ -8,6 +8,7 @@ pub mod disputes;
 pub mod grants;
 pub mod org;
 pub mod people;
+pub mod tickets;
 pub mod webhooks;
 
 use crate::error::AppError;
@@ -154,6 +155,12 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/disputes/{id}", get(disputes::get_dispute::<S>))
         .route("/disputes/{id}/commands", post(disputes::command::<S>))
         .route("/disputes/{id}/timeline", get(disputes::timeline::<S>))
+        .route("/tickets", get(tickets::list::<S>).post(tickets::register::<S>))
+        .route("/tickets/earlier", get(tickets::earlier::<S>))
+        .route("/tickets/indicators", get(tickets::indicators::<S>))
+        .route("/tickets/{id}", get(tickets::get_ticket::<S>))
+        .route("/tickets/{id}/commands", post(tickets::command::<S>))
+        .route("/public/ticket-status", get(tickets::public_status::<S>))
         .route("/webhooks", get(webhooks::list::<S>).post(webhooks::create::<S>))
         .route("/webhooks/{id}", axum::routing::delete(webhooks::disable::<S>))
         .route("/webhooks/{id}/deliveries", get(webhooks::deliveries::<S>))

@@ -10,4 +10,5 @@ pub mod input;
 pub mod integrity;
 pub mod org;
 pub mod people;
+pub mod tickets;
 pub mod webhooks;

@@ -14,4 +14,5 @@ mod ops;
 mod org;
 mod pages;
 mod people;
+mod tickets;
 mod webhooks;

@@ -1,0 +1,215 @@
+//! Hotline work orders over HTTP: take a call, give commands, read, list, the inbox, a
+//! caller's earlier orders, the indicators, and the caller's public status lookup.
+
+use super::{ApiJson, ApiQuery};
+use crate::app::input::path_id;
+use crate::app::tickets;
+use crate::auth::Signed;
+use crate::dto::tickets::{NewTicketRequest, PublicStatusDto, TicketClockDto, TicketCommandRequest, TicketDto, TicketRowDto};
+use crate::error::{ApiResult, AppError};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use xiezhi_core::case::UnitRef;
+use xiezhi_core::ticket::{available, clocks, Ticket};
+use xiezhi_store::{Principal, Store, TicketFilter, TicketRecord};
+
+pub fn ticket_dto<S>(st: &AppState<S>, r: &TicketRecord, t: &Ticket, p: &Principal, leaves: Vec<i64>, query_code: Option<String>) -> TicketDto {
+    let cal = st.calendar();
+    let seen = tickets::as_seen_by(t, p);
+    let me = UnitRef { id: p.unit.id, kind: p.unit.kind, region: p.unit.region };
+    TicketDto {
+        id: r.id,
+        ticket_no: r.ticket_no.clone(),
+        hotline: r.hotline.clone(),
+        stage: r.stage.clone(),
+        outcome: r.outcome.clone(),
+        title: t.title.clone(),
+        centre_unit_id: t.centre.id,
+        lead_unit_id: t.lead().map(|a| a.unit.id),
+        caller: seen.caller.clone(),
+        state: serde_json::to_value(&seen).unwrap_or_default(),
+        clocks: clocks(t, &cal)
+            .into_iter()
+            .map(|k| TicketClockDto {
+                rule: k.rule,
+                unit_id: k.unit.id,
+                start: k.start.to_string(),
+                due: k.due.as_ref().ok().map(|(d, _)| d.to_string()),
+                provisional: k.due.as_ref().is_ok_and(|(_, p)| *p),
+                extension_days: k.extension_days,
+            })
+            .collect(),
+        available: available(t, me, st.clock.china(), &cal).into_iter().map(String::from).collect(),
+        version: r.version,
+        query_code,
+        leaves,
+    }
+}
+
+pub fn row_dto(r: &TicketRecord) -> TicketRowDto {
+    TicketRowDto {
+        id: r.id,
+        ticket_no: r.ticket_no.clone(),
+        hotline: r.hotline.clone(),
+        kind: r.kind.clone(),
+        title: r.title.clone(),
+        stage: r.stage.clone(),
+        outcome: r.outcome.clone(),
+        lead_unit_id: r.lead_unit_id,
+        pending_unit_id: r.pending_unit_id,
+        due_date: r.due_date.clone(),
+        received_on: r.received_on.clone(),
+        reopened: r.reopened,
+    }
+}
+
+/// Take a call (受理): hotline centres only. The answer carries the query code for the caller,
+/// shown once.
+#[utoipa::path(post, path = "/api/v1/tickets", request_body = NewTicketRequest, responses((status = 201, body = TicketDto), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "hotlines")]
+pub async fn register<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    ApiJson(req): ApiJson<NewTicketRequest>,
+) -> ApiResult<(StatusCode, Json<TicketDto>)> {
+    let ((r, t, _, leaves), code) = tickets::register(&st, &p, req).await?;
+    Ok((StatusCode::CREATED, Json(ticket_dto(&st, &r, &t, &p, leaves, Some(code)))))
+}
+
+/// Give a command on an order: `{"command": "dispatch", "lead": UNIT_ID, "assists": [UNIT_ID]}`,
+/// `{"command": "sign_for"}`, `{"command": "callback", "channel": "phone", "reached": true, "solved": false, "satisfaction": "unsatisfied"}`, ….
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/commands", params(("id" = i64, Path)), request_body = TicketCommandRequest, responses((status = 200, body = TicketDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "hotlines")]
+pub async fn command<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> ApiResult<Json<TicketDto>> {
+    let id = path_id("id", &id)?;
+    if body.get("command").and_then(|c| c.as_str()) == Some("register") {
+        return Err(AppError::field("command", "take a call with POST /api/v1/tickets"));
+    }
+    let (r, t, _, leaves) = tickets::command(&st, &p, id, super::from_json::<TicketCommandRequest>(body)?).await?;
+    Ok(Json(ticket_dto(&st, &r, &t, &p, leaves, None)))
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", params(("id" = i64, Path)), responses((status = 200, body = TicketDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), tag = "hotlines")]
+pub async fn get_ticket<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>) -> ApiResult<Json<TicketDto>> {
+    let (r, t, _) = tickets::visible(&st, &p, path_id("id", &id)?).await?;
+    Ok(Json(ticket_dto(&st, &r, &t, &p, vec![], None)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TicketQuery {
+    pub stage: Option<String>,
+    /// `12345`, `12309` or `12348`.
+    pub hotline: Option<String>,
+    pub open: Option<bool>,
+    /// Only matters that concern the law (涉法涉诉).
+    pub concerns_law: Option<bool>,
+    /// Orders whose next step is your unit's.
+    pub mine: Option<bool>,
+    /// The number, the matter, or the caller's name or telephone contains this.
+    pub q: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TicketPage {
+    pub items: Vec<TicketRowDto>,
+    pub total: i64,
+}
+
+const STAGES: [&str; 7] = ["received", "dispatched", "in_progress", "replied", "calling_back", "closed", "terminated"];
+
+impl TicketQuery {
+    fn filter(&self, p: &Principal) -> ApiResult<TicketFilter> {
+        if let Some(s) = self.stage.as_deref().filter(|s| !STAGES.contains(s)) {
+            return Err(AppError::field("stage", format!("unknown stage {s:?}; one of {}", STAGES.join(", "))));
+        }
+        if let Some(h) = self.hotline.as_deref().filter(|h| !["12345", "12309", "12348"].contains(h)) {
+            return Err(AppError::field("hotline", format!("unknown hotline {h:?}; one of 12345, 12309, 12348")));
+        }
+        Ok(TicketFilter {
+            stage: self.stage.clone(),
+            hotline: self.hotline.clone(),
+            open_only: self.open.unwrap_or(false),
+            concerns_law: self.concerns_law,
+            pending_for: self.mine.unwrap_or(false).then_some(p.unit.id),
+            text: self.q.clone().filter(|q| !q.trim().is_empty()),
+            limit: self.limit.unwrap_or(100),
+            offset: self.offset.unwrap_or(0),
+            ..Default::default()
+        })
+    }
+}
+
+/// Orders the caller may see: its unit's, or a supervising committee's subtree.
+#[utoipa::path(get, path = "/api/v1/tickets", params(TicketQuery), responses((status = 200, body = TicketPage), (status = 422, body = crate::error::Problem)), tag = "hotlines")]
+pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, ApiQuery(q): ApiQuery<TicketQuery>) -> ApiResult<Json<TicketPage>> {
+    let (rows, total) = tickets::list(&st, &p, q.filter(&p)?).await?;
+    Ok(Json(TicketPage { items: rows.iter().map(row_dto).collect(), total }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneQuery {
+    pub phone: String,
+}
+
+/// A caller's earlier orders at your centre, by telephone (hotline centres).
+#[utoipa::path(get, path = "/api/v1/tickets/earlier", params(PhoneQuery), responses((status = 200, body = [TicketRowDto]), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "hotlines")]
+pub async fn earlier<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, ApiQuery(q): ApiQuery<PhoneQuery>) -> ApiResult<Json<Vec<TicketRowDto>>> {
+    Ok(Json(tickets::earlier(&st, &p, &q.phone).await?.iter().map(row_dto).collect()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TicketIndicatorsDto {
+    #[schema(value_type = Object)]
+    pub indicators: serde_json::Value,
+}
+
+/// The indicators over your unit's orders (a committee: its subtree): received, answered on the
+/// call, dispatched, closed, rated and satisfied (with the satisfaction rate), reopened
+/// (with the reopen rate), 涉法涉诉, turned into disputes.
+#[utoipa::path(get, path = "/api/v1/tickets/indicators", params(TicketQuery), responses((status = 200, body = TicketIndicatorsDto), (status = 422, body = crate::error::Problem)), tag = "hotlines")]
+pub async fn indicators<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    ApiQuery(q): ApiQuery<TicketQuery>,
+) -> ApiResult<Json<TicketIndicatorsDto>> {
+    let i = tickets::ledger(&st, &p, q.filter(&p)?).await?;
+    let mut v = serde_json::to_value(&i).unwrap_or_default();
+    v["satisfaction_rate"] = serde_json::json!(crate::app::disputes::rate(i.satisfied, i.rated));
+    v["reopen_rate"] = serde_json::json!(crate::app::disputes::rate(i.reopened, i.closed));
+    Ok(Json(TicketIndicatorsDto { indicators: v }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StatusQuery {
+    /// The order's number.
+    pub no: String,
+    /// The query code given on the call.
+    pub code: String,
+}
+
+/// The caller follows their order without signing in: the stage, the unit handling it and the
+/// reply — nothing else. A wrong code answers like an unknown number; lookups are throttled.
+#[utoipa::path(get, path = "/api/v1/public/ticket-status", params(StatusQuery), security(()), responses((status = 200, body = PublicStatusDto), (status = 404, body = crate::error::Problem), (status = 429, body = crate::error::Problem)), tag = "hotlines")]
+pub async fn public_status<S: Store>(State(st): State<AppState<S>>, parts: axum::http::request::Parts) -> ApiResult<Json<PublicStatusDto>> {
+    let ApiQuery(q) = <ApiQuery<StatusQuery> as axum::extract::FromRequestParts<AppState<S>>>::from_request_parts(&mut parts.clone(), &st).await?;
+    let (r, t, handled_by) = tickets::public_status(&st, &crate::auth::client_of(&parts), &q.no, &q.code).await?;
+    Ok(Json(PublicStatusDto {
+        ticket_no: r.ticket_no,
+        stage: r.stage.clone(),
+        status_notes: tickets::status_notes(&t),
+        handled_by,
+        reply: t.reply.map(|r| r.text),
+    }))
+}

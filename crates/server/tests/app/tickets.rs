@@ -1,0 +1,159 @@
+//! Hotline work orders through the API, as the hotline centre, the handling units, the caller
+//! and the committee meet them, on both databases.
+
+use crate::common::{Backend, TestApp};
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Value};
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(super::TestApp::at(super::Backend::Sqlite, "2026-11-30 09:00").await).await; })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name(super::TestApp::at(super::Backend::Postgres, "2026-11-30 09:00").await).await; })*
+        }
+    };
+}
+
+both!(a_call_goes_round_the_loop_twice_and_closes, refusals_change_nothing_and_the_caller_is_protected);
+
+async fn cmd(app: &TestApp, token: &str, id: i64, body: Value) -> crate::common::Reply {
+    app.post(&format!("/api/v1/tickets/{id}/commands"), token, body).await
+}
+
+async fn ok(app: &TestApp, token: &str, id: i64, body: Value) -> Value {
+    let r = cmd(app, token, id, body.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{body}: {}", r.text());
+    r.json()
+}
+
+fn call(title: &str, concerns_law: bool, confidential: bool) -> Value {
+    json!({
+        "channel": "phone", "kind": "complaint", "title": title, "content": "判决生效半年未执行", "address": "甲一县",
+        "concerns_law": concerns_law,
+        "caller": {"name": "赵敏", "phone": "13900001234", "confidential": confidential}
+    })
+}
+
+async fn a_call_goes_round_the_loop_twice_and_closes(app: TestApp) {
+    let centre = app.token("h12345.990101").await;
+    let judge = app.token("court.990101").await;
+    let committee = app.token("committee.990101").await;
+    let court = app.unit_id(&centre, "990101", "court_basic").await;
+    let police = app.unit_id(&centre, "990101", "police").await;
+    let union = app.unit_id(&centre, "990101", "trade_union").await;
+
+    let r = app.post("/api/v1/tickets", &centre, call("执行款迟迟未到位", true, false)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let t = r.json();
+    let id = t["id"].as_i64().unwrap();
+    let (no, code) = (t["ticket_no"].as_str().unwrap().to_string(), t["query_code"].as_str().unwrap().to_string());
+    assert!(no.starts_with("123459901012026"), "{no}");
+    assert_eq!(code.len(), 8);
+    // 涉法涉诉 goes to the political-legal units: not to the trade union.
+    let r = cmd(&app, &centre, id, json!({"command": "dispatch", "lead": union})).await;
+    assert_eq!((r.status, r.json()["code"].as_str()), (StatusCode::CONFLICT, Some("not_political_legal")), "{}", r.text());
+    let t = ok(&app, &centre, id, json!({"command": "dispatch", "lead": court, "assists": [police]})).await;
+    assert_eq!(t["clocks"][0]["rule"], "hotline.12345_sign_for");
+    let inbox = app.get("/api/v1/tickets?mine=true", &judge).await.json();
+    assert!(inbox["items"].as_array().unwrap().iter().any(|x| x["id"] == id), "the county court has it: {inbox}");
+    let t = ok(&app, &judge, id, json!({"command": "sign_for"})).await;
+    let handling = t["clocks"].as_array().unwrap().iter().find(|k| k["rule"] == "hotline.12345").unwrap().clone();
+    assert_eq!(handling["due"], "2026-12-07", "5 working days");
+    ok(&app, &judge, id, json!({"command": "first_contact"})).await;
+    ok(&app, &judge, id, json!({"command": "reply", "resolution": "partly", "text": "已立案执行"})).await;
+    ok(&app, &centre, id, json!({"command": "review", "pass": true})).await;
+    app.set_time("2026-12-02 10:00");
+    let t = ok(&app, &centre, id, json!({"command": "callback", "channel": "phone", "reached": true, "solved": false, "satisfaction": "unsatisfied"})).await;
+    assert_eq!((t["stage"].as_str(), t["state"]["reopened"].as_i64()), (Some("in_progress"), Some(1)), "发回重办");
+    let handling = t["clocks"].as_array().unwrap().iter().find(|k| k["rule"] == "hotline.12345").unwrap().clone();
+    assert_eq!((handling["start"].as_str(), handling["due"].as_str()), (Some("2026-12-02"), Some("2026-12-09")), "a new limit");
+    // The caller follows it without signing in.
+    let s = app.api(Method::GET, &format!("/api/v1/public/ticket-status?no={no}&code={code}"), None, None).await;
+    assert_eq!(s.status, StatusCode::OK, "{}", s.text());
+    let s = s.json();
+    assert_eq!(s["status_notes"], "已发回重办，承办单位正在办理");
+    assert!(s["handled_by"].as_str().unwrap().contains("法院"), "{s}");
+    assert!(s.get("caller").is_none() && s.get("state").is_none(), "nothing else: {s}");
+    ok(&app, &judge, id, json!({"command": "reply", "resolution": "solved", "text": "执行款已发放"})).await;
+    ok(&app, &centre, id, json!({"command": "review", "pass": true})).await;
+    let t = ok(&app, &centre, id, json!({"command": "callback", "channel": "sms", "reached": true, "solved": true, "satisfaction": "satisfied"})).await;
+    assert_eq!((t["stage"].as_str(), t["outcome"].as_str()), (Some("closed"), Some("handled")));
+    let s = app.api(Method::GET, &format!("/api/v1/public/ticket-status?no={no}&code={code}"), None, None).await.json();
+    assert_eq!((s["status_notes"].as_str(), s["reply"].as_str()), (Some("已办结"), Some("执行款已发放")));
+    // The committee sees it in its subtree, and counts it.
+    let seen = app.get("/api/v1/tickets?concerns_law=true", &committee).await.json();
+    assert!(seen["items"].as_array().unwrap().iter().any(|x| x["id"] == id), "{seen}");
+    let i = app.get("/api/v1/tickets/indicators", &committee).await.json()["indicators"].clone();
+    assert_eq!(
+        (i["received"].as_i64(), i["reopened"].as_i64(), i["satisfied"].as_i64(), i["concerns_law"].as_i64()),
+        (Some(1), Some(1), Some(1), Some(1)),
+        "{i}"
+    );
+    // The caller's telephone brings the order up at the centre.
+    let earlier = app.get("/api/v1/tickets/earlier?phone=13900001234", &centre).await.json();
+    assert_eq!(earlier[0]["id"], id);
+    assert_eq!(app.get("/api/v1/tickets/earlier?phone=13900001234", &judge).await.status, StatusCode::FORBIDDEN);
+
+    // A civil dispute becomes a dispute in one step, keeping the caller.
+    let t = app
+        .post(
+            "/api/v1/tickets",
+            &centre,
+            json!({"channel": "phone", "kind": "help", "title": "邻居装修噪音", "caller": {"name": "钱多", "phone": "13700000001"}}),
+        )
+        .await
+        .json();
+    let t = ok(&app, &centre, t["id"].as_i64().unwrap(), json!({"command": "become_dispute", "category": "neighbour", "respondent": "孙某"})).await;
+    let dispute = t["state"]["dispute_id"].as_i64().unwrap();
+    let d = app.get(&format!("/api/v1/disputes/{dispute}"), &centre).await.json();
+    assert_eq!(
+        (d["channel"].as_str(), d["parties"][0]["name"].as_str(), d["parties"][0]["phone"].as_str()),
+        (Some("hotline"), Some("钱多"), Some("13700000001")),
+        "{d}"
+    );
+}
+
+async fn refusals_change_nothing_and_the_caller_is_protected(app: TestApp) {
+    let centre = app.token("h12345.990101").await;
+    let police_t = app.token("police.990101").await;
+    let judge = app.token("court.990101").await;
+    let police = app.unit_id(&centre, "990101", "police").await;
+    let court = app.unit_id(&centre, "990101", "court_basic").await;
+    let r = app.post("/api/v1/tickets", &police_t, call("x", false, false)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "only hotline centres take calls: {}", r.text());
+    let mut bad = call("x", false, false);
+    bad["caller"]["phone"] = json!("call me");
+    let r = app.post("/api/v1/tickets", &centre, bad).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("phone")), "{}", r.text());
+    let r = app.post("/api/v1/tickets", &centre, json!({"channel": "pigeon", "kind": "help", "title": "x"})).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("channel")));
+
+    let t = app.post("/api/v1/tickets", &centre, call("举报非法采砂", false, true)).await.json();
+    let (id, no) = (t["id"].as_i64().unwrap(), t["ticket_no"].as_str().unwrap().to_string());
+    assert_eq!(t["caller"]["name"], "赵敏", "the centre sees its caller");
+    ok(&app, &centre, id, json!({"command": "dispatch", "lead": police, "assists": [court], "designated": true})).await;
+    let seen = app.get(&format!("/api/v1/tickets/{id}"), &police_t).await.json();
+    assert!(seen["caller"].get("name").is_none() && seen["state"]["caller"].get("phone").is_none(), "a confidential caller is hidden: {seen}");
+    let version = seen["version"].as_i64().unwrap();
+    for (token, body, code) in [
+        (&police_t, json!({"command": "request_return", "reason": "不归我管"}), "designated"),
+        (&judge, json!({"command": "reply", "resolution": "solved", "text": "x"}), "not_lead"),
+        (&centre, json!({"command": "callback", "channel": "phone", "reached": true, "solved": true, "satisfaction": "satisfied"}), "illegal_transition"),
+    ] {
+        let r = cmd(&app, token, id, body).await;
+        assert_eq!(r.json()["code"].as_str(), Some(code), "{}", r.text());
+    }
+    assert_eq!(app.get(&format!("/api/v1/tickets/{id}"), &police_t).await.json()["version"].as_i64(), Some(version), "nothing written");
+    // A wrong code answers like an unknown number, and guessing is throttled.
+    let wrong = app.api(Method::GET, &format!("/api/v1/public/ticket-status?no={no}&code=00000000"), None, None).await;
+    let unknown = app.api(Method::GET, "/api/v1/public/ticket-status?no=nonesuch&code=00000000", None, None).await;
+    assert_eq!((wrong.status, wrong.json()["detail"].clone()), (unknown.status, unknown.json()["detail"].clone()));
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    let mut last = StatusCode::OK;
+    for _ in 0..12 {
+        last = app.api(Method::GET, &format!("/api/v1/public/ticket-status?no={no}&code=12345678"), None, None).await.status;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}

@@ -1,0 +1,366 @@
+//! Hotline work orders: their rows, the units that may see them, their events — one domain of
+//! the store in its own file, over both backends with the same statements.
+
+use crate::audit::{append, NewEvent};
+use crate::sql::{region_range, Backend, SqlStore};
+use crate::{By, Payload, Recorded, Result, StoreError};
+use serde::Serialize;
+use sqlx::FromRow;
+use std::future::Future;
+use xiezhi_core::RegionCode;
+
+#[derive(Debug, Clone)]
+pub struct TicketWrite {
+    pub hotline: String,
+    /// The centre's region.
+    pub region: RegionCode,
+    pub channel: String,
+    pub kind: String,
+    pub urgency: String,
+    pub title: String,
+    pub stage: String,
+    pub outcome: Option<String>,
+    pub centre_unit_id: i64,
+    pub lead_unit_id: Option<i64>,
+    pub pending_unit_id: Option<i64>,
+    pub due_date: Option<String>,
+    pub due_provisional: bool,
+    pub concerns_law: bool,
+    pub reopened: i64,
+    pub satisfaction: Option<String>,
+    pub caller_phone: Option<String>,
+    pub received_on: String,
+    pub search: String,
+    pub state: String,
+    pub units: Vec<i64>,
+    pub events: Vec<(String, Payload)>,
+    pub event_times: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+pub struct TicketRecord {
+    pub id: i64,
+    pub ticket_no: String,
+    pub hotline: String,
+    pub region: String,
+    pub channel: String,
+    pub kind: String,
+    pub urgency: String,
+    pub title: String,
+    pub stage: String,
+    pub outcome: Option<String>,
+    pub centre_unit_id: i64,
+    pub lead_unit_id: Option<i64>,
+    pub pending_unit_id: Option<i64>,
+    pub due_date: Option<String>,
+    pub due_provisional: i64,
+    pub concerns_law: i64,
+    pub reopened: i64,
+    pub satisfaction: Option<String>,
+    pub received_on: String,
+    pub version: i64,
+    pub state: String,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    /// Orders this unit took, handles or assists.
+    pub unit_id: Option<i64>,
+    pub region_prefix: Option<String>,
+    pub pending_for: Option<i64>,
+    pub stage: Option<String>,
+    pub hotline: Option<String>,
+    pub open_only: bool,
+    pub concerns_law: Option<bool>,
+    pub due_by: Option<String>,
+    pub received_from: Option<String>,
+    pub received_to: Option<String>,
+    /// The caller's telephone, exactly: their earlier orders.
+    pub caller_phone: Option<String>,
+    pub text: Option<String>,
+    /// Newest first when set; otherwise the earliest due date first.
+    pub newest_first: bool,
+    pub after_id: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+    pub with_state: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+pub struct TicketTally {
+    pub hotline: String,
+    pub kind: String,
+    pub stage: String,
+    pub outcome: Option<String>,
+    pub reopened: i64,
+    pub satisfaction: Option<String>,
+    pub concerns_law: i64,
+    pub tickets: i64,
+}
+
+pub trait TicketStore {
+    /// Take an order: the row, its number, its units and events; `query_hash` is the SHA-256 of
+    /// the code the caller is given. Returns the id and the number.
+    fn create_ticket(&self, write: TicketWrite, query_hash: String, by: By) -> impl Future<Output = Result<Recorded<(i64, String)>>> + Send;
+    fn update_ticket(&self, id: i64, version: i64, write: TicketWrite, by: By) -> impl Future<Output = Result<Recorded<i64>>> + Send;
+    fn ticket(&self, id: i64) -> impl Future<Output = Result<Option<(TicketRecord, Vec<i64>)>>> + Send;
+    /// An order by its number, with the hash of its query code.
+    fn ticket_by_no(&self, ticket_no: &str) -> impl Future<Output = Result<Option<(TicketRecord, String)>>> + Send;
+    fn tickets(&self, filter: TicketFilter) -> impl Future<Output = Result<Vec<TicketRecord>>> + Send;
+    fn ticket_count(&self, filter: TicketFilter) -> impl Future<Output = Result<i64>> + Send;
+    fn ticket_tallies(&self, filter: TicketFilter) -> impl Future<Output = Result<Vec<TicketTally>>> + Send;
+    /// Many orders with their history in one transaction (demo data), each with its query hash.
+    fn import_tickets(&self, writes: Vec<(TicketWrite, String)>, by: By) -> impl Future<Output = Result<usize>> + Send;
+}
+
+const COLS: &str = "id, ticket_no, hotline, region, channel, kind, urgency, title, stage, outcome, centre_unit_id, lead_unit_id, pending_unit_id, due_date, \
+                    due_provisional, concerns_law, reopened, satisfaction, received_on, version, state, updated_at";
+
+fn events(id: i64, w: &TicketWrite) -> Vec<NewEvent> {
+    w.events
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, payload))| NewEvent {
+            at: w.event_times.get(i).copied(),
+            ..NewEvent::new(format!("ticket:{id}"), format!("ticket.{kind}"), payload.clone())
+        })
+        .collect()
+}
+
+async fn add_units(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64, units: &[i64]) -> Result<()> {
+    for unit in units {
+        sqlx::query("INSERT INTO ticket_units (ticket_id, unit_id) VALUES ($1, $2) ON CONFLICT (ticket_id, unit_id) DO NOTHING")
+            .bind(id)
+            .bind(unit)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: Backend, w: TicketWrite, query_hash: String, by: &By) -> Result<(i64, String, Vec<i64>)> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let placeholder = format!("new:{}:{}:{n}", by.at, std::process::id());
+    let at = w.event_times.last().copied().unwrap_or(by.at);
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO tickets (ticket_no, query_hash, hotline, region, channel, kind, urgency, title, stage, outcome, centre_unit_id, lead_unit_id, pending_unit_id, \
+         due_date, due_provisional, concerns_law, reopened, satisfaction, caller_phone, received_on, search, version, state, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id",
+    )
+    .bind(&placeholder)
+    .bind(&query_hash)
+    .bind(&w.hotline)
+    .bind(w.region.to_string())
+    .bind(&w.channel)
+    .bind(&w.kind)
+    .bind(&w.urgency)
+    .bind(&w.title)
+    .bind(&w.stage)
+    .bind(&w.outcome)
+    .bind(w.centre_unit_id)
+    .bind(w.lead_unit_id)
+    .bind(w.pending_unit_id)
+    .bind(&w.due_date)
+    .bind(i64::from(w.due_provisional))
+    .bind(i64::from(w.concerns_law))
+    .bind(w.reopened)
+    .bind(&w.satisfaction)
+    .bind(&w.caller_phone)
+    .bind(&w.received_on)
+    .bind(&w.search)
+    .bind(w.events.len() as i64)
+    .bind(&w.state)
+    .bind(at)
+    .fetch_one(&mut **tx)
+    .await?;
+    let ticket_no = format!("{}{}{}{id:06}", w.hotline, w.region, w.received_on.get(..4).unwrap_or("0000"));
+    sqlx::query("UPDATE tickets SET ticket_no = $1, search = $2 WHERE id = $3")
+        .bind(&ticket_no)
+        .bind(format!("{ticket_no}\n{}", w.search))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    add_units(tx, id, &w.units).await?;
+    let leaves = append(tx, backend, by, events(id, &w)).await?;
+    Ok((id, ticket_no, leaves))
+}
+
+enum P {
+    I(i64),
+    S(String),
+}
+
+fn conditions(f: &TicketFilter) -> (String, Vec<P>) {
+    let mut sql = String::from(" WHERE 1 = 1");
+    let mut params = Vec::new();
+    let mut cond = |sql: &mut String, text: &str, p: P| {
+        params.push(p);
+        sql.push_str(&text.replace('?', &format!("${}", params.len())));
+    };
+    if let Some(unit) = f.unit_id {
+        cond(&mut sql, " AND t.id IN (SELECT ticket_id FROM ticket_units WHERE unit_id = ?)", P::I(unit));
+    }
+    if let Some(prefix) = &f.region_prefix {
+        let (lo, hi) = region_range(prefix);
+        cond(&mut sql, " AND t.region >= ?", P::S(lo));
+        cond(&mut sql, " AND t.region <= ?", P::S(hi));
+    }
+    if let Some(p) = f.pending_for {
+        cond(&mut sql, " AND t.pending_unit_id = ?", P::I(p));
+    }
+    if let Some(s) = &f.stage {
+        cond(&mut sql, " AND t.stage = ?", P::S(s.clone()));
+    }
+    if let Some(h) = &f.hotline {
+        cond(&mut sql, " AND t.hotline = ?", P::S(h.clone()));
+    }
+    if f.open_only {
+        sql.push_str(" AND t.stage <> 'closed' AND t.stage <> 'terminated'");
+    }
+    if let Some(law) = f.concerns_law {
+        cond(&mut sql, " AND t.concerns_law = ?", P::I(i64::from(law)));
+    }
+    if let Some(due) = &f.due_by {
+        cond(&mut sql, " AND t.due_date <= ?", P::S(due.clone()));
+    }
+    if let Some(from) = &f.received_from {
+        cond(&mut sql, " AND t.received_on >= ?", P::S(from.clone()));
+    }
+    if let Some(to) = &f.received_to {
+        cond(&mut sql, " AND t.received_on <= ?", P::S(to.clone()));
+    }
+    if let Some(phone) = &f.caller_phone {
+        cond(&mut sql, " AND t.caller_phone = ?", P::S(phone.clone()));
+    }
+    if let Some(after) = f.after_id {
+        cond(&mut sql, " AND t.id > ?", P::I(after));
+    }
+    if let Some(text) = f.text.as_ref().filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", text.to_ascii_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        cond(&mut sql, " AND t.search LIKE ? ESCAPE '\\'", P::S(pattern));
+    }
+    (sql, params)
+}
+
+fn bind_all<'q, O>(
+    mut q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    params: Vec<P>,
+) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+    for p in params {
+        q = match p {
+            P::I(i) => q.bind(i),
+            P::S(s) => q.bind(s),
+        };
+    }
+    q
+}
+
+impl TicketStore for SqlStore {
+    async fn create_ticket(&self, w: TicketWrite, query_hash: String, by: By) -> Result<Recorded<(i64, String)>> {
+        let mut tx = self.pool.begin().await?;
+        let (id, no, leaves) = insert(&mut tx, self.backend, w, query_hash, &by).await?;
+        tx.commit().await?;
+        Ok(Recorded { value: (id, no), leaves })
+    }
+
+    async fn import_tickets(&self, writes: Vec<(TicketWrite, String)>, by: By) -> Result<usize> {
+        let n = writes.len();
+        let mut tx = self.pool.begin().await?;
+        for (w, hash) in writes {
+            insert(&mut tx, self.backend, w, hash, &by).await?;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn update_ticket(&self, id: i64, version: i64, w: TicketWrite, by: By) -> Result<Recorded<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let new_version = version + w.events.len() as i64;
+        let at = w.event_times.last().copied().unwrap_or(by.at);
+        let done = sqlx::query(
+            "UPDATE tickets SET stage = $1, outcome = $2, lead_unit_id = $3, pending_unit_id = $4, due_date = $5, due_provisional = $6, reopened = $7, \
+             satisfaction = $8, urgency = $9, search = substr(search, 1, length(ticket_no) + 1) || $10, version = $11, state = $12, updated_at = $13 \
+             WHERE id = $14 AND version = $15",
+        )
+        .bind(&w.stage)
+        .bind(&w.outcome)
+        .bind(w.lead_unit_id)
+        .bind(w.pending_unit_id)
+        .bind(&w.due_date)
+        .bind(i64::from(w.due_provisional))
+        .bind(w.reopened)
+        .bind(&w.satisfaction)
+        .bind(&w.urgency)
+        .bind(&w.search)
+        .bind(new_version)
+        .bind(&w.state)
+        .bind(at)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM tickets WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+            return Err(match exists {
+                Some(_) => StoreError::Conflict("the work order changed meanwhile; read it again and retry".into()),
+                None => StoreError::NotFound("work order"),
+            });
+        }
+        add_units(&mut tx, id, &w.units).await?;
+        let leaves = append(&mut tx, self.backend, &by, events(id, &w)).await?;
+        tx.commit().await?;
+        Ok(Recorded { value: new_version, leaves })
+    }
+
+    async fn ticket(&self, id: i64) -> Result<Option<(TicketRecord, Vec<i64>)>> {
+        let row: Option<TicketRecord> = sqlx::query_as(&format!("SELECT {COLS} FROM tickets WHERE id = $1")).bind(id).fetch_optional(&self.reader).await?;
+        let Some(row) = row else { return Ok(None) };
+        let units: Vec<(i64,)> =
+            sqlx::query_as("SELECT unit_id FROM ticket_units WHERE ticket_id = $1 ORDER BY unit_id").bind(id).fetch_all(&self.reader).await?;
+        Ok(Some((row, units.into_iter().map(|(u,)| u).collect())))
+    }
+
+    async fn ticket_by_no(&self, ticket_no: &str) -> Result<Option<(TicketRecord, String)>> {
+        let row: Option<TicketRecord> =
+            sqlx::query_as(&format!("SELECT {COLS} FROM tickets WHERE ticket_no = $1")).bind(ticket_no).fetch_optional(&self.reader).await?;
+        let Some(row) = row else { return Ok(None) };
+        let (hash,): (String,) = sqlx::query_as("SELECT query_hash FROM tickets WHERE id = $1").bind(row.id).fetch_one(&self.reader).await?;
+        Ok(Some((row, hash)))
+    }
+
+    async fn tickets(&self, f: TicketFilter) -> Result<Vec<TicketRecord>> {
+        let limit = if f.limit <= 0 { 100 } else { f.limit.min(1000) };
+        let cols = if f.with_state { COLS.to_string() } else { COLS.replace("state", "'' AS state") };
+        let (mut sql, mut params) = conditions(&f);
+        sql = format!("SELECT {cols} FROM tickets t{sql}");
+        sql.push_str(if f.after_id.is_some() {
+            " ORDER BY t.id"
+        } else if f.newest_first {
+            " ORDER BY t.received_on DESC, t.id DESC"
+        } else {
+            " ORDER BY t.due_date IS NULL, t.due_date, t.id"
+        });
+        params.push(P::I(limit));
+        sql.push_str(&format!(" LIMIT ${}", params.len()));
+        params.push(P::I(f.offset.max(0)));
+        sql.push_str(&format!(" OFFSET ${}", params.len()));
+        Ok(bind_all(sqlx::query_as::<_, TicketRecord>(&sql), params).fetch_all(&self.reader).await?)
+    }
+
+    async fn ticket_count(&self, f: TicketFilter) -> Result<i64> {
+        let (sql, params) = conditions(&f);
+        let (n,): (i64,) = bind_all(sqlx::query_as(&format!("SELECT COUNT(*) FROM tickets t{sql}")), params).fetch_one(&self.reader).await?;
+        Ok(n)
+    }
+
+    async fn ticket_tallies(&self, f: TicketFilter) -> Result<Vec<TicketTally>> {
+        let (sql, params) = conditions(&f);
+        let sql = format!(
+            "SELECT t.hotline, t.kind, t.stage, t.outcome, CASE WHEN t.reopened > 0 THEN 1 ELSE 0 END AS reopened, t.satisfaction, t.concerns_law, COUNT(*) AS tickets \
+             FROM tickets t{sql} GROUP BY t.hotline, t.kind, t.stage, t.outcome, CASE WHEN t.reopened > 0 THEN 1 ELSE 0 END, t.satisfaction, t.concerns_law"
+        );
+        Ok(bind_all(sqlx::query_as::<_, TicketTally>(&sql), params).fetch_all(&self.reader).await?)
+    }
+}
