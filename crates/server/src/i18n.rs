@@ -2,6 +2,7 @@
 //! translation is a compile error rather than a blank on the page.
 
 mod disputes;
+mod tickets;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

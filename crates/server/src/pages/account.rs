@@ -112,6 +112,9 @@ pub async fn sign_out<S: Store>(State(st): State<AppState<S>>, jar: CookieJar, P
 struct HomePage {
     chrome: Chrome,
     dispute_work: Option<crate::app::disputes::Workload>,
+    /// Work orders waiting for the unit, and of them overdue.
+    ticket_work: Option<(i64, i64)>,
+    takes_calls: bool,
     dispute_rows: Vec<DisputeLine>,
     unit_name: String,
     unit_href: String,
@@ -164,9 +167,12 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     } else {
         (None, vec![])
     };
+    let ticket_work = if p.actor().authorize(Action::ActOnTickets).is_ok() { Some(crate::app::tickets::workload(&st, &p).await?) } else { None };
     render(&HomePage {
         work,
         rows,
+        ticket_work,
+        takes_calls: xiezhi_core::ticket::Hotline::of(p.unit.kind).is_some(),
         dispute_work,
         dispute_rows,
         unit_name: if lang == Lang::En { p.unit.name_en.clone() } else { p.unit.name.clone() },

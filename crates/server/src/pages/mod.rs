@@ -6,6 +6,7 @@ mod calendars;
 mod cases;
 mod disputes;
 mod org;
+mod tickets;
 mod tools;
 
 use crate::auth::{authenticate, Via};
@@ -62,6 +63,11 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/disputes/export.csv", get(disputes::export::<S>))
         .route("/disputes/{id}", get(disputes::show::<S>))
         .route("/disputes/{id}/commands", post(disputes::command::<S>))
+        .route("/tickets", get(tickets::list::<S>).post(tickets::register::<S>))
+        .route("/tickets/new", get(tickets::new_page::<S>))
+        .route("/tickets/{id}", get(tickets::show::<S>))
+        .route("/tickets/{id}/commands", post(tickets::command::<S>))
+        .route("/track", get(tickets::track::<S>))
         .route("/lang/{code}", get(switch_lang))
         .route("/assets/{*file}", get(asset))
 }
@@ -131,6 +137,9 @@ impl Chrome {
             }
             if supervises || matches!(p.unit.kind, xiezhi_core::UnitKind::GovernanceCentre | xiezhi_core::UnitKind::JusticeBureau) {
                 item("/disputes/ledger".into(), lang.pick("台账", "Ledger"));
+            }
+            if p.actor().authorize(xiezhi_core::Action::ActOnTickets).is_ok() || supervises {
+                item("/tickets".into(), lang.pick("热线工单", "Hotline"));
             }
             item(format!("/units/{}", p.unit.id), t.nav_my_unit);
             item(format!("/directory?region={}", p.unit.region), t.nav_directory);

@@ -562,3 +562,111 @@ async fn a_dispute_through_the_pages() {
     b.finish().await;
     result.unwrap();
 }
+
+/// A 12345 operator takes a call on one screen from the keyboard (an error keeps what was
+/// typed), reads out the number and query code, dispatches it to the county court; the court
+/// signs for it and replies; the operator reviews and calls back; the caller follows it on the
+/// public page without signing in. Screenshots at 1280 and 390 px.
+#[tokio::test]
+async fn a_hotline_call_through_the_pages() {
+    use xiezhi_core::{RegionCode, UnitKind};
+    let (store, _dir) = xiezhi_store::testing::fresh_sqlite().await;
+    xiezhi_server::demo::seed(&store, 7, 1).await.unwrap();
+    let region = RegionCode::parse("region", "990101").unwrap();
+    let court =
+        xiezhi_store::Store::list_units(&store, xiezhi_store::UnitFilter { region: Some(region), kind: Some(UnitKind::CourtBasic), ..Default::default() })
+            .await
+            .unwrap()[0]
+            .id;
+    let state = AppState::new(
+        store.clone(),
+        ServerConfig { demo: true, ..Default::default() },
+        crate::common::test_calendars(),
+        xiezhi_server::audit::LogSigner::new("xiezhi-test", [7; 32]).unwrap(),
+    )
+    .with_clock(xiezhi_server::state::Clock::fixed(crate::common::beijing("2026-11-30 09:00")));
+    let b = browse(state).await;
+    let c = &b.c;
+    let result = async {
+        let act = |action: &'static str, fill: Vec<(&'static str, String)>| async move {
+            let before = c.find_all(Locator::Css("#timeline li")).await?.len();
+            for (name, value) in fill {
+                let js = format!("document.querySelector('#do-{action} [name={name}]').value = arguments[0]");
+                c.execute(&js, vec![serde_json::json!(value)]).await?;
+            }
+            c.find(Locator::Css(&format!("#do-{action} button"))).await?.click().await?;
+            c.wait().for_element(Locator::Css(&format!("#timeline li:nth-child({})", before + 1))).await?;
+            Ok::<_, fantoccini::error::CmdError>(())
+        };
+        b.sign_in("h12345.990101").await?;
+        c.find(Locator::Id("ticket-take")).await?.click().await?;
+        // The keyboard alone: the telephone is focused; tab through the form.
+        c.wait().for_element(Locator::Id("ticket-form")).await?;
+        c.find(Locator::Css("#ticket-form [name=phone]")).await?.send_keys("call me").await?;
+        c.find(Locator::Css("#ticket-form [name=name]")).await?.send_keys("赵敏").await?;
+        c.execute("document.querySelector('#ticket-form [name=kind]').value = 'complaint'", vec![]).await?;
+        c.find(Locator::Css("#ticket-form [name=concerns_law]")).await?.click().await?;
+        c.find(Locator::Css("#ticket-form [name=title]")).await?.send_keys("执行款迟迟未到位").await?;
+        c.find(Locator::Css("#ticket-form [name=content]")).await?.send_keys("判决生效半年未执行").await?;
+        c.find(Locator::Id("take-call")).await?.click().await?;
+        let error = c.wait().for_element(Locator::Id("form-error")).await?.text().await?;
+        assert!(error.contains("phone"), "{error}");
+        assert_eq!(c.find(Locator::Css("#ticket-form [name=title]")).await?.prop("value").await?.as_deref(), Some("执行款迟迟未到位"));
+        c.execute("document.querySelector('#ticket-form [name=phone]').value = '13900001234'", vec![]).await?;
+        c.find(Locator::Id("take-call")).await?.click().await?;
+        let no = c.wait().for_element(Locator::Id("created-no")).await?.text().await?;
+        let code = c.find(Locator::Id("created-code")).await?.text().await?;
+        assert_eq!(code.len(), 8, "{code}");
+        // A reload shows the number but neither the code again nor a second order.
+        c.refresh().await?;
+        assert_eq!(c.find(Locator::Id("created-no")).await?.text().await?, no);
+        assert_ne!(c.find(Locator::Id("created-code")).await?.text().await?, code);
+        b.screenshots("ticket-taken").await?;
+        b.fits_a_phone("the intake screen").await?;
+        c.find(Locator::Css("#created a")).await?.click().await?;
+        c.wait().for_element(Locator::Id("do-dispatch")).await?;
+        act("dispatch", vec![("lead", court.to_string())]).await?;
+        c.find(Locator::Id("sign-out")).await?.click().await?;
+        c.wait().for_element(Locator::Id("sign-in")).await?;
+
+        b.sign_in("court.990101").await?;
+        assert_eq!(c.find(Locator::Css("#ticket-waiting strong")).await?.text().await?, "1");
+        c.goto(&format!("{}/tickets?mine=true", b.base)).await?;
+        c.find(Locator::Css("#ticket-list tbody a")).await?.click().await?;
+        c.wait().for_element(Locator::Id("do-sign_for")).await?;
+        act("sign_for", vec![]).await?;
+        act("reply", vec![("text", "执行款已发放".into())]).await?;
+        b.screenshots("ticket-replied").await?;
+        b.fits_a_phone("a work order").await?;
+        c.find(Locator::Id("sign-out")).await?.click().await?;
+        c.wait().for_element(Locator::Id("sign-in")).await?;
+
+        b.sign_in("h12345.990101").await?;
+        c.goto(&format!("{}/tickets?q={no}", b.base)).await?;
+        c.find(Locator::Css("#ticket-list tbody a")).await?.click().await?;
+        c.wait().for_element(Locator::Id("do-review")).await?;
+        act("review", vec![]).await?;
+        c.find(Locator::Css("#do-callback [name=solved]")).await?.click().await?;
+        act("callback", vec![]).await?;
+        assert!(c.find(Locator::Id("stage")).await?.text().await?.contains("已办结"));
+        c.find(Locator::Id("sign-out")).await?.click().await?;
+        c.wait().for_element(Locator::Id("sign-in")).await?;
+
+        // The caller, not signed in.
+        c.goto(&format!("{}/track", b.base)).await?;
+        c.find(Locator::Css("#track-form [name=no]")).await?.send_keys(&no).await?;
+        c.find(Locator::Css("#track-form [name=code]")).await?.send_keys(&code).await?;
+        c.find(Locator::Css("#track-form button")).await?.click().await?;
+        let stage = c.wait().for_element(Locator::Id("track-stage")).await?.text().await?;
+        assert_eq!(stage, "已办结");
+        let page = c.find(Locator::Id("track-result")).await?.text().await?;
+        assert!(page.contains("执行款已发放") && !page.contains("13900001234") && !page.contains("赵敏"), "{page}");
+        assert!(no.ends_with("000001"), "one order taken, however often the page was reloaded: {no}");
+        b.screenshots("track").await?;
+        b.fits_a_phone("the caller's page").await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    b.finish().await;
+    result.unwrap();
+}
