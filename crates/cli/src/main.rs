@@ -294,6 +294,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let disputes =
                 xiezhi_server::demo::seed_disputes(&store, &calendar(&cfg)?, (cases / 3).max(300), cfg.seed, xiezhi_server::state::china_now().date()).await?;
             println!("generated {disputes} demo disputes through the dispute machine in {:.2?}", started.elapsed());
+            let started = std::time::Instant::now();
+            let tickets =
+                xiezhi_server::demo::seed_tickets(&store, &calendar(&cfg)?, (cases / 3).max(300), cfg.seed, xiezhi_server::state::china_now().date()).await?;
+            println!("generated {tickets} demo work orders through the ticket machine in {:.2?}", started.elapsed());
             store.close().await;
         }
         Command::Init { db, province_code, province_name, province_name_en, admin } => {
@@ -463,7 +467,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let organisation = xiezhi_server::app::integrity::check_organisation(&store).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
             let (disputes, dispute_differences) =
                 xiezhi_server::app::disputes::check_all(&store, &cal).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            let (tickets, ticket_differences) = xiezhi_server::app::tickets::check_all(&store, &cal).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
             store.close().await;
+            if ticket_differences.is_empty() {
+                println!("{tickets} work orders: every read model equals the replay of its events");
+            } else {
+                println!("{tickets} work orders: {} differ from their events (not repaired):", ticket_differences.len());
+                for d in &ticket_differences {
+                    println!("  {d}");
+                }
+            }
+            let tickets_differ = !ticket_differences.is_empty();
             if dispute_differences.is_empty() {
                 println!("{disputes} disputes: every read model equals the replay of its events");
             } else {
@@ -481,7 +495,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("  {d}");
                 }
             }
-            let org_differs = !organisation.is_empty() || !dispute_differences.is_empty();
+            let org_differs = !organisation.is_empty() || !dispute_differences.is_empty() || tickets_differ;
             if report.differing.is_empty() {
                 println!("{} cases: every read model equals the replay of its events", report.cases);
             } else if check {
@@ -539,6 +553,8 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
             tracing::info!(cases, "generated demo cases");
             let disputes = xiezhi_server::demo::seed_disputes(&store, &calendar(&cfg)?, 800, cfg.seed, xiezhi_server::state::china_now().date()).await?;
             tracing::info!(disputes, "generated demo disputes");
+            let tickets = xiezhi_server::demo::seed_tickets(&store, &calendar(&cfg)?, 800, cfg.seed, xiezhi_server::state::china_now().date()).await?;
+            tracing::info!(tickets, "generated demo work orders");
         } else if demo_seed.is_none() {
             anyhow::bail!("--demo refused: this database holds a real organisation, and demo mode would publish demo passwords on its sign-in page");
         }

@@ -218,6 +218,7 @@ fn rebuild_check_names_every_tampered_row_and_column() {
     assert!(clean.status.success(), "{}{}", stdout(&clean), stderr(&clean));
     assert!(stdout(&clean).contains("units, users and tokens: every row equals the replay"), "{}", stdout(&clean));
     assert!(stdout(&clean).contains("300 disputes: every read model equals the replay"), "{}", stdout(&clean));
+    assert!(stdout(&clean).contains("300 work orders: every read model equals the replay"), "{}", stdout(&clean));
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let pool = sqlx::SqlitePool::connect(&format!("sqlite://{data}/xiezhi.db")).await.unwrap();
@@ -230,6 +231,7 @@ fn rebuild_check_names_every_tampered_row_and_column() {
             "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (1, 'backdoor', 'abc', 1)",
             "UPDATE disputes SET stage = 'closed' WHERE id = 7",
             "UPDATE disputes SET risk = 'purple' WHERE id = 8",
+            "UPDATE tickets SET stage = 'lost' WHERE id = 9",
         ] {
             sqlx::query(q).execute(&pool).await.unwrap();
         }
@@ -247,6 +249,7 @@ fn rebuild_check_names_every_tampered_row_and_column() {
         "backdoor",
         "dispute 7: stage closed ≠ replayed",
         "dispute 8: risk Some(\"purple\") ≠ replayed",
+        "work order 9: stage lost ≠ replayed",
     ] {
         assert!(out.contains(line) || (line == "backdoor" && out.contains("not in the log")), "missing {line:?}:\n{out}");
     }

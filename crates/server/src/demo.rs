@@ -1,7 +1,9 @@
 //! Seeding the demo province into a store.
 
 mod disputes;
+mod tickets;
 pub use disputes::seed_disputes;
+pub use tickets::seed_tickets;
 
 use crate::auth::hash_password;
 use crate::error::AppError;

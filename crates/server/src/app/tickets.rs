@@ -409,3 +409,44 @@ pub async fn workload<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<(i
     let overdue = st.store.ticket_count(TicketFilter { pending_for: Some(p.unit.id), due_by: Some(yesterday), ..Default::default() }).await?;
     Ok((waiting, overdue))
 }
+
+/// Every work order replayed from its events and compared with its row (what `xiezhi rebuild
+/// --check` reports; never repaired automatically).
+pub async fn check_all<S: Store>(store: &S, cal: &Calendar) -> ApiResult<(usize, Vec<String>)> {
+    let (mut checked, mut found, mut after) = (0, Vec::new(), 0);
+    loop {
+        let rows = store.tickets(TicketFilter { after_id: Some(after), limit: 1000, with_state: true, ..Default::default() }).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for r in rows {
+            checked += 1;
+            let events = store.events_of(&subject(r.id), 100_000).await?;
+            let parsed = events.iter().map(|e| serde_json::from_str::<Event>(&e.payload)).collect::<Result<Vec<_>, _>>();
+            let Some(replayed) = parsed.ok().and_then(|p| p.iter().fold(None, apply)) else {
+                found.push(format!("work order {}: its events do not replay", r.id));
+                continue;
+            };
+            let want = projection(&replayed, &[], cal)?;
+            let mut differs = Vec::new();
+            for (what, stored, replayed) in [
+                ("stage", r.stage.clone(), want.stage.clone()),
+                ("outcome", format!("{:?}", r.outcome), format!("{:?}", want.outcome)),
+                ("lead", format!("{:?}", r.lead_unit_id), format!("{:?}", want.lead_unit_id)),
+                ("pending", format!("{:?}", r.pending_unit_id), format!("{:?}", want.pending_unit_id)),
+                ("due_date", format!("{:?}", r.due_date), format!("{:?}", want.due_date)),
+                ("version", r.version.to_string(), events.len().to_string()),
+            ] {
+                if stored != replayed {
+                    differs.push(format!("{what} {stored} ≠ replayed {replayed}"));
+                }
+            }
+            if serde_json::from_str::<Ticket>(&r.state).ok().as_ref() != Some(&replayed) {
+                differs.push(format!("state snapshot ≠ replay of {} events", events.len()));
+            }
+            if !differs.is_empty() {
+                found.push(format!("work order {}: {}", r.id, differs.join("; ")));
+            }
+        }
+    }
+    Ok((checked, found))
+}

@@ -157,3 +157,38 @@ async fn refusals_change_nothing_and_the_caller_is_protected(app: TestApp) {
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
 }
+
+/// The demo province seeds work orders of every hotline and stage, each exactly its events; a
+/// demo caller follows one with the published code.
+#[tokio::test]
+async fn the_demo_province_has_work_orders_of_every_kind() {
+    use xiezhi_store::{Store, TicketFilter, TicketStore};
+    let (store, _dir) = xiezhi_store::testing::fresh_sqlite().await;
+    xiezhi_server::demo::seed(&store, 7, 1).await.unwrap();
+    let cal = crate::common::test_calendars().get();
+    let made = xiezhi_server::demo::seed_tickets(&store, &cal, 500, 7, time::macros::date!(2026 - 11 - 30)).await.unwrap();
+    assert_eq!(made, 500);
+    let tallies = store.ticket_tallies(TicketFilter::default()).await.unwrap();
+    for stage in ["received", "dispatched", "in_progress", "replied", "calling_back", "closed"] {
+        assert!(tallies.iter().any(|t| t.stage == stage), "no demo order is {stage}");
+    }
+    for hotline in ["12345", "12309", "12348"] {
+        assert!(tallies.iter().any(|t| t.hotline == hotline), "no {hotline} order");
+    }
+    assert!(tallies.iter().any(|t| t.reopened != 0), "some were reopened");
+    let rows = store.tickets(TicketFilter { limit: 200, with_state: true, ..Default::default() }).await.unwrap();
+    for r in &rows {
+        let events = store.events_of(&format!("ticket:{}", r.id), 1000).await.unwrap();
+        let replayed =
+            events.iter().map(|e| serde_json::from_str::<xiezhi_core::ticket::Event>(&e.payload).unwrap()).fold(None, |t, e| xiezhi_core::ticket::apply(t, &e));
+        assert_eq!(serde_json::to_string(&replayed.unwrap()).unwrap(), r.state, "order {} is its events", r.id);
+    }
+    let state = xiezhi_server::AppState::new(
+        store.clone(),
+        Default::default(),
+        crate::common::test_calendars(),
+        xiezhi_server::audit::LogSigner::new("t", [7; 32]).unwrap(),
+    );
+    let (found, ..) = xiezhi_server::app::tickets::public_status(&state, "local", &rows[0].ticket_no, "00000000").await.unwrap();
+    assert_eq!(found.id, rows[0].id);
+}

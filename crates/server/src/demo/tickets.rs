@@ -1,0 +1,176 @@
+//! Work orders for the demo province, made through the ticket machine: every hotline, kind and
+//! stage, answered, dispatched, reopened and closed, taken in the two months up to the day the
+//! demo is seeded.
+
+use crate::error::AppError;
+use std::collections::HashMap;
+use time::{Date, Duration, PrimitiveDateTime};
+use xiezhi_core::case::UnitRef;
+use xiezhi_core::demo::{Rng, GIVEN, SURNAMES};
+use xiezhi_core::dispute::Satisfaction;
+use xiezhi_core::ticket::{apply, decide, CallbackChannel, Caller, Channel, Command as C, Emergency, Resolution, Ticket, TicketKind, Urgency};
+use xiezhi_core::{Calendar, RegionCode, RegionLevel, UnitKind};
+use xiezhi_store::{By, Store, TicketWrite, UnitFilter};
+
+const MATTERS: &[(&str, TicketKind, bool)] = &[
+    ("执行款迟迟未到位", TicketKind::Complaint, true),
+    ("派出所出警不及时", TicketKind::Complaint, true),
+    ("咨询离婚诉讼流程", TicketKind::Consultation, false),
+    ("小区噪音扰民", TicketKind::Help, false),
+    ("拖欠农民工工资", TicketKind::Help, false),
+    ("举报非法采砂", TicketKind::Report, true),
+    ("建议增设法律服务站", TicketKind::Suggestion, false),
+    ("表扬调解员耐心细致", TicketKind::Praise, false),
+    ("申请法律援助", TicketKind::LegalAid, true),
+    ("对不起诉决定申诉", TicketKind::Petition, true),
+];
+
+struct County {
+    centres: Vec<UnitRef>,
+    handlers: Vec<UnitRef>,
+    political_legal: Vec<UnitRef>,
+}
+
+pub async fn seed_tickets<S: Store>(store: &S, cal: &Calendar, n: usize, seed: u64, today: Date) -> Result<usize, AppError> {
+    let mut by_region: HashMap<RegionCode, Vec<UnitRef>> = HashMap::new();
+    for u in store.list_units(UnitFilter { limit: 100_000, ..Default::default() }).await? {
+        by_region.entry(u.region).or_default().push(UnitRef { id: u.id, kind: u.kind, region: u.region });
+    }
+    let mut counties: Vec<County> = by_region
+        .iter()
+        .filter(|(r, _)| r.level() == RegionLevel::County)
+        .map(|(_, units)| County {
+            centres: units.iter().filter(|u| xiezhi_core::ticket::Hotline::of(u.kind).is_some()).copied().collect(),
+            handlers: units.iter().filter(|u| !matches!(u.kind, UnitKind::Committee) && xiezhi_core::ticket::Hotline::of(u.kind).is_none()).copied().collect(),
+            political_legal: units
+                .iter()
+                .filter(|u| matches!(u.kind, UnitKind::Police | UnitKind::CourtBasic | UnitKind::Procuratorate | UnitKind::JusticeBureau))
+                .copied()
+                .collect(),
+        })
+        .filter(|c| !c.centres.is_empty() && !c.political_legal.is_empty())
+        .collect();
+    counties.sort_by_key(|c| c.centres[0].region);
+    if counties.is_empty() {
+        return Ok(0);
+    }
+    let mut rng = Rng(seed ^ 0x7_1C4E7);
+    let mut batch = Vec::new();
+    let mut done = 0;
+    for _ in 0..n {
+        let c = &counties[rng.below(counties.len())];
+        batch.push(one(&mut rng, cal, today, c)?);
+        if batch.len() == 500 {
+            done += store.import_tickets(std::mem::take(&mut batch), By::system(crate::state::now_us())).await?;
+        }
+    }
+    if !batch.is_empty() {
+        done += store.import_tickets(batch, By::system(crate::state::now_us())).await?;
+    }
+    Ok(done)
+}
+
+fn one(rng: &mut Rng, cal: &Calendar, today: Date, c: &County) -> Result<(TicketWrite, String), AppError> {
+    let centre = c.centres[rng.below(c.centres.len())];
+    let (title, kind, law) = MATTERS[rng.below(MATTERS.len())];
+    let phone = format!("13{}{:08}", rng.below(10), rng.below(100_000_000));
+    let caller = Caller {
+        name: Some(format!("{}{}", SURNAMES[rng.below(SURNAMES.len())], GIVEN[rng.below(GIVEN.len())])),
+        phone: Some(phone),
+        anonymous: false,
+        confidential: kind == TicketKind::Report,
+        reply_wanted: rng.below(10) != 0,
+    };
+    let channel = [Channel::Phone, Channel::Phone, Channel::Phone, Channel::Web, Channel::Wechat, Channel::App, Channel::Letter][rng.below(7)];
+    let urgency = [Urgency::Normal, Urgency::Normal, Urgency::Normal, Urgency::Urgent, Urgency::Complex][rng.below(5)];
+    let lead = if law { c.political_legal[rng.below(c.political_legal.len())] } else { c.handlers[rng.below(c.handlers.len())] };
+    let mut plan: Vec<(i64, UnitRef, C)> = vec![(
+        0,
+        centre,
+        C::Register {
+            channel,
+            kind,
+            urgency,
+            caller,
+            title: title.into(),
+            content: "来电人反映情况如题".into(),
+            address: String::new(),
+            concerns_law: law,
+            repeat_of: None,
+        },
+    )];
+    let depth = [0, 1, 2, 3, 4, 5, 5, 6, 6, 6, 6, 6][rng.below(12)];
+    if kind == TicketKind::Consultation && rng.below(2) == 0 {
+        plan.push((0, centre, C::AnswerOnCall { answer: "已按知识库当场解答".into() }));
+    } else if rng.below(40) == 0 {
+        plan.push((0, centre, C::TransferEmergency { to: Emergency::Police }));
+    } else if depth >= 1 {
+        plan.push((rng.below(2) as i64, centre, C::Dispatch { lead, assists: vec![], designated: false }));
+        if depth >= 2 {
+            plan.push((rng.below(2) as i64, lead, C::SignFor));
+            plan.push((rng.below(2) as i64, lead, C::FirstContact));
+        }
+        if depth >= 3 {
+            plan.push((
+                1 + rng.below(5) as i64,
+                lead,
+                C::Reply {
+                    resolution: [Resolution::Solved, Resolution::Solved, Resolution::Partly, Resolution::Explained][rng.below(4)],
+                    text: "已核实处理并答复来电人".into(),
+                },
+            ));
+        }
+        if depth >= 4 {
+            plan.push((rng.below(2) as i64, centre, C::Review { pass: true, note: String::new() }));
+        }
+        if depth >= 5 {
+            let unhappy = rng.below(6) == 0;
+            let satisfaction = if unhappy {
+                Satisfaction::Unsatisfied
+            } else {
+                [Satisfaction::Satisfied, Satisfaction::Satisfied, Satisfaction::BasicallySatisfied][rng.below(3)]
+            };
+            plan.push((1, centre, C::Callback { channel: CallbackChannel::Phone, reached: true, solved: !unhappy, satisfaction: Some(satisfaction) }));
+            if unhappy && depth >= 6 {
+                plan.push((3 + rng.below(5) as i64, lead, C::Reply { resolution: Resolution::Solved, text: "重新办理，问题已解决".into() }));
+                plan.push((1, centre, C::Review { pass: true, note: String::new() }));
+                plan.push((
+                    1,
+                    centre,
+                    C::Callback { channel: CallbackChannel::Phone, reached: true, solved: true, satisfaction: Some(Satisfaction::BasicallySatisfied) },
+                ));
+            }
+        }
+    }
+    let span: i64 = plan.iter().map(|(g, ..)| *g).sum();
+    let closed = depth >= 5;
+    let back = if closed {
+        span + rng.below(50) as i64
+    } else if rng.below(5) == 0 {
+        span + 8 + rng.below(10) as i64
+    } else {
+        span + rng.below(3) as i64
+    };
+    let mut day = today - Duration::days(back.min(60));
+    let mut t: Option<Ticket> = None;
+    let (mut events, mut times) = (Vec::new(), Vec::new());
+    for (gap, actor, cmd) in plan {
+        let next = day + Duration::days(gap);
+        if next > today {
+            break;
+        }
+        day = next;
+        let now = PrimitiveDateTime::new(day, time::Time::from_hms(8 + rng.below(12) as u8, rng.below(60) as u8, 0).expect("a time"));
+        let Ok(new) = decide(t.as_ref(), &cmd, actor, now, cal) else { break };
+        for e in &new {
+            t = apply(t, e);
+        }
+        times.extend(std::iter::repeat_n((now.assume_offset(time::UtcOffset::from_hms(8, 0, 0).expect("+8")).unix_timestamp_nanos() / 1000) as i64, new.len()));
+        events.extend(new);
+    }
+    let t = t.ok_or_else(|| AppError::Internal("a demo order was not taken".into()))?;
+    let mut write = crate::app::tickets::projection(&t, &events, cal)?;
+    write.event_times = times;
+    // Demo callers' query code is 00000000.
+    Ok((write, crate::app::tickets::query_hash("demo", "00000000")))
+}
