@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 /// Where the dispute came in (一案一码 whatever the door).
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = DisputeChannel))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
