@@ -11,6 +11,7 @@ pub mod error;
 pub mod i18n;
 pub mod idempotency;
 pub mod metrics;
+pub mod open311;
 pub mod openapi;
 pub mod outbox;
 pub mod pages;
@@ -39,6 +40,7 @@ pub fn app<S: Store>(state: AppState<S>) -> Router {
     });
     Router::new()
         .merge(pages::router::<S>().fallback(pages::not_found).layer(axum::middleware::from_fn_with_state(state.clone(), pages::errors_in_layout::<S>)))
+        .nest("/open311/v2", open311::router::<S>())
         .nest("/api/v1", api::router::<S>().layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::guard::<S>)))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz::<S>))

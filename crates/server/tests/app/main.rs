@@ -10,6 +10,7 @@ mod disputes;
 mod failures;
 mod integrity;
 mod lists;
+mod open311;
 mod ops;
 mod org;
 mod pages;
