@@ -33,7 +33,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/{file}", get(top::<S>).post(post_request::<S>))
         .route("/services/{file}", get(service_definition::<S>))
         .route("/requests/{file}", get(one_request::<S>))
-        .route("/tokens/{file}", get(token::<S>))
+        .route("/tokens/{file}", get(token))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -271,7 +271,7 @@ async fn service_definition<S: Store>(State(st): State<AppState<S>>, Path(file):
     }
 }
 
-async fn token<S: Store>(Path(file): Path<String>) -> Response {
+async fn token(Path(file): Path<String>) -> Response {
     let fmt = split(&file).map(|(_, f)| f).unwrap_or(Format::Xml);
     missing(fmt, "requests are created in real time here: there are no tokens").into_response()
 }
