@@ -43,6 +43,22 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         runs: usize,
     },
+    /// Disputes: seed N through the dispute machine into a fresh SQLite database (or an empty
+    /// PostgreSQL one), then time the ledger (its first page and its indicators over the whole
+    /// province), the high-risk list, the busiest inbox and a province-wide search; and the
+    /// rate of dispute commands (register, then grade) through the application layer.
+    Disputes {
+        #[arg(long, default_value_t = 100_000)]
+        disputes: usize,
+        /// Repetitions of each read (the median is reported).
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Concurrent writers for the command rate.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+    },
     /// Audit log: batched appends, inclusion and consistency proofs from the database at the
     /// final size, and `audit verify` throughput beside this machine's raw SHA-256 rate.
     Audit {
@@ -312,6 +328,7 @@ async fn queries(data: Option<std::path::PathBuf>, database: Option<String>, run
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Queries { data, database, runs } => queries(data, database, runs).await?,
+        BenchCommand::Disputes { disputes, runs, concurrency, database } => disputes_bench(disputes, runs, concurrency, database).await?,
         BenchCommand::Flow { cases, concurrency, database } => crate::flow::run(cases, concurrency, database).await?,
         BenchCommand::Audit { leaves, batch, database, data } => audit(leaves, batch, database, data).await?,
         BenchCommand::Startup { runs, database } => {
@@ -357,5 +374,123 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             child.kill().await?;
         }
     }
+    Ok(())
+}
+
+async fn disputes_bench(n: usize, runs: usize, concurrency: usize, database: Option<String>) -> anyhow::Result<()> {
+    use xiezhi_store::{DisputeFilter, DisputeStore};
+    let dir = tempfile::tempdir()?;
+    let store = match &database {
+        Some(url) => SqlStore::connect(url).await?,
+        None => SqlStore::open_data_dir(dir.path()).await?,
+    };
+    let base = xiezhi_core::Calendar::bundled(xiezhi_core::MakeUpDayPolicy::WorkingDay);
+    let calendars = xiezhi_server::state::Calendars::new(base, Default::default());
+    let cal = calendars.get();
+    xiezhi_server::demo::seed(&store, 2026, xiezhi_server::state::now_us()).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+    let today = xiezhi_server::state::china_now().date();
+    let t = Instant::now();
+    let made = xiezhi_server::demo::seed_disputes(&store, &cal, n, 2026, today).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+    println!("{made} disputes seeded through the machine in {:.1?} ({:.0}/s, batches of 500)", t.elapsed(), made as f64 / t.elapsed().as_secs_f64());
+    let (busiest,): (i64,) =
+        sqlx::query_as("SELECT pending_unit_id FROM disputes WHERE pending_unit_id IS NOT NULL GROUP BY pending_unit_id ORDER BY COUNT(*) DESC LIMIT 1")
+            .fetch_one(store.pool())
+            .await?;
+    let province = DisputeFilter { region_prefix: Some("99".into()), limit: 50, ..Default::default() };
+    let reads: Vec<(&str, DisputeFilter)> = vec![
+        ("ledger: province, first page of 50", province.clone()),
+        ("red and orange, open, province, 50", DisputeFilter { risks: vec!["red".into(), "orange".into()], open_only: true, ..province.clone() }),
+        ("inbox of the busiest unit (100, with state)", DisputeFilter { pending_for: Some(busiest), limit: 100, with_state: true, ..Default::default() }),
+        ("province search for a name no party has", DisputeFilter { text: Some("无此人".into()), ..province.clone() }),
+    ];
+    for (name, f) in reads {
+        let mut took = Vec::new();
+        for _ in 0..runs.max(1) {
+            let t = Instant::now();
+            store.disputes(f.clone()).await?;
+            took.push(t.elapsed());
+        }
+        took.sort();
+        println!("{name:<50} median {:>9.2?}  p99 {:>9.2?}", percentile(&took, 0.5), percentile(&took, 0.99));
+    }
+    for (name, f) in [("ledger indicators: province (tallies)", province.clone()), ("ledger total: province (count)", province.clone())] {
+        let mut took = Vec::new();
+        for _ in 0..runs.clamp(1, 10) {
+            let t = Instant::now();
+            if name.contains("tallies") {
+                store.dispute_tallies(f.clone()).await?;
+            } else {
+                store.dispute_count(f.clone()).await?;
+            }
+            took.push(t.elapsed());
+        }
+        took.sort();
+        println!("{name:<50} median {:>9.2?}", percentile(&took, 0.5));
+    }
+    // Commands through the application layer: each worker registers disputes and grades them.
+    let state = xiezhi_server::AppState::new(
+        store.clone(),
+        Default::default(),
+        calendars,
+        xiezhi_server::audit::LogSigner::new("bench", [1; 32]).map_err(|e| anyhow::anyhow!(e))?,
+    );
+    let centre = xiezhi_store::Store::list_units(
+        &store,
+        xiezhi_store::UnitFilter { kind: Some(xiezhi_core::UnitKind::GovernanceCentre), limit: 1, ..Default::default() },
+    )
+    .await?[0]
+        .clone();
+    let principal = xiezhi_store::Store::credentials(&store, &format!("governance.{}", centre.region))
+        .await?
+        .map(|(u, _)| u)
+        .ok_or_else(|| anyhow::anyhow!("no demo user"))?;
+    let p = xiezhi_store::Principal { user: principal, unit: centre, csrf_token: String::new() };
+    let per = 100;
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..concurrency {
+        let (state, p) = (state.clone(), p.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            for i in 0..per {
+                use xiezhi_core::dispute::{Category, Channel, Party, PartyRole, Risk};
+                let party = |name: &str, role| Party { name: name.into(), role, organisation: false, phone: None, id_number: None, vulnerable: vec![] };
+                let req = xiezhi_server::dto::disputes::NewDisputeRequest {
+                    title: format!("压测纠纷 {w}-{i}"),
+                    channel: Channel::GovernanceCentre,
+                    category: Category::Neighbour,
+                    amount: None,
+                    group: false,
+                    parties: vec![party("甲", PartyRole::Applicant), party("乙", PartyRole::Respondent)],
+                };
+                let s = Instant::now();
+                let (r, ..) = xiezhi_server::app::disputes::register(&state, &p, req).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+                lat.push(s.elapsed());
+                let cmd = xiezhi_server::dto::disputes::DisputeCommandRequest::Assess {
+                    level: Risk::Yellow,
+                    factors: vec![],
+                    next_review: time::macros::date!(2099 - 01 - 01),
+                };
+                let s = Instant::now();
+                xiezhi_server::app::disputes::command(&state, &p, r.id, cmd).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+                lat.push(s.elapsed());
+            }
+            anyhow::Ok(lat)
+        }));
+    }
+    let mut lat = Vec::new();
+    for task in tasks {
+        lat.extend(task.await??);
+    }
+    let secs = t.elapsed().as_secs_f64();
+    lat.sort();
+    println!(
+        "dispute commands, {concurrency} writers: {} in {secs:.2} s = {:.0}/s; latency median {:.2?}, p99 {:.2?} (one transaction each, not group-committed)",
+        lat.len(),
+        lat.len() as f64 / secs,
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99)
+    );
+    store.close().await;
     Ok(())
 }
