@@ -322,6 +322,101 @@ pub async fn export<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUse
     Ok(crate::download::attachment(lang.pick("矛盾纠纷台账.csv", "disputes.csv"), "text/csv; charset=utf-8".into(), bytes))
 }
 
+/// The ledger as an Excel workbook in the layout officials report in: a sheet of indicators
+/// (件 and 人, with the rates) and a sheet with a row for every dispute selected (at most
+/// 10,000), headed with the region, the period and when it was made.
+pub async fn export_xlsx<S: Store>(
+    State(st): State<AppState<S>>,
+    lang: Lang,
+    PageUser(p): PageUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let (listing, _) = q.listing()?;
+    let (_, _, ind) = disputes::ledger(&st, &p, &DisputeListing { limit: 1, ..listing.clone() }).await?;
+    let found = disputes::export(&st, &p, &listing, 10_000).await?;
+    let rows = rows(&st, lang, &p, &found).await;
+    let xl = |e: rust_xlsxwriter::XlsxError| PageError(AppError::Internal(format!("workbook: {e}")));
+    let l = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+    let bold = Format::new().set_bold();
+    let title = Format::new().set_bold().set_font_size(14);
+    let region = listing.region.map(|r| r.to_string()).unwrap_or_else(|| p.unit.region.to_string());
+    let period = format!(
+        "{} — {}",
+        listing.received_from.map(|d| d.to_string()).unwrap_or_else(|| l("不限", "any").into()),
+        listing.received_to.map(|d| d.to_string()).unwrap_or_else(|| l("不限", "any").into())
+    );
+    let made = crate::state::format_china(st.clock.now_us());
+    let mut wb = Workbook::new();
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(l("指标", "Indicators")).map_err(xl)?;
+        ws.write_string_with_format(0, 0, l("矛盾纠纷排查化解统计表", "Dispute screening and resolution"), &title).map_err(xl)?;
+        ws.write_string(1, 0, format!("{}：{region}　{}：{period}　{}：{made}", l("区域", "Region"), l("登记期间", "Received"), l("制表时间", "Made")))
+            .map_err(xl)?;
+        for (c, h) in [l("项目", "Line"), l("件", "Disputes"), l("人", "Persons"), l("比率（%）", "Rate (%)")].iter().enumerate() {
+            ws.write_string_with_format(3, c as u16, *h, &bold).map_err(xl)?;
+        }
+        let rate = |a: i64, b: i64| disputes::rate(a, b);
+        let lines: Vec<(&str, i64, Option<i64>, Option<f64>)> = vec![
+            (l("排查（登记）", "Screened"), ind.screened.disputes, Some(ind.screened.persons), None),
+            (l("分流", "Diverted"), ind.diverted, None, rate(ind.diverted, ind.screened.disputes)),
+            (l("化解", "Resolved"), ind.resolved, None, rate(ind.resolved, ind.screened.disputes)),
+            (l("调解成功", "Mediated to agreement"), ind.mediations_agreed, None, rate(ind.mediations_agreed, ind.mediations_concluded)),
+            (l("司法确认", "Judicially confirmed"), ind.confirmed, None, None),
+            (l("回访", "Followed up"), ind.followed_up, None, rate(ind.followed_up, ind.mediations_agreed)),
+            (l("回访满意", "Satisfied"), ind.satisfied, None, rate(ind.satisfied, ind.followed_up)),
+            (l("防止民间纠纷转化为刑事案件", "Kept from turning criminal"), ind.prevented_criminal.disputes, Some(ind.prevented_criminal.persons), None),
+            (l("民转刑", "Turned criminal"), ind.turned_criminal.disputes, Some(ind.turned_criminal.persons), None),
+            (l("化解群体性纠纷（制止群体性上访、械斗）", "Group disputes resolved"), ind.group_resolved.disputes, Some(ind.group_resolved.persons), None),
+        ];
+        for (i, (name, n, persons, r)) in lines.into_iter().enumerate() {
+            let row = 4 + i as u32;
+            ws.write_string(row, 0, name).map_err(xl)?;
+            ws.write_number(row, 1, n as f64).map_err(xl)?;
+            if let Some(pn) = persons {
+                ws.write_number(row, 2, pn as f64).map_err(xl)?;
+            }
+            if let Some(r) = r {
+                ws.write_number(row, 3, r).map_err(xl)?;
+            }
+        }
+        ws.set_column_width(0, 40).map_err(xl)?;
+    }
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(l("台账", "Ledger")).map_err(xl)?;
+        let header = [
+            l("编码", "Code"),
+            l("事项", "Matter"),
+            l("登记日期", "Received"),
+            l("来源渠道", "Channel"),
+            l("类别", "Category"),
+            l("风险等级", "Risk"),
+            l("办理阶段", "Stage"),
+            l("办理单位", "Handled by"),
+            l("期限", "Due"),
+        ];
+        for (c, h) in header.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold).map_err(xl)?;
+        }
+        for (i, r) in rows.iter().enumerate() {
+            let row = 1 + i as u32;
+            for (c, v) in [&r.code, &r.title, &r.received, &r.channel, &r.category, &r.risk, &r.stage, &r.holder, &r.due].iter().enumerate() {
+                ws.write_string(row, c as u16, v.as_str()).map_err(xl)?;
+            }
+        }
+        ws.set_column_width(1, 30).map_err(xl)?;
+        ws.set_column_width(7, 24).map_err(xl)?;
+    }
+    let bytes = wb.save_to_buffer().map_err(xl)?;
+    Ok(crate::download::attachment(
+        lang.pick("矛盾纠纷台账.xlsx", "disputes.xlsx"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into(),
+        bytes,
+    ))
+}
+
 /// What was typed into the registration form, shown again with the error when it is refused.
 #[derive(Deserialize, Default, Clone)]
 pub struct NewForm {

@@ -61,6 +61,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/disputes/new", get(disputes::new_page::<S>))
         .route("/disputes/ledger", get(disputes::ledger::<S>))
         .route("/disputes/export.csv", get(disputes::export::<S>))
+        .route("/disputes/ledger.xlsx", get(disputes::export_xlsx::<S>))
         .route("/disputes/{id}", get(disputes::show::<S>))
         .route("/disputes/{id}/commands", post(disputes::command::<S>))
         .route("/tickets", get(tickets::list::<S>).post(tickets::register::<S>))

@@ -1,7 +1,7 @@
 //! Disputes through the API, as each unit meets them, on both databases.
 
 use crate::common::{Backend, TestApp};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
 /// Each on SQLite and PostgreSQL, the server's clock fixed at 2026-11-30 09:00 (Beijing).
@@ -205,6 +205,21 @@ async fn the_committee_sees_its_subtree_masked_with_a_ledger(app: TestApp) {
         (Some(1), Some(2), Some(1)),
         "{i}"
     );
+    // The ledger in Excel: the indicators sheet and a row per dispute, in Chinese.
+    let cookie = app.browser_session("committee.990101").await;
+    let x = app.page(Method::GET, "/disputes/ledger.xlsx?q=%E5%8F%B0%E8%B4%A6", Some(&cookie), None).await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert_eq!(x.headers.get("content-type").unwrap(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(x.body.clone())).expect("an xlsx is a zip");
+    let mut text = String::new();
+    for name in ["xl/sharedStrings.xml", "xl/workbook.xml"] {
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+    }
+    for part in ["矛盾纠纷排查化解统计表", "防止民间纠纷转化为刑事案件", "台账甲", "橙色（关注）", "name=\"指标\"", "name=\"台账\""]
+    {
+        assert!(text.contains(part), "{part} missing from the workbook");
+    }
+    assert!(!text.contains("台账乙"), "only the committee's own county");
     let orange = app.get("/api/v1/disputes?risk=orange,red&q=台账", &county_committee).await.json();
     assert_eq!(orange["items"][0]["id"], a);
     for (q, field) in
