@@ -113,6 +113,8 @@ pub struct TicketQuery {
     pub concerns_law: Option<bool>,
     /// Orders whose next step is your unit's.
     pub mine: Option<bool>,
+    /// Open orders whose clock has run out.
+    pub overdue: Option<bool>,
     /// The number, the matter, or the caller's name or telephone contains this.
     pub q: Option<String>,
     pub limit: Option<i64>,
@@ -128,7 +130,7 @@ pub struct TicketPage {
 const STAGES: [&str; 7] = ["received", "dispatched", "in_progress", "replied", "calling_back", "closed", "terminated"];
 
 impl TicketQuery {
-    fn filter(&self, p: &Principal) -> ApiResult<TicketFilter> {
+    fn filter(&self, p: &Principal, overdue: &str) -> ApiResult<TicketFilter> {
         if let Some(s) = self.stage.as_deref().filter(|s| !STAGES.contains(s)) {
             return Err(AppError::field("stage", format!("unknown stage {s:?}; one of {}", STAGES.join(", "))));
         }
@@ -138,9 +140,10 @@ impl TicketQuery {
         Ok(TicketFilter {
             stage: self.stage.clone(),
             hotline: self.hotline.clone(),
-            open_only: self.open.unwrap_or(false),
+            open_only: self.open.unwrap_or(false) || self.overdue.unwrap_or(false),
             concerns_law: self.concerns_law,
             pending_for: self.mine.unwrap_or(false).then_some(p.unit.id),
+            due_by: self.overdue.unwrap_or(false).then(|| overdue.to_string()),
             text: self.q.clone().filter(|q| !q.trim().is_empty()),
             limit: self.limit.unwrap_or(100),
             offset: self.offset.unwrap_or(0),
@@ -152,7 +155,7 @@ impl TicketQuery {
 /// Orders the caller may see: its unit's, or a supervising committee's subtree.
 #[utoipa::path(get, path = "/api/v1/tickets", params(TicketQuery), responses((status = 200, body = TicketPage), (status = 422, body = crate::error::Problem)), tag = "hotlines")]
 pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, ApiQuery(q): ApiQuery<TicketQuery>) -> ApiResult<Json<TicketPage>> {
-    let (rows, total) = tickets::list(&st, &p, q.filter(&p)?).await?;
+    let (rows, total) = tickets::list(&st, &p, q.filter(&p, &tickets::overdue_by(&st))?).await?;
     Ok(Json(TicketPage { items: rows.iter().map(row_dto).collect(), total }))
 }
 
@@ -183,7 +186,7 @@ pub async fn indicators<S: Store>(
     Signed(p): Signed,
     ApiQuery(q): ApiQuery<TicketQuery>,
 ) -> ApiResult<Json<TicketIndicatorsDto>> {
-    let i = tickets::ledger(&st, &p, q.filter(&p)?).await?;
+    let i = tickets::ledger(&st, &p, q.filter(&p, &tickets::overdue_by(&st))?).await?;
     let mut v = serde_json::to_value(&i).unwrap_or_default();
     v["satisfaction_rate"] = serde_json::json!(crate::app::disputes::rate(i.satisfied, i.rated));
     v["reopen_rate"] = serde_json::json!(crate::app::disputes::rate(i.reopened, i.closed));

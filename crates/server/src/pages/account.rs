@@ -167,7 +167,7 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     } else {
         (None, vec![])
     };
-    let ticket_work = if p.actor().authorize(Action::ActOnTickets).is_ok() { Some(crate::app::tickets::workload(&st, &p).await?) } else { None };
+    let ticket_work = if p.actor().authorize(Action::ActOnTickets).is_ok() || supervises { Some(crate::app::tickets::workload(&st, &p).await?) } else { None };
     render(&HomePage {
         work,
         rows,

@@ -59,6 +59,7 @@ pub struct ListQuery {
     q: Option<String>,
     stage: Option<String>,
     mine: Option<String>,
+    overdue: Option<String>,
     page: Option<String>,
 }
 
@@ -70,6 +71,7 @@ struct ListPage {
     total: i64,
     q: String,
     mine: bool,
+    overdue: bool,
     previous: Option<String>,
     next: Option<String>,
     page: i64,
@@ -82,9 +84,19 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         Some(s) => s.parse::<i64>().ok().filter(|n| (1..=100_000).contains(n)).ok_or_else(|| AppError::field("page", "must be a page number from 1"))?,
     };
     let mine = crate::app::input::flag("mine", q.mine.as_deref())?;
+    let overdue = crate::app::input::flag("overdue", q.overdue.as_deref())?;
     let text = q.q.clone().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
     let stage = q.stage.clone().filter(|s| !s.is_empty());
-    let f = TicketFilter { text: text.clone(), stage, pending_for: mine.then_some(p.unit.id), limit: PAGE, offset: (page - 1) * PAGE, ..Default::default() };
+    let f = TicketFilter {
+        text: text.clone(),
+        stage,
+        pending_for: mine.then_some(p.unit.id),
+        due_by: overdue.then(|| tickets::overdue_by(&st)),
+        open_only: overdue,
+        limit: PAGE,
+        offset: (page - 1) * PAGE,
+        ..Default::default()
+    };
     let (found, total) = tickets::list(&st, &p, f).await?;
     let again = |n: i64| {
         let mut v: Vec<(&str, String)> = vec![("page", n.to_string())];
@@ -94,6 +106,9 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         if mine {
             v.push(("mine", "true".into()));
         }
+        if overdue {
+            v.push(("overdue", "true".into()));
+        }
         format!("/tickets?{}", serde_urlencoded::to_string(v).unwrap_or_default())
     };
     render(&ListPage {
@@ -101,6 +116,7 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         total,
         q: text.clone().unwrap_or_default(),
         mine,
+        overdue,
         previous: (page > 1).then(|| again(page - 1)),
         next: (page * PAGE < total).then(|| again(page + 1)),
         page,

@@ -91,9 +91,19 @@ async fn a_call_goes_round_the_loop_twice_and_closes(app: TestApp) {
         (Some(1), Some(1), Some(1), Some(1)),
         "{i}"
     );
+    // An order left past its clock is flagged for the committee.
+    let late = app.post("/api/v1/tickets", &centre, call("超期未签收", false, false)).await.json();
+    ok(&app, &centre, late["id"].as_i64().unwrap(), json!({"command": "dispatch", "lead": police})).await;
+    app.set_time("2026-12-20 10:00");
+    let flagged = app.get("/api/v1/tickets?overdue=true", &committee).await.json();
+    assert_eq!(flagged["items"].as_array().unwrap().iter().map(|x| x["id"].clone()).collect::<Vec<_>>(), vec![late["id"].clone()], "{flagged}");
+    let cookie = app.browser_session("committee.990101").await;
+    let home = app.page(Method::GET, "/", Some(&cookie), None).await.text();
+    assert!(home.contains(r#"id="ticket-overdue"><span>"#) && home.contains("辖区在办"), "the committee's workbench counts them");
     // The caller's telephone brings the order up at the centre.
     let earlier = app.get("/api/v1/tickets/earlier?phone=13900001234", &centre).await.json();
-    assert_eq!(earlier[0]["id"], id);
+    assert_eq!(earlier.as_array().unwrap().len(), 2, "both orders from that number, newest first: {earlier}");
+    assert_eq!(earlier[1]["id"], id);
     assert_eq!(app.get("/api/v1/tickets/earlier?phone=13900001234", &judge).await.status, StatusCode::FORBIDDEN);
 
     // A civil dispute becomes a dispute in one step, keeping the caller.
