@@ -140,6 +140,19 @@ pub struct DisputeTally {
     pub parties: i64,
 }
 
+/// A mediator on an organisation's roster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+pub struct Mediator {
+    pub id: i64,
+    pub unit_id: i64,
+    pub name: String,
+    /// Dispute categories, comma-separated.
+    pub specialties: String,
+    pub court_roster: i64,
+    pub created_at: i64,
+    pub disabled_at: Option<i64>,
+}
+
 /// What the application needs from storage for disputes.
 pub trait DisputeStore {
     /// Register: the row, its units and its events; returns the id and the code (一案一码).
@@ -154,6 +167,20 @@ pub trait DisputeStore {
     fn disputes(&self, filter: DisputeFilter) -> impl Future<Output = Result<Vec<DisputeRecord>>> + Send;
     /// How many disputes match (the limit and offset are ignored).
     fn dispute_count(&self, filter: DisputeFilter) -> impl Future<Output = Result<i64>> + Send;
+    /// Put a mediator on a unit's roster (recorded).
+    fn add_mediator(
+        &self,
+        unit_id: i64,
+        name: String,
+        specialties: String,
+        court_roster: bool,
+        by: By,
+    ) -> impl Future<Output = Result<Recorded<Mediator>>> + Send;
+    /// Take a mediator off the roster (recorded); assignments already made stay on record.
+    fn disable_mediator(&self, id: i64, by: By) -> impl Future<Output = Result<Recorded<Mediator>>> + Send;
+    fn mediator(&self, id: i64) -> impl Future<Output = Result<Option<Mediator>>> + Send;
+    /// A unit's roster, active ones first.
+    fn mediators_of_unit(&self, unit_id: i64) -> impl Future<Output = Result<Vec<Mediator>>> + Send;
     /// The matching disputes counted by channel, category, risk, stage, outcome and flags.
     fn dispute_tallies(&self, filter: DisputeFilter) -> impl Future<Output = Result<Vec<DisputeTally>>> + Send;
 }
@@ -323,7 +350,58 @@ async fn insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: Backend, w: 
     Ok((id, code, leaves))
 }
 
+const MEDIATOR_COLS: &str = "id, unit_id, name, specialties, court_roster, created_at, disabled_at";
+
 impl DisputeStore for SqlStore {
+    async fn add_mediator(&self, unit_id: i64, name: String, specialties: String, court_roster: bool, by: By) -> Result<Recorded<Mediator>> {
+        let mut tx = self.pool.begin().await?;
+        let m: Mediator = sqlx::query_as(&format!(
+            "INSERT INTO mediators (unit_id, name, specialties, court_roster, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {MEDIATOR_COLS}"
+        ))
+        .bind(unit_id)
+        .bind(&name)
+        .bind(&specialties)
+        .bind(i64::from(court_roster))
+        .bind(by.at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let e = NewEvent::new(
+            format!("mediator:{}", m.id),
+            "mediator.added",
+            serde_json::json!({"unit_id": unit_id, "name": name, "specialties": specialties, "court_roster": court_roster}),
+        );
+        let leaves = append(&mut tx, self.backend, &by, vec![e]).await?;
+        tx.commit().await?;
+        Ok(Recorded { value: m, leaves })
+    }
+
+    async fn disable_mediator(&self, id: i64, by: By) -> Result<Recorded<Mediator>> {
+        let mut tx = self.pool.begin().await?;
+        let m: Option<Mediator> =
+            sqlx::query_as(&format!("UPDATE mediators SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL RETURNING {MEDIATOR_COLS}"))
+                .bind(by.at)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let m = m.ok_or(StoreError::NotFound("active mediator"))?;
+        let leaves =
+            append(&mut tx, self.backend, &by, vec![NewEvent::new(format!("mediator:{id}"), "mediator.disabled", serde_json::json!({"unit_id": m.unit_id}))])
+                .await?;
+        tx.commit().await?;
+        Ok(Recorded { value: m, leaves })
+    }
+
+    async fn mediator(&self, id: i64) -> Result<Option<Mediator>> {
+        Ok(sqlx::query_as(&format!("SELECT {MEDIATOR_COLS} FROM mediators WHERE id = $1")).bind(id).fetch_optional(&self.reader).await?)
+    }
+
+    async fn mediators_of_unit(&self, unit_id: i64) -> Result<Vec<Mediator>> {
+        Ok(sqlx::query_as(&format!("SELECT {MEDIATOR_COLS} FROM mediators WHERE unit_id = $1 ORDER BY disabled_at IS NOT NULL, name, id"))
+            .bind(unit_id)
+            .fetch_all(&self.reader)
+            .await?)
+    }
+
     async fn create_dispute(&self, w: DisputeWrite, by: By) -> Result<Recorded<(i64, String)>> {
         let mut tx = self.pool.begin().await?;
         let (id, code, leaves) = insert(&mut tx, self.backend, w, &by).await?;

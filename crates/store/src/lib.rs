@@ -17,7 +17,7 @@ pub mod testing;
 mod tickets;
 
 pub use audit::{NewEvent, Payload};
-pub use disputes::{DisputeFilter, DisputeRecord, DisputeSort, DisputeStore, DisputeTally, DisputeWrite};
+pub use disputes::{DisputeFilter, DisputeRecord, DisputeSort, DisputeStore, DisputeTally, DisputeWrite, Mediator};
 pub use error::{OpenError, StoreError};
 pub use model::*;
 pub use outbox::{Delivery, DeliveryLog, Notice, OutboxStore, Webhook};

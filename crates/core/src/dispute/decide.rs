@@ -333,6 +333,25 @@ pub fn decide(dispute: Option<&Dispute>, cmd: &Command, actor: UnitRef, now: Pri
             }
             out
         }
+        Command::AssignMediator { mediator } => {
+            holder()?;
+            at(&[Stage::Mediating], "人民调解法 19: the organisation assigns its mediators")?;
+            if mediator.unit_id != actor.id {
+                return Err(refuse("not_on_roster", some, "人民调解法 19", format!("{} is not on your organisation's roster", mediator.name)));
+            }
+            if d.mediation.as_ref().and_then(|m| m.mediator.as_ref()).is_some_and(|m| m.id == mediator.id) {
+                return Err(refuse("already_assigned", some, "人民调解法 19", format!("{} is assigned already", mediator.name)));
+            }
+            vec![Event::MediatorAssigned { mediator: mediator.clone() }]
+        }
+        Command::Recuse { ground } => {
+            holder()?;
+            at(&[Stage::Mediating, Stage::Agreed], "特邀调解规定 15-16")?;
+            if d.mediation.as_ref().and_then(|m| m.mediator.as_ref()).is_none() {
+                return Err(refuse("no_mediator", some, "特邀调解规定 15", "no mediator is assigned"));
+            }
+            vec![Event::MediatorRecused { ground: *ground }]
+        }
         Command::RecordSession { note } => {
             holder()?;
             at(&[Stage::Mediating], "人民调解法 27: sessions are recorded during mediation")?;
@@ -617,6 +636,7 @@ pub fn apply(dispute: Option<Dispute>, event: &Event) -> Option<Dispute> {
                             start: *on,
                             agreed_until: None,
                             sessions: 0,
+                            mediator: None,
                         });
                     }
                     ReferralKind::Litigation => {
@@ -638,6 +658,16 @@ pub fn apply(dispute: Option<Dispute>, event: &Event) -> Option<Dispute> {
             }
         }
         Event::RefusalRecorded { party } => d.refused.push(*party),
+        Event::MediatorAssigned { mediator } => {
+            if let Some(m) = &mut d.mediation {
+                m.mediator = Some(mediator.clone());
+            }
+        }
+        Event::MediatorRecused { .. } => {
+            if let Some(m) = &mut d.mediation {
+                m.mediator = None;
+            }
+        }
         Event::SessionRecorded { .. } => {
             if let Some(m) = &mut d.mediation {
                 m.sessions += 1;
@@ -791,6 +821,8 @@ pub fn available(d: &Dispute, actor: UnitRef, now: PrimitiveDateTime, cal: &Cale
         ("receive", Command::Receive),
         ("decline", Command::Decline { reason: text() }),
         ("record_refusal", Command::RecordRefusal { party: d.parties.len().saturating_sub(1) }),
+        ("assign_mediator", Command::AssignMediator { mediator: MediatorRef { id: -1, name: text(), unit_id: actor.id } }),
+        ("recuse", Command::Recuse { ground: RecusalGround::Interest }),
         ("record_session", Command::RecordSession { note: text() }),
         ("extend_mediation", Command::ExtendMediation { until: later, consents: all.clone() }),
         ("agree", Command::Agree { terms: vec![], partial: false, facts: text() }),

@@ -235,6 +235,30 @@ pub struct Assessment {
     pub by: UnitRef,
 }
 
+/// A mediator as the machine knows them: from the organisation's roster.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediatorRef {
+    pub id: i64,
+    pub name: String,
+    pub unit_id: i64,
+}
+
+/// Why a mediator steps aside (特邀调解规定 15, C6).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecusalGround {
+    /// A close relative of a party.
+    Relative,
+    /// An interest in the dispute.
+    Interest,
+    /// Another relationship that may affect fairness.
+    OtherRelationship,
+    /// A party rejects the mediator (for 委派 it counts as refusing mediation, C5).
+    PartyObjects,
+}
+
 /// A mediation under way at a unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mediation {
@@ -249,6 +273,9 @@ pub struct Mediation {
     #[serde(with = "crate::dates::option", default)]
     pub agreed_until: Option<Date>,
     pub sessions: u32,
+    /// The mediator assigned from the organisation's roster (人民调解法 19).
+    #[serde(default)]
+    pub mediator: Option<MediatorRef>,
 }
 
 /// What a term of an agreement is about: a confirmation court will not confirm status relations
@@ -593,6 +620,14 @@ pub enum Command {
     RecordRefusal {
         party: usize,
     },
+    /// Assign a mediator from the organisation's roster (人民调解法 19).
+    AssignMediator {
+        mediator: MediatorRef,
+    },
+    /// The assigned mediator steps aside (特邀调解规定 15-16).
+    Recuse {
+        ground: RecusalGround,
+    },
     /// A mediation session took place (人民调解法 27).
     RecordSession {
         note: String,
@@ -713,6 +748,12 @@ pub enum Event {
     },
     RefusalRecorded {
         party: usize,
+    },
+    MediatorAssigned {
+        mediator: MediatorRef,
+    },
+    MediatorRecused {
+        ground: RecusalGround,
     },
     SessionRecorded {
         note: String,

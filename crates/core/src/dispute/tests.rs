@@ -344,3 +344,20 @@ fn texts_are_checked_naming_the_field() {
     let e = Command::Agree { terms: vec![], partial: false, facts: "".into() }.check_texts().unwrap_err();
     assert_eq!(e.field, "terms");
 }
+
+#[test]
+fn a_mediator_from_the_roster_is_assigned_and_may_step_aside() {
+    let mut r = Run::new(date!(2026 - 11 - 30));
+    r.ok(centre(), register()).ok(centre(), Command::Refer { kind: ReferralKind::Partner, to: women(), consent: false }).ok(women(), Command::Receive);
+    let other = MediatorRef { id: 9, name: "外单位调解员".into(), unit_id: committee().id };
+    let e = r.refused(women(), Command::AssignMediator { mediator: other });
+    assert_eq!(e.code, "not_on_roster");
+    let e = r.refused(women(), Command::Recuse { ground: RecusalGround::Relative });
+    assert_eq!(e.code, "no_mediator");
+    let m = MediatorRef { id: 7, name: "刘调解".into(), unit_id: women().id };
+    r.ok(women(), Command::AssignMediator { mediator: m.clone() });
+    assert_eq!(r.d().mediation.as_ref().unwrap().mediator.as_ref(), Some(&m));
+    r.ok(women(), Command::Recuse { ground: RecusalGround::Relative });
+    assert_eq!(r.d().mediation.as_ref().unwrap().mediator, None, "steps aside; another is assigned");
+    assert_eq!(r.replayed().as_ref(), r.d.as_ref());
+}

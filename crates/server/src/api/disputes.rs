@@ -254,3 +254,40 @@ pub async fn timeline<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed
             .collect(),
     ))
 }
+
+fn mediator_dto(m: &xiezhi_store::Mediator) -> crate::dto::disputes::MediatorDto {
+    crate::dto::disputes::MediatorDto {
+        id: m.id,
+        unit_id: m.unit_id,
+        name: m.name.clone(),
+        specialties: m.specialties.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+        court_roster: m.court_roster != 0,
+        active: m.disabled_at.is_none(),
+    }
+}
+
+/// Your organisation's roster of mediators.
+#[utoipa::path(get, path = "/api/v1/mediators", responses((status = 200, body = [crate::dto::disputes::MediatorDto]), (status = 403, body = crate::error::Problem)), tag = "disputes")]
+pub async fn mediators<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed) -> ApiResult<Json<Vec<crate::dto::disputes::MediatorDto>>> {
+    Ok(Json(disputes::roster(&st, &p).await?.iter().map(mediator_dto).collect()))
+}
+
+/// Put a mediator on your organisation's roster (recorded).
+#[utoipa::path(post, path = "/api/v1/mediators", request_body = crate::dto::disputes::NewMediatorRequest, responses((status = 201, body = crate::dto::disputes::MediatorDto), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "disputes")]
+pub async fn add_mediator<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    ApiJson(req): ApiJson<crate::dto::disputes::NewMediatorRequest>,
+) -> ApiResult<(StatusCode, Json<crate::dto::disputes::MediatorDto>)> {
+    Ok((StatusCode::CREATED, Json(mediator_dto(&disputes::add_mediator(&st, &p, req).await?))))
+}
+
+/// Take a mediator off your organisation's roster (recorded).
+#[utoipa::path(delete, path = "/api/v1/mediators/{id}", params(("id" = i64, Path)), responses((status = 200, body = crate::dto::disputes::MediatorDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), tag = "disputes")]
+pub async fn disable_mediator<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<crate::dto::disputes::MediatorDto>> {
+    Ok(Json(mediator_dto(&disputes::disable_mediator(&st, &p, path_id("id", &id)?).await?)))
+}

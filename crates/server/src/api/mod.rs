@@ -155,6 +155,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/disputes/{id}", get(disputes::get_dispute::<S>))
         .route("/disputes/{id}/commands", post(disputes::command::<S>))
         .route("/disputes/{id}/timeline", get(disputes::timeline::<S>))
+        .route("/mediators", get(disputes::mediators::<S>).post(disputes::add_mediator::<S>))
+        .route("/mediators/{id}", axum::routing::delete(disputes::disable_mediator::<S>))
         .route("/tickets", get(tickets::list::<S>).post(tickets::register::<S>))
         .route("/tickets/earlier", get(tickets::earlier::<S>))
         .route("/tickets/indicators", get(tickets::indicators::<S>))

@@ -207,6 +207,16 @@ async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: Disput
         R::Receive => Command::Receive,
         R::Decline { reason } => Command::Decline { reason },
         R::RecordRefusal { party } => Command::RecordRefusal { party },
+        R::AssignMediator { mediator } => {
+            let m = st
+                .store
+                .mediator(mediator)
+                .await?
+                .filter(|m| m.disabled_at.is_none())
+                .ok_or_else(|| AppError::field("mediator", format!("no active mediator {mediator}")))?;
+            Command::AssignMediator { mediator: xiezhi_core::dispute::MediatorRef { id: m.id, name: m.name, unit_id: m.unit_id } }
+        }
+        R::Recuse { ground } => Command::Recuse { ground },
         R::RecordSession { note } => Command::RecordSession { note },
         R::ExtendMediation { until, consents } => Command::ExtendMediation { until, consents },
         R::Agree { terms, partial, facts } => Command::Agree { terms, partial, facts },
@@ -234,6 +244,40 @@ async fn unit<S: Store>(st: &AppState<S>, field: &'static str, id: i64) -> ApiRe
         return Err(AppError::field(field, format!("unit {id} is disabled")));
     }
     Ok(unit_ref(&u))
+}
+
+/// Units that keep a roster of mediators: mediation organisations, and basic courts (their
+/// invited mediators).
+pub fn keeps_a_roster(kind: UnitKind) -> bool {
+    kind.is_partner_platform() || matches!(kind, UnitKind::MediationCommittee | UnitKind::GovernanceCentre | UnitKind::JusticeBureau | UnitKind::CourtBasic)
+}
+
+/// The principal's organisation's roster.
+pub async fn roster<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<Vec<xiezhi_store::Mediator>> {
+    authorize(st, p, Action::ActOnDisputes).await?;
+    Ok(st.store.mediators_of_unit(p.unit.id).await?)
+}
+
+/// Put a mediator on the principal's organisation's roster.
+pub async fn add_mediator<S: Store>(st: &AppState<S>, p: &Principal, req: crate::dto::disputes::NewMediatorRequest) -> ApiResult<xiezhi_store::Mediator> {
+    authorize(st, p, Action::ActOnDisputes).await?;
+    if !keeps_a_roster(p.unit.kind) {
+        return Err(AppError::Forbidden(format!("a {} unit keeps no roster of mediators", p.unit.kind)));
+    }
+    let name = req.name.trim().to_string();
+    xiezhi_core::names::check_text("name", &name, 64, false)?;
+    let specialties = req.specialties.iter().map(text).collect::<Vec<_>>().join(",");
+    Ok(st.store.add_mediator(p.unit.id, name, specialties, req.court_roster, st.by(p)).await?.value)
+}
+
+/// Take a mediator off the principal's organisation's roster.
+pub async fn disable_mediator<S: Store>(st: &AppState<S>, p: &Principal, id: i64) -> ApiResult<xiezhi_store::Mediator> {
+    authorize(st, p, Action::ActOnDisputes).await?;
+    let m = st.store.mediator(id).await?.ok_or(AppError::NotFound("mediator"))?;
+    if m.unit_id != p.unit.id {
+        return Err(AppError::Forbidden(format!("mediator {id} is on another organisation's roster")));
+    }
+    Ok(st.store.disable_mediator(id, st.by(p)).await?.value)
 }
 
 /// Every stage a dispute can be in, in the order of the flow.

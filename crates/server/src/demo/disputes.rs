@@ -71,11 +71,20 @@ pub async fn seed_disputes<S: Store>(store: &S, cal: &Calendar, n: usize, seed: 
         return Ok(0);
     }
     let mut rng = Rng(seed ^ 0xD15_9E7E);
+    // Each mediation committee's roster: two mediators, one of them invited by the court.
+    let mut rosters: HashMap<i64, Vec<xiezhi_core::dispute::MediatorRef>> = HashMap::new();
+    for c in &counties {
+        for (i, skills) in ["marriage_family,neighbour", "contract,labour,damages"].iter().enumerate() {
+            let name = format!("{}{}", SURNAMES[rng.below(SURNAMES.len())], GIVEN[rng.below(GIVEN.len())]);
+            let m = store.add_mediator(c.committee.id, name.clone(), skills.to_string(), i == 1, By::system(crate::state::now_us())).await?.value;
+            rosters.entry(c.committee.id).or_default().push(xiezhi_core::dispute::MediatorRef { id: m.id, name, unit_id: m.unit_id });
+        }
+    }
     let mut batch = Vec::new();
     let mut done = 0;
     for i in 0..n {
         let county = &counties[rng.below(counties.len())];
-        batch.push(one_dispute(&mut rng, cal, today, i, county)?);
+        batch.push(one_dispute(&mut rng, cal, today, i, county, rosters.get(&county.committee.id).map(Vec::as_slice).unwrap_or(&[]))?);
         if batch.len() == 500 {
             done += store.import_disputes(std::mem::take(&mut batch), By::system(crate::state::now_us())).await?;
         }
@@ -97,7 +106,14 @@ fn person(rng: &mut Rng, role: PartyRole) -> Party {
     }
 }
 
-fn one_dispute(rng: &mut Rng, cal: &Calendar, today: Date, n: usize, c: &County) -> Result<DisputeWrite, AppError> {
+fn one_dispute(
+    rng: &mut Rng,
+    cal: &Calendar,
+    today: Date,
+    n: usize,
+    c: &County,
+    roster: &[xiezhi_core::dispute::MediatorRef],
+) -> Result<DisputeWrite, AppError> {
     let (matter, category) = MATTERS[rng.below(MATTERS.len())];
     // Who takes it in, and by which channel.
     let (intake, channel) = match rng.below(10) {
@@ -146,6 +162,9 @@ fn one_dispute(rng: &mut Rng, cal: &Calendar, today: Date, n: usize, c: &County)
     }
     if depth >= 3 {
         plan.push((rng.below(3) as i64, mediator, C::Receive));
+        if let Some(m) = roster.get(rng.below(roster.len().max(1))).filter(|m| m.unit_id == mediator.id) {
+            plan.push((0, mediator, C::AssignMediator { mediator: m.clone() }));
+        }
         plan.push((2 + rng.below(5) as i64, mediator, C::RecordSession { note: "召集双方当面调解，释法说理".into() }));
     }
     let failed = depth >= 4 && rng.below(6) == 0;

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use xiezhi_core::dispute::{
-    Category, Channel, Failure, LitigationOutcome, NotAcceptedGround, Party, Performance, ReferralKind, Risk, RiskFactor, Ruling, Satisfaction, Signer, Term,
-    Track,
+    Category, Channel, Failure, LitigationOutcome, NotAcceptedGround, Party, Performance, RecusalGround, ReferralKind, Risk, RiskFactor, Ruling, Satisfaction,
+    Signer, Term, Track,
 };
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -59,6 +59,14 @@ pub enum DisputeCommandRequest {
     /// A party refuses mediation (`party` is its index).
     RecordRefusal {
         party: usize,
+    },
+    /// Assign a mediator from your organisation's roster (`GET /api/v1/mediators`).
+    AssignMediator {
+        mediator: i64,
+    },
+    /// The assigned mediator steps aside (特邀调解规定 15-16).
+    Recuse {
+        ground: RecusalGround,
     },
     RecordSession {
         note: String,
@@ -209,4 +217,26 @@ pub struct DisputeRowDto {
     pub due_date: Option<String>,
     #[schema(format = Date)]
     pub received_on: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMediatorRequest {
+    pub name: String,
+    /// Dispute categories the mediator is strong in.
+    #[serde(default)]
+    pub specialties: Vec<Category>,
+    /// On a court's roster of invited mediators (特邀调解员).
+    #[serde(default)]
+    pub court_roster: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MediatorDto {
+    pub id: i64,
+    pub unit_id: i64,
+    pub name: String,
+    pub specialties: Vec<String>,
+    pub court_roster: bool,
+    pub active: bool,
 }

@@ -593,6 +593,8 @@ struct DisputePage {
     courts: Vec<(i64, String)>,
     /// Who may still sign the agreement: (value, label).
     signers: Vec<(String, String)>,
+    /// The unit's active mediators: (id, name and specialties).
+    roster: Vec<(i64, String)>,
     today: String,
 }
 
@@ -658,6 +660,7 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         });
     }
     let near = if actions.is_empty() { vec![] } else { units_near(&st, lang, &d).await? };
+    let may_assign = actions.contains(&"assign_mediator");
     let pick = |f: &dyn Fn(UnitKind) -> bool| near.iter().filter(|(_, k, _)| f(*k)).map(|(i, _, n)| (*i, n.clone())).collect::<Vec<_>>();
     let risk_code = d
         .risk
@@ -695,6 +698,20 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
                 v
             }
             None => vec![],
+        },
+        roster: if may_assign {
+            st.store
+                .mediators_of_unit(p.unit.id)
+                .await?
+                .into_iter()
+                .filter(|m| m.disabled_at.is_none())
+                .map(|m| {
+                    let skills: Vec<&str> = m.specialties.split(',').filter(|s| !s.is_empty()).map(|c| lang.dispute_word(c)).collect();
+                    (m.id, if skills.is_empty() { m.name } else { format!("{}（{}）", m.name, skills.join("、")) })
+                })
+                .collect()
+        } else {
+            vec![]
         },
         today: today.to_string(),
         chrome: Chrome::new(lang, &format!("/disputes/{id}"), Some(&p), &st),
@@ -744,7 +761,7 @@ fn command_of(fields: &[(String, String)]) -> Result<DisputeCommandRequest, AppE
         match k.as_str() {
             "csrf" => {}
             _ if v.is_empty() => {}
-            "to" | "court" | "party" | "term" | "case_id" => {
+            "to" | "court" | "party" | "term" | "case_id" | "mediator" => {
                 obj.insert(k.clone(), int(k, v)?);
             }
             "consent" | "partial" => {
@@ -840,4 +857,48 @@ mod tests {
         let e = command_of(&f(&[("command", "refer"), ("kind", "partner"), ("to", "x")])).unwrap_err();
         assert!(matches!(e, AppError::Invalid { field: Some(ref f), .. } if f == "to"), "{e:?}");
     }
+}
+
+#[derive(Template)]
+#[template(path = "mediators.html")]
+struct RosterPage {
+    chrome: Chrome,
+    mediators: Vec<(i64, String, String, bool, bool)>,
+    categories: Options,
+}
+
+/// The organisation's roster of mediators: who is on it, adding one, taking one off.
+pub async fn roster<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser) -> Result<Html<String>, PageError> {
+    let list = disputes::roster(&st, &p).await?;
+    render(&RosterPage {
+        mediators: list
+            .into_iter()
+            .map(|m| {
+                let skills = m.specialties.split(',').filter(|s| !s.is_empty()).map(|c| lang.dispute_word(c).to_string()).collect::<Vec<_>>().join("、");
+                (m.id, m.name, skills, m.court_roster != 0, m.disabled_at.is_none())
+            })
+            .collect(),
+        categories: options(lang, &codes(&Category::ALL), None),
+        chrome: Chrome::new(lang, "/mediators", Some(&p), &st),
+    })
+}
+
+pub async fn add_mediator<S: Store>(State(st): State<AppState<S>>, PageForm(p, fields): PageForm<Vec<(String, String)>>) -> Result<Response, PageError> {
+    let get = |k: &str| fields.iter().filter(|(f, _)| f == k).map(|(_, v)| v.clone()).collect::<Vec<_>>();
+    let req = crate::dto::from_json(json!({
+        "name": get("name").first().cloned().unwrap_or_default(),
+        "specialties": get("specialties"),
+        "court_roster": !get("court_roster").is_empty(),
+    }))?;
+    disputes::add_mediator(&st, &p, req).await?;
+    Ok(see_other("/mediators"))
+}
+
+pub async fn disable_mediator<S: Store>(
+    State(st): State<AppState<S>>,
+    Path(id): Path<String>,
+    PageForm(p, _): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    disputes::disable_mediator(&st, &p, path_id("id", &id)?).await?;
+    Ok(see_other("/mediators"))
 }

@@ -63,6 +63,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/disputes/export.csv", get(disputes::export::<S>))
         .route("/disputes/ledger.xlsx", get(disputes::export_xlsx::<S>))
         .route("/disputes/{id}", get(disputes::show::<S>))
+        .route("/mediators", get(disputes::roster::<S>).post(disputes::add_mediator::<S>))
+        .route("/mediators/{id}/disable", post(disputes::disable_mediator::<S>))
         .route("/disputes/{id}/commands", post(disputes::command::<S>))
         .route("/tickets", get(tickets::list::<S>).post(tickets::register::<S>))
         .route("/tickets/new", get(tickets::new_page::<S>))
@@ -135,6 +137,9 @@ impl Chrome {
             let handles_disputes = p.actor().authorize(xiezhi_core::Action::ActOnDisputes).is_ok() && p.unit.kind != xiezhi_core::UnitKind::Procuratorate;
             if handles_disputes || supervises {
                 item("/disputes".into(), lang.pick("矛盾纠纷", "Disputes"));
+            }
+            if handles_disputes && crate::app::disputes::keeps_a_roster(p.unit.kind) {
+                item("/mediators".into(), lang.pick("调解员", "Mediators"));
             }
             if supervises || matches!(p.unit.kind, xiezhi_core::UnitKind::GovernanceCentre | xiezhi_core::UnitKind::JusticeBureau) {
                 item("/disputes/ledger".into(), lang.pick("台账", "Ledger"));

@@ -82,7 +82,17 @@ async fn a_dispute_goes_from_the_window_to_closed(app: TestApp) {
     let inbox = app.get("/api/v1/disputes/inbox", &women).await.json();
     assert_eq!(inbox.as_array().unwrap().iter().filter(|x| x["id"] == id).count(), 1, "{inbox}");
     app.set_time("2026-12-01 10:00");
+    // The federation's roster: a mediator is added, assigned, steps aside, and another is assigned.
+    let add = |name: &'static str| app.post("/api/v1/mediators", &women, json!({"name": name, "specialties": ["marriage_family"], "court_roster": true}));
+    let first = add("刘调解").await.json()["id"].as_i64().unwrap();
+    let second = add("陈调解").await.json()["id"].as_i64().unwrap();
+    assert_eq!(app.post("/api/v1/mediators", &police, json!({"name": "x"})).await.status, StatusCode::FORBIDDEN, "the police keep no roster");
     let d = ok(&app, &women, id, json!({"command": "receive"})).await;
+    ok(&app, &women, id, json!({"command": "assign_mediator", "mediator": first})).await;
+    let d2 = ok(&app, &women, id, json!({"command": "recuse", "ground": "relative"})).await;
+    assert!(d2["state"]["mediation"]["mediator"].is_null(), "{d2}");
+    let d2 = ok(&app, &women, id, json!({"command": "assign_mediator", "mediator": second})).await;
+    assert_eq!(d2["state"]["mediation"]["mediator"]["name"], "陈调解");
     assert_eq!(
         (d["stage"].as_str(), d["clocks"][0]["rule"].as_str(), d["clocks"][0]["due"].as_str()),
         (Some("mediating"), Some("mediation.people"), Some("2027-01-01"))
