@@ -229,7 +229,7 @@ fn rebuild_check_names_every_tampered_row_and_column() {
             "UPDATE users SET roles = 'judge' WHERE username = 'police.990102'",
             "UPDATE users SET password_hash = '$argon2id$forged' WHERE username = 'police.990101'",
             "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (1, 'backdoor', 'abc', 1)",
-            "UPDATE disputes SET stage = 'closed' WHERE id = 7",
+            "UPDATE disputes SET stage = 'lost' WHERE id = 7",
             "UPDATE disputes SET risk = 'purple' WHERE id = 8",
             "UPDATE tickets SET stage = 'lost' WHERE id = 9",
         ] {
@@ -247,7 +247,7 @@ fn rebuild_check_names_every_tampered_row_and_column() {
         "(police.990102): roles judge ≠ replayed police_officer",
         "(police.990101): password_hash is not the one recorded",
         "backdoor",
-        "dispute 7: stage closed ≠ replayed",
+        "dispute 7: stage lost ≠ replayed",
         "dispute 8: risk Some(\"purple\") ≠ replayed",
         "work order 9: stage lost ≠ replayed",
     ] {
