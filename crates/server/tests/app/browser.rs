@@ -556,6 +556,15 @@ async fn a_dispute_through_the_pages() {
         c.find(Locator::Css("#dispute-list tbody a")).await?.click().await?;
         let parties = c.wait().for_element(Locator::Id("parties")).await?.text().await?;
         assert!(parties.contains("王*") && parties.contains("138****1111") && !parties.contains("13800001111"), "{parties}");
+        // The same dispute in English: English words for the stage, the channel and the record.
+        c.find(Locator::Id("lang-switch")).await?.click().await?;
+        c.wait().for_element(Locator::Css("html[lang='en']")).await?;
+        let stage = c.find(Locator::Id("stage")).await?.text().await?;
+        assert!(stage.starts_with("Closed"), "{stage}");
+        let record = c.find(Locator::Id("timeline")).await?.text().await?;
+        assert!(record.contains("Agreement in effect") && record.contains("Ruled") && !record.contains("协议生效"), "{record}");
+        b.screenshots("dispute-closed-en").await?;
+        b.fits_a_phone("a dispute in English").await?;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
