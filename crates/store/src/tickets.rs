@@ -30,6 +30,13 @@ pub struct TicketWrite {
     pub satisfaction: Option<String>,
     pub caller_phone: Option<String>,
     pub received_on: String,
+    /// Signed for / replied within the limit (`None` while not yet).
+    pub signed_on_time: Option<bool>,
+    pub replied_on_time: Option<bool>,
+    pub contacted: bool,
+    pub returns: i64,
+    pub extensions: i64,
+    pub repeat_call: bool,
     pub search: String,
     pub state: String,
     pub units: Vec<i64>,
@@ -96,6 +103,12 @@ pub struct TicketTally {
     pub reopened: i64,
     pub satisfaction: Option<String>,
     pub concerns_law: i64,
+    pub signed_on_time: Option<i64>,
+    pub replied_on_time: Option<i64>,
+    pub contacted: i64,
+    pub returned: i64,
+    pub extended: i64,
+    pub repeat_call: i64,
     pub tickets: i64,
 }
 
@@ -146,8 +159,9 @@ async fn insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: Backend, w: 
     let at = w.event_times.last().copied().unwrap_or(by.at);
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO tickets (ticket_no, query_hash, hotline, region, channel, kind, urgency, title, stage, outcome, centre_unit_id, lead_unit_id, pending_unit_id, \
-         due_date, due_provisional, concerns_law, reopened, satisfaction, caller_phone, received_on, search, version, state, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id",
+         due_date, due_provisional, concerns_law, reopened, satisfaction, caller_phone, received_on, search, version, state, updated_at, \
+         signed_on_time, replied_on_time, contacted, returns, extensions, repeat_call) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30) RETURNING id",
     )
     .bind(&placeholder)
     .bind(&query_hash)
@@ -173,6 +187,12 @@ async fn insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: Backend, w: 
     .bind(w.events.len() as i64)
     .bind(&w.state)
     .bind(at)
+    .bind(w.signed_on_time.map(i64::from))
+    .bind(w.replied_on_time.map(i64::from))
+    .bind(i64::from(w.contacted))
+    .bind(w.returns)
+    .bind(w.extensions)
+    .bind(i64::from(w.repeat_call))
     .fetch_one(&mut **tx)
     .await?;
     let ticket_no = format!("{}{}{}{id:06}", w.hotline, w.region, w.received_on.get(..4).unwrap_or("0000"));
@@ -281,7 +301,8 @@ impl TicketStore for SqlStore {
         let at = w.event_times.last().copied().unwrap_or(by.at);
         let done = sqlx::query(
             "UPDATE tickets SET stage = $1, outcome = $2, lead_unit_id = $3, pending_unit_id = $4, due_date = $5, due_provisional = $6, reopened = $7, \
-             satisfaction = $8, urgency = $9, search = substr(search, 1, length(ticket_no) + 1) || $10, version = $11, state = $12, updated_at = $13 \
+             satisfaction = $8, urgency = $9, search = substr(search, 1, length(ticket_no) + 1) || $10, version = $11, state = $12, updated_at = $13, \
+             signed_on_time = $16, replied_on_time = $17, contacted = $18, returns = $19, extensions = $20 \
              WHERE id = $14 AND version = $15",
         )
         .bind(&w.stage)
@@ -299,6 +320,11 @@ impl TicketStore for SqlStore {
         .bind(at)
         .bind(id)
         .bind(version)
+        .bind(w.signed_on_time.map(i64::from))
+        .bind(w.replied_on_time.map(i64::from))
+        .bind(i64::from(w.contacted))
+        .bind(w.returns)
+        .bind(w.extensions)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
@@ -358,8 +384,11 @@ impl TicketStore for SqlStore {
     async fn ticket_tallies(&self, f: TicketFilter) -> Result<Vec<TicketTally>> {
         let (sql, params) = conditions(&f);
         let sql = format!(
-            "SELECT t.hotline, t.kind, t.stage, t.outcome, CASE WHEN t.reopened > 0 THEN 1 ELSE 0 END AS reopened, t.satisfaction, t.concerns_law, COUNT(*) AS tickets \
-             FROM tickets t{sql} GROUP BY t.hotline, t.kind, t.stage, t.outcome, CASE WHEN t.reopened > 0 THEN 1 ELSE 0 END, t.satisfaction, t.concerns_law"
+            "SELECT t.hotline, t.kind, t.stage, t.outcome, CASE WHEN t.reopened > 0 THEN 1 ELSE 0 END AS reopened, t.satisfaction, t.concerns_law, \
+             t.signed_on_time, t.replied_on_time, t.contacted, CASE WHEN t.returns > 0 THEN 1 ELSE 0 END AS returned, \
+             CASE WHEN t.extensions > 0 THEN 1 ELSE 0 END AS extended, t.repeat_call, COUNT(*) AS tickets \
+             FROM tickets t{sql} GROUP BY t.hotline, t.kind, t.stage, t.outcome, CASE WHEN t.reopened > 0 THEN 1 ELSE 0 END, t.satisfaction, t.concerns_law, \
+             t.signed_on_time, t.replied_on_time, t.contacted, CASE WHEN t.returns > 0 THEN 1 ELSE 0 END, CASE WHEN t.extensions > 0 THEN 1 ELSE 0 END, t.repeat_call"
         );
         Ok(bind_all(sqlx::query_as::<_, TicketTally>(&sql), params).fetch_all(&self.reader).await?)
     }

@@ -70,6 +70,20 @@ pub fn clocks(t: &Ticket, cal: &Calendar) -> Vec<DueView> {
     out
 }
 
+/// Whether the lead signed for the order within its limit, and replied within its limit on the
+/// last round (with approved extensions): `None` while it has not yet.
+pub fn on_time(t: &Ticket, cal: &Calendar) -> (Option<bool>, Option<bool>) {
+    let signed = t.lead().and_then(|a| {
+        let signed = a.signed?;
+        due_of("hotline.12345_sign_for", a.dispatched, 0, cal).ok().map(|(due, _)| signed <= due)
+    });
+    let replied = match (t.replied_on, t.handling_since) {
+        (Some(on), Some(since)) => due_of(t.handling_rule(), since, t.extension_days, cal).ok().map(|(due, _)| on <= due),
+        _ => None,
+    };
+    (signed, replied)
+}
+
 /// Decide a command. `actor` is the unit acting; roles are checked before this, by the policy.
 pub fn decide(ticket: Option<&Ticket>, cmd: &Command, actor: UnitRef, now: PrimitiveDateTime, _cal: &Calendar) -> Result<Vec<Event>, Refusal> {
     let today = now.date();
@@ -358,6 +372,9 @@ pub fn apply(ticket: Option<Ticket>, event: &Event) -> Option<Ticket> {
             involved: vec![*by],
             dispute_id: None,
             repeat_of: *repeat_of,
+            returns: 0,
+            extensions: 0,
+            replied_on: None,
         });
     }
     let mut t = ticket?;
@@ -396,7 +413,10 @@ pub fn apply(ticket: Option<Ticket>, event: &Event) -> Option<Ticket> {
                 t.handling_since = Some(*on);
             }
         }
-        Event::ReturnRequested { reason } => t.return_request = Some(reason.clone()),
+        Event::ReturnRequested { reason } => {
+            t.return_request = Some(reason.clone());
+            t.returns += 1;
+        }
         Event::ReturnDecided { approve } => {
             t.return_request = None;
             if *approve {
@@ -409,7 +429,10 @@ pub fn apply(ticket: Option<Ticket>, event: &Event) -> Option<Ticket> {
             }
         }
         Event::FirstContacted { on } => t.first_contact = Some(*on),
-        Event::ExtensionRequested { days, reason } => t.extension_request = Some((*days, reason.clone())),
+        Event::ExtensionRequested { days, reason } => {
+            t.extension_request = Some((*days, reason.clone()));
+            t.extensions += 1;
+        }
         Event::ExtensionDecided { approve } => {
             if let Some((days, _)) = t.extension_request.take() {
                 if *approve {
@@ -424,6 +447,7 @@ pub fn apply(ticket: Option<Ticket>, event: &Event) -> Option<Ticket> {
         }
         Event::Replied { reply } => {
             t.reply = Some(reply.clone());
+            t.replied_on = Some(reply.on);
             t.stage = Stage::Replied;
         }
         Event::Reviewed { pass, .. } => {
@@ -432,6 +456,7 @@ pub fn apply(ticket: Option<Ticket>, event: &Event) -> Option<Ticket> {
             } else {
                 t.stage = Stage::InProgress;
                 t.reply = None;
+                t.replied_on = None;
             }
         }
         Event::CalledBack { callback } => t.callbacks.push(callback.clone()),
@@ -440,6 +465,7 @@ pub fn apply(ticket: Option<Ticket>, event: &Event) -> Option<Ticket> {
             t.stage = Stage::InProgress;
             t.handling_since = Some(*on);
             t.reply = None;
+            t.replied_on = None;
             t.extension_days = 0;
         }
         Event::Closed => {

@@ -11,7 +11,7 @@ mod decide;
 #[cfg(test)]
 mod tests;
 
-pub use decide::{apply, available, clocks, decide, DueView};
+pub use decide::{apply, available, clocks, decide, on_time, DueView};
 
 use crate::case::UnitRef;
 use crate::dispute::Satisfaction;
@@ -299,6 +299,14 @@ pub struct Ticket {
     pub dispute_id: Option<i64>,
     /// The earlier ticket this call repeats (same caller, same matter).
     pub repeat_of: Option<i64>,
+    /// Return requests and extension requests made (for the indicators).
+    #[serde(default)]
+    pub returns: u32,
+    #[serde(default)]
+    pub extensions: u32,
+    /// When the lead was due to have replied, and when it did, on the last round.
+    #[serde(with = "crate::dates::option", default)]
+    pub replied_on: Option<Date>,
 }
 
 impl Ticket {

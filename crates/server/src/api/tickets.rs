@@ -178,8 +178,9 @@ pub struct TicketIndicatorsDto {
 }
 
 /// The indicators over your unit's orders (a committee: its subtree): received, answered on the
-/// call, dispatched, closed, rated and satisfied (with the satisfaction rate), reopened
-/// (with the reopen rate), 涉法涉诉, turned into disputes.
+/// call, dispatched, closed, rated and satisfied, reopened, 涉法涉诉, turned into disputes; and
+/// the rates: satisfaction, reopen, on-time sign-for and reply (按时签收、按时办结), response,
+/// return, extension and repeat calls.
 #[utoipa::path(get, path = "/api/v1/tickets/indicators", params(TicketQuery), responses((status = 200, body = TicketIndicatorsDto), (status = 422, body = crate::error::Problem)), tag = "hotlines")]
 pub async fn indicators<S: Store>(
     State(st): State<AppState<S>>,
@@ -189,7 +190,14 @@ pub async fn indicators<S: Store>(
     let i = tickets::ledger(&st, &p, q.filter(&p, &tickets::overdue_by(&st))?).await?;
     let mut v = serde_json::to_value(&i).unwrap_or_default();
     v["satisfaction_rate"] = serde_json::json!(crate::app::disputes::rate(i.satisfied, i.rated));
-    v["reopen_rate"] = serde_json::json!(crate::app::disputes::rate(i.reopened, i.closed));
+    let rate = crate::app::disputes::rate;
+    v["reopen_rate"] = serde_json::json!(rate(i.reopened, i.closed));
+    v["on_time_sign_for_rate"] = serde_json::json!(rate(i.signed_on_time, i.signed));
+    v["on_time_reply_rate"] = serde_json::json!(rate(i.replied_on_time, i.replied));
+    v["response_rate"] = serde_json::json!(rate(i.contacted, i.dispatched));
+    v["return_rate"] = serde_json::json!(rate(i.returned, i.dispatched));
+    v["extension_rate"] = serde_json::json!(rate(i.extended, i.dispatched));
+    v["repeat_call_rate"] = serde_json::json!(rate(i.repeat_calls, i.received));
     Ok(Json(TicketIndicatorsDto { indicators: v }))
 }
 

@@ -11,7 +11,7 @@ use serde::Serialize;
 use sha2::Digest;
 use time::Duration;
 use xiezhi_core::case::UnitRef;
-use xiezhi_core::ticket::{apply, clocks, decide, Command, Event, Stage, Ticket};
+use xiezhi_core::ticket::{apply, clocks, decide, on_time, Command, Event, Stage, Ticket};
 use xiezhi_core::{Action, Calendar, RegionCode, Role, UnitKind};
 use xiezhi_store::{Payload, Principal, Store, TicketFilter, TicketRecord, TicketTally, TicketWrite};
 
@@ -69,6 +69,12 @@ pub fn projection(t: &Ticket, events: &[Event], cal: &Calendar) -> Result<Ticket
         satisfaction: t.callbacks.iter().rev().find_map(|c| c.satisfaction).map(|s| text(&s)),
         caller_phone: t.caller.phone.clone(),
         received_on: t.received.to_string(),
+        signed_on_time: on_time(t, cal).0,
+        replied_on_time: on_time(t, cal).1,
+        contacted: t.first_contact.is_some(),
+        returns: i64::from(t.returns),
+        extensions: i64::from(t.extensions),
+        repeat_call: t.repeat_of.is_some(),
         search: std::iter::once(t.title.as_str()).chain(who).collect::<Vec<_>>().join("\n").to_ascii_lowercase(),
         state: serde_json::to_string(t).map_err(|e| AppError::Internal(e.to_string()))?,
         units,
@@ -348,6 +354,18 @@ pub struct Indicators {
     pub concerns_law: i64,
     pub became_dispute: i64,
     pub open: i64,
+    /// Signed for (by the lead), and of them within the limit (按时签收).
+    pub signed: i64,
+    pub signed_on_time: i64,
+    /// Replied to (last round), and of them within the limit (按时办结).
+    pub replied: i64,
+    pub replied_on_time: i64,
+    /// The lead reached the caller (响应).
+    pub contacted: i64,
+    /// Orders with a return asked (退单), with an extension asked (延期), repeat calls.
+    pub returned: i64,
+    pub extended: i64,
+    pub repeat_calls: i64,
     pub by_hotline: Vec<(String, i64)>,
     pub by_kind: Vec<(String, i64)>,
 }
@@ -386,6 +404,18 @@ pub fn indicators(tallies: &[TicketTally]) -> Indicators {
         if t.concerns_law != 0 {
             i.concerns_law += n;
         }
+        if let Some(on) = t.signed_on_time {
+            i.signed += n;
+            i.signed_on_time += n * on;
+        }
+        if let Some(on) = t.replied_on_time {
+            i.replied += n;
+            i.replied_on_time += n * on;
+        }
+        i.contacted += n * t.contacted;
+        i.returned += n * t.returned;
+        i.extended += n * t.extended;
+        i.repeat_calls += n * t.repeat_call;
         by(&mut i.by_hotline, &t.hotline, n);
         by(&mut i.by_kind, &t.kind, n);
     }

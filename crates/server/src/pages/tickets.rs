@@ -76,6 +76,8 @@ struct ListPage {
     next: Option<String>,
     page: i64,
     is_centre: bool,
+    /// For hotline centres and committees: the indicators over their orders.
+    indicators: Vec<(String, String)>,
 }
 
 pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<ListQuery>) -> Result<Html<String>, PageError> {
@@ -111,7 +113,30 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         }
         format!("/tickets?{}", serde_urlencoded::to_string(v).unwrap_or_default())
     };
+    let supervises = p.unit.kind == UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor);
+    let indicators = if Hotline::of(p.unit.kind).is_some() || supervises {
+        let i = tickets::ledger(&st, &p, TicketFilter::default()).await?;
+        let rate = |a: i64, b: i64| crate::app::disputes::rate(a, b).map(|r| format!("{r}%")).unwrap_or_else(|| "—".into());
+        let l = |zh: &str, en: &str| if lang == Lang::En { en.to_string() } else { zh.to_string() };
+        vec![
+            (l("受理", "Received"), i.received.to_string()),
+            (l("当场解答", "Answered on the call"), i.answered_on_call.to_string()),
+            (l("派单", "Dispatched"), i.dispatched.to_string()),
+            (l("按时签收率", "Signed for on time"), rate(i.signed_on_time, i.signed)),
+            (l("响应率", "Response rate"), rate(i.contacted, i.dispatched)),
+            (l("按时办结率", "Replied on time"), rate(i.replied_on_time, i.replied)),
+            (l("满意率", "Satisfaction"), rate(i.satisfied, i.rated)),
+            (l("重办率", "Reopened"), rate(i.reopened, i.closed)),
+            (l("退单率", "Returns asked"), rate(i.returned, i.dispatched)),
+            (l("延期率", "Extensions asked"), rate(i.extended, i.dispatched)),
+            (l("重复来电率", "Repeat calls"), rate(i.repeat_calls, i.received)),
+            (l("涉法涉诉", "Concern the law"), i.concerns_law.to_string()),
+        ]
+    } else {
+        vec![]
+    };
     render(&ListPage {
+        indicators,
         rows: rows(lang, &p, &st.clock.china().date().to_string(), &found),
         total,
         q: text.clone().unwrap_or_default(),

@@ -100,6 +100,8 @@ async fn a_call_goes_round_the_loop_twice_and_closes(app: TestApp) {
     let cookie = app.browser_session("committee.990101").await;
     let home = app.page(Method::GET, "/", Some(&cookie), None).await.text();
     assert!(home.contains(r#"id="ticket-overdue"><span>"#) && home.contains("辖区在办"), "the committee's workbench counts them");
+    let list = app.page(Method::GET, "/tickets", Some(&cookie), None).await.text();
+    assert!(list.contains("按时签收率") && list.contains("重办率"), "the committee's order list shows the indicators");
     // The caller's telephone brings the order up at the centre.
     let earlier = app.get("/api/v1/tickets/earlier?phone=13900001234", &centre).await.json();
     assert_eq!(earlier.as_array().unwrap().len(), 2, "both orders from that number, newest first: {earlier}");
