@@ -5,7 +5,8 @@
 //! with their audit leaves. Acknowledged means committed (`synchronous = FULL` on SQLite).
 
 use crate::audit::{append, NewEvent};
-use crate::sql::{region_range, Backend, SqlStore};
+use crate::filters::{add_units, bind_all, placeholder, Where, P};
+use crate::sql::{Backend, SqlStore};
 use crate::{By, Payload, Recorded, Result, StoreError};
 use serde::Serialize;
 use sqlx::FromRow;
@@ -209,102 +210,63 @@ fn with_subject(notices: &[crate::Notice], id: i64) -> Vec<crate::Notice> {
     notices.iter().map(|n| crate::Notice { subject: format!("dispute:{id}"), ..n.clone() }).collect()
 }
 
-enum P {
-    I(i64),
-    S(String),
-}
-
 /// The WHERE clause of a filter, with its numbered parameters.
-fn conditions(f: &DisputeFilter) -> (String, Vec<P>) {
-    let mut sql = String::from(" WHERE 1 = 1");
-    let mut params = Vec::new();
-    let mut cond = |sql: &mut String, text: &str, p: P| {
-        params.push(p);
-        sql.push_str(&text.replace('?', &format!("${}", params.len())));
-    };
+fn conditions(f: &DisputeFilter) -> Where {
+    let mut w = Where::new();
     if let Some(unit) = f.unit_id {
-        cond(&mut sql, " AND d.id IN (SELECT dispute_id FROM dispute_units WHERE unit_id = ?)", P::I(unit));
+        w.and(" AND d.id IN (SELECT dispute_id FROM dispute_units WHERE unit_id = ?)", P::I(unit));
     }
     if let Some(prefix) = &f.region_prefix {
-        let (lo, hi) = region_range(prefix);
-        cond(&mut sql, " AND d.region >= ?", P::S(lo));
-        cond(&mut sql, " AND d.region <= ?", P::S(hi));
+        w.region("d.region", prefix);
     }
     if let Some(h) = f.holder_unit_id {
-        cond(&mut sql, " AND d.holder_unit_id = ?", P::I(h));
+        w.and(" AND d.holder_unit_id = ?", P::I(h));
     }
     if let Some(p) = f.pending_for {
-        cond(&mut sql, " AND d.pending_unit_id = ?", P::I(p));
+        w.and(" AND d.pending_unit_id = ?", P::I(p));
     }
     if let Some(s) = &f.stage {
-        cond(&mut sql, " AND d.stage = ?", P::S(s.clone()));
+        w.and(" AND d.stage = ?", P::S(s.clone()));
     }
     if !f.risks.is_empty() {
-        sql.push_str(" AND (1 = 0");
+        w.raw(" AND (1 = 0");
         for r in &f.risks {
-            cond(&mut sql, " OR d.risk = ?", P::S(r.clone()));
+            w.and(" OR d.risk = ?", P::S(r.clone()));
         }
-        sql.push(')');
+        w.raw(")");
     }
     if let Some(c) = &f.channel {
-        cond(&mut sql, " AND d.channel = ?", P::S(c.clone()));
+        w.and(" AND d.channel = ?", P::S(c.clone()));
     }
     if let Some(c) = &f.category {
-        cond(&mut sql, " AND d.category = ?", P::S(c.clone()));
+        w.and(" AND d.category = ?", P::S(c.clone()));
     }
     if f.open_only {
-        sql.push_str(" AND d.stage <> 'closed' AND d.stage <> 'withdrawn'");
+        w.raw(" AND d.stage <> 'closed' AND d.stage <> 'withdrawn'");
     }
     if let Some(due) = &f.due_by {
-        cond(&mut sql, " AND d.due_date <= ?", P::S(due.clone()));
+        w.and(" AND d.due_date <= ?", P::S(due.clone()));
     }
     if let Some(from) = &f.received_from {
-        cond(&mut sql, " AND d.received_on >= ?", P::S(from.clone()));
+        w.and(" AND d.received_on >= ?", P::S(from.clone()));
     }
     if let Some(to) = &f.received_to {
-        cond(&mut sql, " AND d.received_on <= ?", P::S(to.clone()));
+        w.and(" AND d.received_on <= ?", P::S(to.clone()));
     }
     if let Some(after) = f.after_id {
-        cond(&mut sql, " AND d.id > ?", P::I(after));
+        w.and(" AND d.id > ?", P::I(after));
     }
     if let Some(text) = f.text.as_ref().filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", text.to_ascii_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        cond(&mut sql, " AND d.search LIKE ? ESCAPE '\\'", P::S(pattern));
+        w.contains("d.search", text);
     }
-    (sql, params)
-}
-
-fn bind_all<'q, O>(
-    mut q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
-    params: Vec<P>,
-) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-    for p in params {
-        q = match p {
-            P::I(i) => q.bind(i),
-            P::S(s) => q.bind(s),
-        };
-    }
-    q
-}
-
-async fn add_units(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64, units: &[i64]) -> Result<()> {
-    for unit in units {
-        sqlx::query("INSERT INTO dispute_units (dispute_id, unit_id) VALUES ($1, $2) ON CONFLICT (dispute_id, unit_id) DO NOTHING")
-            .bind(id)
-            .bind(unit)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
+    w
 }
 
 /// Insert one dispute in the caller's transaction: the row, its code, its units, its events.
 async fn insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: Backend, w: DisputeWrite, by: &By) -> Result<(i64, String, Vec<i64>)> {
     // The code needs the id: the row goes in with a placeholder unique to this transaction's
     // moment, and gets its code before anyone else can see it.
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let placeholder = format!("new:{}:{}:{n}", by.at, std::process::id());
+    let placeholder = placeholder(by);
     let at = w.event_times.last().copied().unwrap_or(by.at);
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO disputes (code, title, region, channel, category, risk, stage, outcome, holder_unit_id, pending_unit_id, due_date, due_provisional, \
@@ -344,7 +306,7 @@ async fn insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: Backend, w: 
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    add_units(tx, id, &w.units).await?;
+    add_units(tx, "dispute_units", "dispute_id", id, &w.units).await?;
     let leaves = append(tx, backend, by, events(id, &w)).await?;
     crate::outbox::enqueue(tx, &with_subject(&w.notices, id), at).await?;
     Ok((id, code, leaves))
@@ -456,7 +418,7 @@ impl DisputeStore for SqlStore {
                 None => StoreError::NotFound("dispute"),
             });
         }
-        add_units(&mut tx, id, &w.units).await?;
+        add_units(&mut tx, "dispute_units", "dispute_id", id, &w.units).await?;
         let leaves = append(&mut tx, self.backend, &by, events(id, &w)).await?;
         crate::outbox::enqueue(&mut tx, &with_subject(&w.notices, id), at).await?;
         tx.commit().await?;
@@ -474,29 +436,26 @@ impl DisputeStore for SqlStore {
     async fn disputes(&self, f: DisputeFilter) -> Result<Vec<DisputeRecord>> {
         let limit = if f.limit <= 0 { 100 } else { f.limit.min(1000) };
         let cols = if f.with_state { COLS.to_string() } else { COLS.replace("state", "'' AS state") };
-        let (mut sql, mut params) = conditions(&f);
-        sql = format!("SELECT {cols} FROM disputes d{sql}");
-        sql.push_str(match f.sort {
+        let mut w = conditions(&f);
+        w.raw(match f.sort {
             DisputeSort::Due => " ORDER BY d.due_date IS NULL, d.due_date, d.id",
             DisputeSort::Received => " ORDER BY d.received_on DESC, d.id DESC",
             DisputeSort::Updated => " ORDER BY d.updated_at DESC, d.id DESC",
             DisputeSort::Id => " ORDER BY d.id",
         });
-        params.push(P::I(limit));
-        sql.push_str(&format!(" LIMIT ${}", params.len()));
-        params.push(P::I(f.offset.max(0)));
-        sql.push_str(&format!(" OFFSET ${}", params.len()));
-        Ok(bind_all(sqlx::query_as::<_, DisputeRecord>(&sql), params).fetch_all(&self.reader).await?)
+        w.page(limit, f.offset);
+        let sql = format!("SELECT {cols} FROM disputes d{}", w.sql);
+        Ok(bind_all(sqlx::query_as::<_, DisputeRecord>(&sql), w.params).fetch_all(&self.reader).await?)
     }
 
     async fn dispute_count(&self, f: DisputeFilter) -> Result<i64> {
-        let (sql, params) = conditions(&f);
-        let (n,): (i64,) = bind_all(sqlx::query_as(&format!("SELECT COUNT(*) FROM disputes d{sql}")), params).fetch_one(&self.reader).await?;
+        let w = conditions(&f);
+        let (n,): (i64,) = bind_all(sqlx::query_as(&format!("SELECT COUNT(*) FROM disputes d{}", w.sql)), w.params).fetch_one(&self.reader).await?;
         Ok(n)
     }
 
     async fn dispute_tallies(&self, f: DisputeFilter) -> Result<Vec<DisputeTally>> {
-        let (sql, params) = conditions(&f);
+        let Where { sql, params } = conditions(&f);
         let sum = match self.backend {
             Backend::Sqlite => "SUM(d.party_count)",
             Backend::Postgres => "SUM(d.party_count)::BIGINT",

@@ -8,6 +8,7 @@ mod cache;
 mod copy;
 mod disputes;
 mod error;
+mod filters;
 mod model;
 mod native;
 mod outbox;

@@ -2,7 +2,8 @@
 //! the store in its own file, over both backends with the same statements.
 
 use crate::audit::{append, NewEvent};
-use crate::sql::{region_range, Backend, SqlStore};
+use crate::filters::{add_units, bind_all, placeholder, Where, P};
+use crate::sql::{Backend, SqlStore};
 use crate::{By, Payload, Recorded, Result, StoreError};
 use serde::Serialize;
 use sqlx::FromRow;
@@ -141,21 +142,8 @@ fn events(id: i64, w: &TicketWrite) -> Vec<NewEvent> {
         .collect()
 }
 
-async fn add_units(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64, units: &[i64]) -> Result<()> {
-    for unit in units {
-        sqlx::query("INSERT INTO ticket_units (ticket_id, unit_id) VALUES ($1, $2) ON CONFLICT (ticket_id, unit_id) DO NOTHING")
-            .bind(id)
-            .bind(unit)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
 async fn insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: Backend, w: TicketWrite, query_hash: String, by: &By) -> Result<(i64, String, Vec<i64>)> {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let placeholder = format!("new:{}:{}:{n}", by.at, std::process::id());
+    let placeholder = placeholder(by);
     let at = w.event_times.last().copied().unwrap_or(by.at);
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO tickets (ticket_no, query_hash, hotline, region, channel, kind, urgency, title, stage, outcome, centre_unit_id, lead_unit_id, pending_unit_id, \
@@ -202,79 +190,53 @@ async fn insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: Backend, w: 
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    add_units(tx, id, &w.units).await?;
+    add_units(tx, "ticket_units", "ticket_id", id, &w.units).await?;
     let leaves = append(tx, backend, by, events(id, &w)).await?;
     Ok((id, ticket_no, leaves))
 }
 
-enum P {
-    I(i64),
-    S(String),
-}
-
-fn conditions(f: &TicketFilter) -> (String, Vec<P>) {
-    let mut sql = String::from(" WHERE 1 = 1");
-    let mut params = Vec::new();
-    let mut cond = |sql: &mut String, text: &str, p: P| {
-        params.push(p);
-        sql.push_str(&text.replace('?', &format!("${}", params.len())));
-    };
+fn conditions(f: &TicketFilter) -> Where {
+    let mut w = Where::new();
     if let Some(unit) = f.unit_id {
-        cond(&mut sql, " AND t.id IN (SELECT ticket_id FROM ticket_units WHERE unit_id = ?)", P::I(unit));
+        w.and(" AND t.id IN (SELECT ticket_id FROM ticket_units WHERE unit_id = ?)", P::I(unit));
     }
     if let Some(prefix) = &f.region_prefix {
-        let (lo, hi) = region_range(prefix);
-        cond(&mut sql, " AND t.region >= ?", P::S(lo));
-        cond(&mut sql, " AND t.region <= ?", P::S(hi));
+        w.region("t.region", prefix);
     }
     if let Some(p) = f.pending_for {
-        cond(&mut sql, " AND t.pending_unit_id = ?", P::I(p));
+        w.and(" AND t.pending_unit_id = ?", P::I(p));
     }
     if let Some(s) = &f.stage {
-        cond(&mut sql, " AND t.stage = ?", P::S(s.clone()));
+        w.and(" AND t.stage = ?", P::S(s.clone()));
     }
     if let Some(h) = &f.hotline {
-        cond(&mut sql, " AND t.hotline = ?", P::S(h.clone()));
+        w.and(" AND t.hotline = ?", P::S(h.clone()));
     }
     if f.open_only {
-        sql.push_str(" AND t.stage <> 'closed' AND t.stage <> 'terminated'");
+        w.raw(" AND t.stage <> 'closed' AND t.stage <> 'terminated'");
     }
     if let Some(law) = f.concerns_law {
-        cond(&mut sql, " AND t.concerns_law = ?", P::I(i64::from(law)));
+        w.and(" AND t.concerns_law = ?", P::I(i64::from(law)));
     }
     if let Some(due) = &f.due_by {
-        cond(&mut sql, " AND t.due_date <= ?", P::S(due.clone()));
+        w.and(" AND t.due_date <= ?", P::S(due.clone()));
     }
     if let Some(from) = &f.received_from {
-        cond(&mut sql, " AND t.received_on >= ?", P::S(from.clone()));
+        w.and(" AND t.received_on >= ?", P::S(from.clone()));
     }
     if let Some(to) = &f.received_to {
-        cond(&mut sql, " AND t.received_on <= ?", P::S(to.clone()));
+        w.and(" AND t.received_on <= ?", P::S(to.clone()));
     }
     if let Some(phone) = &f.caller_phone {
-        cond(&mut sql, " AND t.caller_phone = ?", P::S(phone.clone()));
+        w.and(" AND t.caller_phone = ?", P::S(phone.clone()));
     }
     if let Some(after) = f.after_id {
-        cond(&mut sql, " AND t.id > ?", P::I(after));
+        w.and(" AND t.id > ?", P::I(after));
     }
     if let Some(text) = f.text.as_ref().filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", text.to_ascii_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        cond(&mut sql, " AND t.search LIKE ? ESCAPE '\\'", P::S(pattern));
+        w.contains("t.search", text);
     }
-    (sql, params)
-}
-
-fn bind_all<'q, O>(
-    mut q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
-    params: Vec<P>,
-) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-    for p in params {
-        q = match p {
-            P::I(i) => q.bind(i),
-            P::S(s) => q.bind(s),
-        };
-    }
-    q
+    w
 }
 
 impl TicketStore for SqlStore {
@@ -334,7 +296,7 @@ impl TicketStore for SqlStore {
                 None => StoreError::NotFound("work order"),
             });
         }
-        add_units(&mut tx, id, &w.units).await?;
+        add_units(&mut tx, "ticket_units", "ticket_id", id, &w.units).await?;
         let leaves = append(&mut tx, self.backend, &by, events(id, &w)).await?;
         tx.commit().await?;
         Ok(Recorded { value: new_version, leaves })
@@ -359,30 +321,27 @@ impl TicketStore for SqlStore {
     async fn tickets(&self, f: TicketFilter) -> Result<Vec<TicketRecord>> {
         let limit = if f.limit <= 0 { 100 } else { f.limit.min(1000) };
         let cols = if f.with_state { COLS.to_string() } else { COLS.replace("state", "'' AS state") };
-        let (mut sql, mut params) = conditions(&f);
-        sql = format!("SELECT {cols} FROM tickets t{sql}");
-        sql.push_str(if f.after_id.is_some() {
+        let mut w = conditions(&f);
+        w.raw(if f.after_id.is_some() {
             " ORDER BY t.id"
         } else if f.newest_first {
             " ORDER BY t.received_on DESC, t.id DESC"
         } else {
             " ORDER BY t.due_date IS NULL, t.due_date, t.id"
         });
-        params.push(P::I(limit));
-        sql.push_str(&format!(" LIMIT ${}", params.len()));
-        params.push(P::I(f.offset.max(0)));
-        sql.push_str(&format!(" OFFSET ${}", params.len()));
-        Ok(bind_all(sqlx::query_as::<_, TicketRecord>(&sql), params).fetch_all(&self.reader).await?)
+        w.page(limit, f.offset);
+        let sql = format!("SELECT {cols} FROM tickets t{}", w.sql);
+        Ok(bind_all(sqlx::query_as::<_, TicketRecord>(&sql), w.params).fetch_all(&self.reader).await?)
     }
 
     async fn ticket_count(&self, f: TicketFilter) -> Result<i64> {
-        let (sql, params) = conditions(&f);
-        let (n,): (i64,) = bind_all(sqlx::query_as(&format!("SELECT COUNT(*) FROM tickets t{sql}")), params).fetch_one(&self.reader).await?;
+        let w = conditions(&f);
+        let (n,): (i64,) = bind_all(sqlx::query_as(&format!("SELECT COUNT(*) FROM tickets t{}", w.sql)), w.params).fetch_one(&self.reader).await?;
         Ok(n)
     }
 
     async fn ticket_tallies(&self, f: TicketFilter) -> Result<Vec<TicketTally>> {
-        let (sql, params) = conditions(&f);
+        let Where { sql, params } = conditions(&f);
         let sql = format!(
             "SELECT t.hotline, t.kind, t.stage, t.outcome, CASE WHEN t.reopened > 0 THEN 1 ELSE 0 END AS reopened, t.satisfaction, t.concerns_law, \
              t.signed_on_time, t.replied_on_time, t.contacted, CASE WHEN t.returns > 0 THEN 1 ELSE 0 END AS returned, \

@@ -1,0 +1,80 @@
+//! What the per-domain store parts share: a WHERE clause built from the conditions a filter asks
+//! for (numbered parameters, which the `Any` driver needs on PostgreSQL), the link table of the
+//! units that may see a row, and the placeholder a new row carries until its number is known.
+
+use crate::sql::region_range;
+use crate::{By, Result};
+
+pub(crate) enum P {
+    I(i64),
+    S(String),
+}
+
+/// ` WHERE 1 = 1` and the conditions added to it, with their parameters in order.
+pub(crate) struct Where {
+    pub sql: String,
+    pub params: Vec<P>,
+}
+
+impl Where {
+    pub fn new() -> Self {
+        Where { sql: String::from(" WHERE 1 = 1"), params: Vec::new() }
+    }
+    /// ` AND …` with one `?` for the parameter.
+    pub fn and(&mut self, text: &str, p: P) {
+        self.params.push(p);
+        self.sql.push_str(&text.replace('?', &format!("${}", self.params.len())));
+    }
+    /// A condition without parameters.
+    pub fn raw(&mut self, text: &str) {
+        self.sql.push_str(text);
+    }
+    /// The rows of a region subtree (by code prefix).
+    pub fn region(&mut self, column: &str, prefix: &str) {
+        let (lo, hi) = region_range(prefix);
+        self.and(&format!(" AND {column} >= ?"), P::S(lo));
+        self.and(&format!(" AND {column} <= ?"), P::S(hi));
+    }
+    /// `column` contains `text` (lower-cased ASCII; `%`, `_` and `\` taken literally).
+    pub fn contains(&mut self, column: &str, text: &str) {
+        let pattern = format!("%{}%", text.to_ascii_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        self.and(&format!(" AND {column} LIKE ? ESCAPE '\\'"), P::S(pattern));
+    }
+    /// `LIMIT` and `OFFSET` as the last two parameters.
+    pub fn page(&mut self, limit: i64, offset: i64) {
+        self.params.push(P::I(limit));
+        self.sql.push_str(&format!(" LIMIT ${}", self.params.len()));
+        self.params.push(P::I(offset.max(0)));
+        self.sql.push_str(&format!(" OFFSET ${}", self.params.len()));
+    }
+}
+
+pub(crate) fn bind_all<'q, O>(
+    mut q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    params: Vec<P>,
+) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+    for p in params {
+        q = match p {
+            P::I(i) => q.bind(i),
+            P::S(s) => q.bind(s),
+        };
+    }
+    q
+}
+
+/// Add units to a row's link table (`dispute_units (dispute_id, unit_id)`, …); ones it has stay.
+pub(crate) async fn add_units(tx: &mut sqlx::Transaction<'_, sqlx::Any>, table: &str, key: &str, id: i64, units: &[i64]) -> Result<()> {
+    let sql = format!("INSERT INTO {table} ({key}, unit_id) VALUES ($1, $2) ON CONFLICT ({key}, unit_id) DO NOTHING");
+    for unit in units {
+        sqlx::query(&sql).bind(id).bind(unit).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// A unique stand-in for a new row's number, replaced in the same transaction once its id is
+/// known (the number is made from the id).
+pub(crate) fn placeholder(by: &By) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("new:{}:{}:{n}", by.at, std::process::id())
+}
