@@ -106,6 +106,41 @@ pub async fn seed_cases<S: Store>(store: &S, cal: &Calendar, n: usize, seed: u64
     Ok(done)
 }
 
+/// A demo item's history: each step of the plan (days after the previous step, who, what) is
+/// decided by the machine at a working hour (`hours`: the first hour and how many follow) on its
+/// day, from the first of `days` until the second (today), a refusal, or `done`. The state, its events and when each
+/// happened (µs). Every demo module builds its items through this one loop.
+fn run_plan<St, C, E, R>(
+    plan: Vec<(i64, UnitRef, C)>,
+    (start, today): (Date, Date),
+    rng: &mut Rng,
+    hours: (u8, usize),
+    decide: impl Fn(Option<&St>, &C, UnitRef, PrimitiveDateTime) -> Result<Vec<E>, R>,
+    apply: impl Fn(Option<St>, &E) -> Option<St>,
+    done: impl Fn(&St) -> bool,
+) -> (Option<St>, Vec<E>, Vec<i64>) {
+    let (mut state, mut events, mut times) = (None, Vec::new(), Vec::new());
+    let mut day = start;
+    for (gap, actor, cmd) in plan {
+        let next = day + time::Duration::days(gap);
+        if next > today {
+            break;
+        }
+        day = next;
+        let now = PrimitiveDateTime::new(day, time::Time::from_hms(hours.0 + rng.below(hours.1) as u8, rng.below(60) as u8, 0).expect("a time"));
+        let Ok(new) = decide(state.as_ref(), &cmd, actor, now) else { break };
+        for e in &new {
+            state = apply(state, e);
+        }
+        times.extend(std::iter::repeat_n((now.assume_offset(time::UtcOffset::from_hms(8, 0, 0).expect("+8")).unix_timestamp_nanos() / 1000) as i64, new.len()));
+        events.extend(new);
+        if state.as_ref().is_some_and(&done) {
+            break;
+        }
+    }
+    (state, events, times)
+}
+
 const TITLES: &[&str] = &[
     "盗窃案",
     "诈骗案",
@@ -128,9 +163,6 @@ fn one_case(
 ) -> Result<xiezhi_store::CaseWrite, AppError> {
     use xiezhi_core::case::numbering::{agency_number, Register};
     use xiezhi_core::case::{Command as C, Procedure};
-    let mut case: Option<xiezhi_core::case::Case> = None;
-    let mut events = Vec::new();
-    let mut times = Vec::new();
     // How far this case has got, weighted like a real caseload.
     let depth = [0, 0, 1, 1, 2, 3, 4, 5, 5, 6, 7, 7, 8, 8, 8, 8][rng.below(16)];
     let detained = rng.below(10) < 6;
@@ -219,24 +251,8 @@ fn one_case(
     } else {
         latest_start - time::Duration::days(1 + rng.below(12) as i64)
     };
-    let mut day = start.max(first);
-    for (gap, actor, cmd) in plan {
-        let next = day + time::Duration::days(gap);
-        if next > today {
-            break;
-        }
-        day = next;
-        let now = PrimitiveDateTime::new(day, time::Time::from_hms(9 + rng.below(8) as u8, rng.below(60) as u8, 0).expect("a time"));
-        let Ok(new) = decide(case.as_ref(), &cmd, actor, now, cal) else { break };
-        for e in &new {
-            case = apply(case, e);
-        }
-        times.extend(std::iter::repeat_n((now.assume_offset(time::UtcOffset::from_hms(8, 0, 0).expect("+8")).unix_timestamp_nanos() / 1000) as i64, new.len()));
-        events.extend(new);
-        if case.as_ref().is_some_and(|c| c.stage.is_closed()) {
-            break;
-        }
-    }
+    let (case, events, times) =
+        run_plan(plan, (start.max(first), today), rng, (9, 8), |c, cmd, actor, now| decide(c, cmd, actor, now, cal), apply, |c| c.stage.is_closed());
     let case = case.ok_or_else(|| AppError::Internal("a demo case was not registered".into()))?;
     let mut write = crate::app::cases::projection(&case, &events, cal)?;
     write.event_times = times;

@@ -244,29 +244,31 @@ pub struct TimelineEntry {
     pub event: serde_json::Value,
 }
 
+/// Stored events as timeline entries, each read through its machine's event type `E`, so
+/// dates recorded in an older form come out as ISO dates like the rest (the payload as stored
+/// when it does not read).
+pub fn timeline_entries<E: serde::de::DeserializeOwned + Serialize>(events: Vec<xiezhi_store::Event>) -> Vec<TimelineEntry> {
+    events
+        .into_iter()
+        .map(|e| TimelineEntry {
+            index: e.seq,
+            at: format_time(e.at),
+            event: serde_json::from_str::<E>(&e.payload)
+                .ok()
+                .and_then(|ev| serde_json::to_value(ev).ok())
+                .or_else(|| serde_json::from_str(&e.payload).ok())
+                .unwrap_or_default(),
+            kind: e.kind,
+            actor_user_id: e.actor_user_id,
+            unit_id: e.unit_id,
+        })
+        .collect()
+}
+
 /// The case's events, oldest first: its whole record.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/timeline", params(("id" = i64, Path)), responses((status = 200, body = [TimelineEntry]), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), tag = "cases")]
 pub async fn timeline<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>) -> ApiResult<Json<Vec<TimelineEntry>>> {
-    let events = cases::events(&st, &p, path_id("id", &id)?).await?;
-    Ok(Json(
-        events
-            .into_iter()
-            .map(|e| TimelineEntry {
-                index: e.seq,
-                at: format_time(e.at),
-                kind: e.kind,
-                actor_user_id: e.actor_user_id,
-                unit_id: e.unit_id,
-                // Read through the machine's event type, so dates recorded in the older
-                // `[year, day]` form come out as ISO dates like the rest.
-                event: serde_json::from_str::<Event>(&e.payload)
-                    .ok()
-                    .and_then(|ev| serde_json::to_value(ev).ok())
-                    .or_else(|| serde_json::from_str(&e.payload).ok())
-                    .unwrap_or_default(),
-            })
-            .collect(),
-    ))
+    Ok(Json(timeline_entries::<Event>(cases::events(&st, &p, path_id("id", &id)?).await?)))
 }
 
 #[derive(Deserialize, IntoParams)]

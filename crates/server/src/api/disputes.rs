@@ -7,7 +7,7 @@ use crate::app::input::path_id;
 use crate::auth::Signed;
 use crate::dto::disputes::{DisputeClockDto, DisputeCommandRequest, DisputeDto, DisputeRowDto, NewDisputeRequest};
 use crate::error::{ApiResult, AppError};
-use crate::state::{format_time, AppState};
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -224,35 +224,10 @@ pub async fn ledger<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, 
     Ok(Json(LedgerDto { items: rows.iter().map(row_dto).collect(), total, indicators: indicators_json(&ind) }))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct DisputeEventDto {
-    pub index: i64,
-    #[schema(format = DateTime)]
-    pub at: String,
-    pub kind: String,
-    pub actor_user_id: Option<i64>,
-    pub unit_id: Option<i64>,
-    #[schema(value_type = Object)]
-    pub event: serde_json::Value,
-}
-
 /// The dispute's events, oldest first: its whole record.
-#[utoipa::path(get, path = "/api/v1/disputes/{id}/timeline", params(("id" = i64, Path)), responses((status = 200, body = [DisputeEventDto]), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), tag = "disputes")]
-pub async fn timeline<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>) -> ApiResult<Json<Vec<DisputeEventDto>>> {
-    let events = disputes::events(&st, &p, path_id("id", &id)?).await?;
-    Ok(Json(
-        events
-            .into_iter()
-            .map(|e| DisputeEventDto {
-                index: e.seq,
-                at: format_time(e.at),
-                kind: e.kind,
-                actor_user_id: e.actor_user_id,
-                unit_id: e.unit_id,
-                event: serde_json::from_str::<Event>(&e.payload).ok().and_then(|ev| serde_json::to_value(ev).ok()).unwrap_or_default(),
-            })
-            .collect(),
-    ))
+#[utoipa::path(get, path = "/api/v1/disputes/{id}/timeline", params(("id" = i64, Path)), responses((status = 200, body = [super::cases::TimelineEntry]), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), tag = "disputes")]
+pub async fn timeline<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>) -> ApiResult<Json<Vec<super::cases::TimelineEntry>>> {
+    Ok(Json(super::cases::timeline_entries::<Event>(disputes::events(&st, &p, path_id("id", &id)?).await?)))
 }
 
 fn mediator_dto(m: &xiezhi_store::Mediator) -> crate::dto::disputes::MediatorDto {

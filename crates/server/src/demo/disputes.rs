@@ -4,11 +4,11 @@
 
 use crate::error::AppError;
 use std::collections::HashMap;
-use time::{Date, Duration, PrimitiveDateTime};
+use time::{Date, Duration};
 use xiezhi_core::case::UnitRef;
 use xiezhi_core::demo::{Rng, GIVEN, SURNAMES};
 use xiezhi_core::dispute::{
-    apply, decide, Category, Channel, Command as C, Dispute, Failure, LitigationOutcome, Party, PartyRole, Performance, ReferralKind, Risk, RiskFactor, Ruling,
+    apply, decide, Category, Channel, Command as C, Failure, LitigationOutcome, Party, PartyRole, Performance, ReferralKind, Risk, RiskFactor, Ruling,
     Satisfaction, Signer, Term, TermKind, Track,
 };
 use xiezhi_core::{Calendar, RegionCode, RegionLevel, UnitKind};
@@ -239,23 +239,15 @@ fn one_dispute(
     } else {
         span + rng.below(4) as i64
     };
-    let mut day = today - Duration::days(back.min(90));
-    let mut d: Option<Dispute> = None;
-    let (mut events, mut times) = (Vec::new(), Vec::new());
-    for (gap, actor, cmd) in plan {
-        let next = day + Duration::days(gap);
-        if next > today {
-            break;
-        }
-        day = next;
-        let now = PrimitiveDateTime::new(day, time::Time::from_hms(9 + rng.below(8) as u8, rng.below(60) as u8, 0).expect("a time"));
-        let Ok(new) = decide(d.as_ref(), &cmd, actor, now, cal) else { break };
-        for e in &new {
-            d = apply(d, e);
-        }
-        times.extend(std::iter::repeat_n((now.assume_offset(time::UtcOffset::from_hms(8, 0, 0).expect("+8")).unix_timestamp_nanos() / 1000) as i64, new.len()));
-        events.extend(new);
-    }
+    let (d, events, times) = super::run_plan(
+        plan,
+        (today - Duration::days(back.min(90)), today),
+        rng,
+        (9, 8),
+        |d, cmd, actor, now| decide(d, cmd, actor, now, cal),
+        apply,
+        |_| false,
+    );
     let d = d.ok_or_else(|| AppError::Internal("a demo dispute was not registered".into()))?;
     let mut write = crate::app::disputes::projection(&d, &events, cal)?;
     write.event_times = times;

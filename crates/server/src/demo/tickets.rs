@@ -4,11 +4,11 @@
 
 use crate::error::AppError;
 use std::collections::HashMap;
-use time::{Date, Duration, PrimitiveDateTime};
+use time::{Date, Duration};
 use xiezhi_core::case::UnitRef;
 use xiezhi_core::demo::{Rng, GIVEN, SURNAMES};
 use xiezhi_core::dispute::Satisfaction;
-use xiezhi_core::ticket::{apply, decide, CallbackChannel, Caller, Channel, Command as C, Emergency, Resolution, Ticket, TicketKind, Urgency};
+use xiezhi_core::ticket::{apply, decide, CallbackChannel, Caller, Channel, Command as C, Emergency, Resolution, TicketKind, Urgency};
 use xiezhi_core::{Calendar, RegionCode, RegionLevel, UnitKind};
 use xiezhi_store::{By, Store, TicketWrite, UnitFilter};
 
@@ -151,23 +151,15 @@ fn one(rng: &mut Rng, cal: &Calendar, today: Date, c: &County) -> Result<(Ticket
     } else {
         span + rng.below(3) as i64
     };
-    let mut day = today - Duration::days(back.min(60));
-    let mut t: Option<Ticket> = None;
-    let (mut events, mut times) = (Vec::new(), Vec::new());
-    for (gap, actor, cmd) in plan {
-        let next = day + Duration::days(gap);
-        if next > today {
-            break;
-        }
-        day = next;
-        let now = PrimitiveDateTime::new(day, time::Time::from_hms(8 + rng.below(12) as u8, rng.below(60) as u8, 0).expect("a time"));
-        let Ok(new) = decide(t.as_ref(), &cmd, actor, now, cal) else { break };
-        for e in &new {
-            t = apply(t, e);
-        }
-        times.extend(std::iter::repeat_n((now.assume_offset(time::UtcOffset::from_hms(8, 0, 0).expect("+8")).unix_timestamp_nanos() / 1000) as i64, new.len()));
-        events.extend(new);
-    }
+    let (t, events, times) = super::run_plan(
+        plan,
+        (today - Duration::days(back.min(60)), today),
+        rng,
+        (8, 12),
+        |t, cmd, actor, now| decide(t, cmd, actor, now, cal),
+        apply,
+        |_| false,
+    );
     let t = t.ok_or_else(|| AppError::Internal("a demo order was not taken".into()))?;
     let mut write = crate::app::tickets::projection(&t, &events, cal)?;
     write.event_times = times;
