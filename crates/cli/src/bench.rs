@@ -485,7 +485,7 @@ async fn disputes_bench(n: usize, runs: usize, concurrency: usize, database: Opt
     let secs = t.elapsed().as_secs_f64();
     lat.sort();
     println!(
-        "dispute commands, {concurrency} writers: {} in {secs:.2} s = {:.0}/s; latency median {:.2?}, p99 {:.2?} (one transaction each, not group-committed)",
+        "dispute commands, {concurrency} writers: {} in {secs:.2} s = {:.0}/s; latency median {:.2?}, p99 {:.2?} (group-committed, durable before each answer)",
         lat.len(),
         lat.len() as f64 / secs,
         percentile(&lat, 0.5),

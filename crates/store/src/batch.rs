@@ -215,27 +215,30 @@ pub(crate) fn case_events(id: i64, w: &CaseWrite) -> Vec<NewEvent> {
         .collect()
 }
 
-/// A job on its way to the group-commit writer, with where to send the outcome.
-pub(crate) struct Pending {
-    pub job: CaseJob,
-    pub reply: tokio::sync::oneshot::Sender<Result<Recorded<CaseWritten>>>,
-}
-
-/// Most jobs in one commit.
-const MAX_BATCH: usize = 512;
-
-/// Where a batch of case writes goes: PostgreSQL through the pool, SQLite through the native writer.
+/// Where a batch of case writes goes: PostgreSQL through the pool (a handful of statements for
+/// the whole batch), SQLite through the native writer.
 #[derive(Clone)]
-pub(crate) enum Sink {
+pub(crate) enum CaseSink {
     Pool(sqlx::AnyPool),
-    Native(crate::native::NativeWriter),
+    Native(crate::engine::native::NativeWriter),
 }
 
-impl Sink {
-    /// Write the jobs in one transaction and commit; the jobs come back for a retry.
+impl crate::engine::Sink for CaseSink {
+    type Job = CaseJob;
+    type Out = CaseWritten;
+
+    /// Decided on the same versions either way; a fixed order keeps concurrent batches from
+    /// locking the same cases in opposite orders.
+    fn order(job: &CaseJob) -> (u8, i64) {
+        match job {
+            CaseJob::Create { .. } => (0, 0),
+            CaseJob::Update { id, .. } => (1, *id),
+        }
+    }
+
     async fn commit(&self, jobs: Vec<CaseJob>) -> (Vec<CaseJob>, Result<Vec<Result<Recorded<CaseWritten>>>>) {
         match self {
-            Sink::Pool(pool) => {
+            CaseSink::Pool(pool) => {
                 let result = async {
                     let mut tx = pool.begin().await?;
                     let results = write_cases(&mut tx, &jobs).await?;
@@ -245,44 +248,7 @@ impl Sink {
                 .await;
                 (jobs, result)
             }
-            Sink::Native(native) => native.run(jobs, |tx, jobs| crate::native::write_cases(tx, jobs)).await,
-        }
-    }
-}
-
-/// A group-commit writer: takes every job waiting (while one commit is being made, the next
-/// batch gathers), writes them in one transaction, commits once, then answers each. A job is
-/// acknowledged only after its commit. If the batch fails as a whole, each job is retried in a
-/// transaction of its own, so one bad job cannot sink its neighbours. Several writers may share
-/// the queue (PostgreSQL: one gathers and writes while another waits on its commit).
-pub(crate) async fn run_writer(sink: Sink, queue: std::sync::Arc<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<Pending>>>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    loop {
-        if queue.lock().await.recv_many(&mut batch, MAX_BATCH).await == 0 {
-            return;
-        }
-        // Decided on the same versions either way; a fixed order keeps concurrent batches from
-        // locking the same cases in opposite orders.
-        batch.sort_by_key(|p| match &p.job {
-            CaseJob::Create { .. } => (0, 0),
-            CaseJob::Update { id, .. } => (1, *id),
-        });
-        let (jobs, replies): (Vec<CaseJob>, Vec<_>) = batch.drain(..).map(|p| (p.job, p.reply)).unzip();
-        match sink.commit(jobs).await {
-            (_, Ok(results)) => {
-                for (result, reply) in results.into_iter().zip(replies) {
-                    let _ = reply.send(result);
-                }
-            }
-            (jobs, Err(e)) if jobs.len() == 1 => {
-                let _ = replies.into_iter().next().map(|r| r.send(Err(e)));
-            }
-            (jobs, Err(_)) => {
-                for (job, reply) in jobs.into_iter().zip(replies) {
-                    let result = sink.commit(vec![job]).await.1.and_then(|mut r| r.pop().unwrap_or(Err(StoreError::Invalid("no outcome".into()))));
-                    let _ = reply.send(result);
-                }
-            }
+            CaseSink::Native(native) => native.run(jobs, |tx, jobs| crate::engine::native::write_cases(tx, jobs)).await,
         }
     }
 }

@@ -5,6 +5,8 @@
 //! with their audit leaves. Acknowledged means committed (`synchronous = FULL` on SQLite).
 
 use crate::audit::{append, NewEvent};
+use crate::engine::db::{args, Db};
+use crate::engine::{Job, Written};
 use crate::filters::{add_units, bind_all, placeholder, Where, P};
 use crate::sql::{Backend, SqlStore};
 use crate::{By, Payload, Recorded, Result, StoreError};
@@ -262,54 +264,132 @@ fn conditions(f: &DisputeFilter) -> Where {
     w
 }
 
-/// Insert one dispute in the caller's transaction: the row, its code, its units, its events.
-async fn insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: Backend, w: DisputeWrite, by: &By) -> Result<(i64, String, Vec<i64>)> {
+/// Insert one dispute in the caller's transaction: the row, its code, its units, its notices;
+/// returns its id, its code and the events to record.
+async fn insert<D: Db>(db: &mut D, w: &DisputeWrite, by: &By) -> Result<(i64, String, Vec<NewEvent>)> {
     // The code needs the id: the row goes in with a placeholder unique to this transaction's
     // moment, and gets its code before anyone else can see it.
-    let placeholder = placeholder(by);
     let at = w.event_times.last().copied().unwrap_or(by.at);
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO disputes (code, title, region, channel, category, risk, stage, outcome, holder_unit_id, pending_unit_id, due_date, due_provisional, \
-         is_group, party_count, amount, reported, linked_cases, followed_up, satisfaction, received_on, search, version, state, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id",
-    )
-    .bind(&placeholder)
-    .bind(&w.title)
-    .bind(w.region.to_string())
-    .bind(&w.channel)
-    .bind(&w.category)
-    .bind(&w.risk)
-    .bind(&w.stage)
-    .bind(&w.outcome)
-    .bind(w.holder_unit_id)
-    .bind(w.pending_unit_id)
-    .bind(&w.due_date)
-    .bind(i64::from(w.due_provisional))
-    .bind(i64::from(w.is_group))
-    .bind(w.party_count)
-    .bind(w.amount)
-    .bind(i64::from(w.reported))
-    .bind(w.linked_cases)
-    .bind(i64::from(w.followed_up))
-    .bind(&w.satisfaction)
-    .bind(&w.received_on)
-    .bind(&w.search)
-    .bind(w.events.len() as i64)
-    .bind(&w.state)
-    .bind(at)
-    .fetch_one(&mut **tx)
-    .await?;
+    let id = db
+        .fetch_i64(
+            "INSERT INTO disputes (code, title, region, channel, category, risk, stage, outcome, holder_unit_id, pending_unit_id, due_date, due_provisional, \
+             is_group, party_count, amount, reported, linked_cases, followed_up, satisfaction, received_on, search, version, state, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id",
+            args![
+                placeholder(by),
+                &w.title,
+                w.region.to_string(),
+                &w.channel,
+                &w.category,
+                &w.risk,
+                &w.stage,
+                &w.outcome,
+                w.holder_unit_id,
+                w.pending_unit_id,
+                &w.due_date,
+                w.due_provisional,
+                w.is_group,
+                w.party_count,
+                w.amount,
+                w.reported,
+                w.linked_cases,
+                w.followed_up,
+                &w.satisfaction,
+                &w.received_on,
+                &w.search,
+                w.events.len() as i64,
+                &w.state,
+                at
+            ],
+        )
+        .await?
+        .ok_or_else(|| StoreError::Invalid("the new dispute has no id".into()))?;
     let code = code(w.region, &w.received_on, id);
-    sqlx::query("UPDATE disputes SET code = $1, search = $2 WHERE id = $3")
-        .bind(&code)
-        .bind(format!("{}\n{}", code.to_ascii_lowercase(), w.search))
-        .bind(id)
-        .execute(&mut **tx)
+    db.execute("UPDATE disputes SET code = $1, search = $2 WHERE id = $3", args![&code, format!("{}\n{}", code.to_ascii_lowercase(), w.search), id]).await?;
+    add_units(db, "dispute_units", "dispute_id", id, &w.units).await?;
+    crate::outbox::enqueue(db, &with_subject(&w.notices, id), at).await?;
+    Ok((id, code, events(id, w)))
+}
+
+/// Apply a decided change in the caller's transaction if the dispute is still at `version`;
+/// returns the new version and the events to record.
+async fn update<D: Db>(db: &mut D, id: i64, version: i64, w: &DisputeWrite, by: &By) -> Result<(i64, Vec<NewEvent>)> {
+    let new_version = version + w.events.len() as i64;
+    let at = w.event_times.last().copied().unwrap_or(by.at);
+    let done = db
+        .execute(
+            "UPDATE disputes SET title = $1, risk = $2, stage = $3, outcome = $4, holder_unit_id = $5, pending_unit_id = $6, due_date = $7, due_provisional = $8, \
+             party_count = $9, reported = $10, linked_cases = $11, followed_up = $12, satisfaction = $13, \
+             search = substr(search, 1, length(code) + 1) || $14, version = $15, state = $16, updated_at = $17 WHERE id = $18 AND version = $19",
+            args![
+                &w.title,
+                &w.risk,
+                &w.stage,
+                &w.outcome,
+                w.holder_unit_id,
+                w.pending_unit_id,
+                &w.due_date,
+                w.due_provisional,
+                w.party_count,
+                w.reported,
+                w.linked_cases,
+                w.followed_up,
+                &w.satisfaction,
+                &w.search,
+                new_version,
+                &w.state,
+                at,
+                id,
+                version
+            ],
+        )
         .await?;
-    add_units(tx, "dispute_units", "dispute_id", id, &w.units).await?;
-    let leaves = append(tx, backend, by, events(id, &w)).await?;
-    crate::outbox::enqueue(tx, &with_subject(&w.notices, id), at).await?;
-    Ok((id, code, leaves))
+    if done == 0 {
+        return Err(match db.fetch_i64("SELECT id FROM disputes WHERE id = $1", args![id]).await? {
+            Some(_) => StoreError::Conflict("the dispute changed meanwhile; read it again and retry".into()),
+            None => StoreError::NotFound("dispute"),
+        });
+    }
+    add_units(db, "dispute_units", "dispute_id", id, &w.units).await?;
+    crate::outbox::enqueue(db, &with_subject(&w.notices, id), at).await?;
+    Ok((new_version, events(id, w)))
+}
+
+/// A dispute write for the group-commit engine.
+pub(crate) enum DisputeJob {
+    Create { write: DisputeWrite, by: By },
+    Update { id: i64, version: i64, write: DisputeWrite, by: By },
+}
+
+/// What a committed dispute write answers: its id, its code (for a new one) and its new version.
+pub(crate) struct DisputeWritten {
+    id: i64,
+    code: String,
+    version: i64,
+}
+
+impl Job for DisputeJob {
+    type Out = DisputeWritten;
+
+    fn order(&self) -> (u8, i64) {
+        match self {
+            DisputeJob::Create { .. } => (0, 0),
+            DisputeJob::Update { id, .. } => (1, *id),
+        }
+    }
+
+    async fn write<D: Db>(&self, db: &mut D) -> Result<Written<DisputeWritten>> {
+        match self {
+            DisputeJob::Create { write, by } => {
+                let (id, code, events) = insert(db, write, by).await?;
+                Ok(Written { value: DisputeWritten { id, code, version: write.events.len() as i64 }, by: *by, events })
+            }
+            DisputeJob::Update { id, version, write, by } => {
+                let (version, events) = update(db, *id, *version, write, by).await?;
+                Ok(Written { value: DisputeWritten { id: *id, code: String::new(), version }, by: *by, events })
+            }
+        }
+    }
 }
 
 const MEDIATOR_COLS: &str = "id, unit_id, name, specialties, court_roster, created_at, disabled_at";
@@ -364,65 +444,18 @@ impl DisputeStore for SqlStore {
             .await?)
     }
 
-    async fn create_dispute(&self, w: DisputeWrite, by: By) -> Result<Recorded<(i64, String)>> {
-        let mut tx = self.pool.begin().await?;
-        let (id, code, leaves) = insert(&mut tx, self.backend, w, &by).await?;
-        tx.commit().await?;
-        Ok(Recorded { value: (id, code), leaves })
+    async fn create_dispute(&self, write: DisputeWrite, by: By) -> Result<Recorded<(i64, String)>> {
+        let r = self.disputes.submit(DisputeJob::Create { write, by }).await?;
+        Ok(Recorded { value: (r.value.id, r.value.code), leaves: r.leaves })
     }
 
     async fn import_disputes(&self, writes: Vec<DisputeWrite>, by: By) -> Result<usize> {
-        let n = writes.len();
-        let mut tx = self.pool.begin().await?;
-        for w in writes {
-            insert(&mut tx, self.backend, w, &by).await?;
-        }
-        tx.commit().await?;
-        Ok(n)
+        self.dispute_sink.write_all(writes.into_iter().map(|write| DisputeJob::Create { write, by }).collect()).await
     }
 
-    async fn update_dispute(&self, id: i64, version: i64, w: DisputeWrite, by: By) -> Result<Recorded<i64>> {
-        let mut tx = self.pool.begin().await?;
-        let new_version = version + w.events.len() as i64;
-        let at = w.event_times.last().copied().unwrap_or(by.at);
-        let done = sqlx::query(
-            "UPDATE disputes SET title = $1, risk = $2, stage = $3, outcome = $4, holder_unit_id = $5, pending_unit_id = $6, due_date = $7, due_provisional = $8, \
-             party_count = $9, reported = $10, linked_cases = $11, followed_up = $12, satisfaction = $13, \
-             search = substr(search, 1, length(code) + 1) || $14, version = $15, state = $16, updated_at = $17 WHERE id = $18 AND version = $19",
-        )
-        .bind(&w.title)
-        .bind(&w.risk)
-        .bind(&w.stage)
-        .bind(&w.outcome)
-        .bind(w.holder_unit_id)
-        .bind(w.pending_unit_id)
-        .bind(&w.due_date)
-        .bind(i64::from(w.due_provisional))
-        .bind(w.party_count)
-        .bind(i64::from(w.reported))
-        .bind(w.linked_cases)
-        .bind(i64::from(w.followed_up))
-        .bind(&w.satisfaction)
-        .bind(&w.search)
-        .bind(new_version)
-        .bind(&w.state)
-        .bind(at)
-        .bind(id)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM disputes WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
-            return Err(match exists {
-                Some(_) => StoreError::Conflict("the dispute changed meanwhile; read it again and retry".into()),
-                None => StoreError::NotFound("dispute"),
-            });
-        }
-        add_units(&mut tx, "dispute_units", "dispute_id", id, &w.units).await?;
-        let leaves = append(&mut tx, self.backend, &by, events(id, &w)).await?;
-        crate::outbox::enqueue(&mut tx, &with_subject(&w.notices, id), at).await?;
-        tx.commit().await?;
-        Ok(Recorded { value: new_version, leaves })
+    async fn update_dispute(&self, id: i64, version: i64, write: DisputeWrite, by: By) -> Result<Recorded<i64>> {
+        let r = self.disputes.submit(DisputeJob::Update { id, version, write, by }).await?;
+        Ok(Recorded { value: r.value.version, leaves: r.leaves })
     }
 
     async fn dispute(&self, id: i64) -> Result<Option<(DisputeRecord, Vec<i64>)>> {

@@ -2,6 +2,7 @@
 //! for (numbered parameters, which the `Any` driver needs on PostgreSQL), the link table of the
 //! units that may see a row, and the placeholder a new row carries until its number is known.
 
+use crate::engine::db::{Arg, Db};
 use crate::sql::region_range;
 use crate::{By, Result};
 
@@ -63,11 +64,17 @@ pub(crate) fn bind_all<'q, O>(
 }
 
 /// Add units to a row's link table (`dispute_units (dispute_id, unit_id)`, …); ones it has stay.
-pub(crate) async fn add_units(tx: &mut sqlx::Transaction<'_, sqlx::Any>, table: &str, key: &str, id: i64, units: &[i64]) -> Result<()> {
-    let sql = format!("INSERT INTO {table} ({key}, unit_id) VALUES ($1, $2) ON CONFLICT ({key}, unit_id) DO NOTHING");
-    for unit in units {
-        sqlx::query(&sql).bind(id).bind(unit).execute(&mut **tx).await?;
+pub(crate) async fn add_units<D: Db>(db: &mut D, table: &str, key: &str, id: i64, units: &[i64]) -> Result<()> {
+    let mut units = units.to_vec();
+    units.sort_unstable();
+    units.dedup();
+    if units.is_empty() {
+        return Ok(());
     }
+    // One statement for them all: `($1, $2), ($1, $3), …`.
+    let rows: Vec<String> = (0..units.len()).map(|i| format!("($1, ${})", i + 2)).collect();
+    let sql = format!("INSERT INTO {table} ({key}, unit_id) VALUES {} ON CONFLICT ({key}, unit_id) DO NOTHING", rows.join(", "));
+    db.execute(&sql, std::iter::once(id).chain(units).map(Arg::Int).collect()).await?;
     Ok(())
 }
 

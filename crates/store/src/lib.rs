@@ -3,14 +3,13 @@
 
 mod audit;
 mod batch;
-mod bulk;
 mod cache;
 mod copy;
 mod disputes;
+mod engine;
 mod error;
 mod filters;
 mod model;
-mod native;
 mod outbox;
 mod pages;
 mod sql;

@@ -4,6 +4,7 @@
 //! answer; a failed delivery waits and is tried again, so a receiver that is down loses nothing.
 
 use crate::audit::{append, NewEvent};
+use crate::engine::db::{args, Db};
 use crate::sql::{Backend, SqlStore};
 use crate::{By, Recorded, Result, StoreError};
 use serde::Serialize;
@@ -89,18 +90,13 @@ pub trait OutboxStore {
 }
 
 /// Write notices for every active subscriber of each notice's unit, in the caller's transaction.
-pub(crate) async fn enqueue(tx: &mut sqlx::Transaction<'_, sqlx::Any>, notices: &[Notice], at: i64) -> Result<()> {
+pub(crate) async fn enqueue<D: Db>(db: &mut D, notices: &[Notice], at: i64) -> Result<()> {
     for n in notices {
-        sqlx::query(
+        db.execute(
             "INSERT INTO outbox (webhook_id, kind, subject, body, created_at, attempts, next_at) \
              SELECT id, $1, $2, $3, $4, 0, $4 FROM webhooks WHERE unit_id = $5 AND disabled_at IS NULL",
+            args![&n.kind, &n.subject, &n.body, at, n.unit_id],
         )
-        .bind(&n.kind)
-        .bind(&n.subject)
-        .bind(&n.body)
-        .bind(at)
-        .bind(n.unit_id)
-        .execute(&mut **tx)
         .await?;
     }
     Ok(())

@@ -27,14 +27,20 @@ pub struct SqlStore {
     pub(crate) reader: AnyPool,
     pub(crate) backend: Backend,
     /// The group-commit writer for case writes.
-    writer: tokio::sync::mpsc::Sender<crate::batch::Pending>,
+    writer: crate::engine::Committer<crate::batch::CaseSink>,
+    /// The group-commit writers of disputes and work orders.
+    pub(crate) disputes: crate::engine::Committer<crate::engine::Savepoints<crate::disputes::DisputeJob>>,
+    pub(crate) tickets: crate::engine::Committer<crate::engine::Savepoints<crate::tickets::TicketJob>>,
+    /// The same sinks, for imports written all or nothing.
+    pub(crate) dispute_sink: crate::engine::Savepoints<crate::disputes::DisputeJob>,
+    pub(crate) ticket_sink: crate::engine::Savepoints<crate::tickets::TicketJob>,
     /// SQLite: the plain connection that writes cases and events (`native.rs`).
-    native: Option<crate::native::NativeWriter>,
+    native: Option<crate::engine::native::NativeWriter>,
     cache: std::sync::Arc<crate::cache::Cache>,
     /// The SQLite database file, for bulk reads that bypass the pool (`event_leaf_hashes`).
     sqlite_file: Option<std::path::PathBuf>,
     /// Plain read-only connections to it, kept between calls with their buffers.
-    bulk_readers: std::sync::Arc<std::sync::Mutex<Vec<crate::bulk::BulkReader>>>,
+    bulk_readers: std::sync::Arc<std::sync::Mutex<Vec<crate::engine::bulk::BulkReader>>>,
     /// The PostgreSQL URL, and a pool of native connections to it opened on first bulk read
     /// (`COPY … TO STDOUT`, which the `Any` driver does not offer).
     pg_url: Option<String>,
@@ -224,24 +230,32 @@ impl SqlStore {
         let native = sqlite_file
             .as_deref()
             .filter(|_| access == Access::ReadWrite)
-            .map(|file| crate::native::NativeWriter::open(file, pool.clone()))
+            .map(|file| crate::engine::native::NativeWriter::open(file, pool.clone()))
             .transpose()
             .map_err(|e| OpenError::Unreachable { url: redact_url(url), reason: e.to_string() })?;
-        let (writer, jobs) = tokio::sync::mpsc::channel(4096);
-        let jobs = std::sync::Arc::new(tokio::sync::Mutex::new(jobs));
         let (sink, writers) = match &native {
-            Some(native) => (crate::batch::Sink::Native(native.clone()), 1),
-            None => (crate::batch::Sink::Pool(pool.clone()), 3),
+            Some(native) => (crate::batch::CaseSink::Native(native.clone()), 1),
+            None => (crate::batch::CaseSink::Pool(pool.clone()), 3),
         };
-        for _ in 0..writers {
-            tokio::spawn(crate::batch::run_writer(sink.clone(), jobs.clone()));
-        }
+        let writer = crate::engine::Committer::start(sink, writers);
+        let target = match &native {
+            Some(native) => crate::engine::Target::Native(native.clone()),
+            None => crate::engine::Target::Pool(pool.clone(), backend),
+        };
+        let dispute_sink = crate::engine::Savepoints::new(target.clone());
+        let ticket_sink = crate::engine::Savepoints::new(target);
+        let disputes = crate::engine::Committer::start(dispute_sink.clone(), writers);
+        let tickets = crate::engine::Committer::start(ticket_sink.clone(), writers);
         let pg_url = (backend == Backend::Postgres).then(|| url.to_string());
         Ok(Self {
             pool,
             reader,
             backend,
             writer,
+            disputes,
+            tickets,
+            dispute_sink,
+            ticket_sink,
             native,
             cache: std::sync::Arc::new(crate::cache::Cache::new()),
             sqlite_file,
@@ -272,10 +286,7 @@ impl SqlStore {
 
     /// Hand a case write to the group-commit writer and wait for its commit.
     async fn submit(&self, job: CaseJob) -> Result<Recorded<crate::batch::CaseWritten>> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let gone = || StoreError::Invalid("the database writer has stopped".into());
-        self.writer.send(crate::batch::Pending { job, reply }).await.map_err(|_| gone())?;
-        answer.await.map_err(|_| gone())?
+        self.writer.submit(job).await
     }
 
     /// Close the pools; on SQLite also the bulk readers, and copy the WAL back into the
@@ -598,16 +609,16 @@ fn tokens_revoked(user_id: i64, ids: &[(i64,)]) -> Vec<NewEvent> {
 }
 
 impl SqlStore {
-    /// Run `f` on a bulk reader (see [`crate::bulk::BulkReader`]) on a blocking thread; the
+    /// Run `f` on a bulk reader (see [`crate::engine::bulk::BulkReader`]) on a blocking thread; the
     /// reader goes back to the idle ones afterwards.
-    async fn on_bulk_reader<R: Send + 'static>(&self, f: impl FnOnce(&mut crate::bulk::BulkReader) -> Result<R> + Send + 'static) -> Result<R> {
+    async fn on_bulk_reader<R: Send + 'static>(&self, f: impl FnOnce(&mut crate::engine::bulk::BulkReader) -> Result<R> + Send + 'static) -> Result<R> {
         let file = self.sqlite_file.clone().ok_or_else(|| StoreError::Invalid("bulk reads need the SQLite file".into()))?;
         let readers = self.bulk_readers.clone();
         let read = move || {
             let idle = readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
             let mut reader = match idle {
                 Some(reader) => reader,
-                None => crate::bulk::BulkReader::open(&file)?,
+                None => crate::engine::bulk::BulkReader::open(&file)?,
             };
             let answer = f(&mut reader);
             readers.lock().unwrap_or_else(|e| e.into_inner()).push(reader);
@@ -1131,7 +1142,7 @@ impl Store for SqlStore {
         let all = |outcomes: Vec<Result<Recorded<crate::batch::CaseWritten>>>| outcomes.into_iter().try_for_each(|o| o.map(drop));
         if let Some(native) = &self.native {
             // Any refused case refuses the whole import: the closure's error rolls it back.
-            return native.run(jobs, move |tx, jobs| all(crate::native::write_cases(tx, jobs)?)).await.1.map(|()| n);
+            return native.run(jobs, move |tx, jobs| all(crate::engine::native::write_cases(tx, jobs)?)).await.1.map(|()| n);
         }
         let mut tx = self.pool.begin().await?;
         all(crate::batch::write_cases(&mut tx, &jobs).await?)?;
@@ -1432,7 +1443,8 @@ impl Store for SqlStore {
 
     async fn append_events(&self, events: Vec<NewEvent>, by: By) -> Result<Vec<i64>> {
         if let Some(native) = &self.native {
-            let (_, leaves) = native.run(Some(events), move |tx, events| crate::native::append_groups(tx, vec![(by, events.take().unwrap_or_default())])).await;
+            let (_, leaves) =
+                native.run(Some(events), move |tx, events| crate::engine::native::append_groups(tx, vec![(by, events.take().unwrap_or_default())])).await;
             return Ok(leaves?.pop().unwrap_or_default());
         }
         let mut tx = self.pool.begin().await?;
@@ -1507,7 +1519,7 @@ impl Store for SqlStore {
             while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
                 data.extend_from_slice(&chunk?);
             }
-            return tokio::task::spawn_blocking(move || crate::bulk::copy_leaf_hashes(&data))
+            return tokio::task::spawn_blocking(move || crate::engine::bulk::copy_leaf_hashes(&data))
                 .await
                 .map_err(|e| StoreError::Invalid(format!("leaf reader stopped: {e}")))?;
         }

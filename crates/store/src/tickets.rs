@@ -1,9 +1,11 @@
 //! Hotline work orders: their rows, the units that may see them, their events — one domain of
 //! the store in its own file, over both backends with the same statements.
 
-use crate::audit::{append, NewEvent};
+use crate::audit::NewEvent;
+use crate::engine::db::{args, Db};
+use crate::engine::{Job, Written};
 use crate::filters::{add_units, bind_all, placeholder, Where, P};
-use crate::sql::{Backend, SqlStore};
+use crate::sql::SqlStore;
 use crate::{By, Payload, Recorded, Result, StoreError};
 use serde::Serialize;
 use sqlx::FromRow;
@@ -142,57 +144,137 @@ fn events(id: i64, w: &TicketWrite) -> Vec<NewEvent> {
         .collect()
 }
 
-async fn insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, backend: Backend, w: TicketWrite, query_hash: String, by: &By) -> Result<(i64, String, Vec<i64>)> {
-    let placeholder = placeholder(by);
+/// Insert one work order in the caller's transaction: the row, its number, its units; returns its
+/// id, its number and the events to record.
+async fn insert<D: Db>(db: &mut D, w: &TicketWrite, query_hash: &str, by: &By) -> Result<(i64, String, Vec<NewEvent>)> {
     let at = w.event_times.last().copied().unwrap_or(by.at);
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO tickets (ticket_no, query_hash, hotline, region, channel, kind, urgency, title, stage, outcome, centre_unit_id, lead_unit_id, pending_unit_id, \
-         due_date, due_provisional, concerns_law, reopened, satisfaction, caller_phone, received_on, search, version, state, updated_at, \
-         signed_on_time, replied_on_time, contacted, returns, extensions, repeat_call) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30) RETURNING id",
-    )
-    .bind(&placeholder)
-    .bind(&query_hash)
-    .bind(&w.hotline)
-    .bind(w.region.to_string())
-    .bind(&w.channel)
-    .bind(&w.kind)
-    .bind(&w.urgency)
-    .bind(&w.title)
-    .bind(&w.stage)
-    .bind(&w.outcome)
-    .bind(w.centre_unit_id)
-    .bind(w.lead_unit_id)
-    .bind(w.pending_unit_id)
-    .bind(&w.due_date)
-    .bind(i64::from(w.due_provisional))
-    .bind(i64::from(w.concerns_law))
-    .bind(w.reopened)
-    .bind(&w.satisfaction)
-    .bind(&w.caller_phone)
-    .bind(&w.received_on)
-    .bind(&w.search)
-    .bind(w.events.len() as i64)
-    .bind(&w.state)
-    .bind(at)
-    .bind(w.signed_on_time.map(i64::from))
-    .bind(w.replied_on_time.map(i64::from))
-    .bind(i64::from(w.contacted))
-    .bind(w.returns)
-    .bind(w.extensions)
-    .bind(i64::from(w.repeat_call))
-    .fetch_one(&mut **tx)
-    .await?;
+    let id = db
+        .fetch_i64(
+            "INSERT INTO tickets (ticket_no, query_hash, hotline, region, channel, kind, urgency, title, stage, outcome, centre_unit_id, lead_unit_id, pending_unit_id, \
+             due_date, due_provisional, concerns_law, reopened, satisfaction, caller_phone, received_on, search, version, state, updated_at, \
+             signed_on_time, replied_on_time, contacted, returns, extensions, repeat_call) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30) RETURNING id",
+            args![
+                placeholder(by),
+                query_hash,
+                &w.hotline,
+                w.region.to_string(),
+                &w.channel,
+                &w.kind,
+                &w.urgency,
+                &w.title,
+                &w.stage,
+                &w.outcome,
+                w.centre_unit_id,
+                w.lead_unit_id,
+                w.pending_unit_id,
+                &w.due_date,
+                w.due_provisional,
+                w.concerns_law,
+                w.reopened,
+                &w.satisfaction,
+                &w.caller_phone,
+                &w.received_on,
+                &w.search,
+                w.events.len() as i64,
+                &w.state,
+                at,
+                w.signed_on_time,
+                w.replied_on_time,
+                w.contacted,
+                w.returns,
+                w.extensions,
+                w.repeat_call
+            ],
+        )
+        .await?
+        .ok_or_else(|| StoreError::Invalid("the new work order has no id".into()))?;
     let ticket_no = format!("{}{}{}{id:06}", w.hotline, w.region, w.received_on.get(..4).unwrap_or("0000"));
-    sqlx::query("UPDATE tickets SET ticket_no = $1, search = $2 WHERE id = $3")
-        .bind(&ticket_no)
-        .bind(format!("{ticket_no}\n{}", w.search))
-        .bind(id)
-        .execute(&mut **tx)
+    db.execute("UPDATE tickets SET ticket_no = $1, search = $2 WHERE id = $3", args![&ticket_no, format!("{ticket_no}\n{}", w.search), id]).await?;
+    add_units(db, "ticket_units", "ticket_id", id, &w.units).await?;
+    Ok((id, ticket_no, events(id, w)))
+}
+
+/// A work-order write for the group-commit engine.
+pub(crate) enum TicketJob {
+    Create { write: TicketWrite, query_hash: String, by: By },
+    Update { id: i64, version: i64, write: TicketWrite, by: By },
+}
+
+/// What a committed work-order write answers: its id, its number (for a new one), its new version.
+pub(crate) struct TicketWritten {
+    id: i64,
+    ticket_no: String,
+    version: i64,
+}
+
+impl Job for TicketJob {
+    type Out = TicketWritten;
+
+    fn order(&self) -> (u8, i64) {
+        match self {
+            TicketJob::Create { .. } => (0, 0),
+            TicketJob::Update { id, .. } => (1, *id),
+        }
+    }
+
+    async fn write<D: Db>(&self, db: &mut D) -> Result<Written<TicketWritten>> {
+        match self {
+            TicketJob::Create { write, query_hash, by } => {
+                let (id, ticket_no, events) = insert(db, write, query_hash, by).await?;
+                Ok(Written { value: TicketWritten { id, ticket_no, version: write.events.len() as i64 }, by: *by, events })
+            }
+            TicketJob::Update { id, version, write, by } => {
+                let (version, events) = update(db, *id, *version, write, by).await?;
+                Ok(Written { value: TicketWritten { id: *id, ticket_no: String::new(), version }, by: *by, events })
+            }
+        }
+    }
+}
+
+/// Apply a decided change in the caller's transaction if the work order is still at `version`;
+/// returns the new version and the events to record.
+async fn update<D: Db>(db: &mut D, id: i64, version: i64, w: &TicketWrite, by: &By) -> Result<(i64, Vec<NewEvent>)> {
+    let new_version = version + w.events.len() as i64;
+    let at = w.event_times.last().copied().unwrap_or(by.at);
+    let done = db
+        .execute(
+            "UPDATE tickets SET stage = $1, outcome = $2, lead_unit_id = $3, pending_unit_id = $4, due_date = $5, due_provisional = $6, reopened = $7, \
+             satisfaction = $8, urgency = $9, search = substr(search, 1, length(ticket_no) + 1) || $10, version = $11, state = $12, updated_at = $13, \
+             signed_on_time = $16, replied_on_time = $17, contacted = $18, returns = $19, extensions = $20 \
+             WHERE id = $14 AND version = $15",
+            args![
+                &w.stage,
+                &w.outcome,
+                w.lead_unit_id,
+                w.pending_unit_id,
+                &w.due_date,
+                w.due_provisional,
+                w.reopened,
+                &w.satisfaction,
+                &w.urgency,
+                &w.search,
+                new_version,
+                &w.state,
+                at,
+                id,
+                version,
+                w.signed_on_time,
+                w.replied_on_time,
+                w.contacted,
+                w.returns,
+                w.extensions
+            ],
+        )
         .await?;
-    add_units(tx, "ticket_units", "ticket_id", id, &w.units).await?;
-    let leaves = append(tx, backend, by, events(id, &w)).await?;
-    Ok((id, ticket_no, leaves))
+    if done == 0 {
+        return Err(match db.fetch_i64("SELECT id FROM tickets WHERE id = $1", args![id]).await? {
+            Some(_) => StoreError::Conflict("the work order changed meanwhile; read it again and retry".into()),
+            None => StoreError::NotFound("work order"),
+        });
+    }
+    add_units(db, "ticket_units", "ticket_id", id, &w.units).await?;
+    Ok((new_version, events(id, w)))
 }
 
 fn conditions(f: &TicketFilter) -> Where {
@@ -240,66 +322,18 @@ fn conditions(f: &TicketFilter) -> Where {
 }
 
 impl TicketStore for SqlStore {
-    async fn create_ticket(&self, w: TicketWrite, query_hash: String, by: By) -> Result<Recorded<(i64, String)>> {
-        let mut tx = self.pool.begin().await?;
-        let (id, no, leaves) = insert(&mut tx, self.backend, w, query_hash, &by).await?;
-        tx.commit().await?;
-        Ok(Recorded { value: (id, no), leaves })
+    async fn create_ticket(&self, write: TicketWrite, query_hash: String, by: By) -> Result<Recorded<(i64, String)>> {
+        let r = self.tickets.submit(TicketJob::Create { write, query_hash, by }).await?;
+        Ok(Recorded { value: (r.value.id, r.value.ticket_no), leaves: r.leaves })
     }
 
     async fn import_tickets(&self, writes: Vec<(TicketWrite, String)>, by: By) -> Result<usize> {
-        let n = writes.len();
-        let mut tx = self.pool.begin().await?;
-        for (w, hash) in writes {
-            insert(&mut tx, self.backend, w, hash, &by).await?;
-        }
-        tx.commit().await?;
-        Ok(n)
+        self.ticket_sink.write_all(writes.into_iter().map(|(write, query_hash)| TicketJob::Create { write, query_hash, by }).collect()).await
     }
 
-    async fn update_ticket(&self, id: i64, version: i64, w: TicketWrite, by: By) -> Result<Recorded<i64>> {
-        let mut tx = self.pool.begin().await?;
-        let new_version = version + w.events.len() as i64;
-        let at = w.event_times.last().copied().unwrap_or(by.at);
-        let done = sqlx::query(
-            "UPDATE tickets SET stage = $1, outcome = $2, lead_unit_id = $3, pending_unit_id = $4, due_date = $5, due_provisional = $6, reopened = $7, \
-             satisfaction = $8, urgency = $9, search = substr(search, 1, length(ticket_no) + 1) || $10, version = $11, state = $12, updated_at = $13, \
-             signed_on_time = $16, replied_on_time = $17, contacted = $18, returns = $19, extensions = $20 \
-             WHERE id = $14 AND version = $15",
-        )
-        .bind(&w.stage)
-        .bind(&w.outcome)
-        .bind(w.lead_unit_id)
-        .bind(w.pending_unit_id)
-        .bind(&w.due_date)
-        .bind(i64::from(w.due_provisional))
-        .bind(w.reopened)
-        .bind(&w.satisfaction)
-        .bind(&w.urgency)
-        .bind(&w.search)
-        .bind(new_version)
-        .bind(&w.state)
-        .bind(at)
-        .bind(id)
-        .bind(version)
-        .bind(w.signed_on_time.map(i64::from))
-        .bind(w.replied_on_time.map(i64::from))
-        .bind(i64::from(w.contacted))
-        .bind(w.returns)
-        .bind(w.extensions)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM tickets WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
-            return Err(match exists {
-                Some(_) => StoreError::Conflict("the work order changed meanwhile; read it again and retry".into()),
-                None => StoreError::NotFound("work order"),
-            });
-        }
-        add_units(&mut tx, "ticket_units", "ticket_id", id, &w.units).await?;
-        let leaves = append(&mut tx, self.backend, &by, events(id, &w)).await?;
-        tx.commit().await?;
-        Ok(Recorded { value: new_version, leaves })
+    async fn update_ticket(&self, id: i64, version: i64, write: TicketWrite, by: By) -> Result<Recorded<i64>> {
+        let r = self.tickets.submit(TicketJob::Update { id, version, write, by }).await?;
+        Ok(Recorded { value: r.value.version, leaves: r.leaves })
     }
 
     async fn ticket(&self, id: i64) -> Result<Option<(TicketRecord, Vec<i64>)>> {

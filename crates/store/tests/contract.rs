@@ -60,7 +60,8 @@ contract!(
     case_writes_commit_in_groups,
     a_write_that_fails_halfway_sinks_only_itself,
     calendars_are_stored_on_record_and_provisional_dates_found,
-    disputes_are_written_on_version_listed_and_tallied
+    disputes_are_written_on_version_listed_and_tallied,
+    dispute_and_ticket_writes_commit_in_groups
 );
 
 fn dispute_write(police: i64, region: &str, risk: Option<&str>, stage: &str, received: &str) -> DisputeWrite {
@@ -136,6 +137,117 @@ async fn disputes_are_written_on_version_listed_and_tallied<S: Store>(s: S) {
     let tallies = s.dispute_tallies(DisputeFilter::default()).await.unwrap();
     assert_eq!(tallies.iter().map(|t| t.disputes).sum::<i64>(), 2);
     assert_eq!(tallies.iter().map(|t| t.parties).sum::<i64>(), 4);
+}
+
+fn ticket_write(centre: i64, units: Vec<i64>, stage: &str) -> TicketWrite {
+    TicketWrite {
+        hotline: "12345".into(),
+        region: code("990101"),
+        channel: "phone".into(),
+        kind: "help".into(),
+        urgency: "normal".into(),
+        title: "路灯不亮".into(),
+        stage: stage.into(),
+        outcome: None,
+        centre_unit_id: centre,
+        lead_unit_id: None,
+        pending_unit_id: None,
+        due_date: None,
+        due_provisional: false,
+        concerns_law: false,
+        reopened: 0,
+        satisfaction: None,
+        caller_phone: Some("13800001111".into()),
+        received_on: "2026-11-30".into(),
+        signed_on_time: None,
+        replied_on_time: None,
+        contacted: false,
+        returns: 0,
+        extensions: 0,
+        repeat_call: false,
+        search: "路灯不亮".into(),
+        state: "{}".into(),
+        units,
+        events: vec![(stage.into(), Payload::from(serde_json::json!({"event": stage})))],
+        event_times: vec![],
+    }
+}
+
+/// Dispute and work-order writes go through the group-commit engine: many at once commit
+/// together, each with its own leaves and author; one that fails after it began writing (a
+/// unit that does not exist, found when its units are inserted, after its row was updated) is
+/// refused and leaves nothing — not even the row update — while its neighbours land; of two
+/// writes decided on the same version exactly one applies.
+async fn dispute_and_ticket_writes_commit_in_groups<S: Store>(s: S) {
+    s.seed(small_org(), By::system(1)).await.unwrap();
+    let police = s.list_units(UnitFilter::default()).await.unwrap().into_iter().find(|u| u.name == "甲一县公安局").unwrap().id;
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        ids.push(s.create_dispute(dispute_write(police, "990101", None, "registered", "2026-11-30"), By::system(10 + i)).await.unwrap().value.0);
+    }
+    let before = s.audit_size().await.unwrap();
+    let tasks: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let mut w = dispute_write(police, "990101", Some("red"), "mediating", "2026-11-30");
+                if i == 17 {
+                    w.units.push(999_999);
+                }
+                s.update_dispute(id, 1, w, By { at: 100, user_id: Some(id), unit_id: Some(police) }).await
+            })
+        })
+        .collect();
+    for (i, (t, &id)) in tasks.into_iter().zip(&ids).enumerate() {
+        let outcome = t.await.unwrap();
+        let (row, _) = s.dispute(id).await.unwrap().unwrap();
+        match (i, outcome) {
+            (17, Err(StoreError::Invalid(why))) => {
+                assert!(why.contains("does not exist"), "{why}");
+                assert_eq!((row.version, row.stage.as_str(), row.risk), (1, "registered", None), "the row update was undone");
+            }
+            (17, other) => panic!("the write naming a missing unit must be refused, got {other:?}"),
+            (_, r) => {
+                let r = r.unwrap();
+                assert_eq!((r.value, row.version, row.stage.as_str()), (2, 2, "mediating"));
+                let events = s.events_of(&format!("dispute:{id}"), 10).await.unwrap();
+                assert_eq!((events.last().unwrap().seq, events.last().unwrap().actor_user_id), (r.leaves[0], Some(id)));
+            }
+        }
+    }
+    assert_eq!(s.audit_size().await.unwrap(), before + 29, "one leaf each, none for the refused write");
+    let (a, b) = tokio::join!(
+        s.update_dispute(ids[0], 2, dispute_write(police, "990101", None, "closed", "2026-11-30"), By::system(200)),
+        s.update_dispute(ids[0], 2, dispute_write(police, "990101", None, "withdrawn", "2026-11-30"), By::system(201))
+    );
+    assert!(a.is_ok() != b.is_ok(), "one wins: {a:?} {b:?}");
+    assert!(matches!(a.as_ref().err().or(b.as_ref().err()), Some(StoreError::Conflict(_))));
+
+    // Work orders: created together, each its own number; a write naming a missing unit is refused alone.
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let s = s.clone();
+            let units = if i == 7 { vec![police, 999_999] } else { vec![police] };
+            tokio::spawn(async move { s.create_ticket(ticket_write(police, units, "registered"), format!("hash{i}"), By::system(300 + i)).await })
+        })
+        .collect();
+    let mut numbers = std::collections::HashSet::new();
+    for (i, t) in tasks.into_iter().enumerate() {
+        match (i, t.await.unwrap()) {
+            (7, r) => assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}"),
+            (_, r) => assert!(numbers.insert(r.unwrap().value.1)),
+        }
+    }
+    assert_eq!(s.ticket_count(TicketFilter::default()).await.unwrap(), 19, "the refused order left no row");
+    let (id, _) = s.tickets(TicketFilter::default()).await.unwrap().into_iter().map(|t| (t.id, t.version)).next().unwrap();
+    let (a, b) = tokio::join!(
+        s.update_ticket(id, 1, ticket_write(police, vec![], "dispatched"), By::system(400)),
+        s.update_ticket(id, 1, ticket_write(police, vec![], "answered"), By::system(401))
+    );
+    assert!(a.is_ok() != b.is_ok(), "one wins: {a:?} {b:?}");
+    assert_eq!(s.ticket(id).await.unwrap().unwrap().0.version, 2);
 }
 
 /// A loaded calendar is stored and recorded in one transaction (replacing is recorded as such),

@@ -114,6 +114,52 @@ impl NativeWriter {
         }
     }
 
+    /// As [`NativeWriter::run`], but `write` gets the connection itself, inside an immediate
+    /// transaction begun for it (committed if `write` returns `Ok`, rolled back otherwise): what
+    /// [`super::db::NativeTx`] runs on.
+    pub async fn run_on_connection<I, T>(&self, input: I, write: impl FnOnce(&mut Connection, &mut I) -> Result<T> + Send + 'static) -> (I, Result<T>)
+    where
+        I: Send + 'static,
+        T: Send + 'static,
+    {
+        let gate = match self.gate.acquire().await {
+            Ok(gate) => gate,
+            Err(e) => return (input, Err(e.into())),
+        };
+        let conn = self.conn.clone();
+        let checkpoint = self.checkpoint.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let mut input = input;
+            let _gate = gate;
+            let mut conn = conn.lock().unwrap_or_else(|e| e.into_inner());
+            let result = (|| {
+                if !conn.is_autocommit() {
+                    // A write that panicked left its transaction open: undo it first.
+                    conn.execute_batch("ROLLBACK")?;
+                }
+                conn.execute_batch("BEGIN IMMEDIATE")?;
+                match write(&mut conn, &mut input) {
+                    Ok(out) => {
+                        conn.execute_batch("COMMIT")?;
+                        Ok(out)
+                    }
+                    Err(e) => Err(e),
+                }
+            })();
+            if result.is_ok() {
+                let _ = checkpoint.try_send(());
+            } else if !conn.is_autocommit() {
+                // Whatever failed, leave no transaction open on the writer.
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            (input, result)
+        });
+        match task.await {
+            Ok(done) => done,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+
     /// Copy the whole WAL back into the database and empty it, for a clean stop: the database is
     /// one file again and the next start reads nothing from the WAL. Waits up to two seconds for
     /// readers in other processes; if they keep it busy the pages stay in the WAL, just as
@@ -246,7 +292,7 @@ fn write_case(tx: &Transaction<'_>, job: &CaseJob) -> Result<Result<Written>> {
 }
 
 /// The last tile of each level; the log's size follows from the level-0 one.
-fn edge(tx: &Transaction<'_>) -> Result<TileEdge> {
+fn edge(tx: &Connection) -> Result<TileEdge> {
     let mut last = tx.prepare_cached("SELECT level, idx, hashes FROM audit_tiles WHERE level = ?1 ORDER BY idx DESC LIMIT 1")?;
     let mut rows = Vec::with_capacity(6);
     // Six tile levels reach 2^48 leaves.
@@ -258,7 +304,7 @@ fn edge(tx: &Transaction<'_>) -> Result<TileEdge> {
 
 /// Append several writes' events in order, with their leaves, inside `tx`; each group gets back
 /// its leaf indexes.
-pub(crate) fn append_groups(tx: &Transaction<'_>, groups: Vec<(By, Vec<NewEvent>)>) -> Result<Vec<Vec<i64>>> {
+pub(crate) fn append_groups(tx: &Connection, groups: Vec<(By, Vec<NewEvent>)>) -> Result<Vec<Vec<i64>>> {
     let mut out: Vec<Vec<i64>> = groups.iter().map(|(_, e)| Vec::with_capacity(e.len())).collect();
     if groups.iter().all(|(_, e)| e.is_empty()) {
         return Ok(out);
