@@ -17,12 +17,22 @@ pub enum BenchCommand {
         #[arg(long, value_name = "URL")]
         database: Option<String>,
     },
-    /// Complete case lifecycles through the HTTP API of a real server on loopback: transitions per
-    /// second and latency, beside the raw fsync rate and a bare HTTP rate.
+    /// Complete lifecycles through the HTTP API of a real server on loopback — cases, disputes,
+    /// hotline calls and Open311 requests, one scenario after another: transitions per second and
+    /// latency, beside the raw fsync rate and a bare HTTP rate. A size of 0 skips that scenario.
     Flow {
         /// Case lifecycles to run (18 transitions each).
         #[arg(long, default_value_t = 2000)]
         cases: usize,
+        /// Dispute lifecycles (18 transitions each).
+        #[arg(long, default_value_t = 2000)]
+        disputes: usize,
+        /// Hotline calls (10 transitions each).
+        #[arg(long, default_value_t = 3000)]
+        calls: usize,
+        /// Open311 service requests (one POST each).
+        #[arg(long, default_value_t = 20000)]
+        open311: usize,
         /// Concurrent clients.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
@@ -329,7 +339,9 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Queries { data, database, runs } => queries(data, database, runs).await?,
         BenchCommand::Disputes { disputes, runs, concurrency, database } => disputes_bench(disputes, runs, concurrency, database).await?,
-        BenchCommand::Flow { cases, concurrency, database } => crate::flow::run(cases, concurrency, database).await?,
+        BenchCommand::Flow { cases, disputes, calls, open311, concurrency, database } => {
+            crate::flow::run(crate::flow::Sizes { cases, disputes, calls, open311 }, concurrency, database).await?
+        }
         BenchCommand::Audit { leaves, batch, database, data } => audit(leaves, batch, database, data).await?,
         BenchCommand::Startup { runs, database } => {
             let runs = runs.max(1);

@@ -81,6 +81,63 @@ pub struct DisputeRecord {
     pub updated_at: i64,
 }
 
+impl DisputeRecord {
+    /// The record [`DisputeStore::create_dispute`] stores for `w` by `by`, given the id and code
+    /// it answered with.
+    pub fn created(id: i64, code: String, w: &DisputeWrite, by: &By) -> DisputeRecord {
+        DisputeRecord {
+            id,
+            code,
+            title: w.title.clone(),
+            region: w.region.to_string(),
+            channel: w.channel.clone(),
+            category: w.category.clone(),
+            risk: w.risk.clone(),
+            stage: w.stage.clone(),
+            outcome: w.outcome.clone(),
+            holder_unit_id: w.holder_unit_id,
+            pending_unit_id: w.pending_unit_id,
+            due_date: w.due_date.clone(),
+            due_provisional: i64::from(w.due_provisional),
+            is_group: i64::from(w.is_group),
+            party_count: w.party_count,
+            amount: w.amount,
+            reported: i64::from(w.reported),
+            linked_cases: w.linked_cases,
+            followed_up: i64::from(w.followed_up),
+            satisfaction: w.satisfaction.clone(),
+            received_on: w.received_on.clone(),
+            version: w.events.len() as i64,
+            state: w.state.clone(),
+            updated_at: w.event_times.last().copied().unwrap_or(by.at),
+        }
+    }
+
+    /// This record as [`DisputeStore::update_dispute`] leaves it after `w` by `by`: what a
+    /// command answers with, without reading the row again.
+    pub fn updated(&self, w: &DisputeWrite, by: &By) -> DisputeRecord {
+        DisputeRecord {
+            title: w.title.clone(),
+            risk: w.risk.clone(),
+            stage: w.stage.clone(),
+            outcome: w.outcome.clone(),
+            holder_unit_id: w.holder_unit_id,
+            pending_unit_id: w.pending_unit_id,
+            due_date: w.due_date.clone(),
+            due_provisional: i64::from(w.due_provisional),
+            party_count: w.party_count,
+            reported: i64::from(w.reported),
+            linked_cases: w.linked_cases,
+            followed_up: i64::from(w.followed_up),
+            satisfaction: w.satisfaction.clone(),
+            version: self.version + w.events.len() as i64,
+            state: w.state.clone(),
+            updated_at: w.event_times.last().copied().unwrap_or(by.at),
+            ..self.clone()
+        }
+    }
+}
+
 /// The order of a dispute list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum DisputeSort {

@@ -73,6 +73,57 @@ pub struct TicketRecord {
     pub updated_at: i64,
 }
 
+impl TicketRecord {
+    /// The record [`TicketStore::create_ticket`] stores for `w` by `by`, given the id and number
+    /// it answered with.
+    pub fn created(id: i64, ticket_no: String, w: &TicketWrite, by: &By) -> TicketRecord {
+        TicketRecord {
+            id,
+            ticket_no,
+            hotline: w.hotline.clone(),
+            region: w.region.to_string(),
+            channel: w.channel.clone(),
+            kind: w.kind.clone(),
+            urgency: w.urgency.clone(),
+            title: w.title.clone(),
+            stage: w.stage.clone(),
+            outcome: w.outcome.clone(),
+            centre_unit_id: w.centre_unit_id,
+            lead_unit_id: w.lead_unit_id,
+            pending_unit_id: w.pending_unit_id,
+            due_date: w.due_date.clone(),
+            due_provisional: i64::from(w.due_provisional),
+            concerns_law: i64::from(w.concerns_law),
+            reopened: w.reopened,
+            satisfaction: w.satisfaction.clone(),
+            received_on: w.received_on.clone(),
+            version: w.events.len() as i64,
+            state: w.state.clone(),
+            updated_at: w.event_times.last().copied().unwrap_or(by.at),
+        }
+    }
+
+    /// This record as [`TicketStore::update_ticket`] leaves it after `w` by `by`: what a command
+    /// answers with, without reading the row again.
+    pub fn updated(&self, w: &TicketWrite, by: &By) -> TicketRecord {
+        TicketRecord {
+            stage: w.stage.clone(),
+            outcome: w.outcome.clone(),
+            lead_unit_id: w.lead_unit_id,
+            pending_unit_id: w.pending_unit_id,
+            due_date: w.due_date.clone(),
+            due_provisional: i64::from(w.due_provisional),
+            reopened: w.reopened,
+            satisfaction: w.satisfaction.clone(),
+            urgency: w.urgency.clone(),
+            version: self.version + w.events.len() as i64,
+            state: w.state.clone(),
+            updated_at: w.event_times.last().copied().unwrap_or(by.at),
+            ..self.clone()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct TicketFilter {
     /// Orders this unit took, handles or assists.

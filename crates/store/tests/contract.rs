@@ -110,12 +110,16 @@ async fn disputes_are_written_on_version_listed_and_tallied<S: Store>(s: S) {
     assert_ne!(b.value.1, code, "one code each");
     let (row, seen_by) = s.dispute(id).await.unwrap().unwrap();
     assert_eq!((row.version, row.risk.as_deref(), seen_by), (1, Some("red"), vec![p1]));
+    let first = dispute_write(p1, "990101", Some("red"), "registered", "2026-11-30");
+    assert_eq!(row, DisputeRecord::created(id, code.clone(), &first, &By::system(10)), "what a registration answers with is what was stored");
     assert_eq!(s.events_of(&format!("dispute:{id}"), 10).await.unwrap()[0].kind, "dispute.registered");
 
     let mut w = dispute_write(p1, "990101", Some("orange"), "mediating", "2026-11-30");
     w.units = vec![p2];
+    w.satisfaction = Some("satisfied".into());
     let v = s.update_dispute(id, 1, w.clone(), By::system(12)).await.unwrap().value;
     assert_eq!(v, 2);
+    assert_eq!(s.dispute(id).await.unwrap().unwrap().0, row.updated(&w, &By::system(12)), "what a command answers with is what was stored");
     let err = s.update_dispute(id, 1, w.clone(), By::system(13)).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     assert!(matches!(s.update_dispute(9999, 1, w, By::system(13)).await.unwrap_err(), StoreError::NotFound(_)));
@@ -242,12 +246,23 @@ async fn dispute_and_ticket_writes_commit_in_groups<S: Store>(s: S) {
     }
     assert_eq!(s.ticket_count(TicketFilter::default()).await.unwrap(), 19, "the refused order left no row");
     let (id, _) = s.tickets(TicketFilter::default()).await.unwrap().into_iter().map(|t| (t.id, t.version)).next().unwrap();
+    let before = s.ticket(id).await.unwrap().unwrap().0;
+    let made = ticket_write(police, vec![police], "registered");
+    assert_eq!(
+        before,
+        TicketRecord::created(id, before.ticket_no.clone(), &made, &By::system(before.updated_at)),
+        "what a registration answers with is what was stored"
+    );
+    let mut w = ticket_write(police, vec![], "in_progress");
+    (w.reopened, w.satisfaction, w.lead_unit_id, w.due_date) = (1, Some("unsatisfied".into()), Some(police), Some("2026-12-09".into()));
+    s.update_ticket(id, 1, w.clone(), By::system(350)).await.unwrap();
+    assert_eq!(s.ticket(id).await.unwrap().unwrap().0, before.updated(&w, &By::system(350)), "what a command answers with is what was stored");
     let (a, b) = tokio::join!(
-        s.update_ticket(id, 1, ticket_write(police, vec![], "dispatched"), By::system(400)),
-        s.update_ticket(id, 1, ticket_write(police, vec![], "answered"), By::system(401))
+        s.update_ticket(id, 2, ticket_write(police, vec![], "dispatched"), By::system(400)),
+        s.update_ticket(id, 2, ticket_write(police, vec![], "answered"), By::system(401))
     );
     assert!(a.is_ok() != b.is_ok(), "one wins: {a:?} {b:?}");
-    assert_eq!(s.ticket(id).await.unwrap().unwrap().0.version, 2);
+    assert_eq!(s.ticket(id).await.unwrap().unwrap().0.version, 3);
 }
 
 /// A loaded calendar is stored and recorded in one transaction (replacing is recorded as such),

@@ -166,10 +166,13 @@ pub async fn register<S: Store>(st: &AppState<S>, p: &Principal, req: NewDispute
     let events = decide(None, &cmd, unit_ref(&p.unit), st.clock.china(), &cal)?;
     let d = events.iter().fold(None, apply).ok_or_else(|| AppError::Internal("registration made no dispute".into()))?;
     let write = projection(&d, &events, &cal)?;
-    let created = st.store.create_dispute(write, st.by(p)).await?;
-    let (id, _) = created.value;
-    let (r, units) = st.store.dispute(id).await?.ok_or(AppError::NotFound("dispute"))?;
-    Ok((r, d, units, created.leaves))
+    let by = st.by(p);
+    let mut units = write.units.clone();
+    units.sort_unstable();
+    units.dedup();
+    let created = st.store.create_dispute(write.clone(), by).await?;
+    let (id, code) = created.value;
+    Ok((DisputeRecord::created(id, code, &write, &by), d, units, created.leaves))
 }
 
 /// Decide and record one command on a dispute: the units it names are resolved, and a court
@@ -184,9 +187,15 @@ pub async fn command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: Di
     let next = events.iter().fold(Some(d), apply).ok_or_else(|| AppError::Internal("dispute vanished".into()))?;
     let mut write = projection(&next, &events, &cal)?;
     write.units.retain(|u| !units.contains(u));
-    let written = st.store.update_dispute(id, r.version, write, st.by(p)).await?;
-    let (r, units) = st.store.dispute(id).await?.ok_or(AppError::NotFound("dispute"))?;
-    Ok((r, next, units, written.leaves))
+    // Answered from what was written, not read again.
+    let by = st.by(p);
+    let after = r.updated(&write, &by);
+    let mut units = units;
+    units.extend(&write.units);
+    units.sort_unstable();
+    units.dedup();
+    let written = st.store.update_dispute(id, r.version, write, by).await?;
+    Ok((after, next, units, written.leaves))
 }
 
 async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: DisputeCommandRequest) -> ApiResult<Command> {

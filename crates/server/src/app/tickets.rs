@@ -140,10 +140,13 @@ pub async fn register<S: Store>(st: &AppState<S>, p: &Principal, req: NewTicketR
     let t = events.iter().fold(None, apply).ok_or_else(|| AppError::Internal("no order".into()))?;
     let write = projection(&t, &events, &cal)?;
     let code = query_code();
-    let created = st.store.create_ticket(write, query_hash(&crate::auth::secret(12), &code), st.by(p)).await?;
-    let (id, _) = created.value.clone();
-    let (r, units) = st.store.ticket(id).await?.ok_or(AppError::NotFound("work order"))?;
-    Ok(((r, t, units, created.leaves), code))
+    let by = st.by(p);
+    let mut units = write.units.clone();
+    units.sort_unstable();
+    units.dedup();
+    let created = st.store.create_ticket(write.clone(), query_hash(&crate::auth::secret(12), &code), by).await?;
+    let (id, no) = created.value;
+    Ok(((TicketRecord::created(id, no, &write, &by), t, units, created.leaves), code))
 }
 
 /// Decide and record a command on an order.
@@ -161,9 +164,15 @@ async fn apply_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, cmd: 
     let next = events.iter().fold(Some(t), apply).ok_or_else(|| AppError::Internal("order vanished".into()))?;
     let mut write = projection(&next, &events, &cal)?;
     write.units.retain(|u| !units.contains(u));
-    let written = st.store.update_ticket(id, r.version, write, st.by(p)).await?;
-    let (r, units) = st.store.ticket(id).await?.ok_or(AppError::NotFound("work order"))?;
-    Ok((r, next, units, written.leaves))
+    // Answered from what was written, not read again.
+    let by = st.by(p);
+    let after = r.updated(&write, &by);
+    let mut units = units;
+    units.extend(&write.units);
+    units.sort_unstable();
+    units.dedup();
+    let written = st.store.update_ticket(id, r.version, write, by).await?;
+    Ok((after, next, units, written.leaves))
 }
 
 async fn unit<S: Store>(st: &AppState<S>, field: &'static str, id: i64) -> ApiResult<UnitRef> {
