@@ -370,7 +370,7 @@ async fn insert<D: Db>(db: &mut D, w: &DisputeWrite, by: &By) -> Result<(i64, St
 
 /// Apply a decided change in the caller's transaction if the dispute is still at `version`;
 /// returns the new version and the events to record.
-async fn update<D: Db>(db: &mut D, id: i64, version: i64, w: &DisputeWrite, by: &By) -> Result<(i64, Vec<NewEvent>)> {
+async fn update<D: Db>(db: &mut D, id: i64, version: i64, w: &DisputeWrite, by: &By) -> Result<Result<(i64, Vec<NewEvent>)>> {
     let new_version = version + w.events.len() as i64;
     let at = w.event_times.last().copied().unwrap_or(by.at);
     let done = db
@@ -402,14 +402,15 @@ async fn update<D: Db>(db: &mut D, id: i64, version: i64, w: &DisputeWrite, by: 
         )
         .await?;
     if done == 0 {
-        return Err(match db.fetch_i64("SELECT id FROM disputes WHERE id = $1", args![id]).await? {
+        // Refused before anything was written.
+        return Ok(Err(match db.fetch_i64("SELECT id FROM disputes WHERE id = $1", args![id]).await? {
             Some(_) => StoreError::Conflict("the dispute changed meanwhile; read it again and retry".into()),
             None => StoreError::NotFound("dispute"),
-        });
+        }));
     }
     add_units(db, "dispute_units", "dispute_id", id, &w.units).await?;
     crate::outbox::enqueue(db, &with_subject(&w.notices, id), at).await?;
-    Ok((new_version, events(id, w)))
+    Ok(Ok((new_version, events(id, w))))
 }
 
 /// A dispute write for the group-commit engine.
@@ -435,15 +436,18 @@ impl Job for DisputeJob {
         }
     }
 
-    async fn write<D: Db>(&self, db: &mut D) -> Result<Written<DisputeWritten>> {
+    async fn write<D: Db>(&self, db: &mut D) -> Result<Result<Written<DisputeWritten>>> {
         match self {
             DisputeJob::Create { write, by } => {
                 let (id, code, events) = insert(db, write, by).await?;
-                Ok(Written { value: DisputeWritten { id, code, version: write.events.len() as i64 }, by: *by, events })
+                Ok(Ok(Written { value: DisputeWritten { id, code, version: write.events.len() as i64 }, by: *by, events }))
             }
             DisputeJob::Update { id, version, write, by } => {
-                let (version, events) = update(db, *id, *version, write, by).await?;
-                Ok(Written { value: DisputeWritten { id: *id, code: String::new(), version }, by: *by, events })
+                Ok(update(db, *id, *version, write, by).await?.map(|(version, events)| Written {
+                    value: DisputeWritten { id: *id, code: String::new(), version },
+                    by: *by,
+                    events,
+                }))
             }
         }
     }
@@ -516,11 +520,10 @@ impl DisputeStore for SqlStore {
     }
 
     async fn dispute(&self, id: i64) -> Result<Option<(DisputeRecord, Vec<i64>)>> {
-        let row: Option<DisputeRecord> = sqlx::query_as(&format!("SELECT {COLS} FROM disputes WHERE id = $1")).bind(id).fetch_optional(&self.reader).await?;
-        let Some(row) = row else { return Ok(None) };
-        let units: Vec<(i64,)> =
-            sqlx::query_as("SELECT unit_id FROM dispute_units WHERE dispute_id = $1 ORDER BY unit_id").bind(id).fetch_all(&self.reader).await?;
-        Ok(Some((row, units.into_iter().map(|(u,)| u).collect())))
+        // The row and the units that may see it in one read.
+        let sql = format!("SELECT {COLS}, (SELECT {} FROM dispute_units WHERE dispute_id = $1) AS units FROM disputes WHERE id = $1", crate::filters::id_list(self.backend, "unit_id"));
+        let row: Option<crate::filters::WithUnits<DisputeRecord>> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.reader).await?;
+        Ok(row.map(|r| (r.record, crate::filters::parse_id_list(r.units.as_deref()))))
     }
 
     async fn disputes(&self, f: DisputeFilter) -> Result<Vec<DisputeRecord>> {

@@ -85,3 +85,26 @@ pub(crate) fn placeholder(by: &By) -> String {
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     format!("new:{}:{}:{n}", by.at, std::process::id())
 }
+
+/// A record read together with the units that may see it (an id list, see [`id_list`]).
+#[derive(sqlx::FromRow)]
+pub(crate) struct WithUnits<T> {
+    #[sqlx(flatten)]
+    pub record: T,
+    pub units: Option<String>,
+}
+
+/// An aggregate of `column`'s ids as one comma-separated text, in either dialect.
+pub(crate) fn id_list(backend: crate::sql::Backend, column: &str) -> String {
+    match backend {
+        crate::sql::Backend::Sqlite => format!("group_concat({column}, ',')"),
+        crate::sql::Backend::Postgres => format!("string_agg({column}::text, ',')"),
+    }
+}
+
+/// The ids of an [`id_list`], in order.
+pub(crate) fn parse_id_list(list: Option<&str>) -> Vec<i64> {
+    let mut ids: Vec<i64> = list.unwrap_or_default().split(',').filter_map(|s| s.trim().parse().ok()).collect();
+    ids.sort_unstable();
+    ids
+}

@@ -29,11 +29,11 @@ pub struct SqlStore {
     /// The group-commit writer for case writes.
     writer: crate::engine::Committer<crate::batch::CaseSink>,
     /// The group-commit writers of disputes and work orders.
-    pub(crate) disputes: crate::engine::Committer<crate::engine::Savepoints<crate::disputes::DisputeJob>>,
-    pub(crate) tickets: crate::engine::Committer<crate::engine::Savepoints<crate::tickets::TicketJob>>,
+    pub(crate) disputes: crate::engine::Committer<crate::engine::Batches<crate::disputes::DisputeJob>>,
+    pub(crate) tickets: crate::engine::Committer<crate::engine::Batches<crate::tickets::TicketJob>>,
     /// The same sinks, for imports written all or nothing.
-    pub(crate) dispute_sink: crate::engine::Savepoints<crate::disputes::DisputeJob>,
-    pub(crate) ticket_sink: crate::engine::Savepoints<crate::tickets::TicketJob>,
+    pub(crate) dispute_sink: crate::engine::Batches<crate::disputes::DisputeJob>,
+    pub(crate) ticket_sink: crate::engine::Batches<crate::tickets::TicketJob>,
     /// SQLite: the plain connection that writes cases and events (`native.rs`).
     native: Option<crate::engine::native::NativeWriter>,
     cache: std::sync::Arc<crate::cache::Cache>,
@@ -242,8 +242,8 @@ impl SqlStore {
             Some(native) => crate::engine::Target::Native(native.clone()),
             None => crate::engine::Target::Pool(pool.clone(), backend),
         };
-        let dispute_sink = crate::engine::Savepoints::new(target.clone());
-        let ticket_sink = crate::engine::Savepoints::new(target);
+        let dispute_sink = crate::engine::Batches::new(target.clone());
+        let ticket_sink = crate::engine::Batches::new(target);
         let disputes = crate::engine::Committer::start(dispute_sink.clone(), writers);
         let tickets = crate::engine::Committer::start(ticket_sink.clone(), writers);
         let pg_url = (backend == Backend::Postgres).then(|| url.to_string());

@@ -269,15 +269,18 @@ impl Job for TicketJob {
         }
     }
 
-    async fn write<D: Db>(&self, db: &mut D) -> Result<Written<TicketWritten>> {
+    async fn write<D: Db>(&self, db: &mut D) -> Result<Result<Written<TicketWritten>>> {
         match self {
             TicketJob::Create { write, query_hash, by } => {
                 let (id, ticket_no, events) = insert(db, write, query_hash, by).await?;
-                Ok(Written { value: TicketWritten { id, ticket_no, version: write.events.len() as i64 }, by: *by, events })
+                Ok(Ok(Written { value: TicketWritten { id, ticket_no, version: write.events.len() as i64 }, by: *by, events }))
             }
             TicketJob::Update { id, version, write, by } => {
-                let (version, events) = update(db, *id, *version, write, by).await?;
-                Ok(Written { value: TicketWritten { id: *id, ticket_no: String::new(), version }, by: *by, events })
+                Ok(update(db, *id, *version, write, by).await?.map(|(version, events)| Written {
+                    value: TicketWritten { id: *id, ticket_no: String::new(), version },
+                    by: *by,
+                    events,
+                }))
             }
         }
     }
@@ -285,7 +288,7 @@ impl Job for TicketJob {
 
 /// Apply a decided change in the caller's transaction if the work order is still at `version`;
 /// returns the new version and the events to record.
-async fn update<D: Db>(db: &mut D, id: i64, version: i64, w: &TicketWrite, by: &By) -> Result<(i64, Vec<NewEvent>)> {
+async fn update<D: Db>(db: &mut D, id: i64, version: i64, w: &TicketWrite, by: &By) -> Result<Result<(i64, Vec<NewEvent>)>> {
     let new_version = version + w.events.len() as i64;
     let at = w.event_times.last().copied().unwrap_or(by.at);
     let done = db
@@ -319,13 +322,14 @@ async fn update<D: Db>(db: &mut D, id: i64, version: i64, w: &TicketWrite, by: &
         )
         .await?;
     if done == 0 {
-        return Err(match db.fetch_i64("SELECT id FROM tickets WHERE id = $1", args![id]).await? {
+        // Refused before anything was written.
+        return Ok(Err(match db.fetch_i64("SELECT id FROM tickets WHERE id = $1", args![id]).await? {
             Some(_) => StoreError::Conflict("the work order changed meanwhile; read it again and retry".into()),
             None => StoreError::NotFound("work order"),
-        });
+        }));
     }
     add_units(db, "ticket_units", "ticket_id", id, &w.units).await?;
-    Ok((new_version, events(id, w)))
+    Ok(Ok((new_version, events(id, w))))
 }
 
 fn conditions(f: &TicketFilter) -> Where {
@@ -388,11 +392,10 @@ impl TicketStore for SqlStore {
     }
 
     async fn ticket(&self, id: i64) -> Result<Option<(TicketRecord, Vec<i64>)>> {
-        let row: Option<TicketRecord> = sqlx::query_as(&format!("SELECT {COLS} FROM tickets WHERE id = $1")).bind(id).fetch_optional(&self.reader).await?;
-        let Some(row) = row else { return Ok(None) };
-        let units: Vec<(i64,)> =
-            sqlx::query_as("SELECT unit_id FROM ticket_units WHERE ticket_id = $1 ORDER BY unit_id").bind(id).fetch_all(&self.reader).await?;
-        Ok(Some((row, units.into_iter().map(|(u,)| u).collect())))
+        // The row and the units that may see it in one read.
+        let sql = format!("SELECT {COLS}, (SELECT {} FROM ticket_units WHERE ticket_id = $1) AS units FROM tickets WHERE id = $1", crate::filters::id_list(self.backend, "unit_id"));
+        let row: Option<crate::filters::WithUnits<TicketRecord>> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.reader).await?;
+        Ok(row.map(|r| (r.record, crate::filters::parse_id_list(r.units.as_deref()))))
     }
 
     async fn ticket_by_no(&self, ticket_no: &str) -> Result<Option<(TicketRecord, String)>> {

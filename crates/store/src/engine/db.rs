@@ -83,8 +83,6 @@ pub(crate) trait Db: Send {
     fn execute(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = Result<u64>> + Send;
     /// Run one statement that answers with at most one integer (`RETURNING id`, `SELECT id`).
     fn fetch_i64(&mut self, sql: &str, args: Vec<Arg>) -> impl Future<Output = Result<Option<i64>>> + Send;
-    /// Run statements without arguments, separated by `;`, in one go.
-    fn batch(&mut self, sql: &'static str) -> impl Future<Output = Result<()>> + Send;
     /// Append each write's events to the audit log; each group gets back its leaf indexes.
     fn append(&mut self, groups: Vec<(By, Vec<NewEvent>)>) -> impl Future<Output = Result<Vec<Vec<i64>>>> + Send;
 }
@@ -116,11 +114,6 @@ impl Db for PoolTx<'_> {
         use sqlx::Row;
         let row = bind_args(sqlx::query(sql), args).fetch_optional(&mut **self.tx).await?;
         Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?)
-    }
-
-    async fn batch(&mut self, sql: &'static str) -> Result<()> {
-        sqlx::Executor::execute(&mut **self.tx, sql).await?;
-        Ok(())
     }
 
     async fn append(&mut self, groups: Vec<(By, Vec<NewEvent>)>) -> Result<Vec<Vec<i64>>> {
@@ -163,10 +156,6 @@ impl Db for NativeTx<'_> {
         // Step to the end, so a `RETURNING` statement finishes its write.
         while rows.next()?.is_some() {}
         Ok(first)
-    }
-
-    async fn batch(&mut self, sql: &'static str) -> Result<()> {
-        Ok(self.conn.execute_batch(sql)?)
     }
 
     async fn append(&mut self, groups: Vec<(By, Vec<NewEvent>)>) -> Result<Vec<Vec<i64>>> {

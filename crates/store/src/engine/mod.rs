@@ -2,11 +2,19 @@
 //! (this file), the native SQLite writer (`native.rs`) and the bulk readers (`bulk.rs`).
 //!
 //! An aggregate gets group commit by implementing [`Job`]: how to write one of its changes in a
-//! transaction, returning the events to record. The engine gathers the writes waiting, runs each
-//! under a savepoint (a refused write leaves nothing behind, its neighbours go on), appends every
-//! write's events to the audit log in one go, commits once and only then answers each caller:
-//! acknowledged means durable. Cases use a sink of their own ([`crate::batch`]) that writes a whole
-//! batch in a handful of statements; anything else uses [`Savepoints`].
+//! transaction, returning the events to record. The engine gathers the writes waiting, writes
+//! them one after another in one transaction, appends every write's events to the audit log in
+//! one go, commits once and only then answers each caller: acknowledged means durable.
+//!
+//! A write may be refused in two ways. Refused before it wrote anything (its version check found
+//! the row changed, the row is not there): that write alone is answered with the refusal and its
+//! neighbours go on. Failed after it began writing (a foreign key, a unique key, a lost
+//! connection): the whole transaction is rolled back and each write is tried again in a
+//! transaction of its own, so only the failing one fails and it leaves nothing. No savepoints: on
+//! PostgreSQL each would be a subtransaction, hundreds per commit.
+//!
+//! Cases use a sink of their own ([`crate::batch`]) that writes a whole batch in a handful of
+//! statements; anything else uses [`Batches`].
 
 pub(crate) mod bulk;
 pub(crate) mod db;
@@ -36,9 +44,10 @@ pub(crate) trait Job: Send + Sync + 'static {
     /// Its place in a batch: creates first, then updates by id, so concurrent batches (PostgreSQL
     /// runs several writers) lock rows in one order.
     fn order(&self) -> (u8, i64);
-    /// Write the rows (not the events: return them) in the caller's transaction. An error refuses
-    /// this job alone; the engine undoes whatever it wrote.
-    fn write<D: Db>(&self, db: &mut D) -> impl Future<Output = Result<Written<Self::Out>>> + Send;
+    /// Write the rows (not the events: return them) in the caller's transaction. The inner error
+    /// refuses this job alone and may only come before it wrote anything; the outer one fails the
+    /// transaction (and the engine retries each job on its own).
+    fn write<D: Db>(&self, db: &mut D) -> impl Future<Output = Result<Result<Written<Self::Out>>>> + Send;
 }
 
 /// Where a batch goes: written in one transaction and committed. The jobs come back for a retry.
@@ -50,7 +59,7 @@ pub(crate) trait Sink: Clone + Send + Sync + 'static {
     fn commit(&self, jobs: Vec<Self::Job>) -> impl Future<Output = (Vec<Self::Job>, Result<Vec<Result<Recorded<Self::Out>>>>)> + Send;
 }
 
-/// Where the writes of a [`Savepoints`] sink go.
+/// Where the writes of a [`Batches`] sink go.
 #[derive(Clone)]
 pub(crate) enum Target {
     /// A pooled transaction (PostgreSQL).
@@ -59,20 +68,19 @@ pub(crate) enum Target {
     Native(native::NativeWriter),
 }
 
-/// The sink of any [`Job`]: one transaction, a savepoint around each job, one audit append for
-/// the whole batch.
-pub(crate) struct Savepoints<J> {
+/// The sink of any [`Job`]: one transaction, one audit append for the whole batch.
+pub(crate) struct Batches<J> {
     target: Target,
     job: PhantomData<fn() -> J>,
 }
 
-impl<J> Clone for Savepoints<J> {
+impl<J> Clone for Batches<J> {
     fn clone(&self) -> Self {
         Self { target: self.target.clone(), job: PhantomData }
     }
 }
 
-impl<J: Job> Savepoints<J> {
+impl<J: Job> Batches<J> {
     pub(crate) fn new(target: Target) -> Self {
         Self { target, job: PhantomData }
     }
@@ -122,41 +130,25 @@ impl<J: Job> Savepoints<J> {
     }
 }
 
-/// Write jobs in the caller's transaction, each under a savepoint, then their events. The outer
-/// error means the transaction failed; an inner one refused that job alone (it wrote nothing).
+/// Write jobs in the caller's transaction, one after another, then their events. The outer error
+/// means the transaction failed; an inner one refused that job alone (it wrote nothing).
 pub(crate) async fn write_jobs<J: Job, D: Db>(db: &mut D, jobs: &[J]) -> Result<Vec<Result<Recorded<J::Out>>>> {
     let mut outcomes = Vec::with_capacity(jobs.len());
     let mut groups = Vec::with_capacity(jobs.len());
-    if !jobs.is_empty() {
-        db.batch("SAVEPOINT job").await?;
-    }
-    for (i, job) in jobs.iter().enumerate() {
-        let refused = match job.write(db).await {
+    for job in jobs {
+        match job.write(db).await? {
             Ok(w) => {
                 groups.push((w.by, w.events));
                 outcomes.push(Ok(w.value));
-                false
             }
-            Err(e) => {
-                outcomes.push(Err(e));
-                true
-            }
-        };
-        // Close this job's savepoint (undoing it if refused) and open the next one's, in one
-        // round trip.
-        db.batch(match (refused, i + 1 < jobs.len()) {
-            (false, true) => "RELEASE SAVEPOINT job; SAVEPOINT job",
-            (false, false) => "RELEASE SAVEPOINT job",
-            (true, true) => "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job; SAVEPOINT job",
-            (true, false) => "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job",
-        })
-        .await?;
+            Err(refused) => outcomes.push(Err(refused)),
+        }
     }
     let mut leaves = db.append(groups).await?.into_iter();
     Ok(outcomes.into_iter().map(|o| o.map(|value| Recorded { value, leaves: leaves.next().unwrap_or_default() })).collect())
 }
 
-impl<J: Job> Sink for Savepoints<J> {
+impl<J: Job> Sink for Batches<J> {
     type Job = J;
     type Out = J::Out;
 
