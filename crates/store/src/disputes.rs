@@ -442,13 +442,11 @@ impl Job for DisputeJob {
                 let (id, code, events) = insert(db, write, by).await?;
                 Ok(Ok(Written { value: DisputeWritten { id, code, version: write.events.len() as i64 }, by: *by, events }))
             }
-            DisputeJob::Update { id, version, write, by } => {
-                Ok(update(db, *id, *version, write, by).await?.map(|(version, events)| Written {
-                    value: DisputeWritten { id: *id, code: String::new(), version },
-                    by: *by,
-                    events,
-                }))
-            }
+            DisputeJob::Update { id, version, write, by } => Ok(update(db, *id, *version, write, by).await?.map(|(version, events)| Written {
+                value: DisputeWritten { id: *id, code: String::new(), version },
+                by: *by,
+                events,
+            })),
         }
     }
 }
@@ -521,7 +519,10 @@ impl DisputeStore for SqlStore {
 
     async fn dispute(&self, id: i64) -> Result<Option<(DisputeRecord, Vec<i64>)>> {
         // The row and the units that may see it in one read.
-        let sql = format!("SELECT {COLS}, (SELECT {} FROM dispute_units WHERE dispute_id = $1) AS units FROM disputes WHERE id = $1", crate::filters::id_list(self.backend, "unit_id"));
+        let sql = format!(
+            "SELECT {COLS}, (SELECT {} FROM dispute_units WHERE dispute_id = $1) AS units FROM disputes WHERE id = $1",
+            crate::filters::id_list(self.backend, "unit_id")
+        );
         let row: Option<crate::filters::WithUnits<DisputeRecord>> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.reader).await?;
         Ok(row.map(|r| (r.record, crate::filters::parse_id_list(r.units.as_deref()))))
     }

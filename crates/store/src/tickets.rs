@@ -275,13 +275,11 @@ impl Job for TicketJob {
                 let (id, ticket_no, events) = insert(db, write, query_hash, by).await?;
                 Ok(Ok(Written { value: TicketWritten { id, ticket_no, version: write.events.len() as i64 }, by: *by, events }))
             }
-            TicketJob::Update { id, version, write, by } => {
-                Ok(update(db, *id, *version, write, by).await?.map(|(version, events)| Written {
-                    value: TicketWritten { id: *id, ticket_no: String::new(), version },
-                    by: *by,
-                    events,
-                }))
-            }
+            TicketJob::Update { id, version, write, by } => Ok(update(db, *id, *version, write, by).await?.map(|(version, events)| Written {
+                value: TicketWritten { id: *id, ticket_no: String::new(), version },
+                by: *by,
+                events,
+            })),
         }
     }
 }
@@ -393,7 +391,10 @@ impl TicketStore for SqlStore {
 
     async fn ticket(&self, id: i64) -> Result<Option<(TicketRecord, Vec<i64>)>> {
         // The row and the units that may see it in one read.
-        let sql = format!("SELECT {COLS}, (SELECT {} FROM ticket_units WHERE ticket_id = $1) AS units FROM tickets WHERE id = $1", crate::filters::id_list(self.backend, "unit_id"));
+        let sql = format!(
+            "SELECT {COLS}, (SELECT {} FROM ticket_units WHERE ticket_id = $1) AS units FROM tickets WHERE id = $1",
+            crate::filters::id_list(self.backend, "unit_id")
+        );
         let row: Option<crate::filters::WithUnits<TicketRecord>> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.reader).await?;
         Ok(row.map(|r| (r.record, crate::filters::parse_id_list(r.units.as_deref()))))
     }

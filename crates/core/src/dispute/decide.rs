@@ -254,6 +254,19 @@ pub fn decide(dispute: Option<&Dispute>, cmd: &Command, actor: UnitRef, now: Pri
             if !fits {
                 return Err(refuse("wrong_target", some, "特邀调解规定 5-9; 人民调解法 18", format!("a {} unit does not take a {kind:?} referral", to.kind)));
             }
+            if to.kind.is_partner_platform() && !d.partner_may_take(to.kind) {
+                return Err(refuse(
+                    "outside_sector",
+                    some,
+                    "深圳多元化解条例 14 (M21): 工会, 共青团, 妇联, 工商联 mediate the disputes of their own sector",
+                    format!(
+                        "a {} unit does not mediate a {} dispute{}",
+                        to.kind,
+                        d.category.as_str(),
+                        if to.kind == UnitKind::YouthLeague { " without a minor party" } else { "" }
+                    ),
+                ));
+            }
             if *kind == ReferralKind::EntrustedPreFiling {
                 if actor.kind != UnitKind::CourtBasic {
                     return Err(not_yours("wrong_unit", some, "特邀调解规定 1: 委派 is the court's", "only a basic court entrusts mediation before filing"));

@@ -13,6 +13,7 @@ mod tests;
 pub use decide::{apply, available, clocks, decide, DueView};
 
 use crate::case::UnitRef;
+use crate::org::UnitKind;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -78,6 +79,40 @@ pub enum Category {
 }
 
 impl Category {
+    /// The partner platform whose sector this is (M21, C17-C18): the trade union's labour
+    /// disputes, the women's federation's marriage and family disputes, the federation of
+    /// industry and commerce's business and contract disputes. The youth league takes disputes
+    /// with a minor party, whatever their category.
+    pub fn partner(self) -> Option<UnitKind> {
+        match self {
+            Category::Labour => Some(UnitKind::TradeUnion),
+            Category::MarriageFamily => Some(UnitKind::WomensFederation),
+            Category::Business | Category::Contract => Some(UnitKind::FederationOfIndustryAndCommerce),
+            _ => None,
+        }
+    }
+
+    /// Its name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::MarriageFamily => "marriage_family",
+            Category::Neighbour => "neighbour",
+            Category::HouseSite => "house_site",
+            Category::LandForest => "land_forest",
+            Category::LandRequisition => "land_requisition",
+            Category::Contract => "contract",
+            Category::Business => "business",
+            Category::Damages => "damages",
+            Category::Labour => "labour",
+            Category::PropertyManagement => "property_management",
+            Category::Medical => "medical",
+            Category::Traffic => "traffic",
+            Category::Consumer => "consumer",
+            Category::Environment => "environment",
+            Category::Other => "other",
+        }
+    }
+
     pub const ALL: [Category; 15] = [
         Category::MarriageFamily,
         Category::Neighbour,
@@ -577,6 +612,14 @@ pub struct Dispute {
     pub outcome: Option<Outcome>,
     /// Criminal cases that came from this dispute (民转刑, a negative indicator).
     pub linked_cases: Vec<i64>,
+}
+
+impl Dispute {
+    /// Whether a partner platform of this kind mediates this dispute: its own sector's category,
+    /// or for the youth league a minor among the parties.
+    pub fn partner_may_take(&self, kind: UnitKind) -> bool {
+        self.category.partner() == Some(kind) || (kind == UnitKind::YouthLeague && self.parties.iter().any(|p| p.vulnerable.contains(&Vulnerability::Minor)))
+    }
 }
 
 /// What someone asks the dispute machine to do. Units are resolved by the application layer.

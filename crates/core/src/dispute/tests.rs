@@ -361,3 +361,38 @@ fn a_mediator_from_the_roster_is_assigned_and_may_step_aside() {
     assert_eq!(r.d().mediation.as_ref().unwrap().mediator, None, "steps aside; another is assigned");
     assert_eq!(r.replayed().as_ref(), r.d.as_ref());
 }
+
+/// Partner platforms mediate their own sector's disputes (M21): the women's federation marriage
+/// and family, the trade union labour, the federation of industry and commerce business and
+/// contracts, the youth league any dispute with a minor party; anything else is refused naming
+/// the unit and the category, and nothing changes.
+#[test]
+fn partners_take_only_their_own_sector() {
+    let union = unit(7, UnitKind::TradeUnion, "990101");
+    let youth = unit(8, UnitKind::YouthLeague, "990101");
+    let commerce = unit(9, UnitKind::FederationOfIndustryAndCommerce, "990101");
+    let refer = |to: UnitRef| Command::Refer { kind: ReferralKind::Partner, to, consent: false };
+    let registered = |category: Category, minor: bool| {
+        let mut p = parties();
+        if minor {
+            p[1].vulnerable.push(Vulnerability::Minor);
+        }
+        let mut r = Run::new(date!(2026 - 11 - 30));
+        r.ok(centre(), Command::Register { title: "纠纷".into(), channel: Channel::GovernanceCentre, category, amount: None, group: false, parties: p });
+        r
+    };
+    let e = registered(Category::Labour, false).refused(centre(), refer(women()));
+    assert_eq!((e.code, e.kind), ("outside_sector", RefusalKind::NotNow), "{e}");
+    assert!(e.message.contains("labour"), "{e}");
+    registered(Category::Labour, false).ok(centre(), refer(union));
+    registered(Category::Contract, false).ok(centre(), refer(commerce));
+    registered(Category::Business, false).ok(centre(), refer(commerce));
+    assert_eq!(registered(Category::Neighbour, false).refused(centre(), refer(youth)).code, "outside_sector");
+    registered(Category::Neighbour, true).ok(centre(), refer(youth));
+    assert_eq!(registered(Category::Neighbour, false).refused(centre(), refer(union)).code, "outside_sector");
+    // A people's mediation committee takes every category.
+    registered(Category::Neighbour, false).ok(centre(), Command::Refer { kind: ReferralKind::PeoplesMediation, to: committee(), consent: false });
+    for c in Category::ALL {
+        assert_eq!(serde_json::to_value(c).unwrap(), c.as_str(), "the wire name");
+    }
+}

@@ -124,13 +124,8 @@ fn one_dispute(
         _ if !c.partners.is_empty() => (c.partners[rng.below(c.partners.len())], Channel::PartnerPlatform),
         _ => (c.centre, Channel::Online),
     };
-    let partner = match category {
-        Category::Labour => UnitKind::TradeUnion,
-        Category::MarriageFamily => UnitKind::WomensFederation,
-        Category::Business | Category::Contract => UnitKind::FederationOfIndustryAndCommerce,
-        _ => UnitKind::WomensFederation,
-    };
-    let partner = c.partners.iter().find(|u| u.kind == partner).copied();
+    // A partner platform only for its own sector's disputes.
+    let partner = category.partner().and_then(|kind| c.partners.iter().find(|u| u.kind == kind).copied());
     let mediator = match (rng.below(3), partner) {
         (0, Some(p)) if p.id != intake.id => p,
         _ if c.committee.id != intake.id => c.committee,

@@ -662,6 +662,12 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     let near = if actions.is_empty() { vec![] } else { units_near(&st, lang, &d).await? };
     let may_assign = actions.contains(&"assign_mediator");
     let pick = |f: &dyn Fn(UnitKind) -> bool| near.iter().filter(|(_, k, _)| f(*k)).map(|(i, _, n)| (*i, n.clone())).collect::<Vec<_>>();
+    // Partner platforms only of this dispute's sector; no partner form when there is none.
+    let partners = pick(&|k| k.is_partner_platform() && d.partner_may_take(k));
+    let mut actions = actions;
+    if partners.is_empty() {
+        actions.retain(|a| *a != "refer_partner");
+    }
     let risk_code = d
         .risk
         .as_ref()
@@ -683,7 +689,7 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         actions,
         police: pick(&|k| k == UnitKind::Police),
         committees: pick(&|k| k == UnitKind::MediationCommittee),
-        partners: pick(&|k| k.is_partner_platform()),
+        partners,
         courts: pick(&|k| k == UnitKind::CourtBasic),
         signers: match &d.agreement {
             Some(a) => {

@@ -188,6 +188,18 @@ async fn bad_input_and_strangers_change_nothing(app: TestApp) {
     assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("to")));
     let after = app.get(&format!("/api/v1/disputes/{id}"), &centre).await.json();
     assert_eq!(after["version"].as_i64(), Some(version + 1), "only the refusal was written");
+
+    // A labour dispute goes to the trade union, not to the women's federation.
+    let mut labour = new_dispute("拖欠工资纠纷");
+    labour["category"] = json!("labour");
+    let r = app.post("/api/v1/disputes", &centre, labour).await;
+    let id = r.json()["id"].as_i64().unwrap();
+    let r = cmd(&app, &centre, id, json!({"command": "refer", "kind": "partner", "to": women_id})).await;
+    let p = r.json();
+    assert_eq!((r.status, p["code"].as_str()), (StatusCode::CONFLICT, Some("outside_sector")), "{p}");
+    assert!(p["detail"].as_str().unwrap_or_default().contains("labour") || p.to_string().contains("labour"), "names the category: {p}");
+    let union = app.unit_id(&centre, "990101", "trade_union").await;
+    ok(&app, &centre, id, json!({"command": "refer", "kind": "partner", "to": union})).await;
 }
 
 async fn the_committee_sees_its_subtree_masked_with_a_ledger(app: TestApp) {
