@@ -39,6 +39,10 @@ pub enum Action {
     ViewTicket { region: RegionCode, involved: bool },
     /// Give commands on work orders; the ticket machine decides which, by unit and state.
     ActOnTickets,
+    /// Read the hotline knowledge base: whoever handles work orders, and supervising committees.
+    ViewKnowledge,
+    /// Add or retire knowledge items of unit `unit_id`: its own members who handle work orders.
+    ManageKnowledge { unit_id: i64 },
     /// Subscribe the unit's own system to notices (webhooks), or stop it: the unit's administrators.
     ManageWebhooks { unit_id: i64 },
     /// Load or replace a year's holiday calendar: it moves every deadline in the province.
@@ -71,6 +75,8 @@ impl std::fmt::Display for Action {
             Action::ManageWebhooks { unit_id } => write!(f, "manage the webhooks of unit {unit_id}"),
             Action::ViewTicket { region, .. } => write!(f, "view a work order of region {region}"),
             Action::ActOnTickets => write!(f, "act on work orders"),
+            Action::ViewKnowledge => write!(f, "read the knowledge base"),
+            Action::ManageKnowledge { unit_id } => write!(f, "manage the knowledge items of unit {unit_id}"),
             Action::ActOnDisputes => write!(f, "act on disputes"),
             Action::LoadCalendar => write!(f, "load a holiday calendar"),
             Action::DecideAdminGrant { unit_id, .. } => write!(f, "decide an admin role for unit {unit_id}"),
@@ -99,6 +105,13 @@ pub struct Denied {
 impl Actor {
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+
+    /// A role that handles hotline work orders: the centre's operators and the units orders go to.
+    fn handles_tickets(&self) -> bool {
+        [Role::HotlineOperator, Role::PoliceOfficer, Role::Prosecutor, Role::Judge, Role::Clerk, Role::JusticeOfficer, Role::Mediator]
+            .iter()
+            .any(|r| self.has(*r))
     }
 
     /// Decide whether this actor may perform `action`.
@@ -186,11 +199,24 @@ impl Actor {
                 }
             }
             Action::ActOnTickets => {
-                let roles = [Role::HotlineOperator, Role::PoliceOfficer, Role::Prosecutor, Role::Judge, Role::Clerk, Role::JusticeOfficer, Role::Mediator];
-                if roles.iter().any(|r| self.has(*r)) {
+                if self.handles_tickets() {
                     Ok(())
                 } else {
                     deny("requires a role that handles work orders".into())
+                }
+            }
+            Action::ViewKnowledge => {
+                if self.handles_tickets() || (self.unit_kind == UnitKind::Committee && self.has(Role::Supervisor)) {
+                    Ok(())
+                } else {
+                    deny("requires a role that handles work orders, or supervision".into())
+                }
+            }
+            Action::ManageKnowledge { unit_id } => {
+                if unit_id == self.unit_id && self.handles_tickets() {
+                    Ok(())
+                } else {
+                    deny(format!("the knowledge items of unit {unit_id} are kept by its own members who handle work orders"))
                 }
             }
             Action::ManageWebhooks { unit_id } => {

@@ -9,6 +9,7 @@ mod disputes;
 mod engine;
 mod error;
 mod filters;
+mod knowledge;
 mod model;
 mod outbox;
 mod pages;
@@ -19,6 +20,7 @@ mod tickets;
 pub use audit::{NewEvent, Payload};
 pub use disputes::{DisputeFilter, DisputeRecord, DisputeSort, DisputeStore, DisputeTally, DisputeWrite, Mediator};
 pub use error::{OpenError, StoreError};
+pub use knowledge::{KnowledgeFilter, KnowledgeItem, KnowledgeStore, NewKnowledgeItem};
 pub use model::*;
 pub use outbox::{Delivery, DeliveryLog, Notice, OutboxStore, Webhook};
 pub use sql::{fingerprint, redact_url, Backend, SqlStore};
@@ -33,7 +35,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// happens whole or not at all.
 /// Each domain beyond the organisation and cases keeps its part in a trait and a file of its own
 /// ([`DisputeStore`] in `disputes.rs`); a `Store` has them all.
-pub trait Store: DisputeStore + TicketStore + OutboxStore + Clone + Send + Sync + 'static {
+pub trait Store: DisputeStore + TicketStore + KnowledgeStore + OutboxStore + Clone + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Cheap round trip, for readiness.
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;

@@ -61,7 +61,8 @@ contract!(
     a_write_that_fails_halfway_sinks_only_itself,
     calendars_are_stored_on_record_and_provisional_dates_found,
     disputes_are_written_on_version_listed_and_tallied,
-    dispute_and_ticket_writes_commit_in_groups
+    dispute_and_ticket_writes_commit_in_groups,
+    knowledge_items_are_found_by_region_day_and_words
 );
 
 fn dispute_write(police: i64, region: &str, risk: Option<&str>, stage: &str, received: &str) -> DisputeWrite {
@@ -263,6 +264,47 @@ async fn dispute_and_ticket_writes_commit_in_groups<S: Store>(s: S) {
     );
     assert!(a.is_ok() != b.is_ok(), "one wins: {a:?} {b:?}");
     assert_eq!(s.ticket(id).await.unwrap().unwrap().0.version, 3);
+}
+
+/// Knowledge items: found by the regions and subtree a centre reaches, by the day they hold (not
+/// retired), by words; adding and retiring are each a leaf of the audit log.
+async fn knowledge_items_are_found_by_region_day_and_words<S: Store>(s: S) {
+    s.seed(small_org(), By::system(1)).await.unwrap();
+    let units = s.list_units(UnitFilter::default()).await.unwrap();
+    let p1 = units.iter().find(|u| u.name == "甲一县公安局").unwrap();
+    let p2 = units.iter().find(|u| u.name == "甲二县公安局").unwrap();
+    let item = |u: &Unit, q: &str, from: &str, until: Option<&str>| NewKnowledgeItem {
+        unit_id: u.id,
+        region: u.region,
+        question: q.into(),
+        answer: "ANSWER 答复".into(),
+        valid_from: from.into(),
+        valid_until: until.map(Into::into),
+        search_extra: u.name.clone(),
+    };
+    let before = s.audit_size().await.unwrap();
+    let a = s.add_knowledge(item(p1, "身份证补办", "2026-01-01", None), By::system(10)).await.unwrap();
+    assert_eq!(a.leaves, vec![before as i64]);
+    let b = s.add_knowledge(item(p1, "户口迁移", "2026-01-01", Some("2026-06-30")), By::system(11)).await.unwrap().value;
+    let c = s.add_knowledge(item(p2, "身份证补办", "2026-01-01", None), By::system(12)).await.unwrap().value;
+    let find = |f: KnowledgeFilter| {
+        let s = s.clone();
+        async move { s.knowledge(f).await.unwrap().into_iter().map(|k| k.id).collect::<Vec<_>>() }
+    };
+    let county = |prefix: &str| KnowledgeFilter { region_prefix: Some(prefix.into()), ..Default::default() };
+    assert_eq!(find(county(&p1.region.to_string())).await, vec![b.id, a.value.id], "newest first, one county");
+    assert_eq!(find(KnowledgeFilter { valid_on: Some("2026-11-30".into()), ..county(&p1.region.to_string()) }).await, vec![a.value.id], "expired left out");
+    assert_eq!(find(KnowledgeFilter { valid_on: Some("2025-12-31".into()), ..Default::default() }).await, Vec::<i64>::new(), "not yet valid");
+    assert_eq!(find(KnowledgeFilter { text: Some("身份证".into()), ..Default::default() }).await, vec![c.id, a.value.id]);
+    assert_eq!(find(KnowledgeFilter { text: Some("answer".into()), unit_id: Some(p2.id), ..Default::default() }).await, vec![c.id], "ASCII case folded");
+    assert_eq!(find(KnowledgeFilter { regions: vec![p2.region.to_string()], ..Default::default() }).await, vec![c.id], "an exact region");
+    assert_eq!(s.knowledge_count(KnowledgeFilter::default()).await.unwrap(), 3);
+    let retired = s.retire_knowledge(a.value.id, By::system(20)).await.unwrap();
+    assert_eq!(retired.value.retired_at, Some(20));
+    assert!(matches!(s.retire_knowledge(a.value.id, By::system(21)).await, Err(StoreError::NotFound(_))), "once");
+    assert_eq!(find(KnowledgeFilter { valid_on: Some("2026-11-30".into()), ..Default::default() }).await, vec![c.id]);
+    let kinds: Vec<String> = s.events_of(&format!("knowledge:{}", a.value.id), 10).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, vec!["knowledge.added", "knowledge.retired"]);
 }
 
 /// A loaded calendar is stored and recorded in one transaction (replacing is recorded as such),

@@ -160,9 +160,18 @@ pub fn decide(ticket: Option<&Ticket>, cmd: &Command, actor: UnitRef, now: Primi
     };
     let ev = match cmd {
         Command::Register { .. } => unreachable!("handled above"),
-        Command::AnswerOnCall { answer } => {
+        Command::AnswerOnCall { answer, item } => {
             centre()?;
             at(&[Stage::Received], "H2: answered on the call")?;
+            if let Some(k) = item.as_ref().filter(|k| !k.valid_on(today)) {
+                let until = k.valid_until.map(|d| format!("until {d}")).unwrap_or_default();
+                return Err(refuse(
+                    "knowledge_not_valid",
+                    some,
+                    "H2, H14: a caller is answered from a knowledge item valid that day",
+                    format!("knowledge item {} holds from {} {until}, not on {today}", k.id, k.valid_from),
+                ));
+            }
             if t.kind != TicketKind::Consultation {
                 return Err(refuse(
                     "not_consultation",
@@ -171,7 +180,7 @@ pub fn decide(ticket: Option<&Ticket>, cmd: &Command, actor: UnitRef, now: Primi
                     "only a consultation is answered on the call",
                 ));
             }
-            vec![Event::AnsweredOnCall { answer: answer.clone() }]
+            vec![Event::AnsweredOnCall { answer: answer.clone(), item: item.clone() }]
         }
         Command::NotAccept { reason, route } => {
             centre()?;
@@ -375,12 +384,14 @@ pub fn apply(ticket: Option<Ticket>, event: &Event) -> Option<Ticket> {
             returns: 0,
             extensions: 0,
             replied_on: None,
+            answer: None,
         });
     }
     let mut t = ticket?;
     match event {
         Event::Registered { .. } => unreachable!("handled above"),
-        Event::AnsweredOnCall { .. } => {
+        Event::AnsweredOnCall { answer, item } => {
+            t.answer = Some((answer.clone(), item.clone()));
             t.stage = Stage::Closed;
             t.outcome = Some(Outcome::AnsweredOnCall);
         }
@@ -494,7 +505,7 @@ pub fn available(t: &Ticket, actor: UnitRef, now: PrimitiveDateTime, cal: &Calen
     let text = || "—".to_string();
     let some_unit = UnitRef { id: -1, kind: UnitKind::Police, region: t.centre.region };
     let candidates: Vec<(&'static str, Command)> = vec![
-        ("answer_on_call", Command::AnswerOnCall { answer: text() }),
+        ("answer_on_call", Command::AnswerOnCall { answer: text(), item: None }),
         ("not_accept", Command::NotAccept { reason: text(), route: text() }),
         ("transfer_emergency", Command::TransferEmergency { to: Emergency::Police }),
         ("dispatch", Command::Dispatch { lead: some_unit, assists: vec![], designated: false }),

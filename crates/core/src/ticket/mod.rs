@@ -288,6 +288,9 @@ pub struct Ticket {
     #[serde(with = "crate::dates::option", default)]
     pub first_contact: Option<Date>,
     pub reply: Option<Reply>,
+    /// The answer given on the call, and the knowledge item it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<(String, Option<KnowledgeRef>)>,
     pub callbacks: Vec<Callback>,
     /// 发回重办: how many times.
     pub reopened: u32,
@@ -328,6 +331,27 @@ impl Ticket {
     }
 }
 
+/// A knowledge-base item as an answer cites it: which, what it answers, and the days it holds.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnowledgeRef {
+    pub id: i64,
+    pub question: String,
+    #[serde(with = "crate::dates")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub valid_from: Date,
+    #[serde(default, with = "crate::dates::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub valid_until: Option<Date>,
+}
+
+impl KnowledgeRef {
+    /// Whether the item holds on `day`.
+    pub fn valid_on(&self, day: Date) -> bool {
+        self.valid_from <= day && self.valid_until.is_none_or(|until| day <= until)
+    }
+}
+
 /// What someone asks the ticket machine to do. Units are resolved by the application layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
@@ -347,6 +371,8 @@ pub enum Command {
     /// Answered on the call from the knowledge base (H2).
     AnswerOnCall {
         answer: String,
+        /// The knowledge-base item the answer comes from.
+        item: Option<KnowledgeRef>,
     },
     /// 不予受理 with the reason and the route the caller was told (H18).
     NotAccept {
@@ -440,6 +466,8 @@ pub enum Event {
     },
     AnsweredOnCall {
         answer: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        item: Option<KnowledgeRef>,
     },
     NotAccepted {
         reason: String,
@@ -536,7 +564,7 @@ impl Command {
                 }
                 Ok(())
             }
-            Command::AnswerOnCall { answer } => long("answer", answer),
+            Command::AnswerOnCall { answer, .. } => long("answer", answer),
             Command::NotAccept { reason, route } => {
                 long("reason", reason)?;
                 long("route", route)

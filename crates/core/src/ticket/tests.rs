@@ -156,7 +156,7 @@ fn returns_designation_extension_and_termination() {
 fn closed_on_the_call_and_who_may_take_calls() {
     let mut r = Run::new(date!(2026 - 11 - 30));
     r.ok(centre(), call(TicketKind::Complaint, false));
-    let e = r.refused(centre(), Command::AnswerOnCall { answer: "…".into() });
+    let e = r.refused(centre(), Command::AnswerOnCall { answer: "…".into(), item: None });
     assert_eq!(e.code, "not_consultation");
     r.ok(centre(), Command::TransferEmergency { to: Emergency::Police });
     assert_eq!(r.t().outcome, Some(Outcome::Emergency));
@@ -199,4 +199,22 @@ fn a_confidential_caller_is_hidden_from_handlers() {
     let seen = c.for_handlers();
     assert_eq!((seen.name, seen.phone), (None, None));
     assert!(call_by(TicketKind::Help, false, Caller { anonymous: true, name: Some("x".into()), ..Caller::default() }).check_texts().is_err());
+}
+
+/// A consultation is answered on the call from a knowledge item only while the item holds: from
+/// its first day to its last, inclusive; the answer records which item it cites.
+#[test]
+fn answered_from_a_knowledge_item_valid_that_day() {
+    let item = |from: Date, until: Option<Date>| KnowledgeRef { id: 7, question: "怎样申请法律援助".into(), valid_from: from, valid_until: until };
+    let mut r = Run::new(date!(2026 - 11 - 30));
+    r.ok(centre(), call(TicketKind::Consultation, false));
+    let e = r.refused(centre(), Command::AnswerOnCall { answer: "…".into(), item: Some(item(date!(2026 - 01 - 01), Some(date!(2026 - 11 - 29)))) });
+    assert_eq!(e.code, "knowledge_not_valid");
+    assert!(e.message.contains("2026-11-29") && e.message.contains("2026-11-30"), "{e}");
+    let e = r.refused(centre(), Command::AnswerOnCall { answer: "…".into(), item: Some(item(date!(2026 - 12 - 01), None)) });
+    assert_eq!(e.code, "knowledge_not_valid");
+    let last_day = item(date!(2026 - 01 - 01), Some(date!(2026 - 11 - 30)));
+    let events = r.try_do(centre(), Command::AnswerOnCall { answer: "向司法局申请".into(), item: Some(last_day.clone()) }).unwrap();
+    assert_eq!(events, vec![Event::AnsweredOnCall { answer: "向司法局申请".into(), item: Some(last_day) }]);
+    assert_eq!((r.t().stage, r.t().outcome), (Stage::Closed, Some(Outcome::AnsweredOnCall)));
 }

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod deadlines;
 pub mod disputes;
 pub mod grants;
+pub mod knowledge;
 pub mod org;
 pub mod people;
 pub mod tickets;
@@ -163,6 +164,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/tickets/{id}", get(tickets::get_ticket::<S>))
         .route("/tickets/{id}/commands", post(tickets::command::<S>))
         .route("/public/ticket-status", get(tickets::public_status::<S>))
+        .route("/knowledge", get(knowledge::list::<S>).post(knowledge::add::<S>))
+        .route("/knowledge/{id}/retire", post(knowledge::retire::<S>))
         .route("/webhooks", get(webhooks::list::<S>).post(webhooks::create::<S>))
         .route("/webhooks/{id}", axum::routing::delete(webhooks::disable::<S>))
         .route("/webhooks/{id}/deliveries", get(webhooks::deliveries::<S>))

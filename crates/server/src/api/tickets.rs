@@ -221,6 +221,6 @@ pub async fn public_status<S: Store>(State(st): State<AppState<S>>, parts: axum:
         stage: r.stage.clone(),
         status_notes: tickets::status_notes(&t),
         handled_by,
-        reply: t.reply.map(|r| r.text),
+        reply: t.reply.map(|r| r.text).or_else(|| t.answer.map(|(text, _)| text)),
     }))
 }

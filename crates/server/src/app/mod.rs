@@ -8,6 +8,7 @@ pub mod disputes;
 pub mod grants;
 pub mod input;
 pub mod integrity;
+pub mod knowledge;
 pub mod org;
 pub mod people;
 pub mod tickets;

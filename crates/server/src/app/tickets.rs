@@ -186,7 +186,17 @@ async fn unit<S: Store>(st: &AppState<S>, field: &'static str, id: i64) -> ApiRe
 async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: TicketCommandRequest) -> ApiResult<Command> {
     use TicketCommandRequest as R;
     Ok(match req {
-        R::AnswerOnCall { answer } => Command::AnswerOnCall { answer },
+        R::AnswerOnCall { answer, item } => {
+            let (answer, item) = match item {
+                Some(id) => {
+                    let (k, r) = crate::app::knowledge::citable(st, p, id).await?;
+                    (if answer.trim().is_empty() { k.answer } else { answer }, Some(r))
+                }
+                None if answer.trim().is_empty() => return Err(AppError::field("answer", "give the answer, or cite a knowledge item")),
+                None => (answer, None),
+            };
+            Command::AnswerOnCall { answer, item }
+        }
         R::NotAccept { reason, route } => Command::NotAccept { reason, route },
         R::TransferEmergency { to } => Command::TransferEmergency { to },
         R::Dispatch { lead, assists, designated } => {

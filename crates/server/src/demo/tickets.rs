@@ -25,7 +25,22 @@ const MATTERS: &[(&str, TicketKind, bool)] = &[
     ("对不起诉决定申诉", TicketKind::Petition, true),
 ];
 
+/// What the county's units keep in the knowledge base: (unit kind, question, answer).
+const KNOWLEDGE: &[(UnitKind, &str, &str)] = &[
+    (
+        UnitKind::CourtBasic,
+        "咨询离婚诉讼流程",
+        "向被告住所地基层人民法院起诉，提交起诉状、结婚证和身份证明；可先申请诉前调解。诉讼费按件交纳，经济困难的可申请缓减免。",
+    ),
+    (UnitKind::CourtBasic, "怎样查询案件进度", "凭案号和当事人身份信息在诉讼服务中心、12368热线或人民法院在线服务查询。"),
+    (UnitKind::JusticeBureau, "怎样申请法律援助", "向司法局法律援助中心提出申请，提交身份证明、经济困难状况说明和案件材料；符合条件的7日内作出决定。"),
+    (UnitKind::JusticeBureau, "人民调解收费吗", "人民调解委员会调解民间纠纷不收取任何费用。"),
+    (UnitKind::Police, "身份证丢失怎么补办", "携带户口簿到户籍所在地派出所或就近办证点申请补领，可同时办理临时身份证。"),
+];
+
 struct County {
+    /// Knowledge items of the county's units a consultation is answered from.
+    knowledge: Vec<xiezhi_core::ticket::KnowledgeRef>,
     centres: Vec<UnitRef>,
     handlers: Vec<UnitRef>,
     political_legal: Vec<UnitRef>,
@@ -40,6 +55,7 @@ pub async fn seed_tickets<S: Store>(store: &S, cal: &Calendar, n: usize, seed: u
         .iter()
         .filter(|(r, _)| r.level() == RegionLevel::County)
         .map(|(_, units)| County {
+            knowledge: vec![],
             centres: units.iter().filter(|u| xiezhi_core::ticket::Hotline::of(u.kind).is_some()).copied().collect(),
             handlers: units.iter().filter(|u| !matches!(u.kind, UnitKind::Committee) && xiezhi_core::ticket::Hotline::of(u.kind).is_none()).copied().collect(),
             political_legal: units
@@ -53,6 +69,25 @@ pub async fn seed_tickets<S: Store>(store: &S, cal: &Calendar, n: usize, seed: u
     counties.sort_by_key(|c| c.centres[0].region);
     if counties.is_empty() {
         return Ok(0);
+    }
+    // Each county's court, justice bureau and police keep their answers, valid since before the
+    // earliest call the demo makes.
+    let since = today - Duration::days(400);
+    for c in &mut counties {
+        for (kind, question, answer) in KNOWLEDGE {
+            let Some(unit) = c.political_legal.iter().find(|u| u.kind == *kind) else { continue };
+            let item = xiezhi_store::NewKnowledgeItem {
+                unit_id: unit.id,
+                region: unit.region,
+                question: (*question).into(),
+                answer: (*answer).into(),
+                valid_from: since.to_string(),
+                valid_until: None,
+                search_extra: String::new(),
+            };
+            let k = store.add_knowledge(item, By::system(crate::state::now_us())).await?.value;
+            c.knowledge.push(crate::app::knowledge::reference(&k)?);
+        }
     }
     let mut rng = Rng(seed ^ 0x7_1C4E7);
     let mut batch = Vec::new();
@@ -101,7 +136,8 @@ fn one(rng: &mut Rng, cal: &Calendar, today: Date, c: &County) -> Result<(Ticket
     )];
     let depth = [0, 1, 2, 3, 4, 5, 5, 6, 6, 6, 6, 6][rng.below(12)];
     if kind == TicketKind::Consultation && rng.below(2) == 0 {
-        plan.push((0, centre, C::AnswerOnCall { answer: "已按知识库当场解答".into() }));
+        let item = (!c.knowledge.is_empty()).then(|| c.knowledge[rng.below(c.knowledge.len())].clone());
+        plan.push((0, centre, C::AnswerOnCall { answer: "已按知识库口径当场解答".into(), item }));
     } else if rng.below(40) == 0 {
         plan.push((0, centre, C::TransferEmergency { to: Emergency::Police }));
     } else if depth >= 1 {

@@ -36,8 +36,13 @@ fn normal() -> Urgency {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TicketCommandRequest {
+    /// Answer a consultation on the call; citing a knowledge item (its id) the answer may be
+    /// left empty: the item's answer is given.
     AnswerOnCall {
+        #[serde(default)]
         answer: String,
+        #[serde(default)]
+        item: Option<i64>,
     },
     NotAccept {
         reason: String,

@@ -5,6 +5,7 @@ mod audit;
 mod calendars;
 mod cases;
 mod disputes;
+mod knowledge;
 mod org;
 mod tickets;
 mod tools;
@@ -64,6 +65,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/disputes/ledger.xlsx", get(disputes::export_xlsx::<S>))
         .route("/disputes/{id}", get(disputes::show::<S>))
         .route("/mediators", get(disputes::roster::<S>).post(disputes::add_mediator::<S>))
+        .route("/knowledge", get(knowledge::list::<S>).post(knowledge::add::<S>))
+        .route("/knowledge/{id}/retire", post(knowledge::retire::<S>))
         .route("/mediators/{id}/disable", post(disputes::disable_mediator::<S>))
         .route("/disputes/{id}/commands", post(disputes::command::<S>))
         .route("/tickets", get(tickets::list::<S>).post(tickets::register::<S>))
@@ -146,6 +149,7 @@ impl Chrome {
             }
             if p.actor().authorize(xiezhi_core::Action::ActOnTickets).is_ok() || supervises {
                 item("/tickets".into(), lang.pick("热线工单", "Hotline"));
+                item("/knowledge".into(), lang.pick("知识库", "Knowledge"));
             }
             item(format!("/units/{}", p.unit.id), t.nav_my_unit);
             item(format!("/directory?region={}", p.unit.region), t.nav_directory);

@@ -328,6 +328,8 @@ struct TicketPage {
     events: Vec<EventLine>,
     actions: Vec<&'static str>,
     units: Vec<(i64, String)>,
+    /// Knowledge items valid today to answer from: (id, question), those matching the title first.
+    knowledge: Vec<(i64, String)>,
     status_notes: String,
 }
 
@@ -378,6 +380,9 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         if let Some(s) = v.get("callback").and_then(|c| c.get("satisfaction")).and_then(Value::as_str) {
             detail.push(lang.ticket_word(s).to_string());
         }
+        if let Some(q) = v.get("item").and_then(|k| k.get("question")).and_then(Value::as_str) {
+            detail.push(format!("{}{q}", lang.pick("知识库：", "Knowledge base: ")));
+        }
         let kind = e.kind.strip_prefix("ticket.").unwrap_or(&e.kind);
         let kind = if kind == "answered_on_call" { "answered_on_call_event" } else { kind };
         events.push(EventLine { at: format_local(e.at), what: lang.ticket_word(kind).to_string(), detail: detail.join(" · ") });
@@ -393,7 +398,17 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     } else {
         vec![]
     };
+    let knowledge = if actions.contains(&"answer_on_call") {
+        let find = |text: Option<String>| crate::app::knowledge::Query { text, valid_today: true, limit: 100, ..Default::default() };
+        let mut items = crate::app::knowledge::list(&st, &p, find(Some(t.title.clone()))).await?.items;
+        let ids: Vec<i64> = items.iter().map(|k| k.id).collect();
+        items.extend(crate::app::knowledge::list(&st, &p, find(None)).await?.items.into_iter().filter(|k| !ids.contains(&k.id)));
+        items.into_iter().take(100).map(|k| (k.id, k.question)).collect()
+    } else {
+        vec![]
+    };
     render(&TicketPage {
+        knowledge,
         status_notes: tickets::status_notes(&t),
         t: if centre { t.clone() } else { tickets::as_seen_by(&t, &p) },
         is_centre: centre,
@@ -415,7 +430,7 @@ fn command_of(fields: &[(String, String)]) -> Result<TicketCommandRequest, AppEr
         match k.as_str() {
             "csrf" => {}
             _ if v.is_empty() => {}
-            "lead" | "days" => {
+            "lead" | "days" | "item" => {
                 obj.insert(k.clone(), Value::from(v.parse::<i64>().map_err(|_| AppError::field(k.clone(), format!("{v:?} is not a number")))?));
             }
             "assists" => {

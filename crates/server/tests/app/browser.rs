@@ -647,6 +647,15 @@ async fn a_hotline_call_through_the_pages() {
         act("reply", vec![("text", "执行款已发放".into())]).await?;
         b.screenshots("ticket-replied").await?;
         b.fits_a_phone("a work order").await?;
+        // The court keeps an answer in the knowledge base.
+        c.goto(&format!("{}/knowledge", b.base)).await?;
+        c.find(Locator::Css("#add-knowledge [name=question]")).await?.send_keys("怎样申请诉前调解").await?;
+        c.find(Locator::Css("#add-knowledge [name=answer]")).await?.send_keys("到诉讼服务中心申请，或在线提交。").await?;
+        c.find(Locator::Css("#add-knowledge button")).await?.click().await?;
+        let listed = c.wait().for_element(Locator::Css("#knowledge tbody")).await?.text().await?;
+        assert!(listed.contains("怎样申请诉前调解") && listed.contains("2026-11-30"), "{listed}");
+        b.screenshots("knowledge").await?;
+        b.fits_a_phone("the knowledge base").await?;
         c.find(Locator::Id("sign-out")).await?.click().await?;
         c.wait().for_element(Locator::Id("sign-in")).await?;
 
@@ -658,6 +667,22 @@ async fn a_hotline_call_through_the_pages() {
         c.find(Locator::Css("#do-callback [name=solved]")).await?.click().await?;
         act("callback", vec![]).await?;
         assert!(c.find(Locator::Id("stage")).await?.text().await?.contains("已办结"));
+        // A consultation answered on the call from the court's item.
+        c.goto(&format!("{}/tickets/new", b.base)).await?;
+        c.wait().for_element(Locator::Id("ticket-form")).await?;
+        c.execute("document.querySelector('#ticket-form [name=kind]').value = 'consultation'", vec![]).await?;
+        c.find(Locator::Css("#ticket-form [name=title]")).await?.send_keys("咨询诉前调解").await?;
+        c.find(Locator::Css("#ticket-form [name=content]")).await?.send_keys("怎么申请").await?;
+        c.find(Locator::Id("take-call")).await?.click().await?;
+        c.wait().for_element(Locator::Id("created-no")).await?;
+        c.find(Locator::Css("#created a")).await?.click().await?;
+        let options = c.wait().for_element(Locator::Css("#do-answer_on_call [name=item]")).await?.text().await?;
+        assert!(options.contains("怎样申请诉前调解"), "{options}");
+        c.execute("const s = document.querySelector('#do-answer_on_call [name=item]'); s.value = s.options[1].value", vec![]).await?;
+        act("answer_on_call", vec![]).await?;
+        assert!(c.find(Locator::Id("stage")).await?.text().await?.contains("已办结"));
+        let record = c.find(Locator::Id("timeline")).await?.text().await?;
+        assert!(record.contains("到诉讼服务中心申请") && record.contains("知识库：怎样申请诉前调解"), "{record}");
         c.find(Locator::Id("sign-out")).await?.click().await?;
         c.wait().for_element(Locator::Id("sign-in")).await?;
 

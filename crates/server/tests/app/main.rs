@@ -9,6 +9,7 @@ mod deadlines;
 mod disputes;
 mod failures;
 mod integrity;
+mod knowledge;
 mod lists;
 mod open311;
 mod ops;
