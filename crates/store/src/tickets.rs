@@ -151,6 +151,9 @@ pub struct TicketFilter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 pub struct TicketTally {
     pub hotline: String,
+    pub channel: String,
+    /// The lead unit (none before dispatch).
+    pub lead_unit_id: Option<i64>,
     pub kind: String,
     pub stage: String,
     pub outcome: Option<String>,
@@ -432,10 +435,10 @@ impl TicketStore for SqlStore {
     async fn ticket_tallies(&self, f: TicketFilter) -> Result<Vec<TicketTally>> {
         let Where { sql, params } = conditions(&f);
         let sql = format!(
-            "SELECT t.hotline, t.kind, t.stage, t.outcome, CASE WHEN t.reopened > 0 THEN 1 ELSE 0 END AS reopened, t.satisfaction, t.concerns_law, \
+            "SELECT t.hotline, t.channel, t.lead_unit_id, t.kind, t.stage, t.outcome, CASE WHEN t.reopened > 0 THEN 1 ELSE 0 END AS reopened, t.satisfaction, t.concerns_law, \
              t.signed_on_time, t.replied_on_time, t.contacted, CASE WHEN t.returns > 0 THEN 1 ELSE 0 END AS returned, \
              CASE WHEN t.extensions > 0 THEN 1 ELSE 0 END AS extended, t.repeat_call, COUNT(*) AS tickets \
-             FROM tickets t{sql} GROUP BY t.hotline, t.kind, t.stage, t.outcome, CASE WHEN t.reopened > 0 THEN 1 ELSE 0 END, t.satisfaction, t.concerns_law, \
+             FROM tickets t{sql} GROUP BY t.hotline, t.channel, t.lead_unit_id, t.kind, t.stage, t.outcome, CASE WHEN t.reopened > 0 THEN 1 ELSE 0 END, t.satisfaction, t.concerns_law, \
              t.signed_on_time, t.replied_on_time, t.contacted, CASE WHEN t.returns > 0 THEN 1 ELSE 0 END, CASE WHEN t.extensions > 0 THEN 1 ELSE 0 END, t.repeat_call"
         );
         Ok(bind_all(sqlx::query_as::<_, TicketTally>(&sql), params).fetch_all(&self.reader).await?)

@@ -173,32 +173,52 @@ pub async fn earlier<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed,
 
 #[derive(Serialize, ToSchema)]
 pub struct TicketIndicatorsDto {
+    /// Counts, and the rates in per cent (`null` when there is nothing to rate), by key.
+    #[schema(value_type = Object)]
+    pub indicators: serde_json::Value,
+    /// The same for each lead unit, the busiest first (`unit_id` null: not dispatched).
+    pub units: Vec<UnitIndicatorsDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitIndicatorsDto {
+    pub unit_id: Option<i64>,
+    pub name: String,
     #[schema(value_type = Object)]
     pub indicators: serde_json::Value,
 }
 
-/// The indicators over your unit's orders (a committee: its subtree): received, answered on the
-/// call, dispatched, closed, rated and satisfied, reopened, 涉法涉诉, turned into disputes; and
-/// the rates: satisfaction, reopen, on-time sign-for and reply (按时签收、按时办结), response,
-/// return, extension and repeat calls.
+fn indicator_value(i: &tickets::Indicators) -> serde_json::Value {
+    let mut v = serde_json::to_value(i).unwrap_or_default();
+    for (key, _, _, figure) in tickets::lines(i) {
+        if let tickets::Figure::Rate(r) = figure {
+            v[key] = serde_json::json!(r);
+        }
+    }
+    v
+}
+
+/// The indicators over your unit's orders (a committee: its subtree), as a whole and for each lead
+/// unit: received, answered on the call, dispatched, closed, rated and satisfied, reopened,
+/// 涉法涉诉, turned into disputes; and the rates: satisfaction, reopen, on-time sign-for and reply
+/// (按时签收、按时办结), response, return, extension, repeat calls, and 12309's replies within 7 days
+/// and results within 3 months.
 #[utoipa::path(get, path = "/api/v1/tickets/indicators", params(TicketQuery), responses((status = 200, body = TicketIndicatorsDto), (status = 422, body = crate::error::Problem)), tag = "hotlines")]
 pub async fn indicators<S: Store>(
     State(st): State<AppState<S>>,
     Signed(p): Signed,
     ApiQuery(q): ApiQuery<TicketQuery>,
 ) -> ApiResult<Json<TicketIndicatorsDto>> {
-    let i = tickets::ledger(&st, &p, q.filter(&p, &tickets::overdue_by(&st))?).await?;
-    let mut v = serde_json::to_value(&i).unwrap_or_default();
-    v["satisfaction_rate"] = serde_json::json!(crate::app::disputes::rate(i.satisfied, i.rated));
-    let rate = crate::app::disputes::rate;
-    v["reopen_rate"] = serde_json::json!(rate(i.reopened, i.closed));
-    v["on_time_sign_for_rate"] = serde_json::json!(rate(i.signed_on_time, i.signed));
-    v["on_time_reply_rate"] = serde_json::json!(rate(i.replied_on_time, i.replied));
-    v["response_rate"] = serde_json::json!(rate(i.contacted, i.dispatched));
-    v["return_rate"] = serde_json::json!(rate(i.returned, i.dispatched));
-    v["extension_rate"] = serde_json::json!(rate(i.extended, i.dispatched));
-    v["repeat_call_rate"] = serde_json::json!(rate(i.repeat_calls, i.received));
-    Ok(Json(TicketIndicatorsDto { indicators: v }))
+    let (all, by_unit) = tickets::ledger_by_unit(&st, &p, q.filter(&p, &tickets::overdue_by(&st))?).await?;
+    let mut units = Vec::with_capacity(by_unit.len());
+    for (unit_id, i) in &by_unit {
+        let name = match unit_id {
+            Some(id) => st.store.unit(*id).await.map(|u| u.name).unwrap_or_default(),
+            None => String::new(),
+        };
+        units.push(UnitIndicatorsDto { unit_id: *unit_id, name, indicators: indicator_value(i) });
+    }
+    Ok(Json(TicketIndicatorsDto { indicators: indicator_value(&all), units }))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -385,6 +385,12 @@ pub struct Indicators {
     pub returned: i64,
     pub extended: i64,
     pub repeat_calls: i64,
+    /// 12309: replies due in 7 days (calls, visits, online) and results due in 3 months
+    /// (letters), and of each how many came within the limit.
+    pub h12309_replied: i64,
+    pub h12309_replied_on_time: i64,
+    pub h12309_results: i64,
+    pub h12309_results_on_time: i64,
     pub by_hotline: Vec<(String, i64)>,
     pub by_kind: Vec<(String, i64)>,
 }
@@ -430,6 +436,13 @@ pub fn indicators(tallies: &[TicketTally]) -> Indicators {
         if let Some(on) = t.replied_on_time {
             i.replied += n;
             i.replied_on_time += n * on;
+            if t.hotline == "12309" && t.channel == "letter" {
+                i.h12309_results += n;
+                i.h12309_results_on_time += n * on;
+            } else if t.hotline == "12309" {
+                i.h12309_replied += n;
+                i.h12309_replied_on_time += n * on;
+            }
         }
         i.contacted += n * t.contacted;
         i.returned += n * t.returned;
@@ -441,14 +454,70 @@ pub fn indicators(tallies: &[TicketTally]) -> Indicators {
     i
 }
 
-pub async fn ledger<S: Store>(st: &AppState<S>, p: &Principal, f: TicketFilter) -> ApiResult<Indicators> {
+/// A value on the indicator sheet: a count, or a rate in per cent (none when nothing to rate).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Figure {
+    Count(i64),
+    Rate(Option<f64>),
+}
+
+/// The indicator sheet in the order officials read it: (key, Chinese, English, value). The page,
+/// the API and the workbook all show these lines.
+pub fn lines(i: &Indicators) -> Vec<(&'static str, &'static str, &'static str, Figure)> {
+    use Figure::{Count, Rate};
+    let rate = |a: i64, b: i64| Rate(crate::app::disputes::rate(a, b));
+    vec![
+        ("received", "受理", "Received", Count(i.received)),
+        ("answered_on_call", "当场解答", "Answered on the call", Count(i.answered_on_call)),
+        ("dispatched", "派单", "Dispatched", Count(i.dispatched)),
+        ("closed", "办结", "Closed", Count(i.closed)),
+        ("on_time_sign_for_rate", "按时签收率", "Signed for on time", rate(i.signed_on_time, i.signed)),
+        ("response_rate", "响应率", "Response rate", rate(i.contacted, i.dispatched)),
+        ("on_time_reply_rate", "按时办结率", "Replied on time", rate(i.replied_on_time, i.replied)),
+        ("satisfaction_rate", "满意率", "Satisfaction", rate(i.satisfied, i.rated)),
+        ("reopen_rate", "重办率", "Reopened", rate(i.reopened, i.closed)),
+        ("return_rate", "退单率", "Returns asked", rate(i.returned, i.dispatched)),
+        ("extension_rate", "延期率", "Extensions asked", rate(i.extended, i.dispatched)),
+        ("repeat_call_rate", "重复来电率", "Repeat calls", rate(i.repeat_calls, i.received)),
+        ("h12309_reply_rate", "12309七日内答复率", "12309 replied within 7 days", rate(i.h12309_replied_on_time, i.h12309_replied)),
+        ("h12309_result_rate", "12309三个月内答复办理结果率", "12309 results within 3 months", rate(i.h12309_results_on_time, i.h12309_results)),
+        ("concerns_law", "涉法涉诉", "Concern the law", Count(i.concerns_law)),
+        ("became_dispute", "转为矛盾纠纷", "Became disputes", Count(i.became_dispute)),
+    ]
+}
+
+/// The scope of the principal's indicators: a supervising committee its subtree, anyone else
+/// the orders its unit took, handles or assists.
+fn scoped(p: &Principal, f: TicketFilter) -> TicketFilter {
     let mut f = f;
     if p.unit.kind == UnitKind::Committee && p.user.roles.contains(&Role::Supervisor) {
         f.region_prefix = Some(p.unit.region.subtree_prefix());
     } else {
         f.unit_id = Some(p.unit.id);
     }
-    Ok(indicators(&st.store.ticket_tallies(f).await?))
+    f
+}
+
+pub async fn ledger<S: Store>(st: &AppState<S>, p: &Principal, f: TicketFilter) -> ApiResult<Indicators> {
+    Ok(indicators(&st.store.ticket_tallies(scoped(p, f)).await?))
+}
+
+/// The indicators as a whole and for each lead unit (orders not dispatched under `None`), the
+/// busiest unit first: one read.
+pub async fn ledger_by_unit<S: Store>(st: &AppState<S>, p: &Principal, f: TicketFilter) -> ApiResult<(Indicators, Vec<(Option<i64>, Indicators)>)> {
+    let tallies = st.store.ticket_tallies(scoped(p, f)).await?;
+    let mut leads: Vec<Option<i64>> = tallies.iter().map(|t| t.lead_unit_id).collect();
+    leads.sort_unstable();
+    leads.dedup();
+    let mut units: Vec<(Option<i64>, Indicators)> = leads
+        .into_iter()
+        .map(|lead| {
+            let mine: Vec<TicketTally> = tallies.iter().filter(|t| t.lead_unit_id == lead).cloned().collect();
+            (lead, indicators(&mine))
+        })
+        .collect();
+    units.sort_by_key(|(lead, i)| (std::cmp::Reverse(i.received), *lead));
+    Ok((indicators(&tallies), units))
 }
 
 /// How many orders wait for the unit and how many of them are overdue; for a supervising

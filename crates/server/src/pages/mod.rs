@@ -71,6 +71,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/disputes/{id}/commands", post(disputes::command::<S>))
         .route("/tickets", get(tickets::list::<S>).post(tickets::register::<S>))
         .route("/tickets/new", get(tickets::new_page::<S>))
+        .route("/tickets/indicators.xlsx", get(tickets::indicators_xlsx::<S>))
         .route("/tickets/{id}", get(tickets::show::<S>))
         .route("/tickets/{id}/commands", post(tickets::command::<S>))
         .route("/track", get(tickets::track::<S>))

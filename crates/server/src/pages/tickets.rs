@@ -78,6 +78,77 @@ struct ListPage {
     is_centre: bool,
     /// For hotline centres and committees: the indicators over their orders.
     indicators: Vec<(String, String)>,
+    /// And by lead unit, the busiest 20: (unit, received and four rates).
+    unit_rows: Vec<(String, Vec<String>)>,
+}
+
+/// A count, or a rate with its per-cent sign (a dash when there is nothing to rate).
+fn figure(v: tickets::Figure) -> String {
+    match v {
+        tickets::Figure::Count(n) => n.to_string(),
+        tickets::Figure::Rate(Some(r)) => format!("{r}%"),
+        tickets::Figure::Rate(None) => "—".into(),
+    }
+}
+
+/// The indicators as an Excel workbook: the sheet of lines, and every lead unit's lines, headed
+/// with the scope and when it was made.
+pub async fn indicators_xlsx<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser) -> Result<Response, PageError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let (all, by_unit) = tickets::ledger_by_unit(&st, &p, TicketFilter::default()).await?;
+    let xl = |e: rust_xlsxwriter::XlsxError| PageError(AppError::Internal(format!("workbook: {e}")));
+    let l = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+    let bold = Format::new().set_bold();
+    let title = Format::new().set_bold().set_font_size(14);
+    let scope = if lang == Lang::En { p.unit.name_en.clone() } else { p.unit.name.clone() };
+    let made = crate::state::format_china(st.clock.now_us());
+    let write = |ws: &mut rust_xlsxwriter::Worksheet, row: u32, col: u16, v: tickets::Figure| -> Result<(), rust_xlsxwriter::XlsxError> {
+        match v {
+            tickets::Figure::Count(n) => ws.write_number(row, col, n as f64).map(|_| ()),
+            tickets::Figure::Rate(Some(r)) => ws.write_number(row, col, r).map(|_| ()),
+            tickets::Figure::Rate(None) => ws.write_string(row, col, "—").map(|_| ()),
+        }
+    };
+    let mut wb = Workbook::new();
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(l("指标", "Indicators")).map_err(xl)?;
+        ws.write_string_with_format(0, 0, l("热线工单办理情况统计表", "Hotline work orders"), &title).map_err(xl)?;
+        ws.write_string(1, 0, format!("{}：{scope}　{}：{made}", l("范围", "Scope"), l("制表时间", "Made"))).map_err(xl)?;
+        ws.write_string_with_format(3, 0, l("项目", "Line"), &bold).map_err(xl)?;
+        ws.write_string_with_format(3, 1, l("件数或比率（%）", "Orders or rate (%)"), &bold).map_err(xl)?;
+        for (i, (_, zh, en, v)) in tickets::lines(&all).into_iter().enumerate() {
+            ws.write_string(4 + i as u32, 0, lang.pick(zh, en)).map_err(xl)?;
+            write(ws, 4 + i as u32, 1, v).map_err(xl)?;
+        }
+        ws.set_column_width(0, 36).map_err(xl)?;
+    }
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(l("分单位", "By unit")).map_err(xl)?;
+        ws.write_string_with_format(0, 0, l("承办单位", "Lead unit"), &bold).map_err(xl)?;
+        for (c, (_, zh, en, _)) in tickets::lines(&all).into_iter().enumerate() {
+            ws.write_string_with_format(0, 1 + c as u16, lang.pick(zh, en), &bold).map_err(xl)?;
+        }
+        let mut names = BTreeMap::new();
+        for (r, (unit, i)) in by_unit.iter().enumerate() {
+            let name = match unit {
+                Some(id) => name_of(&st, lang, *id, &mut names).await,
+                None => l("未派单", "Not dispatched").to_string(),
+            };
+            ws.write_string(1 + r as u32, 0, name).map_err(xl)?;
+            for (c, (.., v)) in tickets::lines(i).into_iter().enumerate() {
+                write(ws, 1 + r as u32, 1 + c as u16, v).map_err(xl)?;
+            }
+        }
+        ws.set_column_width(0, 30).map_err(xl)?;
+    }
+    let bytes = wb.save_to_buffer().map_err(xl)?;
+    Ok(crate::download::attachment(
+        lang.pick("热线工单指标.xlsx", "hotline-indicators.xlsx"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into(),
+        bytes,
+    ))
 }
 
 pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<ListQuery>) -> Result<Html<String>, PageError> {
@@ -114,29 +185,23 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         format!("/tickets?{}", serde_urlencoded::to_string(v).unwrap_or_default())
     };
     let supervises = p.unit.kind == UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor);
-    let indicators = if Hotline::of(p.unit.kind).is_some() || supervises {
-        let i = tickets::ledger(&st, &p, TicketFilter::default()).await?;
-        let rate = |a: i64, b: i64| crate::app::disputes::rate(a, b).map(|r| format!("{r}%")).unwrap_or_else(|| "—".into());
-        let l = |zh: &str, en: &str| if lang == Lang::En { en.to_string() } else { zh.to_string() };
-        vec![
-            (l("受理", "Received"), i.received.to_string()),
-            (l("当场解答", "Answered on the call"), i.answered_on_call.to_string()),
-            (l("派单", "Dispatched"), i.dispatched.to_string()),
-            (l("按时签收率", "Signed for on time"), rate(i.signed_on_time, i.signed)),
-            (l("响应率", "Response rate"), rate(i.contacted, i.dispatched)),
-            (l("按时办结率", "Replied on time"), rate(i.replied_on_time, i.replied)),
-            (l("满意率", "Satisfaction"), rate(i.satisfied, i.rated)),
-            (l("重办率", "Reopened"), rate(i.reopened, i.closed)),
-            (l("退单率", "Returns asked"), rate(i.returned, i.dispatched)),
-            (l("延期率", "Extensions asked"), rate(i.extended, i.dispatched)),
-            (l("重复来电率", "Repeat calls"), rate(i.repeat_calls, i.received)),
-            (l("涉法涉诉", "Concern the law"), i.concerns_law.to_string()),
-        ]
+    let (indicators, unit_rows) = if Hotline::of(p.unit.kind).is_some() || supervises {
+        let (all, by_unit) = tickets::ledger_by_unit(&st, &p, TicketFilter::default()).await?;
+        let sheet = tickets::lines(&all).into_iter().map(|(_, zh, en, v)| (lang.pick(zh, en).to_string(), figure(v))).collect();
+        let mut names = BTreeMap::new();
+        let mut unit_rows = Vec::new();
+        for (unit, i) in by_unit.iter().filter(|(u, _)| u.is_some()).take(20) {
+            let name = name_of(&st, lang, unit.unwrap_or_default(), &mut names).await;
+            let pick = |key: &str| tickets::lines(i).into_iter().find(|(k, ..)| *k == key).map(|(.., v)| figure(v)).unwrap_or_default();
+            unit_rows.push((name, ["received", "on_time_sign_for_rate", "on_time_reply_rate", "satisfaction_rate", "reopen_rate"].map(pick).to_vec()));
+        }
+        (sheet, unit_rows)
     } else {
-        vec![]
+        (vec![], vec![])
     };
     render(&ListPage {
         indicators,
+        unit_rows,
         rows: rows(lang, &p, &st.clock.china().date().to_string(), &found),
         total,
         q: text.clone().unwrap_or_default(),

@@ -667,6 +667,12 @@ async fn a_hotline_call_through_the_pages() {
         c.find(Locator::Css("#do-callback [name=solved]")).await?.click().await?;
         act("callback", vec![]).await?;
         assert!(c.find(Locator::Id("stage")).await?.text().await?.contains("已办结"));
+        // The centre's list with its indicators, by lead unit.
+        c.goto(&format!("{}/tickets", b.base)).await?;
+        let by_unit = c.wait().for_element(Locator::Id("unit-indicators")).await?.text().await?;
+        assert!(by_unit.contains("法院") && by_unit.contains("100%"), "{by_unit}");
+        b.screenshots("ticket-indicators").await?;
+        b.fits_a_phone("the hotline list with its indicators").await?;
         // A consultation answered on the call from the court's item.
         c.goto(&format!("{}/tickets/new", b.base)).await?;
         c.wait().for_element(Locator::Id("ticket-form")).await?;

@@ -16,7 +16,7 @@ macro_rules! both {
     };
 }
 
-both!(a_call_goes_round_the_loop_twice_and_closes, refusals_change_nothing_and_the_caller_is_protected);
+both!(a_call_goes_round_the_loop_twice_and_closes, refusals_change_nothing_and_the_caller_is_protected, indicators_by_unit_with_12309_lines_and_in_excel);
 
 async fn cmd(app: &TestApp, token: &str, id: i64, body: Value) -> crate::common::Reply {
     app.post(&format!("/api/v1/tickets/{id}/commands"), token, body).await
@@ -203,4 +203,55 @@ async fn the_demo_province_has_work_orders_of_every_kind() {
     );
     let (found, ..) = xiezhi_server::app::tickets::public_status(&state, "local", &rows[0].ticket_no, "00000000").await.unwrap();
     assert_eq!(found.id, rows[0].id);
+}
+
+/// The indicators as a whole and per lead unit, with 12309's two lines: a call replied within its
+/// 7 days, a letter replied after its 3 months; and the same in an Excel workbook.
+async fn indicators_by_unit_with_12309_lines_and_in_excel(app: TestApp) {
+    let centre = app.token("h12309.990101").await;
+    let procuratorate = app.token("procuratorate.990101").await;
+    let committee = app.token("committee.990101").await;
+    let pro = app.unit_id(&centre, "990101", "procuratorate").await;
+    let take = |channel: &'static str, title: &'static str| {
+        let (app, centre) = (&app, centre.clone());
+        async move {
+            let body = json!({"channel": channel, "kind": "accusation", "title": title, "content": "控告", "concerns_law": true, "caller": {"name": "钱某", "phone": "13900005678"}});
+            let r = app.post("/api/v1/tickets", &centre, body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            let id = r.json()["id"].as_i64().unwrap();
+            ok(app, &centre, id, json!({"command": "dispatch", "lead": pro})).await;
+            id
+        }
+    };
+    let call = take("phone", "控告某派出所").await;
+    let letter = take("letter", "来信控告").await;
+    ok(&app, &procuratorate, call, json!({"command": "sign_for"})).await;
+    ok(&app, &procuratorate, letter, json!({"command": "sign_for"})).await;
+    ok(&app, &procuratorate, call, json!({"command": "reply", "resolution": "explained", "text": "已答复"})).await;
+    app.set_time("2027-03-15 09:00");
+    ok(&app, &procuratorate, letter, json!({"command": "reply", "resolution": "solved", "text": "已办理"})).await;
+    let r = app.get("/api/v1/tickets/indicators", &committee).await.json();
+    let i = &r["indicators"];
+    assert_eq!((i["h12309_reply_rate"].as_f64(), i["h12309_result_rate"].as_f64()), (Some(100.0), Some(0.0)), "{i}");
+    assert_eq!((i["h12309_replied"].as_i64(), i["h12309_results"].as_i64()), (Some(1), Some(1)), "{i}");
+    let units = r["units"].as_array().unwrap();
+    let mine = units.iter().find(|u| u["unit_id"] == pro).unwrap_or_else(|| panic!("{r}"));
+    assert_eq!((mine["indicators"]["received"].as_i64(), mine["indicators"]["on_time_reply_rate"].as_f64()), (Some(2), Some(50.0)), "{mine}");
+    assert!(mine["name"].as_str().unwrap().contains("检察院"), "{mine}");
+
+    let cookie = app.browser_session("h12309.990101").await;
+    let x = app.page(Method::GET, "/tickets/indicators.xlsx", Some(&cookie), None).await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert_eq!(x.headers.get("content-type").unwrap(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(x.body.clone())).expect("an xlsx is a zip");
+    let mut text = String::new();
+    for name in ["xl/sharedStrings.xml", "xl/workbook.xml"] {
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+    }
+    for part in ["热线工单办理情况统计表", "12309七日内答复率", "12309三个月内答复办理结果率", "name=\"分单位\"", "检察院"] {
+        assert!(text.contains(part), "{part} missing from the workbook");
+    }
+    let page = app.page(Method::GET, "/tickets", Some(&cookie), None).await;
+    let html = String::from_utf8_lossy(&page.body).to_string();
+    assert!(html.contains("unit-indicators") && html.contains("12309七日内答复率"), "the list page shows them");
 }
