@@ -53,6 +53,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         runs: usize,
     },
+    /// The outbox: N notices waiting for one subscriber (a receiver on loopback that answers
+    /// 204), delivered by the server's worker — deliveries per second, beside the raw fsync rate.
+    Outbox {
+        #[arg(long, default_value_t = 20_000)]
+        notices: usize,
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+    },
     /// Disputes: seed N through the dispute machine into a fresh SQLite database (or an empty
     /// PostgreSQL one), then time the ledger (its first page and its indicators over the whole
     /// province), the high-risk list, the busiest inbox and a province-wide search; and the
@@ -339,6 +347,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Queries { data, database, runs } => queries(data, database, runs).await?,
         BenchCommand::Disputes { disputes, runs, concurrency, database } => disputes_bench(disputes, runs, concurrency, database).await?,
+        BenchCommand::Outbox { notices, database } => outbox_bench(notices, database).await?,
         BenchCommand::Flow { cases, disputes, calls, open311, concurrency, database } => {
             crate::flow::run(crate::flow::Sizes { cases, disputes, calls, open311 }, concurrency, database).await?
         }
@@ -386,6 +395,109 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             child.kill().await?;
         }
     }
+    Ok(())
+}
+
+async fn outbox_bench(n: usize, database: Option<String>) -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use xiezhi_store::{DisputeStore, OutboxStore};
+    let dir = tempfile::tempdir()?;
+    let store = match &database {
+        Some(url) => SqlStore::connect(url).await?,
+        None => SqlStore::open_data_dir(dir.path()).await?,
+    };
+    xiezhi_server::demo::seed(&store, 2026, xiezhi_server::state::now_us()).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+    let women = xiezhi_store::Store::list_units(
+        &store,
+        xiezhi_store::UnitFilter { kind: Some(xiezhi_core::UnitKind::WomensFederation), limit: 1, ..Default::default() },
+    )
+    .await?[0]
+        .clone();
+    // The subscriber: counts what it is given, once per delivery id.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashSet::<String>::new()));
+    let calls = std::sync::Arc::new(AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/hook", listener.local_addr()?);
+    let (s2, c2) = (seen.clone(), calls.clone());
+    tokio::spawn(async move {
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: axum::http::HeaderMap| {
+                let (seen, calls) = (s2.clone(), c2.clone());
+                async move {
+                    calls.fetch_add(1, Ordering::Relaxed);
+                    let id = headers.get("x-xiezhi-delivery").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+                    seen.lock().unwrap().insert(id);
+                    axum::http::StatusCode::NO_CONTENT
+                }
+            }),
+        );
+        let _ = axum::serve(listener, app).await;
+    });
+    store.create_webhook(women.id, url, "bench-secret".into(), xiezhi_store::By::system(xiezhi_server::state::now_us())).await?;
+    // N referrals' notices, written as imported disputes (one notice each).
+    let t = Instant::now();
+    let write = |i: usize| xiezhi_store::DisputeWrite {
+        title: format!("推送压测 {i}"),
+        region: women.region,
+        channel: "governance_centre".into(),
+        category: "marriage_family".into(),
+        risk: None,
+        stage: "registered".into(),
+        outcome: None,
+        holder_unit_id: women.id,
+        pending_unit_id: Some(women.id),
+        due_date: None,
+        due_provisional: false,
+        is_group: false,
+        party_count: 2,
+        amount: None,
+        reported: false,
+        linked_cases: 0,
+        followed_up: false,
+        satisfaction: None,
+        received_on: "2026-11-30".into(),
+        search: String::new(),
+        state: "{}".into(),
+        units: vec![women.id],
+        events: vec![("referred".into(), xiezhi_store::Payload::from(serde_json::json!({"event": "referred"})))],
+        event_times: vec![],
+        notices: vec![xiezhi_store::Notice {
+            unit_id: women.id,
+            kind: "dispute.referred".into(),
+            subject: String::new(),
+            body: serde_json::json!({"title": format!("推送压测 {i}"), "category": "marriage_family"}).to_string(),
+        }],
+    };
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+        store.import_disputes(chunk.iter().map(|&i| write(i)).collect(), xiezhi_store::By::system(xiezhi_server::state::now_us())).await?;
+    }
+    println!("{n} notices written with their disputes in {:.1?}", t.elapsed());
+    let fsync = crate::flow::fsync_rate(dir.path())?;
+    let base = xiezhi_core::Calendar::bundled(xiezhi_core::MakeUpDayPolicy::WorkingDay);
+    let state = xiezhi_server::AppState::new(
+        store.clone(),
+        Default::default(),
+        xiezhi_server::state::Calendars::new(base, Default::default()),
+        xiezhi_server::audit::LogSigner::new("bench", [1; 32]).map_err(|e| anyhow::anyhow!(e))?,
+    );
+    let t = Instant::now();
+    let worker = tokio::spawn(xiezhi_server::outbox::run(state));
+    // Done when every notice is received and recorded as delivered.
+    while seen.lock().unwrap().len() < n || store.undelivered().await? > 0 {
+        anyhow::ensure!(t.elapsed() < std::time::Duration::from_secs(600), "only {} of {n} delivered in 10 minutes", seen.lock().unwrap().len());
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let took = t.elapsed();
+    worker.abort();
+    let backend = if database.is_some() { "PostgreSQL" } else { "SQLite" };
+    println!(
+        "{backend}: {n} webhooks delivered in {took:.2?} = {:.0}/s ({} requests: each signed, answered 204, recorded as delivered)",
+        n as f64 / took.as_secs_f64(),
+        calls.load(Ordering::Relaxed)
+    );
+    println!("  raw fsync (8 KiB write + fdatasync, one at a time): {fsync:>9.0} /s");
+    store.close().await;
     Ok(())
 }
 

@@ -279,7 +279,7 @@ async fn open311_request(api: &Api, c: &County, code: &str) -> anyhow::Result<Ve
 }
 
 /// This machine's raw durable-write rate: 8 KiB written and `fdatasync`ed, over and over.
-fn fsync_rate(dir: &std::path::Path) -> anyhow::Result<f64> {
+pub fn fsync_rate(dir: &std::path::Path) -> anyhow::Result<f64> {
     use std::io::{Seek, Write};
     let path = dir.join(".fsync-probe");
     let mut f = std::fs::File::create(&path)?;

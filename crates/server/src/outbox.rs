@@ -21,7 +21,7 @@ use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
 use sha2::Sha256;
 use std::time::Duration;
-use xiezhi_store::{Delivery, Store};
+use xiezhi_store::{Attempt, Delivery, Store};
 
 /// The signature of a delivery: `v1=` + hex HMAC-SHA256(secret, "{timestamp}.{body}").
 pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
@@ -86,6 +86,7 @@ pub async fn deliver_due<S: Store>(st: &AppState<S>, client: &HttpClient, limit:
         let outcome = send(client, &d, now / 1_000_000).await;
         (d, outcome)
     });
+    let mut attempts = Vec::new();
     for (d, outcome) in futures_util::future::join_all(tries).await {
         let (ok, status, error) = match outcome {
             Ok(s) if (200..300).contains(&s) => (true, Some(i64::from(s)), None),
@@ -93,13 +94,16 @@ pub async fn deliver_due<S: Store>(st: &AppState<S>, client: &HttpClient, limit:
             Err(e) => (false, None, Some(e)),
         };
         let after = st.clock.now_us();
-        st.store.finish_delivery(d.id, ok, status, error, after, after + backoff_us(d.attempts)).await?;
+        attempts.push(Attempt { id: d.id, delivered: ok, status, error, at: after, next_at: after + backoff_us(d.attempts) });
         if ok {
             pass.delivered += 1;
         } else {
             pass.failed += 1;
         }
     }
+    // Recorded together: a crash before this leaves them claimed, and they are sent again when
+    // the lease runs out (at least once).
+    st.store.finish_deliveries(attempts).await?;
     Ok(pass)
 }
 

@@ -22,7 +22,7 @@ pub use disputes::{DisputeFilter, DisputeRecord, DisputeSort, DisputeStore, Disp
 pub use error::{OpenError, StoreError};
 pub use knowledge::{KnowledgeFilter, KnowledgeItem, KnowledgeStore, NewKnowledgeItem};
 pub use model::*;
-pub use outbox::{Delivery, DeliveryLog, Notice, OutboxStore, Webhook};
+pub use outbox::{Attempt, Delivery, DeliveryLog, Notice, OutboxStore, Webhook};
 pub use sql::{fingerprint, redact_url, Backend, SqlStore};
 pub use tickets::{TicketFilter, TicketRecord, TicketStore, TicketTally, TicketWrite};
 

@@ -62,6 +62,19 @@ pub struct DeliveryLog {
     pub last_error: Option<String>,
 }
 
+/// The outcome of one attempt at a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub id: i64,
+    pub delivered: bool,
+    /// The receiver's status, if it answered.
+    pub status: Option<i64>,
+    pub error: Option<String>,
+    /// When the attempt ended; a failed one is due again at `next_at`.
+    pub at: i64,
+    pub next_at: i64,
+}
+
 pub trait OutboxStore {
     /// A new subscription for a unit's system, recorded (its secret's SHA-256 fingerprint, never
     /// the secret).
@@ -73,16 +86,8 @@ pub trait OutboxStore {
     /// Claim up to `limit` deliveries due at `now` for `lease_us`: no other worker takes them
     /// meanwhile; one that dies holding them lets them go when the lease runs out.
     fn claim_deliveries(&self, now: i64, limit: i64, lease_us: i64) -> impl Future<Output = Result<Vec<Delivery>>> + Send;
-    /// Record an attempt: delivered (`next_at` ignored), or failed and due again at `next_at`.
-    fn finish_delivery(
-        &self,
-        id: i64,
-        delivered: bool,
-        status: Option<i64>,
-        error: Option<String>,
-        now: i64,
-        next_at: i64,
-    ) -> impl Future<Output = Result<()>> + Send;
+    /// Record attempts, all in one transaction: each delivered, or failed and due again.
+    fn finish_deliveries(&self, attempts: Vec<Attempt>) -> impl Future<Output = Result<()>> + Send;
     /// A subscription's deliveries, newest first.
     fn deliveries(&self, webhook_id: i64, limit: i64) -> impl Future<Output = Result<Vec<DeliveryLog>>> + Send;
     /// Deliveries not yet made (for operations and tests).
@@ -162,35 +167,44 @@ impl OutboxStore for SqlStore {
             // One writer at a time: the transaction itself keeps other workers out.
             Backend::Sqlite => "",
         };
+        // Take the due rows in one statement, then read them with their subscriptions in one more.
         let ids: Vec<(i64,)> = sqlx::query_as(&format!(
-            "SELECT id FROM outbox WHERE delivered_at IS NULL AND next_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY next_at, id LIMIT $2{lock}"
+            "UPDATE outbox SET claimed_until = $1 WHERE id IN (SELECT id FROM outbox WHERE delivered_at IS NULL AND next_at <= $2 \
+             AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY next_at, id LIMIT $3{lock}) RETURNING id"
         ))
+        .bind(now + lease_us)
         .bind(now)
         .bind(limit)
         .fetch_all(&mut *tx)
         .await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for (id,) in ids {
-            sqlx::query("UPDATE outbox SET claimed_until = $1 WHERE id = $2").bind(now + lease_us).bind(id).execute(&mut *tx).await?;
-            let d: Delivery = sqlx::query_as(
-                "SELECT o.id, o.webhook_id, w.url, w.secret, o.kind, o.subject, o.body, o.attempts FROM outbox o JOIN webhooks w ON w.id = o.webhook_id WHERE o.id = $1",
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-            out.push(d);
+        if ids.is_empty() {
+            tx.commit().await?;
+            return Ok(vec![]);
         }
+        let list: Vec<String> = ids.iter().map(|(id,)| id.to_string()).collect();
+        let mut out: Vec<Delivery> = sqlx::query_as(&format!(
+            "SELECT o.id, o.webhook_id, w.url, w.secret, o.kind, o.subject, o.body, o.attempts FROM outbox o JOIN webhooks w ON w.id = o.webhook_id \
+             WHERE o.id IN ({})",
+            list.join(", ")
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
+        out.sort_by_key(|d| d.id);
         Ok(out)
     }
 
-    async fn finish_delivery(&self, id: i64, delivered: bool, status: Option<i64>, error: Option<String>, now: i64, next_at: i64) -> Result<()> {
-        let (sql, at) = if delivered {
-            ("UPDATE outbox SET attempts = attempts + 1, delivered_at = $1, last_status = $2, last_error = $3, claimed_until = NULL WHERE id = $4", now)
-        } else {
-            ("UPDATE outbox SET attempts = attempts + 1, next_at = $1, last_status = $2, last_error = $3, claimed_until = NULL WHERE id = $4", next_at)
-        };
-        sqlx::query(sql).bind(at).bind(status).bind(error).bind(id).execute(&self.pool).await?;
+    async fn finish_deliveries(&self, attempts: Vec<Attempt>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for a in attempts {
+            let (sql, at) = if a.delivered {
+                ("UPDATE outbox SET attempts = attempts + 1, delivered_at = $1, last_status = $2, last_error = $3, claimed_until = NULL WHERE id = $4", a.at)
+            } else {
+                ("UPDATE outbox SET attempts = attempts + 1, next_at = $1, last_status = $2, last_error = $3, claimed_until = NULL WHERE id = $4", a.next_at)
+            };
+            sqlx::query(sql).bind(at).bind(a.status).bind(a.error).bind(a.id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
