@@ -30,6 +30,8 @@ pub struct Config {
     /// Servers sharing one PostgreSQL must share it.
     pub audit_key_file: Option<PathBuf>,
     pub checkpoint_seconds: u64,
+    /// How long a webhook worker holds the deliveries it claimed before another may send them.
+    pub webhook_lease_seconds: u64,
 }
 
 impl Config {
@@ -53,6 +55,7 @@ impl Default for Config {
             audit_origin: "xiezhi".into(),
             audit_key_file: None,
             checkpoint_seconds: 60,
+            webhook_lease_seconds: 60,
         }
     }
 }
@@ -73,6 +76,7 @@ impl fmt::Debug for Config {
             .field("audit_origin", &self.audit_origin)
             .field("audit_key_file", &self.audit_key_path())
             .field("checkpoint_seconds", &self.checkpoint_seconds)
+            .field("webhook_lease_seconds", &self.webhook_lease_seconds)
             .finish()
     }
 }

@@ -567,6 +567,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         secure_cookies: cfg.secure_cookies,
         session_hours: cfg.session_hours,
         checkpoint_seconds: cfg.checkpoint_seconds,
+        webhook_lease_seconds: cfg.webhook_lease_seconds,
         ..Default::default()
     };
     let signer = log_signer(&cfg)?;

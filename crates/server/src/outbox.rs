@@ -80,7 +80,8 @@ pub struct Pass {
 /// Claim what is due now and deliver it, up to `limit`, concurrently.
 pub async fn deliver_due<S: Store>(st: &AppState<S>, client: &HttpClient, limit: i64) -> Result<Pass, xiezhi_store::StoreError> {
     let now = st.clock.now_us();
-    let due = st.store.claim_deliveries(now, limit, 60_000_000).await?;
+    let lease = 1_000_000 * st.config.webhook_lease_seconds.clamp(1, 3600) as i64;
+    let due = st.store.claim_deliveries(now, limit, lease).await?;
     let mut pass = Pass::default();
     let tries = due.into_iter().map(|d| async move {
         let outcome = send(client, &d, now / 1_000_000).await;

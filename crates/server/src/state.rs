@@ -21,6 +21,9 @@ pub struct ServerConfig {
     pub failure_window_minutes: i64,
     /// How often to sign a checkpoint while the audit log grows.
     pub checkpoint_seconds: u64,
+    /// How long a webhook worker holds the deliveries it claimed: a worker that dies holding
+    /// them (a crash) lets them go when it runs out, and they are sent again.
+    pub webhook_lease_seconds: u64,
 }
 
 impl Default for ServerConfig {
@@ -33,6 +36,7 @@ impl Default for ServerConfig {
             max_failures_per_client: 30,
             failure_window_minutes: 15,
             checkpoint_seconds: 60,
+            webhook_lease_seconds: 60,
         }
     }
 }
