@@ -108,7 +108,7 @@ pub fn clocks(d: &Dispute, cal: &Calendar) -> Vec<DueView> {
     }
     if let (Stage::Litigating, Some(l)) = (d.stage, &d.litigation) {
         if let (Some(track), Some(filed)) = (l.track, l.filed) {
-            out.push(view(track.rule(), l.court, filed, false, false));
+            out.push(view(track.rule(), l.court, filed + time::Duration::days(l.paused_days), false, false));
         }
     }
     if d.stage == Stage::Performing {
@@ -121,6 +121,16 @@ pub fn clocks(d: &Dispute, cal: &Calendar) -> Vec<DueView> {
         }
     }
     out
+}
+
+/// An entrusted mediation is over: the case is the court's again, at the litigation stage, its
+/// period longer by the days it waited on the mediation (特邀调解规定 27).
+fn back_to_court(d: &mut Dispute, m: &Mediation, on: Date) {
+    d.holder = m.referrer;
+    d.stage = Stage::Litigating;
+    if let Some(l) = &mut d.litigation {
+        l.paused_days += (on - m.start).whole_days().max(0);
+    }
 }
 
 fn mediation_due(d: &Dispute, cal: &Calendar) -> Option<Date> {
@@ -240,12 +250,21 @@ pub fn decide(dispute: Option<&Dispute>, cmd: &Command, actor: UnitRef, now: Pri
         }
         Command::Refer { kind, to, consent } => {
             holder()?;
-            at(&[Stage::Registered], "a dispute is diverted from intake, or onwards after a failed stream")?;
+            if *kind == ReferralKind::EntrustedAfterFiling {
+                at(&[Stage::Litigating], "民诉法 98; 特邀调解规定 27: the court entrusts mediation of a filed case")?;
+                if d.litigation.as_ref().is_none_or(|l| l.filed.is_none()) {
+                    return Err(refuse("not_filed", some, "特邀调解规定 27", "file the case before entrusting its mediation"));
+                }
+            } else {
+                at(&[Stage::Registered], "a dispute is diverted from intake, or onwards after a failed stream")?;
+            }
             no_referral()?;
             let fits = match kind {
                 ReferralKind::PeoplesMediation => to.kind == UnitKind::MediationCommittee,
                 ReferralKind::Partner => to.kind.is_partner_platform(),
-                ReferralKind::EntrustedPreFiling => to.kind == UnitKind::MediationCommittee || to.kind.is_partner_platform(),
+                ReferralKind::EntrustedPreFiling | ReferralKind::EntrustedAfterFiling => {
+                    to.kind == UnitKind::MediationCommittee || to.kind.is_partner_platform()
+                }
                 ReferralKind::Litigation => to.kind == UnitKind::CourtBasic,
                 ReferralKind::Confirmation => {
                     return Err(refuse("wrong_command", some, "CivPL 205", "judicial confirmation is applied for with apply_for_confirmation"));
@@ -267,15 +286,15 @@ pub fn decide(dispute: Option<&Dispute>, cmd: &Command, actor: UnitRef, now: Pri
                     ),
                 ));
             }
-            if *kind == ReferralKind::EntrustedPreFiling {
+            if matches!(kind, ReferralKind::EntrustedPreFiling | ReferralKind::EntrustedAfterFiling) {
                 if actor.kind != UnitKind::CourtBasic {
-                    return Err(not_yours("wrong_unit", some, "特邀调解规定 1: 委派 is the court's", "only a basic court entrusts mediation before filing"));
+                    return Err(not_yours("wrong_unit", some, "特邀调解规定 1: 委派 and 委托 are the court's", "only a basic court entrusts mediation"));
                 }
                 if !consent {
                     return Err(refuse(
                         "no_consent",
                         some,
-                        "特邀调解规定 11 (C5): 委派 needs the parties' consent",
+                        "特邀调解规定 11 (C5), 民诉法 98: entrusted mediation needs the parties' consent",
                         "record every party's consent before entrusting mediation",
                     ));
                 }
@@ -339,6 +358,7 @@ pub fn decide(dispute: Option<&Dispute>, cmd: &Command, actor: UnitRef, now: Pri
             let mut out = vec![Event::RefusalRecorded { party: *i }];
             if matches!(d.stage, Stage::Mediating | Stage::Agreed) {
                 out.push(Event::MediationEnded {
+                    on: Some(today),
                     failure: Failure::PartyRefused,
                     reason: format!("{} refused mediation", d.parties[*i].name),
                     undisputed_facts: String::new(),
@@ -426,7 +446,7 @@ pub fn decide(dispute: Option<&Dispute>, cmd: &Command, actor: UnitRef, now: Pri
                     return Err(refuse("not_timed_out", some, "特邀调解规定 27", format!("the mediation period runs until {due}")));
                 }
             }
-            vec![Event::MediationEnded { failure: *failure, reason: reason.clone(), undisputed_facts: undisputed_facts.clone() }]
+            vec![Event::MediationEnded { failure: *failure, reason: reason.clone(), undisputed_facts: undisputed_facts.clone(), on: Some(today) }]
         }
         Command::ApplyForConfirmation { court, applicants } => {
             holder()?;
@@ -645,7 +665,10 @@ pub fn apply(dispute: Option<Dispute>, event: &Event) -> Option<Dispute> {
                             kind: k,
                             unit: r.to,
                             referrer: r.from,
-                            rule: k.mediation_rule().into(),
+                            rule: match (k, d.litigation.as_ref().and_then(|l| l.track)) {
+                                (ReferralKind::EntrustedAfterFiling, Some(track)) => track.entrusted_rule().into(),
+                                _ => k.mediation_rule().into(),
+                            },
                             start: *on,
                             agreed_until: None,
                             sessions: 0,
@@ -654,7 +677,7 @@ pub fn apply(dispute: Option<Dispute>, event: &Event) -> Option<Dispute> {
                     }
                     ReferralKind::Litigation => {
                         d.stage = Stage::Litigating;
-                        d.litigation = Some(Litigation { court: r.to, track: None, filed: None, number: None });
+                        d.litigation = Some(Litigation { court: r.to, track: None, filed: None, number: None, paused_days: 0 });
                     }
                     _ => {
                         d.stage = Stage::Confirming;
@@ -716,19 +739,29 @@ pub fn apply(dispute: Option<Dispute>, event: &Event) -> Option<Dispute> {
         Event::AgreementEffective { on } => {
             d.stage = Stage::Performing;
             d.outcome = Some(Outcome::Agreed);
-            d.mediation = None;
             if let Some(a) = &mut d.agreement {
                 a.effective = Some(*on);
             }
-        }
-        Event::MediationEnded { failure, reason, undisputed_facts } => {
-            if let Some(m) = d.mediation.take() {
-                d.streams.push(Stream { kind: m.kind, unit: m.unit, failure: *failure, reason: reason.clone(), undisputed_facts: undisputed_facts.clone() });
-                d.holder = m.referrer;
+            // Entrusted by the court after filing: the agreement goes back to the case, which the
+            // court concludes (调解书) — its period resumes, the mediation days not counted.
+            if let Some(m) = d.mediation.take().filter(|m| m.kind == ReferralKind::EntrustedAfterFiling) {
+                back_to_court(&mut d, &m, *on);
+                d.outcome = None;
             }
+        }
+        Event::MediationEnded { failure, reason, undisputed_facts, on } => {
             d.agreement = None;
             d.stage = Stage::Registered;
             d.outcome = Some(Outcome::Failed);
+            if let Some(m) = d.mediation.take() {
+                d.streams.push(Stream { kind: m.kind, unit: m.unit, failure: *failure, reason: reason.clone(), undisputed_facts: undisputed_facts.clone() });
+                d.holder = m.referrer;
+                if m.kind == ReferralKind::EntrustedAfterFiling {
+                    // The case goes on in court; the days it waited are not counted.
+                    back_to_court(&mut d, &m, on.unwrap_or(m.start));
+                    d.outcome = None;
+                }
+            }
         }
         Event::ConfirmationApplied { court, on, .. } => {
             involve(&mut d, *court);
@@ -830,6 +863,7 @@ pub fn available(d: &Dispute, actor: UnitRef, now: PrimitiveDateTime, cal: &Cale
         ("refer_mediation", refer(ReferralKind::PeoplesMediation, UnitKind::MediationCommittee)),
         ("refer_partner", refer(ReferralKind::Partner, UnitKind::WomensFederation)),
         ("refer_entrusted", refer(ReferralKind::EntrustedPreFiling, UnitKind::MediationCommittee)),
+        ("refer_entrusted_after_filing", refer(ReferralKind::EntrustedAfterFiling, UnitKind::MediationCommittee)),
         ("refer_litigation", refer(ReferralKind::Litigation, UnitKind::CourtBasic)),
         ("receive", Command::Receive),
         ("decline", Command::Decline { reason: text() }),

@@ -216,6 +216,9 @@ pub enum ReferralKind {
     /// 委派: a court, before filing, entrusts a mediation organisation — with the parties'
     /// consent (特邀调解规定 11).
     EntrustedPreFiling,
+    /// 委托: the court, after filing, entrusts mediation of the case to a mediation organisation —
+    /// with the parties' consent (民诉法 98; 特邀调解规定 27); the case waits, its period paused.
+    EntrustedAfterFiling,
     /// To the basic court to be filed as a lawsuit (立案).
     Litigation,
     /// The parties' joint application for judicial confirmation (司法确认).
@@ -224,12 +227,14 @@ pub enum ReferralKind {
 
 impl ReferralKind {
     pub fn is_mediation(self) -> bool {
-        matches!(self, ReferralKind::PeoplesMediation | ReferralKind::Partner | ReferralKind::EntrustedPreFiling)
+        matches!(self, ReferralKind::PeoplesMediation | ReferralKind::Partner | ReferralKind::EntrustedPreFiling | ReferralKind::EntrustedAfterFiling)
     }
     /// The clock a mediation of this kind runs on, from the signing-for of the materials (C13).
     pub fn mediation_rule(self) -> &'static str {
         match self {
             ReferralKind::EntrustedPreFiling => "mediation.entrusted_pre_filing",
+            // By the case's track: see `Track::entrusted_rule`.
+            ReferralKind::EntrustedAfterFiling => "mediation.entrusted_ordinary",
             _ => "mediation.people",
         }
     }
@@ -454,6 +459,15 @@ pub enum Track {
 }
 
 impl Track {
+    /// The clock of a mediation the court entrusts after filing a case on this track
+    /// (特邀调解规定 27: 15 days on the ordinary procedure, 7 on the simple one).
+    pub fn entrusted_rule(self) -> &'static str {
+        match self {
+            Track::Ordinary => "mediation.entrusted_ordinary",
+            Track::Simple | Track::SmallClaims => "mediation.entrusted_simple",
+        }
+    }
+
     pub fn rule(self) -> &'static str {
         match self {
             Track::SmallClaims => "civil.small_claims",
@@ -479,6 +493,9 @@ pub struct Litigation {
     #[serde(with = "crate::dates::option", default)]
     pub filed: Option<Date>,
     pub number: Option<String>,
+    /// Days the case waited on an entrusted mediation: not counted in its period (特邀调解规定 27).
+    #[serde(default)]
+    pub paused_days: i64,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -826,6 +843,9 @@ pub enum Event {
         failure: Failure,
         reason: String,
         undisputed_facts: String,
+        /// The day it ended (absent in events recorded before it was kept).
+        #[serde(default, with = "crate::dates::option", skip_serializing_if = "Option::is_none")]
+        on: Option<Date>,
     },
     ConfirmationApplied {
         court: UnitRef,

@@ -396,3 +396,51 @@ fn partners_take_only_their_own_sector() {
         assert_eq!(serde_json::to_value(c).unwrap(), c.as_str(), "the wire name");
     }
 }
+
+/// 委托 (民诉法 98; 特邀调解规定 27): after filing, the court entrusts mediation of the case to a
+/// mediation organisation with the parties' consent; the organisation mediates on 7 days (simple
+/// procedure) or 15 (ordinary); an agreement or a failure returns the case to the court, whose
+/// period resumes without the days it waited; the court concludes it.
+#[test]
+fn the_court_entrusts_mediation_after_filing() {
+    let entrust = |consent| Command::Refer { kind: ReferralKind::EntrustedAfterFiling, to: committee(), consent };
+    let mut r = Run::new(date!(2026 - 11 - 30));
+    r.ok(centre(), register()).ok(centre(), Command::Refer { kind: ReferralKind::Litigation, to: court(), consent: false });
+    r.ok(court(), Command::Receive);
+    assert_eq!(r.refused(court(), entrust(true)).code, "not_filed");
+    r.ok(court(), Command::FileCase { track: Track::Simple, number: Some("（2026）990101民初7号".into()) });
+    let trial = clocks(r.d(), &r.cal)[0].clone();
+    assert_eq!((trial.rule.as_str(), trial.start), ("civil.simple_procedure", date!(2026 - 11 - 30)));
+    assert_eq!(r.refused(court(), entrust(false)).code, "no_consent");
+    assert_eq!(r.refused(centre(), entrust(true)).code, "not_holder");
+    r.ok(court(), entrust(true));
+    r.at(date!(2026 - 12 - 01)).ok(committee(), Command::Receive);
+    let k = clocks(r.d(), &r.cal);
+    assert_eq!((r.d().stage, k.len(), k[0].rule.as_str(), k[0].start), (Stage::Mediating, 1, "mediation.entrusted_simple", date!(2026 - 12 - 01)));
+    assert_eq!(k[0].due.as_ref().unwrap().0, date!(2026 - 12 - 08), "7 days");
+    assert!(r.d().litigation.is_some(), "the case is still the court's case");
+    // Agreement: back to the court, its period 9 days longer (mediated 1st–10th of December).
+    r.ok(committee(), Command::Agree { terms: agreement_terms(), partial: false, facts: "借款属实".into() });
+    for s in [Signer::Party(0), Signer::Party(1), Signer::Mediator] {
+        r.ok(committee(), Command::Sign { signer: s });
+    }
+    r.at(date!(2026 - 12 - 10)).ok(committee(), Command::Sign { signer: Signer::Seal });
+    assert_eq!((r.d().stage, r.d().holder, r.d().outcome), (Stage::Litigating, court(), None));
+    let back = clocks(r.d(), &r.cal)[0].clone();
+    assert_eq!((back.rule.as_str(), back.start), ("civil.simple_procedure", date!(2026 - 12 - 09)), "filed the 30th, 9 days not counted");
+    r.ok(court(), Command::ConcludeLitigation { outcome: LitigationOutcome::Mediated });
+    assert_eq!(r.d().stage, Stage::Closed);
+    assert_eq!(r.replayed().as_ref(), Some(r.d()), "replays to the same");
+
+    // On the ordinary procedure 15 days; a failure too returns the case to the court.
+    let mut r = Run::new(date!(2026 - 11 - 30));
+    r.ok(centre(), register()).ok(centre(), Command::Refer { kind: ReferralKind::Litigation, to: court(), consent: false });
+    r.ok(court(), Command::Receive).ok(court(), Command::FileCase { track: Track::Ordinary, number: Some("（2026）990101民初8号".into()) });
+    r.ok(court(), entrust(true)).ok(committee(), Command::Receive);
+    assert_eq!(clocks(r.d(), &r.cal)[0].rule, "mediation.entrusted_ordinary");
+    r.at(date!(2026 - 12 - 05))
+        .ok(committee(), Command::EndMediation { failure: Failure::NoAgreement, reason: "分歧过大".into(), undisputed_facts: "借款属实".into() });
+    assert_eq!((r.d().stage, r.d().holder), (Stage::Litigating, court()));
+    assert_eq!(clocks(r.d(), &r.cal)[0].start, date!(2026 - 12 - 05), "5 days not counted");
+    assert_eq!(r.d().streams[0].kind, ReferralKind::EntrustedAfterFiling);
+}

@@ -67,6 +67,7 @@ impl Lang {
             "peoples_mediation" => ("人民调解", "People's mediation"),
             "partner" => ("合作平台调解", "Partner platform mediation"),
             "entrusted_pre_filing" => ("委派调解（诉前）", "Court-entrusted mediation before filing"),
+            "entrusted_after_filing" => ("委托调解（立案后）", "Court-entrusted mediation after filing"),
             "litigation" => ("转入诉讼", "Litigation"),
             "confirmation" => ("司法确认申请", "Judicial confirmation application"),
             // Parties.
@@ -115,6 +116,7 @@ impl Lang {
             "refer_mediation" => ("分流至人民调解委员会", "Refer to a mediation committee"),
             "refer_partner" => ("分流至合作平台", "Refer to a partner platform"),
             "refer_entrusted" => ("委派调解", "Entrust mediation"),
+            "refer_entrusted_after_filing" => ("委托调解", "Entrust mediation of the case"),
             "refer_litigation" => ("转入诉讼", "Send to court"),
             "receive" => ("签收", "Sign for"),
             "decline" => ("退回", "Decline"),

@@ -16,7 +16,12 @@ macro_rules! at_the_end_of_november {
     };
 }
 
-at_the_end_of_november!(a_dispute_goes_from_the_window_to_closed, bad_input_and_strangers_change_nothing, the_committee_sees_its_subtree_masked_with_a_ledger);
+at_the_end_of_november!(
+    a_dispute_goes_from_the_window_to_closed,
+    bad_input_and_strangers_change_nothing,
+    the_committee_sees_its_subtree_masked_with_a_ledger,
+    the_court_entrusts_mediation_of_a_filed_case
+);
 
 async fn cmd(app: &TestApp, token: &str, id: i64, body: Value) -> crate::common::Reply {
     app.post(&format!("/api/v1/disputes/{id}/commands"), token, body).await
@@ -289,4 +294,43 @@ async fn the_demo_province_has_disputes_of_every_kind() {
         assert_eq!(serde_json::to_string(&replayed).unwrap(), r.state, "dispute {} is its events", r.id);
         assert_eq!(r.version as usize, events.len());
     }
+}
+
+/// 委托: the county court files a diverted dispute, entrusts its mediation to the mediation
+/// committee with the parties' consent; the committee mediates on the simple procedure's 7 days;
+/// a failure returns the case to the court with its period resumed.
+async fn the_court_entrusts_mediation_of_a_filed_case(app: TestApp) {
+    let centre = app.token("governance.990101").await;
+    let judge = app.token("court.990101").await;
+    let mediation = app.token("mediation.990101").await;
+    let court_id = app.unit_id(&centre, "990101", "court_basic").await;
+    let committee_id = app.unit_id(&centre, "990101", "mediation_committee").await;
+    let id = register(&app, &centre, "借款纠纷（委托调解）").await["id"].as_i64().unwrap();
+    ok(&app, &centre, id, json!({"command": "refer", "kind": "litigation", "to": court_id})).await;
+    ok(&app, &judge, id, json!({"command": "receive"})).await;
+    let entrust = json!({"command": "refer", "kind": "entrusted_after_filing", "to": committee_id, "consent": true});
+    let r = cmd(&app, &judge, id, entrust.clone()).await;
+    assert_eq!((r.status, r.json()["code"].as_str()), (StatusCode::CONFLICT, Some("not_filed")), "{}", r.text());
+    let d = ok(&app, &judge, id, json!({"command": "file_case", "track": "simple"})).await;
+    assert!(d["available"].as_array().unwrap().iter().any(|a| a == "refer_entrusted_after_filing"), "{}", d["available"]);
+    let r = cmd(&app, &judge, id, json!({"command": "refer", "kind": "entrusted_after_filing", "to": committee_id})).await;
+    assert_eq!((r.status, r.json()["code"].as_str()), (StatusCode::CONFLICT, Some("no_consent")), "{}", r.text());
+    ok(&app, &judge, id, entrust).await;
+    app.set_time("2026-12-01 10:00");
+    let d = ok(&app, &mediation, id, json!({"command": "receive"})).await;
+    assert_eq!(
+        (d["stage"].as_str(), d["clocks"][0]["rule"].as_str(), d["clocks"][0]["due"].as_str()),
+        (Some("mediating"), Some("mediation.entrusted_simple"), Some("2026-12-08")),
+        "{d}"
+    );
+    app.set_time("2026-12-04 10:00");
+    let d =
+        ok(&app, &mediation, id, json!({"command": "end_mediation", "failure": "no_agreement", "reason": "分歧过大", "undisputed_facts": "借款属实"})).await;
+    assert_eq!(
+        (d["stage"].as_str(), d["clocks"][0]["rule"].as_str(), d["clocks"][0]["start"].as_str()),
+        (Some("litigating"), Some("civil.simple_procedure"), Some("2026-12-03")),
+        "the 3 days waited are not counted: {d}"
+    );
+    let d = ok(&app, &judge, id, json!({"command": "conclude_litigation", "outcome": "judged"})).await;
+    assert_eq!(d["stage"], "closed");
 }
