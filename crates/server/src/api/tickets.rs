@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use xiezhi_core::case::UnitRef;
 use xiezhi_core::ticket::{available, clocks, Ticket};
+use xiezhi_core::RegionCode;
 use xiezhi_store::{Principal, Store, TicketFilter, TicketRecord};
 
 pub fn ticket_dto<S>(st: &AppState<S>, r: &TicketRecord, t: &Ticket, p: &Principal, leaves: Vec<i64>, query_code: Option<String>) -> TicketDto {
@@ -117,6 +118,12 @@ pub struct TicketQuery {
     pub overdue: Option<bool>,
     /// The number, the matter, or the caller's name or telephone contains this.
     pub q: Option<String>,
+    /// Received from this day (`YYYY-MM-DD`, China Standard Time), inclusive.
+    pub from: Option<String>,
+    /// Received up to this day, inclusive.
+    pub to: Option<String>,
+    /// A region subtree (a committee: inside its own).
+    pub region: Option<String>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
 }
@@ -137,7 +144,12 @@ impl TicketQuery {
         if let Some(h) = self.hotline.as_deref().filter(|h| !["12345", "12309", "12348"].contains(h)) {
             return Err(AppError::field("hotline", format!("unknown hotline {h:?}; one of 12345, 12309, 12348")));
         }
+        let (from, to) = crate::app::input::period(self.from.as_deref(), self.to.as_deref())?;
+        let region = self.region.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(|r| RegionCode::parse("region", r)).transpose()?;
         Ok(TicketFilter {
+            received_from: from.map(|d| d.to_string()),
+            received_to: to.map(|d| d.to_string()),
+            region_prefix: region.map(|r| r.subtree_prefix()),
             stage: self.stage.clone(),
             hotline: self.hotline.clone(),
             open_only: self.open.unwrap_or(false) || self.overdue.unwrap_or(false),

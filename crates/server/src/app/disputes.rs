@@ -403,14 +403,6 @@ pub struct ListingParams {
     pub offset: Option<i64>,
 }
 
-fn date(field: &'static str, raw: &Option<String>) -> ApiResult<Option<time::Date>> {
-    let f = time::macros::format_description!("[year]-[month]-[day]");
-    raw.as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| time::Date::parse(s.trim(), &f).map_err(|_| AppError::field(field, format!("{s:?} is not a date YYYY-MM-DD"))))
-        .transpose()
-}
-
 impl ListingParams {
     pub fn listing(&self, default_limit: i64) -> ApiResult<DisputeListing> {
         let due = match (self.overdue, self.due_within) {
@@ -433,8 +425,8 @@ impl ListingParams {
             category: nonempty(&self.category),
             open_only: self.open,
             due,
-            received_from: date("from", &self.from)?,
-            received_to: date("to", &self.to)?,
+            received_from: crate::app::input::date("from", self.from.as_deref())?,
+            received_to: crate::app::input::date("to", self.to.as_deref())?,
             text: nonempty(&self.q),
             sort,
             limit: self.limit.unwrap_or(default_limit),

@@ -15,3 +15,23 @@ pub fn flag(field: &'static str, raw: Option<&str>) -> Result<bool, AppError> {
         Some(other) => Err(AppError::field(field, format!("{other:?} is not true or false"))),
     }
 }
+
+/// An optional date field, `YYYY-MM-DD`; empty is none.
+pub fn date(field: &'static str, raw: Option<&str>) -> Result<Option<time::Date>, AppError> {
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    raw.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| time::Date::parse(s, &f).map_err(|_| AppError::field(field, format!("{s:?} is not a date YYYY-MM-DD"))))
+        .transpose()
+}
+
+/// A period given as `from` and `to` (each optional, inclusive); `from` after `to` names `from`.
+pub fn period(from: Option<&str>, to: Option<&str>) -> Result<(Option<time::Date>, Option<time::Date>), AppError> {
+    let (a, b) = (date("from", from)?, date("to", to)?);
+    if let (Some(a), Some(b)) = (a, b) {
+        if a > b {
+            return Err(AppError::field("from", format!("the period starts {a}, after it ends {b}")));
+        }
+    }
+    Ok((a, b))
+}

@@ -257,7 +257,7 @@ async fn become_dispute<S: Store>(st: &AppState<S>, p: &Principal, id: i64, cate
 
 /// One page of the orders the principal may see: a supervising committee's subtree, otherwise
 /// those its unit took, handles or assists; and how many there are.
-pub async fn list<S: Store>(st: &AppState<S>, p: &Principal, mut f: TicketFilter) -> ApiResult<(Vec<TicketRecord>, i64)> {
+pub async fn list<S: Store>(st: &AppState<S>, p: &Principal, f: TicketFilter) -> ApiResult<(Vec<TicketRecord>, i64)> {
     if !(1..=1000).contains(&f.limit) {
         return Err(AppError::field("limit", "must be between 1 and 1000"));
     }
@@ -267,11 +267,7 @@ pub async fn list<S: Store>(st: &AppState<S>, p: &Principal, mut f: TicketFilter
     if let Some(t) = &f.text {
         xiezhi_core::names::check_text("q", t, 100, false)?;
     }
-    if p.unit.kind == UnitKind::Committee && p.user.roles.contains(&Role::Supervisor) {
-        f.region_prefix = Some(p.unit.region.subtree_prefix());
-    } else {
-        f.unit_id = Some(p.unit.id);
-    }
+    let f = scoped(p, f)?;
     let total = st.store.ticket_count(f.clone()).await?;
     Ok((st.store.tickets(f).await?, total))
 }
@@ -488,24 +484,32 @@ pub fn lines(i: &Indicators) -> Vec<(&'static str, &'static str, &'static str, F
 
 /// The scope of the principal's indicators: a supervising committee its subtree, anyone else
 /// the orders its unit took, handles or assists.
-fn scoped(p: &Principal, f: TicketFilter) -> TicketFilter {
+/// A region asked for (`f.region_prefix`) narrows it; a committee may not look outside its own.
+fn scoped(p: &Principal, f: TicketFilter) -> ApiResult<TicketFilter> {
     let mut f = f;
     if p.unit.kind == UnitKind::Committee && p.user.roles.contains(&Role::Supervisor) {
-        f.region_prefix = Some(p.unit.region.subtree_prefix());
+        let own = p.unit.region.subtree_prefix();
+        match &f.region_prefix {
+            Some(asked) if !asked.starts_with(&own) => {
+                return Err(AppError::field("region", format!("region {asked} is outside the region {} you supervise", p.unit.region)));
+            }
+            Some(_) => {}
+            None => f.region_prefix = Some(own),
+        }
     } else {
         f.unit_id = Some(p.unit.id);
     }
-    f
+    Ok(f)
 }
 
 pub async fn ledger<S: Store>(st: &AppState<S>, p: &Principal, f: TicketFilter) -> ApiResult<Indicators> {
-    Ok(indicators(&st.store.ticket_tallies(scoped(p, f)).await?))
+    Ok(indicators(&st.store.ticket_tallies(scoped(p, f)?).await?))
 }
 
 /// The indicators as a whole and for each lead unit (orders not dispatched under `None`), the
 /// busiest unit first: one read.
 pub async fn ledger_by_unit<S: Store>(st: &AppState<S>, p: &Principal, f: TicketFilter) -> ApiResult<(Indicators, Vec<(Option<i64>, Indicators)>)> {
-    let tallies = st.store.ticket_tallies(scoped(p, f)).await?;
+    let tallies = st.store.ticket_tallies(scoped(p, f)?).await?;
     let mut leads: Vec<Option<i64>> = tallies.iter().map(|t| t.lead_unit_id).collect();
     leads.sort_unstable();
     leads.dedup();

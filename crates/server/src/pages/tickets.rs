@@ -61,6 +61,17 @@ pub struct ListQuery {
     mine: Option<String>,
     overdue: Option<String>,
     page: Option<String>,
+    /// The period received (`YYYY-MM-DD`), for the list and its indicators.
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl ListQuery {
+    /// The period asked for, as a filter of the indicators.
+    fn period(&self) -> Result<TicketFilter, AppError> {
+        let (from, to) = crate::app::input::period(self.from.as_deref(), self.to.as_deref())?;
+        Ok(TicketFilter { received_from: from.map(|d| d.to_string()), received_to: to.map(|d| d.to_string()), ..Default::default() })
+    }
 }
 
 #[derive(Template)]
@@ -80,6 +91,10 @@ struct ListPage {
     indicators: Vec<(String, String)>,
     /// And by lead unit, the busiest 20: (unit, received and four rates).
     unit_rows: Vec<(String, Vec<String>)>,
+    from: String,
+    to: String,
+    /// The workbook of the indicators over the same period.
+    xlsx: String,
 }
 
 /// A count, or a rate with its per-cent sign (a dash when there is nothing to rate).
@@ -93,9 +108,15 @@ fn figure(v: tickets::Figure) -> String {
 
 /// The indicators as an Excel workbook: the sheet of lines, and every lead unit's lines, headed
 /// with the scope and when it was made.
-pub async fn indicators_xlsx<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser) -> Result<Response, PageError> {
+pub async fn indicators_xlsx<S: Store>(
+    State(st): State<AppState<S>>,
+    lang: Lang,
+    PageUser(p): PageUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
     use rust_xlsxwriter::{Format, Workbook};
-    let (all, by_unit) = tickets::ledger_by_unit(&st, &p, TicketFilter::default()).await?;
+    let period = q.period()?;
+    let (all, by_unit) = tickets::ledger_by_unit(&st, &p, period.clone()).await?;
     let xl = |e: rust_xlsxwriter::XlsxError| PageError(AppError::Internal(format!("workbook: {e}")));
     let l = |zh: &'static str, en: &'static str| lang.pick(zh, en);
     let bold = Format::new().set_bold();
@@ -114,7 +135,10 @@ pub async fn indicators_xlsx<S: Store>(State(st): State<AppState<S>>, lang: Lang
         let ws = wb.add_worksheet();
         ws.set_name(l("指标", "Indicators")).map_err(xl)?;
         ws.write_string_with_format(0, 0, l("热线工单办理情况统计表", "Hotline work orders"), &title).map_err(xl)?;
-        ws.write_string(1, 0, format!("{}：{scope}　{}：{made}", l("范围", "Scope"), l("制表时间", "Made"))).map_err(xl)?;
+        let any = || l("不限", "any").to_string();
+        let span = format!("{} — {}", period.received_from.clone().unwrap_or_else(any), period.received_to.clone().unwrap_or_else(any));
+        ws.write_string(1, 0, format!("{}：{scope}　{}：{span}　{}：{made}", l("范围", "Scope"), l("受理期间", "Received"), l("制表时间", "Made")))
+            .map_err(xl)?;
         ws.write_string_with_format(3, 0, l("项目", "Line"), &bold).map_err(xl)?;
         ws.write_string_with_format(3, 1, l("件数或比率（%）", "Orders or rate (%)"), &bold).map_err(xl)?;
         for (i, (_, zh, en, v)) in tickets::lines(&all).into_iter().enumerate() {
@@ -160,7 +184,10 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     let overdue = crate::app::input::flag("overdue", q.overdue.as_deref())?;
     let text = q.q.clone().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
     let stage = q.stage.clone().filter(|s| !s.is_empty());
+    let period = q.period()?;
     let f = TicketFilter {
+        received_from: period.received_from.clone(),
+        received_to: period.received_to.clone(),
         text: text.clone(),
         stage,
         pending_for: mine.then_some(p.unit.id),
@@ -182,11 +209,16 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         if overdue {
             v.push(("overdue", "true".into()));
         }
+        for (k, d) in [("from", &period.received_from), ("to", &period.received_to)] {
+            if let Some(d) = d {
+                v.push((k, d.clone()));
+            }
+        }
         format!("/tickets?{}", serde_urlencoded::to_string(v).unwrap_or_default())
     };
     let supervises = p.unit.kind == UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor);
     let (indicators, unit_rows) = if Hotline::of(p.unit.kind).is_some() || supervises {
-        let (all, by_unit) = tickets::ledger_by_unit(&st, &p, TicketFilter::default()).await?;
+        let (all, by_unit) = tickets::ledger_by_unit(&st, &p, period.clone()).await?;
         let sheet = tickets::lines(&all).into_iter().map(|(_, zh, en, v)| (lang.pick(zh, en).to_string(), figure(v))).collect();
         let mut names = BTreeMap::new();
         let mut unit_rows = Vec::new();
@@ -199,7 +231,15 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     } else {
         (vec![], vec![])
     };
+    let xlsx = {
+        let v: Vec<(&str, String)> =
+            [("from", &period.received_from), ("to", &period.received_to)].into_iter().filter_map(|(k, d)| d.clone().map(|d| (k, d))).collect();
+        format!("/tickets/indicators.xlsx?{}", serde_urlencoded::to_string(v).unwrap_or_default())
+    };
     render(&ListPage {
+        from: period.received_from.clone().unwrap_or_default(),
+        to: period.received_to.clone().unwrap_or_default(),
+        xlsx,
         indicators,
         unit_rows,
         rows: rows(lang, &p, &st.clock.china().date().to_string(), &found),

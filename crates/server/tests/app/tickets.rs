@@ -239,8 +239,21 @@ async fn indicators_by_unit_with_12309_lines_and_in_excel(app: TestApp) {
     assert_eq!((mine["indicators"]["received"].as_i64(), mine["indicators"]["on_time_reply_rate"].as_f64()), (Some(2), Some(50.0)), "{mine}");
     assert!(mine["name"].as_str().unwrap().contains("检察院"), "{mine}");
 
+    // By the period received, and by region inside the committee's own.
+    let count = |q: &'static str| {
+        let (app, committee) = (&app, committee.clone());
+        async move { app.get(&format!("/api/v1/tickets/indicators?{q}"), &committee).await }
+    };
+    assert_eq!(count("from=2026-11-30&to=2026-11-30").await.json()["indicators"]["received"], 2);
+    assert_eq!(count("from=2026-12-01").await.json()["indicators"]["received"], 0);
+    assert_eq!(count("region=990101").await.json()["indicators"]["received"], 2);
+    for (q, field) in [("from=2026-12-01&to=2026-11-01", "from"), ("to=2026-02-30", "to"), ("region=990102", "region")] {
+        let r = count(q).await;
+        assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{q}: {}", r.text());
+    }
+
     let cookie = app.browser_session("h12309.990101").await;
-    let x = app.page(Method::GET, "/tickets/indicators.xlsx", Some(&cookie), None).await;
+    let x = app.page(Method::GET, "/tickets/indicators.xlsx?from=2026-11-30&to=2026-12-31", Some(&cookie), None).await;
     assert_eq!(x.status, StatusCode::OK);
     assert_eq!(x.headers.get("content-type").unwrap(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(x.body.clone())).expect("an xlsx is a zip");
@@ -248,10 +261,14 @@ async fn indicators_by_unit_with_12309_lines_and_in_excel(app: TestApp) {
     for name in ["xl/sharedStrings.xml", "xl/workbook.xml"] {
         std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
     }
-    for part in ["热线工单办理情况统计表", "12309七日内答复率", "12309三个月内答复办理结果率", "name=\"分单位\"", "检察院"] {
+    for part in ["热线工单办理情况统计表", "12309七日内答复率", "12309三个月内答复办理结果率", "name=\"分单位\"", "检察院", "2026-11-30 — 2026-12-31"]
+    {
         assert!(text.contains(part), "{part} missing from the workbook");
     }
     let page = app.page(Method::GET, "/tickets", Some(&cookie), None).await;
     let html = String::from_utf8_lossy(&page.body).to_string();
     assert!(html.contains("unit-indicators") && html.contains("12309七日内答复率"), "the list page shows them");
+    let page = app.page(Method::GET, "/tickets?from=2027-01-01", Some(&cookie), None).await;
+    let html = String::from_utf8_lossy(&page.body).to_string();
+    assert!(html.contains("/tickets/indicators.xlsx?from=2027-01-01") && !html.contains("unit-indicators"), "the period narrows the page and its workbook");
 }
