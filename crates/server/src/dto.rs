@@ -475,7 +475,17 @@ pub enum CommandRequest {
 
 /// A JSON value read as `T`, its errors naming the field at fault like a body's.
 pub fn from_json<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, AppError> {
-    serde_path_to_error::deserialize(v).map_err(field_error)
+    // Inside a command tagged by `command` the path to a bad enum value is lost (serde buffers
+    // the body): name the key that holds the value instead of the value.
+    let keys: Vec<(String, String)> =
+        v.as_object().map(|o| o.iter().filter_map(|(k, x)| x.as_str().map(|s| (k.clone(), s.to_string()))).collect()).unwrap_or_default();
+    serde_path_to_error::deserialize(v).map_err(|e| match field_error(e) {
+        AppError::Invalid { field: Some(f), message } if message.starts_with("unknown variant") => {
+            let key = keys.iter().find(|(_, value)| *value == f).map(|(k, _)| k.clone()).unwrap_or(f);
+            AppError::field(key, message)
+        }
+        other => other,
+    })
 }
 
 /// The field a deserialisation error is about, and what is wrong with it.

@@ -40,6 +40,8 @@ pub struct TicketWrite {
     pub returns: i64,
     pub extensions: i64,
     pub repeat_call: bool,
+    /// Supervision notices issued (督办).
+    pub supervised: i64,
     pub search: String,
     pub state: String,
     pub units: Vec<i64>,
@@ -71,6 +73,7 @@ pub struct TicketRecord {
     pub version: i64,
     pub state: String,
     pub updated_at: i64,
+    pub supervised: i64,
 }
 
 impl TicketRecord {
@@ -100,6 +103,7 @@ impl TicketRecord {
             version: w.events.len() as i64,
             state: w.state.clone(),
             updated_at: w.event_times.last().copied().unwrap_or(by.at),
+            supervised: w.supervised,
         }
     }
 
@@ -119,6 +123,7 @@ impl TicketRecord {
             version: self.version + w.events.len() as i64,
             state: w.state.clone(),
             updated_at: w.event_times.last().copied().unwrap_or(by.at),
+            supervised: w.supervised,
             ..self.clone()
         }
     }
@@ -140,6 +145,8 @@ pub struct TicketFilter {
     /// The caller's telephone, exactly: their earlier orders.
     pub caller_phone: Option<String>,
     pub text: Option<String>,
+    /// Only orders the centre has supervised (督办).
+    pub supervised_only: bool,
     /// Newest first when set; otherwise the earliest due date first.
     pub newest_first: bool,
     pub after_id: Option<i64>,
@@ -166,6 +173,7 @@ pub struct TicketTally {
     pub returned: i64,
     pub extended: i64,
     pub repeat_call: i64,
+    pub supervised: i64,
     pub tickets: i64,
 }
 
@@ -185,7 +193,7 @@ pub trait TicketStore {
 }
 
 const COLS: &str = "id, ticket_no, hotline, region, channel, kind, urgency, title, stage, outcome, centre_unit_id, lead_unit_id, pending_unit_id, due_date, \
-                    due_provisional, concerns_law, reopened, satisfaction, received_on, version, state, updated_at";
+                    due_provisional, concerns_law, reopened, satisfaction, received_on, version, state, updated_at, supervised";
 
 fn events(id: i64, w: &TicketWrite) -> Vec<NewEvent> {
     w.events
@@ -206,8 +214,8 @@ async fn insert<D: Db>(db: &mut D, w: &TicketWrite, query_hash: &str, by: &By) -
         .fetch_i64(
             "INSERT INTO tickets (ticket_no, query_hash, hotline, region, channel, kind, urgency, title, stage, outcome, centre_unit_id, lead_unit_id, pending_unit_id, \
              due_date, due_provisional, concerns_law, reopened, satisfaction, caller_phone, received_on, search, version, state, updated_at, \
-             signed_on_time, replied_on_time, contacted, returns, extensions, repeat_call) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30) RETURNING id",
+             signed_on_time, replied_on_time, contacted, returns, extensions, repeat_call, supervised) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31) RETURNING id",
             args![
                 placeholder(by),
                 query_hash,
@@ -238,7 +246,8 @@ async fn insert<D: Db>(db: &mut D, w: &TicketWrite, query_hash: &str, by: &By) -
                 w.contacted,
                 w.returns,
                 w.extensions,
-                w.repeat_call
+                w.repeat_call,
+                w.supervised
             ],
         )
         .await?
@@ -296,7 +305,7 @@ async fn update<D: Db>(db: &mut D, id: i64, version: i64, w: &TicketWrite, by: &
         .execute(
             "UPDATE tickets SET stage = $1, outcome = $2, lead_unit_id = $3, pending_unit_id = $4, due_date = $5, due_provisional = $6, reopened = $7, \
              satisfaction = $8, urgency = $9, search = substr(search, 1, length(ticket_no) + 1) || $10, version = $11, state = $12, updated_at = $13, \
-             signed_on_time = $16, replied_on_time = $17, contacted = $18, returns = $19, extensions = $20 \
+             signed_on_time = $16, replied_on_time = $17, contacted = $18, returns = $19, extensions = $20, supervised = $21 \
              WHERE id = $14 AND version = $15",
             args![
                 &w.stage,
@@ -318,7 +327,8 @@ async fn update<D: Db>(db: &mut D, id: i64, version: i64, w: &TicketWrite, by: &
                 w.replied_on_time,
                 w.contacted,
                 w.returns,
-                w.extensions
+                w.extensions,
+                w.supervised
             ],
         )
         .await?;
@@ -370,6 +380,9 @@ fn conditions(f: &TicketFilter) -> Where {
     }
     if let Some(after) = f.after_id {
         w.and(" AND t.id > ?", P::I(after));
+    }
+    if f.supervised_only {
+        w.raw(" AND t.supervised > 0");
     }
     if let Some(text) = f.text.as_ref().filter(|t| !t.is_empty()) {
         w.contains("t.search", text);
@@ -437,9 +450,9 @@ impl TicketStore for SqlStore {
         let sql = format!(
             "SELECT t.hotline, t.channel, t.lead_unit_id, t.kind, t.stage, t.outcome, CASE WHEN t.reopened > 0 THEN 1 ELSE 0 END AS reopened, t.satisfaction, t.concerns_law, \
              t.signed_on_time, t.replied_on_time, t.contacted, CASE WHEN t.returns > 0 THEN 1 ELSE 0 END AS returned, \
-             CASE WHEN t.extensions > 0 THEN 1 ELSE 0 END AS extended, t.repeat_call, COUNT(*) AS tickets \
+             CASE WHEN t.extensions > 0 THEN 1 ELSE 0 END AS extended, t.repeat_call, CASE WHEN t.supervised > 0 THEN 1 ELSE 0 END AS supervised, COUNT(*) AS tickets \
              FROM tickets t{sql} GROUP BY t.hotline, t.channel, t.lead_unit_id, t.kind, t.stage, t.outcome, CASE WHEN t.reopened > 0 THEN 1 ELSE 0 END, t.satisfaction, t.concerns_law, \
-             t.signed_on_time, t.replied_on_time, t.contacted, CASE WHEN t.returns > 0 THEN 1 ELSE 0 END, CASE WHEN t.extensions > 0 THEN 1 ELSE 0 END, t.repeat_call"
+             t.signed_on_time, t.replied_on_time, t.contacted, CASE WHEN t.returns > 0 THEN 1 ELSE 0 END, CASE WHEN t.extensions > 0 THEN 1 ELSE 0 END, t.repeat_call, CASE WHEN t.supervised > 0 THEN 1 ELSE 0 END"
         );
         Ok(bind_all(sqlx::query_as::<_, TicketTally>(&sql), params).fetch_all(&self.reader).await?)
     }

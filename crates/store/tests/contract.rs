@@ -170,6 +170,7 @@ fn ticket_write(centre: i64, units: Vec<i64>, stage: &str) -> TicketWrite {
         returns: 0,
         extensions: 0,
         repeat_call: false,
+        supervised: 0,
         search: "路灯不亮".into(),
         state: "{}".into(),
         units,

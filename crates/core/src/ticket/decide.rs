@@ -85,7 +85,7 @@ pub fn on_time(t: &Ticket, cal: &Calendar) -> (Option<bool>, Option<bool>) {
 }
 
 /// Decide a command. `actor` is the unit acting; roles are checked before this, by the policy.
-pub fn decide(ticket: Option<&Ticket>, cmd: &Command, actor: UnitRef, now: PrimitiveDateTime, _cal: &Calendar) -> Result<Vec<Event>, Refusal> {
+pub fn decide(ticket: Option<&Ticket>, cmd: &Command, actor: UnitRef, now: PrimitiveDateTime, cal: &Calendar) -> Result<Vec<Event>, Refusal> {
     let today = now.date();
     let Some(t) = ticket else {
         let Command::Register { channel, kind, urgency, caller, title, content, address, concerns_law, repeat_of } = cmd else {
@@ -326,6 +326,17 @@ pub fn decide(ticket: Option<&Ticket>, cmd: &Command, actor: UnitRef, now: Primi
             }
             vec![Event::TerminationRequested { reason: reason.clone() }]
         }
+        Command::Supervise { reason, note } => {
+            centre()?;
+            at(&[Stage::Dispatched, Stage::InProgress], "H14: an order the handling units still have is supervised")?;
+            if *reason == SuperviseReason::Overdue && !clocks(t, cal).iter().any(|k| k.due.as_ref().is_ok_and(|(due, _)| *due < today)) {
+                return Err(refuse("not_overdue", some, "H14 (济南条例 28): supervised for being overdue", "no limit of this order has run out"));
+            }
+            if *reason == SuperviseReason::Other && note.trim().is_empty() {
+                return Err(refuse("no_note", some, "H14", "say why the order is supervised"));
+            }
+            vec![Event::Supervised { supervision: Supervision { reason: *reason, note: note.clone(), on: today } }]
+        }
         Command::DecideTermination { approve } => {
             centre()?;
             if t.termination_request.is_none() {
@@ -377,6 +388,7 @@ pub fn apply(ticket: Option<Ticket>, event: &Event) -> Option<Ticket> {
             callbacks: vec![],
             reopened: 0,
             termination_request: None,
+            supervisions: vec![],
             outcome: None,
             involved: vec![*by],
             dispute_id: None,
@@ -484,6 +496,7 @@ pub fn apply(ticket: Option<Ticket>, event: &Event) -> Option<Ticket> {
             t.outcome = Some(Outcome::Handled);
         }
         Event::TerminationRequested { reason } => t.termination_request = Some(reason.clone()),
+        Event::Supervised { supervision } => t.supervisions.push(supervision.clone()),
         Event::TerminationDecided { approve } => {
             t.termination_request = None;
             if *approve {
@@ -521,6 +534,7 @@ pub fn available(t: &Ticket, actor: UnitRef, now: PrimitiveDateTime, cal: &Calen
         ("callback", Command::Callback { channel: CallbackChannel::Phone, reached: true, solved: true, satisfaction: Some(Satisfaction::Satisfied) }),
         ("request_termination", Command::RequestTermination { reason: text() }),
         ("decide_termination", Command::DecideTermination { approve: true }),
+        ("supervise", Command::Supervise { reason: SuperviseReason::Repeated, note: text() }),
         ("become_dispute", Command::BecomeDispute { dispute_id: 1 }),
     ];
     candidates.into_iter().filter(|(_, c)| decide(Some(t), c, actor, now, cal).is_ok()).map(|(n, _)| n).collect()

@@ -185,6 +185,30 @@ pub enum CallbackChannel {
     Web,
 }
 
+/// Why the centre supervises an order (督办, H14 — 济南条例 28).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuperviseReason {
+    /// Its limit has run out.
+    Overdue,
+    /// The caller keeps raising a matter still unresolved.
+    Repeated,
+    /// Another reason, given in the note.
+    Other,
+}
+
+/// A supervision notice (督办) the handling units must answer by handling the order.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Supervision {
+    pub reason: SuperviseReason,
+    pub note: String,
+    #[serde(with = "crate::dates")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub on: Date,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Callback {
     pub channel: CallbackChannel,
@@ -295,6 +319,9 @@ pub struct Ticket {
     /// 发回重办: how many times.
     pub reopened: u32,
     pub termination_request: Option<String>,
+    /// Supervision notices (督办), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supervisions: Vec<Supervision>,
     pub outcome: Option<Outcome>,
     /// Every unit that handled or assisted (they may still see it).
     pub involved: Vec<UnitRef>,
@@ -439,6 +466,11 @@ pub enum Command {
     DecideTermination {
         approve: bool,
     },
+    /// 督办: the centre presses the handling units on an order they still have (H14).
+    Supervise {
+        reason: SuperviseReason,
+        note: String,
+    },
     /// The centre turned the order into a dispute for mediation (`dispute_id` from the
     /// application layer, which registers it).
     BecomeDispute {
@@ -530,6 +562,9 @@ pub enum Event {
     TerminationDecided {
         approve: bool,
     },
+    Supervised {
+        supervision: Supervision,
+    },
     BecameDispute {
         dispute_id: i64,
     },
@@ -580,7 +615,7 @@ impl Command {
                 long("reason", reason)
             }
             Command::AssistReport { text } | Command::Reply { text, .. } => long("text", text),
-            Command::Review { note, .. } => long("note", note),
+            Command::Review { note, .. } | Command::Supervise { note, .. } => long("note", note),
             _ => Ok(()),
         }
     }

@@ -218,3 +218,24 @@ fn answered_from_a_knowledge_item_valid_that_day() {
     assert_eq!(events, vec![Event::AnsweredOnCall { answer: "向司法局申请".into(), item: Some(last_day) }]);
     assert_eq!((r.t().stage, r.t().outcome), (Stage::Closed, Some(Outcome::AnsweredOnCall)));
 }
+
+/// 督办 (H14): the centre supervises an order its units still have — for being overdue only once
+/// a limit has run out, for another reason only with a note; the lead sees each notice.
+#[test]
+fn the_centre_supervises_an_order_the_units_still_have() {
+    let mut r = Run::new(date!(2026 - 11 - 30));
+    r.ok(centre(), call(TicketKind::Complaint, false));
+    let supervise = |reason, note: &str| Command::Supervise { reason, note: note.into() };
+    assert_eq!(r.refused(centre(), supervise(SuperviseReason::Repeated, "")).code, "illegal_transition", "not dispatched yet");
+    r.ok(centre(), Command::Dispatch { lead: police(), assists: vec![], designated: false });
+    assert_eq!(r.refused(centre(), supervise(SuperviseReason::Overdue, "")).code, "not_overdue");
+    assert_eq!(r.refused(centre(), supervise(SuperviseReason::Other, " ")).code, "no_note");
+    assert_eq!(r.refused(police(), supervise(SuperviseReason::Repeated, "")).kind, RefusalKind::NotYours);
+    // Not signed for within its working day: overdue on the 2nd of December.
+    r.at(date!(2026 - 12 - 02)).ok(centre(), supervise(SuperviseReason::Overdue, "请立即签收办理"));
+    r.ok(centre(), supervise(SuperviseReason::Repeated, "来电人第三次来电"));
+    let s = &r.t().supervisions;
+    assert_eq!((s.len(), s[0].reason, s[0].on), (2, SuperviseReason::Overdue, date!(2026 - 12 - 02)));
+    assert!(available(r.t(), centre(), date!(2026 - 12 - 02).with_hms(9, 0, 0).unwrap(), &r.cal).contains(&"supervise"));
+    assert_eq!(r.log.iter().fold(None, apply).as_ref(), Some(r.t()), "replays to the same");
+}

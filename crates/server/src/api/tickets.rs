@@ -116,6 +116,8 @@ pub struct TicketQuery {
     pub mine: Option<bool>,
     /// Open orders whose clock has run out.
     pub overdue: Option<bool>,
+    /// Orders the centre supervised (督办).
+    pub supervised: Option<bool>,
     /// The number, the matter, or the caller's name or telephone contains this.
     pub q: Option<String>,
     /// Received from this day (`YYYY-MM-DD`, China Standard Time), inclusive.
@@ -157,6 +159,7 @@ impl TicketQuery {
             pending_for: self.mine.unwrap_or(false).then_some(p.unit.id),
             due_by: self.overdue.unwrap_or(false).then(|| overdue.to_string()),
             text: self.q.clone().filter(|q| !q.trim().is_empty()),
+            supervised_only: self.supervised.unwrap_or(false),
             limit: self.limit.unwrap_or(100),
             offset: self.offset.unwrap_or(0),
             ..Default::default()

@@ -75,6 +75,7 @@ pub fn projection(t: &Ticket, events: &[Event], cal: &Calendar) -> Result<Ticket
         returns: i64::from(t.returns),
         extensions: i64::from(t.extensions),
         repeat_call: t.repeat_of.is_some(),
+        supervised: t.supervisions.len() as i64,
         search: std::iter::once(t.title.as_str()).chain(who).collect::<Vec<_>>().join("\n").to_ascii_lowercase(),
         state: serde_json::to_string(t).map_err(|e| AppError::Internal(e.to_string()))?,
         units,
@@ -198,6 +199,7 @@ async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: Ticket
             Command::AnswerOnCall { answer, item }
         }
         R::NotAccept { reason, route } => Command::NotAccept { reason, route },
+        R::Supervise { reason, note } => Command::Supervise { reason, note },
         R::TransferEmergency { to } => Command::TransferEmergency { to },
         R::Dispatch { lead, assists, designated } => {
             let mut units = Vec::new();
@@ -381,6 +383,8 @@ pub struct Indicators {
     pub returned: i64,
     pub extended: i64,
     pub repeat_calls: i64,
+    /// Orders the centre supervised (督办).
+    pub supervised: i64,
     /// 12309: replies due in 7 days (calls, visits, online) and results due in 3 months
     /// (letters), and of each how many came within the limit.
     pub h12309_replied: i64,
@@ -444,6 +448,7 @@ pub fn indicators(tallies: &[TicketTally]) -> Indicators {
         i.returned += n * t.returned;
         i.extended += n * t.extended;
         i.repeat_calls += n * t.repeat_call;
+        i.supervised += n * t.supervised;
         by(&mut i.by_hotline, &t.hotline, n);
         by(&mut i.by_kind, &t.kind, n);
     }
@@ -477,6 +482,7 @@ pub fn lines(i: &Indicators) -> Vec<(&'static str, &'static str, &'static str, F
         ("repeat_call_rate", "重复来电率", "Repeat calls", rate(i.repeat_calls, i.received)),
         ("h12309_reply_rate", "12309七日内答复率", "12309 replied within 7 days", rate(i.h12309_replied_on_time, i.h12309_replied)),
         ("h12309_result_rate", "12309三个月内答复办理结果率", "12309 results within 3 months", rate(i.h12309_results_on_time, i.h12309_results)),
+        ("supervised", "督办", "Supervised", Count(i.supervised)),
         ("concerns_law", "涉法涉诉", "Concern the law", Count(i.concerns_law)),
         ("became_dispute", "转为矛盾纠纷", "Became disputes", Count(i.became_dispute)),
     ]

@@ -38,6 +38,12 @@ fn normal() -> Urgency {
 pub enum TicketCommandRequest {
     /// Answer a consultation on the call; citing a knowledge item (its id) the answer may be
     /// left empty: the item's answer is given.
+    /// 督办: the centre presses the handling units on an order they still have.
+    Supervise {
+        reason: xiezhi_core::ticket::SuperviseReason,
+        #[serde(default)]
+        note: String,
+    },
     AnswerOnCall {
         #[serde(default)]
         answer: String,

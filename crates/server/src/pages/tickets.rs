@@ -60,6 +60,7 @@ pub struct ListQuery {
     stage: Option<String>,
     mine: Option<String>,
     overdue: Option<String>,
+    supervised: Option<String>,
     page: Option<String>,
     /// The period received (`YYYY-MM-DD`), for the list and its indicators.
     from: Option<String>,
@@ -91,6 +92,7 @@ struct ListPage {
     indicators: Vec<(String, String)>,
     /// And by lead unit, the busiest 20: (unit, received and four rates).
     unit_rows: Vec<(String, Vec<String>)>,
+    supervised: bool,
     from: String,
     to: String,
     /// The workbook of the indicators over the same period.
@@ -182,12 +184,14 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     };
     let mine = crate::app::input::flag("mine", q.mine.as_deref())?;
     let overdue = crate::app::input::flag("overdue", q.overdue.as_deref())?;
+    let supervised = crate::app::input::flag("supervised", q.supervised.as_deref())?;
     let text = q.q.clone().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
     let stage = q.stage.clone().filter(|s| !s.is_empty());
     let period = q.period()?;
     let f = TicketFilter {
         received_from: period.received_from.clone(),
         received_to: period.received_to.clone(),
+        supervised_only: supervised,
         text: text.clone(),
         stage,
         pending_for: mine.then_some(p.unit.id),
@@ -208,6 +212,9 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         }
         if overdue {
             v.push(("overdue", "true".into()));
+        }
+        if supervised {
+            v.push(("supervised", "true".into()));
         }
         for (k, d) in [("from", &period.received_from), ("to", &period.received_to)] {
             if let Some(d) = d {
@@ -237,6 +244,7 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         format!("/tickets/indicators.xlsx?{}", serde_urlencoded::to_string(v).unwrap_or_default())
     };
     render(&ListPage {
+        supervised,
         from: period.received_from.clone().unwrap_or_default(),
         to: period.received_to.clone().unwrap_or_default(),
         xlsx,
@@ -484,6 +492,10 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
             ["reason", "text", "note", "answer", "route"].iter().filter_map(|k| v.get(*k).and_then(Value::as_str)).map(String::from).collect();
         if let Some(s) = v.get("callback").and_then(|c| c.get("satisfaction")).and_then(Value::as_str) {
             detail.push(lang.ticket_word(s).to_string());
+        }
+        if let Some(s) = v.get("supervision") {
+            detail.push(lang.ticket_word(s.get("reason").and_then(Value::as_str).unwrap_or_default()).to_string());
+            detail.extend(s.get("note").and_then(Value::as_str).filter(|n| !n.is_empty()).map(String::from));
         }
         if let Some(q) = v.get("item").and_then(|k| k.get("question")).and_then(Value::as_str) {
             detail.push(format!("{}{q}", lang.pick("知识库：", "Knowledge base: ")));

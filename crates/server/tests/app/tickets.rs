@@ -16,7 +16,12 @@ macro_rules! both {
     };
 }
 
-both!(a_call_goes_round_the_loop_twice_and_closes, refusals_change_nothing_and_the_caller_is_protected, indicators_by_unit_with_12309_lines_and_in_excel);
+both!(
+    a_call_goes_round_the_loop_twice_and_closes,
+    refusals_change_nothing_and_the_caller_is_protected,
+    indicators_by_unit_with_12309_lines_and_in_excel,
+    the_centre_supervises_an_overdue_order
+);
 
 async fn cmd(app: &TestApp, token: &str, id: i64, body: Value) -> crate::common::Reply {
     app.post(&format!("/api/v1/tickets/{id}/commands"), token, body).await
@@ -271,4 +276,30 @@ async fn indicators_by_unit_with_12309_lines_and_in_excel(app: TestApp) {
     let page = app.page(Method::GET, "/tickets?from=2027-01-01", Some(&cookie), None).await;
     let html = String::from_utf8_lossy(&page.body).to_string();
     assert!(html.contains("/tickets/indicators.xlsx?from=2027-01-01") && !html.contains("unit-indicators"), "the period narrows the page and its workbook");
+}
+
+/// 督办 (H14): an order not signed for within its working day is supervised by the centre; the
+/// notice is on the order's record, the order is found among the supervised, and counted.
+async fn the_centre_supervises_an_overdue_order(app: TestApp) {
+    let centre = app.token("h12345.990101").await;
+    let police_t = app.token("police.990101").await;
+    let police = app.unit_id(&centre, "990101", "police").await;
+    let id = app.post("/api/v1/tickets", &centre, call("夜间噪音", false, false)).await.json()["id"].as_i64().unwrap();
+    ok(&app, &centre, id, json!({"command": "dispatch", "lead": police})).await;
+    let r = cmd(&app, &centre, id, json!({"command": "supervise", "reason": "overdue"})).await;
+    assert_eq!((r.status, r.json()["code"].as_str()), (StatusCode::CONFLICT, Some("not_overdue")), "{}", r.text());
+    let r = cmd(&app, &police_t, id, json!({"command": "supervise", "reason": "repeated"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "only the centre supervises: {}", r.text());
+    let r = cmd(&app, &centre, id, json!({"command": "supervise", "reason": "late"})).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")), "{}", r.text());
+    app.set_time("2026-12-02 09:00");
+    let t = ok(&app, &centre, id, json!({"command": "supervise", "reason": "overdue", "note": "请立即签收"})).await;
+    assert_eq!(t["state"]["supervisions"][0]["reason"], "overdue", "{t}");
+    let found = app.get("/api/v1/tickets?supervised=true", &police_t).await.json();
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(app.get("/api/v1/tickets/indicators", &centre).await.json()["indicators"]["supervised"], 1);
+    let cookie = app.browser_session("police.990101").await;
+    let page = app.page(Method::GET, &format!("/tickets/{id}"), Some(&cookie), None).await;
+    let html = String::from_utf8_lossy(&page.body).to_string();
+    assert!(html.contains("督办") && html.contains("请立即签收"), "the lead sees the notice on the order's record");
 }
