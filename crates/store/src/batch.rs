@@ -248,7 +248,7 @@ impl crate::engine::Sink for CaseSink {
                 .await;
                 (jobs, result)
             }
-            CaseSink::Native(native) => native.run(jobs, |tx, jobs| crate::engine::native::write_cases(tx, jobs)).await,
+            CaseSink::Native(native) => native.run(jobs, |conn, jobs| crate::engine::native::write_cases(conn, jobs)).await,
         }
     }
 }

@@ -1142,7 +1142,7 @@ impl Store for SqlStore {
         let all = |outcomes: Vec<Result<Recorded<crate::batch::CaseWritten>>>| outcomes.into_iter().try_for_each(|o| o.map(drop));
         if let Some(native) = &self.native {
             // Any refused case refuses the whole import: the closure's error rolls it back.
-            return native.run(jobs, move |tx, jobs| all(crate::engine::native::write_cases(tx, jobs)?)).await.1.map(|()| n);
+            return native.run(jobs, move |conn, jobs| all(crate::engine::native::write_cases(conn, jobs)?)).await.1.map(|()| n);
         }
         let mut tx = self.pool.begin().await?;
         all(crate::batch::write_cases(&mut tx, &jobs).await?)?;
@@ -1444,7 +1444,7 @@ impl Store for SqlStore {
     async fn append_events(&self, events: Vec<NewEvent>, by: By) -> Result<Vec<i64>> {
         if let Some(native) = &self.native {
             let (_, leaves) =
-                native.run(Some(events), move |tx, events| crate::engine::native::append_groups(tx, vec![(by, events.take().unwrap_or_default())])).await;
+                native.run(Some(events), move |conn, events| crate::engine::native::append_groups(conn, vec![(by, events.take().unwrap_or_default())])).await;
             return Ok(leaves?.pop().unwrap_or_default());
         }
         let mut tx = self.pool.begin().await?;

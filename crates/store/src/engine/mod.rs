@@ -110,7 +110,7 @@ impl<J: Job> Batches<J> {
             }
             Target::Native(native) => {
                 native
-                    .run_on_connection(jobs, move |conn, jobs| {
+                    .run(jobs, move |conn, jobs| {
                         // Every statement runs when polled: the write is done after one poll.
                         let written = write_jobs(&mut NativeTx { conn }, jobs)
                             .now_or_never()

@@ -10,7 +10,7 @@
 use crate::audit::NewEvent;
 use crate::batch::{CaseJob, CaseWritten};
 use crate::{By, Recorded, Result, StoreError};
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -79,45 +79,11 @@ impl NativeWriter {
     }
 
     /// Run `write` in one immediate transaction on a blocking thread, committing if it returns
-    /// `Ok`. The closure gets back whatever it was given, whether or not the write succeeded.
-    pub async fn run<I, T>(&self, input: I, write: impl FnOnce(&Transaction<'_>, &mut I) -> Result<T> + Send + 'static) -> (I, Result<T>)
-    where
-        I: Send + 'static,
-        T: Send + 'static,
-    {
-        let gate = match self.gate.acquire().await {
-            Ok(gate) => gate,
-            Err(e) => return (input, Err(e.into())),
-        };
-        let conn = self.conn.clone();
-        let checkpoint = self.checkpoint.clone();
-        let task = tokio::task::spawn_blocking(move || {
-            let mut input = input;
-            // Held until the write is over, even if the caller stops waiting.
-            let _gate = gate;
-            let mut conn = conn.lock().unwrap_or_else(|e| e.into_inner());
-            let result = (|| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let out = write(&tx, &mut input)?;
-                tx.commit()?;
-                Ok(out)
-            })();
-            if result.is_ok() {
-                let _ = checkpoint.try_send(());
-            }
-            (input, result)
-        });
-        match task.await {
-            Ok(done) => done,
-            // A panic in a write is a bug: let it go on up (the transaction was rolled back).
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
-        }
-    }
-
-    /// As [`NativeWriter::run`], but `write` gets the connection itself, inside an immediate
-    /// transaction begun for it (committed if `write` returns `Ok`, rolled back otherwise): what
-    /// [`super::db::NativeTx`] runs on.
-    pub async fn run_on_connection<I, T>(&self, input: I, write: impl FnOnce(&mut Connection, &mut I) -> Result<T> + Send + 'static) -> (I, Result<T>)
+    /// `Ok` and rolling back otherwise. `write` gets the connection inside the transaction (what
+    /// [`super::db::NativeTx`] runs on) and back whatever it was given, whether or not the write
+    /// succeeded. The pool's writer connection is held meanwhile, so pooled and native writes
+    /// never interleave.
+    pub async fn run<I, T>(&self, input: I, write: impl FnOnce(&mut Connection, &mut I) -> Result<T> + Send + 'static) -> (I, Result<T>)
     where
         I: Send + 'static,
         T: Send + 'static,
@@ -200,7 +166,7 @@ impl NativeWriter {
 /// must not be committed; an inner error refuses that job alone, found before it wrote anything.
 /// (No savepoint per job: SQLite would copy every page a job touches into a sub-journal. A job
 /// that fails halfway fails the batch, and the group commit retries each job on its own.)
-pub(crate) fn write_cases(tx: &Transaction<'_>, jobs: &[CaseJob]) -> Result<Vec<Result<Recorded<CaseWritten>>>> {
+pub(crate) fn write_cases(tx: &Connection, jobs: &[CaseJob]) -> Result<Vec<Result<Recorded<CaseWritten>>>> {
     let mut outcomes = Vec::with_capacity(jobs.len());
     let mut groups = Vec::new();
     for job in jobs {
@@ -220,7 +186,7 @@ type Written = (CaseWritten, (By, Vec<NewEvent>));
 
 /// One job's case row and units; its events come back to be appended with the batch's. A
 /// refusal (inner error) comes before the job's first write.
-fn write_case(tx: &Transaction<'_>, job: &CaseJob) -> Result<Result<Written>> {
+fn write_case(tx: &Connection, job: &CaseJob) -> Result<Result<Written>> {
     let (written, w, by) = match job {
         CaseJob::Create { write: w, by } => {
             if tx.prepare_cached("SELECT 1 FROM cases WHERE issuer_unit_id = ?1 AND case_no = ?2")?.exists(params![w.issuer_unit_id, w.case_no])? {
