@@ -167,9 +167,7 @@ pub async fn register<S: Store>(st: &AppState<S>, p: &Principal, req: NewDispute
     let d = events.iter().fold(None, apply).ok_or_else(|| AppError::Internal("registration made no dispute".into()))?;
     let write = projection(&d, &events, &cal)?;
     let by = st.by(p);
-    let mut units = write.units.clone();
-    units.sort_unstable();
-    units.dedup();
+    let units = crate::app::units_after(vec![], &write.units);
     let created = st.store.create_dispute(write.clone(), by).await?;
     let (id, code) = created.value;
     Ok((DisputeRecord::created(id, code, &write, &by), d, units, created.leaves))
@@ -190,10 +188,7 @@ pub async fn command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: Di
     // Answered from what was written, not read again.
     let by = st.by(p);
     let after = r.updated(&write, &by);
-    let mut units = units;
-    units.extend(&write.units);
-    units.sort_unstable();
-    units.dedup();
+    let units = crate::app::units_after(units, &write.units);
     let written = st.store.update_dispute(id, r.version, write, by).await?;
     Ok((after, next, units, written.leaves))
 }

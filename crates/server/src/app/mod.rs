@@ -13,3 +13,12 @@ pub mod org;
 pub mod people;
 pub mod tickets;
 pub mod webhooks;
+
+/// The units that may see an item once a write added `more` to `units`: in order, once each (what
+/// a command answers with, without reading them again).
+pub fn units_after(mut units: Vec<i64>, more: &[i64]) -> Vec<i64> {
+    units.extend(more);
+    units.sort_unstable();
+    units.dedup();
+    units
+}

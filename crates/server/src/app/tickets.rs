@@ -142,9 +142,7 @@ pub async fn register<S: Store>(st: &AppState<S>, p: &Principal, req: NewTicketR
     let write = projection(&t, &events, &cal)?;
     let code = query_code();
     let by = st.by(p);
-    let mut units = write.units.clone();
-    units.sort_unstable();
-    units.dedup();
+    let units = crate::app::units_after(vec![], &write.units);
     let created = st.store.create_ticket(write.clone(), query_hash(&crate::auth::secret(12), &code), by).await?;
     let (id, no) = created.value;
     Ok(((TicketRecord::created(id, no, &write, &by), t, units, created.leaves), code))
@@ -168,10 +166,7 @@ async fn apply_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, cmd: 
     // Answered from what was written, not read again.
     let by = st.by(p);
     let after = r.updated(&write, &by);
-    let mut units = units;
-    units.extend(&write.units);
-    units.sort_unstable();
-    units.dedup();
+    let units = crate::app::units_after(units, &write.units);
     let written = st.store.update_ticket(id, r.version, write, by).await?;
     Ok((after, next, units, written.leaves))
 }
