@@ -4,10 +4,7 @@
 //! is in the record afterwards, nothing is half-applied (every read model equals the replay of
 //! its events, the audit log verifies), and the restarted server carries on from there.
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::{connect::HttpConnector, Client};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,36 +14,8 @@ use xiezhi_store::testing::{init_cluster, PoweredCluster};
 use xiezhi_store::{SqlStore, Store};
 
 mod common;
+use common::http::{call, client, token, unit, Http};
 use common::{db_args, serve, text, xiezhi, Server};
-
-type Http = Client<HttpConnector, Full<Bytes>>;
-
-async fn call(http: &Http, base: &str, path: &str, token: Option<&str>, body: Value) -> Result<(u16, Value), String> {
-    let mut req = http::Request::builder().method("POST").uri(format!("{base}{path}")).header("content-type", "application/json");
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let res = http.request(req.body(Full::new(Bytes::from(body.to_string()))).unwrap()).await.map_err(|e| e.to_string())?;
-    let status = res.status().as_u16();
-    let bytes = res.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-    Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
-}
-
-async fn token(http: &Http, base: &str, user: &str) -> String {
-    let (status, v) = call(http, base, "/api/v1/auth/token", None, json!({"username": user, "password": "xiezhi-demo", "name": "crash"})).await.unwrap();
-    assert_eq!(status, 201, "{v}");
-    v["secret"].as_str().unwrap().to_string()
-}
-
-async fn unit(http: &Http, base: &str, token: &str, region: &str, kind: &str) -> i64 {
-    let req = http::Request::builder()
-        .uri(format!("{base}/api/v1/units?region={region}&kind={kind}"))
-        .header("authorization", format!("Bearer {token}"))
-        .body(Full::new(Bytes::new()))
-        .unwrap();
-    let bytes = http.request(req).await.unwrap().into_body().collect().await.unwrap().to_bytes();
-    serde_json::from_slice::<Value>(&bytes).unwrap()[0]["id"].as_i64().unwrap()
-}
 
 /// What the server acknowledged: case, version after the command, the command's leaves.
 type Acks = Arc<Mutex<Vec<(i64, i64, Vec<i64>)>>>;
@@ -62,12 +31,12 @@ fn crash_and_recover(data: &Path, url: Option<String>, fail: impl FnOnce(&mut Se
     let acks: Acks = Arc::default();
     // Set before the failure: from then on a refusal or an error ends a client instead of failing it.
     let down = Arc::new(AtomicBool::new(false));
-    let http: Http = Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+    let http: Http = client();
 
     rt.block_on(async {
-        let police = token(&http, &base, "police.990101").await;
-        let prosecutor = token(&http, &base, "procuratorate.990101").await;
-        let judge = token(&http, &base, "court.990101").await;
+        let police = token(&http, &base, "police.990101", "xiezhi-demo").await;
+        let prosecutor = token(&http, &base, "procuratorate.990101", "xiezhi-demo").await;
+        let judge = token(&http, &base, "court.990101", "xiezhi-demo").await;
         let procuratorate = unit(&http, &base, &police, "990101", "procuratorate").await;
         let court = unit(&http, &base, &police, "990101", "court_basic").await;
         let steps = Arc::new(vec![
@@ -149,15 +118,9 @@ fn crash_and_recover(data: &Path, url: Option<String>, fail: impl FnOnce(&mut Se
     let server = serve(&data, &url, &[]);
     let (id, version, _) = acks[acks.len() / 2];
     rt.block_on(async {
-        let police = token(&http, &server.1, "police.990101").await;
-        let req = http::Request::builder()
-            .uri(format!("{}/api/v1/cases/{id}", server.1))
-            .header("authorization", format!("Bearer {police}"))
-            .body(Full::new(Bytes::new()))
-            .unwrap();
-        let res = http.request(req).await.unwrap();
-        assert_eq!(res.status(), 200);
-        let case: Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        let police = token(&http, &server.1, "police.990101", "xiezhi-demo").await;
+        let (status, case) = common::http::get(&http, &server.1, &format!("/api/v1/cases/{id}"), &police).await;
+        assert_eq!(status, 200);
         assert!(case["version"].as_i64().unwrap() >= version, "{case}");
     });
 }

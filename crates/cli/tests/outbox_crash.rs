@@ -4,9 +4,6 @@
 //! on PostgreSQL.
 
 use axum::http::{HeaderMap, StatusCode};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,36 +12,8 @@ use std::time::{Duration, Instant};
 use xiezhi_store::{OutboxStore, SqlStore};
 
 mod common;
+use common::http::{call, client, token, unit, Http};
 use common::serve;
-
-type Http = Client<HttpConnector, Full<Bytes>>;
-
-async fn call(http: &Http, base: &str, path: &str, token: Option<&str>, body: Value) -> Result<(u16, Value), String> {
-    let mut req = http::Request::builder().method("POST").uri(format!("{base}{path}")).header("content-type", "application/json");
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let res = http.request(req.body(Full::new(Bytes::from(body.to_string()))).unwrap()).await.map_err(|e| e.to_string())?;
-    let status = res.status().as_u16();
-    let bytes = res.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-    Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
-}
-
-async fn token(http: &Http, base: &str, user: &str, password: &str) -> String {
-    let (status, v) = call(http, base, "/api/v1/auth/token", None, json!({"username": user, "password": password, "name": "crash"})).await.unwrap();
-    assert_eq!(status, 201, "{v}");
-    v["secret"].as_str().unwrap().to_string()
-}
-
-async fn women_unit(http: &Http, base: &str, token: &str) -> i64 {
-    let req = http::Request::builder()
-        .uri(format!("{base}/api/v1/units?region=990101&kind=womens_federation"))
-        .header("authorization", format!("Bearer {token}"))
-        .body(Full::new(Bytes::new()))
-        .unwrap();
-    let bytes = http.request(req).await.unwrap().into_body().collect().await.unwrap().to_bytes();
-    serde_json::from_slice::<Value>(&bytes).unwrap()[0]["id"].as_i64().unwrap()
-}
 
 /// Subject → delivery ids the receiver was given (a slow receiver: 20 ms an answer, so the kill
 /// finds deliveries claimed but not yet recorded).
@@ -56,7 +25,7 @@ fn kill_while_delivering(data: &std::path::Path, url: Option<String>) {
     let env = [("XIEZHI__WEBHOOK_LEASE_SECONDS", "2")];
     let mut server = serve(&data, &url, &env);
     let base = server.1.clone();
-    let http: Http = Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+    let http: Http = client();
     let got: Got = Arc::default();
     let acked = Arc::new(Mutex::new(Vec::<i64>::new()));
     let down = Arc::new(AtomicBool::new(false));
@@ -86,7 +55,7 @@ fn kill_while_delivering(data: &std::path::Path, url: Option<String>) {
 
         // The federation's administrator (asked by the city, approved by the province) subscribes.
         let city = token(&http, &base, "admin.990100", "xiezhi-demo").await;
-        let women = women_unit(&http, &base, &city).await;
+        let women = unit(&http, &base, &city, "990101", "womens_federation").await;
         let body = json!({"unit_id": women, "username": "women.it", "display_name": "信息员", "roles": ["admin"], "password": "a-long-password"});
         let (_, asked) = call(&http, &base, "/api/v1/users", Some(&city), body).await.unwrap();
         let grant = asked["admin_grant_pending"].as_i64().unwrap();

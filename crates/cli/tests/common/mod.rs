@@ -1,6 +1,8 @@
 //! Running the binary from the end-to-end tests: a server on a free port, one-shot commands.
 #![allow(dead_code)] // each test file uses its own part
 
+pub mod http;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
 

@@ -261,11 +261,7 @@ async fn indicators_by_unit_with_12309_lines_and_in_excel(app: TestApp) {
     let x = app.page(Method::GET, "/tickets/indicators.xlsx?from=2026-11-30&to=2026-12-31", Some(&cookie), None).await;
     assert_eq!(x.status, StatusCode::OK);
     assert_eq!(x.headers.get("content-type").unwrap(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(x.body.clone())).expect("an xlsx is a zip");
-    let mut text = String::new();
-    for name in ["xl/sharedStrings.xml", "xl/workbook.xml"] {
-        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
-    }
+    let text = x.workbook_text();
     for part in ["热线工单办理情况统计表", "12309七日内答复率", "12309三个月内答复办理结果率", "name=\"分单位\"", "检察院", "2026-11-30 — 2026-12-31"]
     {
         assert!(text.contains(part), "{part} missing from the workbook");

@@ -47,6 +47,16 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// An Excel workbook's text: its shared strings and its sheet names (what a reader sees).
+    pub fn workbook_text(&self) -> String {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(self.body.clone())).expect("an xlsx is a zip");
+        let mut text = String::new();
+        for name in ["xl/sharedStrings.xml", "xl/workbook.xml"] {
+            std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+        }
+        text
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
