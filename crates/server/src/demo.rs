@@ -162,7 +162,7 @@ fn one_case(
     [police, proc_, court, higher, justice]: [UnitRef; 5],
 ) -> Result<xiezhi_store::CaseWrite, AppError> {
     use xiezhi_core::case::numbering::{agency_number, Register};
-    use xiezhi_core::case::{Command as C, Procedure};
+    use xiezhi_core::case::{Command as C, Finding, Procedure, Punishment, Verdict};
     // How far this case has got, weighted like a real caseload.
     let depth = [0, 0, 1, 1, 2, 3, 4, 5, 5, 6, 7, 7, 8, 8, 8, 8][rng.below(16)];
     let detained = rng.below(10) < 6;
@@ -188,6 +188,25 @@ fn one_case(
             (2 + rng.below(4) as i64, proc_, C::ApproveArrest),
         ]);
     }
+    // Sentences as a basic court gives them: many suspended, some imprisonment, some 拘役, a few
+    // fines alone.
+    let guilty = |punishment: Option<Punishment>, term: Option<u16>, probation: Option<u16>, fine: Option<u64>| Verdict {
+        person: 0,
+        finding: Finding::Guilty,
+        punishment,
+        term_months: term,
+        probation_months: probation,
+        fine_yuan: fine,
+    };
+    let sentence = match rng.below(10) {
+        0..=3 => {
+            let term = 6 + rng.below(31) as u16;
+            guilty(Some(Punishment::FixedTerm), Some(term), Some(term.max(12) + rng.below(12) as u16), Some(2000))
+        }
+        4..=7 => guilty(Some(Punishment::FixedTerm), Some(6 + rng.below(115) as u16), None, Some(5000)),
+        8 => guilty(Some(Punishment::CriminalDetention), Some(1 + rng.below(6) as u16), None, None),
+        _ => guilty(None, None, None, Some(3000 + 1000 * rng.below(10) as u64)),
+    };
     let mut stages: Vec<Vec<(i64, UnitRef, C)>> = vec![
         vec![
             (10 + rng.below(40) as i64, police, C::TransferForProsecution { to: proc_ }),
@@ -211,7 +230,7 @@ fn one_case(
                 number: Some(agency_number(Register::FirstInstance, court.region, today.year(), n as u64 + 1)),
             },
         )],
-        vec![(5 + rng.below(30) as i64, court, C::Judge)],
+        vec![(5 + rng.below(30) as i64, court, C::Judge { verdicts: vec![sentence.clone()] })],
         vec![],
         vec![],
     ];
@@ -231,13 +250,22 @@ fn one_case(
             (3, court, C::Appeal { to: higher }),
             (2, higher, C::Receive),
             (0, higher, C::AcceptAppeal { number: Some(agency_number(Register::SecondInstance, higher.region, today.year(), n as u64 + 1)) }),
-            (20 + rng.below(30) as i64, higher, C::Judge),
+            (20 + rng.below(30) as i64, higher, C::Judge { verdicts: vec![] }),
         ]
     } else {
         vec![(12, court, C::Finalize)]
     };
     let last_court = if matches!(stages[6].first(), Some((_, _, C::Appeal { .. }))) { higher } else { court };
-    stages[7] = vec![(3, last_court, C::HandOverForExecution { to: justice }), (2, justice, C::Receive), (1, justice, C::AcceptExecution)];
+    stages[7] = match sentence.executor() {
+        Some(UnitKind::JusticeBureau) => {
+            vec![(3, last_court, C::HandOverForExecution { to: justice }), (2, justice, C::Receive), (1, justice, C::AcceptExecution)]
+        }
+        Some(_) => {
+            vec![(3, last_court, C::HandOverForExecution { to: police }), (2, police, C::Receive), (10 + rng.below(20) as i64, police, C::AcceptExecution)]
+        }
+        // A fine alone: the court executes it, and the case ends when the judgment takes effect.
+        None => vec![],
+    };
     for s in stages.into_iter().take(depth) {
         plan.extend(s);
     }

@@ -425,9 +425,11 @@ pub enum CommandRequest {
     TransferForProsecution { to: i64 },
     /// 提起公诉 (procuratorate → court)
     Indict { to: i64 },
-    /// 上诉 / 抗诉 (to the higher court)
+    /// 上诉 / 抗诉: the first-instance court forwards an appeal or the procuratorate's protest to
+    /// the court one level up.
     Appeal { to: i64 },
-    /// 交付执行 (court → justice bureau or prison administration)
+    /// 交付执行: to the justice bureau (管制, probation) or the police holding the offender
+    /// (imprisonment, 拘役), as the verdicts decide.
     HandOverForExecution { to: i64 },
     /// 签收: the receiver signs for a hand-over.
     Receive,
@@ -456,8 +458,15 @@ pub enum CommandRequest {
     },
     /// Convert to a fuller procedure; the trial clock restarts.
     ConvertProcedure { to: Procedure },
-    /// 判决
-    Judge,
+    /// 判决: at first instance a verdict for every defendant (`person` is their index); at
+    /// second instance none to uphold the judgment (维持原判), or those it revises (改判).
+    Judge {
+        #[serde(default)]
+        verdicts: Vec<xiezhi_core::case::Verdict>,
+    },
+    /// 抗诉: the procuratorate that prosecuted protests the first-instance judgment within the
+    /// appeal window; the court then forwards it to the court above with `appeal`.
+    Protest { reason: String },
     /// In force: the appeal window passed, or the second instance judged.
     Finalize,
     /// The higher court takes the appeal, with its own number (allocated when not given).
@@ -465,7 +474,7 @@ pub enum CommandRequest {
         #[serde(default)]
         number: Option<String>,
     },
-    /// The justice bureau takes the person in (社区矫正).
+    /// The executing organ takes its offenders in (社区矫正 / 送交监狱执行).
     AcceptExecution,
     /// 撤销案件
     Withdraw { reason: String },
@@ -476,16 +485,33 @@ pub enum CommandRequest {
 /// A JSON value read as `T`, its errors naming the field at fault like a body's.
 pub fn from_json<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, AppError> {
     // Inside a command tagged by `command` the path to a bad enum value is lost (serde buffers
-    // the body): name the key that holds the value instead of the value.
-    let keys: Vec<(String, String)> =
-        v.as_object().map(|o| o.iter().filter_map(|(k, x)| x.as_str().map(|s| (k.clone(), s.to_string()))).collect()).unwrap_or_default();
+    // the body): name the place that holds the value instead of the value
+    // (`verdicts[0].punishment`).
+    let body = v.clone();
     serde_path_to_error::deserialize(v).map_err(|e| match field_error(e) {
         AppError::Invalid { field: Some(f), message } if message.starts_with("unknown variant") => {
-            let key = keys.iter().find(|(_, value)| *value == f).map(|(k, _)| k.clone()).unwrap_or(f);
+            let key = path_of(&body, &f).unwrap_or(f);
             AppError::field(key, message)
         }
         other => other,
     })
+}
+
+/// Where in `v` the string `value` is, as `key`, `key[2]` or `key[0].inner`.
+fn path_of(v: &serde_json::Value, value: &str) -> Option<String> {
+    use serde_json::Value as V;
+    match v {
+        V::Object(o) => o.iter().find_map(|(k, x)| match x {
+            V::String(s) if s == value => Some(k.clone()),
+            V::Object(_) => path_of(x, value).map(|p| format!("{k}.{p}")),
+            V::Array(items) => items.iter().enumerate().find_map(|(i, item)| match item {
+                V::String(s) if s == value => Some(format!("{k}[{i}]")),
+                _ => path_of(item, value).map(|p| format!("{k}[{i}].{p}")),
+            }),
+            _ => None,
+        }),
+        _ => None,
+    }
 }
 
 /// The field a deserialisation error is about, and what is wrong with it.

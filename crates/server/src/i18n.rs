@@ -2,6 +2,7 @@
 //! translation is a compile error rather than a blank on the page.
 
 mod disputes;
+mod judgments;
 mod tickets;
 
 use axum::extract::FromRequestParts;
@@ -169,7 +170,8 @@ impl Lang {
             "request_arrest_approval" => ("提请批准逮捕", "Request arrest approval"),
             "transfer_for_prosecution" => ("移送审查起诉", "Transfer for prosecution"),
             "indict" => ("提起公诉", "Indict"),
-            "appeal" => ("移送上诉", "Forward the appeal"),
+            "appeal" => ("移送上诉、抗诉", "Forward the appeal or protest"),
+            "protest" => ("抗诉", "Protest"),
             "hand_over_for_execution" => ("交付执行", "Hand over for execution"),
             "receive" => ("签收", "Sign for it"),
             "return_handover" => ("退回", "Return it"),
@@ -183,7 +185,7 @@ impl Lang {
             "judge" => ("宣判", "Judge"),
             "finalize" => ("判决生效", "Judgment in force"),
             "accept_appeal" => ("受理上诉", "Accept the appeal"),
-            "accept_execution" => ("接收社区矫正", "Take into community corrections"),
+            "accept_execution" => ("接收执行", "Take in for execution"),
             "extend" => ("延长期限", "Extend the deadline"),
             "withdraw" => ("撤销案件", "Withdraw the case"),
             "collaborate" => ("协作留言", "Send a collaboration message"),
@@ -197,6 +199,8 @@ impl Lang {
             "arrested" => ("逮捕", "Arrested"),
             "bail" => ("取保候审", "Bail"),
             "residential_surveillance" => ("监视居住", "Residential surveillance"),
+            "serving" => ("服刑", "Serving the sentence"),
+            "community_corrections" => ("社区矫正", "Community corrections"),
             _ => ("未羁押", "Released"),
         };
         self.pick(zh, en)
@@ -228,6 +232,9 @@ impl Lang {
             "collaborated" => ("侦检协作", "Collaboration"),
             "document_added" => ("添加卷宗材料", "Document added"),
             "number_assigned" => ("编立案号", "Number assigned"),
+            "judged" => ("宣判", "Judgment pronounced"),
+            "took_effect" => ("判决生效", "Judgment in force"),
+            "protested" => ("抗诉", "Protested"),
             "due_recomputed" => ("按节假日安排重算期限", "Due date recomputed"),
             _ => return "—",
         };

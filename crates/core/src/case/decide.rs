@@ -173,6 +173,14 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             if *custody == Custody::Arrested {
                 return Err(refuse("illegal_transition", Some(c), "arrest needs the procuratorate's approval (CPL 81, 87)", "request arrest approval instead"));
             }
+            if matches!(custody, Custody::Serving | Custody::CommunityCorrections) || matches!(p.custody, Custody::Serving | Custody::CommunityCorrections) {
+                return Err(refuse(
+                    "illegal_transition",
+                    Some(c),
+                    "a sentence starts when the executing organ takes the offender in (CPL 264, 269; Crim Interp 172)",
+                    "hand the case over for execution instead",
+                ));
+            }
             if *custody == Custody::Detained && (c.stage != Stage::Investigation || actor.kind != UnitKind::Police) {
                 return Err(refuse(
                     "illegal_transition",
@@ -181,8 +189,16 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
                     "only the investigating police can detain",
                 ));
             }
-            if p.custody == *custody {
-                return Err(refuse("illegal_transition", Some(c), "a change must change something", format!("person {person} is already {custody:?}")));
+            // The organ of a later stage decides bail or surveillance anew, and its term restarts
+            // (SPP Rules 103, 113; Crim Interp 162); the organ that decided it cannot renew it.
+            let renewal = c.measures.iter().any(|m| m.person == *person && m.custody == *custody && m.by.id != actor.id);
+            if p.custody == *custody && !renewal {
+                let rule = if matches!(custody, Custody::Bail | Custody::ResidentialSurveillance) {
+                    "a measure's term is not renewed by the organ that decided it (CPL 79)"
+                } else {
+                    "a change must change something"
+                };
+                return Err(refuse("illegal_transition", Some(c), rule, format!("person {person} is already {custody:?}")));
             }
             let mut events = vec![Event::CustodyChanged { person: *person, custody: *custody, on: today }];
             let still_held = c.persons.iter().enumerate().any(|(i, p)| if i == *person { custody.held() } else { p.custody.held() });
@@ -268,18 +284,9 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
         Command::Appeal { to } => {
             holder_only()?;
             in_stage(&[Stage::AppealWindow], "an appeal lies against a first-instance judgment (CPL 227)")?;
-            let k = c.clock.as_ref().ok_or_else(|| refuse("illegal_transition", Some(c), "CPL 230", "no appeal window runs"))?;
-            // A party's right is never lost to a missing calendar: refused only when late on every reading.
-            let r = resolved(c, k, held, cal)?;
-            let last = latest_reading(&r, cal);
-            if today > last {
-                let note = missing_year_note(&r);
-                return Err(refuse(
-                    "window_closed",
-                    Some(c),
-                    "appeal within 10 days of the judgment (CPL 230)",
-                    format!("the appeal window ended on {last}{note}"),
-                ));
+            // A protest lodged in time is forwarded whenever the court gets to it (CPL 232).
+            if c.protest.is_none() {
+                window_open(c, held, cal, today, "appeal within 10 days of the judgment (CPL 230)")?;
             }
             let higher = match actor.kind {
                 UnitKind::CourtBasic => UnitKind::CourtIntermediate,
@@ -293,13 +300,48 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             )?;
             vec![send(HandoverKind::Appeal, *to)]
         }
+        Command::Protest { reason } => {
+            if actor.kind != UnitKind::Procuratorate || !c.held_by.iter().any(|u| u.id == actor.id) {
+                return Err(not_yours(
+                    "wrong_unit",
+                    Some(c),
+                    "the procuratorate that prosecuted protests the judgment of the court at its level (CPL 228)",
+                    format!("unit {} did not prosecute this case", actor.id),
+                ));
+            }
+            in_stage(&[Stage::AppealWindow], "a protest lies against a first-instance judgment not yet in force (CPL 228)")?;
+            if let Some(p) = &c.protest {
+                return Err(refuse("illegal_transition", Some(c), "a judgment is protested once (CPL 228)", format!("protested on {}", p.on)));
+            }
+            window_open(c, held, cal, today, "protest within 10 days of the judgment (CPL 230)")?;
+            if reason.trim().is_empty() {
+                return Err(refuse("invalid", Some(c), "a protest is made in writing, with its grounds (CPL 232)", "reason must not be empty"));
+            }
+            vec![Event::Protested { protest: Protest { by: actor, reason: reason.trim().into(), on: today } }]
+        }
         Command::HandOverForExecution { to } => {
             holder_only()?;
             in_stage(&[Stage::Final], "only a judgment in force is executed (CPL 259, 264)")?;
+            // A judgment recorded before verdicts were: community corrections, as it was then.
+            let kinds: Vec<UnitKind> = if c.judgment.is_empty() {
+                vec![UnitKind::JusticeBureau]
+            } else {
+                let mut k: Vec<UnitKind> = c.to_execute().into_iter().map(|(_, k)| k).collect();
+                k.dedup();
+                k
+            };
+            let what = kinds
+                .iter()
+                .map(|k| match k {
+                    UnitKind::JusticeBureau => format!("the justice bureau of region {} (community corrections, CPL 269)", c.investigator.region),
+                    _ => format!("the police of region {} holding the offender (CPL 264; 监狱法 15)", c.investigator.region),
+                })
+                .collect::<Vec<_>>()
+                .join(" or ");
             target(
-                to.kind == UnitKind::JusticeBureau && to.region == c.investigator.region,
-                "community corrections are run where the person lives (社区矫正法 17)",
-                &format!("the justice bureau of region {}", c.investigator.region),
+                kinds.contains(&to.kind) && to.region == c.investigator.region,
+                "the verdicts decide the executing organ: community corrections for 管制 and probation, the public security organ for imprisonment and 拘役 (CPL 264, 269)",
+                &what,
             )?;
             vec![send(HandoverKind::Execution, *to)]
         }
@@ -308,13 +350,23 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             if h.received.is_some() {
                 return Err(refuse("illegal_transition", Some(c), "a hand-over is signed for once", "already signed for"));
             }
-            let rule = match h.kind {
-                HandoverKind::ArrestRequest => Some("criminal.arrest_approval"),
-                HandoverKind::Prosecution => Some("criminal.prosecution_review"),
-                HandoverKind::Indictment => Some("criminal.court_acceptance"),
-                HandoverKind::Appeal | HandoverKind::Execution => None,
+            let k = match h.kind {
+                HandoverKind::ArrestRequest => Some(clock("criminal.arrest_approval", today)),
+                HandoverKind::Prosecution => Some(clock("criminal.prosecution_review", today)),
+                HandoverKind::Indictment => Some(clock("criminal.court_acceptance", today)),
+                HandoverKind::Appeal => None,
+                // The offender reports within 10 days of the judgment taking effect (社区矫正法 21).
+                HandoverKind::Execution if h.to.kind == UnitKind::JusticeBureau && c.in_force.is_some() => {
+                    Some(clock("corrections.report", c.in_force.unwrap_or(today)))
+                }
+                // The police deliver the offender to prison within a month of receipt (监狱法 15).
+                HandoverKind::Execution => c
+                    .judgment
+                    .iter()
+                    .any(|v| v.to_prison() && !c.executed.contains(&v.person) && h.to.kind == UnitKind::Police)
+                    .then(|| clock("criminal.prison_delivery", today)),
             };
-            vec![Event::HandoverReceived { on: today, clock: rule.map(|r| clock(r, today)) }]
+            vec![Event::HandoverReceived { on: today, clock: k }]
         }
         Command::ReturnHandover { reason } => {
             addressed(None)?;
@@ -409,19 +461,37 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             // The trial clock restarts from the conversion decision.
             vec![Event::ProcedureChosen { procedure: *to, plea: c.plea }, Event::ClockStarted { clock: clock(to.rule(), today) }]
         }
-        Command::Judge => {
+        Command::Judge { verdicts } => {
             holder_only()?;
             in_stage(&[Stage::Trial, Stage::SecondInstance], "judgment ends a trial")?;
+            check_verdicts(c, verdicts, c.stage == Stage::Trial)?;
+            let mut events = vec![Event::Judged { verdicts: verdicts.clone() }];
+            // Acquitted or exempted: released at once (CPL 260), and no measure stays on them.
+            for v in verdicts.iter().filter(|v| v.releases()) {
+                if c.persons[v.person].custody != Custody::Released {
+                    events.push(Event::CustodyChanged { person: v.person, custody: Custody::Released, on: today });
+                }
+            }
             if c.stage == Stage::Trial {
-                vec![Event::StageChanged { stage: Stage::AppealWindow }, Event::ClockStarted { clock: clock("criminal.appeal_judgment", today) }]
+                events.extend([Event::StageChanged { stage: Stage::AppealWindow }, Event::ClockStarted { clock: clock("criminal.appeal_judgment", today) }]);
             } else {
                 // The second instance is final (两审终审, CPL 244).
-                vec![Event::StageChanged { stage: Stage::Final }, Event::ClockStopped]
+                let judged = events.iter().fold(Some(c.clone()), apply).expect("a judged case");
+                events.extend(took_effect(&judged, today));
             }
+            events
         }
         Command::Finalize => {
             holder_only()?;
             in_stage(&[Stage::AppealWindow], "a first-instance judgment takes effect when the appeal window passes (CPL 259)")?;
+            if let Some(p) = &c.protest {
+                return Err(refuse(
+                    "protested",
+                    Some(c),
+                    "a protested judgment goes to the court one level up and does not take effect (CPL 232, 259)",
+                    format!("the procuratorate protested on {}: forward the protest (上诉/抗诉) to the court above", p.on),
+                ));
+            }
             let k = c.clock.as_ref().ok_or_else(|| refuse("illegal_transition", Some(c), "CPL 230", "no appeal window runs"))?;
             // In force only once the window has closed on every reading of a missing calendar year.
             let r = resolved(c, k, held, cal)?;
@@ -441,7 +511,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
                     format!("the appeal window may run until {last}{note}"),
                 ));
             }
-            vec![Event::StageChanged { stage: Stage::Final }, Event::ClockStopped]
+            took_effect(c, today)
         }
         Command::AcceptAppeal { number } => {
             receiving(HandoverKind::Appeal)?;
@@ -451,8 +521,18 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             events
         }
         Command::AcceptExecution => {
-            receiving(HandoverKind::Execution)?;
-            vec![Event::HandoverAccepted { on: today }, Event::Closed { stage: Stage::Executed, reason: "handed over for execution".into() }]
+            let h = receiving(HandoverKind::Execution)?;
+            let mut events = vec![Event::HandoverAccepted { on: today }];
+            // The sentence starts, and any measure on them ends with it (Crim Interp 172).
+            let serving = if h.to.kind == UnitKind::JusticeBureau { Custody::CommunityCorrections } else { Custody::Serving };
+            for (person, _) in c.to_execute().iter().filter(|(_, k)| *k == h.to.kind) {
+                events.push(Event::CustodyChanged { person: *person, custody: serving, on: today });
+            }
+            // Everyone handed over to an organ: closed; otherwise the court hands over the rest.
+            if c.to_execute().iter().all(|(_, k)| *k == h.to.kind) {
+                events.push(Event::Closed { stage: Stage::Executed, reason: "handed over for execution".into() });
+            }
+            events
         }
         Command::Collaborate { kind, to, text } => {
             let involved = c.holder.id == actor.id || c.held_by.iter().chain(&c.involved).any(|u| u.id == actor.id);
@@ -541,6 +621,62 @@ fn close_releasing(c: &Case, stage: Stage, reason: &str, today: Date) -> Vec<Eve
     events
 }
 
+/// The judgment takes effect: the court delivers it for execution within 10 days (CPL 264),
+/// or, with nobody for another organ to execute, the case ends here.
+fn took_effect(c: &Case, today: Date) -> Vec<Event> {
+    let mut events = vec![Event::StageChanged { stage: Stage::Final }, Event::TookEffect { on: today }];
+    // A fine alone: measures end when the judgment takes effect (Crim Interp 172).
+    for v in c.judgment.iter().filter(|v| v.finding == Finding::Guilty && v.punishment.is_none()) {
+        if c.persons.get(v.person).is_some_and(|p| p.custody != Custody::Released) {
+            events.push(Event::CustodyChanged { person: v.person, custody: Custody::Released, on: today });
+        }
+    }
+    if !c.judgment.is_empty() && c.to_execute().is_empty() {
+        events.push(Event::Closed { stage: Stage::Executed, reason: "judgment in force; nothing for another organ to execute".into() });
+    } else {
+        events.push(Event::ClockStarted { clock: clock("criminal.execution_delivery", today) });
+    }
+    events
+}
+
+/// The appeal (or protest) window has not closed on any reading of a missing calendar year.
+fn window_open(c: &Case, held: bool, cal: &Calendar, today: Date, rule: &str) -> Result<(), Refusal> {
+    let k = c.clock.as_ref().ok_or_else(|| refuse("illegal_transition", Some(c), "CPL 230", "no appeal window runs"))?;
+    // A party's right is never lost to a missing calendar: refused only when late on every reading.
+    let r = resolved(c, k, held, cal)?;
+    let last = latest_reading(&r, cal);
+    if today > last {
+        let note = missing_year_note(&r);
+        return Err(refuse("window_closed", Some(c), rule, format!("the appeal window ended on {last}{note}")));
+    }
+    Ok(())
+}
+
+/// Verdicts name real defendants once each and are lawful; a first-instance judgment judges
+/// every defendant (CPL 200).
+fn check_verdicts(c: &Case, verdicts: &[Verdict], first_instance: bool) -> Result<(), Refusal> {
+    let mut seen = vec![false; c.persons.len()];
+    for v in verdicts {
+        match seen.get_mut(v.person) {
+            None => return Err(refuse("invalid", Some(c), "verdicts name the case's defendants by number", format!("no person {}", v.person))),
+            Some(true) => return Err(refuse("invalid", Some(c), "one verdict per defendant", format!("person {} is judged twice", v.person))),
+            Some(s) => *s = true,
+        }
+        v.check().map_err(|u| refuse("unlawful_sentence", Some(c), u.rule, u.message))?;
+    }
+    if first_instance {
+        if let Some(missing) = seen.iter().position(|s| !s) {
+            return Err(refuse(
+                "invalid",
+                Some(c),
+                "a first-instance judgment decides for every defendant (CPL 200)",
+                format!("no verdict for person {missing} ({})", c.persons[missing].name),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// An agency's own number, recorded once per unit.
 fn number_event(c: &Case, actor: UnitRef, number: &Option<String>) -> Option<Event> {
     let n = number.as_deref().map(str::trim).filter(|n| !n.is_empty())?;
@@ -549,7 +685,7 @@ fn number_event(c: &Case, actor: UnitRef, number: &Option<String>) -> Option<Eve
 
 /// Fold one event into the state.
 pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
-    if let Event::Registered { case_no, title, by, persons, .. } = event {
+    if let Event::Registered { case_no, title, by, persons, on } = event {
         return Some(Case {
             case_no: case_no.clone(),
             title: title.clone(),
@@ -566,14 +702,28 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
             involved: vec![],
             documents: vec![],
             numbers: vec![],
+            judgment: vec![],
+            in_force: None,
+            executed: vec![],
+            protest: None,
+            measures: persons
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| matches!(p.custody, Custody::Bail | Custody::ResidentialSurveillance))
+                .map(|(i, p)| Measure { person: i, custody: p.custody, since: *on, by: *by })
+                .collect(),
         });
     }
     let mut c = case?;
     match event {
         Event::Registered { .. } => unreachable!("handled above"),
-        Event::CustodyChanged { person, custody, .. } => {
+        Event::CustodyChanged { person, custody, on } => {
             if let Some(p) = c.persons.get_mut(*person) {
                 p.custody = *custody;
+            }
+            c.measures.retain(|m| m.person != *person);
+            if matches!(custody, Custody::Bail | Custody::ResidentialSurveillance) {
+                c.measures.push(Measure { person: *person, custody: *custody, since: *on, by: c.holder });
             }
         }
         Event::ClockStarted { clock } => {
@@ -599,7 +749,19 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
         Event::HandoverReturned { .. } | Event::ArrestRefused { .. } => c.handover = None,
         Event::HandoverAccepted { .. } => {
             if let Some(h) = c.handover.take() {
-                if h.kind != HandoverKind::ArrestRequest {
+                let mut rest = vec![];
+                if h.kind == HandoverKind::Execution {
+                    let (done, left): (Vec<_>, Vec<_>) = c.to_execute().into_iter().partition(|(_, k)| *k == h.to.kind);
+                    c.executed.extend(done.into_iter().map(|(p, _)| p));
+                    rest = left;
+                }
+                if !rest.is_empty() {
+                    // Others still go to another organ: the court keeps the case, and the organ
+                    // that took its offenders keeps seeing it.
+                    if !c.held_by.iter().any(|u| u.id == h.to.id) {
+                        c.held_by.push(h.to);
+                    }
+                } else if h.kind != HandoverKind::ArrestRequest {
                     c.holder = h.to;
                     if !c.held_by.iter().any(|u| u.id == h.to.id) {
                         c.held_by.push(h.to);
@@ -625,7 +787,17 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
             c.stage = *stage;
             c.clock = None;
             c.handover = None;
+            c.measures.clear();
         }
+        Event::Judged { verdicts } => {
+            for v in verdicts {
+                c.judgment.retain(|x| x.person != v.person);
+                c.judgment.push(v.clone());
+            }
+            c.judgment.sort_by_key(|v| v.person);
+        }
+        Event::TookEffect { on } => c.in_force = Some(*on),
+        Event::Protested { protest } => c.protest = Some(protest.clone()),
         Event::DocumentAdded { document } => c.documents.push(document.clone()),
         Event::NumberAssigned { unit, number } => c.numbers.push((*unit, number.clone())),
         Event::DueRecomputed { .. } => {}
@@ -649,30 +821,36 @@ pub struct ClockView {
     pub start: Date,
     /// The deadline, or why it cannot be computed (e.g. a year's calendar not yet loaded).
     pub due: Result<crate::Deadline, String>,
+    /// The person a measure's term is about (bail, residential surveillance).
+    pub person: Option<usize>,
 }
 
 /// The clocks now running: the holder's, and a pending hand-over's receiver's.
 pub fn clocks(c: &Case, cal: &Calendar) -> Vec<ClockView> {
     let held = c.in_custody();
     let mut out = Vec::new();
-    let mut push = |k: &Clock, unit: UnitRef| {
+    let mut push = |k: &Clock, unit: UnitRef, person: Option<usize>| {
         let due = RuleId::parse(&k.rule).and_then(|rid| {
             let rule = rid.rule();
             let req = DeadlineRequest { rule, start: Start::Date(k.start), in_custody: held && rule.custody_applies(), extended: k.extended };
             compute(req, cal).map_err(|e| e.to_string())
         });
-        out.push(ClockView { rule: k.rule.clone(), unit, start: k.start, due });
+        out.push(ClockView { rule: k.rule.clone(), unit, start: k.start, due, person });
     };
     // Sending a hand-over is what the holder's clock asked of it (request arrest, transfer,
     // indict, forward the appeal…): while the receiver has it, the sender is not running late.
     // A return gives the case back with the clock as it was.
     if let Some(k) = c.clock.as_ref().filter(|_| c.handover.is_none()) {
-        push(k, c.holder);
+        push(k, c.holder, None);
     }
     if let Some(h) = &c.handover {
         if let Some(k) = &h.clock {
-            push(k, h.to);
+            push(k, h.to, None);
         }
+    }
+    // A measure's term ends whoever has the case: the organ holding it must end or renew it.
+    for m in &c.measures {
+        push(&clock(m.rule(), m.since), c.holder, Some(m.person));
     }
     out
 }
@@ -702,7 +880,15 @@ pub fn available(c: &Case, actor: UnitRef, now: PrimitiveDateTime, cal: &Calenda
         ("decline_prosecution", Command::DeclineProsecution { reason: text() }),
         ("accept_for_trial", Command::AcceptForTrial { procedure: Procedure::Ordinary, number: None }),
         ("convert_procedure", Command::ConvertProcedure { to: Procedure::Ordinary }),
-        ("judge", Command::Judge),
+        (
+            "judge",
+            Command::Judge {
+                verdicts: (0..c.persons.len())
+                    .map(|person| Verdict { person, finding: Finding::NotGuilty, punishment: None, term_months: None, probation_months: None, fine_yuan: None })
+                    .collect(),
+            },
+        ),
+        ("protest", Command::Protest { reason: text() }),
         ("finalize", Command::Finalize),
         ("accept_appeal", Command::AcceptAppeal { number: None }),
         ("accept_execution", Command::AcceptExecution),

@@ -5,11 +5,13 @@
 //! or returns events; `apply` folds events into the state. Nothing here does I/O.
 
 mod decide;
+pub mod judgment;
 pub mod numbering;
 #[cfg(test)]
 mod tests;
 
 pub use decide::{apply, available, clocks, decide, ClockView};
+pub use judgment::{Finding, Punishment, Verdict};
 
 use crate::{RegionCode, UnitKind};
 use serde::{Deserialize, Serialize};
@@ -37,6 +39,11 @@ pub enum Custody {
     /// 监视居住
     ResidentialSurveillance,
     Released,
+    /// 服刑: the sentence is being executed (prison, detention house, 拘役); set when the
+    /// executing organ takes the offender in, which lifts any measure (Crim Interp 172).
+    Serving,
+    /// 社区矫正: 管制 or probation under the justice bureau, from when it takes the offender in.
+    CommunityCorrections,
 }
 
 impl Custody {
@@ -191,6 +198,37 @@ pub struct Handover {
     pub clock: Option<Clock>,
 }
 
+/// A measure short of custody on one person (取保候审 or 监视居住), and who decided it when:
+/// its term runs from the decision (CPL 79) and restarts when the organ of a later stage decides
+/// it again (SPP Rules 103, 113; Crim Interp 162).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Measure {
+    pub person: usize,
+    pub custody: Custody,
+    #[serde(with = "crate::dates")]
+    pub since: Date,
+    pub by: UnitRef,
+}
+
+impl Measure {
+    pub fn rule(&self) -> &'static str {
+        if self.custody == Custody::Bail {
+            "criminal.bail"
+        } else {
+            "criminal.residential_surveillance"
+        }
+    }
+}
+
+/// A protest lodged by the procuratorate against a first-instance judgment (抗诉, CPL 228, 232).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Protest {
+    pub by: UnitRef,
+    pub reason: String,
+    #[serde(with = "crate::dates")]
+    pub on: Date,
+}
+
 /// The clock the current stage runs on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clock {
@@ -227,11 +265,30 @@ pub struct Case {
     /// Each agency's own number for the case (检察院、法院案号), beside the one case id.
     #[serde(default)]
     pub numbers: Vec<(UnitRef, String)>,
+    /// The verdicts in force or pronounced, one per defendant judged.
+    #[serde(default)]
+    pub judgment: Vec<Verdict>,
+    /// The day the judgment took effect.
+    #[serde(with = "crate::dates::option", default)]
+    pub in_force: Option<Date>,
+    /// Defendants whose execution an executing organ has taken over.
+    #[serde(default)]
+    pub executed: Vec<usize>,
+    #[serde(default)]
+    pub protest: Option<Protest>,
+    /// Bail and residential surveillance in force, each with its own term.
+    #[serde(default)]
+    pub measures: Vec<Measure>,
 }
 
 impl Case {
     pub fn in_custody(&self) -> bool {
         self.persons.iter().any(|p| p.custody.held())
+    }
+
+    /// Defendants still to be handed over for execution, with the kind of unit that executes.
+    pub fn to_execute(&self) -> Vec<(usize, UnitKind)> {
+        self.judgment.iter().filter(|v| !self.executed.contains(&v.person)).filter_map(|v| v.executor().map(|k| (v.person, k))).collect()
     }
 }
 
@@ -282,8 +339,15 @@ pub enum Command {
     },
     /// Convert to a fuller procedure; the trial clock restarts (Crim Interp 368, 376).
     ConvertProcedure { to: Procedure },
-    /// 判决 (first or second instance).
-    Judge,
+    /// 判决: at first instance a verdict for every defendant; at second instance none to uphold
+    /// the judgment (维持原判) or those it revises (改判).
+    Judge {
+        #[serde(default)]
+        verdicts: Vec<Verdict>,
+    },
+    /// 抗诉: the procuratorate protests a first-instance judgment within the appeal window,
+    /// through the court that gave it (CPL 228, 230, 232).
+    Protest { reason: String },
     /// The appeal window passed without appeal, or the second instance judged: in force.
     Finalize,
     /// The higher court takes the appeal, with its own case number.
@@ -291,7 +355,8 @@ pub enum Command {
         #[serde(default)]
         number: Option<String>,
     },
-    /// The justice bureau takes the person in (社区矫正).
+    /// The executing organ takes the offenders in: the justice bureau (社区矫正) or the public
+    /// security organ holding them (to deliver them to prison, or to execute 拘役).
     AcceptExecution,
     /// 撤销案件
     Withdraw { reason: String },
@@ -357,6 +422,18 @@ pub enum Event {
     ProcedureChosen {
         procedure: Procedure,
         plea: bool,
+    },
+    /// A judgment pronounced: the verdicts it gives (none when a second instance upholds).
+    Judged {
+        verdicts: Vec<Verdict>,
+    },
+    /// The judgment took effect (生效).
+    TookEffect {
+        #[serde(with = "crate::dates")]
+        on: Date,
+    },
+    Protested {
+        protest: Protest,
     },
     Closed {
         stage: Stage,
@@ -426,6 +503,7 @@ impl Command {
                 reason(r)
             }
             Command::ReturnHandover { reason: r }
+            | Command::Protest { reason: r }
             | Command::RefuseArrest { reason: r }
             | Command::ReturnForSupplementaryInvestigation { reason: r }
             | Command::DeclineProsecution { reason: r }

@@ -73,6 +73,18 @@ impl Run {
     }
 }
 
+fn verdict(person: usize, punishment: Punishment, term_months: u16, probation_months: Option<u16>) -> Verdict {
+    Verdict { person, finding: Finding::Guilty, punishment: Some(punishment), term_months: Some(term_months), probation_months, fine_yuan: None }
+}
+
+fn acquittal(person: usize) -> Verdict {
+    Verdict { person, finding: Finding::NotGuilty, punishment: None, term_months: None, probation_months: None, fine_yuan: None }
+}
+
+fn judge(verdicts: Vec<Verdict>) -> Command {
+    Command::Judge { verdicts }
+}
+
 fn suspect(custody: Custody) -> Vec<Person> {
     vec![Person { name: "张某".into(), custody, id_number: None }]
 }
@@ -127,21 +139,30 @@ fn a_case_walks_from_registration_to_execution() {
         "the trial clock restarts on conversion; custody: the Spring Festival day stands"
     );
 
-    r.at(date!(2026 - 02 - 12)).ok(w.court, Command::Judge);
+    // Two years, suspended for three: community corrections (CL 72, 73; CPL 269).
+    r.at(date!(2026 - 02 - 12)).ok(w.court, judge(vec![verdict(0, Punishment::FixedTerm, 24, Some(36))]));
     assert_eq!(r.c().stage, Stage::AppealWindow);
     // Ten days, a party's period: 02-22 is in the Spring Festival, so it moves to 02-24.
     assert_eq!(r.due(w.court.id), ("criminal.appeal_judgment".into(), date!(2026 - 02 - 24)));
     let early = r.at(date!(2026 - 02 - 24)).refused(w.court, Command::Finalize);
     assert_eq!(early.code, "window_open");
     r.at(date!(2026 - 02 - 25)).ok(w.court, Command::Finalize);
-    assert_eq!(r.c().stage, Stage::Final);
+    assert_eq!((r.c().stage, r.c().in_force), (Stage::Final, Some(date!(2026 - 02 - 25))));
+    // Ten days to deliver it for execution: 03-07 is a Saturday, a handling limit moves to Monday.
+    assert_eq!(r.due(w.court.id), ("criminal.execution_delivery".into(), date!(2026 - 03 - 09)));
 
     let wrong = r.refused(w.court, Command::HandOverForExecution { to: unit(9, UnitKind::JusticeBureau, "990102") });
     assert_eq!(wrong.code, "wrong_receiver");
-    r.ok(w.court, Command::HandOverForExecution { to: w.justice }).ok(w.justice, Command::Receive).ok(w.justice, Command::AcceptExecution);
+    let prison = r.refused(w.court, Command::HandOverForExecution { to: w.police });
+    assert!(prison.message.contains("justice bureau"), "a suspended sentence goes to community corrections: {prison}");
+    r.ok(w.court, Command::HandOverForExecution { to: w.justice }).ok(w.justice, Command::Receive);
+    // The offender reports within 10 days of the judgment taking effect, a party's period.
+    assert_eq!(r.due(w.justice.id), ("corrections.report".into(), date!(2026 - 03 - 09)));
+    r.ok(w.justice, Command::AcceptExecution);
     assert_eq!(r.c().stage, Stage::Executed);
+    assert_eq!(r.c().persons[0].custody, Custody::CommunityCorrections, "arrest ends as corrections begin (Crim Interp 172)");
     assert!(clocks(r.c(), &r.cal).is_empty());
-    assert_eq!(r.refused(w.justice, Command::Judge).code, "closed");
+    assert_eq!(r.refused(w.justice, judge(vec![])).code, "closed");
 
     // The record rebuilds the state.
     let rebuilt = r.log.iter().fold(None, apply);
@@ -232,15 +253,23 @@ fn arrest_refused_releases_and_appeals_go_up_one_level() {
     r.ok(w.procuratorate, Command::Indict { to: w.court })
         .ok(w.court, Command::Receive)
         .ok(w.court, Command::AcceptForTrial { procedure: Procedure::Ordinary, number: None });
-    r.ok(w.court, Command::Judge);
+    r.ok(w.court, judge(vec![verdict(0, Punishment::FixedTerm, 36, None)]));
     assert_eq!(r.refused(w.court, Command::Appeal { to: unit(8, UnitKind::CourtIntermediate, "990200") }).code, "wrong_receiver");
     r.ok(w.court, Command::Appeal { to: w.higher_court }).ok(w.higher_court, Command::Receive).ok(w.higher_court, Command::AcceptAppeal { number: None });
     assert_eq!((r.c().stage, r.c().holder.id), (Stage::SecondInstance, w.higher_court.id));
     let (rule, due) = r.due(w.higher_court.id);
     assert_eq!(rule, "criminal.second_instance");
     assert!(due > r.now.date() + Duration::days(50));
-    r.ok(w.higher_court, Command::Judge);
+    // Upheld (维持原判): no verdicts; the three years stand.
+    r.ok(w.higher_court, judge(vec![]));
     assert_eq!(r.c().stage, Stage::Final, "the second instance is final");
+    assert_eq!(r.c().judgment, vec![verdict(0, Punishment::FixedTerm, 36, None)]);
+    // Imprisonment: to the police holding the offender, who deliver them to prison within a month.
+    assert_eq!(r.refused(w.higher_court, Command::HandOverForExecution { to: w.justice }).code, "wrong_receiver");
+    r.ok(w.higher_court, Command::HandOverForExecution { to: w.police }).ok(w.police, Command::Receive);
+    assert_eq!(r.due(w.police.id), ("criminal.prison_delivery".into(), r.now.date() + Duration::days(31)));
+    r.ok(w.police, Command::AcceptExecution);
+    assert_eq!(r.c().stage, Stage::Executed);
     let late = {
         let mut r2 = Run::new(datetime!(2026-05-06 09:00));
         r2.ok(w.police, Command::Register { case_no: "C".into(), title: "t".into(), persons: vec![] });
@@ -296,7 +325,7 @@ fn judged_on_christmas_eve(w: &World) -> Run {
     r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
     r.ok(w.procuratorate, Command::AcceptForReview { plea: false, number: None }).ok(w.procuratorate, Command::Indict { to: w.court });
     r.ok(w.court, Command::Receive).ok(w.court, Command::AcceptForTrial { procedure: Procedure::Ordinary, number: None });
-    r.at(date!(2026 - 12 - 24)).ok(w.court, Command::Judge);
+    r.at(date!(2026 - 12 - 24)).ok(w.court, judge(vec![verdict(0, Punishment::CriminalDetention, 6, None)]));
     r
 }
 
@@ -393,4 +422,129 @@ fn the_senders_clock_rests_while_the_receiver_has_the_case() {
     assert_eq!(running, vec![w.procuratorate.id], "only the receiver's clock runs");
     r.ok(w.procuratorate, Command::ReturnHandover { reason: "材料不全".into() });
     assert_eq!(r.due(w.police.id), police_due, "returned: the police's clock is back, as it was");
+}
+
+/// A case with two defendants held, at trial before the county court.
+fn two_on_trial(w: &World) -> Run {
+    let mut r = Run::new(datetime!(2026-03-02 09:00));
+    let persons =
+        vec![Person { name: "甲".into(), custody: Custody::Detained, id_number: None }, Person { name: "乙".into(), custody: Custody::Bail, id_number: None }];
+    r.ok(w.police, Command::Register { case_no: "J-2".into(), title: "抢劫案".into(), persons });
+    r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
+    r.ok(w.procuratorate, Command::AcceptForReview { plea: false, number: None }).ok(w.procuratorate, Command::Indict { to: w.court });
+    r.ok(w.court, Command::Receive).ok(w.court, Command::AcceptForTrial { procedure: Procedure::Ordinary, number: None });
+    r
+}
+
+#[test]
+fn a_judgment_must_be_one_the_criminal_law_allows() {
+    let w = world();
+    let mut r = two_on_trial(&w);
+    let refused = |r: &mut Run, vs: Vec<Verdict>| r.refused(w.court, judge(vs));
+    let missing = refused(&mut r, vec![verdict(0, Punishment::FixedTerm, 36, None)]);
+    assert_eq!(missing.code, "invalid");
+    assert!(missing.message.contains("乙") && missing.rule.contains("CPL 200"), "{missing}");
+    let twice = refused(&mut r, vec![acquittal(0), acquittal(0), acquittal(1)]);
+    assert!(twice.message.contains("twice"), "{twice}");
+    assert_eq!(refused(&mut r, vec![acquittal(0), acquittal(7)]).message, "no person 7");
+    let five_years_suspended = refused(&mut r, vec![verdict(0, Punishment::FixedTerm, 60, Some(60)), acquittal(1)]);
+    assert_eq!(five_years_suspended.code, "unlawful_sentence");
+    assert!(five_years_suspended.rule.contains("CL 72"), "{five_years_suspended}");
+    let short_probation = refused(&mut r, vec![verdict(0, Punishment::FixedTerm, 24, Some(12)), acquittal(1)]);
+    assert!(short_probation.rule.contains("CL 73"), "probation at least the term: {short_probation}");
+    let sixteen_years = refused(&mut r, vec![verdict(0, Punishment::CriminalDetention, 13, None), acquittal(1)]);
+    assert!(sixteen_years.message.contains("1–12 months"), "{sixteen_years}");
+    let no_term = refused(&mut r, vec![Verdict { term_months: None, ..verdict(0, Punishment::FixedTerm, 6, None) }, acquittal(1)]);
+    assert!(no_term.message.contains("term"), "{no_term}");
+    let punished_acquittal = refused(&mut r, vec![Verdict { fine_yuan: Some(1000), ..acquittal(0) }, acquittal(1)]);
+    assert_eq!(punished_acquittal.code, "unlawful_sentence");
+    let nothing = refused(&mut r, vec![Verdict { punishment: None, term_months: None, ..verdict(0, Punishment::FixedTerm, 6, None) }, acquittal(1)]);
+    assert!(nothing.rule.contains("CL 37"), "guilty without punishment is an exemption: {nothing}");
+    assert_eq!(r.c().stage, Stage::Trial, "nothing was judged");
+    // A fine alone is a lawful sentence (CL 34, 52).
+    let fine = Verdict { punishment: None, term_months: None, fine_yuan: Some(5000), ..verdict(0, Punishment::FixedTerm, 6, None) };
+    r.ok(w.court, judge(vec![fine, acquittal(1)]));
+    assert_eq!(r.c().persons[0].custody, Custody::Detained, "held until the judgment takes effect");
+    r.at(date!(2026 - 04 - 20)).ok(w.court, Command::Finalize);
+    assert_eq!((r.c().stage, r.c().persons[0].custody), (Stage::Executed, Custody::Released), "a fine alone: released when in force (Crim Interp 172)");
+}
+
+#[test]
+fn an_acquittal_releases_at_once_and_leaves_nothing_to_execute() {
+    let w = world();
+    let mut r = two_on_trial(&w);
+    let exempted = Verdict { finding: Finding::Exempted, ..acquittal(1) };
+    r.at(date!(2026 - 04 - 01)).ok(w.court, judge(vec![acquittal(0), exempted]));
+    assert!(r.c().persons.iter().all(|p| p.custody == Custody::Released), "released on the judgment (CPL 260)");
+    assert!(r.c().measures.is_empty(), "the bail ends with it");
+    r.at(date!(2026 - 04 - 20)).ok(w.court, Command::Finalize);
+    assert_eq!(r.c().stage, Stage::Executed, "nothing to hand over: the case ends when the judgment takes effect");
+}
+
+#[test]
+fn several_defendants_go_each_to_their_executing_organ() {
+    let w = world();
+    let mut r = two_on_trial(&w);
+    r.at(date!(2026 - 04 - 01)).ok(w.court, judge(vec![verdict(0, Punishment::FixedTerm, 48, None), verdict(1, Punishment::PublicSurveillance, 12, None)]));
+    r.at(date!(2026 - 04 - 20)).ok(w.court, Command::Finalize);
+    r.ok(w.court, Command::HandOverForExecution { to: w.justice }).ok(w.justice, Command::Receive);
+    assert!(r.c().handover.as_ref().unwrap().clock.is_some());
+    r.ok(w.justice, Command::AcceptExecution);
+    assert_eq!((r.c().stage, r.c().holder.id), (Stage::Final, w.court.id), "one still to hand over: the court keeps the case");
+    assert_eq!(r.c().executed, vec![1]);
+    assert_eq!(r.due(w.court.id).0, "criminal.execution_delivery", "the court's delivery clock still runs");
+    assert_eq!(r.refused(w.court, Command::HandOverForExecution { to: w.justice }).code, "wrong_receiver", "乙 is already there");
+    r.ok(w.court, Command::HandOverForExecution { to: w.police }).ok(w.police, Command::Receive);
+    assert_eq!(r.due(w.police.id).0, "criminal.prison_delivery");
+    r.ok(w.police, Command::AcceptExecution);
+    assert_eq!(r.c().stage, Stage::Executed);
+    assert_eq!((r.c().persons[0].custody, r.c().persons[1].custody), (Custody::Serving, Custody::CommunityCorrections));
+    assert_eq!(r.log.iter().fold(None, apply).as_ref(), r.case.as_ref(), "the record rebuilds the state");
+}
+
+#[test]
+fn the_procuratorate_protests_within_the_window_and_the_judgment_waits() {
+    let w = world();
+    let mut r = two_on_trial(&w);
+    r.at(date!(2026 - 04 - 01)).ok(w.court, judge(vec![acquittal(0), acquittal(1)]));
+    assert!(available(r.c(), w.procuratorate, r.now, &r.cal).contains(&"protest"));
+    assert_eq!(r.refused(w.other_procuratorate, Command::Protest { reason: "量刑畸轻".into() }).code, "wrong_unit");
+    assert_eq!(r.refused(w.procuratorate, Command::Protest { reason: " ".into() }).code, "invalid");
+    r.at(date!(2026 - 04 - 08)).ok(w.procuratorate, Command::Protest { reason: "认定事实错误".into() });
+    assert_eq!(r.refused(w.procuratorate, Command::Protest { reason: "再次".into() }).code, "illegal_transition");
+    let fin = r.at(date!(2026 - 05 - 01)).refused(w.court, Command::Finalize);
+    assert_eq!(fin.code, "protested");
+    // Past the window, the protest lodged in time still goes up.
+    r.ok(w.court, Command::Appeal { to: w.higher_court }).ok(w.higher_court, Command::Receive);
+    assert_eq!(r.c().handover.as_ref().unwrap().kind, HandoverKind::Appeal);
+
+    let mut late = two_on_trial(&w);
+    late.at(date!(2026 - 04 - 01)).ok(w.court, judge(vec![acquittal(0), acquittal(1)]));
+    assert_eq!(late.at(date!(2026 - 04 - 20)).refused(w.procuratorate, Command::Protest { reason: "迟".into() }).code, "window_closed");
+}
+
+#[test]
+fn bail_and_surveillance_run_their_own_terms() {
+    let w = world();
+    let mut r = Run::new(datetime!(2026-01-30 09:00));
+    let persons = vec![Person { name: "丙".into(), custody: Custody::Bail, id_number: None }];
+    r.ok(w.police, Command::Register { case_no: "Q-1".into(), title: "非法经营案".into(), persons });
+    // Twelve months from the decision, ending on its date (CPL 79): 2027-01-30 is a Saturday.
+    let bail = clocks(r.c(), &r.cal).into_iter().find(|k| k.person == Some(0)).expect("a bail clock");
+    assert_eq!((bail.rule.as_str(), bail.unit.id, bail.due.unwrap().due.date()), ("criminal.bail", w.police.id, date!(2027 - 01 - 30)));
+    assert_eq!(
+        r.refused(w.police, Command::SetCustody { person: 0, custody: Custody::Bail }).code,
+        "illegal_transition",
+        "not renewed by the organ that decided it"
+    );
+    r.at(date!(2026 - 06 - 01)).ok(w.police, Command::SetCustody { person: 0, custody: Custody::ResidentialSurveillance });
+    assert_eq!(r.due(w.police.id), ("criminal.residential_surveillance".into(), date!(2026 - 12 - 01)));
+    r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
+    r.ok(w.procuratorate, Command::AcceptForReview { plea: false, number: None });
+    // The procuratorate decides it anew at its stage, and the term restarts (SPP Rules 113).
+    r.at(date!(2026 - 07 - 10)).ok(w.procuratorate, Command::SetCustody { person: 0, custody: Custody::ResidentialSurveillance });
+    let rs = clocks(r.c(), &r.cal).into_iter().find(|k| k.person == Some(0)).unwrap();
+    assert_eq!((rs.unit.id, rs.due.unwrap().due.date()), (w.procuratorate.id, date!(2027 - 01 - 10)));
+    r.ok(w.procuratorate, Command::SetCustody { person: 0, custody: Custody::Released });
+    assert!(clocks(r.c(), &r.cal).iter().all(|k| k.person.is_none()), "released: no term runs");
 }

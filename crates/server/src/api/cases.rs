@@ -34,6 +34,18 @@ pub struct ClockDto {
     pub basis: Vec<String>,
     /// Why the due date cannot be computed (only for a clock whose rule is unknown).
     pub error: Option<String>,
+    /// For a measure's term (bail, residential surveillance): the person, by index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<usize>,
+}
+
+/// The procuratorate's protest (抗诉) against the first-instance judgment.
+#[derive(Serialize, ToSchema)]
+pub struct ProtestDto {
+    pub unit_id: i64,
+    pub reason: String,
+    #[schema(format = Date)]
+    pub on: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -55,6 +67,14 @@ pub struct CaseDto {
     pub numbers: Vec<serde_json::Value>,
     pub returns: u8,
     pub in_custody: bool,
+    /// The verdicts pronounced, one per defendant judged (revised ones as revised).
+    pub judgment: Vec<xiezhi_core::case::Verdict>,
+    /// The day the judgment took effect.
+    #[schema(format = Date)]
+    pub in_force: Option<String>,
+    /// Defendants an executing organ has taken in, by index.
+    pub executed: Vec<usize>,
+    pub protest: Option<ProtestDto>,
     pub clocks: Vec<ClockDto>,
     /// The dossier's catalogue: name, category, content type, size, sha256, added by, on.
     #[schema(value_type = Vec<Object>)]
@@ -82,6 +102,10 @@ fn case_dto(r: &CaseRecord, c: &Case, units: Vec<i64>, cal: &Calendar, leaves: V
         numbers: c.numbers.iter().map(|(u, n)| serde_json::json!({"unit_id": u.id, "number": n})).collect(),
         returns: c.returns,
         in_custody: c.in_custody(),
+        judgment: c.judgment.clone(),
+        in_force: c.in_force.map(|d| d.to_string()),
+        executed: c.executed.clone(),
+        protest: c.protest.as_ref().map(|p| ProtestDto { unit_id: p.by.id, reason: p.reason.clone(), on: p.on.to_string() }),
         clocks: clocks(c, cal)
             .into_iter()
             .map(|k| match k.due {
@@ -94,6 +118,7 @@ fn case_dto(r: &CaseRecord, c: &Case, units: Vec<i64>, cal: &Calendar, leaves: V
                     provisional: d.provisional,
                     basis: d.basis,
                     error: None,
+                    person: k.person,
                 },
                 Err(e) => ClockDto {
                     rule: k.rule,
@@ -104,6 +129,7 @@ fn case_dto(r: &CaseRecord, c: &Case, units: Vec<i64>, cal: &Calendar, leaves: V
                     provisional: false,
                     basis: vec![],
                     error: Some(e),
+                    person: k.person,
                 },
             })
             .collect(),

@@ -348,6 +348,9 @@ pub struct ActionForm {
     procedure: bool,
     extension: bool,
     collaboration: bool,
+    /// A verdict per defendant (宣判); at second instance each may be left as judged.
+    verdicts: bool,
+    second_instance: bool,
 }
 
 pub struct DocumentRow {
@@ -388,6 +391,10 @@ struct CasePage {
     /// People whose custody the holder may change, for the custody form.
     custody_people: Vec<(usize, String)>,
     latest_reason: Option<ReasonNote>,
+    /// Each defendant judged: name, the verdict in words, where its execution stands.
+    judgment: Vec<(String, String, &'static str)>,
+    /// Every defendant, for the judgment form.
+    defendants: Vec<(usize, String)>,
 }
 
 /// Units a hand-over command may be addressed to.
@@ -404,17 +411,21 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     let mut clock_rows = Vec::new();
     for k in clocks(&c, &st.calendar()) {
         let unit = unit_name(&st, lang, k.unit.id, &mut names).await;
+        let rule = match k.person.and_then(|i| c.persons.get(i)) {
+            Some(person) => format!("{}{}{}{}", lang.rule(&k.rule), lang.pick("（", " ("), person.name, lang.pick("）", ")")),
+            None => lang.rule(&k.rule),
+        };
         clock_rows.push(match k.due {
             Ok(d) => ClockRow {
                 overdue: d.due.date() < today,
-                rule: lang.rule(&k.rule),
+                rule,
                 unit,
                 due: d.due.to_string(),
                 provisional: d.provisional,
                 rolled_from: d.rolled_from.map(|x| x.to_string()).unwrap_or_default(),
                 basis: d.basis.join("；"),
             },
-            Err(e) => ClockRow { rule: lang.rule(&k.rule), unit, due: "—".into(), provisional: false, rolled_from: String::new(), basis: e, overdue: false },
+            Err(e) => ClockRow { rule, unit, due: "—".into(), provisional: false, rolled_from: String::new(), basis: e, overdue: false },
         });
     }
     let mut timeline = Vec::new();
@@ -444,6 +455,8 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
                 latest_reason = Some(ReasonNote { what: lang.event(&e.kind), reason: reason.clone(), at: format_local(e.at), unit: unit.clone() });
                 reason
             }
+            // Closed by execution: the machine's words, not a person's reason.
+            Ok(Event::Closed { stage: stage @ xiezhi_core::case::Stage::Executed, .. }) => lang.stage(stage.as_str()).to_string(),
             Ok(Event::Closed { stage, reason }) => {
                 if !reason.trim().is_empty() {
                     latest_reason = Some(ReasonNote { what: lang.stage(stage.as_str()), reason: reason.clone(), at: format_local(e.at), unit: unit.clone() });
@@ -451,6 +464,17 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
                 format!("{}：{reason}", lang.stage(stage.as_str()))
             }
             Ok(Event::StageChanged { stage }) => lang.stage(stage.as_str()).to_string(),
+            Ok(Event::Judged { verdicts }) if verdicts.is_empty() => lang.pick("维持原判", "Judgment upheld").to_string(),
+            Ok(Event::Judged { verdicts }) => verdicts
+                .iter()
+                .map(|v| format!("{}：{}", c.persons.get(v.person).map_or("—", |p| p.name.as_str()), lang.verdict(v)))
+                .collect::<Vec<_>>()
+                .join(lang.pick("；", "; ")),
+            Ok(Event::TookEffect { on }) => on.to_string(),
+            Ok(Event::Protested { protest }) => {
+                latest_reason = Some(ReasonNote { what: lang.event(&e.kind), reason: protest.reason.clone(), at: format_local(e.at), unit: unit.clone() });
+                protest.reason
+            }
             Ok(Event::ClockStarted { clock }) => lang.rule(&clock.rule),
             Ok(Event::ClockExtended { clock, approver, reason }) => format!("{}（{approver}）：{reason}", lang.rule(&clock.rule)),
             Ok(Event::NumberAssigned { number, .. }) => number,
@@ -477,7 +501,18 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
                     let higher = if actor.kind == UnitKind::CourtBasic { UnitKind::CourtIntermediate } else { UnitKind::CourtHigh };
                     targets(&st, lang, higher, actor.region.parent().unwrap_or(actor.region)).await?
                 }
-                "hand_over_for_execution" => targets(&st, lang, UnitKind::JusticeBureau, c.investigator.region).await?,
+                "hand_over_for_execution" => {
+                    let mut kinds: Vec<UnitKind> = c.to_execute().into_iter().map(|(_, k)| k).collect();
+                    if c.judgment.is_empty() {
+                        kinds.push(UnitKind::JusticeBureau);
+                    }
+                    kinds.dedup();
+                    let mut all = vec![];
+                    for k in kinds {
+                        all.extend(targets(&st, lang, k, c.investigator.region).await?);
+                    }
+                    all
+                }
                 "collaborate" => {
                     let other = if actor.kind == UnitKind::Police { UnitKind::Procuratorate } else { UnitKind::Police };
                     targets(&st, lang, other, actor.region).await?
@@ -493,6 +528,8 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
                 procedure: matches!(name, "accept_for_trial" | "convert_procedure"),
                 extension: name == "extend",
                 collaboration: name == "collaborate",
+                verdicts: name == "judge",
+                second_instance: c.stage == xiezhi_core::case::Stage::SecondInstance,
             });
         }
     }
@@ -560,6 +597,20 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
             vec![]
         },
         latest_reason,
+        judgment: c
+            .judgment
+            .iter()
+            .map(|v| {
+                let state = match v.executor() {
+                    None => "",
+                    Some(_) if c.executed.contains(&v.person) => lang.pick("已交付执行", "handed over for execution"),
+                    Some(UnitKind::JusticeBureau) => lang.pick("待交付社区矫正", "to community corrections"),
+                    Some(_) => lang.pick("待交付公安机关送监执行", "to the police for prison"),
+                };
+                (c.persons.get(v.person).map_or_else(String::new, |p| p.name.clone()), lang.verdict(v), state)
+            })
+            .collect(),
+        defendants: c.persons.iter().enumerate().map(|(i, x)| (i, x.name.clone())).collect(),
         chrome: Chrome::new(lang, &format!("/cases/{id}"), Some(&p), &st),
     })
 }
@@ -577,6 +628,10 @@ pub struct CommandForm {
     text: Option<String>,
     person: Option<String>,
     custody: Option<String>,
+    /// The judgment form's fields per defendant: `finding_0`, `punishment_0`, `term_0`,
+    /// `probation_0`, `fine_0`, …
+    #[serde(flatten)]
+    verdict_fields: BTreeMap<String, String>,
 }
 
 pub async fn command<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<CommandForm>) -> Result<Response, PageError> {
@@ -605,6 +660,7 @@ fn command_request(f: CommandForm) -> Result<CommandRequest, AppError> {
             body.insert("kind".into(), json!(f.kind.clone().unwrap_or_else(|| "consultation".into())));
             body.insert("text".into(), json!(f.text.clone().unwrap_or_default()));
         }
+        "judge" => drop(body.insert("verdicts".into(), Value::Array(verdicts(&f.verdict_fields)?))),
         "set_custody" => {
             body.insert(
                 "person".into(),
@@ -623,8 +679,41 @@ fn command_request(f: CommandForm) -> Result<CommandRequest, AppError> {
     })
 }
 
+/// The judgment form's verdicts: one per defendant whose finding is given (`upheld` leaves a
+/// second-instance defendant as judged). Blank numbers are absent; a number that is not one is
+/// refused naming its field.
+fn verdicts(fields: &BTreeMap<String, String>) -> Result<Vec<Value>, AppError> {
+    let mut out = vec![];
+    for (key, finding) in fields.iter().filter(|(k, _)| k.starts_with("finding_")) {
+        let i: usize = key["finding_".len()..].parse().map_err(|_| AppError::field("verdicts", "unknown defendant"))?;
+        if finding == "upheld" {
+            continue;
+        }
+        let field = |name: &str| fields.get(&format!("{name}_{i}")).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let number = |name: &str, wire: &str| -> Result<Option<u64>, AppError> {
+            field(name).map(|v| v.parse::<u64>().map_err(|_| AppError::field(format!("verdicts[{i}].{wire}"), "a whole number"))).transpose()
+        };
+        let mut v = Map::new();
+        v.insert("person".into(), json!(i));
+        v.insert("finding".into(), json!(finding));
+        if finding == "guilty" {
+            if let Some(p) = field("punishment").filter(|p| *p != "none") {
+                v.insert("punishment".into(), json!(p));
+            }
+            for (name, wire) in [("term", "term_months"), ("probation", "probation_months"), ("fine", "fine_yuan")] {
+                if let Some(n) = number(name, wire)? {
+                    v.insert(wire.into(), json!(n));
+                }
+            }
+        }
+        out.push(Value::Object(v));
+    }
+    Ok(out)
+}
+
 /// Commands that carry a written reason.
-const REASONED: [&str; 6] = ["return_handover", "refuse_arrest", "return_for_supplementary_investigation", "decline_prosecution", "withdraw", "extend"];
+const REASONED: [&str; 7] =
+    ["return_handover", "refuse_arrest", "return_for_supplementary_investigation", "decline_prosecution", "withdraw", "extend", "protest"];
 
 pub struct RegionRow {
     code: String,

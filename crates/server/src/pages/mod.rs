@@ -212,6 +212,8 @@ struct Failure {
     code: String,
     field: Option<String>,
     message: String,
+    /// The rule a refused command broke, with its article.
+    rule: Option<String>,
 }
 
 impl IntoResponse for PageError {
@@ -226,7 +228,11 @@ impl IntoResponse for PageError {
         };
         let page = ErrorPage { status: status.as_u16(), code: self.0.code().to_string(), message: self.0.public_message() };
         let mut res = (status, Html(page.render().unwrap_or_else(|_| "error".into()))).into_response();
-        res.extensions_mut().insert(Failure { code: self.0.code().to_string(), field, message: self.0.public_message() });
+        let rule = match &self.0 {
+            AppError::Refused { rule, .. } => Some(rule.clone()),
+            _ => None,
+        };
+        res.extensions_mut().insert(Failure { code: self.0.code().to_string(), field, message: self.0.public_message(), rule });
         res
     }
 }
@@ -241,6 +247,7 @@ struct FailurePage {
     code: String,
     field: String,
     message: String,
+    rule: String,
 }
 
 /// Every error a page gives is shown inside the layout — the navigation, the signed-in person,
@@ -288,12 +295,12 @@ pub async fn errors_in_layout<S: Store>(axum::extract::State(st): axum::extract:
         429 => t.error_throttled,
         _ => t.error,
     };
-    let (code, field, message) = match failure {
-        Some(f) => (f.code, f.field.unwrap_or_default(), f.message),
-        None if status == StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large".into(), String::new(), t.error_too_large.into()),
-        None => ("bad_request".into(), String::new(), t.error_unreadable.into()),
+    let (code, field, message, rule) = match failure {
+        Some(f) => (f.code, f.field.unwrap_or_default(), f.message, f.rule.unwrap_or_default()),
+        None if status == StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large".into(), String::new(), t.error_too_large.into(), String::new()),
+        None => ("bad_request".into(), String::new(), t.error_unreadable.into(), String::new()),
     };
-    let page = FailurePage { chrome: Chrome::new(lang, uri.path(), who.as_ref(), &st), status: status.as_u16(), heading, back, code, field, message };
+    let page = FailurePage { chrome: Chrome::new(lang, uri.path(), who.as_ref(), &st), status: status.as_u16(), heading, back, code, field, message, rule };
     let mut out = (status, Html(page.render().unwrap_or_else(|_| "error".into()))).into_response();
     for (name, value) in res.headers() {
         if name == header::RETRY_AFTER {

@@ -710,3 +710,131 @@ async fn a_hotline_call_through_the_pages() {
     b.finish().await;
     result.unwrap();
 }
+
+/// A criminal case walked through the pages by four agencies, as each would: the police register
+/// it and ask for arrest; the procuratorate signs for it, approves, returns the transfer with a
+/// reason the police then read, reviews and indicts; the court judges each defendant with a
+/// sentence, and after the appeal window hands the suspended one to community corrections, which
+/// takes them in. Each case page is looked at at desktop width and at 390 px.
+#[tokio::test]
+async fn a_case_from_registration_to_execution_through_the_pages() {
+    let (store, _dir) = xiezhi_store::testing::fresh_sqlite().await;
+    xiezhi_server::demo::seed(&store, 7, 1).await.unwrap();
+    let clock = xiezhi_server::state::Clock::fixed(crate::common::beijing("2026-11-30 09:00"));
+    let state = AppState::new(
+        store.clone(),
+        ServerConfig { demo: true, ..Default::default() },
+        crate::common::test_calendars(),
+        xiezhi_server::audit::LogSigner::new("xiezhi-test", [7; 32]).unwrap(),
+    )
+    .with_clock(clock.clone());
+    let browsing = browse(state).await;
+    let (c, b) = (&browsing.c, &browsing);
+    let result = async {
+        // Fill and send one action form of the case page; the timeline grows.
+        let act = |command: &'static str, fill: Vec<(&'static str, &'static str)>| async move {
+            eprintln!("action {command}");
+            let before = c.find_all(Locator::Css("#timeline tbody tr")).await?.len();
+            for (name, value) in fill {
+                let js = format!("document.querySelector('form[data-command={command}] [name={name}]').value = arguments[0]");
+                c.execute(&js, vec![serde_json::json!(value)]).await?;
+            }
+            c.find(Locator::Css(&format!("form[data-command={command}] button"))).await?.click().await?;
+            if let Err(e) = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(&format!("#timeline tbody tr:nth-child({})", before + 1))).await
+            {
+                eprintln!("after {command}: {}", c.find(Locator::Css("main")).await?.text().await?);
+                return Err(e);
+            }
+            Ok::<_, fantoccini::error::CmdError>(())
+        };
+        let switch_to = |user: &'static str| async move {
+            c.find(Locator::Id("sign-out")).await?.click().await?;
+            c.wait().for_element(Locator::Id("sign-in")).await?;
+            b.sign_in(user).await
+        };
+        let open_case = |path: String| async move {
+            c.goto(&format!("{}{path}", b.base)).await?;
+            c.wait().for_element(Locator::Id("case-no")).await?;
+            Ok::<_, fantoccini::error::CmdError>(())
+        };
+
+        b.sign_in("police.990101").await?;
+        c.goto(&format!("{}/cases", b.base)).await?;
+        c.wait().for_element(Locator::Css("input[name='case_no']")).await?.send_keys("金公刑立字〔2026〕501号").await?;
+        c.find(Locator::Css("input[name='title']")).await?.send_keys("王某诈骗案").await?;
+        c.find(Locator::Css("input[name='person']")).await?.send_keys("王某").await?;
+        c.find(Locator::Id("register-case")).await?.click().await?;
+        c.wait().for_element(Locator::Id("case-no")).await?;
+        let path = c.current_url().await?.path().to_string();
+        act("request_arrest_approval", vec![]).await?;
+
+        switch_to("procuratorate.990101").await?;
+        let waiting = c.find(Locator::Id("waiting")).await?.text().await?;
+        assert!(waiting.contains("提请批准逮捕") && waiting.contains("王某诈骗案"), "the workbench says what is handed over: {waiting}");
+        open_case(path.clone()).await?;
+        act("receive", vec![]).await?;
+        act("approve_arrest", vec![]).await?;
+
+        switch_to("police.990101").await?;
+        open_case(path.clone()).await?;
+        act("transfer_for_prosecution", vec![]).await?;
+        switch_to("procuratorate.990101").await?;
+        open_case(path.clone()).await?;
+        act("receive", vec![]).await?;
+        act("return_handover", vec![("reason", "材料不全，缺少鉴定意见")]).await?;
+
+        switch_to("police.990101").await?;
+        open_case(path.clone()).await?;
+        let reason = c.find(Locator::Id("latest-reason")).await?.text().await?;
+        assert!(reason.contains("材料不全，缺少鉴定意见") && reason.contains("退回"), "the police read why: {reason}");
+        act("transfer_for_prosecution", vec![]).await?;
+        switch_to("procuratorate.990101").await?;
+        open_case(path.clone()).await?;
+        act("receive", vec![]).await?;
+        act("accept_for_review", vec![]).await?;
+        act("indict", vec![]).await?;
+
+        switch_to("court.990101").await?;
+        open_case(path.clone()).await?;
+        act("receive", vec![]).await?;
+        act("accept_for_trial", vec![("procedure", "summary")]).await?;
+        // Three years suspended for four: a refused probation first (five years cannot be
+        // suspended), inside the layout, then the lawful one.
+        act("judge", vec![("finding_0", "guilty"), ("punishment_0", "fixed_term"), ("term_0", "60"), ("probation_0", "60")]).await.ok();
+        let refused = c.find(Locator::Css("main")).await?.text().await?;
+        assert!(refused.contains("CL 72") || refused.contains("缓刑"), "the refusal names the rule: {refused}");
+        open_case(path.clone()).await?;
+        c.execute("document.querySelector('form[data-command=judge]').scrollIntoView()", vec![]).await?;
+        b.screenshots("case-judgment-form").await?;
+        b.fits_a_phone("the judgment form").await?;
+        act("judge", vec![("finding_0", "guilty"), ("punishment_0", "fixed_term"), ("term_0", "36"), ("probation_0", "48"), ("fine_0", "20000")]).await?;
+        let verdict = c.find(Locator::Css(".verdict")).await?.text().await?;
+        assert!(verdict.contains("有期徒刑3年") && verdict.contains("缓刑4年") && verdict.contains("罚金20000元"), "{verdict}");
+        assert!(c.find_all(Locator::Css("form[data-command=finalize]")).await?.is_empty(), "not in force during the appeal window");
+
+        // Two weeks on (the session has long expired): the window has passed.
+        clock.set(crate::common::beijing("2026-12-14 09:00"));
+        b.sign_in("court.990101").await?;
+        open_case(path.clone()).await?;
+        act("finalize", vec![]).await?;
+        let clocks = c.find(Locator::Id("clocks")).await?.text().await?;
+        assert!(clocks.contains("交付执行"), "ten days to deliver it for execution: {clocks}");
+        let targets = c.find(Locator::Css("form[data-command=hand_over_for_execution] select[name=to]")).await?.text().await?;
+        assert!(targets.contains("司法局") && !targets.contains("公安局"), "a suspended sentence goes to community corrections: {targets}");
+        act("hand_over_for_execution", vec![]).await?;
+
+        switch_to("justice.990101").await?;
+        open_case(path.clone()).await?;
+        act("receive", vec![]).await?;
+        let clocks = c.find(Locator::Id("clocks")).await?.text().await?;
+        assert!(clocks.contains("社区矫正对象报到"), "{clocks}");
+        act("accept_execution", vec![]).await?;
+        assert_eq!(c.find(Locator::Id("stage")).await?.text().await?, "已交付执行");
+        b.screenshots("case-executed").await?;
+        b.fits_a_phone("an executed case").await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    browsing.finish().await;
+    result.expect("browser session");
+}

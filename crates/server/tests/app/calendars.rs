@@ -94,7 +94,9 @@ async fn the_year_boundary(backend: Backend) {
     ok(&app, &judge, held, json!({"command": "receive"})).await;
     ok(&app, &judge, held, json!({"command": "accept_for_trial", "procedure": "ordinary"})).await;
     app.set_time("2026-12-24 15:00");
-    let judged = ok(&app, &judge, held, json!({"command": "judge"})).await;
+    let judged =
+        ok(&app, &judge, held, json!({"command": "judge", "verdicts": [{"person": 0, "finding": "guilty", "punishment": "fixed_term", "term_months": 36}]}))
+            .await;
     let k = clock(&judged, "criminal.appeal_judgment");
     assert_eq!((k["due"].as_str(), k["provisional"].as_bool()), (Some("2027-01-04"), Some(true)), "{k}");
     let finalize = app.post(&format!("/api/v1/cases/{held}/commands"), &judge, json!({"command": "finalize"})).await;

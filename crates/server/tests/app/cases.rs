@@ -50,6 +50,7 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
     let court = app.unit_id(&police, "990101", "court_basic").await;
     let higher = app.unit_id(&police, "990100", "court_intermediate").await;
     let bureau = app.unit_id(&police, "990101", "justice_bureau").await;
+    let police_unit = app.unit_id(&police, "990101", "police").await;
 
     let r = app
         .post("/api/v1/cases", &police, json!({"case_no": "和公刑立字〔2026〕1号", "title": "盗窃案", "persons": [{"name": "张某", "custody": "detained"}]}))
@@ -101,16 +102,38 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
     let trial = ok(&app, &judge, id, json!({"command": "accept_for_trial", "procedure": "fast_track"})).await;
     assert_eq!((trial["stage"].as_str(), trial["procedure"].as_str()), (Some("trial"), Some("fast_track")));
     assert!(trial["numbers"][1]["number"].as_str().unwrap().contains("刑初"), "the court's own number: {trial}");
-    ok(&app, &judge, id, json!({"command": "judge"})).await;
+    // A judgment decides for every defendant, lawfully, or nothing is recorded.
+    let none = cmd(&app, &judge, id, json!({"command": "judge"})).await;
+    assert_eq!((none.status, none.json()["code"].as_str()), (StatusCode::CONFLICT, Some("invalid")), "{}", none.text());
+    assert!(none.json()["rule"].as_str().unwrap().contains("CPL 200"), "{}", none.text());
+    let five_years_suspended = json!({"person": 0, "finding": "guilty", "punishment": "fixed_term", "term_months": 60, "probation_months": 60});
+    let unlawful = cmd(&app, &judge, id, json!({"command": "judge", "verdicts": [five_years_suspended]})).await;
+    assert_eq!((unlawful.status, unlawful.json()["code"].as_str()), (StatusCode::CONFLICT, Some("unlawful_sentence")), "{}", unlawful.text());
+    let caning = cmd(&app, &judge, id, json!({"command": "judge", "verdicts": [{"person": 0, "finding": "guilty", "punishment": "caning"}]})).await;
+    assert_eq!(caning.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", caning.text());
+    assert_eq!(caning.json()["field"], "verdicts[0].punishment", "names the field: {}", caning.text());
+    let two_years_suspended =
+        json!({"person": 0, "finding": "guilty", "punishment": "fixed_term", "term_months": 24, "probation_months": 36, "fine_yuan": 2000});
+    let judged = ok(&app, &judge, id, json!({"command": "judge", "verdicts": [two_years_suspended]})).await;
+    assert_eq!(judged["judgment"][0]["probation_months"], 36, "{judged}");
     let early = cmd(&app, &judge, id, json!({"command": "finalize"})).await;
     assert_eq!((early.status, early.json()["code"].as_str()), (StatusCode::CONFLICT, Some("window_open")));
+    // The procuratorate protests (抗诉); the judgment waits for the court above.
+    assert_eq!(cmd(&app, &police, id, json!({"command": "protest", "reason": "量刑畸轻"})).await.status, StatusCode::FORBIDDEN);
+    let protested = ok(&app, &prosecutor, id, json!({"command": "protest", "reason": "量刑畸轻"})).await;
+    assert_eq!(protested["protest"]["reason"], "量刑畸轻", "{protested}");
     ok(&app, &judge, id, json!({"command": "appeal", "to": higher})).await;
     ok(&app, &appeal_judge, id, json!({"command": "receive"})).await;
     ok(&app, &appeal_judge, id, json!({"command": "accept_appeal"})).await;
-    let fin = ok(&app, &appeal_judge, id, json!({"command": "judge"})).await;
+    // Upheld: the suspended sentence stands, and goes to community corrections.
+    let fin = ok(&app, &appeal_judge, id, json!({"command": "judge", "verdicts": []})).await;
     assert_eq!(fin["stage"], "final");
+    assert!(fin["clocks"].as_array().unwrap().iter().any(|k| k["rule"] == "criminal.execution_delivery"), "{fin}");
+    let to_police = cmd(&app, &appeal_judge, id, json!({"command": "hand_over_for_execution", "to": police_unit})).await;
+    assert_eq!((to_police.status, to_police.json()["code"].as_str()), (StatusCode::CONFLICT, Some("wrong_receiver")));
     ok(&app, &appeal_judge, id, json!({"command": "hand_over_for_execution", "to": bureau})).await;
-    ok(&app, &justice, id, json!({"command": "receive"})).await;
+    let signed = ok(&app, &justice, id, json!({"command": "receive"})).await;
+    assert!(signed["clocks"].as_array().unwrap().iter().any(|k| k["rule"] == "corrections.report" && k["unit_id"] == bureau), "{signed}");
     let done = ok(&app, &justice, id, json!({"command": "accept_execution"})).await;
     assert_eq!(done["stage"], "executed");
     assert_eq!(done["units"].as_array().unwrap().len(), 5, "police, procuratorate, two courts, justice bureau held it");
