@@ -6,6 +6,9 @@ use serde::{Serialize, Serializer};
 use std::fmt;
 use time::{Date, Duration, Month, PrimitiveDateTime};
 
+mod basis;
+pub use basis::{describe_day, Basis};
+
 /// When the clock starts: a day, or a moment for periods counted in hours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Start {
@@ -82,7 +85,14 @@ pub struct Deadline {
     pub provisional: bool,
     #[serde(skip)]
     pub period: Period,
-    pub basis: Vec<String>,
+    pub basis: Vec<Basis>,
+}
+
+impl Deadline {
+    /// The basis in English, one line per reason.
+    pub fn basis_lines(&self) -> Vec<String> {
+        self.basis.iter().map(ToString::to_string).collect()
+    }
 }
 
 fn ser_opt_date<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
@@ -116,15 +126,6 @@ fn pick_period(rule: &Rule, held: bool, extended: bool) -> Result<Period, Deadli
         (Lengths::ByCustody { free: p, .. }, false) => Ok(p),
         (Lengths::ByCustody { held_extended, .. }, true) if held => held_extended.ok_or_else(|| none("while the suspect is in custody")),
         (Lengths::ByCustody { free_extended, .. }, true) => free_extended.ok_or_else(|| none("")),
-    }
-}
-
-fn describe_day(kind: &DayKind) -> String {
-    match kind {
-        DayKind::Workday => "a working day".into(),
-        DayKind::Weekend => "a weekend day".into(),
-        DayKind::Holiday { name } => format!("a public holiday ({name})"),
-        DayKind::MakeUpWorkday { name } => format!("a make-up working day for {name}"),
     }
 }
 
@@ -241,51 +242,37 @@ pub fn compute(req: DeadlineRequest<'_>, cal: &Calendar) -> Result<Deadline, Dea
     let r = resolve(req, cal)?;
     let rule = req.rule;
     let period = r.period;
-    let mut basis = vec![format!("{} [{}]: {period}", rule.basis, rule.row)];
+    let mut basis = vec![Basis::Rule { articles: rule.basis, row: rule.row, period }];
     let article = rule.counting_basis.split(';').next().unwrap_or(rule.counting_basis);
     if let Period::Hours(_) = period {
-        basis.push(format!("D13: counted from the exact start time, the conservative reading of {}", rule.counting_basis));
-        basis.push(format!("D5: a period bounding custody is not extended for rest days ({article} ¶4)"));
+        basis.push(Basis::ExactTime { counting: rule.counting_basis });
+        basis.push(Basis::HoursBoundCustody { article });
     } else {
-        basis.push(format!("D2: the start day is not counted ({})", rule.counting_basis));
+        basis.push(Basis::StartDayNotCounted { counting: rule.counting_basis });
         match period {
-            Period::Months(_) => basis.push(
-                "D3: months run to the same date of the target month, a month-end start or a missing date to its last day (Crim Interp 202; Civil Code 202)"
-                    .into(),
-            ),
-            Period::MonthsAndDays(_, d) => basis.push(format!("D3: months first, then half a month as {d} days (Crim Interp 202)")),
-            Period::WorkingDays(_) => basis.push(format!(
-                "working days counted from the day after the start; {}",
-                match cal.policy() {
-                    MakeUpDayPolicy::WorkingDay => "make-up working days count (D7)",
-                    MakeUpDayPolicy::RestDay => "make-up working days do not count (D7, rest-day policy)",
-                }
-            )),
+            Period::Months(_) => basis.push(Basis::MonthsToSameDate),
+            Period::MonthsAndDays(_, d) => basis.push(Basis::MonthsThenDays(d)),
+            Period::WorkingDays(_) => basis.push(Basis::WorkingDays { make_up_counts: cal.policy() == MakeUpDayPolicy::WorkingDay }),
             _ => {}
         }
         let raw = r.raw_due.date();
         let kind = cal.day_kind_or_weekday(raw);
         if r.custody_bound {
-            let on_rest = if cal.reading(raw).rest { format!(" although {raw} is {}", describe_day(&kind)) } else { String::new() };
-            basis.push(format!(
-                "D5: the suspect or defendant is held (在押), so the period ends on its date{on_rest}; a custody period needs no holiday calendar ({article} ¶4, CPL 98)"
-            ));
+            basis.push(Basis::HeldEndsOnDate { raw, rest: cal.reading(raw).rest.then_some(kind), article });
         } else if let Some(from) = r.rolled_from {
-            basis.push(format!("D4: {from} is {}, so the period ends on the next working day {}", describe_day(&kind), r.due));
+            basis.push(Basis::Rolled { from, kind, to: r.due });
         } else if let DayKind::MakeUpWorkday { .. } = kind {
-            basis.push(format!("D7: {raw} is {}, which counts as a working day", describe_day(&kind)));
+            basis.push(Basis::MakeUpWorkday { raw, kind });
         }
         if req.in_custody && rule.counting == Counting::Party {
-            basis.push("D5 read narrowly: a party's period moves off rest days even for a person in custody".into());
+            basis.push(Basis::PartyRolls);
         }
         if req.in_custody && rule.counting == Counting::Handling {
-            basis.push("not a custody limit under D5 as applied here, so rest days still move it (D4)".into());
+            basis.push(Basis::HandlingRolls);
         }
     }
     if let Some(year) = r.provisional {
-        basis.push(format!(
-            "provisional: no holiday calendar is loaded for {year}, so Saturdays and Sundays were taken as its only rest days (no public holidays, no make-up working days); the date is recomputed when {year} is loaded"
-        ));
+        basis.push(Basis::Provisional { year });
     }
     Ok(Deadline {
         rule: rule.id,

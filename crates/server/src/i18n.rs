@@ -1,6 +1,7 @@
 //! The interface in Chinese (default) and English. Texts are a struct, so a missing
 //! translation is a compile error rather than a blank on the page.
 
+mod basis;
 mod disputes;
 mod judgments;
 mod tickets;
@@ -278,6 +279,18 @@ impl Lang {
             "evidence" => self.pick("证据材料", "Evidence"),
             "legal_instrument" => self.pick("法律文书", "Legal instrument"),
             _ => self.pick("其他", "Other"),
+        }
+    }
+
+    /// What a notice on the workbench is.
+    pub fn notice(self, kind: xiezhi_core::case::NoticeKind) -> &'static str {
+        use xiezhi_core::case::NoticeKind::*;
+        match kind {
+            Returned => self.pick("退回", "Returned"),
+            ArrestRefused => self.pick("不批准逮捕（立即释放）", "Arrest refused (release now)"),
+            SupplementaryInvestigation => self.pick("退回补充侦查", "Returned for supplementary investigation"),
+            Message => self.pick("协作留言", "Collaboration message"),
+            Protested => self.pick("抗诉（移送上级法院）", "Protest (forward to the court above)"),
         }
     }
 

@@ -239,6 +239,8 @@ pub struct CaseWrite {
     pub stage: String,
     pub holder_unit_id: i64,
     pub pending_unit_id: Option<i64>,
+    /// The unit a return, refusal or message is waiting to be read and acted on by.
+    pub notice_unit_id: Option<i64>,
     pub in_custody: bool,
     /// The earliest running clock, `YYYY-MM-DD`.
     pub due_date: Option<String>,
@@ -266,6 +268,7 @@ pub struct CaseRecord {
     pub stage: String,
     pub holder_unit_id: i64,
     pub pending_unit_id: Option<i64>,
+    pub notice_unit_id: Option<i64>,
     pub in_custody: bool,
     pub due_date: Option<String>,
     pub due_provisional: bool,
@@ -288,6 +291,8 @@ pub struct CaseFilter {
     pub due_from: Option<String>,
     /// Cases with a hand-over waiting for this unit.
     pub pending_for: Option<i64>,
+    /// Cases with a return, refusal or message waiting for this unit.
+    pub notice_for: Option<i64>,
     /// Read each case's state too (lists leave it out: it is the bulk of a row).
     pub with_state: bool,
     /// Only cases with no hand-over pending (counts: a sender's clock rests meanwhile).

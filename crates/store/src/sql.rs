@@ -530,7 +530,8 @@ impl From<GrantRow> for AdminGrant {
     }
 }
 
-const CASE_COLS: &str = "id, case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, due_provisional, version, state, updated_at";
+const CASE_COLS: &str =
+    "id, case_no, title, region, stage, holder_unit_id, pending_unit_id, notice_unit_id, in_custody, due_date, due_provisional, version, state, updated_at";
 
 #[derive(FromRow)]
 struct CaseUnitsRow {
@@ -548,6 +549,7 @@ struct CaseRow {
     stage: String,
     holder_unit_id: i64,
     pending_unit_id: Option<i64>,
+    notice_unit_id: Option<i64>,
     in_custody: i64,
     due_date: Option<String>,
     due_provisional: i64,
@@ -566,6 +568,7 @@ impl From<CaseRow> for CaseRecord {
             stage: r.stage,
             holder_unit_id: r.holder_unit_id,
             pending_unit_id: r.pending_unit_id,
+            notice_unit_id: r.notice_unit_id,
             in_custody: r.in_custody != 0,
             due_date: r.due_date,
             due_provisional: r.due_provisional != 0,
@@ -1158,7 +1161,7 @@ impl Store for SqlStore {
 
     async fn restore_case(&self, id: i64, w: CaseWrite) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE cases SET case_no = $1, title = $2, region = $3, stage = $4, holder_unit_id = $5, pending_unit_id = $6, in_custody = $7, due_date = $8, state = $9, due_provisional = $11, search = $12 WHERE id = $10")
+        let done = sqlx::query("UPDATE cases SET case_no = $1, title = $2, region = $3, stage = $4, holder_unit_id = $5, pending_unit_id = $6, in_custody = $7, due_date = $8, state = $9, due_provisional = $11, search = $12, notice_unit_id = $13 WHERE id = $10")
             .bind(&w.case_no)
             .bind(&w.title)
             .bind(w.region.to_string())
@@ -1171,6 +1174,7 @@ impl Store for SqlStore {
             .bind(id)
             .bind(i64::from(w.due_provisional))
             .bind(&w.search)
+            .bind(w.notice_unit_id)
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
@@ -1264,6 +1268,9 @@ impl Store for SqlStore {
         if let Some(pending) = f.pending_for {
             cond(&mut sql, " AND c.pending_unit_id = ?", P::I(pending));
         }
+        if let Some(unit) = f.notice_for {
+            cond(&mut sql, " AND c.notice_unit_id = ?", P::I(unit));
+        }
         if let Some(from) = f.due_from {
             cond(&mut sql, " AND c.due_date >= ?", P::S(from));
         }
@@ -1302,6 +1309,7 @@ impl Store for SqlStore {
             "SELECT c.region, c.stage, COUNT(*), SUM(CASE WHEN $3 IS NOT NULL AND c.due_date <= $3 THEN 1 ELSE 0 END) FROM cases c \
              WHERE ($1 IS NULL OR c.id IN (SELECT case_id FROM case_units WHERE unit_id = $1)) AND c.region >= $2 AND c.region <= $4 \
              AND ($5 IS NULL OR c.holder_unit_id = $5) AND ($6 IS NULL OR c.pending_unit_id = $6) AND ($7 = 0 OR c.pending_unit_id IS NULL) \
+             AND ($8 IS NULL OR c.notice_unit_id = $8) \
              GROUP BY c.region, c.stage ORDER BY c.region, c.stage",
         )
         .bind(f.unit_id)
@@ -1311,6 +1319,7 @@ impl Store for SqlStore {
         .bind(f.holder_unit_id)
         .bind(f.pending_for)
         .bind(i64::from(f.not_pending))
+        .bind(f.notice_for)
         .fetch_all(&self.reader)
         .await?;
         Ok(rows.into_iter().map(|(region, stage, cases, due)| CaseCount { region, stage, cases, due }).collect())

@@ -693,6 +693,7 @@ fn case_write(no: &str, holder: i64, stage: &str) -> CaseWrite {
         stage: stage.into(),
         holder_unit_id: holder,
         pending_unit_id: None,
+        notice_unit_id: None,
         in_custody: false,
         due_date: None,
         due_provisional: false,

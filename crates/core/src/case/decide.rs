@@ -706,6 +706,7 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
             in_force: None,
             executed: vec![],
             protest: None,
+            notice: None,
             measures: persons
                 .iter()
                 .enumerate()
@@ -715,6 +716,7 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
         });
     }
     let mut c = case?;
+    notice(&mut c, event);
     match event {
         Event::Registered { .. } => unreachable!("handled above"),
         Event::CustodyChanged { person, custody, on } => {
@@ -810,6 +812,37 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
         }
     }
     Some(c)
+}
+
+/// The notice an event leaves for a unit, or takes away once its addressee acts.
+fn notice(c: &mut Case, event: &Event) {
+    let mut leave = |kind, to: UnitRef, from: UnitRef, text: &str| c.notice = Some(Notice { kind, to, from, text: text.to_string() });
+    match event {
+        Event::HandoverReturned { reason, .. } | Event::ArrestRefused { reason } => {
+            if let Some(h) = c.handover.clone() {
+                let kind = if matches!(event, Event::ArrestRefused { .. }) { NoticeKind::ArrestRefused } else { NoticeKind::Returned };
+                leave(kind, h.from, h.to, reason);
+            }
+        }
+        Event::ReturnedForSupplementaryInvestigation { reason } => {
+            let (to, from) = (c.investigator, c.holder);
+            leave(NoticeKind::SupplementaryInvestigation, to, from, reason);
+        }
+        Event::Protested { protest } => {
+            let to = c.holder;
+            leave(NoticeKind::Protested, to, protest.by, &protest.reason);
+        }
+        Event::Collaborated { from, to, text, .. } => leave(NoticeKind::Message, *to, *from, text),
+        Event::HandoverSent { handover } if c.notice.as_ref().is_some_and(|n| n.to.id == handover.from.id) => c.notice = None,
+        // Signing for or taking in a hand-over is acting on the case too.
+        Event::HandoverReceived { .. } | Event::HandoverAccepted { .. }
+            if c.notice.as_ref().zip(c.handover.as_ref()).is_some_and(|(n, h)| n.to.id == h.to.id) =>
+        {
+            c.notice = None
+        }
+        Event::Closed { .. } => c.notice = None,
+        _ => {}
+    }
 }
 
 /// A clock running on the case, for whom, and until when.

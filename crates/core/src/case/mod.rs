@@ -229,6 +229,33 @@ pub struct Protest {
     pub on: Date,
 }
 
+/// What a notice tells its addressee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// 退回: a hand-over came back.
+    Returned,
+    /// 不批准逮捕: a detained suspect must be released now (CPL 91 ¶3).
+    ArrestRefused,
+    /// 退回补充侦查
+    SupplementaryInvestigation,
+    /// 侦检协作: an early-intervention, consultation or clue-transfer message.
+    Message,
+    /// 抗诉: the court must forward the protest to the court above.
+    Protested,
+}
+
+/// Something a unit must read and act on: a reason it was given or a request made to it. It
+/// stays until that unit next acts on the case (sends a hand-over, answers the message) or the
+/// case closes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub to: UnitRef,
+    pub from: UnitRef,
+    pub text: String,
+}
+
 /// The clock the current stage runs on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clock {
@@ -279,6 +306,9 @@ pub struct Case {
     /// Bail and residential surveillance in force, each with its own term.
     #[serde(default)]
     pub measures: Vec<Measure>,
+    /// The latest reason or request addressed to a unit that has not acted on it yet.
+    #[serde(default)]
+    pub notice: Option<Notice>,
 }
 
 impl Case {

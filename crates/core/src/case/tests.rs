@@ -548,3 +548,39 @@ fn bail_and_surveillance_run_their_own_terms() {
     r.ok(w.procuratorate, Command::SetCustody { person: 0, custody: Custody::Released });
     assert!(clocks(r.c(), &r.cal).iter().all(|k| k.person.is_none()), "released: no term runs");
 }
+
+#[test]
+fn a_reason_or_request_waits_for_its_addressee_until_it_acts() {
+    let w = world();
+    let mut r = Run::new(datetime!(2026-05-06 09:00));
+    r.ok(w.police, Command::Register { case_no: "N-1".into(), title: "盗窃案".into(), persons: suspect(Custody::Detained) });
+    r.ok(w.police, Command::RequestArrestApproval { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
+    r.ok(w.procuratorate, Command::RefuseArrest { reason: "证据不足".into() });
+    let n = r.c().notice.clone().expect("a notice for the police");
+    assert_eq!((n.kind, n.to.id, n.from.id, n.text.as_str()), (NoticeKind::ArrestRefused, w.police.id, w.procuratorate.id, "证据不足"));
+    // The police ask the procuratorate in early; signing for their next hand-over is acting on it.
+    r.ok(w.police, Command::Collaborate { kind: Collaboration::EarlyIntervention, to: w.procuratorate, text: "请提前介入".into() });
+    assert_eq!(r.c().notice.as_ref().map(|n| n.to.id), Some(w.procuratorate.id));
+    r.ok(w.police, Command::SetCustody { person: 0, custody: Custody::Detained });
+    r.ok(w.police, Command::RequestArrestApproval { to: w.procuratorate });
+    assert_eq!(r.c().notice.as_ref().map(|n| n.to.id), Some(w.procuratorate.id), "still unread");
+    r.ok(w.procuratorate, Command::Receive);
+    assert_eq!(r.c().notice, None);
+    r.ok(w.procuratorate, Command::ApproveArrest);
+    // The procuratorate asks a question; the newest notice is the message, to the police.
+    r.ok(w.procuratorate, Command::Collaborate { kind: Collaboration::Consultation, to: w.police, text: "请补充监控录像".into() });
+    assert_eq!(r.c().notice.as_ref().map(|n| (n.kind, n.to.id)), Some((NoticeKind::Message, w.police.id)));
+    // The police answer: the message to the procuratorate is now the one waiting.
+    r.ok(w.police, Command::Collaborate { kind: Collaboration::Consultation, to: w.procuratorate, text: "已调取".into() });
+    assert_eq!(r.c().notice.as_ref().map(|n| n.to.id), Some(w.procuratorate.id));
+    r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
+    r.ok(w.procuratorate, Command::ReturnHandover { reason: "缺少鉴定意见".into() });
+    assert_eq!(r.c().notice.as_ref().map(|n| (n.kind, n.to.id)), Some((NoticeKind::Returned, w.police.id)));
+    r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate });
+    assert_eq!(r.c().notice, None, "sending it again is acting on the return");
+    r.ok(w.procuratorate, Command::Receive).ok(w.procuratorate, Command::AcceptForReview { plea: false, number: None });
+    r.ok(w.procuratorate, Command::ReturnForSupplementaryInvestigation { reason: "补充证人证言".into() });
+    assert_eq!(r.c().notice.as_ref().map(|n| (n.kind, n.to.id, n.from.id)), Some((NoticeKind::SupplementaryInvestigation, w.police.id, w.procuratorate.id)));
+    r.ok(w.police, Command::Withdraw { reason: "不应追究刑事责任".into() });
+    assert_eq!(r.c().notice, None, "a closed case leaves nothing to do");
+}

@@ -124,7 +124,7 @@ fn custody_periods_need_no_calendar_in_any_year() {
     // Arrest approved 2026-11-29: two months of investigation custody end 2027-01-29, with no 2027 calendar.
     let d = due_with(&cal(), "criminal.investigation_custody", "2026-11-29", true, false).unwrap();
     assert_eq!((d.due.to_string(), d.provisional, d.rolled_from), ("2027-01-29".into(), false, None));
-    assert!(d.basis.join(" ").contains("needs no holiday calendar"), "{:?}", d.basis);
+    assert!(d.basis_lines().join(" ").contains("needs no holiday calendar"), "{:?}", d.basis);
     // 2199-01-05 is a Saturday: a custody period ends on it all the same.
     let d = due_with(&cal(), "criminal.arrest_request", "2199-01-02", true, false).unwrap();
     assert_eq!((d.due.to_string(), d.provisional), ("2199-01-05".into(), false));
@@ -144,7 +144,7 @@ fn a_missing_year_gives_a_provisional_date_that_says_what_it_assumed() {
     // Not in custody, review into 2027: weekends only. 2027-01-15 + … : one month from 2026-12-15.
     let d = due_with(&cal(), "criminal.prosecution_review", "2026-12-15", false, false).unwrap();
     assert_eq!((d.due.to_string(), d.provisional), ("2027-01-15".into(), true));
-    let text = d.basis.join(" | ");
+    let text = d.basis_lines().join(" | ");
     assert!(text.contains("provisional") && text.contains("2027") && text.contains("Saturdays and Sundays"), "{text}");
     assert_eq!(serde_json::to_value(&d).unwrap()["provisional"], true);
     // A party's period from judgment day 2026-12-24: ten days to Sunday 2027-01-03, Monday on the weekends-only reading.
@@ -164,12 +164,12 @@ fn a_missing_year_gives_a_provisional_date_that_says_what_it_assumed() {
 #[test]
 fn basis_names_the_articles_and_the_rules_applied() {
     let d = due_with(&cal(), "criminal.prosecution_review", "2025-09-01", false, false).unwrap();
-    let text = d.basis.join(" | ");
+    let text = d.basis_lines().join(" | ");
     assert!(text.contains("CPL 172"), "{text}");
     assert!(text.contains("D2") && text.contains("D3") && text.contains("D4"), "{text}");
     assert!(text.contains("国庆节"), "{text}");
     let held = due_with(&cal(), "criminal.prosecution_review", "2025-09-01", true, false).unwrap();
-    assert!(held.basis.join(" ").contains("D5"), "{:?}", held.basis);
+    assert!(held.basis_lines().join(" ").contains("D5"), "{:?}", held.basis);
     let json = serde_json::to_value(&d).unwrap();
     assert_eq!(json["due"], "2025-10-09");
     assert_eq!(json["rolled_from"], "2025-10-01");

@@ -39,6 +39,16 @@ pub struct ClockDto {
     pub person: Option<usize>,
 }
 
+/// What waits for a unit: `returned`, `arrest_refused`, `supplementary_investigation`,
+/// `message` or `protested`, from whom, with its text.
+#[derive(Serialize, ToSchema)]
+pub struct NoticeDto {
+    pub kind: String,
+    pub unit_id: i64,
+    pub from_unit_id: i64,
+    pub text: String,
+}
+
 /// The procuratorate's protest (抗诉) against the first-instance judgment.
 #[derive(Serialize, ToSchema)]
 pub struct ProtestDto {
@@ -75,6 +85,8 @@ pub struct CaseDto {
     /// Defendants an executing organ has taken in, by index.
     pub executed: Vec<usize>,
     pub protest: Option<ProtestDto>,
+    /// A return, refusal, protest or message waiting for a unit to act on it.
+    pub notice: Option<NoticeDto>,
     pub clocks: Vec<ClockDto>,
     /// The dossier's catalogue: name, category, content type, size, sha256, added by, on.
     #[schema(value_type = Vec<Object>)]
@@ -106,6 +118,12 @@ fn case_dto(r: &CaseRecord, c: &Case, units: Vec<i64>, cal: &Calendar, leaves: V
         in_force: c.in_force.map(|d| d.to_string()),
         executed: c.executed.clone(),
         protest: c.protest.as_ref().map(|p| ProtestDto { unit_id: p.by.id, reason: p.reason.clone(), on: p.on.to_string() }),
+        notice: c.notice.as_ref().map(|n| NoticeDto {
+            kind: serde_json::to_value(n.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            unit_id: n.to.id,
+            from_unit_id: n.from.id,
+            text: n.text.clone(),
+        }),
         clocks: clocks(c, cal)
             .into_iter()
             .map(|k| match k.due {
@@ -116,7 +134,7 @@ fn case_dto(r: &CaseRecord, c: &Case, units: Vec<i64>, cal: &Calendar, leaves: V
                     due: Some(d.due.to_string()),
                     rolled_from: d.rolled_from.map(|d| d.to_string()),
                     provisional: d.provisional,
-                    basis: d.basis,
+                    basis: d.basis_lines(),
                     error: None,
                     person: k.person,
                 },
@@ -191,6 +209,9 @@ pub struct CaseQuery {
     pub overdue: Option<bool>,
     /// Cases whose number, title, any agency's number or any person's name contains this.
     pub q: Option<String>,
+    /// Only cases with a return, refusal, protest or message waiting for your unit (the
+    /// case's `notice` says which).
+    pub notice: Option<bool>,
     /// `due` (the earliest due date first; the default), `updated` (newest first) or `case_no`.
     pub sort: Option<String>,
     pub limit: Option<i64>,
@@ -238,7 +259,8 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Ap
         _ => Due::Any,
     };
     let sort = cases::parse_sort(q.sort.as_deref())?;
-    let listing = Listing { stage: q.stage, holder: q.holder, due, text: q.q, sort, limit: q.limit.unwrap_or(100), offset: q.offset.unwrap_or(0) };
+    let notice_for = q.notice.unwrap_or(false).then_some(p.unit.id);
+    let listing = Listing { stage: q.stage, holder: q.holder, due, text: q.q, notice_for, sort, limit: q.limit.unwrap_or(100), offset: q.offset.unwrap_or(0) };
     Ok(Json(cases::list(&st, &p, &listing).await?.iter().map(summary).collect()))
 }
 

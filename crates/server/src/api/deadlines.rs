@@ -23,7 +23,7 @@ impl From<&Deadline> for DeadlineDto {
             extended: d.extended,
             rolled_from: d.rolled_from.map(|d| d.to_string()),
             provisional: d.provisional,
-            basis: d.basis.clone(),
+            basis: d.basis_lines(),
         }
     }
 }

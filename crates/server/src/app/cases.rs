@@ -67,6 +67,7 @@ pub fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrit
         stage: c.stage.as_str().into(),
         holder_unit_id: c.holder.id,
         pending_unit_id: c.handover.as_ref().map(|h| h.to.id),
+        notice_unit_id: c.notice.as_ref().map(|n| n.to.id),
         in_custody: c.in_custody(),
         due_date: due.map(|(d, _)| d.to_string()),
         due_provisional: due.is_some_and(|(_, p)| p),
@@ -193,6 +194,7 @@ fn written_record(id: i64, version: i64, w: &CaseWrite, at: i64, mut units: Vec<
         stage: w.stage.clone(),
         holder_unit_id: w.holder_unit_id,
         pending_unit_id: w.pending_unit_id,
+        notice_unit_id: w.notice_unit_id,
         in_custody: w.in_custody,
         due_date: w.due_date.clone(),
         due_provisional: w.due_provisional,
@@ -251,6 +253,8 @@ pub struct Listing {
     pub due: Due,
     /// Contained in the case number, the title, any agency's number or any person's name.
     pub text: Option<String>,
+    /// Only cases with a return, refusal, protest or message waiting for this unit.
+    pub notice_for: Option<i64>,
     pub sort: xiezhi_store::CaseSort,
     pub limit: i64,
     pub offset: i64,
@@ -294,6 +298,7 @@ impl Listing {
         CaseFilter {
             stage: self.stage.clone(),
             holder_unit_id: self.holder,
+            notice_for: self.notice_for,
             text: self.text.as_ref().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
             sort: self.sort,
             due_from: due_from.map(|d| d.to_string()),
@@ -318,6 +323,14 @@ pub async fn in_region<S: Store>(st: &AppState<S>, p: &Principal, region: xiezhi
     q.check()?;
     let scope = CaseFilter { region_prefix: Some(region.subtree_prefix()), ..Default::default() };
     Ok(st.store.cases(q.filter(st.clock.china().date(), scope)).await?)
+}
+
+/// Returns, refusals, protests and messages waiting for the principal's unit to read and act
+/// on, newest first; one page.
+pub async fn notices<S: Store>(st: &AppState<S>, p: &Principal, limit: i64, offset: i64) -> ApiResult<Vec<CaseRecord>> {
+    Listing { limit, offset, ..Default::default() }.check()?;
+    let f = CaseFilter { notice_for: Some(p.unit.id), limit, offset, with_state: true, sort: xiezhi_store::CaseSort::Updated, ..Default::default() };
+    Ok(st.store.cases(f).await?)
 }
 
 /// Hand-overs waiting for the principal's unit to sign for, accept or return; one page.
@@ -381,6 +394,7 @@ pub async fn rebuild<S: Store>(store: &S, cal: &Calendar, repair: bool) -> ApiRe
             check("stage", format!("{:?}", stored.stage), format!("{:?}", want.stage));
             check("holder", stored.holder_unit_id.to_string(), want.holder_unit_id.to_string());
             check("pending", format!("{:?}", stored.pending_unit_id), format!("{:?}", want.pending_unit_id));
+            check("notice", format!("{:?}", stored.notice_unit_id), format!("{:?}", want.notice_unit_id));
             check("in_custody", stored.in_custody.to_string(), want.in_custody.to_string());
             check("due_date", format!("{:?}", stored.due_date), format!("{:?}", want.due_date));
             check("due_provisional", stored.due_provisional.to_string(), want.due_provisional.to_string());
@@ -457,6 +471,8 @@ pub async fn document<S: Store>(st: &AppState<S>, p: &Principal, id: i64, sha: &
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Workload {
     pub waiting: i64,
+    /// Returns, refusals, protests and messages waiting for the unit.
+    pub notices: i64,
     pub open: i64,
     pub overdue: i64,
     pub approaching: i64,
@@ -483,7 +499,14 @@ pub async fn workload<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<Wo
         by_soon += sum(&open(st.store.case_counts(CaseFilter { due_by: Some((today + Duration::days(3)).to_string()), ..f }).await?), true);
     }
     let waiting = st.store.case_counts(CaseFilter { pending_for: Some(p.unit.id), ..Default::default() }).await?;
-    Ok(Workload { waiting: sum(&waiting, false), open: sum(&open(st.store.case_counts(held).await?), false), overdue, approaching: by_soon - overdue })
+    let notices = st.store.case_counts(CaseFilter { notice_for: Some(p.unit.id), ..Default::default() }).await?;
+    Ok(Workload {
+        waiting: sum(&waiting, false),
+        notices: sum(&notices, false),
+        open: sum(&open(st.store.case_counts(held).await?), false),
+        overdue,
+        approaching: by_soon - overdue,
+    })
 }
 
 /// How a list is ordered, as people and clients name it.

@@ -127,6 +127,21 @@ struct HomePage {
     /// The workbench: counts, and the first hand-overs waiting (for units that handle cases).
     work: Option<crate::app::cases::Workload>,
     rows: Vec<super::cases::InboxRow>,
+    /// Returns, refusals, protests and messages waiting for the unit, newest first.
+    notices: Vec<NoticeLine>,
+}
+
+/// A reason or request on the workbench: the case, what it is, from whom, when, what it says.
+pub struct NoticeLine {
+    id: i64,
+    case_no: String,
+    title: String,
+    kind: &'static str,
+    /// A refusal means a detained suspect is released now; shown in red.
+    urgent: bool,
+    from: String,
+    at: String,
+    text: String,
 }
 
 pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser) -> Result<Html<String>, PageError> {
@@ -137,11 +152,26 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     // Units that handle or supervise cases get their workbench; the others (a hotline centre,
     // a mediation committee) have nothing of cases to count.
     let handles_cases = p.actor().authorize(Action::ActOnCases).is_ok() || p.user.roles.contains(&xiezhi_core::Role::Supervisor);
-    let (work, rows) = if handles_cases {
+    let (work, rows, notices) = if handles_cases {
         let first = crate::app::cases::inbox(&st, &p, 5, 0).await?;
-        (Some(crate::app::cases::workload(&st, &p).await?), super::cases::inbox_rows(&st, lang, &p, &first).await?)
+        let mut notices = vec![];
+        for r in crate::app::cases::notices(&st, &p, 5, 0).await? {
+            let Some(n) = serde_json::from_str::<xiezhi_core::case::Case>(&r.state).ok().and_then(|c| c.notice) else { continue };
+            let from = st.store.unit(n.from.id).await.map(|u| if lang == Lang::En { u.name_en } else { u.name }).unwrap_or_default();
+            notices.push(NoticeLine {
+                id: r.id,
+                case_no: r.case_no,
+                title: r.title,
+                kind: lang.notice(n.kind),
+                urgent: n.kind == xiezhi_core::case::NoticeKind::ArrestRefused,
+                from,
+                at: crate::state::format_local(r.updated_at),
+                text: n.text,
+            });
+        }
+        (Some(crate::app::cases::workload(&st, &p).await?), super::cases::inbox_rows(&st, lang, &p, &first).await?, notices)
     } else {
-        (None, vec![])
+        (None, vec![], vec![])
     };
     let supervises = p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor);
     let handles_disputes = (p.actor().authorize(Action::ActOnDisputes).is_ok() && p.unit.kind != xiezhi_core::UnitKind::Procuratorate) || supervises;
@@ -171,6 +201,7 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     render(&HomePage {
         work,
         rows,
+        notices,
         ticket_work,
         takes_calls: xiezhi_core::ticket::Hotline::of(p.unit.kind).is_some(),
         dispute_work,

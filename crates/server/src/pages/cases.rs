@@ -125,6 +125,8 @@ pub struct ListQuery {
     q: Option<String>,
     sort: Option<String>,
     page: Option<String>,
+    /// Only the cases whose return, refusal, protest or message waits for the unit.
+    notice: Option<String>,
 }
 
 /// Query parameters that ask for a list again.
@@ -132,7 +134,7 @@ type Again = Vec<(&'static str, String)>;
 
 impl ListQuery {
     /// What the list asks for, and the query string that asks it again (without the page).
-    fn listing(&self) -> Result<(Listing, Again), AppError> {
+    fn listing(&self) -> Result<(Listing, Again, bool), AppError> {
         let stage = self.stage.clone().filter(|s| STAGES.contains(&s.as_str()));
         let within = self.within.clone().unwrap_or_default().trim().to_string();
         let overdue_only = flag("overdue", self.overdue.as_deref())?;
@@ -159,13 +161,18 @@ impl ListQuery {
         if overdue_only {
             again.push(("overdue", "true".into()));
         }
-        Ok((Listing { stage, holder: None, due, text, sort, limit: PAGE, offset: 0 }, again))
+        let notice = flag("notice", self.notice.as_deref())?;
+        if notice {
+            again.push(("notice", "true".into()));
+        }
+        Ok((Listing { stage, holder: None, due, text, notice_for: None, sort, limit: PAGE, offset: 0 }, again, notice))
     }
 }
 
 pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<ListQuery>) -> Result<Html<String>, PageError> {
     let page = page_number("page", q.page.as_deref())?;
-    let (listing, again) = q.listing()?;
+    let (mut listing, again, notice) = q.listing()?;
+    listing.notice_for = notice.then_some(p.unit.id);
     let (found, more) = split_page(cases::list(&st, &p, &Listing { limit: PAGE + 1, offset: (page - 1) * PAGE, ..listing.clone() }).await?, PAGE);
     let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
     for c in st.store.case_counts(scope(&p)).await? {
@@ -197,7 +204,8 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
 /// The list as it is filtered, as a CSV file (UTF-8 with a byte-order mark, so spreadsheet
 /// programs read the Chinese right), at most 10,000 rows.
 pub async fn export<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
-    let (listing, _) = q.listing()?;
+    let (mut listing, _, notice) = q.listing()?;
+    listing.notice_for = notice.then_some(p.unit.id);
     let found = cases::export(&st, &p, &listing).await?;
     let rows = rows(&st, lang, &p, &found).await;
     let t = lang.texts();
@@ -423,7 +431,7 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
                 due: d.due.to_string(),
                 provisional: d.provisional,
                 rolled_from: d.rolled_from.map(|x| x.to_string()).unwrap_or_default(),
-                basis: d.basis.join("；"),
+                basis: d.basis.iter().map(|b| lang.basis(b)).collect::<Vec<_>>().join(lang.pick("；", "; ")),
             },
             Err(e) => ClockRow { rule, unit, due: "—".into(), provisional: false, rolled_from: String::new(), basis: e, overdue: false },
         });

@@ -72,7 +72,7 @@ pub async fn deadlines<S: Store>(
                     due: d.due.to_string(),
                     provisional: d.provisional,
                     rolled_from: d.rolled_from.map(|d| d.to_string()).unwrap_or_default(),
-                    basis: d.basis,
+                    basis: d.basis.iter().map(|b| lang.basis(b)).collect(),
                 })
             }
             Err(e) => error = Some(e.public_message()),

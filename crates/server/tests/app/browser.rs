@@ -766,11 +766,14 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
         c.find(Locator::Id("register-case")).await?.click().await?;
         c.wait().for_element(Locator::Id("case-no")).await?;
         let path = c.current_url().await?.path().to_string();
+        act("collaborate", vec![("kind", "early_intervention"), ("text", "涉案金额大，请提前介入引导取证")]).await?;
         act("request_arrest_approval", vec![]).await?;
 
         switch_to("procuratorate.990101").await?;
         let waiting = c.find(Locator::Id("waiting")).await?.text().await?;
         assert!(waiting.contains("提请批准逮捕") && waiting.contains("王某诈骗案"), "the workbench says what is handed over: {waiting}");
+        let asked = c.find(Locator::Id("notices")).await?.text().await?;
+        assert!(asked.contains("协作留言") && asked.contains("请提前介入引导取证"), "an early-intervention request reaches the procuratorate: {asked}");
         open_case(path.clone()).await?;
         act("receive", vec![]).await?;
         act("approve_arrest", vec![]).await?;
@@ -784,7 +787,16 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
         act("return_handover", vec![("reason", "材料不全，缺少鉴定意见")]).await?;
 
         switch_to("police.990101").await?;
-        open_case(path.clone()).await?;
+        let notices = c.find(Locator::Id("notices")).await?.text().await?;
+        assert!(
+            notices.contains("材料不全，缺少鉴定意见") && notices.contains("金溪区人民检察院"),
+            "the return's reason is on the police workbench: {notices}"
+        );
+        assert_eq!(c.find(Locator::Css("#count-notices strong")).await?.text().await?, "1");
+        b.screenshots("home-notices").await?;
+        b.fits_a_phone("the workbench with a return").await?;
+        c.find(Locator::Css("#notices li a")).await?.click().await?;
+        c.wait().for_element(Locator::Id("case-no")).await?;
         let reason = c.find(Locator::Id("latest-reason")).await?.text().await?;
         assert!(reason.contains("材料不全，缺少鉴定意见") && reason.contains("退回"), "the police read why: {reason}");
         act("transfer_for_prosecution", vec![]).await?;
@@ -819,6 +831,7 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
         act("finalize", vec![]).await?;
         let clocks = c.find(Locator::Id("clocks")).await?.text().await?;
         assert!(clocks.contains("交付执行"), "ten days to deliver it for execution: {clocks}");
+        assert!(clocks.contains("《刑事诉讼法》第二百六十四条第一款") && !clocks.contains("CPL"), "the legal basis in Chinese: {clocks}");
         let targets = c.find(Locator::Css("form[data-command=hand_over_for_execution] select[name=to]")).await?.text().await?;
         assert!(targets.contains("司法局") && !targets.contains("公安局"), "a suspended sentence goes to community corrections: {targets}");
         act("hand_over_for_execution", vec![]).await?;

@@ -78,6 +78,15 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
 
     ok(&app, &police, id, json!({"command": "transfer_for_prosecution", "to": procuratorate})).await;
     ok(&app, &prosecutor, id, json!({"command": "receive"})).await;
+    // A return waits on the police's list, with its reason, until they send the case again.
+    let returned = ok(&app, &prosecutor, id, json!({"command": "return_handover", "reason": "缺少鉴定意见"})).await;
+    assert_eq!(returned["notice"]["kind"], "returned", "{returned}");
+    let noticed = app.get("/api/v1/cases?notice=true", &police).await.json();
+    assert_eq!(noticed.as_array().unwrap().iter().map(|c| c["id"].as_i64()).collect::<Vec<_>>(), vec![Some(id)], "{noticed}");
+    assert!(app.get("/api/v1/cases?notice=true", &prosecutor).await.json().as_array().unwrap().is_empty(), "the notice is the police's");
+    ok(&app, &police, id, json!({"command": "transfer_for_prosecution", "to": procuratorate})).await;
+    assert!(app.get("/api/v1/cases?notice=true", &police).await.json().as_array().unwrap().is_empty(), "sending it again acts on it");
+    ok(&app, &prosecutor, id, json!({"command": "receive"})).await;
     let review = ok(&app, &prosecutor, id, json!({"command": "accept_for_review", "plea": true})).await;
     assert_eq!((review["stage"].as_str(), review["holder_unit_id"].as_i64()), (Some("prosecution_review"), Some(procuratorate)));
     assert!(review["numbers"][0]["number"].as_str().unwrap().contains("检刑诉"), "the procuratorate's own number: {review}");
@@ -253,7 +262,10 @@ mod pages {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
         let case_path = r.location();
         let page = app.page(Method::GET, &case_path, Some(&police), None).await.text();
-        assert!(page.contains("id=\"clocks\"") && page.contains("<td>提请批准逮捕</td>") && page.contains("CPL 91"), "clocks by name: {page}");
+        assert!(
+            page.contains("id=\"clocks\"") && page.contains("<td>提请批准逮捕</td>") && page.contains("《刑事诉讼法》第九十一条第一款"),
+            "clocks by name: {page}"
+        );
         let clocks = page.split("id=\"clocks\"").nth(1).unwrap().split("</table>").next().unwrap();
         assert!(!clocks.contains("criminal."), "no rule ids in the Chinese page: {clocks}");
         assert!(page.contains("data-command=\"set_custody\""), "the holder can change custody");
