@@ -108,6 +108,7 @@ struct CasesPage {
     cases: Vec<CaseRow>,
     pager: Pager,
     export_href: String,
+    xlsx_href: String,
     text: String,
     sorts: Vec<(&'static str, &'static str, bool)>,
     counts: Vec<(&'static str, &'static str, i64)>,
@@ -187,6 +188,7 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         cases: rows(&st, lang, &p, &found).await,
         pager: Pager::new(page, more, |n| format!("/cases?{}", with(vec![("page", n.to_string())]))),
         export_href: format!("/cases/export.csv?{}", with(vec![])),
+        xlsx_href: format!("/cases/export.xlsx?{}", with(vec![])),
         counts: STAGES.iter().filter_map(|s| counts.get(s).map(|n| (*s, lang.stage(s), *n))).collect(),
         stages: STAGES.iter().map(|s| (*s, lang.stage(s), stage.as_deref() == Some(*s))).collect(),
         within: q.within.clone().unwrap_or_default(),
@@ -204,21 +206,70 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
 /// The list as it is filtered, as a CSV file (UTF-8 with a byte-order mark, so spreadsheet
 /// programs read the Chinese right), at most 10,000 rows.
 pub async fn export<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
-    let (mut listing, _, notice) = q.listing()?;
-    listing.notice_for = notice.then_some(p.unit.id);
-    let found = cases::export(&st, &p, &listing).await?;
-    let rows = rows(&st, lang, &p, &found).await;
-    let t = lang.texts();
+    let (header, rows) = export_table(&st, lang, &p, &q).await?;
     let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let header = [t.case_no, t.case_title, t.stage, t.holder, t.due_date, t.provisional, t.overdue];
-    out.write_record(header).map_err(|e| AppError::Internal(e.to_string()))?;
+    out.write_record(&header).map_err(|e| AppError::Internal(e.to_string()))?;
     for r in &rows {
-        let yes = |b: bool| if b { lang.pick("是", "yes") } else { "" };
-        out.write_record([r.case_no.as_str(), &r.title, r.stage, &r.holder, &r.due, yes(r.provisional), yes(r.overdue)])
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        out.write_record(r).map_err(|e| AppError::Internal(e.to_string()))?;
     }
     let bytes = out.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(crate::download::attachment(lang.pick("案件.csv", "cases.csv"), "text/csv; charset=utf-8".into(), bytes))
+}
+
+/// The list as it is filtered, as an Excel workbook: a title line saying when it was made and
+/// what was asked, the header frozen, at most 10,000 rows.
+pub async fn export_xlsx<S: Store>(
+    State(st): State<AppState<S>>,
+    lang: Lang,
+    PageUser(p): PageUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let (header, rows) = export_table(&st, lang, &p, &q).await?;
+    let xl = |e: rust_xlsxwriter::XlsxError| PageError(AppError::Internal(format!("workbook: {e}")));
+    let asked = serde_urlencoded::to_string(q.listing()?.1).unwrap_or_default();
+    let made = crate::state::format_china(st.clock.now_us());
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(lang.pick("案件", "Cases")).map_err(xl)?;
+    let title = format!(
+        "{}　{}：{made}{}",
+        lang.pick("案件清单", "Cases"),
+        lang.pick("制表时间", "Made"),
+        if asked.is_empty() { String::new() } else { format!("　{asked}") }
+    );
+    ws.write_string_with_format(0, 0, title, &Format::new().set_bold().set_font_size(14)).map_err(xl)?;
+    let bold = Format::new().set_bold();
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, *h, &bold).map_err(xl)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        for (c, v) in r.iter().enumerate() {
+            ws.write_string(3 + i as u32, c as u16, v).map_err(xl)?;
+        }
+    }
+    ws.set_freeze_panes(3, 0).map_err(xl)?;
+    for (c, width) in [(0, 28), (1, 30), (3, 24), (4, 12)] {
+        ws.set_column_width(c, width).map_err(xl)?;
+    }
+    let bytes = wb.save_to_buffer().map_err(xl)?;
+    Ok(crate::download::attachment(lang.pick("案件.xlsx", "cases.xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into(), bytes))
+}
+
+/// The header and rows of an export, the same for CSV and Excel.
+async fn export_table<S: Store>(st: &AppState<S>, lang: Lang, p: &Principal, q: &ListQuery) -> Result<(Vec<&'static str>, Vec<Vec<String>>), PageError> {
+    let (mut listing, _, notice) = q.listing()?;
+    listing.notice_for = notice.then_some(p.unit.id);
+    let found = cases::export(st, p, &listing).await?;
+    let rows = rows(st, lang, p, &found).await;
+    let t = lang.texts();
+    let yes = |b: bool| if b { lang.pick("是", "yes").to_string() } else { String::new() };
+    let header = vec![t.case_no, t.case_title, t.stage, t.holder, t.due_date, t.provisional, t.overdue];
+    let rows = rows
+        .iter()
+        .map(|r| vec![r.case_no.clone(), r.title.clone(), r.stage.to_string(), r.holder.clone(), r.due.clone(), yes(r.provisional), yes(r.overdue)])
+        .collect();
+    Ok((header, rows))
 }
 
 /// One hand-over waiting for the unit: what it asks, from whom, since when, and the unit's own

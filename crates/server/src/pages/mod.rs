@@ -52,6 +52,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/audit", get(audit::audit_page::<S>))
         .route("/cases", get(cases::list::<S>).post(cases::register::<S>))
         .route("/cases/export.csv", get(cases::export::<S>))
+        .route("/cases/export.xlsx", get(cases::export_xlsx::<S>))
         .route("/cases/{id}", get(cases::show::<S>))
         .route("/cases/{id}/commands", post(cases::command::<S>))
         .route("/cases/{id}/documents", post(cases::upload::<S>))

@@ -184,6 +184,13 @@ async fn lists_search_sort_and_export(app: TestApp) {
     assert!(text.starts_with('\u{feff}'), "a byte-order mark for spreadsheet programs");
     let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines.len(), 5, "a header and four cases: {text}");
+    let xlsx = app.page(axum::http::Method::GET, "/cases/export.xlsx?q=%E6%9D%8E%E6%9F%90", Some(&session), None).await;
+    assert_eq!(xlsx.status.as_u16(), 200);
+    assert!(xlsx.headers["content-type"].to_str().unwrap().contains("spreadsheetml"), "{:?}", xlsx.headers);
+    let cells = xlsx.workbook_text();
+    assert!(cells.contains("案件清单") && cells.contains("案号") && cells.contains("P-2"), "the workbook has the found case: {cells}");
+    assert!(!cells.contains("P-1"), "and only what the search found: {cells}");
+    assert!(page.contains("href=\"/cases/export.xlsx?q=%E6%9D%8E%E6%9F%90\""), "{page}");
 
     // The registration page names several suspects at once, each with an ID number.
     let form_page = app.page(axum::http::Method::GET, "/cases", Some(&session), None).await.text();
