@@ -282,6 +282,25 @@ impl Lang {
         }
     }
 
+    /// What one command did, from the kinds of the events it recorded: what people would call
+    /// it (批准逮捕, not 受理 and 变更强制措施), the bookkeeping (clocks, stage, numbers) left out.
+    pub fn done(self, kinds: &[String]) -> String {
+        let has = |k: &str| kinds.iter().any(|x| x.strip_prefix("case.").unwrap_or(x) == k);
+        if has("handover_accepted") && has("custody_changed") && has("clock_started") && !has("closed") && !has("judged") {
+            return self.command("approve_arrest").into();
+        }
+        const BOOKKEEPING: [&str; 5] = ["clock_started", "clock_stopped", "stage_changed", "number_assigned", "due_recomputed"];
+        let words: Vec<&str> = kinds.iter().filter(|k| !BOOKKEEPING.contains(&k.strip_prefix("case.").unwrap_or(k))).map(|k| self.event(k)).collect();
+        let words = if words.is_empty() { kinds.iter().map(|k| self.event(k)).collect() } else { words };
+        let mut unique: Vec<&str> = vec![];
+        for w in words {
+            if !unique.contains(&w) {
+                unique.push(w);
+            }
+        }
+        unique.join(self.pick("、", ", "))
+    }
+
     /// What a notice on the workbench is.
     pub fn notice(self, kind: xiezhi_core::case::NoticeKind) -> &'static str {
         use xiezhi_core::case::NoticeKind::*;

@@ -65,9 +65,18 @@ impl Clock {
             None => OffsetDateTime::now_utc(),
         }
     }
-    /// Microseconds since the epoch.
+    /// Microseconds since the epoch. A fixed clock still moves on by one microsecond each time
+    /// a moment is taken, as a real one would: two commands never share their instant (the
+    /// done list tells commands apart by it).
     pub fn now_us(&self) -> i64 {
-        (self.now().unix_timestamp_nanos() / 1000) as i64
+        match &self.0 {
+            Some(t) => {
+                let mut t = t.lock().expect("clock lock");
+                *t += time::Duration::microseconds(1);
+                (t.unix_timestamp_nanos() / 1000) as i64
+            }
+            None => (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000) as i64,
+        }
     }
     /// The wall time in China Standard Time, in which deadlines count.
     pub fn china(&self) -> PrimitiveDateTime {

@@ -151,6 +151,9 @@ pub trait Store: DisputeStore + TicketStore + KnowledgeStore + OutboxStore + Clo
     fn organisation_rows(&self) -> impl Future<Output = Result<OrganisationRows>> + Send;
     /// The events about one subject (e.g. `unit:12`), oldest first.
     fn events_of(&self, subject: &str, limit: i64) -> impl Future<Output = Result<Vec<Event>>> + Send;
+    /// What a unit did: its events on subjects beginning with `subject_prefix` (`case:`), newest
+    /// first, one page.
+    fn unit_events(&self, unit_id: i64, subject_prefix: &str, limit: i64, offset: i64) -> impl Future<Output = Result<Vec<Event>>> + Send;
     /// The leaf hash of each event with index in `start..end`, recomputed from the event as stored
     /// now, in order. Computed where the rows are read (on SQLite by a plain reader thread off the
     /// pool): verification streams millions of them.

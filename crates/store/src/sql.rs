@@ -1508,6 +1508,19 @@ impl Store for SqlStore {
         Ok(rows.into_iter().map(Event::from).collect())
     }
 
+    async fn unit_events(&self, unit_id: i64, subject_prefix: &str, limit: i64, offset: i64) -> Result<Vec<Event>> {
+        // The prefix is ours (`case:`), never a reader's text: no LIKE escaping needed.
+        let rows: Vec<EventRow> =
+            sqlx::query_as(&format!("SELECT {EVENT_COLS} FROM events WHERE unit_id = $1 AND subject LIKE $2 ORDER BY seq DESC LIMIT $3 OFFSET $4"))
+                .bind(unit_id)
+                .bind(format!("{subject_prefix}%"))
+                .bind(limit.clamp(1, 1000))
+                .bind(offset.max(0))
+                .fetch_all(&self.reader)
+                .await?;
+        Ok(rows.into_iter().map(Event::from).collect())
+    }
+
     async fn event_leaf_hashes(&self, start: u64, end: u64) -> Result<Vec<(u64, xiezhi_audit::Hash)>> {
         if self.sqlite_file.is_some() {
             return self

@@ -333,6 +333,49 @@ pub async fn notices<S: Store>(st: &AppState<S>, p: &Principal, limit: i64, offs
     Ok(st.store.cases(f).await?)
 }
 
+/// One thing the unit did on a case (已办): the events one command recorded, by kind.
+pub struct Done {
+    pub case_id: i64,
+    pub case_no: String,
+    pub title: String,
+    pub at: i64,
+    /// Event kinds, in the order recorded (`case.handover_sent`, …).
+    pub kinds: Vec<String>,
+    /// What a hand-over sent was for.
+    pub handover: Option<xiezhi_core::case::HandoverKind>,
+}
+
+/// What the principal's unit did on cases, newest first: one page of its events, each command's
+/// events together (they share their case and their moment).
+pub async fn done<S: Store>(st: &AppState<S>, p: &Principal, limit: i64, offset: i64) -> ApiResult<Vec<Done>> {
+    authorize(st, p, Action::ActOnCases).await?;
+    Listing { limit, offset, ..Default::default() }.check()?;
+    let events = st.store.unit_events(p.unit.id, "case:", limit, offset).await?;
+    let mut out: Vec<Done> = vec![];
+    let mut titles: std::collections::HashMap<i64, (String, String)> = Default::default();
+    for e in events {
+        let Some(case_id) = e.subject.strip_prefix("case:").and_then(|n| n.parse::<i64>().ok()) else { continue };
+        let handover = match serde_json::from_str::<Event>(&e.payload) {
+            Ok(Event::HandoverSent { handover }) => Some(handover.kind),
+            _ => None,
+        };
+        match out.last_mut() {
+            Some(d) if d.case_id == case_id && d.at == e.at => {
+                d.kinds.insert(0, e.kind);
+                d.handover = d.handover.or(handover);
+            }
+            _ => {
+                if let std::collections::hash_map::Entry::Vacant(slot) = titles.entry(case_id) {
+                    slot.insert(st.store.case(case_id).await?.map(|r| (r.case_no, r.title)).unwrap_or_default());
+                }
+                let (case_no, title) = titles[&case_id].clone();
+                out.push(Done { case_id, case_no, title, at: e.at, kinds: vec![e.kind], handover });
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Hand-overs waiting for the principal's unit to sign for, accept or return; one page.
 pub async fn inbox<S: Store>(st: &AppState<S>, p: &Principal, limit: i64, offset: i64) -> ApiResult<Vec<CaseRecord>> {
     Listing { limit, offset, ..Default::default() }.check()?;

@@ -340,6 +340,49 @@ pub async fn inbox<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser
     })
 }
 
+/// One thing done, as the 已办 list shows it.
+pub struct DoneRow {
+    id: i64,
+    case_no: String,
+    title: String,
+    at: String,
+    what: String,
+}
+
+#[derive(Template)]
+#[template(path = "done.html")]
+struct DonePage {
+    chrome: Chrome,
+    rows: Vec<DoneRow>,
+    pager: Pager,
+}
+
+/// What the unit did on cases lately (已办), newest first, a page at a time.
+pub async fn done<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<InboxQuery>) -> Result<Html<String>, PageError> {
+    let page = page_number("page", q.page.as_deref())?;
+    // A page of events (a command records one or more): more when the page came back full.
+    let events = 3 * PAGE;
+    let found = cases::done(&st, &p, events + 1, (page - 1) * events).await?;
+    let more = found.iter().map(|d| d.kinds.len() as i64).sum::<i64>() > events;
+    render(&DonePage {
+        rows: found
+            .into_iter()
+            .map(|d| DoneRow {
+                id: d.case_id,
+                case_no: d.case_no,
+                title: d.title,
+                at: format_local(d.at),
+                what: match d.handover {
+                    Some(k) => lang.handover(k).to_string(),
+                    None => lang.done(&d.kinds),
+                },
+            })
+            .collect(),
+        pager: Pager::new(page, more, |n| format!("/done?page={n}")),
+        chrome: Chrome::new(lang, "/done", Some(&p), &st),
+    })
+}
+
 #[derive(Deserialize)]
 pub struct RegisterForm {
     case_no: String,

@@ -58,6 +58,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/cases/{id}/documents", post(cases::upload::<S>))
         .route("/cases/{id}/documents/{sha256}", get(cases::download::<S>))
         .route("/inbox", get(cases::inbox::<S>))
+        .route("/done", get(cases::done::<S>))
         .route("/supervision", get(cases::committee::<S>))
         .route("/disputes", get(disputes::list::<S>).post(disputes::register::<S>))
         .route("/disputes/new", get(disputes::new_page::<S>))
@@ -132,6 +133,7 @@ impl Chrome {
             item("/".into(), t.nav_home);
             if p.actor().authorize(xiezhi_core::Action::ActOnCases).is_ok() {
                 item("/inbox".into(), t.nav_inbox);
+                item("/done".into(), lang.pick("已办", "Done"));
                 item("/cases".into(), t.nav_cases);
             }
             if p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&Role::Supervisor) {

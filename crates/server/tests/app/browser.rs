@@ -800,6 +800,12 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
         let reason = c.find(Locator::Id("latest-reason")).await?.text().await?;
         assert!(reason.contains("材料不全，缺少鉴定意见") && reason.contains("退回"), "the police read why: {reason}");
         act("transfer_for_prosecution", vec![]).await?;
+        // 已办: what the police did, newest first, in words.
+        c.goto(&format!("{}/done", b.base)).await?;
+        let done = c.wait().for_element(Locator::Id("done-list")).await?.text().await?;
+        let lines: Vec<&str> = done.lines().filter(|l| l.contains("移送审查起诉") || l.contains("提请批准逮捕") || l.contains("立案")).collect();
+        assert!(lines.len() >= 4 && lines[0].contains("移送审查起诉") && done.contains("提请批准逮捕") && done.contains("侦检协作"), "{done}");
+        b.fits_a_phone("the done list").await?;
         switch_to("procuratorate.990101").await?;
         open_case(path.clone()).await?;
         act("receive", vec![]).await?;
