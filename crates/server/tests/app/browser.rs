@@ -121,6 +121,28 @@ impl Browsing {
             .await?;
         assert_eq!(wide, "", "{what} is wider than a phone at 390 px");
         self.c.set_window_size(1280, 900).await?;
+        // Every page looked at on a phone is also held to the accessibility rules.
+        self.accessible(what).await
+    }
+    /// axe-core (vendored from npm, `vendor/axe-core`) on the page as it stands, at desktop width:
+    /// no serious or critical violation of the WCAG 2.1 A and AA rules.
+    async fn accessible(&self, what: &str) -> Result<(), fantoccini::error::CmdError> {
+        const AXE: &str = include_str!("vendor/axe-core/axe.min.js");
+        if self.c.execute("return typeof window.axe === 'object'", vec![]).await? != serde_json::json!(true) {
+            self.c.execute(&format!("{AXE}\nreturn true;"), vec![]).await?;
+        }
+        let found = self
+            .c
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                   .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — ' + v.nodes.slice(0, 4).map(n => n.target.join(' ')).join(', '))))
+                   .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await?;
+        assert_eq!(found, serde_json::json!([]), "{what}: serious or critical accessibility violations");
         Ok(())
     }
     async fn finish(self) {
