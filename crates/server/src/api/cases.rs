@@ -212,6 +212,8 @@ pub struct CaseQuery {
     /// Only cases with a return, refusal, protest or message waiting for your unit (the
     /// case's `notice` says which).
     pub notice: Option<bool>,
+    /// A supervisor's drill-down: the cases of this region subtree (code, e.g. `990101`).
+    pub region: Option<String>,
     /// `due` (the earliest due date first; the default), `updated` (newest first) or `case_no`.
     pub sort: Option<String>,
     pub limit: Option<i64>,
@@ -260,7 +262,9 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Ap
     };
     let sort = cases::parse_sort(q.sort.as_deref())?;
     let notice_for = q.notice.unwrap_or(false).then_some(p.unit.id);
-    let listing = Listing { stage: q.stage, holder: q.holder, due, text: q.q, notice_for, sort, limit: q.limit.unwrap_or(100), offset: q.offset.unwrap_or(0) };
+    let region = q.region.as_deref().map(|r| xiezhi_core::RegionCode::parse("region", r)).transpose()?;
+    let listing =
+        Listing { stage: q.stage, holder: q.holder, due, text: q.q, notice_for, region, sort, limit: q.limit.unwrap_or(100), offset: q.offset.unwrap_or(0) };
     Ok(Json(cases::list(&st, &p, &listing).await?.iter().map(summary).collect()))
 }
 

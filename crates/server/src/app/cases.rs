@@ -255,6 +255,8 @@ pub struct Listing {
     pub text: Option<String>,
     /// Only cases with a return, refusal, protest or message waiting for this unit.
     pub notice_for: Option<i64>,
+    /// A region subtree instead of the principal's own scope (supervisors drilling down).
+    pub region: Option<xiezhi_core::RegionCode>,
     pub sort: xiezhi_store::CaseSort,
     pub limit: i64,
     pub offset: i64,
@@ -313,6 +315,9 @@ impl Listing {
 /// The cases the principal may see, one page, ordered by the earliest due date: those its
 /// unit holds or held; for a supervising committee, every case in its region subtree.
 pub async fn list<S: Store>(st: &AppState<S>, p: &Principal, q: &Listing) -> ApiResult<Vec<CaseRecord>> {
+    if let Some(region) = q.region {
+        return in_region(st, p, region, q).await;
+    }
     q.check()?;
     Ok(st.store.cases(q.filter(st.clock.china().date(), scope(p))).await?)
 }

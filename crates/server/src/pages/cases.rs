@@ -60,8 +60,12 @@ pub struct CaseRow {
     due: String,
     provisional: bool,
     overdue: bool,
+    /// Days past the due date, for an overdue case.
+    days_over: i64,
     approaching: bool,
     pending_for_me: bool,
+    /// Someone on the case is held (detained or arrested).
+    in_custody: bool,
 }
 
 async fn unit_name<S: Store>(st: &AppState<S>, lang: Lang, id: i64, cache: &mut BTreeMap<i64, String>) -> String {
@@ -78,12 +82,14 @@ async fn unit_name<S: Store>(st: &AppState<S>, lang: Lang, id: i64, cache: &mut 
 }
 
 async fn rows<S: Store>(st: &AppState<S>, lang: Lang, p: &Principal, cases: &[CaseRecord]) -> Vec<CaseRow> {
-    let today = st.clock.china().date().to_string();
-    let soon = (st.clock.china().date() + Duration::days(3)).to_string();
+    let day = st.clock.china().date();
+    let today = day.to_string();
+    let soon = (day + Duration::days(3)).to_string();
     let mut names = BTreeMap::new();
     let mut out = Vec::new();
     for c in cases {
         let due = c.due_date.clone().unwrap_or_default();
+        let days_over = time::Date::parse(&due, time::macros::format_description!("[year]-[month]-[day]")).map(|d| (day - d).whole_days()).unwrap_or(0).max(0);
         out.push(CaseRow {
             id: c.id,
             case_no: c.case_no.clone(),
@@ -94,7 +100,9 @@ async fn rows<S: Store>(st: &AppState<S>, lang: Lang, p: &Principal, cases: &[Ca
             overdue: !due.is_empty() && due < today,
             approaching: !due.is_empty() && due >= today && due <= soon,
             due,
+            days_over,
             pending_for_me: c.pending_unit_id == Some(p.unit.id),
+            in_custody: c.in_custody,
         });
     }
     out
@@ -128,6 +136,8 @@ pub struct ListQuery {
     page: Option<String>,
     /// Only the cases whose return, refusal, protest or message waits for the unit.
     notice: Option<String>,
+    /// A supervising committee: the cases of this region subtree (its own unless given).
+    region: Option<String>,
 }
 
 /// Query parameters that ask for a list again.
@@ -166,7 +176,14 @@ impl ListQuery {
         if notice {
             again.push(("notice", "true".into()));
         }
-        Ok((Listing { stage, holder: None, due, text, notice_for: None, sort, limit: PAGE, offset: 0 }, again, notice))
+        let region = match self.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            Some(r) => {
+                again.push(("region", r.to_string()));
+                Some(RegionCode::parse("region", r)?)
+            }
+            None => None,
+        };
+        Ok((Listing { stage, holder: None, due, text, notice_for: None, region, sort, limit: PAGE, offset: 0 }, again, notice))
     }
 }
 
@@ -831,8 +848,17 @@ pub struct RegionRow {
 struct CommitteePage {
     chrome: Chrome,
     name: String,
+    /// The regions above, each a link back up.
+    breadcrumbs: Vec<(String, String)>,
     stages: Vec<&'static str>,
     regions: Vec<RegionRow>,
+    /// Open and overdue cases by the agency that has them (from their stage).
+    agencies: Vec<(&'static str, i64, i64)>,
+    /// The approaching window in days, as asked.
+    within: i64,
+    region: String,
+    export_overdue: String,
+    export_approaching: String,
     overdue: Vec<CaseRow>,
     overdue_pager: Pager,
     approaching: Vec<CaseRow>,
@@ -844,6 +870,8 @@ pub struct RegionQuery {
     region: Option<String>,
     overdue_page: Option<String>,
     soon_page: Option<String>,
+    /// The approaching window in days (3 unless asked).
+    within: Option<String>,
 }
 
 /// Rows on one page of the supervision lists.
@@ -890,12 +918,51 @@ pub async fn committee<S: Store>(
             counts: by_stage,
         });
     }
+    // By agency: the stage says who has the case.
+    let agency_of = |stage: &str| match stage {
+        "investigation" | "supplementary_investigation" => Some(UnitKind::Police),
+        "prosecution_review" => Some(UnitKind::Procuratorate),
+        "trial" | "appeal_window" | "second_instance" | "final" => Some(UnitKind::CourtBasic),
+        _ => None,
+    };
+    let agencies = [UnitKind::Police, UnitKind::Procuratorate, UnitKind::CourtBasic]
+        .into_iter()
+        .map(|k| {
+            let mine = counts.iter().filter(|c| agency_of(&c.stage) == Some(k));
+            let label = match k {
+                UnitKind::Police => lang.pick("公安机关", "Police"),
+                UnitKind::Procuratorate => lang.pick("检察机关", "Procuratorates"),
+                _ => lang.pick("审判机关", "Courts"),
+            };
+            (label, mine.clone().map(|c| c.cases).sum(), mine.map(|c| c.due).sum())
+        })
+        .collect();
+    let within = match q.within.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+        None => 3,
+        Some(w) => w
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=cases::MAX_DUE_WITHIN).contains(n))
+            .ok_or_else(|| AppError::field("within", format!("must be a number of days from 1 to {}", cases::MAX_DUE_WITHIN)))?,
+    };
+    let mut breadcrumbs = vec![];
+    for r in crate::app::org::region_path(&st.store, &here).await? {
+        if crate::auth::authorize(&st, &p, Action::ViewCase { region: r.code, involved: false }).await.is_ok() {
+            breadcrumbs.push((format!("/supervision?region={}", r.code), if lang == Lang::En { r.name_en } else { r.name }));
+        }
+    }
     let (overdue_page, soon_page) = (page_number("overdue_page", q.overdue_page.as_deref())?, page_number("soon_page", q.soon_page.as_deref())?);
     let page_of = |due: Due, page: i64| Listing { due, limit: SUPERVISION_PAGE + 1, offset: (page - 1) * SUPERVISION_PAGE, ..Default::default() };
     let (overdue, more_overdue) = split_page(cases::in_region(&st, &p, region, &page_of(Due::Overdue, overdue_page)).await?, SUPERVISION_PAGE);
-    let (soon, more_soon) = split_page(cases::in_region(&st, &p, region, &page_of(Due::Approaching(3), soon_page)).await?, SUPERVISION_PAGE);
-    let href = |o: i64, s: i64| format!("/supervision?region={region}&overdue_page={o}&soon_page={s}");
+    let (soon, more_soon) = split_page(cases::in_region(&st, &p, region, &page_of(Due::Approaching(within), soon_page)).await?, SUPERVISION_PAGE);
+    let href = |o: i64, s: i64| format!("/supervision?region={region}&within={within}&overdue_page={o}&soon_page={s}");
     render(&CommitteePage {
+        breadcrumbs,
+        agencies,
+        within,
+        region: region.to_string(),
+        export_overdue: format!("/cases/export.xlsx?region={region}&overdue=true"),
+        export_approaching: format!("/cases/export.xlsx?region={region}&within={within}"),
         name: if lang == Lang::En { here.name_en.clone() } else { here.name.clone() },
         stages: open.iter().map(|s| lang.stage(s)).collect(),
         regions,

@@ -96,6 +96,25 @@ async fn lists_page_past_their_first_page(app: TestApp) {
         "the overdue list links to its next page: {}",
         html.split("id=\"overdue\"").nth(1).unwrap_or("").split("</section>").next().unwrap_or("").rsplit("<nav").next().unwrap_or("")
     );
+    // Breadcrumbs back up to the committee's own region (not above it), open and overdue by
+    // agency, days overdue and who is held, the window stated and asked for, and the export.
+    let crumbs = html.split("id=\"breadcrumbs\"").nth(1).unwrap().split("</nav>").next().unwrap();
+    assert!(crumbs.contains("href=\"/supervision?region=990100\"") && !crumbs.contains("region=990000"), "{crumbs}");
+    let agencies = html.split("id=\"by-agency\"").nth(1).unwrap().split("</section>").next().unwrap();
+    assert!(agencies.contains("公安机关") && agencies.contains("<strong>1061</strong>") && agencies.contains("超期 1001"), "{agencies}");
+    let overdue_list = html.split("id=\"overdue\"").nth(1).unwrap().split("</section>").next().unwrap();
+    assert!(overdue_list.contains("天</span>") && overdue_list.contains("class=\"badge late custody\""), "days overdue and custody: {overdue_list}");
+    let week = app.page(axum::http::Method::GET, "/supervision?region=990101&within=30", Some(&committee), None).await.text();
+    assert!(week.contains("30 日内"), "the window is stated");
+    let bad = app.page(axum::http::Method::GET, "/supervision?region=990101&within=x", Some(&committee), None).await;
+    assert_eq!(bad.status.as_u16(), 422);
+    assert!(bad.text().contains("within"), "names the field");
+    let export = app.page(axum::http::Method::GET, "/cases/export.xlsx?region=990101&overdue=true", Some(&committee), None).await;
+    assert_eq!(export.status.as_u16(), 200);
+    assert!(export.workbook_text().contains("region=990101"), "the workbook says what was asked");
+    let police_session = app.browser_session("police.990101").await;
+    let outside = app.page(axum::http::Method::GET, "/cases/export.xlsx?region=990100", Some(&police_session), None).await;
+    assert_eq!(outside.status.as_u16(), 403, "a region's list is for its supervisors");
     let last = app.page(axum::http::Method::GET, "/supervision?region=990101&overdue_page=21&soon_page=2", Some(&committee), None).await.text();
     assert_eq!(rows_between(&last, "id=\"overdue\"", "</section>"), 1, "1,001 overdue: the 21st page has one");
     assert_eq!(rows_between(&last, "id=\"approaching\"", "</section>"), 10);
