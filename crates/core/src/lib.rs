@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod case;
+pub mod charges;
 pub mod dates;
 pub mod deadline;
 pub mod demo;

@@ -141,6 +141,20 @@ fn run_plan<St, C, E, R>(
     (state, events, times)
 }
 
+/// The 案由 of each of [`TITLES`], from the catalogue of charges.
+const DEMO_CHARGES: &[&str] = &[
+    "盗窃罪",
+    "诈骗罪",
+    "故意伤害罪",
+    "危险驾驶罪",
+    "寻衅滋事罪",
+    "非法吸收公众存款罪",
+    "帮助信息网络犯罪活动罪",
+    "开设赌场罪",
+    "交通肇事罪",
+    "掩饰、隐瞒犯罪所得、犯罪所得收益罪",
+];
+
 const TITLES: &[&str] = &[
     "盗窃案",
     "诈骗案",
@@ -179,6 +193,7 @@ fn one_case(
             case_no: format!("{}公刑立〔{}〕{:06}号", police.region, today.year(), n + 1),
             title: TITLES[n % TITLES.len()].into(),
             persons: vec![person()],
+            charge: Some(DEMO_CHARGES[n % DEMO_CHARGES.len()].into()),
         },
     )];
     if detained {

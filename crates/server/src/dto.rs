@@ -401,6 +401,10 @@ pub struct NewCaseRequest {
     pub title: String,
     /// `[{"name": "张某", "custody": "detained"}]`.
     pub persons: Vec<xiezhi_core::case::Person>,
+    /// 案由: a charge of the Criminal Law in force, by its name (`盗窃罪`); the catalogue is
+    /// `GET /api/v1/charges`.
+    #[serde(default)]
+    pub charge: Option<String>,
 }
 
 /// A command on a case as a client sends it: tagged by `command`, units named by id. The case

@@ -466,7 +466,7 @@ texts! {
     nav_inbox: "待签收", "Inbox";
     nav_supervision: "督导", "Supervision";
     case_no: "案号", "Case number";
-    case_title: "案由", "Title";
+    case_title: "案件名称", "Title";
     stage: "阶段", "Stage";
     holder: "承办单位", "Held by";
     due_date: "最近期限", "Next deadline";

@@ -17,7 +17,7 @@ use crate::dto::*;
         people::me, people::unit_users, people::get_user, people::create_user, people::update_user, people::reset_password,
         grants::list, grants::approve, grants::refuse,
         people::list_tokens, people::create_token, people::revoke_token, people::sign_in_for_token, people::security_events,
-        deadlines::catalogue, deadlines::compute, calendars::list, calendars::get_year, calendars::put_year,
+        deadlines::catalogue, deadlines::charges, deadlines::compute, calendars::list, calendars::get_year, calendars::put_year,
         cases::register, cases::command, cases::get_case, cases::list, cases::inbox, cases::timeline, cases::upload, cases::download,
         disputes::register, disputes::command, disputes::get_dispute, disputes::list, disputes::inbox, disputes::ledger, disputes::timeline, disputes::mediators, disputes::add_mediator, disputes::disable_mediator,
         tickets::register, tickets::command, tickets::get_ticket, tickets::list, tickets::earlier, tickets::indicators, tickets::public_status,

@@ -68,7 +68,7 @@ fn court_for(region: RegionCode) -> UnitKind {
 pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: PrimitiveDateTime, cal: &Calendar) -> Result<Vec<Event>, Refusal> {
     let today = now.date();
     let Some(c) = case else {
-        let Command::Register { case_no, title, persons } = cmd else {
+        let Command::Register { case_no, title, persons, charge } = cmd else {
             return Err(refuse("not_registered", None, "a case exists once it is registered (立案)", "the case is not registered"));
         };
         if actor.kind != UnitKind::Police {
@@ -82,7 +82,17 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
         if case_no.trim().is_empty() || title.trim().is_empty() {
             return Err(refuse("invalid", None, "a case needs a number and a title", "case_no and title must not be empty"));
         }
-        let mut events = vec![Event::Registered { case_no: case_no.trim().into(), title: title.trim().into(), by: actor, persons: persons.clone(), on: today }];
+        let charge = match charge {
+            Some(c) => Some(
+                crate::charges::check("charge", c)
+                    .map_err(|e| refuse("invalid", None, "案由 is a charge of the Criminal Law in force", e.message))?
+                    .name
+                    .to_string(),
+            ),
+            None => None,
+        };
+        let mut events =
+            vec![Event::Registered { case_no: case_no.trim().into(), title: title.trim().into(), by: actor, persons: persons.clone(), charge, on: today }];
         if persons.iter().any(|p| p.custody == Custody::Detained) {
             events.push(Event::ClockStarted { clock: clock("criminal.arrest_request", today) });
         }
@@ -685,10 +695,11 @@ fn number_event(c: &Case, actor: UnitRef, number: &Option<String>) -> Option<Eve
 
 /// Fold one event into the state.
 pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
-    if let Event::Registered { case_no, title, by, persons, on } = event {
+    if let Event::Registered { case_no, title, by, persons, charge, on } = event {
         return Some(Case {
             case_no: case_no.clone(),
             title: title.clone(),
+            charge: charge.clone(),
             stage: Stage::Investigation,
             holder: *by,
             held_by: vec![*by],

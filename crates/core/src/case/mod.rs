@@ -269,6 +269,9 @@ pub struct Clock {
 pub struct Case {
     pub case_no: String,
     pub title: String,
+    /// 案由: a charge of the catalogue, with its articles there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charge: Option<String>,
     pub stage: Stage,
     /// The unit that holds the case now.
     pub holder: UnitRef,
@@ -326,8 +329,14 @@ impl Case {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum Command {
-    /// 立案
-    Register { case_no: String, title: String, persons: Vec<Person> },
+    /// 立案, with the 案由 from the catalogue of charges ([`crate::charges`]).
+    Register {
+        case_no: String,
+        title: String,
+        persons: Vec<Person>,
+        #[serde(default)]
+        charge: Option<String>,
+    },
     /// Change a person's custody: detain, bail, residential surveillance, release.
     SetCustody { person: usize, custody: Custody },
     /// Extend the current clock (approver and reason are recorded).
@@ -405,6 +414,9 @@ pub enum Event {
         title: String,
         by: UnitRef,
         persons: Vec<Person>,
+        /// 案由: a charge of the catalogue (absent on cases registered before it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        charge: Option<String>,
         #[serde(with = "crate::dates")]
         on: Date,
     },
@@ -515,7 +527,10 @@ impl Command {
         let reason = |r: &str| check_text("reason", r, MAX_LONG_TEXT, true);
         let number = |n: &Option<String>| n.as_deref().map_or(Ok(()), |n| check_text("number", n, MAX_SHORT_TEXT, false));
         match self {
-            Command::Register { case_no, title, persons } => {
+            Command::Register { case_no, title, persons, charge } => {
+                if let Some(c) = charge {
+                    crate::charges::check("charge", c)?;
+                }
                 check_text("case_no", case_no, MAX_SHORT_TEXT, false)?;
                 check_text("title", title, MAX_TITLE, false)?;
                 persons.iter().try_for_each(|p| {

@@ -93,7 +93,7 @@ fn suspect(custody: Custody) -> Vec<Person> {
 fn a_case_walks_from_registration_to_execution() {
     let w = world();
     let mut r = Run::new(datetime!(2025-09-25 09:00));
-    r.ok(w.police, Command::Register { case_no: "青公刑立字〔2025〕101号".into(), title: "盗窃案".into(), persons: suspect(Custody::Detained) });
+    r.ok(w.police, Command::Register { case_no: "青公刑立字〔2025〕101号".into(), title: "盗窃案".into(), persons: suspect(Custody::Detained), charge: None });
     // Detained on 09-25: three days to ask for arrest, a custody period: it ends on 09-28 (a make-up working day anyway).
     assert_eq!(r.due(w.police.id), ("criminal.arrest_request".into(), date!(2025 - 09 - 28)));
 
@@ -176,8 +176,8 @@ fn a_case_walks_from_registration_to_execution() {
 fn the_refusals_name_the_state_and_the_rule() {
     let w = world();
     let mut r = Run::new(datetime!(2026-03-02 09:00));
-    assert_eq!(r.refused(w.procuratorate, Command::Register { case_no: "x".into(), title: "y".into(), persons: vec![] }).code, "wrong_unit");
-    r.ok(w.police, Command::Register { case_no: "A-1".into(), title: "诈骗案".into(), persons: suspect(Custody::Bail) });
+    assert_eq!(r.refused(w.procuratorate, Command::Register { case_no: "x".into(), title: "y".into(), persons: vec![], charge: None }).code, "wrong_unit");
+    r.ok(w.police, Command::Register { case_no: "A-1".into(), title: "诈骗案".into(), persons: suspect(Custody::Bail), charge: None });
 
     let r1 = r.refused(w.procuratorate, Command::Indict { to: w.court });
     assert_eq!(r1.code, "no_review", "{r1}");
@@ -236,7 +236,7 @@ fn the_refusals_name_the_state_and_the_rule() {
 fn arrest_refused_releases_and_appeals_go_up_one_level() {
     let w = world();
     let mut r = Run::new(datetime!(2026-05-06 09:00));
-    r.ok(w.police, Command::Register { case_no: "B-2".into(), title: "伤害案".into(), persons: suspect(Custody::Detained) });
+    r.ok(w.police, Command::Register { case_no: "B-2".into(), title: "伤害案".into(), persons: suspect(Custody::Detained), charge: None });
     r.ok(w.police, Command::RequestArrestApproval { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
     assert_eq!(r.refused(w.procuratorate, Command::RefuseArrest { reason: " ".into() }).code, "invalid");
     r.ok(w.procuratorate, Command::RefuseArrest { reason: "证据不足".into() });
@@ -272,7 +272,7 @@ fn arrest_refused_releases_and_appeals_go_up_one_level() {
     assert_eq!(r.c().stage, Stage::Executed);
     let late = {
         let mut r2 = Run::new(datetime!(2026-05-06 09:00));
-        r2.ok(w.police, Command::Register { case_no: "C".into(), title: "t".into(), persons: vec![] });
+        r2.ok(w.police, Command::Register { case_no: "C".into(), title: "t".into(), persons: vec![], charge: None });
         r2.refused(w.police, Command::RequestArrestApproval { to: w.procuratorate })
     };
     assert_eq!(late.code, "illegal_transition", "no suspect to arrest");
@@ -282,7 +282,7 @@ fn arrest_refused_releases_and_appeals_go_up_one_level() {
 fn each_unit_is_offered_only_what_it_can_do_now() {
     let w = world();
     let mut r = Run::new(datetime!(2026-03-02 09:00));
-    r.ok(w.police, Command::Register { case_no: "D".into(), title: "t".into(), persons: suspect(Custody::Detained) });
+    r.ok(w.police, Command::Register { case_no: "D".into(), title: "t".into(), persons: suspect(Custody::Detained), charge: None });
     let now = r.now;
     let police = available(r.c(), w.police, now, &r.cal);
     assert!(police.contains(&"request_arrest_approval") && police.contains(&"transfer_for_prosecution") && police.contains(&"withdraw"), "{police:?}");
@@ -302,7 +302,7 @@ fn each_unit_is_offered_only_what_it_can_do_now() {
 fn police_and_procuratorate_collaborate_on_a_case() {
     let w = world();
     let mut r = Run::new(datetime!(2026-03-02 09:00));
-    r.ok(w.police, Command::Register { case_no: "E".into(), title: "t".into(), persons: suspect(Custody::Bail) });
+    r.ok(w.police, Command::Register { case_no: "E".into(), title: "t".into(), persons: suspect(Custody::Bail), charge: None });
     let msg = |to, text: &str| Command::Collaborate { kind: Collaboration::EarlyIntervention, to, text: text.into() };
     assert_eq!(r.refused(w.procuratorate, msg(w.police, "我院派员提前介入")).code, "not_holder", "not on the case until invited");
     assert_eq!(r.refused(w.police, msg(w.other_procuratorate, "x")).code, "wrong_receiver");
@@ -318,7 +318,7 @@ fn police_and_procuratorate_collaborate_on_a_case() {
 fn judged_on_christmas_eve(w: &World) -> Run {
     let mut r = Run::new(datetime!(2026-11-02 09:00));
     r.cal = Calendar::bundled_until(MakeUpDayPolicy::WorkingDay, 2026);
-    r.ok(w.police, Command::Register { case_no: "Y-1".into(), title: "诈骗案".into(), persons: suspect(Custody::Detained) });
+    r.ok(w.police, Command::Register { case_no: "Y-1".into(), title: "诈骗案".into(), persons: suspect(Custody::Detained), charge: None });
     r.ok(w.police, Command::RequestArrestApproval { to: w.procuratorate }).ok(w.procuratorate, Command::Receive).ok(w.procuratorate, Command::ApproveArrest);
     r.at(date!(2026 - 11 - 29));
     assert_eq!(r.due(w.police.id), ("criminal.investigation_custody".into(), date!(2027 - 01 - 02)), "a custody clock into 2027 has its date");
@@ -371,6 +371,7 @@ fn texts_are_bounded_and_free_of_control_characters() {
         case_no: case_no.into(),
         title: title.into(),
         persons: vec![Person { name: name.into(), custody: Custody::Bail, id_number: None }],
+        charge: None,
     };
     assert!(register("青公刑立字〔2026〕1号", "盗窃案", "张某").check_texts().is_ok());
     assert_eq!(register("A\0B", "t", "n").check_texts().unwrap_err().field, "case_no");
@@ -386,7 +387,7 @@ fn texts_are_bounded_and_free_of_control_characters() {
 fn closing_a_case_needs_a_reason_and_releases_everyone() {
     let w = world();
     let mut r = Run::new(datetime!(2026-05-06 09:00));
-    r.ok(w.police, Command::Register { case_no: "D-1".into(), title: "伤害案".into(), persons: suspect(Custody::Detained) });
+    r.ok(w.police, Command::Register { case_no: "D-1".into(), title: "伤害案".into(), persons: suspect(Custody::Detained), charge: None });
     r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
     r.ok(w.procuratorate, Command::AcceptForReview { plea: false, number: None });
     let blank = r.refused(w.procuratorate, Command::DeclineProsecution { reason: "  ".into() });
@@ -397,7 +398,7 @@ fn closing_a_case_needs_a_reason_and_releases_everyone() {
     assert!(clocks(r.c(), &r.cal).is_empty());
 
     let mut r = Run::new(datetime!(2026-05-06 09:00));
-    r.ok(w.police, Command::Register { case_no: "W-1".into(), title: "盗窃案".into(), persons: suspect(Custody::Detained) });
+    r.ok(w.police, Command::Register { case_no: "W-1".into(), title: "盗窃案".into(), persons: suspect(Custody::Detained), charge: None });
     assert_eq!(r.refused(w.police, Command::Withdraw { reason: "".into() }).code, "invalid");
     assert_eq!(r.refused(w.procuratorate, Command::Withdraw { reason: "x".into() }).code, "not_holder");
     r.ok(w.police, Command::Withdraw { reason: "不应追究刑事责任".into() });
@@ -413,7 +414,7 @@ fn closing_a_case_needs_a_reason_and_releases_everyone() {
 fn the_senders_clock_rests_while_the_receiver_has_the_case() {
     let w = world();
     let mut r = Run::new(datetime!(2025-09-25 09:00));
-    r.ok(w.police, Command::Register { case_no: "A-9".into(), title: "盗窃案".into(), persons: suspect(Custody::Detained) });
+    r.ok(w.police, Command::Register { case_no: "A-9".into(), title: "盗窃案".into(), persons: suspect(Custody::Detained), charge: None });
     let police_due = r.due(w.police.id);
     r.at(date!(2025 - 09 - 27)).ok(w.police, Command::RequestArrestApproval { to: w.procuratorate });
     assert!(clocks(r.c(), &r.cal).iter().all(|k| k.unit.id != w.police.id), "sent: the police are not running late");
@@ -429,7 +430,7 @@ fn two_on_trial(w: &World) -> Run {
     let mut r = Run::new(datetime!(2026-03-02 09:00));
     let persons =
         vec![Person { name: "甲".into(), custody: Custody::Detained, id_number: None }, Person { name: "乙".into(), custody: Custody::Bail, id_number: None }];
-    r.ok(w.police, Command::Register { case_no: "J-2".into(), title: "抢劫案".into(), persons });
+    r.ok(w.police, Command::Register { case_no: "J-2".into(), title: "抢劫案".into(), persons, charge: None });
     r.ok(w.police, Command::TransferForProsecution { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
     r.ok(w.procuratorate, Command::AcceptForReview { plea: false, number: None }).ok(w.procuratorate, Command::Indict { to: w.court });
     r.ok(w.court, Command::Receive).ok(w.court, Command::AcceptForTrial { procedure: Procedure::Ordinary, number: None });
@@ -528,7 +529,7 @@ fn bail_and_surveillance_run_their_own_terms() {
     let w = world();
     let mut r = Run::new(datetime!(2026-01-30 09:00));
     let persons = vec![Person { name: "丙".into(), custody: Custody::Bail, id_number: None }];
-    r.ok(w.police, Command::Register { case_no: "Q-1".into(), title: "非法经营案".into(), persons });
+    r.ok(w.police, Command::Register { case_no: "Q-1".into(), title: "非法经营案".into(), persons, charge: None });
     // Twelve months from the decision, ending on its date (CPL 79): 2027-01-30 is a Saturday.
     let bail = clocks(r.c(), &r.cal).into_iter().find(|k| k.person == Some(0)).expect("a bail clock");
     assert_eq!((bail.rule.as_str(), bail.unit.id, bail.due.unwrap().due.date()), ("criminal.bail", w.police.id, date!(2027 - 01 - 30)));
@@ -553,7 +554,7 @@ fn bail_and_surveillance_run_their_own_terms() {
 fn a_reason_or_request_waits_for_its_addressee_until_it_acts() {
     let w = world();
     let mut r = Run::new(datetime!(2026-05-06 09:00));
-    r.ok(w.police, Command::Register { case_no: "N-1".into(), title: "盗窃案".into(), persons: suspect(Custody::Detained) });
+    r.ok(w.police, Command::Register { case_no: "N-1".into(), title: "盗窃案".into(), persons: suspect(Custody::Detained), charge: None });
     r.ok(w.police, Command::RequestArrestApproval { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
     r.ok(w.procuratorate, Command::RefuseArrest { reason: "证据不足".into() });
     let n = r.c().notice.clone().expect("a notice for the police");
@@ -583,4 +584,20 @@ fn a_reason_or_request_waits_for_its_addressee_until_it_acts() {
     assert_eq!(r.c().notice.as_ref().map(|n| (n.kind, n.to.id, n.from.id)), Some((NoticeKind::SupplementaryInvestigation, w.police.id, w.procuratorate.id)));
     r.ok(w.police, Command::Withdraw { reason: "不应追究刑事责任".into() });
     assert_eq!(r.c().notice, None, "a closed case leaves nothing to do");
+}
+
+#[test]
+fn a_case_is_registered_with_a_charge_from_the_catalogue() {
+    let w = world();
+    let mut r = Run::new(datetime!(2026-05-06 09:00));
+    let register =
+        |charge: &str| Command::Register {
+            case_no: "Z-1".into(), title: "张某盗窃案".into(), persons: suspect(Custody::Bail), charge: Some(charge.into())
+        };
+    let wrong = r.refused(w.police, register("盗窃"));
+    assert_eq!(wrong.code, "invalid");
+    assert!(wrong.message.contains("盗窃罪"), "suggests the charge: {wrong}");
+    assert!(register("盗窃").check_texts().is_err_and(|e| e.field == "charge"), "refused where commands are parsed too");
+    r.ok(w.police, register(" 盗窃罪 "));
+    assert_eq!(r.c().charge.as_deref(), Some("盗窃罪"));
 }

@@ -77,6 +77,9 @@ pub struct CaseDto {
     pub numbers: Vec<serde_json::Value>,
     pub returns: u8,
     pub in_custody: bool,
+    /// 案由: the charge, and the Criminal Law articles that define it.
+    pub charge: Option<String>,
+    pub charge_articles: Option<String>,
     /// The verdicts pronounced, one per defendant judged (revised ones as revised).
     pub judgment: Vec<xiezhi_core::case::Verdict>,
     /// The day the judgment took effect.
@@ -114,6 +117,8 @@ fn case_dto(r: &CaseRecord, c: &Case, units: Vec<i64>, cal: &Calendar, leaves: V
         numbers: c.numbers.iter().map(|(u, n)| serde_json::json!({"unit_id": u.id, "number": n})).collect(),
         returns: c.returns,
         in_custody: c.in_custody(),
+        charge: c.charge.clone(),
+        charge_articles: c.charge.as_deref().and_then(xiezhi_core::charges::find).map(|x| x.articles.to_string()),
         judgment: c.judgment.clone(),
         in_force: c.in_force.map(|d| d.to_string()),
         executed: c.executed.clone(),

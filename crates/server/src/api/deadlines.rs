@@ -55,6 +55,22 @@ pub async fn catalogue() -> Json<Vec<RuleDto>> {
     Json(RULES.iter().map(RuleDto::from).collect())
 }
 
+/// A charge of the Criminal Law in force (罪名): a case's 案由.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ChargeDto {
+    pub name: String,
+    /// The Criminal Law articles that define it, e.g. `第264条`.
+    pub articles: String,
+    /// The instrument that fixed its name.
+    pub source: String,
+}
+
+/// The catalogue of charges (483, in the order of the Criminal Law), for a case's `charge`.
+#[utoipa::path(get, path = "/api/v1/charges", responses((status = 200, body = [ChargeDto])), tag = "cases")]
+pub async fn charges() -> Json<Vec<ChargeDto>> {
+    Json(xiezhi_core::charges::all().iter().map(|c| ChargeDto { name: c.name.into(), articles: c.articles.into(), source: c.source.into() }).collect())
+}
+
 /// Compute one deadline: the same object as `xiezhi deadline RULE --start …`.
 #[utoipa::path(
     get,

@@ -140,6 +140,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/auth/token", post(people::sign_in_for_token::<S>))
         .route("/security-events", get(people::security_events::<S>))
         .route("/deadlines", get(deadlines::catalogue))
+        .route("/charges", get(deadlines::charges))
         .route("/deadlines/{rule}", get(deadlines::compute::<S>))
         .route("/calendars", get(calendars::list::<S>))
         .route("/calendars/{year}", get(calendars::get_year::<S>).put(calendars::put_year::<S>))

@@ -29,6 +29,7 @@ pub fn search_text(c: &Case) -> String {
         .chain(c.numbers.iter().map(|(_, n)| n.as_str()))
         .chain(c.persons.iter().map(|p| p.name.as_str()))
         .chain(c.persons.iter().filter_map(|p| p.id_number.as_deref()))
+        .chain(c.charge.as_deref())
         .collect::<Vec<_>>()
         .join("\n")
         .to_ascii_lowercase()
@@ -104,7 +105,7 @@ pub async fn register<S: Store>(st: &AppState<S>, p: &Principal, req: NewCaseReq
             person.id_number = Some(xiezhi_core::id_number::check_id_number("id_number", n)?);
         }
     }
-    let cmd = Command::Register { case_no: req.case_no, title: req.title, persons: req.persons };
+    let cmd = Command::Register { case_no: req.case_no, title: req.title, persons: req.persons, charge: req.charge };
     cmd.check_texts()?;
     let events = decide(None, &cmd, unit_ref(&p.unit), st.clock.china(), &st.calendar())?;
     let c = events.iter().fold(None, apply).ok_or_else(|| AppError::Internal("registration made no case".into()))?;

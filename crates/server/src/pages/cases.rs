@@ -117,6 +117,8 @@ struct CasesPage {
     pager: Pager,
     export_href: String,
     xlsx_href: String,
+    /// The catalogue of charges, for the registration form's 案由.
+    charges: Vec<(&'static str, &'static str)>,
     text: String,
     sorts: Vec<(&'static str, &'static str, bool)>,
     counts: Vec<(&'static str, &'static str, i64)>,
@@ -216,6 +218,7 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
             .map(|(v, l)| (v, l, q.sort.as_deref().unwrap_or("due") == v))
             .collect(),
         can_register: p.unit.kind == UnitKind::Police && p.actor().authorize(Action::ActOnCases).is_ok(),
+        charges: xiezhi_core::charges::all().iter().map(|c| (c.name, c.articles)).collect(),
         chrome: Chrome::new(lang, "/cases", Some(&p), &st),
     })
 }
@@ -404,6 +407,7 @@ pub async fn done<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
 pub struct RegisterForm {
     case_no: String,
     title: String,
+    charge: Option<String>,
     person: Option<String>,
     id_number: Option<String>,
     custody: Option<String>,
@@ -426,7 +430,9 @@ pub async fn register<S: Store>(State(st): State<AppState<S>>, PageForm(p, f): P
         let id_number = id_number.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
         persons.push(Person { name, custody, id_number });
     }
-    let (r, ..) = cases::register(&st, &p, NewCaseRequest { case_no: f.case_no, title: f.title, persons }).await?;
+    // The page asks for the 案由 (the API still takes cases registered without one).
+    let charge = Some(f.charge.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).ok_or_else(|| AppError::field("charge", "choose the charge (案由)"))?);
+    let (r, ..) = cases::register(&st, &p, NewCaseRequest { case_no: f.case_no, title: f.title, persons, charge }).await?;
     Ok(see_other(&format!("/cases/{}", r.id)))
 }
 
@@ -497,6 +503,8 @@ struct CasePage {
     stage: &'static str,
     holder: String,
     procedure: String,
+    /// 案由 and the Criminal Law articles that define it.
+    charge: String,
     returns: u8,
     handover: String,
     persons: Vec<(String, &'static str, String)>,
@@ -670,6 +678,14 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         holder: unit_name(&st, lang, r.holder_unit_id, &mut names).await,
         procedure: c.procedure.and_then(|x| serde_json::to_value(x).ok()).and_then(|v| v.as_str().map(|s| lang.procedure(s).to_string())).unwrap_or_default(),
         returns: c.returns,
+        charge: c
+            .charge
+            .as_deref()
+            .map(|name| match xiezhi_core::charges::find(name) {
+                Some(x) => format!("{name}{}{}{}", lang.pick("（《刑法》", " (Criminal Law "), x.articles, lang.pick("）", ")")),
+                None => name.to_string(),
+            })
+            .unwrap_or_default(),
         handover,
         persons: c
             .persons

@@ -284,6 +284,7 @@ async fn sign_in_see_the_unit_switch_language_sign_out() {
             c.goto(&format!("{base}/cases")).await?;
             c.wait().for_element(Locator::Css("input[name='case_no']")).await?.send_keys("金公刑立字〔2026〕88号").await?;
             c.find(Locator::Css("input[name='title']")).await?.send_keys("张某盗窃案").await?;
+            c.find(Locator::Css("input[name='charge']")).await?.send_keys("盗窃罪").await?;
             c.find(Locator::Css("input[name='person']")).await?.send_keys("张某").await?;
             c.find(Locator::Id("register-case")).await?.click().await?;
             c.wait().for_element(Locator::Id("case-no")).await?;
@@ -784,10 +785,12 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
         c.goto(&format!("{}/cases", b.base)).await?;
         c.wait().for_element(Locator::Css("input[name='case_no']")).await?.send_keys("金公刑立字〔2026〕501号").await?;
         c.find(Locator::Css("input[name='title']")).await?.send_keys("王某诈骗案").await?;
+        c.find(Locator::Css("input[name='charge']")).await?.send_keys("诈骗罪").await?;
         c.find(Locator::Css("input[name='person']")).await?.send_keys("王某").await?;
         c.find(Locator::Id("register-case")).await?.click().await?;
         c.wait().for_element(Locator::Id("case-no")).await?;
         let path = c.current_url().await?.path().to_string();
+        assert_eq!(c.find(Locator::Id("charge")).await?.text().await?, "诈骗罪（《刑法》第266条）");
         act("collaborate", vec![("kind", "early_intervention"), ("text", "涉案金额大，请提前介入引导取证")]).await?;
         act("request_arrest_approval", vec![]).await?;
 

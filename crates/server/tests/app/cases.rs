@@ -52,13 +52,31 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
     let bureau = app.unit_id(&police, "990101", "justice_bureau").await;
     let police_unit = app.unit_id(&police, "990101", "police").await;
 
+    let unknown = app
+        .post(
+            "/api/v1/cases",
+            &police,
+            json!({"case_no": "和公刑立字〔2026〕1号", "title": "盗窃案", "charge": "盗窃", "persons": [{"name": "张某", "custody": "detained"}]}),
+        )
+        .await;
+    assert_eq!((unknown.status, unknown.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("charge")), "{}", unknown.text());
+    assert!(unknown.text().contains("盗窃罪"), "suggests the charge: {}", unknown.text());
+    let catalogue = app.get("/api/v1/charges", &police).await.json();
+    assert_eq!(catalogue.as_array().unwrap().len(), 483);
     let r = app
-        .post("/api/v1/cases", &police, json!({"case_no": "和公刑立字〔2026〕1号", "title": "盗窃案", "persons": [{"name": "张某", "custody": "detained"}]}))
+        .post(
+            "/api/v1/cases",
+            &police,
+            json!({"case_no": "和公刑立字〔2026〕1号", "title": "盗窃案", "charge": "盗窃罪", "persons": [{"name": "张某", "custody": "detained"}]}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let case = r.json();
     let id = case["id"].as_i64().unwrap();
     assert_eq!((case["stage"].as_str(), case["in_custody"].as_bool()), (Some("investigation"), Some(true)));
+    assert_eq!((case["charge"].as_str(), case["charge_articles"].as_str()), (Some("盗窃罪"), Some("第264条")), "{case}");
+    let by_charge = app.get("/api/v1/cases?q=%E7%9B%97%E7%AA%83%E7%BD%AA", &police).await.json();
+    assert!(by_charge.as_array().unwrap().iter().any(|c| c["id"] == case["id"]), "found by its charge: {by_charge}");
     assert_eq!(case["clocks"][0]["rule"], "criminal.arrest_request");
     assert!(case["clocks"][0]["due"].is_string() && case["clocks"][0]["basis"].to_string().contains("CPL 91"), "{case}");
     assert_eq!(app.post("/api/v1/cases", &police, json!({"case_no": "和公刑立字〔2026〕1号", "title": "x", "persons": []})).await.status, StatusCode::CONFLICT);
@@ -258,7 +276,13 @@ mod pages {
 
     async fn a_case_through_the_pages(app: TestApp) {
         let police = app.browser_session("police.990101").await;
-        let r = post(&app, &police, "/cases", "case_no=P-1&title=%E7%9B%97%E7%AA%83%E6%A1%88&person=%E7%8E%8B%E6%9F%90&custody=detained").await;
+        let r = post(
+            &app,
+            &police,
+            "/cases",
+            "case_no=P-1&title=%E7%9B%97%E7%AA%83%E6%A1%88&charge=%E7%9B%97%E7%AA%83%E7%BD%AA&person=%E7%8E%8B%E6%9F%90&custody=detained",
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
         let case_path = r.location();
         let page = app.page(Method::GET, &case_path, Some(&police), None).await.text();
@@ -319,7 +343,13 @@ mod pages {
         assert!(refused.text().contains("not allowed in stage prosecution_review"), "{}", refused.text());
 
         // A refusal's reason reaches the police on the case page.
-        let r = post(&app, &police, "/cases", "case_no=P-2&title=%E7%9B%97%E7%AA%83%E6%A1%88&person=%E6%9D%8E%E6%9F%90&custody=detained").await;
+        let r = post(
+            &app,
+            &police,
+            "/cases",
+            "case_no=P-2&title=%E7%9B%97%E7%AA%83%E6%A1%88&charge=%E7%9B%97%E7%AA%83%E7%BD%AA&person=%E6%9D%8E%E6%9F%90&custody=detained",
+        )
+        .await;
         let second = r.location();
         let id2 = second.rsplit('/').next().unwrap();
         assert_eq!(

@@ -32,6 +32,7 @@ pub(crate) async fn hand_overs(store: &xiezhi_store::SqlStore, cal: &xiezhi_core
             case_no: format!("列表{at}-{i}"),
             title: "盗窃案".into(),
             persons: vec![Person { name: "张某".into(), custody: Custody::Detained, id_number: None }],
+            charge: None,
         };
         let mut events = decide(None, &register, police, when, cal).unwrap();
         let case = events.iter().fold(None, apply);
@@ -215,7 +216,7 @@ async fn lists_search_sort_and_export(app: TestApp) {
     let form_page = app.page(axum::http::Method::GET, "/cases", Some(&session), None).await.text();
     let csrf = crate::common::csrf_of(&form_page);
     let form = format!(
-        "csrf={csrf}&case_no=S-1&title={}&person={}&id_number=440524199001010018&custody=detained&person2={}&id_number2=&custody2=bail&person3=&id_number3=&custody3=bail",
+        "csrf={csrf}&case_no=S-1&title={}&charge=%E6%8A%A2%E5%8A%AB%E7%BD%AA&person={}&id_number=440524199001010018&custody=detained&person2={}&id_number2=&custody2=bail&person3=&id_number3=&custody3=bail",
         crate::common::urlenc("抢劫案"),
         crate::common::urlenc("孙某"),
         crate::common::urlenc("周某")
@@ -228,18 +229,26 @@ async fn lists_search_sort_and_export(app: TestApp) {
         persons.contains("孙某") && persons.contains("440524199001010018") && persons.contains("周某") && persons.matches("class=\"person\"").count() == 2,
         "{persons}"
     );
-    assert!(lines[0].starts_with("案号,案由,阶段") && lines[1].starts_with("P-1,盗窃案,侦查"), "{text}");
+    assert!(lines[0].starts_with("案号,案件名称,阶段") && lines[1].starts_with("P-1,盗窃案,侦查"), "{text}");
 
-    // The migration that fills the search column for cases stored before it writes exactly what
-    // the projection writes: blank it, run the migration's UPDATE, and the rebuild finds nothing.
-    let migration = match app.store.backend() {
-        xiezhi_store::Backend::Sqlite => include_str!("../../../store/migrations/sqlite/0013_case_search.sql"),
-        xiezhi_store::Backend::Postgres => include_str!("../../../store/migrations/postgres/0013_case_search.sql"),
+    // The migrations that fill the search column for cases stored before them write exactly what
+    // the projection writes: blank it, run their UPDATEs in order (0013, then 0023 adding the
+    // charge), and the rebuild finds nothing.
+    let migrations = match app.store.backend() {
+        xiezhi_store::Backend::Sqlite => [
+            include_str!("../../../store/migrations/sqlite/0013_case_search.sql"),
+            include_str!("../../../store/migrations/sqlite/0023_case_search_charge.sql"),
+        ],
+        xiezhi_store::Backend::Postgres => [
+            include_str!("../../../store/migrations/postgres/0013_case_search.sql"),
+            include_str!("../../../store/migrations/postgres/0023_case_search_charge.sql"),
+        ],
     };
-    let fill = &migration[migration.find("UPDATE").unwrap()..];
     sqlx::query("UPDATE cases SET search = ''").execute(app.store.pool()).await.unwrap();
     assert!(!xiezhi_server::app::cases::rebuild(&app.store, &app.state.calendar(), false).await.unwrap().differing.is_empty(), "blanked");
-    sqlx::raw_sql(fill).execute(app.store.pool()).await.unwrap();
+    for migration in migrations {
+        sqlx::raw_sql(&migration[migration.find("UPDATE").unwrap()..]).execute(app.store.pool()).await.unwrap();
+    }
     let report = xiezhi_server::app::cases::rebuild(&app.store, &app.state.calendar(), false).await.unwrap();
     assert!(report.differing.is_empty(), "{:?}", report.details);
 }
