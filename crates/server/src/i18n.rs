@@ -4,6 +4,7 @@
 mod basis;
 mod disputes;
 mod judgments;
+mod refusals;
 mod tickets;
 
 use axum::extract::FromRequestParts;

@@ -756,7 +756,6 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
     let result = async {
         // Fill and send one action form of the case page; the timeline grows.
         let act = |command: &'static str, fill: Vec<(&'static str, &'static str)>| async move {
-            eprintln!("action {command}");
             let before = c.find_all(Locator::Css("#timeline tbody tr")).await?.len();
             for (name, value) in fill {
                 let js = format!("document.querySelector('form[data-command={command}] [name={name}]').value = arguments[0]");
@@ -845,7 +844,11 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
         // suspended), inside the layout, then the lawful one.
         act("judge", vec![("finding_0", "guilty"), ("punishment_0", "fixed_term"), ("term_0", "60"), ("probation_0", "60")]).await.ok();
         let refused = c.find(Locator::Css("main")).await?.text().await?;
-        assert!(refused.contains("CL 72") || refused.contains("缓刑"), "the refusal names the rule: {refused}");
+        assert!(
+            refused.contains("判决内容不符合刑法规定") && refused.contains("依据：《刑法》第七十二条"),
+            "the refusal in words, with its article: {refused}"
+        );
+        assert!(c.find(Locator::Id("error-detail")).await?.attr("open").await?.is_none(), "the machine's own words stay folded");
         open_case(path.clone()).await?;
         c.execute("document.querySelector('form[data-command=judge]').scrollIntoView()", vec![]).await?;
         b.screenshots("case-judgment-form").await?;
