@@ -88,6 +88,20 @@ impl Lang {
         Some(self.pick(zh, en))
     }
 
+    /// A field of the case registration form as the form labels it.
+    pub fn field_label(self, field: &str) -> Option<&'static str> {
+        let (zh, en) = match field {
+            "case_no" => ("案号", "Case number"),
+            "title" => ("案件名称", "Title"),
+            "charge" => ("案由（罪名）", "Charge"),
+            "persons" | "person" => ("犯罪嫌疑人姓名", "Suspect's name"),
+            "id_number" => ("身份证号", "Identity card number"),
+            "custody" => ("强制措施", "Custody"),
+            _ => return None,
+        };
+        Some(self.pick(zh, en))
+    }
+
     /// The articles a refusal's rule cites, in this language: "appeal within 10 days (CPL 230)"
     /// gives 《刑事诉讼法》第二百三十条; `None` when the rule cites none that can be read.
     pub fn rule_citation(self, rule: &str) -> Option<String> {

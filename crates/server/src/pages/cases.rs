@@ -119,6 +119,11 @@ struct CasesPage {
     xlsx_href: String,
     /// The catalogue of charges, for the registration form's 案由.
     charges: Vec<(&'static str, &'static str)>,
+    /// What was typed into the registration form when it was refused, and what was wrong.
+    form: RegisterForm,
+    /// Row suffix, name, identity number, custody: the three person rows as typed.
+    person_rows: Vec<(&'static str, String, String, String)>,
+    form_error: Option<(String, String)>,
     text: String,
     sorts: Vec<(&'static str, &'static str, bool)>,
     counts: Vec<(&'static str, &'static str, i64)>,
@@ -128,7 +133,7 @@ struct CasesPage {
     can_register: bool,
 }
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, Default)]
 pub struct ListQuery {
     stage: Option<String>,
     within: Option<String>,
@@ -190,6 +195,19 @@ impl ListQuery {
 }
 
 pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<ListQuery>) -> Result<Html<String>, PageError> {
+    render(&cases_page(&st, lang, &p, q, RegisterForm::default(), None).await?)
+}
+
+/// The case list, with the registration form as typed (and why it was refused, if it was).
+async fn cases_page<S: Store>(
+    st: &AppState<S>,
+    lang: Lang,
+    p: &Principal,
+    q: ListQuery,
+    form: RegisterForm,
+    form_error: Option<(String, String)>,
+) -> Result<CasesPage, PageError> {
+    let (st, p) = (st.clone(), p.clone());
     let page = page_number("page", q.page.as_deref())?;
     let (mut listing, again, notice) = q.listing()?;
     listing.notice_for = notice.then_some(p.unit.id);
@@ -202,7 +220,15 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     }
     let with = |extra: Again| serde_urlencoded::to_string(again.iter().cloned().chain(extra).collect::<Vec<_>>()).unwrap_or_default();
     let stage = listing.stage.clone();
-    render(&CasesPage {
+    let person_rows = vec![
+        ("", form.person.clone().unwrap_or_default(), form.id_number.clone().unwrap_or_default(), form.custody.clone().unwrap_or_default()),
+        ("2", form.person2.clone().unwrap_or_default(), form.id_number2.clone().unwrap_or_default(), form.custody2.clone().unwrap_or_default()),
+        ("3", form.person3.clone().unwrap_or_default(), form.id_number3.clone().unwrap_or_default(), form.custody3.clone().unwrap_or_default()),
+    ];
+    Ok(CasesPage {
+        form,
+        person_rows,
+        form_error,
         title: lang.texts().nav_cases,
         cases: rows(&st, lang, &p, &found).await,
         pager: Pager::new(page, more, |n| format!("/cases?{}", with(vec![("page", n.to_string())]))),
@@ -403,9 +429,11 @@ pub async fn done<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone, Default)]
 pub struct RegisterForm {
+    #[serde(default)]
     case_no: String,
+    #[serde(default)]
     title: String,
     charge: Option<String>,
     person: Option<String>,
@@ -419,7 +447,32 @@ pub struct RegisterForm {
     custody3: Option<String>,
 }
 
-pub async fn register<S: Store>(State(st): State<AppState<S>>, PageForm(p, f): PageForm<RegisterForm>) -> Result<Response, PageError> {
+/// Register from the list page: the new case's page, or the list again with what was typed and
+/// what is wrong with it, inside the registration form.
+pub async fn register<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageForm(p, f): PageForm<RegisterForm>) -> Result<Response, PageError> {
+    match register_from(&st, &p, f.clone()).await {
+        Ok(id) => Ok(see_other(&format!("/cases/{id}"))),
+        Err(e @ (AppError::Invalid { .. } | AppError::Refused { .. } | AppError::Conflict(_))) => {
+            let field = match &e {
+                AppError::Invalid { field, .. } => field.clone().unwrap_or_default(),
+                AppError::Conflict(_) => "case_no".into(),
+                _ => String::new(),
+            };
+            let message = match &e {
+                AppError::Refused { code, .. } => lang.refusal(code).map(str::to_string).unwrap_or_else(|| e.public_message()),
+                AppError::Invalid { message, .. } => message.clone(),
+                _ => e.public_message(),
+            };
+            // The field as the form labels it.
+            let field = lang.field_label(&field).map(str::to_string).unwrap_or(field);
+            let page = render(&cases_page(&st, lang, &p, ListQuery::default(), f, Some((field, message))).await?)?;
+            Ok(axum::response::IntoResponse::into_response((e.status(), page)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn register_from<S: Store>(st: &AppState<S>, p: &Principal, f: RegisterForm) -> Result<i64, AppError> {
     let mut persons = Vec::new();
     for (name, id_number, custody) in [(f.person, f.id_number, f.custody), (f.person2, f.id_number2, f.custody2), (f.person3, f.id_number3, f.custody3)] {
         let name = name.unwrap_or_default().trim().to_string();
@@ -432,8 +485,8 @@ pub async fn register<S: Store>(State(st): State<AppState<S>>, PageForm(p, f): P
     }
     // The page asks for the 案由 (the API still takes cases registered without one).
     let charge = Some(f.charge.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).ok_or_else(|| AppError::field("charge", "choose the charge (案由)"))?);
-    let (r, ..) = cases::register(&st, &p, NewCaseRequest { case_no: f.case_no, title: f.title, persons, charge }).await?;
-    Ok(see_other(&format!("/cases/{}", r.id)))
+    let (r, ..) = cases::register(st, p, NewCaseRequest { case_no: f.case_no, title: f.title, persons, charge }).await?;
+    Ok(r.id)
 }
 
 pub struct ClockRow {

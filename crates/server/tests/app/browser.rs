@@ -786,6 +786,16 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
         c.find(Locator::Css("input[name='title']")).await?.send_keys("王某诈骗案").await?;
         c.find(Locator::Css("input[name='charge']")).await?.send_keys("诈骗罪").await?;
         c.find(Locator::Css("input[name='person']")).await?.send_keys("王某").await?;
+        // A mistyped identity number comes back inside the form, everything typed kept.
+        c.find(Locator::Css("input[name='id_number']")).await?.send_keys("110105194912310022").await?;
+        c.find(Locator::Id("register-case")).await?.click().await?;
+        let error = c.wait().for_element(Locator::Id("form-error")).await?.text().await?;
+        assert!(error.contains("身份证号"), "{error}");
+        assert_eq!(c.find(Locator::Css("input[name='title']")).await?.prop("value").await?.as_deref(), Some("王某诈骗案"));
+        c.execute("document.querySelector('#form-error').scrollIntoView()", vec![]).await?;
+        b.screenshots("case-register-error").await?;
+        b.fits_a_phone("the registration form refused").await?;
+        c.find(Locator::Css("input[name='id_number']")).await?.clear().await?;
         c.find(Locator::Id("register-case")).await?.click().await?;
         c.wait().for_element(Locator::Id("case-no")).await?;
         let path = c.current_url().await?.path().to_string();

@@ -221,6 +221,22 @@ async fn lists_search_sort_and_export(app: TestApp) {
         crate::common::urlenc("孙某"),
         crate::common::urlenc("周某")
     );
+    // A mistyped identity number: refused inside the form, naming the field, with everything
+    // typed still there; nothing is stored.
+    let mistyped = form.replace("440524199001010018", "440524199001010019");
+    let refused = app.page(axum::http::Method::POST, "/cases", Some(&session), Some(&mistyped)).await;
+    assert_eq!(refused.status.as_u16(), 422, "{}", refused.text());
+    let again = refused.text();
+    assert!(again.contains("id=\"form-error\"") && again.contains("<code>身份证号</code>"), "names the field as the form does: {again}");
+    assert!(
+        again.contains("value=\"S-1\"")
+            && again.contains("value=\"抢劫罪\"")
+            && again.contains("value=\"周某\"")
+            && again.contains("value=\"440524199001010019\""),
+        "what was typed is kept: {again}"
+    );
+    assert!(again.contains("<option value=\"bail\" selected>"), "the custody chosen is kept");
+    assert!(app.get("/api/v1/cases?q=S-1", &police).await.json().as_array().unwrap().is_empty(), "nothing stored");
     let r = app.page(axum::http::Method::POST, "/cases", Some(&session), Some(&form)).await;
     assert_eq!(r.status.as_u16(), 303, "{}", r.text());
     let shown = app.page(axum::http::Method::GET, &r.location(), Some(&session), None).await.text();
