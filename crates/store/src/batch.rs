@@ -74,6 +74,7 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
                 "holder": w.holder_unit_id,
                 "pending": w.pending_unit_id,
                 "notice": w.notice_unit_id,
+                "held": w.held_since,
                 "custody": i64::from(w.in_custody),
                 "due": w.due_date,
                 "provisional": i64::from(w.due_provisional),
@@ -88,11 +89,11 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
     if !create_rows.is_empty() {
         // Typed records: each row's JSON is parsed once (`value->>i` would lex the row, and the
         // state text inside it, once per column).
-        let sql = "INSERT INTO cases (case_no, issuer_unit_id, title, region, stage, holder_unit_id, pending_unit_id, notice_unit_id, in_custody, due_date, \
-                   due_provisional, version, state, updated_at, search) \
-                   SELECT case_no, issuer, title, region, stage, holder, pending, notice, custody, due, provisional, version, state, at, search \
+        let sql = "INSERT INTO cases (case_no, issuer_unit_id, title, region, stage, holder_unit_id, pending_unit_id, notice_unit_id, held_since, in_custody, \
+                   due_date, due_provisional, version, state, updated_at, search) \
+                   SELECT case_no, issuer, title, region, stage, holder, pending, notice, held, custody, due, provisional, version, state, at, search \
                    FROM json_to_recordset($1::json) \
-                   AS w(case_no TEXT, issuer BIGINT, title TEXT, region TEXT, stage TEXT, holder BIGINT, pending BIGINT, notice BIGINT, custody BIGINT, due TEXT, \
+                   AS w(case_no TEXT, issuer BIGINT, title TEXT, region TEXT, stage TEXT, holder BIGINT, pending BIGINT, notice BIGINT, held TEXT, custody BIGINT, due TEXT, \
                    provisional BIGINT, version BIGINT, state TEXT, at BIGINT, search TEXT) \
                    RETURNING id, issuer_unit_id, case_no";
         for chunk in create_rows.chunks(2000) {
@@ -116,8 +117,9 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
                 "version": version,
                 "stage": w.stage,
                 "holder": w.holder_unit_id,
-            "pending": w.pending_unit_id,
+                "pending": w.pending_unit_id,
                 "notice": w.notice_unit_id,
+                "held": w.held_since,
                 "custody": i64::from(w.in_custody),
                 "due": w.due_date,
                 "provisional": i64::from(w.due_provisional),
@@ -130,9 +132,9 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
     }
     let mut updated: HashSet<i64> = HashSet::new();
     if !update_rows.is_empty() {
-        let sql = "UPDATE cases SET stage = w.stage, holder_unit_id = w.holder, pending_unit_id = w.pending, notice_unit_id = w.notice, in_custody = w.custody, \
-                   due_date = w.due, due_provisional = w.provisional, version = w.next, state = w.state, updated_at = w.at, search = w.search \
-                   FROM json_to_recordset($1::json) AS w(id BIGINT, version BIGINT, stage TEXT, holder BIGINT, pending BIGINT, notice BIGINT, custody BIGINT, due TEXT, \
+        let sql = "UPDATE cases SET stage = w.stage, holder_unit_id = w.holder, pending_unit_id = w.pending, notice_unit_id = w.notice, held_since = w.held, \
+                   in_custody = w.custody, due_date = w.due, due_provisional = w.provisional, version = w.next, state = w.state, updated_at = w.at, search = w.search \
+                   FROM json_to_recordset($1::json) AS w(id BIGINT, version BIGINT, stage TEXT, holder BIGINT, pending BIGINT, notice BIGINT, held TEXT, custody BIGINT, due TEXT, \
                    provisional BIGINT, next BIGINT, state TEXT, at BIGINT, search TEXT) \
                    WHERE cases.id = w.id AND cases.version = w.version RETURNING cases.id";
         let rows: Vec<(i64,)> = sqlx::query_as(sql).bind(Value::from(update_rows).to_string()).fetch_all(&mut **tx).await?;

@@ -242,6 +242,8 @@ pub struct CaseWrite {
     /// The unit a return, refusal or message is waiting to be read and acted on by.
     pub notice_unit_id: Option<i64>,
     pub in_custody: bool,
+    /// Since when someone has been held without a break, `YYYY-MM-DD`.
+    pub held_since: Option<String>,
     /// The earliest running clock, `YYYY-MM-DD`.
     pub due_date: Option<String>,
     /// That date assumed weekends only in a year whose calendar is not loaded.
@@ -270,6 +272,7 @@ pub struct CaseRecord {
     pub pending_unit_id: Option<i64>,
     pub notice_unit_id: Option<i64>,
     pub in_custody: bool,
+    pub held_since: Option<String>,
     pub due_date: Option<String>,
     pub due_provisional: bool,
     pub version: i64,
@@ -293,6 +296,8 @@ pub struct CaseFilter {
     pub pending_for: Option<i64>,
     /// Cases with a return, refusal or message waiting for this unit.
     pub notice_for: Option<i64>,
+    /// Cases with someone held since this date or earlier (`YYYY-MM-DD`).
+    pub held_since_by: Option<String>,
     /// Read each case's state too (lists leave it out: it is the bulk of a row).
     pub with_state: bool,
     /// Only cases with no hand-over pending (counts: a sender's clock rests meanwhile).
@@ -314,6 +319,8 @@ pub enum CaseSort {
     Updated,
     /// By the registering agency's case number.
     Number,
+    /// Held longest first (cases with nobody held last).
+    Held,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -531,7 +531,7 @@ impl From<GrantRow> for AdminGrant {
 }
 
 const CASE_COLS: &str =
-    "id, case_no, title, region, stage, holder_unit_id, pending_unit_id, notice_unit_id, in_custody, due_date, due_provisional, version, state, updated_at";
+    "id, case_no, title, region, stage, holder_unit_id, pending_unit_id, notice_unit_id, held_since, in_custody, due_date, due_provisional, version, state, updated_at";
 
 #[derive(FromRow)]
 struct CaseUnitsRow {
@@ -550,6 +550,7 @@ struct CaseRow {
     holder_unit_id: i64,
     pending_unit_id: Option<i64>,
     notice_unit_id: Option<i64>,
+    held_since: Option<String>,
     in_custody: i64,
     due_date: Option<String>,
     due_provisional: i64,
@@ -569,6 +570,7 @@ impl From<CaseRow> for CaseRecord {
             holder_unit_id: r.holder_unit_id,
             pending_unit_id: r.pending_unit_id,
             notice_unit_id: r.notice_unit_id,
+            held_since: r.held_since,
             in_custody: r.in_custody != 0,
             due_date: r.due_date,
             due_provisional: r.due_provisional != 0,
@@ -1161,7 +1163,7 @@ impl Store for SqlStore {
 
     async fn restore_case(&self, id: i64, w: CaseWrite) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE cases SET case_no = $1, title = $2, region = $3, stage = $4, holder_unit_id = $5, pending_unit_id = $6, in_custody = $7, due_date = $8, state = $9, due_provisional = $11, search = $12, notice_unit_id = $13 WHERE id = $10")
+        let done = sqlx::query("UPDATE cases SET case_no = $1, title = $2, region = $3, stage = $4, holder_unit_id = $5, pending_unit_id = $6, in_custody = $7, due_date = $8, state = $9, due_provisional = $11, search = $12, notice_unit_id = $13, held_since = $14 WHERE id = $10")
             .bind(&w.case_no)
             .bind(&w.title)
             .bind(w.region.to_string())
@@ -1175,6 +1177,7 @@ impl Store for SqlStore {
             .bind(i64::from(w.due_provisional))
             .bind(&w.search)
             .bind(w.notice_unit_id)
+            .bind(&w.held_since)
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
@@ -1271,6 +1274,9 @@ impl Store for SqlStore {
         if let Some(unit) = f.notice_for {
             cond(&mut sql, " AND c.notice_unit_id = ?", P::I(unit));
         }
+        if let Some(day) = f.held_since_by {
+            cond(&mut sql, " AND c.held_since <= ?", P::S(day));
+        }
         if let Some(from) = f.due_from {
             cond(&mut sql, " AND c.due_date >= ?", P::S(from));
         }
@@ -1290,6 +1296,7 @@ impl Store for SqlStore {
             CaseSort::Due => " ORDER BY c.due_date IS NULL, c.due_date, c.id",
             CaseSort::Updated => " ORDER BY c.updated_at DESC, c.id DESC",
             CaseSort::Number => " ORDER BY c.case_no, c.id",
+            CaseSort::Held => " ORDER BY c.held_since IS NULL, c.held_since, c.id",
         });
         cond(&mut sql, " LIMIT ?", P::I(limit));
         cond(&mut sql, " OFFSET ?", P::I(f.offset.max(0)));

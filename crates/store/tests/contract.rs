@@ -695,6 +695,7 @@ fn case_write(no: &str, holder: i64, stage: &str) -> CaseWrite {
         pending_unit_id: None,
         notice_unit_id: None,
         in_custody: false,
+        held_since: None,
         due_date: None,
         due_provisional: false,
         state: "{}".into(),

@@ -718,6 +718,7 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
             executed: vec![],
             protest: None,
             notice: None,
+            held_since: persons.iter().any(|p| p.custody.held()).then_some(*on),
             measures: persons
                 .iter()
                 .enumerate()
@@ -735,6 +736,11 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
                 p.custody = *custody;
             }
             c.measures.retain(|m| m.person != *person);
+            if !c.in_custody() {
+                c.held_since = None;
+            } else if c.held_since.is_none() {
+                c.held_since = Some(*on);
+            }
             if matches!(custody, Custody::Bail | Custody::ResidentialSurveillance) {
                 c.measures.push(Measure { person: *person, custody: *custody, since: *on, by: c.holder });
             }

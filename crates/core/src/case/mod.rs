@@ -312,6 +312,10 @@ pub struct Case {
     /// The latest reason or request addressed to a unit that has not acted on it yet.
     #[serde(default)]
     pub notice: Option<Notice>,
+    /// Since when someone on the case has been held without a break (detained or arrested):
+    /// what a long-custody list (久押不决) reads.
+    #[serde(with = "crate::dates::option", default)]
+    pub held_since: Option<Date>,
 }
 
 impl Case {

@@ -601,3 +601,17 @@ fn a_case_is_registered_with_a_charge_from_the_catalogue() {
     r.ok(w.police, register(" 盗窃罪 "));
     assert_eq!(r.c().charge.as_deref(), Some("盗窃罪"));
 }
+
+#[test]
+fn custody_is_counted_from_its_first_day_until_nobody_is_held() {
+    let w = world();
+    let mut r = Run::new(datetime!(2026-01-05 09:00));
+    r.ok(w.police, Command::Register { case_no: "H-1".into(), title: "抢劫案".into(), persons: suspect(Custody::Detained), charge: None });
+    assert_eq!(r.c().held_since, Some(date!(2026 - 01 - 05)));
+    r.at(date!(2026 - 01 - 07)).ok(w.police, Command::RequestArrestApproval { to: w.procuratorate }).ok(w.procuratorate, Command::Receive);
+    r.ok(w.procuratorate, Command::ApproveArrest);
+    assert_eq!(r.c().held_since, Some(date!(2026 - 01 - 05)), "arrest continues the same custody");
+    r.at(date!(2026 - 02 - 01)).ok(w.police, Command::SetCustody { person: 0, custody: Custody::Bail });
+    assert_eq!(r.c().held_since, None, "on bail: nobody is held");
+    assert_eq!(r.log.iter().fold(None, apply).as_ref(), r.case.as_ref());
+}

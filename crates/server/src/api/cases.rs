@@ -219,6 +219,9 @@ pub struct CaseQuery {
     pub notice: Option<bool>,
     /// A supervisor's drill-down: the cases of this region subtree (code, e.g. `990101`).
     pub region: Option<String>,
+    /// Only cases with someone held at least this many days without a break (久押不决); with
+    /// `sort=held` the longest held first.
+    pub held_over: Option<i64>,
     /// `due` (the earliest due date first; the default), `updated` (newest first) or `case_no`.
     pub sort: Option<String>,
     pub limit: Option<i64>,
@@ -268,8 +271,18 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Ap
     let sort = cases::parse_sort(q.sort.as_deref())?;
     let notice_for = q.notice.unwrap_or(false).then_some(p.unit.id);
     let region = q.region.as_deref().map(|r| xiezhi_core::RegionCode::parse("region", r)).transpose()?;
-    let listing =
-        Listing { stage: q.stage, holder: q.holder, due, text: q.q, notice_for, region, sort, limit: q.limit.unwrap_or(100), offset: q.offset.unwrap_or(0) };
+    let listing = Listing {
+        stage: q.stage,
+        holder: q.holder,
+        due,
+        text: q.q,
+        notice_for,
+        region,
+        held_over: q.held_over,
+        sort,
+        limit: q.limit.unwrap_or(100),
+        offset: q.offset.unwrap_or(0),
+    };
     Ok(Json(cases::list(&st, &p, &listing).await?.iter().map(summary).collect()))
 }
 

@@ -70,6 +70,7 @@ pub fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrit
         pending_unit_id: c.handover.as_ref().map(|h| h.to.id),
         notice_unit_id: c.notice.as_ref().map(|n| n.to.id),
         in_custody: c.in_custody(),
+        held_since: c.held_since.map(|d| d.to_string()),
         due_date: due.map(|(d, _)| d.to_string()),
         due_provisional: due.is_some_and(|(_, p)| p),
         state: serde_json::to_string(c).map_err(|e| AppError::Internal(e.to_string()))?,
@@ -197,6 +198,7 @@ fn written_record(id: i64, version: i64, w: &CaseWrite, at: i64, mut units: Vec<
         pending_unit_id: w.pending_unit_id,
         notice_unit_id: w.notice_unit_id,
         in_custody: w.in_custody,
+        held_since: w.held_since.clone(),
         due_date: w.due_date.clone(),
         due_provisional: w.due_provisional,
         version,
@@ -258,6 +260,8 @@ pub struct Listing {
     pub notice_for: Option<i64>,
     /// A region subtree instead of the principal's own scope (supervisors drilling down).
     pub region: Option<xiezhi_core::RegionCode>,
+    /// Only cases with someone held at least this many days without a break (久押).
+    pub held_over: Option<i64>,
     pub sort: xiezhi_store::CaseSort,
     pub limit: i64,
     pub offset: i64,
@@ -282,6 +286,9 @@ impl Listing {
         if let Some(text) = &self.text {
             xiezhi_core::names::check_text("q", text, 100, false)?;
         }
+        if self.held_over.is_some_and(|n| !(0..=MAX_DUE_WITHIN).contains(&n)) {
+            return Err(AppError::field("held_over", format!("must be between 0 and {MAX_DUE_WITHIN} days")));
+        }
         if !(1..=MAX_PAGE).contains(&self.limit) {
             return Err(AppError::field("limit", format!("must be between 1 and {MAX_PAGE}")));
         }
@@ -302,6 +309,7 @@ impl Listing {
             stage: self.stage.clone(),
             holder_unit_id: self.holder,
             notice_for: self.notice_for,
+            held_since_by: self.held_over.map(|n| (today - Duration::days(n)).to_string()),
             text: self.text.as_ref().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
             sort: self.sort,
             due_from: due_from.map(|d| d.to_string()),
@@ -444,6 +452,7 @@ pub async fn rebuild<S: Store>(store: &S, cal: &Calendar, repair: bool) -> ApiRe
             check("holder", stored.holder_unit_id.to_string(), want.holder_unit_id.to_string());
             check("pending", format!("{:?}", stored.pending_unit_id), format!("{:?}", want.pending_unit_id));
             check("notice", format!("{:?}", stored.notice_unit_id), format!("{:?}", want.notice_unit_id));
+            check("held_since", format!("{:?}", stored.held_since), format!("{:?}", want.held_since));
             check("in_custody", stored.in_custody.to_string(), want.in_custody.to_string());
             check("due_date", format!("{:?}", stored.due_date), format!("{:?}", want.due_date));
             check("due_provisional", stored.due_provisional.to_string(), want.due_provisional.to_string());
@@ -565,7 +574,8 @@ pub fn parse_sort(raw: Option<&str>) -> ApiResult<xiezhi_store::CaseSort> {
         None | Some("due") => Ok(CaseSort::Due),
         Some("updated") => Ok(CaseSort::Updated),
         Some("case_no") => Ok(CaseSort::Number),
-        Some(other) => Err(AppError::field("sort", format!("{other:?} is not an order; one of due, updated, case_no"))),
+        Some("held") => Ok(CaseSort::Held),
+        Some(other) => Err(AppError::field("sort", format!("{other:?} is not an order; one of due, updated, case_no, held"))),
     }
 }
 

@@ -66,6 +66,8 @@ pub struct CaseRow {
     pending_for_me: bool,
     /// Someone on the case is held (detained or arrested).
     in_custody: bool,
+    /// For how many days without a break.
+    held_days: i64,
 }
 
 async fn unit_name<S: Store>(st: &AppState<S>, lang: Lang, id: i64, cache: &mut BTreeMap<i64, String>) -> String {
@@ -103,6 +105,12 @@ async fn rows<S: Store>(st: &AppState<S>, lang: Lang, p: &Principal, cases: &[Ca
             days_over,
             pending_for_me: c.pending_unit_id == Some(p.unit.id),
             in_custody: c.in_custody,
+            held_days: c
+                .held_since
+                .as_deref()
+                .and_then(|d| time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok())
+                .map(|d| (day - d).whole_days())
+                .unwrap_or(0),
         });
     }
     out
@@ -145,6 +153,8 @@ pub struct ListQuery {
     notice: Option<String>,
     /// A supervising committee: the cases of this region subtree (its own unless given).
     region: Option<String>,
+    /// Only cases with someone held at least this many days (久押不决).
+    held_over: Option<String>,
 }
 
 /// Query parameters that ask for a list again.
@@ -190,7 +200,14 @@ impl ListQuery {
             }
             None => None,
         };
-        Ok((Listing { stage, holder: None, due, text, notice_for: None, region, sort, limit: PAGE, offset: 0 }, again, notice))
+        let held_over = match self.held_over.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+            Some(h) => {
+                again.push(("held_over", h.to_string()));
+                Some(h.parse::<i64>().map_err(|_| AppError::field("held_over", "a number of days"))?)
+            }
+            None => None,
+        };
+        Ok((Listing { stage, holder: None, due, text, notice_for: None, region, held_over, sort, limit: PAGE, offset: 0 }, again, notice))
     }
 }
 
@@ -926,6 +943,11 @@ struct CommitteePage {
     /// The approaching window in days, as asked.
     within: i64,
     region: String,
+    /// 久押不决: cases with someone held at least `held_days` without a break, longest first.
+    long_held: Vec<CaseRow>,
+    long_held_pager: Pager,
+    held_days: i64,
+    export_long_held: String,
     export_overdue: String,
     export_approaching: String,
     overdue: Vec<CaseRow>,
@@ -941,6 +963,9 @@ pub struct RegionQuery {
     soon_page: Option<String>,
     /// The approaching window in days (3 unless asked).
     within: Option<String>,
+    /// The long-custody threshold in days (365 unless asked).
+    held: Option<String>,
+    held_page: Option<String>,
 }
 
 /// Rows on one page of the supervision lists.
@@ -1024,8 +1049,29 @@ pub async fn committee<S: Store>(
     let page_of = |due: Due, page: i64| Listing { due, limit: SUPERVISION_PAGE + 1, offset: (page - 1) * SUPERVISION_PAGE, ..Default::default() };
     let (overdue, more_overdue) = split_page(cases::in_region(&st, &p, region, &page_of(Due::Overdue, overdue_page)).await?, SUPERVISION_PAGE);
     let (soon, more_soon) = split_page(cases::in_region(&st, &p, region, &page_of(Due::Approaching(within), soon_page)).await?, SUPERVISION_PAGE);
-    let href = |o: i64, s: i64| format!("/supervision?region={region}&within={within}&overdue_page={o}&soon_page={s}");
+    let held_days = match q.held.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+        None => 365,
+        Some(w) => w
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=cases::MAX_DUE_WITHIN).contains(n))
+            .ok_or_else(|| AppError::field("held", format!("must be a number of days from 1 to {}", cases::MAX_DUE_WITHIN)))?,
+    };
+    let held_page = page_number("held_page", q.held_page.as_deref())?;
+    let long = Listing {
+        held_over: Some(held_days),
+        sort: xiezhi_store::CaseSort::Held,
+        limit: SUPERVISION_PAGE + 1,
+        offset: (held_page - 1) * SUPERVISION_PAGE,
+        ..Default::default()
+    };
+    let (long_held, more_held) = split_page(cases::in_region(&st, &p, region, &long).await?, SUPERVISION_PAGE);
+    let href = |o: i64, s: i64| format!("/supervision?region={region}&within={within}&held={held_days}&overdue_page={o}&soon_page={s}");
     render(&CommitteePage {
+        long_held: rows(&st, lang, &p, &long_held).await,
+        long_held_pager: Pager::new(held_page, more_held, |n| format!("/supervision?region={region}&within={within}&held={held_days}&held_page={n}")),
+        held_days,
+        export_long_held: format!("/cases/export.xlsx?region={region}&held_over={held_days}&sort=held"),
         breadcrumbs,
         agencies,
         within,

@@ -105,6 +105,15 @@ async fn lists_page_past_their_first_page(app: TestApp) {
     assert!(agencies.contains("公安机关") && agencies.contains("<strong>1061</strong>") && agencies.contains("超期 1001"), "{agencies}");
     let overdue_list = html.split("id=\"overdue\"").nth(1).unwrap().split("</section>").next().unwrap();
     assert!(overdue_list.contains("天</span>") && overdue_list.contains("class=\"badge late custody\""), "days overdue and custody: {overdue_list}");
+    // 久押不决: nobody is held a year yet; held 30 days or more, the 1,001 detained since October,
+    // longest first, a page of 50, each saying for how long.
+    assert_eq!(rows_between(&html, "id=\"long-held\"", "</section>"), 0, "nobody held for a year");
+    let held = app.page(axum::http::Method::GET, "/supervision?region=990101&held=30", Some(&committee), None).await.text();
+    let long = held.split("id=\"long-held\"").nth(1).unwrap().split("</section>").next().unwrap();
+    assert_eq!(rows_between(&held, "id=\"long-held\"", "</section>"), 50);
+    assert!(long.contains("在押 46天") && long.contains("held_page=2"), "{long}");
+    let api = app.get("/api/v1/cases?held_over=30&sort=held&limit=1000&offset=1000", &app.token("committee.990100").await).await.json();
+    assert_eq!(ids(&api).len(), 1, "1,001 held over 30 days through the API too");
     let week = app.page(axum::http::Method::GET, "/supervision?region=990101&within=30", Some(&committee), None).await.text();
     assert!(week.contains("30 日内"), "the window is stated");
     let bad = app.page(axum::http::Method::GET, "/supervision?region=990101&within=x", Some(&committee), None).await;

@@ -195,7 +195,8 @@ fn write_case(tx: &Connection, job: &CaseJob) -> Result<Result<Written>> {
             let id: i64 = tx
                 .prepare_cached(
                     "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at, \
-                     due_provisional, issuer_unit_id, search, notice_unit_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
+                     due_provisional, issuer_unit_id, search, notice_unit_id, held_since) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id",
                 )?
                 .query_row(
                     params![
@@ -213,7 +214,8 @@ fn write_case(tx: &Connection, job: &CaseJob) -> Result<Result<Written>> {
                         i64::from(w.due_provisional),
                         w.issuer_unit_id,
                         w.search,
-                        w.notice_unit_id
+                        w.notice_unit_id,
+                        w.held_since
                     ],
                     |r| r.get(0),
                 )?;
@@ -224,7 +226,7 @@ fn write_case(tx: &Connection, job: &CaseJob) -> Result<Result<Written>> {
             let changed = tx
                 .prepare_cached(
                     "UPDATE cases SET stage = ?3, holder_unit_id = ?4, pending_unit_id = ?5, in_custody = ?6, due_date = ?7, version = ?8, state = ?9, \
-                     updated_at = ?10, due_provisional = ?11, search = ?12, notice_unit_id = ?13 WHERE id = ?1 AND version = ?2",
+                     updated_at = ?10, due_provisional = ?11, search = ?12, notice_unit_id = ?13, held_since = ?14 WHERE id = ?1 AND version = ?2",
                 )?
                 .execute(params![
                     id,
@@ -239,7 +241,8 @@ fn write_case(tx: &Connection, job: &CaseJob) -> Result<Result<Written>> {
                     by.at,
                     i64::from(w.due_provisional),
                     w.search,
-                    w.notice_unit_id
+                    w.notice_unit_id,
+                    w.held_since
                 ])?;
             if changed == 0 {
                 let exists = tx.prepare_cached("SELECT 1 FROM cases WHERE id = ?1")?.exists([id])?;
