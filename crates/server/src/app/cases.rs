@@ -124,7 +124,16 @@ pub async fn register<S: Store>(st: &AppState<S>, p: &Principal, req: NewCaseReq
 pub async fn command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: CommandRequest) -> ApiResult<Written> {
     authorize(st, p, Action::ActOnCases).await?;
     let cmd = resolve(st, p, id, req).await?;
-    apply_command(st, p, id, cmd).await
+    apply_command(st, p, id, cmd, None).await
+}
+
+/// A command given on the case as it was at `version` (a page's form carries the version it
+/// was shown at): refused, changing nothing, when the case has changed since — a form sent
+/// twice applies once, and nobody acts on a page that no longer shows the case as it is.
+pub async fn command_at<S: Store>(st: &AppState<S>, p: &Principal, id: i64, version: i64, req: CommandRequest) -> ApiResult<Written> {
+    authorize(st, p, Action::ActOnCases).await?;
+    let cmd = resolve(st, p, id, req).await?;
+    apply_command(st, p, id, cmd, Some(version)).await
 }
 
 /// The machine's command for a client's: unit ids become units, missing numbers are allocated.
@@ -167,9 +176,18 @@ async fn unit<S: Store>(st: &AppState<S>, id: i64) -> ApiResult<UnitRef> {
 }
 
 /// Decide and record a parsed command on a case the principal may see.
-async fn apply_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, cmd: Command) -> ApiResult<Written> {
+async fn apply_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, cmd: Command, shown: Option<i64>) -> ApiResult<Written> {
     cmd.check_texts()?;
     let (r, c, units) = visible(st, p, id).await?;
+    if let Some(v) = shown.filter(|v| *v != r.version) {
+        return Err(AppError::Refused {
+            forbidden: false,
+            code: "stale",
+            state: format!("version {}", r.version),
+            rule: "a step is taken on the case as it is now".into(),
+            message: format!("the case changed since the page showed it (version {v}, now {}): look at it again", r.version),
+        });
+    }
     let events = decide(Some(&c), &cmd, unit_ref(&p.unit), st.clock.china(), &st.calendar())?;
     let next = events.iter().fold(Some(c), apply).ok_or_else(|| AppError::Internal("case vanished".into()))?;
     let mut write = projection(&next, &events, &st.calendar())?;
@@ -511,7 +529,7 @@ pub async fn add_document<S: Store>(
     visible(st, p, id).await?;
     st.store.put_blob(&sha, &content_type, bytes, st.clock.now_us()).await?;
     let cmd = Command::AddDocument { sha256: sha, name: name.to_string(), category, content_type, size };
-    apply_command(st, p, id, cmd).await
+    apply_command(st, p, id, cmd, None).await
 }
 
 /// A dossier document of a visible case: its name, content type and bytes.

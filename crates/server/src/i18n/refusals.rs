@@ -83,6 +83,10 @@ impl Lang {
             "next_review" => ("下次研判日期须在今天之后", "The next review must be after today"),
             "not_risky" => ("只有可能激化的纠纷才需报告", "Only a risky dispute is reported"),
             "no_dispute" => ("没有关联的纠纷", "No dispute is linked"),
+            "stale" => (
+                "案件在页面打开后已有变化（例如重复提交），本次操作未执行，请重新查看",
+                "The case changed since the page showed it (a form sent twice?); nothing was done: look at it again",
+            ),
             _ => return None,
         };
         Some(self.pick(zh, en))

@@ -568,6 +568,8 @@ pub struct MessageRow {
 struct CasePage {
     chrome: Chrome,
     id: i64,
+    /// The case's version as shown: every action form sends it back.
+    version: i64,
     case_no: String,
     title: String,
     stage: &'static str,
@@ -742,6 +744,7 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     };
     render(&CasePage {
         id,
+        version: r.version,
         case_no: r.case_no.clone(),
         title: r.title.clone(),
         stage: lang.stage(&r.stage),
@@ -833,6 +836,8 @@ pub struct CommandForm {
     text: Option<String>,
     person: Option<String>,
     custody: Option<String>,
+    /// The case's version when the page was shown.
+    version: Option<String>,
     /// The judgment form's fields per defendant: `finding_0`, `punishment_0`, `term_0`,
     /// `probation_0`, `fine_0`, …
     #[serde(flatten)]
@@ -841,7 +846,15 @@ pub struct CommandForm {
 
 pub async fn command<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<CommandForm>) -> Result<Response, PageError> {
     let id = path_id("id", &id)?;
-    cases::command(&st, &p, id, command_request(f)?).await?;
+    let shown = match f.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::field("version", "the version the page showed"))?),
+        None => None,
+    };
+    let req = command_request(f)?;
+    match shown {
+        Some(v) => cases::command_at(&st, &p, id, v, req).await?,
+        None => cases::command(&st, &p, id, req).await?,
+    };
     Ok(see_other(&format!("/cases/{id}")))
 }
 

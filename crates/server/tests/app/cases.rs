@@ -337,6 +337,19 @@ mod pages {
         assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
         let both = app.page(Method::GET, &case_path, Some(&prosecutor), None).await.text();
         assert!(both.contains("id=\"messages\"") && both.contains("请指导"), "{both}");
+        // A form sent twice (a double click, a reload) applies once: it carries the version the
+        // page showed, and the second finds the case changed.
+        let now = app.page(Method::GET, &case_path, Some(&police), None).await.text();
+        let version = now.split("name=\"version\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let form = format!("command=collaborate&to={procuratorate}&kind=consultation&text=%E5%86%8D%E6%AC%A1%E8%AF%B7%E7%A4%BA&version={version}");
+        let first = post(&app, &police, &format!("/cases/{id}/commands"), &form).await;
+        assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.text());
+        let second = post(&app, &police, &format!("/cases/{id}/commands"), &form).await;
+        assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.text());
+        assert!(second.text().contains("案件在页面打开后已有变化"), "{}", second.text());
+        let once = app.page(Method::GET, &case_path, Some(&prosecutor), None).await.text();
+        let messages = once.split("id=\"messages\"").nth(1).unwrap().split("</ul>").next().unwrap();
+        assert_eq!(messages.matches("再次请示").count(), 1, "recorded once: {messages}");
 
         let refused = post(&app, &prosecutor, &format!("/cases/{id}/commands"), "command=judge").await;
         assert_eq!(refused.status, StatusCode::CONFLICT);
