@@ -834,9 +834,14 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
         let reason = c.find(Locator::Id("latest-reason")).await?.text().await?;
         assert!(reason.contains("材料不全，缺少鉴定意见") && reason.contains("退回"), "the police read why: {reason}");
         act("transfer_for_prosecution", vec![]).await?;
-        // 已办: what the police did, newest first, in words.
-        c.goto(&format!("{}/done", b.base)).await?;
+        // 已办: what the police did, newest first, in words — reached on a phone through the
+        // folded menu.
+        c.set_window_size(390, 844).await?;
+        assert!(!c.find(Locator::Id("main-nav")).await?.is_displayed().await?, "the menu is folded on a phone");
+        c.find(Locator::Css("label.menu-button")).await?.click().await?;
+        c.find(Locator::Css("#main-nav a[href='/done']")).await?.click().await?;
         let done = c.wait().for_element(Locator::Id("done-list")).await?.text().await?;
+        c.set_window_size(1280, 900).await?;
         let lines: Vec<&str> = done.lines().filter(|l| l.contains("移送审查起诉") || l.contains("提请批准逮捕") || l.contains("立案")).collect();
         assert!(lines.len() >= 4 && lines[0].contains("移送审查起诉") && done.contains("提请批准逮捕") && done.contains("侦检协作"), "{done}");
         b.fits_a_phone("the done list").await?;
