@@ -75,6 +75,7 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
                 "pending": w.pending_unit_id,
                 "notice": w.notice_unit_id,
                 "held": w.held_since,
+                "charge": w.charge,
                 "custody": i64::from(w.in_custody),
                 "due": w.due_date,
                 "provisional": i64::from(w.due_provisional),
@@ -89,11 +90,12 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
     if !create_rows.is_empty() {
         // Typed records: each row's JSON is parsed once (`value->>i` would lex the row, and the
         // state text inside it, once per column).
-        let sql = "INSERT INTO cases (case_no, issuer_unit_id, title, region, stage, holder_unit_id, pending_unit_id, notice_unit_id, held_since, in_custody, \
+        let sql = "INSERT INTO cases (case_no, issuer_unit_id, title, region, stage, holder_unit_id, pending_unit_id, notice_unit_id, held_since, charge, in_custody, \
                    due_date, due_provisional, version, state, updated_at, search) \
-                   SELECT case_no, issuer, title, region, stage, holder, pending, notice, held, custody, due, provisional, version, state, at, search \
+                   SELECT case_no, issuer, title, region, stage, holder, pending, notice, held, charge, custody, due, provisional, version, state, at, search \
                    FROM json_to_recordset($1::json) \
-                   AS w(case_no TEXT, issuer BIGINT, title TEXT, region TEXT, stage TEXT, holder BIGINT, pending BIGINT, notice BIGINT, held TEXT, custody BIGINT, due TEXT, \
+                   AS w(case_no TEXT, issuer BIGINT, title TEXT, region TEXT, stage TEXT, holder BIGINT, pending BIGINT, notice BIGINT, held TEXT, charge TEXT, custody BIGINT, \
+                   due TEXT, \
                    provisional BIGINT, version BIGINT, state TEXT, at BIGINT, search TEXT) \
                    RETURNING id, issuer_unit_id, case_no";
         for chunk in create_rows.chunks(2000) {

@@ -112,6 +112,8 @@ pub trait Store: DisputeStore + TicketStore + KnowledgeStore + OutboxStore + Clo
     /// Case counts by region and stage, for the filter's unit or region subtree; and, of those,
     /// how many have a clock due by `filter.due_by` (when given).
     fn case_counts(&self, filter: CaseFilter) -> impl Future<Output = Result<Vec<CaseCount>>> + Send;
+    /// Open cases in a region subtree (code prefix) by charge, most first.
+    fn charge_counts(&self, region_prefix: &str) -> impl Future<Output = Result<Vec<ChargeCount>>> + Send;
 
     /// Ids of cases whose earliest due date is provisional, or falls between `from` and `to`
     /// (`YYYY-MM-DD`, inclusive), after `after`, in order: what a newly loaded calendar year may move.

@@ -244,6 +244,8 @@ pub struct CaseWrite {
     pub in_custody: bool,
     /// Since when someone has been held without a break, `YYYY-MM-DD`.
     pub held_since: Option<String>,
+    /// 案由: the charge's name.
+    pub charge: Option<String>,
     /// The earliest running clock, `YYYY-MM-DD`.
     pub due_date: Option<String>,
     /// That date assumed weekends only in a year whose calendar is not loaded.
@@ -273,6 +275,7 @@ pub struct CaseRecord {
     pub notice_unit_id: Option<i64>,
     pub in_custody: bool,
     pub held_since: Option<String>,
+    pub charge: Option<String>,
     pub due_date: Option<String>,
     pub due_provisional: bool,
     pub version: i64,
@@ -298,6 +301,8 @@ pub struct CaseFilter {
     pub notice_for: Option<i64>,
     /// Cases with someone held since this date or earlier (`YYYY-MM-DD`).
     pub held_since_by: Option<String>,
+    /// Cases of this charge (案由).
+    pub charge: Option<String>,
     /// Read each case's state too (lists leave it out: it is the bulk of a row).
     pub with_state: bool,
     /// Only cases with no hand-over pending (counts: a sender's clock rests meanwhile).
@@ -321,6 +326,15 @@ pub enum CaseSort {
     Number,
     /// Held longest first (cases with nobody held last).
     Held,
+}
+
+/// Open cases of one charge (案由) in a region subtree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChargeCount {
+    pub charge: String,
+    pub cases: i64,
+    /// Of those, with someone held.
+    pub held: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

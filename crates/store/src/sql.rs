@@ -531,7 +531,7 @@ impl From<GrantRow> for AdminGrant {
 }
 
 const CASE_COLS: &str =
-    "id, case_no, title, region, stage, holder_unit_id, pending_unit_id, notice_unit_id, held_since, in_custody, due_date, due_provisional, version, state, updated_at";
+    "id, case_no, title, region, stage, holder_unit_id, pending_unit_id, notice_unit_id, held_since, charge, in_custody, due_date, due_provisional, version, state, updated_at";
 
 #[derive(FromRow)]
 struct CaseUnitsRow {
@@ -551,6 +551,7 @@ struct CaseRow {
     pending_unit_id: Option<i64>,
     notice_unit_id: Option<i64>,
     held_since: Option<String>,
+    charge: Option<String>,
     in_custody: i64,
     due_date: Option<String>,
     due_provisional: i64,
@@ -571,6 +572,7 @@ impl From<CaseRow> for CaseRecord {
             pending_unit_id: r.pending_unit_id,
             notice_unit_id: r.notice_unit_id,
             held_since: r.held_since,
+            charge: r.charge,
             in_custody: r.in_custody != 0,
             due_date: r.due_date,
             due_provisional: r.due_provisional != 0,
@@ -1163,7 +1165,7 @@ impl Store for SqlStore {
 
     async fn restore_case(&self, id: i64, w: CaseWrite) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE cases SET case_no = $1, title = $2, region = $3, stage = $4, holder_unit_id = $5, pending_unit_id = $6, in_custody = $7, due_date = $8, state = $9, due_provisional = $11, search = $12, notice_unit_id = $13, held_since = $14 WHERE id = $10")
+        let done = sqlx::query("UPDATE cases SET case_no = $1, title = $2, region = $3, stage = $4, holder_unit_id = $5, pending_unit_id = $6, in_custody = $7, due_date = $8, state = $9, due_provisional = $11, search = $12, notice_unit_id = $13, held_since = $14, charge = $15 WHERE id = $10")
             .bind(&w.case_no)
             .bind(&w.title)
             .bind(w.region.to_string())
@@ -1178,6 +1180,7 @@ impl Store for SqlStore {
             .bind(&w.search)
             .bind(w.notice_unit_id)
             .bind(&w.held_since)
+            .bind(&w.charge)
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
@@ -1277,6 +1280,9 @@ impl Store for SqlStore {
         if let Some(day) = f.held_since_by {
             cond(&mut sql, " AND c.held_since <= ?", P::S(day));
         }
+        if let Some(charge) = f.charge {
+            cond(&mut sql, " AND c.charge = ?", P::S(charge));
+        }
         if let Some(from) = f.due_from {
             cond(&mut sql, " AND c.due_date >= ?", P::S(from));
         }
@@ -1330,6 +1336,19 @@ impl Store for SqlStore {
         .fetch_all(&self.reader)
         .await?;
         Ok(rows.into_iter().map(|(region, stage, cases, due)| CaseCount { region, stage, cases, due }).collect())
+    }
+
+    async fn charge_counts(&self, region_prefix: &str) -> Result<Vec<ChargeCount>> {
+        let (lo, hi) = region_range(region_prefix);
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT c.charge, COUNT(*), SUM(CASE WHEN c.in_custody <> 0 THEN 1 ELSE 0 END) FROM cases c WHERE c.region >= $1 AND c.region <= $2 AND c.charge IS NOT NULL \
+             AND c.stage NOT IN ('executed', 'declined', 'withdrawn') GROUP BY c.charge ORDER BY COUNT(*) DESC, c.charge",
+        )
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(|(charge, cases, held)| ChargeCount { charge, cases, held }).collect())
     }
 
     async fn cases_to_recompute(&self, from: &str, to: &str, after: i64, limit: i64) -> Result<Vec<i64>> {

@@ -696,6 +696,7 @@ fn case_write(no: &str, holder: i64, stage: &str) -> CaseWrite {
         notice_unit_id: None,
         in_custody: false,
         held_since: None,
+        charge: None,
         due_date: None,
         due_provisional: false,
         state: "{}".into(),

@@ -222,6 +222,8 @@ pub struct CaseQuery {
     /// Only cases with someone held at least this many days without a break (久押不决); with
     /// `sort=held` the longest held first.
     pub held_over: Option<i64>,
+    /// Only cases of this charge (案由, by its name in `GET /api/v1/charges`).
+    pub charge: Option<String>,
     /// `due` (the earliest due date first; the default), `updated` (newest first) or `case_no`.
     pub sort: Option<String>,
     pub limit: Option<i64>,
@@ -279,6 +281,7 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Ap
         notice_for,
         region,
         held_over: q.held_over,
+        charge: q.charge,
         sort,
         limit: q.limit.unwrap_or(100),
         offset: q.offset.unwrap_or(0),

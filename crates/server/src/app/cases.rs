@@ -71,6 +71,7 @@ pub fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrit
         notice_unit_id: c.notice.as_ref().map(|n| n.to.id),
         in_custody: c.in_custody(),
         held_since: c.held_since.map(|d| d.to_string()),
+        charge: c.charge.clone(),
         due_date: due.map(|(d, _)| d.to_string()),
         due_provisional: due.is_some_and(|(_, p)| p),
         state: serde_json::to_string(c).map_err(|e| AppError::Internal(e.to_string()))?,
@@ -217,6 +218,7 @@ fn written_record(id: i64, version: i64, w: &CaseWrite, at: i64, mut units: Vec<
         notice_unit_id: w.notice_unit_id,
         in_custody: w.in_custody,
         held_since: w.held_since.clone(),
+        charge: w.charge.clone(),
         due_date: w.due_date.clone(),
         due_provisional: w.due_provisional,
         version,
@@ -280,6 +282,8 @@ pub struct Listing {
     pub region: Option<xiezhi_core::RegionCode>,
     /// Only cases with someone held at least this many days without a break (久押).
     pub held_over: Option<i64>,
+    /// Only cases of this charge (案由).
+    pub charge: Option<String>,
     pub sort: xiezhi_store::CaseSort,
     pub limit: i64,
     pub offset: i64,
@@ -303,6 +307,9 @@ impl Listing {
         }
         if let Some(text) = &self.text {
             xiezhi_core::names::check_text("q", text, 100, false)?;
+        }
+        if let Some(c) = &self.charge {
+            xiezhi_core::charges::check("charge", c)?;
         }
         if self.held_over.is_some_and(|n| !(0..=MAX_DUE_WITHIN).contains(&n)) {
             return Err(AppError::field("held_over", format!("must be between 0 and {MAX_DUE_WITHIN} days")));
@@ -328,6 +335,7 @@ impl Listing {
             holder_unit_id: self.holder,
             notice_for: self.notice_for,
             held_since_by: self.held_over.map(|n| (today - Duration::days(n)).to_string()),
+            charge: self.charge.clone(),
             text: self.text.as_ref().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
             sort: self.sort,
             due_from: due_from.map(|d| d.to_string()),
@@ -471,6 +479,7 @@ pub async fn rebuild<S: Store>(store: &S, cal: &Calendar, repair: bool) -> ApiRe
             check("pending", format!("{:?}", stored.pending_unit_id), format!("{:?}", want.pending_unit_id));
             check("notice", format!("{:?}", stored.notice_unit_id), format!("{:?}", want.notice_unit_id));
             check("held_since", format!("{:?}", stored.held_since), format!("{:?}", want.held_since));
+            check("charge", format!("{:?}", stored.charge), format!("{:?}", want.charge));
             check("in_custody", stored.in_custody.to_string(), want.in_custody.to_string());
             check("due_date", format!("{:?}", stored.due_date), format!("{:?}", want.due_date));
             check("due_provisional", stored.due_provisional.to_string(), want.due_provisional.to_string());

@@ -155,6 +155,8 @@ pub struct ListQuery {
     region: Option<String>,
     /// Only cases with someone held at least this many days (久押不决).
     held_over: Option<String>,
+    /// Only cases of this charge (案由).
+    charge: Option<String>,
 }
 
 /// Query parameters that ask for a list again.
@@ -207,7 +209,11 @@ impl ListQuery {
             }
             None => None,
         };
-        Ok((Listing { stage, holder: None, due, text, notice_for: None, region, held_over, sort, limit: PAGE, offset: 0 }, again, notice))
+        let charge = self.charge.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
+        if let Some(c) = &charge {
+            again.push(("charge", c.clone()));
+        }
+        Ok((Listing { stage, holder: None, due, text, notice_for: None, region, held_over, charge, sort, limit: PAGE, offset: 0 }, again, notice))
     }
 }
 
@@ -956,6 +962,8 @@ struct CommitteePage {
     /// The approaching window in days, as asked.
     within: i64,
     region: String,
+    /// Open cases by charge, most first (the first 10): name, articles, cases, held, list link.
+    by_charge: Vec<(String, &'static str, i64, i64, String)>,
     /// 久押不决: cases with someone held at least `held_days` without a break, longest first.
     long_held: Vec<CaseRow>,
     long_held_pager: Pager,
@@ -1080,7 +1088,20 @@ pub async fn committee<S: Store>(
     };
     let (long_held, more_held) = split_page(cases::in_region(&st, &p, region, &long).await?, SUPERVISION_PAGE);
     let href = |o: i64, s: i64| format!("/supervision?region={region}&within={within}&held={held_days}&overdue_page={o}&soon_page={s}");
+    let by_charge = st
+        .store
+        .charge_counts(&region.subtree_prefix())
+        .await?
+        .into_iter()
+        .take(10)
+        .map(|c| {
+            let articles = xiezhi_core::charges::find(&c.charge).map_or("", |x| x.articles);
+            let href = format!("/cases?{}", serde_urlencoded::to_string([("region", region.to_string()), ("charge", c.charge.clone())]).unwrap_or_default());
+            (c.charge, articles, c.cases, c.held, href)
+        })
+        .collect();
     render(&CommitteePage {
+        by_charge,
         long_held: rows(&st, lang, &p, &long_held).await,
         long_held_pager: Pager::new(held_page, more_held, |n| format!("/supervision?region={region}&within={within}&held={held_days}&held_page={n}")),
         held_days,

@@ -32,7 +32,7 @@ pub(crate) async fn hand_overs(store: &xiezhi_store::SqlStore, cal: &xiezhi_core
             case_no: format!("列表{at}-{i}"),
             title: "盗窃案".into(),
             persons: vec![Person { name: "张某".into(), custody: Custody::Detained, id_number: None }],
-            charge: None,
+            charge: Some("盗窃罪".into()),
         };
         let mut events = decide(None, &register, police, when, cal).unwrap();
         let case = events.iter().fold(None, apply);
@@ -114,6 +114,16 @@ async fn lists_page_past_their_first_page(app: TestApp) {
     assert!(long.contains("在押 46天") && long.contains("held_page=2"), "{long}");
     let api = app.get("/api/v1/cases?held_over=30&sort=held&limit=1000&offset=1000", &app.token("committee.990100").await).await.json();
     assert_eq!(ids(&api).len(), 1, "1,001 held over 30 days through the API too");
+    // Open cases by charge, each a link to its list; the same filter through the API.
+    let by_charge = html.split("id=\"by-charge\"").nth(1).unwrap().split("</section>").next().unwrap();
+    assert!(by_charge.contains("盗窃罪") && by_charge.contains("第264条") && by_charge.contains("<td>1061</td>"), "{by_charge}");
+    let supervisor = app.token("committee.990100").await;
+    let thefts = app.get("/api/v1/cases?charge=%E7%9B%97%E7%AA%83%E7%BD%AA&limit=1000&offset=1000", &supervisor).await.json();
+    assert_eq!(ids(&thefts).len(), 61);
+    let frauds = app.get("/api/v1/cases?charge=%E8%AF%88%E9%AA%97%E7%BD%AA", &supervisor).await.json();
+    assert!(frauds.as_array().unwrap().is_empty(), "no fraud here");
+    let loose = app.get("/api/v1/cases?charge=%E7%9B%97%E7%AA%83", &supervisor).await;
+    assert_eq!((loose.status.as_u16(), loose.json()["field"].as_str()), (422, Some("charge")));
     let week = app.page(axum::http::Method::GET, "/supervision?region=990101&within=30", Some(&committee), None).await.text();
     assert!(week.contains("30 日内"), "the window is stated");
     let bad = app.page(axum::http::Method::GET, "/supervision?region=990101&within=x", Some(&committee), None).await;
