@@ -439,6 +439,8 @@ async fn long_lists_page_in_the_browser() {
         assert_eq!(c.find_all(Locator::Css("#approaching tbody tr")).await?.len(), 20, "the other list stays on its page");
         b.screenshots("supervision-page-2").await?;
         b.fits_a_phone("supervision").await?;
+        c.execute("document.querySelector('#by-charge').scrollIntoView()", vec![]).await?;
+        b.screenshots("supervision-by-charge").await?;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
