@@ -300,40 +300,20 @@ pub async fn errors_in_layout<S: Store>(axum::extract::State(st): axum::extract:
         429 => t.error_throttled,
         _ => t.error,
     };
-    let (code, field, message, rule) = match failure {
+    let (code, field, message, rule, detail) = match failure {
         // A refusal leads with what it means in the reader's language and the articles it
         // rests on; the machine's own words stay below, folded.
         Some(Failure { code, field, message, rule: Some(rule) }) => {
             let said = lang.refusal(&code).map(str::to_string).unwrap_or_else(|| message.clone());
             let basis = lang.rule_citation(&rule).unwrap_or_default();
-            let page = FailurePage {
-                chrome: Chrome::new(lang, uri.path(), who.as_ref(), &st),
-                status: status.as_u16(),
-                heading,
-                back,
-                code,
-                field: field.unwrap_or_default(),
-                message: said,
-                rule: basis,
-                detail: format!("{message} — {rule}"),
-            };
-            return (status, Html(page.render().unwrap_or_else(|_| "error".into()))).into_response();
+            (code, field.unwrap_or_default(), said, basis, format!("{message} — {rule}"))
         }
-        Some(f) => (f.code, f.field.unwrap_or_default(), f.message, String::new()),
-        None if status == StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large".into(), String::new(), t.error_too_large.into(), String::new()),
-        None => ("bad_request".into(), String::new(), t.error_unreadable.into(), String::new()),
+        Some(f) => (f.code, f.field.unwrap_or_default(), f.message, String::new(), String::new()),
+        None if status == StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large".into(), String::new(), t.error_too_large.into(), String::new(), String::new()),
+        None => ("bad_request".into(), String::new(), t.error_unreadable.into(), String::new(), String::new()),
     };
-    let page = FailurePage {
-        chrome: Chrome::new(lang, uri.path(), who.as_ref(), &st),
-        status: status.as_u16(),
-        heading,
-        back,
-        code,
-        field,
-        message,
-        rule,
-        detail: String::new(),
-    };
+    let page =
+        FailurePage { chrome: Chrome::new(lang, uri.path(), who.as_ref(), &st), status: status.as_u16(), heading, back, code, field, message, rule, detail };
     let mut out = (status, Html(page.render().unwrap_or_else(|_| "error".into()))).into_response();
     for (name, value) in res.headers() {
         if name == header::RETRY_AFTER {
