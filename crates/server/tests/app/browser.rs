@@ -896,6 +896,14 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
         assert_eq!(c.find(Locator::Id("stage")).await?.text().await?, "已交付执行");
         b.screenshots("case-executed").await?;
         b.fits_a_phone("an executed case").await?;
+        // The same case in English: the judgment, the charge and the basis in English words.
+        c.find(Locator::Id("lang-switch")).await?.click().await?;
+        c.wait().for_element(Locator::Css("html[lang='en']")).await?;
+        let verdict = c.find(Locator::Css(".verdict")).await?.text().await?;
+        assert!(verdict.contains("Fixed-term imprisonment 3 years, suspended for 4 years, fine of CNY 20000"), "{verdict}");
+        assert_eq!(c.find(Locator::Id("charge")).await?.text().await?, "诈骗罪 (Criminal Law 第266条)");
+        b.screenshots("case-executed-en").await?;
+        b.fits_a_phone("an executed case in English").await?;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
