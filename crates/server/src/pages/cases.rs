@@ -989,6 +989,19 @@ pub struct RegionQuery {
     held_page: Option<String>,
 }
 
+/// A number of days a supervision page was asked for (`default` when not), 1 to the longest
+/// window a list takes, or an error naming the field.
+fn days(field: &'static str, raw: Option<&str>, default: i64) -> Result<i64, AppError> {
+    match raw.map(str::trim).filter(|w| !w.is_empty()) {
+        None => Ok(default),
+        Some(w) => w
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=cases::MAX_DUE_WITHIN).contains(n))
+            .ok_or_else(|| AppError::field(field, format!("must be a number of days from 1 to {}", cases::MAX_DUE_WITHIN))),
+    }
+}
+
 /// Rows on one page of the supervision lists.
 const SUPERVISION_PAGE: i64 = 50;
 
@@ -1052,14 +1065,7 @@ pub async fn committee<S: Store>(
             (label, mine.clone().map(|c| c.cases).sum(), mine.map(|c| c.due).sum())
         })
         .collect();
-    let within = match q.within.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
-        None => 3,
-        Some(w) => w
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=cases::MAX_DUE_WITHIN).contains(n))
-            .ok_or_else(|| AppError::field("within", format!("must be a number of days from 1 to {}", cases::MAX_DUE_WITHIN)))?,
-    };
+    let within = days("within", q.within.as_deref(), 3)?;
     let mut breadcrumbs = vec![];
     for r in crate::app::org::region_path(&st.store, &here).await? {
         if crate::auth::authorize(&st, &p, Action::ViewCase { region: r.code, involved: false }).await.is_ok() {
@@ -1070,14 +1076,7 @@ pub async fn committee<S: Store>(
     let page_of = |due: Due, page: i64| Listing { due, limit: SUPERVISION_PAGE + 1, offset: (page - 1) * SUPERVISION_PAGE, ..Default::default() };
     let (overdue, more_overdue) = split_page(cases::in_region(&st, &p, region, &page_of(Due::Overdue, overdue_page)).await?, SUPERVISION_PAGE);
     let (soon, more_soon) = split_page(cases::in_region(&st, &p, region, &page_of(Due::Approaching(within), soon_page)).await?, SUPERVISION_PAGE);
-    let held_days = match q.held.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
-        None => 365,
-        Some(w) => w
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=cases::MAX_DUE_WITHIN).contains(n))
-            .ok_or_else(|| AppError::field("held", format!("must be a number of days from 1 to {}", cases::MAX_DUE_WITHIN)))?,
-    };
+    let held_days = days("held", q.held.as_deref(), 365)?;
     let held_page = page_number("held_page", q.held_page.as_deref())?;
     let long = Listing {
         held_over: Some(held_days),
