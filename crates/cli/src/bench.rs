@@ -462,6 +462,7 @@ async fn outbox_bench(n: usize, database: Option<String>) -> anyhow::Result<()> 
         units: vec![women.id],
         events: vec![("referred".into(), xiezhi_store::Payload::from(serde_json::json!({"event": "referred"})))],
         event_times: vec![],
+        claim: None,
         notices: vec![xiezhi_store::Notice {
             unit_id: women.id,
             kind: "dispute.referred".into(),

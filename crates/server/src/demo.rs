@@ -103,6 +103,8 @@ pub async fn seed_cases<S: Store>(store: &S, cal: &Calendar, n: usize, seed: u64
         progress(done);
     }
     maker.await.map_err(|e| AppError::Internal(format!("demo case maker: {e}")))?;
+    // The demo numbers its cases 1, 2, 3 … across the province: new cases' numbers come after.
+    store.raise_serials(today.year(), (existing + n) as i64).await?;
     Ok(done)
 }
 
@@ -190,7 +192,7 @@ fn one_case(
         0,
         police,
         C::Register {
-            case_no: format!("{}公刑立〔{}〕{:06}号", police.region, today.year(), n + 1),
+            case_no: agency_number(Register::PoliceFiling, police.region, today.year(), n + 1),
             title: TITLES[n % TITLES.len()].into(),
             persons: vec![person()],
             charge: Some(DEMO_CHARGES[n % DEMO_CHARGES.len()].into()),

@@ -397,6 +397,9 @@ pub struct RecordedOnly {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCaseRequest {
+    /// The police's filing number (立案号). Empty or left out: the unit's next number of the
+    /// year is given (`990101公刑立〔2026〕12号`, serials from 1 each year, without gaps).
+    #[serde(default)]
     pub case_no: String,
     pub title: String,
     /// `[{"name": "张某", "custody": "detained"}]`.

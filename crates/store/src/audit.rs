@@ -26,6 +26,17 @@ impl Payload {
     pub fn text(&self) -> &str {
         &self.text
     }
+
+    /// The payload with one text put for another (a number whose serial was drawn at the write),
+    /// and its digest for the new text.
+    pub(crate) fn replaced(&self, from: &str, to: &str) -> Self {
+        if !self.text.contains(from) {
+            return self.clone();
+        }
+        let text = self.text.replace(from, to);
+        let digest = xiezhi_audit::payload_digest(text.as_bytes());
+        Payload { text, digest }
+    }
 }
 
 impl From<serde_json::Value> for Payload {

@@ -17,10 +17,12 @@ pub enum CaseJob {
 }
 
 /// What a committed case write reports: the case and its new version (the leaves come beside it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseWritten {
     pub id: i64,
     pub version: i64,
+    /// The number the write claimed, with its serial drawn.
+    pub number: Option<String>,
 }
 
 /// A JSON array of rows as a table (`value` is each row, an array).
@@ -41,11 +43,22 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
     // No lock here: version checks, the unique case number and the log's own sequencer (taken
     // last, in `append_groups`) keep concurrent writers from other processes apart.
     let mut outcomes: Vec<Option<Result<CaseWritten>>> = (0..jobs.len()).map(|_| None).collect();
+    let numbered = numbered(tx, jobs).await?;
+    fn pick<'a>(numbered: &'a [Option<(String, CaseWrite)>], i: usize, w: &'a CaseWrite) -> &'a CaseWrite {
+        numbered[i].as_ref().map_or(w, |(_, f)| f)
+    }
+    let write_of = |i: usize, w| pick(&numbered, i, w);
+    let number_of = |i: usize| numbered[i].as_ref().map(|(n, _)| n.clone());
 
     // Creates: refuse numbers already taken (stored, or earlier in this batch), insert the rest.
     // A number is taken for its issuing unit only.
-    let wanted: Vec<(i64, &str)> =
-        jobs.iter().filter_map(|j| if let CaseJob::Create { write, .. } = j { Some((write.issuer_unit_id, write.case_no.as_str())) } else { None }).collect();
+    let wanted: Vec<(i64, &str)> = jobs
+        .iter()
+        .enumerate()
+        .filter_map(
+            |(i, j)| if let CaseJob::Create { write, .. } = j { Some(write_of(i, write)).map(|w| (w.issuer_unit_id, w.case_no.as_str())) } else { None },
+        )
+        .collect();
     let mut taken: HashSet<(i64, String)> = HashSet::new();
     if !wanted.is_empty() {
         let sql = format!(
@@ -60,7 +73,8 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
     }
     let mut create_rows = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
-        if let CaseJob::Create { write: w, by } = job {
+        if let CaseJob::Create { write, by } = job {
+            let w = write_of(i, write);
             if !taken.insert((w.issuer_unit_id, w.case_no.clone())) {
                 outcomes[i] = Some(Err(StoreError::Duplicate { what: "a case with that number".into() }));
                 continue;
@@ -109,7 +123,8 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
     let mut seen = HashSet::new();
     let mut update_rows = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
-        if let CaseJob::Update { id, version, write: w, by } = job {
+        if let CaseJob::Update { id, version, write, by } = job {
+            let w = write_of(i, write);
             if !seen.insert(*id) {
                 outcomes[i] = Some(Err(StoreError::Conflict("the case changed meanwhile; read it again and retry".into())));
                 continue;
@@ -161,6 +176,7 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
         }
         let (id, version, w, by) = match job {
             CaseJob::Create { write, by } => {
+                let write = write_of(i, write);
                 let id = *created
                     .get(&(write.issuer_unit_id, write.case_no.clone()))
                     .ok_or_else(|| StoreError::Invalid(format!("case {} was not created", write.case_no)))?;
@@ -176,12 +192,12 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
                     }));
                     continue;
                 }
-                (id, version + write.events.len() as i64, write, *by)
+                (id, version + write.events.len() as i64, write_of(i, write), *by)
             }
         };
         unit_rows.extend(w.units.iter().map(|u| json!([id, u])));
         groups.push((by, case_events(id, w)));
-        applied.push((i, CaseWritten { id, version }));
+        applied.push((i, CaseWritten { id, version, number: number_of(i) }));
     }
     if !unit_rows.is_empty() {
         let sql = format!(
@@ -208,6 +224,59 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
         });
     }
     Ok(results)
+}
+
+/// Each write's claimed number drawn, and the write filled with it — for a create, and for an
+/// update whose case is still at its version (locked until the commit, so it stays so); the
+/// first update of a case in the batch only, as the others lose. Nothing is drawn otherwise.
+async fn numbered(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob]) -> Result<Vec<Option<(String, CaseWrite)>>> {
+    let mut out = Vec::with_capacity(jobs.len());
+    let mut seen = HashSet::new();
+    let mut given: HashSet<(i64, String)> = HashSet::new();
+    for job in jobs {
+        if let CaseJob::Create { write, .. } = job {
+            given.insert((write.issuer_unit_id, write.case_no.clone()));
+        }
+    }
+    for job in jobs {
+        let (w, update) = match job {
+            CaseJob::Create { write, .. } => (write, None),
+            CaseJob::Update { id, version, write, .. } => (write, Some((*id, *version))),
+        };
+        if let Some((id, _)) = update {
+            if !seen.insert(id) {
+                out.push(None);
+                continue;
+            }
+        }
+        let Some(claim) = &w.claim else {
+            out.push(None);
+            continue;
+        };
+        if let Some((id, version)) = update {
+            let now: Option<(i64,)> = sqlx::query_as("SELECT version FROM cases WHERE id = $1 FOR UPDATE").bind(id).fetch_optional(&mut **tx).await?;
+            if now.map(|r| r.0) != Some(version) {
+                out.push(None);
+                continue;
+            }
+        }
+        let number = loop {
+            let number = crate::engine::serials::draw_pooled(tx, claim).await?;
+            if update.is_some() || w.case_no != claim.pending {
+                break number;
+            }
+            let stored: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM cases WHERE issuer_unit_id = $1 AND case_no = $2")
+                .bind(w.issuer_unit_id)
+                .bind(&number)
+                .fetch_optional(&mut **tx)
+                .await?;
+            if stored.is_none() && given.insert((w.issuer_unit_id, number.clone())) {
+                break number;
+            }
+        };
+        out.push(Some((number.clone(), w.filled(&number))));
+    }
+    Ok(out)
 }
 
 /// The events a case write records, as the log stores them: about `case:ID`, kind `case.KIND`.

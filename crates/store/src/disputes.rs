@@ -51,6 +51,22 @@ pub struct DisputeWrite {
     /// Notices for the units' own systems (webhooks), written to the outbox in the same
     /// transaction.
     pub notices: Vec<crate::Notice>,
+    /// A court's number this write gives with its serial still to be drawn (see
+    /// [`crate::CaseWrite::claim`]); drawn once the write has applied.
+    pub claim: Option<xiezhi_core::case::numbering::Claim>,
+}
+
+impl DisputeWrite {
+    /// The write's events and notices with its claimed number filled in.
+    fn filled(&self, number: &str) -> DisputeWrite {
+        let Some(claim) = &self.claim else { return self.clone() };
+        DisputeWrite {
+            events: self.events.iter().map(|(k, p)| (k.clone(), p.replaced(&claim.pending, number))).collect(),
+            notices: self.notices.iter().map(|n| crate::Notice { body: n.body.replace(&claim.pending, number), ..n.clone() }).collect(),
+            claim: None,
+            ..self.clone()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
@@ -220,7 +236,7 @@ pub trait DisputeStore {
     /// Insert whole disputes with their history, many in one transaction (demo data).
     fn import_disputes(&self, writes: Vec<DisputeWrite>, by: By) -> impl Future<Output = Result<usize>> + Send;
     /// Apply a decided change if the dispute is still at `version` (otherwise `Conflict`).
-    fn update_dispute(&self, id: i64, version: i64, write: DisputeWrite, by: By) -> impl Future<Output = Result<Recorded<i64>>> + Send;
+    fn update_dispute(&self, id: i64, version: i64, write: DisputeWrite, by: By) -> impl Future<Output = Result<Recorded<(i64, Option<String>)>>> + Send;
     /// A dispute (with its state) and the units that may see it.
     fn dispute(&self, id: i64) -> impl Future<Output = Result<Option<(DisputeRecord, Vec<i64>)>>> + Send;
     /// Disputes matching the filter (without their state), in its order, one page.
@@ -370,7 +386,7 @@ async fn insert<D: Db>(db: &mut D, w: &DisputeWrite, by: &By) -> Result<(i64, St
 
 /// Apply a decided change in the caller's transaction if the dispute is still at `version`;
 /// returns the new version and the events to record.
-async fn update<D: Db>(db: &mut D, id: i64, version: i64, w: &DisputeWrite, by: &By) -> Result<Result<(i64, Vec<NewEvent>)>> {
+async fn update<D: Db>(db: &mut D, id: i64, version: i64, w: &DisputeWrite, by: &By) -> Result<Result<(i64, Option<String>, Vec<NewEvent>)>> {
     let new_version = version + w.events.len() as i64;
     let at = w.event_times.last().copied().unwrap_or(by.at);
     let done = db
@@ -408,9 +424,22 @@ async fn update<D: Db>(db: &mut D, id: i64, version: i64, w: &DisputeWrite, by: 
             None => StoreError::NotFound("dispute"),
         }));
     }
+    // A number is drawn only now that the write has applied, and put where it stands pending.
+    let (number, w) = match &w.claim {
+        Some(claim) => {
+            let number = crate::engine::serials::draw(db, claim).await?;
+            db.execute(
+                "UPDATE disputes SET state = replace(state, $1, $2), search = replace(search, $3, $4) WHERE id = $5",
+                args![&claim.pending, &number, claim.pending.to_lowercase(), number.to_lowercase(), id],
+            )
+            .await?;
+            (Some(number.clone()), std::borrow::Cow::Owned(w.filled(&number)))
+        }
+        None => (None, std::borrow::Cow::Borrowed(w)),
+    };
     add_units(db, "dispute_units", "dispute_id", id, &w.units).await?;
     crate::outbox::enqueue(db, &with_subject(&w.notices, id), at).await?;
-    Ok(Ok((new_version, events(id, w))))
+    Ok(Ok((new_version, number, events(id, &w))))
 }
 
 /// A dispute write for the group-commit engine.
@@ -424,6 +453,7 @@ pub(crate) struct DisputeWritten {
     id: i64,
     code: String,
     version: i64,
+    number: Option<String>,
 }
 
 impl Job for DisputeJob {
@@ -440,10 +470,10 @@ impl Job for DisputeJob {
         match self {
             DisputeJob::Create { write, by } => {
                 let (id, code, events) = insert(db, write, by).await?;
-                Ok(Ok(Written { value: DisputeWritten { id, code, version: write.events.len() as i64 }, by: *by, events }))
+                Ok(Ok(Written { value: DisputeWritten { id, code, version: write.events.len() as i64, number: None }, by: *by, events }))
             }
-            DisputeJob::Update { id, version, write, by } => Ok(update(db, *id, *version, write, by).await?.map(|(version, events)| Written {
-                value: DisputeWritten { id: *id, code: String::new(), version },
+            DisputeJob::Update { id, version, write, by } => Ok(update(db, *id, *version, write, by).await?.map(|(version, number, events)| Written {
+                value: DisputeWritten { id: *id, code: String::new(), version, number },
                 by: *by,
                 events,
             })),
@@ -512,9 +542,9 @@ impl DisputeStore for SqlStore {
         self.dispute_sink.write_all(writes.into_iter().map(|write| DisputeJob::Create { write, by }).collect()).await
     }
 
-    async fn update_dispute(&self, id: i64, version: i64, write: DisputeWrite, by: By) -> Result<Recorded<i64>> {
+    async fn update_dispute(&self, id: i64, version: i64, write: DisputeWrite, by: By) -> Result<Recorded<(i64, Option<String>)>> {
         let r = self.disputes.submit(DisputeJob::Update { id, version, write, by }).await?;
-        Ok(Recorded { value: r.value.version, leaves: r.leaves })
+        Ok(Recorded { value: (r.value.version, r.value.number), leaves: r.leaves })
     }
 
     async fn dispute(&self, id: i64) -> Result<Option<(DisputeRecord, Vec<i64>)>> {

@@ -18,6 +18,7 @@ pub mod testing;
 mod tickets;
 
 pub use audit::{NewEvent, Payload};
+pub use batch::CaseWritten;
 pub use disputes::{DisputeFilter, DisputeRecord, DisputeSort, DisputeStore, DisputeTally, DisputeWrite, Mediator};
 pub use error::{OpenError, StoreError};
 pub use knowledge::{KnowledgeFilter, KnowledgeItem, KnowledgeStore, NewKnowledgeItem};
@@ -89,13 +90,16 @@ pub trait Store: DisputeStore + TicketStore + KnowledgeStore + OutboxStore + Clo
     fn security_events(&self, region_prefix: &str, limit: i64) -> impl Future<Output = Result<Vec<SecurityEvent>>> + Send;
 
     // Criminal cases.
-    fn create_case(&self, write: CaseWrite, by: By) -> impl Future<Output = Result<Recorded<i64>>> + Send;
+    fn create_case(&self, write: CaseWrite, by: By) -> impl Future<Output = Result<Recorded<CaseWritten>>> + Send;
     /// Apply a decided change if the case is still at `version` (otherwise `Conflict`); returns the
     /// new version. Case writes are group-committed: acknowledged means durable.
-    fn update_case(&self, id: i64, version: i64, write: CaseWrite, by: By) -> impl Future<Output = Result<Recorded<i64>>> + Send;
+    fn update_case(&self, id: i64, version: i64, write: CaseWrite, by: By) -> impl Future<Output = Result<Recorded<CaseWritten>>> + Send;
     fn case(&self, id: i64) -> impl Future<Output = Result<Option<CaseRecord>>> + Send;
     /// Insert whole cases with their history, many in one transaction (demo data, migrations).
     fn import_cases(&self, writes: Vec<CaseWrite>, by: By) -> impl Future<Output = Result<usize>> + Send;
+    /// Continue every unit's registers for `year` after serial `last` at least: numbers given
+    /// outside the registers (the demo's) are never given again.
+    fn raise_serials(&self, year: i32, last: i64) -> impl Future<Output = Result<()>> + Send;
     /// Case ids after `after`, in order, for walking every case.
     fn case_ids(&self, after: i64, limit: i64) -> impl Future<Output = Result<Vec<i64>>> + Send;
     /// Overwrite a case's projection (not its events or version): for rebuilding read models.

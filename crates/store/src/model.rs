@@ -261,6 +261,26 @@ pub struct CaseWrite {
     pub events: Vec<(String, crate::Payload)>,
     /// When each event happened (µs), for imported history; empty means now (`By::at`).
     pub event_times: Vec<i64>,
+    /// A number this write gives with its serial still to be drawn: the writer draws it from the
+    /// unit's register in the write's own transaction, once it knows the write applies, and puts
+    /// the number wherever the pending one stands (case number, state, search, events).
+    pub claim: Option<xiezhi_core::case::numbering::Claim>,
+}
+
+impl CaseWrite {
+    /// The write with its claimed number filled in.
+    pub(crate) fn filled(&self, number: &str) -> CaseWrite {
+        let Some(claim) = &self.claim else { return self.clone() };
+        let put = |s: &str| s.replace(&claim.pending, number);
+        CaseWrite {
+            case_no: put(&self.case_no),
+            state: put(&self.state),
+            search: self.search.replace(&claim.pending.to_lowercase(), &number.to_lowercase()),
+            events: self.events.iter().map(|(k, p)| (k.clone(), p.replaced(&claim.pending, number))).collect(),
+            claim: None,
+            ..self.clone()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1133,14 +1133,12 @@ impl Store for SqlStore {
             .collect())
     }
 
-    async fn create_case(&self, w: CaseWrite, by: By) -> Result<Recorded<i64>> {
-        let done = self.submit(CaseJob::Create { write: w, by }).await?;
-        Ok(Recorded { value: done.value.id, leaves: done.leaves })
+    async fn create_case(&self, w: CaseWrite, by: By) -> Result<Recorded<crate::CaseWritten>> {
+        self.submit(CaseJob::Create { write: w, by }).await
     }
 
-    async fn update_case(&self, id: i64, version: i64, w: CaseWrite, by: By) -> Result<Recorded<i64>> {
-        let done = self.submit(CaseJob::Update { id, version, write: w, by }).await?;
-        Ok(Recorded { value: done.value.version, leaves: done.leaves })
+    async fn update_case(&self, id: i64, version: i64, w: CaseWrite, by: By) -> Result<Recorded<crate::CaseWritten>> {
+        self.submit(CaseJob::Update { id, version, write: w, by }).await
     }
 
     async fn import_cases(&self, writes: Vec<CaseWrite>, by: By) -> Result<usize> {
@@ -1155,6 +1153,17 @@ impl Store for SqlStore {
         all(crate::batch::write_cases(&mut tx, &jobs).await?)?;
         tx.commit().await?;
         Ok(n)
+    }
+
+    async fn raise_serials(&self, year: i32, last: i64) -> Result<()> {
+        let registers =
+            xiezhi_core::case::numbering::Register::ALL.iter().map(|r| format!("SELECT '{}' AS register", r.code())).collect::<Vec<_>>().join(" UNION ALL ");
+        let sql = format!(
+            "INSERT INTO serials (unit_id, register, year, last) SELECT u.id, r.register, $1, $2 FROM units u CROSS JOIN ({registers}) r WHERE true \
+             ON CONFLICT (unit_id, register, year) DO UPDATE SET last = CASE WHEN excluded.last > serials.last THEN excluded.last ELSE serials.last END"
+        );
+        sqlx::query(&sql).bind(i64::from(year)).bind(last).execute(&self.pool).await?;
+        Ok(())
     }
 
     async fn case_ids(&self, after: i64, limit: i64) -> Result<Vec<i64>> {

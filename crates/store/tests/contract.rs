@@ -58,6 +58,7 @@ contract!(
     sessions_and_tokens,
     security_record_and_throttle_count,
     case_writes_commit_in_groups,
+    numbers_are_drawn_from_each_register_without_gaps,
     a_write_that_fails_halfway_sinks_only_itself,
     calendars_are_stored_on_record_and_provisional_dates_found,
     disputes_are_written_on_version_listed_and_tallied,
@@ -92,6 +93,7 @@ fn dispute_write(police: i64, region: &str, risk: Option<&str>, stage: &str, rec
         events: vec![("registered".into(), Payload::from(serde_json::json!({"event": "registered"})))],
         event_times: vec![],
         notices: vec![],
+        claim: None,
     }
 }
 
@@ -119,7 +121,7 @@ async fn disputes_are_written_on_version_listed_and_tallied<S: Store>(s: S) {
     w.units = vec![p2];
     w.satisfaction = Some("satisfied".into());
     let v = s.update_dispute(id, 1, w.clone(), By::system(12)).await.unwrap().value;
-    assert_eq!(v, 2);
+    assert_eq!(v, (2, None));
     assert_eq!(s.dispute(id).await.unwrap().unwrap().0, row.updated(&w, &By::system(12)), "what a command answers with is what was stored");
     let err = s.update_dispute(id, 1, w.clone(), By::system(13)).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
@@ -217,7 +219,7 @@ async fn dispute_and_ticket_writes_commit_in_groups<S: Store>(s: S) {
             (17, other) => panic!("the write naming a missing unit must be refused, got {other:?}"),
             (_, r) => {
                 let r = r.unwrap();
-                assert_eq!((r.value, row.version, row.stage.as_str()), (2, 2, "mediating"));
+                assert_eq!((r.value, row.version, row.stage.as_str()), ((2, None), 2, "mediating"));
                 let events = s.events_of(&format!("dispute:{id}"), 10).await.unwrap();
                 assert_eq!((events.last().unwrap().seq, events.last().unwrap().actor_user_id), (r.leaves[0], Some(id)));
             }
@@ -333,7 +335,7 @@ async fn calendars_are_stored_on_record_and_provisional_dates_found<S: Store>(s:
         let mut w = case_write(no, police, "investigation");
         w.due_date = due.map(str::to_string);
         w.due_provisional = provisional;
-        ids.push(s.create_case(w, By::system(10)).await.unwrap().value);
+        ids.push(s.create_case(w, By::system(10)).await.unwrap().value.id);
     }
     let stored = s.case(ids[0]).await.unwrap().unwrap();
     assert_eq!((stored.due_date.as_deref(), stored.due_provisional), (Some("2031-01-05"), true));
@@ -704,7 +706,77 @@ fn case_write(no: &str, holder: i64, stage: &str) -> CaseWrite {
         units: vec![holder],
         events: vec![(stage.into(), serde_json::json!({"no": no}).into())],
         event_times: vec![],
+        claim: None,
     }
+}
+
+/// A number claimed from a register is drawn in the write that gives it: concurrent writes get
+/// 1, 2, 3 … of their unit's register for the year, each number once; a write refused as stale
+/// draws nothing; another unit, register or year counts on its own; the number stands wherever
+/// the pending one stood (case number, state, search, event).
+async fn numbers_are_drawn_from_each_register_without_gaps<S: Store>(s: S) {
+    use xiezhi_core::case::numbering::{Claim, Register};
+    s.seed(small_org(), By::system(1)).await.unwrap();
+    let units = s.list_units(UnitFilter::default()).await.unwrap();
+    let police = units.iter().find(|u| u.name == "甲一县公安局").unwrap().id;
+    let other = units.iter().find(|u| u.name == "甲二县公安局").unwrap().id;
+    let claimed = |unit: i64, register: Register, year: i32| {
+        let claim = Claim::new(unit, register, code("990101"), year);
+        let mut w = case_write(&claim.pending, unit, "registered");
+        w.state = format!("{{\"case_no\":\"{}\"}}", claim.pending);
+        w.events = vec![("registered".into(), serde_json::json!({"case_no": claim.pending}).into())];
+        w.search = claim.pending.to_lowercase();
+        w.claim = Some(claim);
+        w
+    };
+    let mut tasks = Vec::new();
+    for i in 0..25 {
+        let s = s.clone();
+        let w = claimed(police, Register::PoliceFiling, 2027);
+        tasks.push(tokio::spawn(async move { s.create_case(w, By::system(10 + i)).await.unwrap() }));
+    }
+    let mut numbers = Vec::new();
+    let mut ids = Vec::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        let number = r.value.number.clone().expect("a claimed number is drawn");
+        let row = s.case(r.value.id).await.unwrap().unwrap();
+        assert_eq!(row.case_no, number);
+        assert_eq!(row.state, format!("{{\"case_no\":\"{number}\"}}"));
+        let events = s.events_of(&format!("case:{}", r.value.id), 10).await.unwrap();
+        assert!(events[0].payload.contains(&number), "{}", events[0].payload);
+        assert!(s.cases(CaseFilter { text: Some(number.clone()), limit: 10, ..Default::default() }).await.unwrap().iter().any(|c| c.id == r.value.id));
+        numbers.push(number);
+        ids.push(r.value.id);
+    }
+    let want: Vec<String> = (1..=25).map(|k| format!("990101公刑立〔2027〕{k}号")).collect();
+    let mut sorted = numbers.clone();
+    sorted.sort();
+    let mut want_sorted = want.clone();
+    want_sorted.sort();
+    assert_eq!(sorted, want_sorted, "1 to 25, each once");
+
+    // Two updates on one version, both claiming: the loser draws nothing.
+    let (a, b) = tokio::join!(
+        s.update_case(ids[0], 1, claimed(police, Register::ProsecutionReview, 2027), By::system(100)),
+        s.update_case(ids[0], 1, claimed(police, Register::ProsecutionReview, 2027), By::system(101))
+    );
+    assert!(a.is_ok() != b.is_ok(), "one wins");
+    assert_eq!(a.or(b).unwrap().value.number.as_deref(), Some("990101检刑诉〔2027〕1号"));
+    let next = s.update_case(ids[1], 1, claimed(police, Register::ProsecutionReview, 2027), By::system(102)).await.unwrap();
+    assert_eq!(next.value.number.as_deref(), Some("990101检刑诉〔2027〕2号"), "no gap after the stale one");
+    // Another unit, another year: their own registers.
+    let theirs = s.create_case(claimed(other, Register::PoliceFiling, 2027), By::system(103)).await.unwrap();
+    assert_eq!(theirs.value.number.as_deref(), Some("990101公刑立〔2027〕1号"));
+    let next_year = s.create_case(claimed(police, Register::PoliceFiling, 2028), By::system(104)).await.unwrap();
+    assert_eq!(next_year.value.number.as_deref(), Some("990101公刑立〔2028〕1号"));
+    // A register raised past numbers given outside it continues after them.
+    s.raise_serials(2027, 100).await.unwrap();
+    let after = s.create_case(claimed(police, Register::PoliceFiling, 2027), By::system(105)).await.unwrap();
+    assert_eq!(after.value.number.as_deref(), Some("990101公刑立〔2027〕101号"));
+    // A write without a claim draws nothing and reports no number.
+    let plain = s.create_case(case_write("P1", police, "registered"), By::system(106)).await.unwrap();
+    assert_eq!(plain.value.number, None);
 }
 
 /// Concurrent case writes share commits (group commit) yet each keeps its own outcome: the ones
@@ -725,7 +797,7 @@ async fn case_writes_commit_in_groups<S: Store>(s: S) {
         match t.await.unwrap() {
             Ok(r) => {
                 assert_eq!(r.leaves.len(), 1);
-                ids.push(r.value);
+                ids.push(r.value.id);
             }
             Err(StoreError::Duplicate { .. }) => duplicates += 1,
             Err(e) => panic!("{e}"),
@@ -742,7 +814,7 @@ async fn case_writes_commit_in_groups<S: Store>(s: S) {
     );
     assert!(a.is_ok() != b.is_ok(), "one wins: {a:?} {b:?}");
     assert!(matches!(a.as_ref().err().or(b.as_ref().err()), Some(StoreError::Conflict(_))));
-    assert_eq!(a.as_ref().ok().or(b.as_ref().ok()).unwrap().value, 2, "the new version");
+    assert_eq!(a.as_ref().ok().or(b.as_ref().ok()).unwrap().value.version, 2, "the new version");
     let stored = s.case(id).await.unwrap().unwrap();
     assert_eq!(stored.version, 2);
     assert!(matches!(s.update_case(999_999, 1, case_write("X", police, "detained"), By::system(102)).await, Err(StoreError::NotFound(_))));
@@ -760,7 +832,7 @@ async fn case_writes_commit_in_groups<S: Store>(s: S) {
         .collect();
     for (m, &id) in moves.into_iter().zip(&ids[1..]) {
         let r = m.await.unwrap().unwrap();
-        assert_eq!(r.value, 2);
+        assert_eq!(r.value.version, 2);
         let events = s.events_of(&format!("case:{id}"), 10).await.unwrap();
         assert_eq!(events.last().unwrap().seq, r.leaves[0]);
         assert_eq!(events.last().unwrap().actor_user_id, Some(id));

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use serde::Serialize;
 use sha2::Digest;
 use time::Duration;
-use xiezhi_core::case::numbering::{agency_number, Register};
+use xiezhi_core::case::numbering::{Claim, Register, PENDING_SERIAL};
 use xiezhi_core::case::{apply, clocks, decide, Case, Command, Event, UnitRef};
 use xiezhi_core::{Action, Calendar};
 use xiezhi_store::{CaseFilter, CaseRecord, CaseWrite, Payload, Principal, Store};
@@ -79,6 +79,7 @@ pub fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrit
         units,
         events,
         event_times: vec![],
+        claim: None,
     })
 }
 
@@ -107,25 +108,53 @@ pub async fn register<S: Store>(st: &AppState<S>, p: &Principal, req: NewCaseReq
             person.id_number = Some(xiezhi_core::id_number::check_id_number("id_number", n)?);
         }
     }
-    let cmd = Command::Register { case_no: req.case_no, title: req.title, persons: req.persons, charge: req.charge };
+    // No number given: the police's next filing number.
+    let (case_no, claim) = match given_number("case_no", Some(req.case_no))? {
+        Some(n) => (n, None),
+        None => {
+            let claim = Claim::new(p.unit.id, Register::PoliceFiling, p.unit.region, st.clock.china().year());
+            (claim.pending.clone(), Some(claim))
+        }
+    };
+    let cmd = Command::Register { case_no, title: req.title, persons: req.persons, charge: req.charge };
     cmd.check_texts()?;
     let events = decide(None, &cmd, unit_ref(&p.unit), st.clock.china(), &st.calendar())?;
-    let c = events.iter().fold(None, apply).ok_or_else(|| AppError::Internal("registration made no case".into()))?;
-    let write = projection(&c, &events, &st.calendar())?;
+    let mut c = events.iter().fold(None, apply).ok_or_else(|| AppError::Internal("registration made no case".into()))?;
+    let write = CaseWrite { claim, ..projection(&c, &events, &st.calendar())? };
     let by = st.by(p);
     let (mut r, mut units) = written_record(0, write.events.len() as i64, &write, write.event_times.last().copied().unwrap_or(by.at), vec![]);
-    let created = st.store.create_case(write, by).await?;
-    r.id = created.value;
+    let created = st.store.create_case(write.clone(), by).await?;
+    r.id = created.value.id;
+    settle_number(&write, created.value.number.as_deref(), &mut r, &mut c);
     units.sort();
     Ok((r, c, units, created.leaves))
+}
+
+/// A number the client gave (trimmed), or none to have one allocated.
+pub(crate) fn given_number(field: &'static str, given: Option<String>) -> ApiResult<Option<String>> {
+    let Some(n) = given.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()) else { return Ok(None) };
+    if n.contains(PENDING_SERIAL) {
+        return Err(AppError::field(field, format!("a number cannot contain {PENDING_SERIAL}")));
+    }
+    Ok(Some(n))
+}
+
+/// The answer of a write that drew a number: the number where the pending one stood.
+fn settle_number(w: &CaseWrite, number: Option<&str>, r: &mut CaseRecord, c: &mut Case) {
+    let (Some(claim), Some(number)) = (&w.claim, number) else { return };
+    let put = |s: &mut String| *s = s.replace(&claim.pending, number);
+    put(&mut r.case_no);
+    put(&mut r.state);
+    put(&mut c.case_no);
+    c.numbers.iter_mut().for_each(|(_, n)| put(n));
 }
 
 /// Decide and record one command on a case: the units it names are resolved, and an agency
 /// taking the case in gets its own number unless it gives one.
 pub async fn command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: CommandRequest) -> ApiResult<Written> {
     authorize(st, p, Action::ActOnCases).await?;
-    let cmd = resolve(st, p, id, req).await?;
-    apply_command(st, p, id, cmd, None).await
+    let (cmd, claim) = resolve(st, p, req).await?;
+    apply_command(st, p, id, cmd, claim, None).await
 }
 
 /// A command given on the case as it was at `version` (a page's form carries the version it
@@ -133,17 +162,27 @@ pub async fn command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: Co
 /// twice applies once, and nobody acts on a page that no longer shows the case as it is.
 pub async fn command_at<S: Store>(st: &AppState<S>, p: &Principal, id: i64, version: i64, req: CommandRequest) -> ApiResult<Written> {
     authorize(st, p, Action::ActOnCases).await?;
-    let cmd = resolve(st, p, id, req).await?;
-    apply_command(st, p, id, cmd, Some(version)).await
+    let (cmd, claim) = resolve(st, p, req).await?;
+    apply_command(st, p, id, cmd, claim, Some(version)).await
 }
 
-/// The machine's command for a client's: unit ids become units, missing numbers are allocated.
-async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: CommandRequest) -> ApiResult<Command> {
+/// The machine's command for a client's: unit ids become units; a number not given is claimed
+/// from the unit's register (drawn when the write commits).
+async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, req: CommandRequest) -> ApiResult<(Command, Option<Claim>)> {
     use CommandRequest as R;
-    let number = |given: Option<String>, register: Register| {
-        given.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| agency_number(register, p.unit.region, st.clock.china().year(), id as u64))
+    let mut claim = None;
+    let mut number = |given: Option<String>, register: Register| -> ApiResult<Option<String>> {
+        Ok(Some(match given_number("number", given)? {
+            Some(n) => n,
+            None => {
+                let c = Claim::new(p.unit.id, register, p.unit.region, st.clock.china().year());
+                let pending = c.pending.clone();
+                claim = Some(c);
+                pending
+            }
+        }))
     };
-    Ok(match req {
+    let cmd = match req {
         R::SetCustody { person, custody } => Command::SetCustody { person, custody },
         R::Extend { approver, reason, major } => Command::Extend { approver, reason, major },
         R::RequestArrestApproval { to } => Command::RequestArrestApproval { to: unit(st, to).await? },
@@ -155,19 +194,20 @@ async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: Comman
         R::ReturnHandover { reason } => Command::ReturnHandover { reason },
         R::ApproveArrest => Command::ApproveArrest,
         R::RefuseArrest { reason } => Command::RefuseArrest { reason },
-        R::AcceptForReview { plea, number: n } => Command::AcceptForReview { plea, number: Some(number(n, Register::ProsecutionReview)) },
+        R::AcceptForReview { plea, number: n } => Command::AcceptForReview { plea, number: number(n, Register::ProsecutionReview)? },
         R::ReturnForSupplementaryInvestigation { reason } => Command::ReturnForSupplementaryInvestigation { reason },
         R::DeclineProsecution { reason } => Command::DeclineProsecution { reason },
-        R::AcceptForTrial { procedure, number: n } => Command::AcceptForTrial { procedure, number: Some(number(n, Register::FirstInstance)) },
+        R::AcceptForTrial { procedure, number: n } => Command::AcceptForTrial { procedure, number: number(n, Register::FirstInstance)? },
         R::ConvertProcedure { to } => Command::ConvertProcedure { to },
         R::Judge { verdicts } => Command::Judge { verdicts },
         R::Protest { reason } => Command::Protest { reason },
         R::Finalize => Command::Finalize,
-        R::AcceptAppeal { number: n } => Command::AcceptAppeal { number: Some(number(n, Register::SecondInstance)) },
+        R::AcceptAppeal { number: n } => Command::AcceptAppeal { number: number(n, Register::SecondInstance)? },
         R::AcceptExecution => Command::AcceptExecution,
         R::Withdraw { reason } => Command::Withdraw { reason },
         R::Collaborate { kind, to, text } => Command::Collaborate { kind, to: unit(st, to).await?, text },
-    })
+    };
+    Ok((cmd, claim))
 }
 
 /// The unit a command names, as the machine needs it.
@@ -177,7 +217,7 @@ async fn unit<S: Store>(st: &AppState<S>, id: i64) -> ApiResult<UnitRef> {
 }
 
 /// Decide and record a parsed command on a case the principal may see.
-async fn apply_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, cmd: Command, shown: Option<i64>) -> ApiResult<Written> {
+async fn apply_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, cmd: Command, claim: Option<Claim>, shown: Option<i64>) -> ApiResult<Written> {
     cmd.check_texts()?;
     let (r, c, units) = visible(st, p, id).await?;
     if let Some(v) = shown.filter(|v| *v != r.version) {
@@ -190,15 +230,18 @@ async fn apply_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, cmd: 
         });
     }
     let events = decide(Some(&c), &cmd, unit_ref(&p.unit), st.clock.china(), &st.calendar())?;
-    let next = events.iter().fold(Some(c), apply).ok_or_else(|| AppError::Internal("case vanished".into()))?;
-    let mut write = projection(&next, &events, &st.calendar())?;
+    let mut next = events.iter().fold(Some(c), apply).ok_or_else(|| AppError::Internal("case vanished".into()))?;
+    // A serial is drawn only for a number the case records (a unit numbers a case once).
+    let claim = claim.filter(|k| events.iter().any(|e| matches!(e, Event::NumberAssigned { number, .. } if *number == k.pending)));
+    let mut write = CaseWrite { claim, ..projection(&next, &events, &st.calendar())? };
     // Units are only ever added: the write carries the ones the case does not have yet.
     write.units.retain(|u| !units.contains(u));
     // What the store will hold once the write commits; the answer needs no second read.
     let by = st.by(p);
-    let (record, units) = written_record(id, r.version + write.events.len() as i64, &write, by.at, units);
-    let written = st.store.update_case(id, r.version, write, by).await?;
-    debug_assert_eq!(written.value, record.version);
+    let (mut record, units) = written_record(id, r.version + write.events.len() as i64, &write, by.at, units);
+    let written = st.store.update_case(id, r.version, write.clone(), by).await?;
+    debug_assert_eq!(written.value.version, record.version);
+    settle_number(&write, written.value.number.as_deref(), &mut record, &mut next);
     Ok((record, next, units, written.leaves))
 }
 
@@ -538,7 +581,7 @@ pub async fn add_document<S: Store>(
     visible(st, p, id).await?;
     st.store.put_blob(&sha, &content_type, bytes, st.clock.now_us()).await?;
     let cmd = Command::AddDocument { sha256: sha, name: name.to_string(), category, content_type, size };
-    apply_command(st, p, id, cmd, None).await
+    apply_command(st, p, id, cmd, None, None).await
 }
 
 /// A dossier document of a visible case: its name, content type and bytes.

@@ -11,7 +11,7 @@ use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 use serde::Serialize;
 use time::Duration;
-use xiezhi_core::case::numbering::{agency_number, Register};
+use xiezhi_core::case::numbering::{Claim, Register};
 use xiezhi_core::case::UnitRef;
 use xiezhi_core::dispute::{apply, clocks, decide, Command, Dispute, Event, Party, Stage};
 use xiezhi_core::{Action, Calendar, RegionCode, Role, UnitKind};
@@ -82,6 +82,7 @@ pub fn projection(d: &Dispute, events: &[Event], cal: &Calendar) -> Result<Dispu
         notices: told,
         events,
         event_times: vec![],
+        claim: None,
     })
 }
 
@@ -177,33 +178,46 @@ pub async fn register<S: Store>(st: &AppState<S>, p: &Principal, req: NewDispute
 /// taking it in gets its own number unless it gives one.
 pub async fn command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: DisputeCommandRequest) -> ApiResult<Written> {
     authorize(st, p, Action::ActOnDisputes).await?;
-    let cmd = resolve(st, p, id, req).await?;
+    let (cmd, claim) = resolve(st, p, req).await?;
     cmd.check_texts()?;
     let (r, d, units, _) = visible(st, p, id).await?;
     let cal = st.calendar();
     let events = decide(Some(&d), &cmd, unit_ref(&p.unit), st.clock.china(), &cal)?;
-    let next = events.iter().fold(Some(d), apply).ok_or_else(|| AppError::Internal("dispute vanished".into()))?;
+    let mut next = events.iter().fold(Some(d), apply).ok_or_else(|| AppError::Internal("dispute vanished".into()))?;
     let mut write = projection(&next, &events, &cal)?;
+    // A serial is drawn only for a number the dispute records.
+    write.claim = claim.filter(|k| write.events.iter().any(|(_, e)| e.text().contains(&k.pending)));
     write.units.retain(|u| !units.contains(u));
     // Answered from what was written, not read again.
     let by = st.by(p);
-    let after = r.updated(&write, &by);
+    let mut after = r.updated(&write, &by);
     let units = crate::app::units_after(units, &write.units);
+    let pending = write.claim.as_ref().map(|k| k.pending.clone());
     let written = st.store.update_dispute(id, r.version, write, by).await?;
+    if let (Some(pending), (_, Some(number))) = (pending, &written.value) {
+        after.state = after.state.replace(&pending, number);
+        next = state_of(&after)?;
+    }
     Ok((after, next, units, written.leaves))
 }
 
-async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: DisputeCommandRequest) -> ApiResult<Command> {
+/// The machine's command for a client's: unit ids become units; a court number not given is
+/// claimed from the court's register (drawn when the write commits).
+async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, req: DisputeCommandRequest) -> ApiResult<(Command, Option<Claim>)> {
     use DisputeCommandRequest as R;
-    let number = |given: Option<String>, register| {
-        Some(
-            given
-                .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| agency_number(register, p.unit.region, st.clock.china().year(), id as u64)),
-        )
+    let mut claim = None;
+    let mut number = |given: Option<String>, register| -> ApiResult<Option<String>> {
+        Ok(Some(match crate::app::cases::given_number("number", given)? {
+            Some(n) => n,
+            None => {
+                let c = Claim::new(p.unit.id, register, p.unit.region, st.clock.china().year());
+                let pending = c.pending.clone();
+                claim = Some(c);
+                pending
+            }
+        }))
     };
-    Ok(match req {
+    let cmd = match req {
         R::Assess { level, factors, next_review } => Command::Assess { level, factors, next_review },
         R::ReportToPolice { to } => Command::ReportToPolice { to: unit(st, "to", to).await? },
         R::AcknowledgeReport => Command::AcknowledgeReport,
@@ -227,11 +241,11 @@ async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: Disput
         R::Sign { signer } => Command::Sign { signer },
         R::EndMediation { failure, reason, undisputed_facts } => Command::EndMediation { failure, reason, undisputed_facts },
         R::ApplyForConfirmation { court, applicants } => Command::ApplyForConfirmation { court: unit(st, "court", court).await?, applicants },
-        R::AcceptConfirmation { number: n } => Command::AcceptConfirmation { number: number(n, Register::CivilSpecial) },
+        R::AcceptConfirmation { number: n } => Command::AcceptConfirmation { number: number(n, Register::CivilSpecial)? },
         R::NotAcceptConfirmation { ground } => Command::NotAcceptConfirmation { ground },
         R::ExtendConfirmation { approver, reason } => Command::ExtendConfirmation { approver, reason },
         R::Rule { ruling } => Command::Rule { ruling },
-        R::FileCase { track, number: n } => Command::FileCase { track, number: number(n, Register::CivilFirstInstance) },
+        R::FileCase { track, number: n } => Command::FileCase { track, number: number(n, Register::CivilFirstInstance)? },
         R::ConvertTrack { to } => Command::ConvertTrack { to },
         R::ConcludeLitigation { outcome } => Command::ConcludeLitigation { outcome },
         R::RecordPerformance { term, performance } => Command::RecordPerformance { term, performance },
@@ -239,7 +253,8 @@ async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: Disput
         R::Close => Command::Close,
         R::Withdraw { reason } => Command::Withdraw { reason },
         R::LinkCase { case_id } => Command::LinkCase { case_id },
-    })
+    };
+    Ok((cmd, claim))
 }
 
 async fn unit<S: Store>(st: &AppState<S>, field: &'static str, id: i64) -> ApiResult<UnitRef> {

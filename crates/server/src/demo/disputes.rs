@@ -92,6 +92,8 @@ pub async fn seed_disputes<S: Store>(store: &S, cal: &Calendar, n: usize, seed: 
     if !batch.is_empty() {
         done += store.import_disputes(batch, By::system(crate::state::now_us())).await?;
     }
+    // The demo numbers the courts' civil cases 1, 2, 3 …: new numbers come after.
+    store.raise_serials(today.year(), n as i64).await?;
     Ok(done)
 }
 

@@ -784,8 +784,8 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
 
         b.sign_in("police.990101").await?;
         c.goto(&format!("{}/cases", b.base)).await?;
-        c.wait().for_element(Locator::Css("input[name='case_no']")).await?.send_keys("金公刑立字〔2026〕501号").await?;
-        c.find(Locator::Css("input[name='title']")).await?.send_keys("王某诈骗案").await?;
+        // The number is left empty: the police station's next filing number of the year is given.
+        c.wait().for_element(Locator::Css("input[name='title']")).await?.send_keys("王某诈骗案").await?;
         c.find(Locator::Css("input[name='charge']")).await?.send_keys("诈骗罪").await?;
         c.find(Locator::Css("input[name='person']")).await?.send_keys("王某").await?;
         // A mistyped identity number comes back inside the form, everything typed kept.
@@ -801,6 +801,7 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
         c.find(Locator::Id("register-case")).await?.click().await?;
         c.wait().for_element(Locator::Id("case-no")).await?;
         let path = c.current_url().await?.path().to_string();
+        assert!(c.find(Locator::Id("case-no")).await?.text().await?.starts_with("990101公刑立〔2026〕1号"), "the unit's first number of 2026");
         assert_eq!(c.find(Locator::Id("charge")).await?.text().await?, "诈骗罪（《刑法》第266条）");
         act("collaborate", vec![("kind", "early_intervention"), ("text", "涉案金额大，请提前介入引导取证")]).await?;
         act("request_arrest_approval", vec![]).await?;
@@ -857,6 +858,9 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
         open_case(path.clone()).await?;
         act("receive", vec![]).await?;
         act("accept_for_trial", vec![("procedure", "summary")]).await?;
+        let numbers: Vec<String> =
+            futures_util::future::try_join_all(c.find_all(Locator::Css(".agency-number")).await?.into_iter().map(|e| async move { e.text().await })).await?;
+        assert!(numbers.iter().any(|n| n.starts_with("（2026）990101刑初1号")), "the court's first number of 2026: {numbers:?}");
         // Three years suspended for four: a refused probation first (five years cannot be
         // suspended), inside the layout, then the lawful one.
         act("judge", vec![("finding_0", "guilty"), ("punishment_0", "fixed_term"), ("term_0", "60"), ("probation_0", "60")]).await.ok();

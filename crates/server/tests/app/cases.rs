@@ -84,6 +84,14 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
     let other_police = app.token("police.990102").await;
     let theirs = app.post("/api/v1/cases", &other_police, json!({"case_no": "和公刑立字〔2026〕1号", "title": "y", "persons": []})).await;
     assert_eq!(theirs.status, StatusCode::CREATED, "{}", theirs.text());
+    // No number given: the unit's next filing number of the year, 1, 2, … per unit.
+    for k in 1..=2 {
+        let numbered = app.post("/api/v1/cases", &other_police, json!({"case_no": " ", "title": "z", "persons": []})).await;
+        assert_eq!(numbered.status, StatusCode::CREATED, "{}", numbered.text());
+        assert_eq!(numbered.json()["case_no"], format!("990102公刑立〔2026〕{k}号"));
+    }
+    let marked = app.post("/api/v1/cases", &other_police, json!({"case_no": "x⟨序号⟩", "title": "z", "persons": []})).await;
+    assert_eq!((marked.status, marked.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("case_no")), "{}", marked.text());
 
     ok(&app, &police, id, json!({"command": "request_arrest_approval", "to": procuratorate})).await;
     let inbox = app.get("/api/v1/inbox", &prosecutor).await.json();
@@ -107,7 +115,7 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
     ok(&app, &prosecutor, id, json!({"command": "receive"})).await;
     let review = ok(&app, &prosecutor, id, json!({"command": "accept_for_review", "plea": true})).await;
     assert_eq!((review["stage"].as_str(), review["holder_unit_id"].as_i64()), (Some("prosecution_review"), Some(procuratorate)));
-    assert!(review["numbers"][0]["number"].as_str().unwrap().contains("检刑诉"), "the procuratorate's own number: {review}");
+    assert_eq!(review["numbers"][0]["number"], "990101检刑诉〔2026〕1号", "the procuratorate's first number of the year: {review}");
     ok(&app, &prosecutor, id, json!({"command": "indict", "to": court})).await;
     // A court clerk (书记员) signs for the indictment: the court acts through any of its case roles.
     let password = xiezhi_core::Password::parse("password", "a-clerks-password").unwrap();
@@ -128,7 +136,9 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
     ok(&app, &clerk, id, json!({"command": "receive"})).await;
     let trial = ok(&app, &judge, id, json!({"command": "accept_for_trial", "procedure": "fast_track"})).await;
     assert_eq!((trial["stage"].as_str(), trial["procedure"].as_str()), (Some("trial"), Some("fast_track")));
-    assert!(trial["numbers"][1]["number"].as_str().unwrap().contains("刑初"), "the court's own number: {trial}");
+    assert_eq!(trial["numbers"][1]["number"], "（2026）990101刑初1号", "the court's first number of the year: {trial}");
+    let shown = app.get(&format!("/api/v1/cases/{id}"), &judge).await.json();
+    assert_eq!(shown["numbers"], trial["numbers"], "the answer is what was stored");
     // A judgment decides for every defendant, lawfully, or nothing is recorded.
     let none = cmd(&app, &judge, id, json!({"command": "judge"})).await;
     assert_eq!((none.status, none.json()["code"].as_str()), (StatusCode::CONFLICT, Some("invalid")), "{}", none.text());
@@ -198,7 +208,7 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
     // The read model is a projection of the events: replaying them gives it back.
     let cal = app.state.calendar();
     let clean = xiezhi_server::app::cases::rebuild(&app.store, &cal, false).await.unwrap();
-    assert_eq!((clean.cases, clean.differing.len()), (2, 0), "this case and the other unit's");
+    assert_eq!((clean.cases, clean.differing.len()), (4, 0), "this case and the other unit's three (two of them numbered by the register): nothing differs");
     sqlx::query("UPDATE cases SET stage = 'trial', holder_unit_id = $1 WHERE id = $2").bind(court).bind(id).execute(app.store.pool()).await.unwrap();
     sqlx::query("DELETE FROM case_units WHERE case_id = $1 AND unit_id = $2").bind(id).bind(bureau).execute(app.store.pool()).await.unwrap();
     let found = xiezhi_server::app::cases::rebuild(&app.store, &cal, true).await.unwrap();

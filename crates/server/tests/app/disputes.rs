@@ -122,7 +122,9 @@ async fn a_dispute_goes_from_the_window_to_closed(app: TestApp) {
     ok(&app, &women, id, json!({"command": "apply_for_confirmation", "court": court_id, "applicants": [0, 1]})).await;
     ok(&app, &judge, id, json!({"command": "receive"})).await;
     let d = ok(&app, &judge, id, json!({"command": "accept_confirmation"})).await;
-    assert_eq!(d["state"]["confirmation"]["number"], format!("（2026）990101民特{id}号"));
+    assert_eq!(d["state"]["confirmation"]["number"], "（2026）990101民特1号", "the court's first 民特 number of the year");
+    let shown = app.get(&format!("/api/v1/disputes/{id}"), &judge).await.json();
+    assert_eq!(shown["state"]["confirmation"]["number"], "（2026）990101民特1号", "stored as answered");
     assert_eq!(d["clocks"][0]["rule"], "civil.judicial_confirmation_decision");
     let d = ok(&app, &judge, id, json!({"command": "rule", "ruling": {"ruling": "valid"}})).await;
     assert_eq!((d["holder_unit_id"].as_i64(), d["outcome"].as_str()), (Some(women_id), Some("confirmed")));

@@ -19,6 +19,7 @@
 pub(crate) mod bulk;
 pub(crate) mod db;
 pub(crate) mod native;
+pub(crate) mod serials;
 
 use crate::audit::NewEvent;
 use crate::sql::Backend;

@@ -9,7 +9,7 @@
 
 use crate::audit::NewEvent;
 use crate::batch::{CaseJob, CaseWritten};
-use crate::{By, Recorded, Result, StoreError};
+use crate::{By, CaseWrite, Recorded, Result, StoreError};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -187,8 +187,11 @@ type Written = (CaseWritten, (By, Vec<NewEvent>));
 /// One job's case row and units; its events come back to be appended with the batch's. A
 /// refusal (inner error) comes before the job's first write.
 fn write_case(tx: &Connection, job: &CaseJob) -> Result<Result<Written>> {
+    let filled = numbered(tx, job)?;
+    let number = filled.as_ref().map(|(n, _)| n.clone());
     let (written, w, by) = match job {
-        CaseJob::Create { write: w, by } => {
+        CaseJob::Create { write, by } => {
+            let w = filled.as_ref().map_or(write, |(_, w)| w);
             if tx.prepare_cached("SELECT 1 FROM cases WHERE issuer_unit_id = ?1 AND case_no = ?2")?.exists(params![w.issuer_unit_id, w.case_no])? {
                 return Ok(Err(StoreError::Duplicate { what: "a case with that number".into() }));
             }
@@ -220,9 +223,10 @@ fn write_case(tx: &Connection, job: &CaseJob) -> Result<Result<Written>> {
                     ],
                     |r| r.get(0),
                 )?;
-            (CaseWritten { id, version: w.events.len() as i64 }, w, by)
+            (CaseWritten { id, version: w.events.len() as i64, number }, w, by)
         }
-        CaseJob::Update { id, version, write: w, by } => {
+        CaseJob::Update { id, version, write, by } => {
+            let w = filled.as_ref().map_or(write, |(_, w)| w);
             let next = version + w.events.len() as i64;
             let changed = tx
                 .prepare_cached(
@@ -253,14 +257,41 @@ fn write_case(tx: &Connection, job: &CaseJob) -> Result<Result<Written>> {
                     StoreError::NotFound("case")
                 }));
             }
-            (CaseWritten { id: *id, version: next }, w, by)
+            (CaseWritten { id: *id, version: next, number }, w, by)
         }
     };
     let mut unit = tx.prepare_cached("INSERT INTO case_units (case_id, unit_id) VALUES (?1, ?2) ON CONFLICT (case_id, unit_id) DO NOTHING")?;
     for u in &w.units {
         unit.execute([written.id, *u])?;
     }
-    Ok(Ok((written, (*by, crate::batch::case_events(written.id, w)))))
+    let events = crate::batch::case_events(written.id, w);
+    Ok(Ok((written, (*by, events))))
+}
+
+/// A write that claims a number, with the number drawn — when the write will apply: a create, or
+/// an update still at its version (the writer is alone on the database, so it stays so). A typed
+/// number that happens to equal the next serial's is passed over. Nothing is drawn otherwise.
+fn numbered(tx: &Connection, job: &CaseJob) -> Result<Option<(String, CaseWrite)>> {
+    let (w, update) = match job {
+        CaseJob::Create { write, .. } => (write, None),
+        CaseJob::Update { id, version, write, .. } => (write, Some((*id, *version))),
+    };
+    let Some(claim) = &w.claim else { return Ok(None) };
+    if let Some((id, version)) = update {
+        let now: Option<i64> = tx.prepare_cached("SELECT version FROM cases WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
+        if now != Some(version) {
+            return Ok(None);
+        }
+    }
+    loop {
+        let number = crate::engine::serials::draw_native(tx, claim)?;
+        let taken = update.is_none()
+            && w.case_no == claim.pending
+            && tx.prepare_cached("SELECT 1 FROM cases WHERE issuer_unit_id = ?1 AND case_no = ?2")?.exists(params![w.issuer_unit_id, number])?;
+        if !taken {
+            return Ok(Some((number.clone(), w.filled(&number))));
+        }
+    }
 }
 
 /// The last tile of each level; the log's size follows from the level-0 one.
