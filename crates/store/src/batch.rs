@@ -48,7 +48,6 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
         numbered[i].as_ref().map_or(w, |(_, f)| f)
     }
     let write_of = |i: usize, w| pick(&numbered, i, w);
-    let number_of = |i: usize| numbered[i].as_ref().map(|(n, _)| n.clone());
 
     // Creates: refuse numbers already taken (stored, or earlier in this batch), insert the rest.
     // A number is taken for its issuing unit only.
@@ -166,6 +165,28 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
         exists.extend(rows.into_iter().map(|r| r.0));
     }
 
+    // Numbers claimed by updates that applied are drawn now, late: the register's row stays
+    // locked only from here to the commit, which the log's sequencer serialises anyway.
+    let mut numbered = numbered;
+    for (i, job) in jobs.iter().enumerate() {
+        if let CaseJob::Update { id, write, .. } = job {
+            if let (Some(claim), None, true) = (&write.claim, &outcomes[i], updated.contains(id)) {
+                let number = crate::engine::serials::draw_pooled(tx, claim).await?;
+                sqlx::query("UPDATE cases SET state = replace(state, $1, $2), search = replace(search, $3, $4) WHERE id = $5")
+                    .bind(&claim.pending)
+                    .bind(&number)
+                    .bind(claim.pending.to_lowercase())
+                    .bind(number.to_lowercase())
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                numbered[i] = Some((number.clone(), write.filled(&number)));
+            }
+        }
+    }
+    let write_of = |i: usize, w| pick(&numbered, i, w);
+    let number_of = |i: usize| numbered[i].as_ref().map(|(n, _)| n.clone());
+
     // Units and events of the jobs that applied.
     let mut unit_rows = Vec::new();
     let mut groups = Vec::new();
@@ -226,12 +247,10 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
     Ok(results)
 }
 
-/// Each write's claimed number drawn, and the write filled with it — for a create, and for an
-/// update whose case is still at its version (locked until the commit, so it stays so); the
-/// first update of a case in the batch only, as the others lose. Nothing is drawn otherwise.
+/// Each create's claimed number drawn, and the write filled with it (a create's number is its
+/// row's key, needed before the insert; updates draw theirs once they have applied).
 async fn numbered(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob]) -> Result<Vec<Option<(String, CaseWrite)>>> {
     let mut out = Vec::with_capacity(jobs.len());
-    let mut seen = HashSet::new();
     let mut given: HashSet<(i64, String)> = HashSet::new();
     for job in jobs {
         if let CaseJob::Create { write, .. } = job {
@@ -239,30 +258,13 @@ async fn numbered(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob]) -> Result<Vec
         }
     }
     for job in jobs {
-        let (w, update) = match job {
-            CaseJob::Create { write, .. } => (write, None),
-            CaseJob::Update { id, version, write, .. } => (write, Some((*id, *version))),
-        };
-        if let Some((id, _)) = update {
-            if !seen.insert(id) {
-                out.push(None);
-                continue;
-            }
-        }
-        let Some(claim) = &w.claim else {
+        let (CaseJob::Create { write: w, .. }, Some(claim)) = (job, job_claim(job)) else {
             out.push(None);
             continue;
         };
-        if let Some((id, version)) = update {
-            let now: Option<(i64,)> = sqlx::query_as("SELECT version FROM cases WHERE id = $1 FOR UPDATE").bind(id).fetch_optional(&mut **tx).await?;
-            if now.map(|r| r.0) != Some(version) {
-                out.push(None);
-                continue;
-            }
-        }
         let number = loop {
             let number = crate::engine::serials::draw_pooled(tx, claim).await?;
-            if update.is_some() || w.case_no != claim.pending {
+            if w.case_no != claim.pending {
                 break number;
             }
             let stored: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM cases WHERE issuer_unit_id = $1 AND case_no = $2")
@@ -277,6 +279,12 @@ async fn numbered(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob]) -> Result<Vec
         out.push(Some((number.clone(), w.filled(&number))));
     }
     Ok(out)
+}
+
+fn job_claim(job: &CaseJob) -> Option<&xiezhi_core::case::numbering::Claim> {
+    match job {
+        CaseJob::Create { write, .. } | CaseJob::Update { write, .. } => write.claim.as_ref(),
+    }
 }
 
 /// The events a case write records, as the log stores them: about `case:ID`, kind `case.KIND`.
