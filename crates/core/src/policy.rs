@@ -47,6 +47,9 @@ pub enum Action {
     ManageWebhooks { unit_id: i64 },
     /// Load or replace a year's holiday calendar: it moves every deadline in the province.
     LoadCalendar,
+    /// Set a city's own hotline time limits: administrators of that city's committee or of the
+    /// province's over it.
+    SetLocalLimits { region: RegionCode },
     /// Approve (or refuse) the admin role requested for an account of unit `unit_id` in `region`
     /// by `requested_by`: the second pair of eyes.
     DecideAdminGrant { unit_id: i64, region: RegionCode, requested_by: i64 },
@@ -79,6 +82,7 @@ impl std::fmt::Display for Action {
             Action::ManageKnowledge { unit_id } => write!(f, "manage the knowledge items of unit {unit_id}"),
             Action::ActOnDisputes => write!(f, "act on disputes"),
             Action::LoadCalendar => write!(f, "load a holiday calendar"),
+            Action::SetLocalLimits { region } => write!(f, "set the hotline time limits of region {region}"),
             Action::DecideAdminGrant { unit_id, .. } => write!(f, "decide an admin role for unit {unit_id}"),
         }
     }
@@ -255,6 +259,17 @@ impl Actor {
                     deny("loading a holiday calendar requires an administrator of the provincial political-legal committee".into())
                 }
             }
+            Action::SetLocalLimits { region } => {
+                if self.has(Role::Admin)
+                    && self.unit_kind == UnitKind::Committee
+                    && self.region.contains(region)
+                    && self.region.level() != crate::RegionLevel::County
+                {
+                    Ok(())
+                } else {
+                    deny(format!("a city's hotline time limits are set by administrators of its committee or the province's (region {region})"))
+                }
+            }
             Action::ViewSecurityLog { region } => {
                 if (self.has(Role::Admin) || self.has(Role::Auditor)) && self.region.contains(region) {
                     Ok(())
@@ -366,6 +381,21 @@ mod tests {
         ] {
             let e = actor(region, kind, roles).authorize(Action::LoadCalendar).unwrap_err();
             assert!(e.reason.contains("provincial"), "{region} {kind}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_citys_hotline_limits_are_set_by_its_committee_or_the_provinces() {
+        let city = RegionCode::parse("r", "990100").unwrap();
+        assert!(actor("990100", UnitKind::Committee, &[Role::Admin]).authorize(Action::SetLocalLimits { region: city }).is_ok());
+        assert!(actor("990000", UnitKind::Committee, &[Role::Admin]).authorize(Action::SetLocalLimits { region: city }).is_ok());
+        for (region, kind, roles) in [
+            ("990200", UnitKind::Committee, &[Role::Admin][..]),
+            ("990100", UnitKind::Committee, &[Role::Supervisor][..]),
+            ("990100", UnitKind::Hotline12345, &[Role::Admin][..]),
+            ("990101", UnitKind::Committee, &[Role::Admin][..]),
+        ] {
+            assert!(actor(region, kind, roles).authorize(Action::SetLocalLimits { region: city }).is_err(), "{region} {kind}");
         }
     }
 

@@ -98,6 +98,22 @@ impl RuleId {
 }
 
 impl Rule {
+    /// The rule with its period set to `n` of the same unit (a city's own limit, see
+    /// `ticket::LocalLimit`), without extension; the counting stays the catalogue's.
+    pub fn with_length(&self, n: u32) -> Rule {
+        let normal = match self.lengths {
+            Lengths::Uniform { normal, .. } => normal,
+            Lengths::ByCustody { free, .. } => free,
+        };
+        let normal = match normal {
+            Period::Hours(_) => Period::Hours(n),
+            Period::Days(_) | Period::MonthsAndDays(..) => Period::Days(n),
+            Period::Months(_) => Period::Months(n),
+            Period::WorkingDays(_) => Period::WorkingDays(n),
+        };
+        Rule { lengths: Lengths::Uniform { normal, extended: None }, ..*self }
+    }
+
     /// Whether the custody flag means anything for this rule (criminal procedure only).
     pub fn custody_applies(&self) -> bool {
         self.id.starts_with("criminal.")

@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{audit, calendars, cases, deadlines, disputes, grants, knowledge, org, people, tickets, webhooks};
+use crate::api::{audit, calendars, cases, deadlines, disputes, grants, knowledge, limits, org, people, tickets, webhooks};
 use crate::dto::*;
 
 #[derive(OpenApi)]
@@ -21,11 +21,11 @@ use crate::dto::*;
         cases::register, cases::command, cases::get_case, cases::list, cases::inbox, cases::timeline, cases::upload, cases::download,
         disputes::register, disputes::command, disputes::get_dispute, disputes::list, disputes::inbox, disputes::ledger, disputes::timeline, disputes::mediators, disputes::add_mediator, disputes::disable_mediator,
         tickets::register, tickets::command, tickets::get_ticket, tickets::list, tickets::earlier, tickets::indicators, tickets::public_status,
-        knowledge::add, knowledge::list, knowledge::retire,
+        knowledge::add, knowledge::list, knowledge::retire, knowledge::upkeep, knowledge::supervise, knowledge::my_supervisions, limits::list, limits::set, limits::clear,
         webhooks::create, webhooks::list, webhooks::disable, webhooks::deliveries,
         audit::latest, audit::sign_now, audit::entries, audit::inclusion, audit::consistency, audit::public_key, audit::cosign,
     ),
-    components(schemas(crate::error::Problem, RegionDto, RegionDetail, UnitDto, UserDto, MeDto, TokenDto, CreatedToken, ImportReport, RejectedRow, DeadlineDto, RuleDto, CalendarYear, CalendarDay, CalendarLoaded, CalendarSummary, grants::AdminGrantDto, SecurityEventDto, RecordedOnly, audit::CheckpointDto, audit::EntriesDto, audit::EntryDto, audit::InclusionDto, audit::ConsistencyDto, audit::PublicKeyDto, audit::CosignatureRequest, audit::CosignatureDto, cases::CaseDto, cases::ClockDto, cases::CaseSummary, crate::dto::NewCaseRequest, crate::dto::CommandRequest, cases::TimelineEntry, crate::dto::disputes::NewDisputeRequest, crate::dto::disputes::DisputeCommandRequest, crate::dto::disputes::DisputeDto, crate::dto::disputes::DisputeRowDto, crate::dto::disputes::DisputeClockDto, disputes::DisputePage, disputes::LedgerDto, crate::dto::disputes::NewMediatorRequest, crate::dto::disputes::MediatorDto, webhooks::NewWebhook, webhooks::WebhookDto, webhooks::DeliveryDto, crate::dto::tickets::NewTicketRequest, crate::dto::tickets::TicketCommandRequest, crate::dto::tickets::TicketDto, crate::dto::tickets::TicketRowDto, crate::dto::tickets::TicketClockDto, crate::dto::tickets::PublicStatusDto, tickets::TicketPage, tickets::TicketIndicatorsDto, tickets::UnitIndicatorsDto, knowledge::NewKnowledgeRequest, knowledge::KnowledgeDto, knowledge::KnowledgePage, xiezhi_core::ticket::KnowledgeRef)),
+    components(schemas(crate::error::Problem, RegionDto, RegionDetail, UnitDto, UserDto, MeDto, TokenDto, CreatedToken, ImportReport, RejectedRow, DeadlineDto, RuleDto, CalendarYear, CalendarDay, CalendarLoaded, CalendarSummary, grants::AdminGrantDto, SecurityEventDto, RecordedOnly, audit::CheckpointDto, audit::EntriesDto, audit::EntryDto, audit::InclusionDto, audit::ConsistencyDto, audit::PublicKeyDto, audit::CosignatureRequest, audit::CosignatureDto, cases::CaseDto, cases::ClockDto, cases::CaseSummary, crate::dto::NewCaseRequest, crate::dto::CommandRequest, cases::TimelineEntry, crate::dto::disputes::NewDisputeRequest, crate::dto::disputes::DisputeCommandRequest, crate::dto::disputes::DisputeDto, crate::dto::disputes::DisputeRowDto, crate::dto::disputes::DisputeClockDto, disputes::DisputePage, disputes::LedgerDto, crate::dto::disputes::NewMediatorRequest, crate::dto::disputes::MediatorDto, webhooks::NewWebhook, webhooks::WebhookDto, webhooks::DeliveryDto, crate::dto::tickets::NewTicketRequest, crate::dto::tickets::TicketCommandRequest, crate::dto::tickets::TicketDto, crate::dto::tickets::TicketRowDto, crate::dto::tickets::TicketClockDto, crate::dto::tickets::PublicStatusDto, tickets::TicketPage, tickets::TicketIndicatorsDto, tickets::UnitIndicatorsDto, knowledge::NewKnowledgeRequest, knowledge::KnowledgeDto, knowledge::KnowledgePage, xiezhi_core::ticket::KnowledgeRef, limits::LocalLimitDto, limits::SetLocalLimit, knowledge::UpkeepDto, knowledge::KnowledgeSupervisionDto, knowledge::SuperviseKnowledgeRequest)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(

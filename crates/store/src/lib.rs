@@ -10,6 +10,7 @@ mod engine;
 mod error;
 mod filters;
 mod knowledge;
+mod limits;
 mod model;
 mod outbox;
 mod pages;
@@ -21,7 +22,8 @@ pub use audit::{NewEvent, Payload};
 pub use batch::CaseWritten;
 pub use disputes::{DisputeFilter, DisputeRecord, DisputeSort, DisputeStore, DisputeTally, DisputeWrite, Mediator};
 pub use error::{OpenError, StoreError};
-pub use knowledge::{KnowledgeFilter, KnowledgeItem, KnowledgeStore, NewKnowledgeItem};
+pub use knowledge::{KnowledgeFilter, KnowledgeItem, KnowledgeStore, KnowledgeSupervision, NewKnowledgeItem, NewKnowledgeSupervision, UnitUpkeep};
+pub use limits::{LimitStore, StoredLimit};
 pub use model::*;
 pub use outbox::{Attempt, Delivery, DeliveryLog, Notice, OutboxStore, Webhook};
 pub use sql::{fingerprint, redact_url, Backend, SqlStore};
@@ -36,7 +38,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// happens whole or not at all.
 /// Each domain beyond the organisation and cases keeps its part in a trait and a file of its own
 /// ([`DisputeStore`] in `disputes.rs`); a `Store` has them all.
-pub trait Store: DisputeStore + TicketStore + KnowledgeStore + OutboxStore + Clone + Send + Sync + 'static {
+pub trait Store: DisputeStore + TicketStore + KnowledgeStore + LimitStore + OutboxStore + Clone + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Cheap round trip, for readiness.
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;

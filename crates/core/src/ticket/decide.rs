@@ -39,10 +39,20 @@ pub struct DueView {
     pub due: Result<(Date, bool), String>,
     /// Days added by approved extensions.
     pub extension_days: u32,
+    /// The city's own limit that replaced the catalogue's, if one did.
+    pub local: Option<LocalLimit>,
 }
 
-fn due_of(rule: &str, start: Date, extra: u32, cal: &Calendar) -> Result<(Date, bool), String> {
-    let rule = RuleId::parse(rule)?.rule();
+fn due_of(t: &Ticket, rule: &str, start: Date, extra: u32, cal: &Calendar) -> Result<(Date, bool), String> {
+    let national = RuleId::parse(rule)?.rule();
+    let local;
+    let rule = match t.local_limit(national.id) {
+        Some(l) => {
+            local = national.with_length(u32::from(l.length));
+            &local
+        }
+        None => national,
+    };
     let r = resolve(DeadlineRequest { rule, start: Start::Date(start), in_custody: false, extended: false }, cal).map_err(|e| e.to_string())?;
     Ok((r.due.date() + Duration::days(i64::from(extra)), r.provisional.is_some()))
 }
@@ -55,7 +65,14 @@ pub fn clocks(t: &Ticket, cal: &Calendar) -> Vec<DueView> {
     }
     for a in t.assignments.iter().filter(|a| a.signed.is_none()) {
         let rule = "hotline.12345_sign_for";
-        out.push(DueView { rule: rule.into(), unit: a.unit, start: a.dispatched, due: due_of(rule, a.dispatched, 0, cal), extension_days: 0 });
+        out.push(DueView {
+            rule: rule.into(),
+            unit: a.unit,
+            start: a.dispatched,
+            due: due_of(t, rule, a.dispatched, 0, cal),
+            extension_days: 0,
+            local: t.local_limit(rule).cloned(),
+        });
     }
     if let (Stage::InProgress, Some(lead), Some(since)) = (t.stage, t.lead(), t.handling_since) {
         let rule = t.handling_rule();
@@ -63,8 +80,9 @@ pub fn clocks(t: &Ticket, cal: &Calendar) -> Vec<DueView> {
             rule: rule.into(),
             unit: lead.unit,
             start: since,
-            due: due_of(rule, since, t.extension_days, cal),
+            due: due_of(t, rule, since, t.extension_days, cal),
             extension_days: t.extension_days,
+            local: t.local_limit(rule).cloned(),
         });
     }
     out
@@ -75,10 +93,10 @@ pub fn clocks(t: &Ticket, cal: &Calendar) -> Vec<DueView> {
 pub fn on_time(t: &Ticket, cal: &Calendar) -> (Option<bool>, Option<bool>) {
     let signed = t.lead().and_then(|a| {
         let signed = a.signed?;
-        due_of("hotline.12345_sign_for", a.dispatched, 0, cal).ok().map(|(due, _)| signed <= due)
+        due_of(t, "hotline.12345_sign_for", a.dispatched, 0, cal).ok().map(|(due, _)| signed <= due)
     });
     let replied = match (t.replied_on, t.handling_since) {
-        (Some(on), Some(since)) => due_of(t.handling_rule(), since, t.extension_days, cal).ok().map(|(due, _)| on <= due),
+        (Some(on), Some(since)) => due_of(t, t.handling_rule(), since, t.extension_days, cal).ok().map(|(due, _)| on <= due),
         _ => None,
     };
     (signed, replied)
@@ -88,7 +106,7 @@ pub fn on_time(t: &Ticket, cal: &Calendar) -> (Option<bool>, Option<bool>) {
 pub fn decide(ticket: Option<&Ticket>, cmd: &Command, actor: UnitRef, now: PrimitiveDateTime, cal: &Calendar) -> Result<Vec<Event>, Refusal> {
     let today = now.date();
     let Some(t) = ticket else {
-        let Command::Register { channel, kind, urgency, caller, title, content, address, concerns_law, repeat_of } = cmd else {
+        let Command::Register { channel, kind, urgency, caller, title, content, address, concerns_law, repeat_of, limits } = cmd else {
             return Err(refuse("not_registered", None, "an order exists once it is taken (受理)", "the order is not registered"));
         };
         let Some(hotline) = Hotline::of(actor.kind) else {
@@ -112,6 +130,8 @@ pub fn decide(ticket: Option<&Ticket>, cmd: &Command, actor: UnitRef, now: Primi
             repeat_of: *repeat_of,
             by: actor,
             on: today,
+            // The local limits are 12345's.
+            limits: if hotline == Hotline::H12345 { limits.clone() } else { vec![] },
         }]);
     };
     let some = Some(t);
@@ -363,8 +383,9 @@ fn involve(t: &mut Ticket, u: UnitRef) {
 }
 
 pub fn apply(ticket: Option<Ticket>, event: &Event) -> Option<Ticket> {
-    if let Event::Registered { hotline, channel, kind, urgency, caller, title, content, address, concerns_law, repeat_of, by, on } = event {
+    if let Event::Registered { hotline, channel, kind, urgency, caller, title, content, address, concerns_law, repeat_of, by, on, limits } = event {
         return Some(Ticket {
+            limits: limits.clone(),
             hotline: *hotline,
             channel: *channel,
             kind: *kind,

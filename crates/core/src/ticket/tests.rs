@@ -81,7 +81,39 @@ fn call_by(kind: TicketKind, concerns_law: bool, caller: Caller) -> Command {
         address: "甲一县".into(),
         concerns_law,
         repeat_of: None,
+        limits: vec![],
     }
+}
+
+/// A city's own limits replace the catalogue's for the orders it takes from then on: 3 working
+/// days to reply instead of 5, signing for the same day's next working day kept; each clock says
+/// which local provision set it; a later order under no local limit counts 5 again; 12309 keeps
+/// its own rules whatever 12345's city sets.
+#[test]
+fn a_citys_own_limits_apply_to_the_orders_taken_under_them() {
+    let local = LocalLimit { rule: "hotline.12345".into(), length: 3, basis: "《甲市12345热线管理办法》第十二条".into() };
+    assert_eq!(local.check(), Ok(()));
+    assert_eq!(LocalLimit { rule: "hotline.12309_reply".into(), ..local.clone() }.check().unwrap_err().field, "rule");
+    assert_eq!(LocalLimit { length: 0, ..local.clone() }.check().unwrap_err().field, "length");
+    assert_eq!(LocalLimit { basis: "".into(), ..local.clone() }.check().unwrap_err().field, "basis");
+
+    let mut r = Run::new(date!(2026 - 11 - 30)); // a Monday
+    let Command::Register { channel, kind, urgency, caller, title, content, address, concerns_law, repeat_of, .. } = call(TicketKind::Complaint, true) else {
+        unreachable!()
+    };
+    let cmd = Command::Register { channel, kind, urgency, caller, title, content, address, concerns_law, repeat_of, limits: vec![local.clone()] };
+    r.ok(centre(), cmd).ok(centre(), Command::Dispatch { lead: court(), assists: vec![], designated: false }).ok(court(), Command::SignFor);
+    let handling = clocks(r.t(), &r.cal).into_iter().find(|k| k.rule == "hotline.12345").unwrap();
+    assert_eq!(handling.due, Ok((date!(2026 - 12 - 03), false)), "3 working days from Monday 30 November");
+    assert_eq!(handling.local.as_ref().map(|l| l.basis.as_str()), Some("《甲市12345热线管理办法》第十二条"));
+    r.at(date!(2026 - 12 - 04)).ok(court(), Command::Reply { resolution: Resolution::Solved, text: "已执行".into() });
+    assert_eq!(on_time(r.t(), &r.cal).1, Some(false), "late by the city's limit, though within the catalogue's 5 days");
+
+    let mut plain = Run::new(date!(2026 - 11 - 30));
+    plain.ok(centre(), call(TicketKind::Complaint, true)).ok(centre(), Command::Dispatch { lead: court(), assists: vec![], designated: false });
+    plain.ok(court(), Command::SignFor);
+    let handling = clocks(plain.t(), &plain.cal).into_iter().find(|k| k.rule == "hotline.12345").unwrap();
+    assert_eq!((handling.due, handling.local), (Ok((date!(2026 - 12 - 07), false)), None));
 }
 
 /// The road: intake → dispatch → sign-for → reply → review → unsatisfied callback →

@@ -110,3 +110,102 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Ap
 pub async fn retire<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>) -> ApiResult<Json<KnowledgeDto>> {
     Ok(Json(dto(&knowledge::retire(&st, &p, path_id("id", &id)?).await?)))
 }
+
+/// A supervision (督办) of a unit's knowledge base.
+#[derive(Serialize, ToSchema)]
+pub struct KnowledgeSupervisionDto {
+    pub id: i64,
+    pub unit_id: i64,
+    /// The unit that supervised.
+    pub by_unit_id: i64,
+    /// Why, as found then: `{"reason": "expired", "items": 2}` or `{"reason": "untouched", "days": 400}`.
+    #[schema(value_type = Object)]
+    pub stale: serde_json::Value,
+    pub note: String,
+    #[schema(format = DateTime)]
+    pub at: String,
+    /// When the unit answered by adding or retiring an item.
+    #[schema(format = DateTime)]
+    pub answered_at: Option<String>,
+}
+
+fn supervision_dto(s: &xiezhi_store::KnowledgeSupervision) -> KnowledgeSupervisionDto {
+    KnowledgeSupervisionDto {
+        id: s.id,
+        unit_id: s.unit_id,
+        by_unit_id: s.by_unit_id,
+        stale: serde_json::from_str(&s.reason).unwrap_or_default(),
+        note: s.note.clone(),
+        at: format_time(s.at),
+        answered_at: s.answered_at.map(format_time),
+    }
+}
+
+/// A unit's knowledge base as its supervisor sees it.
+#[derive(Serialize, ToSchema)]
+pub struct UpkeepDto {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub region: String,
+    /// Items not retired and past their last day.
+    pub expired: i64,
+    /// Items not retired.
+    pub kept: i64,
+    #[schema(format = Date)]
+    pub last_added: Option<String>,
+    /// Why it is not kept up to date (`expired` items, or `untouched` for a year); none if it is.
+    #[schema(value_type = Option<Object>)]
+    pub stale: Option<serde_json::Value>,
+    /// A supervision not answered yet.
+    pub open: Option<KnowledgeSupervisionDto>,
+}
+
+/// The knowledge bases of the units in your region, those not kept up to date first (H14): for
+/// the hotline centres and the committees' supervisors.
+#[utoipa::path(get, path = "/api/v1/knowledge/upkeep", responses((status = 200, body = [UpkeepDto]), (status = 403, body = crate::error::Problem)), tag = "tickets")]
+pub async fn upkeep<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed) -> ApiResult<Json<Vec<UpkeepDto>>> {
+    let lines = knowledge::upkeep(&st, &p).await?;
+    Ok(Json(
+        lines
+            .iter()
+            .map(|l| UpkeepDto {
+                unit_id: l.unit.id,
+                unit_name: l.unit.name.clone(),
+                region: l.unit.region.to_string(),
+                expired: l.upkeep.expired,
+                kept: l.upkeep.kept,
+                last_added: l.upkeep.last_added.map(|d| d.to_string()),
+                stale: l.stale.and_then(|s| serde_json::to_value(s).ok()),
+                open: l.open.as_ref().map(supervision_dto),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuperviseKnowledgeRequest {
+    /// What the unit is asked to do, at most 1,000 characters.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Supervise a unit whose knowledge base is not kept up to date (409 if it is, or if an earlier
+/// supervision is not answered yet). The unit answers by adding or retiring an item.
+#[utoipa::path(post, path = "/api/v1/knowledge/upkeep/{unit_id}/supervise", params(("unit_id" = i64, Path)), request_body = SuperviseKnowledgeRequest,
+    responses((status = 201, body = KnowledgeSupervisionDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "tickets")]
+pub async fn supervise<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    Path(unit_id): Path<String>,
+    ApiJson(req): ApiJson<SuperviseKnowledgeRequest>,
+) -> ApiResult<(StatusCode, Json<KnowledgeSupervisionDto>)> {
+    let (s, _) = knowledge::supervise(&st, &p, path_id("unit_id", &unit_id)?, &req.note).await?;
+    Ok((StatusCode::CREATED, Json(supervision_dto(&s))))
+}
+
+/// The supervisions not yet answered on your own unit's knowledge base.
+#[utoipa::path(get, path = "/api/v1/knowledge/supervisions", responses((status = 200, body = [KnowledgeSupervisionDto])), tag = "tickets")]
+pub async fn my_supervisions<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed) -> ApiResult<Json<Vec<KnowledgeSupervisionDto>>> {
+    Ok(Json(knowledge::open_on_my_unit(&st, &p).await?.iter().map(supervision_dto).collect()))
+}

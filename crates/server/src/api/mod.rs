@@ -7,6 +7,7 @@ pub mod deadlines;
 pub mod disputes;
 pub mod grants;
 pub mod knowledge;
+pub mod limits;
 pub mod org;
 pub mod people;
 pub mod tickets;
@@ -16,7 +17,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use serde::de::DeserializeOwned;
 use xiezhi_store::Store;
@@ -167,6 +168,11 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/public/ticket-status", get(tickets::public_status::<S>))
         .route("/knowledge", get(knowledge::list::<S>).post(knowledge::add::<S>))
         .route("/knowledge/{id}/retire", post(knowledge::retire::<S>))
+        .route("/knowledge/upkeep", get(knowledge::upkeep::<S>))
+        .route("/knowledge/upkeep/{unit_id}/supervise", post(knowledge::supervise::<S>))
+        .route("/knowledge/supervisions", get(knowledge::my_supervisions::<S>))
+        .route("/limits", get(limits::list::<S>))
+        .route("/limits/{region}/{rule}", put(limits::set::<S>).delete(limits::clear::<S>))
         .route("/webhooks", get(webhooks::list::<S>).post(webhooks::create::<S>))
         .route("/webhooks/{id}", axum::routing::delete(webhooks::disable::<S>))
         .route("/webhooks/{id}/deliveries", get(webhooks::deliveries::<S>))

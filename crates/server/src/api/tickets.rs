@@ -42,6 +42,7 @@ pub fn ticket_dto<S>(st: &AppState<S>, r: &TicketRecord, t: &Ticket, p: &Princip
                 due: k.due.as_ref().ok().map(|(d, _)| d.to_string()),
                 provisional: k.due.as_ref().is_ok_and(|(_, p)| *p),
                 extension_days: k.extension_days,
+                local_basis: k.local.map(|l| l.basis),
             })
             .collect(),
         available: available(t, me, st.clock.china(), &cal).into_iter().map(String::from).collect(),

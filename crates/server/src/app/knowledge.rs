@@ -6,9 +6,10 @@ use crate::auth::authorize;
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 use time::Date;
+use xiezhi_core::ticket::upkeep::{Stale, Upkeep};
 use xiezhi_core::ticket::KnowledgeRef;
 use xiezhi_core::{Action, RegionCode, UnitKind};
-use xiezhi_store::{KnowledgeFilter, KnowledgeItem, NewKnowledgeItem, Principal, Store};
+use xiezhi_store::{KnowledgeFilter, KnowledgeItem, KnowledgeSupervision, NewKnowledgeItem, NewKnowledgeSupervision, Principal, Store, UnitUpkeep};
 
 /// What a unit writes into its knowledge base.
 pub struct NewItem {
@@ -143,4 +144,80 @@ pub async fn citable<S: Store>(st: &AppState<S>, p: &Principal, id: i64) -> ApiR
 /// Whether the unit is a hotline centre (whose operators answer from the knowledge base).
 pub fn is_centre(kind: UnitKind) -> bool {
     matches!(kind, UnitKind::Hotline12345 | UnitKind::Hotline12309 | UnitKind::Hotline12348)
+}
+
+/// A unit's knowledge base as a supervisor sees it: its counts, why it is not kept up to date
+/// (if it is not), and a supervision still open on it.
+pub struct UpkeepLine {
+    pub unit: xiezhi_store::Unit,
+    pub upkeep: Upkeep,
+    pub stale: Option<Stale>,
+    pub open: Option<KnowledgeSupervision>,
+}
+
+/// Whether the person supervises units' knowledge bases (H14): the hotline centres, and the
+/// supervisors of the political-legal committees, each over its region.
+pub fn upkeep_visible(p: &Principal) -> bool {
+    is_centre(p.unit.kind) || (p.unit.kind == UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor))
+}
+
+fn may_supervise(p: &Principal) -> ApiResult<()> {
+    if upkeep_visible(p) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("knowledge bases are supervised by the hotline centres and the committees' supervisors".into()))
+    }
+}
+
+fn upkeep_of(row: &UnitUpkeep) -> Upkeep {
+    let last = parse_date("last_added", &crate::state::china_date(row.last_added_at)).ok();
+    Upkeep { expired: row.expired, kept: row.kept, last_added: last }
+}
+
+/// The knowledge bases of the units in the principal's region, those not kept up to date first.
+pub async fn upkeep<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<Vec<UpkeepLine>> {
+    may_supervise(p)?;
+    let today = st.clock.china().date();
+    let prefix = p.unit.region.subtree_prefix();
+    let open = st.store.knowledge_supervisions(None, Some(&prefix), true).await?;
+    let mut lines = Vec::new();
+    for row in st.store.knowledge_upkeep(&prefix, &today.to_string()).await? {
+        let upkeep = upkeep_of(&row);
+        lines.push(UpkeepLine {
+            unit: st.store.unit(row.unit_id).await?,
+            stale: upkeep.stale(today),
+            upkeep,
+            open: open.iter().find(|s| s.unit_id == row.unit_id).cloned(),
+        });
+    }
+    lines.sort_by_key(|l| (l.stale.is_none(), l.unit.region.to_string(), l.unit.id));
+    Ok(lines)
+}
+
+/// Supervise (督办) a unit in the principal's region whose knowledge base is not kept up to date;
+/// answered when the unit next adds or retires an item.
+pub async fn supervise<S: Store>(st: &AppState<S>, p: &Principal, unit_id: i64, note: &str) -> ApiResult<(KnowledgeSupervision, Vec<i64>)> {
+    may_supervise(p)?;
+    let unit = st.store.unit(unit_id).await.map_err(|_| AppError::NotFound("unit"))?;
+    if !p.unit.region.contains(unit.region) {
+        return Err(AppError::Forbidden(format!("unit {unit_id} is outside the region {} you supervise", p.unit.region)));
+    }
+    let note = note.trim();
+    xiezhi_core::names::check_text("note", note, 1000, true)?;
+    let today = st.clock.china().date();
+    let row = st.store.knowledge_upkeep(&unit.region.to_string(), &today.to_string()).await?.into_iter().find(|r| r.unit_id == unit_id);
+    let Some(stale) = row.as_ref().map(upkeep_of).and_then(|u| u.stale(today)) else {
+        return Err(AppError::Conflict(format!("the knowledge base of unit {unit_id} is kept up to date: no expired items, one added within a year")));
+    };
+    if let Some(open) = st.store.knowledge_supervisions(Some(unit_id), None, true).await?.first() {
+        return Err(AppError::Conflict(format!("unit {unit_id} was supervised on {} and has not answered yet", crate::state::china_date(open.at))));
+    }
+    let reason = serde_json::to_string(&stale).map_err(|e| AppError::Internal(e.to_string()))?;
+    let r = st.store.supervise_knowledge(NewKnowledgeSupervision { unit_id, region: unit.region, reason, note: note.to_string() }, st.by(p)).await?;
+    Ok((r.value, r.leaves))
+}
+
+/// The supervisions still open on the principal's own unit's knowledge base, newest first.
+pub async fn open_on_my_unit<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<Vec<KnowledgeSupervision>> {
+    Ok(st.store.knowledge_supervisions(Some(p.unit.id), None, true).await?)
 }

@@ -9,6 +9,7 @@ pub mod grants;
 pub mod input;
 pub mod integrity;
 pub mod knowledge;
+pub mod limits;
 pub mod org;
 pub mod people;
 pub mod tickets;

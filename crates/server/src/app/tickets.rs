@@ -134,6 +134,7 @@ pub async fn register<S: Store>(st: &AppState<S>, p: &Principal, req: NewTicketR
         address: req.address.trim().to_string(),
         concerns_law: req.concerns_law,
         repeat_of: req.repeat_of,
+        limits: crate::app::limits::in_force(st, p.unit.region).await?,
     };
     cmd.check_texts()?;
     let cal = st.calendar();

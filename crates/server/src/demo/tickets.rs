@@ -132,6 +132,7 @@ fn one(rng: &mut Rng, cal: &Calendar, today: Date, c: &County) -> Result<(Ticket
             address: String::new(),
             concerns_law: law,
             repeat_of: None,
+            limits: vec![],
         },
     )];
     let depth = [0, 1, 2, 3, 4, 5, 5, 6, 6, 6, 6, 6][rng.below(12)];

@@ -123,6 +123,9 @@ pub struct TicketClockDto {
     pub due: Option<String>,
     pub provisional: bool,
     pub extension_days: u32,
+    /// The city's own provision that set this limit in place of the catalogue's
+    /// (`GET /api/v1/limits`); absent when the catalogue's applies.
+    pub local_basis: Option<String>,
 }
 
 /// A work order as read. The handling units see a confidential caller's identity blanked.

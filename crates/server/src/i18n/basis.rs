@@ -119,6 +119,18 @@ fn period(p: Period) -> String {
 }
 
 impl Lang {
+    /// A rule's ordinary length in words: `5个工作日`, `5 working days`.
+    pub fn period_of(self, rule: &xiezhi_core::Rule) -> String {
+        let p = match rule.lengths {
+            xiezhi_core::rules::Lengths::Uniform { normal, .. } => normal,
+            xiezhi_core::rules::Lengths::ByCustody { free, .. } => free,
+        };
+        match self {
+            Lang::Zh => period(p),
+            Lang::En => p.to_string(),
+        }
+    }
+
     /// Articles as the catalogue writes them ("CPL 91 ¶1; Police Rules 129"), in this language.
     pub fn citations(self, raw: &str) -> String {
         match self {

@@ -96,6 +96,10 @@ impl Lang {
     pub fn field_label(self, field: &str) -> Option<&'static str> {
         let (zh, en) = match field {
             "case_no" => ("案号", "Case number"),
+            "region" => ("地区", "Region"),
+            "rule" => ("时限规则", "Rule"),
+            "length" => ("时限长度", "Length"),
+            "basis" => ("依据", "Basis"),
             "title" => ("案件名称", "Title"),
             "charge" => ("案由（罪名）", "Charge"),
             "persons" | "person" => ("犯罪嫌疑人姓名", "Suspect's name"),

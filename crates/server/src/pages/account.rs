@@ -129,6 +129,8 @@ struct HomePage {
     rows: Vec<super::cases::InboxRow>,
     /// Returns, refusals, protests and messages waiting for the unit, newest first.
     notices: Vec<NoticeLine>,
+    /// Supervisions of the unit's knowledge base not answered yet.
+    knowledge_supervised: usize,
 }
 
 /// A reason or request on the workbench: the case, what it is, from whom, when, what it says.
@@ -198,7 +200,9 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         (None, vec![])
     };
     let ticket_work = if p.actor().authorize(Action::ActOnTickets).is_ok() || supervises { Some(crate::app::tickets::workload(&st, &p).await?) } else { None };
+    let knowledge_supervised = crate::app::knowledge::open_on_my_unit(&st, &p).await?.len();
     render(&HomePage {
+        knowledge_supervised,
         work,
         rows,
         notices,

@@ -6,12 +6,13 @@ use crate::app::input::path_id;
 use crate::app::knowledge::{self, NewItem, Query as Find};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::state::AppState;
+use crate::state::{format_china, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Response};
+use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use time::Date;
+use xiezhi_core::ticket::upkeep::Stale;
 use xiezhi_core::Action;
 use xiezhi_store::Store;
 
@@ -40,6 +41,24 @@ struct KnowledgePage {
     page: i64,
     previous: Option<String>,
     next: Option<String>,
+    /// Supervisions open on the unit's own base: (from, when, why, note).
+    supervised: Vec<(String, String, String, String)>,
+    /// Whether the person supervises other units' bases (the upkeep page).
+    supervises: bool,
+}
+
+/// Why a base is not kept up to date, in words.
+fn stale_words(lang: Lang, s: &Stale) -> String {
+    match (lang, s) {
+        (Lang::Zh, Stale::Expired { items }) => format!("{items}条已过期未撤下"),
+        (Lang::En, Stale::Expired { items }) => format!("{items} expired item(s) not retired"),
+        (Lang::Zh, Stale::Untouched { days }) => format!("{days}天未新增条目"),
+        (Lang::En, Stale::Untouched { days }) => format!("nothing added for {days} days"),
+    }
+}
+
+async fn unit_name<S: Store>(st: &AppState<S>, lang: Lang, id: i64) -> String {
+    st.store.unit(id).await.map(|u| if lang == Lang::En { u.name_en } else { u.name }).unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -91,7 +110,14 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         format!("/knowledge?{}", serde_urlencoded::to_string(v).unwrap_or_default())
     };
     let may_add = p.actor().authorize(Action::ManageKnowledge { unit_id: p.unit.id }).is_ok();
+    let mut supervised = Vec::new();
+    for s in knowledge::open_on_my_unit(&st, &p).await? {
+        let why = serde_json::from_str::<Stale>(&s.reason).map(|r| stale_words(lang, &r)).unwrap_or_default();
+        supervised.push((unit_name(&st, lang, s.by_unit_id).await, format_china(s.at), why, s.note));
+    }
     render(&KnowledgePage {
+        supervised,
+        supervises: knowledge::upkeep_visible(&p),
         rows,
         total: l.total,
         q: text.clone(),
@@ -132,4 +158,72 @@ pub async fn retire<S: Store>(
 ) -> Result<Response, PageError> {
     knowledge::retire(&st, &p, path_id("id", &id)?).await?;
     Ok(see_other("/knowledge?own=true"))
+}
+
+/// One unit's base on the upkeep page.
+pub struct UpkeepRow {
+    unit_id: i64,
+    unit: String,
+    region: String,
+    kept: i64,
+    expired: i64,
+    last_added: String,
+    /// Why it is not kept up to date; empty if it is.
+    stale: String,
+    /// When a supervision still open was made.
+    open: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "knowledge_upkeep.html")]
+struct UpkeepPage {
+    chrome: Chrome,
+    rows: Vec<UpkeepRow>,
+    stale_count: usize,
+    error: Option<String>,
+}
+
+async fn upkeep_page<S: Store>(st: &AppState<S>, lang: Lang, p: &xiezhi_store::Principal, error: Option<String>) -> Result<Html<String>, PageError> {
+    let lines = knowledge::upkeep(st, p).await?;
+    let rows: Vec<UpkeepRow> = lines
+        .iter()
+        .map(|l| UpkeepRow {
+            unit_id: l.unit.id,
+            unit: if lang == Lang::En { l.unit.name_en.clone() } else { l.unit.name.clone() },
+            region: l.unit.region.to_string(),
+            kept: l.upkeep.kept,
+            expired: l.upkeep.expired,
+            last_added: l.upkeep.last_added.map(|d| d.to_string()).unwrap_or_default(),
+            stale: l.stale.as_ref().map(|s| stale_words(lang, s)).unwrap_or_default(),
+            open: l.open.as_ref().map(|s| format_china(s.at)),
+        })
+        .collect();
+    render(&UpkeepPage { stale_count: rows.iter().filter(|r| !r.stale.is_empty()).count(), rows, error, chrome: Chrome::new(lang, "/knowledge", Some(p), st) })
+}
+
+pub async fn upkeep<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser) -> Result<Html<String>, PageError> {
+    upkeep_page(&st, lang, &p, None).await
+}
+
+#[derive(Deserialize)]
+pub struct SuperviseForm {
+    #[serde(default)]
+    note: String,
+}
+
+/// Supervise a unit from the upkeep page; a refusal comes back on the page.
+pub async fn supervise<S: Store>(
+    State(st): State<AppState<S>>,
+    lang: Lang,
+    Path(unit_id): Path<String>,
+    PageForm(p, f): PageForm<SuperviseForm>,
+) -> Result<Response, PageError> {
+    match knowledge::supervise(&st, &p, path_id("unit_id", &unit_id)?, &f.note).await {
+        Ok(_) => Ok(see_other("/knowledge/upkeep")),
+        Err(AppError::Conflict(message)) => {
+            let words = lang.pick("未督办：", "Not supervised: ").to_string() + &message;
+            Ok((axum::http::StatusCode::CONFLICT, upkeep_page(&st, lang, &p, Some(words)).await?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

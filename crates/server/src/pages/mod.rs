@@ -6,6 +6,7 @@ mod calendars;
 mod cases;
 mod disputes;
 mod knowledge;
+mod limits;
 mod org;
 mod tickets;
 mod tools;
@@ -49,6 +50,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/admin-grants/{id}/decide", post(org::decide_grant::<S>))
         .route("/deadlines", get(tools::deadlines::<S>))
         .route("/calendars", get(calendars::page_get::<S>).post(calendars::load::<S>))
+        .route("/limits", get(limits::page_get::<S>).post(limits::set::<S>))
         .route("/audit", get(audit::audit_page::<S>))
         .route("/cases", get(cases::list::<S>).post(cases::register::<S>))
         .route("/cases/export.csv", get(cases::export::<S>))
@@ -69,6 +71,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/mediators", get(disputes::roster::<S>).post(disputes::add_mediator::<S>))
         .route("/knowledge", get(knowledge::list::<S>).post(knowledge::add::<S>))
         .route("/knowledge/{id}/retire", post(knowledge::retire::<S>))
+        .route("/knowledge/upkeep", get(knowledge::upkeep::<S>))
+        .route("/knowledge/upkeep/{unit_id}/supervise", post(knowledge::supervise::<S>))
         .route("/mediators/{id}/disable", post(disputes::disable_mediator::<S>))
         .route("/disputes/{id}/commands", post(disputes::command::<S>))
         .route("/tickets", get(tickets::list::<S>).post(tickets::register::<S>))
@@ -154,6 +158,12 @@ impl Chrome {
             if p.actor().authorize(xiezhi_core::Action::ActOnTickets).is_ok() || supervises {
                 item("/tickets".into(), lang.pick("热线工单", "Hotline"));
                 item("/knowledge".into(), lang.pick("知识库", "Knowledge"));
+            }
+            if p.actor().authorize(xiezhi_core::Action::ActOnTickets).is_ok()
+                || supervises
+                || (p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&Role::Admin))
+            {
+                item("/limits".into(), lang.pick("热线时限", "Hotline limits"));
             }
             item(format!("/units/{}", p.unit.id), t.nav_my_unit);
             item(format!("/directory?region={}", p.unit.region), t.nav_directory);

@@ -482,7 +482,11 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     let mut clock_lines = Vec::new();
     for k in clocks(&t, &cal) {
         let due = k.due.as_ref().map(|(d, _)| d.to_string()).unwrap_or_default();
-        clock_lines.push((lang.rule(&k.rule), name_of(&st, lang, k.unit.id, &mut names).await, due.clone(), !due.is_empty() && due < today));
+        let rule = match &k.local {
+            Some(l) => format!("{}{}{}{}", lang.rule(&k.rule), lang.pick("（本市规定：", " (the city's own limit: "), l.basis, lang.pick("）", ")")),
+            None => lang.rule(&k.rule).to_string(),
+        };
+        clock_lines.push((rule, name_of(&st, lang, k.unit.id, &mut names).await, due.clone(), !due.is_empty() && due < today));
     }
     let centre = p.unit.id == t.centre.id;
     let mut events = Vec::new();

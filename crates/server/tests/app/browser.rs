@@ -729,6 +729,26 @@ async fn a_hotline_call_through_the_pages() {
         assert!(no.ends_with("000001"), "one order taken, however often the page was reloaded: {no}");
         b.screenshots("track").await?;
         b.fits_a_phone("the caller's page").await?;
+
+        // The city's committee sets its own reply limit; the page lists it beside the catalogue's.
+        b.sign_in("admin.990100").await?;
+        c.goto(&format!("{}/limits", b.base)).await?;
+        c.wait().for_element(Locator::Id("set-limit")).await?;
+        c.find(Locator::Id("limit-length")).await?.send_keys("3").await?;
+        c.find(Locator::Id("limit-basis")).await?.send_keys("《甲市12345热线管理办法》第十二条").await?;
+        c.find(Locator::Id("limit-submit")).await?.click().await?;
+        let table = c.wait().for_element(Locator::Css("#limits tbody tr td:nth-child(4)")).await?.text().await?;
+        assert_eq!(table, "3个工作日");
+        b.screenshots("limits").await?;
+        b.fits_a_phone("the cities' own limits").await?;
+
+        // The city committee's supervisor looks at how the units keep their knowledge bases.
+        b.sign_in("committee.990100").await?;
+        c.goto(&format!("{}/knowledge/upkeep", b.base)).await?;
+        let count = c.wait().for_element(Locator::Id("upkeep-count")).await?.text().await?;
+        assert!(count.starts_with("未及时更新：0 /"), "the court's base is kept: {count}");
+        b.screenshots("knowledge-upkeep").await?;
+        b.fits_a_phone("the knowledge upkeep page").await?;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

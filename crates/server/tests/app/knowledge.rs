@@ -2,8 +2,8 @@
 //! operators find those valid today and answer a consultation on the call citing one; an expired,
 //! retired or out-of-reach item cannot be cited. On both databases.
 
-use crate::common::{Backend, TestApp};
-use axum::http::StatusCode;
+use crate::common::{csrf_of, Backend, TestApp};
+use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
 macro_rules! both {
@@ -17,7 +17,7 @@ macro_rules! both {
     };
 }
 
-both!(a_consultation_is_answered_from_an_item_valid_today);
+both!(a_consultation_is_answered_from_an_item_valid_today, knowledge_bases_not_kept_up_to_date_are_supervised_until_answered);
 
 fn consultation(title: &str) -> Value {
     json!({"channel": "phone", "kind": "consultation", "title": title, "content": "来电咨询", "caller": {"name": "赵敏", "phone": "13900001234"}})
@@ -89,4 +89,75 @@ async fn a_consultation_is_answered_from_an_item_valid_today(app: TestApp) {
     let again = call(centre.clone(), "再问诉前调解").await;
     let r = cmd(centre.clone(), again, json!({"command": "answer_on_call", "item": item})).await;
     assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("item")), "{}", r.text());
+}
+
+/// H14: a hotline centre (or a committee's supervisor) sees which units in its region do not keep
+/// their knowledge base up to date — an expired item not retired, or nothing added for a year —
+/// and supervises one; the unit sees the supervision until it adds or retires an item. Only over
+/// its own region, only a base that is not kept, once until answered; all on record.
+async fn knowledge_bases_not_kept_up_to_date_are_supervised_until_answered(app: TestApp) {
+    let court = app.token("court.990101").await;
+    let police = app.token("police.990101").await;
+    let centre = app.token("h12345.990101").await;
+    let committee = app.token("committee.990101").await;
+    let court_unit = app.unit_id(&centre, "990101", "court_basic").await;
+    let police_unit = app.unit_id(&centre, "990101", "police").await;
+    let expired = app
+        .post("/api/v1/knowledge", &court, json!({"question": "旧版诉前调解口径", "answer": "已废止", "valid_from": "2025-01-01", "valid_until": "2026-11-29"}))
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    app.post("/api/v1/knowledge", &court, json!({"question": "怎样申请诉前调解", "answer": "到诉讼服务中心申请。"})).await;
+    app.post("/api/v1/knowledge", &police, json!({"question": "怎样办理户口迁移", "answer": "到户籍窗口办理。"})).await;
+
+    let upkeep = app.get("/api/v1/knowledge/upkeep", &centre).await.json();
+    assert_eq!(upkeep[0]["unit_id"], court_unit, "the stale one first: {upkeep}");
+    assert_eq!((upkeep[0]["stale"]["reason"].as_str(), upkeep[0]["stale"]["items"].as_i64(), upkeep[0]["kept"].as_i64()), (Some("expired"), Some(1), Some(2)));
+    let police_line = upkeep.as_array().unwrap().iter().find(|l| l["unit_id"] == police_unit).unwrap().clone();
+    assert!(police_line["stale"].is_null(), "{police_line}");
+
+    assert_eq!(app.get("/api/v1/knowledge/upkeep", &police).await.status, StatusCode::FORBIDDEN);
+    let supervise = |token: String, unit: i64| {
+        let app = &app;
+        async move { app.post(&format!("/api/v1/knowledge/upkeep/{unit}/supervise"), &token, json!({"note": "请及时更新答复口径"})).await }
+    };
+    assert_eq!(supervise(police.clone(), court_unit).await.status, StatusCode::FORBIDDEN, "a police station does not supervise");
+    assert_eq!(supervise(app.token("h12345.990102").await, court_unit).await.status, StatusCode::FORBIDDEN, "another county's centre");
+    let kept = supervise(centre.clone(), police_unit).await;
+    assert_eq!(kept.status, StatusCode::CONFLICT, "a base kept up to date: {}", kept.text());
+    let done = supervise(centre.clone(), court_unit).await;
+    assert_eq!(done.status, StatusCode::CREATED, "{}", done.text());
+    assert_eq!(done.json()["stale"]["reason"], "expired");
+    assert_eq!(supervise(centre.clone(), court_unit).await.status, StatusCode::CONFLICT, "once until answered");
+    let record = xiezhi_store::Store::events_of(&app.store, &format!("knowledge-upkeep:{court_unit}"), 10).await.unwrap();
+    assert_eq!(record.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), vec!["knowledge.supervised"]);
+    let seen = app.get("/api/v1/knowledge/upkeep", &committee).await.json();
+    assert_eq!(seen[0]["open"]["note"], "请及时更新答复口径", "the committee sees it too: {seen}");
+
+    // The court sees it, on its knowledge page too, until it retires the expired item.
+    assert_eq!(app.get("/api/v1/knowledge/supervisions", &court).await.json().as_array().unwrap().len(), 1);
+    let page = app.page(Method::GET, "/knowledge", Some(&app.browser_session("court.990101").await), None).await.text();
+    assert!(page.contains(r#"id="knowledge-supervised""#) && page.contains("1条已过期未撤下") && page.contains("请及时更新答复口径"), "{page}");
+    let home = app.page(Method::GET, "/", Some(&app.browser_session("court.990101").await), None).await.text();
+    assert!(home.contains(r#"id="home-knowledge-supervised""#), "on the workbench too");
+    assert_eq!(app.post(&format!("/api/v1/knowledge/{expired}/retire"), &court, json!({})).await.status, StatusCode::OK);
+    assert!(app.get("/api/v1/knowledge/supervisions", &court).await.json().as_array().unwrap().is_empty(), "answered by retiring the item");
+    let upkeep = app.get("/api/v1/knowledge/upkeep", &centre).await.json();
+    assert!(upkeep.as_array().unwrap().iter().all(|l| l["stale"].is_null() && l["open"].is_null()), "{upkeep}");
+
+    // A year without an addition makes a base stale too; the page supervises it from a form.
+    app.set_time("2027-12-01 09:00");
+    let upkeep = app.get("/api/v1/knowledge/upkeep", &centre).await.json();
+    assert!(upkeep.as_array().unwrap().iter().all(|l| l["stale"]["reason"] == "untouched"), "{upkeep}");
+    let cookie = app.browser_session("h12345.990101").await;
+    let page = app.page(Method::GET, "/knowledge/upkeep", Some(&cookie), None).await.text();
+    assert!(page.contains(r#"id="upkeep-count""#) && page.contains("天未新增条目"), "{page}");
+    let csrf = csrf_of(&page);
+    let form = format!("csrf={csrf}&note=");
+    let ok = app.page(Method::POST, &format!("/knowledge/upkeep/{police_unit}/supervise"), Some(&cookie), Some(&form)).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+    let again = app.page(Method::POST, &format!("/knowledge/upkeep/{police_unit}/supervise"), Some(&cookie), Some(&form)).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.text().contains(r#"id="upkeep-error""#) && again.text().contains("未督办"), "the refusal inside the page");
 }

@@ -1,7 +1,7 @@
 //! Hotline work orders through the API, as the hotline centre, the handling units, the caller
 //! and the committee meet them, on both databases.
 
-use crate::common::{Backend, TestApp};
+use crate::common::{csrf_of, Backend, TestApp};
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -20,7 +20,8 @@ both!(
     a_call_goes_round_the_loop_twice_and_closes,
     refusals_change_nothing_and_the_caller_is_protected,
     indicators_by_unit_with_12309_lines_and_in_excel,
-    the_centre_supervises_an_overdue_order
+    the_centre_supervises_an_overdue_order,
+    a_citys_own_limits_count_for_the_orders_taken_after_them
 );
 
 async fn cmd(app: &TestApp, token: &str, id: i64, body: Value) -> crate::common::Reply {
@@ -298,4 +299,94 @@ async fn the_centre_supervises_an_overdue_order(app: TestApp) {
     let page = app.page(Method::GET, &format!("/tickets/{id}"), Some(&cookie), None).await;
     let html = String::from_utf8_lossy(&page.body).to_string();
     assert!(html.contains("督办") && html.contains("请立即签收"), "the lead sees the notice on the order's record");
+}
+
+/// A city whose hotline regulations give 3 working days to reply sets that limit: orders its
+/// centres take from then on count by it (their clock names the local provision), an order taken
+/// before keeps the catalogue's 5, and going back to the catalogue moves no running clock. Only the
+/// city's committee administrators (or the province's) may; a bad limit is refused naming the
+/// field, changing nothing; every change is on record.
+async fn a_citys_own_limits_count_for_the_orders_taken_after_them(app: TestApp) {
+    let centre = app.token("h12345.990101").await;
+    let judge = app.token("court.990101").await;
+    let city_admin = app.token("admin.990100").await;
+    let court = app.unit_id(&centre, "990101", "court_basic").await;
+    let handling_of = |t: &Value| t["clocks"].as_array().unwrap().iter().find(|k| k["rule"] == "hotline.12345").unwrap().clone();
+    let taken = |title: &'static str| {
+        let (app, centre) = (&app, centre.clone());
+        async move {
+            let id = app.post("/api/v1/tickets", &centre, call(title, true, false)).await.json()["id"].as_i64().unwrap();
+            ok(app, &centre, id, json!({"command": "dispatch", "lead": court})).await;
+            id
+        }
+    };
+    let sign = |id: i64| {
+        let (app, judge) = (&app, judge.clone());
+        async move { ok(app, &judge, id, json!({"command": "sign_for"})).await }
+    };
+    let earlier = taken("设定前受理").await;
+
+    let body = json!({"length": 3, "basis": "《甲市12345热线管理办法》第十二条"});
+    for who in ["h12345.990101", "admin.990200", "committee.990100"] {
+        let t = app.token(who).await;
+        let r = app.put("/api/v1/limits/990100/hotline.12345", &t, body.clone()).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {}", r.text());
+    }
+    for (path, body, field) in [
+        ("/api/v1/limits/990100/hotline.12309_reply", body.clone(), "rule"),
+        ("/api/v1/limits/990100/hotline.12345", json!({"length": 0, "basis": "x"}), "length"),
+        ("/api/v1/limits/990100/hotline.12345", json!({"length": 3, "basis": "  "}), "basis"),
+        ("/api/v1/limits/990101/hotline.12345", body.clone(), "region"),
+    ] {
+        let r = app.put(path, &city_admin, body).await;
+        assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{path}: {}", r.text());
+    }
+    assert!(app.get("/api/v1/limits", &centre).await.json().as_array().unwrap().is_empty(), "nothing set by the refusals");
+    let set = app.put("/api/v1/limits/990100/hotline.12345", &city_admin, body.clone()).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text());
+    let listed = app.get("/api/v1/limits", &centre).await.json();
+    assert_eq!((listed[0]["region"].as_str(), listed[0]["length"].as_i64()), (Some("990100"), Some(3)), "{listed}");
+    let record = xiezhi_store::Store::events_of(&app.store, "limits:990100", 10).await.unwrap();
+    assert_eq!(record.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), vec!["limits.set"]);
+
+    let later = taken("设定后受理").await;
+    let t = sign(later).await;
+    assert_eq!(
+        (handling_of(&t)["due"].as_str(), handling_of(&t)["local_basis"].as_str()),
+        (Some("2026-12-03"), Some("《甲市12345热线管理办法》第十二条")),
+        "3 working days from Monday 30 November, by the city's provision"
+    );
+    let t = sign(earlier).await;
+    assert_eq!((handling_of(&t)["due"].as_str(), handling_of(&t)["local_basis"].as_str()), (Some("2026-12-07"), None), "taken before: the catalogue's 5");
+
+    // Back to the catalogue: new orders count 5 again, the running one keeps its 3.
+    let cleared = app.api(Method::DELETE, "/api/v1/limits/990100/hotline.12345", Some(&city_admin), None).await;
+    assert_eq!(cleared.status, StatusCode::NO_CONTENT, "{}", cleared.text());
+    assert_eq!(app.api(Method::DELETE, "/api/v1/limits/990100/hotline.12345", Some(&city_admin), None).await.status, StatusCode::NOT_FOUND);
+    let t = sign(taken("恢复后受理").await).await;
+    assert_eq!(handling_of(&t)["due"], "2026-12-07");
+    let t = app.get(&format!("/api/v1/tickets/{later}"), &judge).await.json();
+    assert_eq!(handling_of(&t)["due"], "2026-12-03", "a running clock does not move");
+
+    // The page: the city's administrator sets a limit through the form; a bad one comes back
+    // inside the page, in words, with what was typed.
+    let cookie = app.browser_session("admin.990100").await;
+    let page = app.page(Method::GET, "/limits", Some(&cookie), None).await.text();
+    assert!(page.contains(r#"id="set-limit""#) && page.contains("尚无本市规定"), "the form, nothing set");
+    let csrf = csrf_of(&page);
+    let bad = app.page(Method::POST, "/limits", Some(&cookie), Some(&format!("csrf={csrf}&region=990100&rule=hotline.12345_sign_for&length=99&basis=x"))).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().contains(r#"id="limit-error""#) && bad.text().contains("时限长度"), "{}", bad.text());
+    assert!(bad.text().contains(r#"value="99""#), "what was typed is kept");
+    let basis = "%E3%80%8A%E7%94%B2%E5%B8%8212345%E7%83%AD%E7%BA%BF%E7%AE%A1%E7%90%86%E5%8A%9E%E6%B3%95%E3%80%8B%E7%AC%AC%E5%8D%81%E6%9D%A1";
+    let done =
+        app.page(Method::POST, "/limits", Some(&cookie), Some(&format!("csrf={csrf}&region=990100&rule=hotline.12345_sign_for&length=2&basis={basis}"))).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+    let page = app.page(Method::GET, "/limits", Some(&cookie), None).await.text();
+    assert!(
+        page.contains("《甲市12345热线管理办法》第十条") && page.contains("2个工作日") && page.contains("1个工作日"),
+        "the city's limit beside the catalogue's"
+    );
+    let court_page = app.page(Method::GET, "/limits", Some(&app.browser_session("court.990101").await), None).await.text();
+    assert!(court_page.contains("第十条") && !court_page.contains(r#"id="set-limit""#), "others read the limits, without the form");
 }
