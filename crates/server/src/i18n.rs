@@ -243,6 +243,46 @@ impl Lang {
         self.pick(zh, en)
     }
 
+    /// Any audit-log event's kind, as people say it: `案件：移送`, `新建账号`.
+    pub fn audit_kind(self, kind: &str) -> String {
+        let (family, rest) = kind.split_once('.').unwrap_or(("", kind));
+        let item = |zh: &'static str, en: &'static str, words: &str| format!("{}{words}", self.pick(zh, en));
+        match family {
+            "case" if rest == "transition" => self.pick("案件：流转", "Case: transition").to_string(),
+            "case" => item("案件：", "Case: ", self.event(kind)),
+            "dispute" => item("矛盾纠纷：", "Dispute: ", self.dispute_word(rest)),
+            "ticket" => item("热线工单：", "Work order: ", self.ticket_word(if rest == "answered_on_call" { "answered_on_call_event" } else { rest })),
+            _ => {
+                let (zh, en) = match kind {
+                    "region.created" => ("新建地区", "Region created"),
+                    "unit.created" => ("新建单位", "Unit created"),
+                    "unit.changed" => ("变更单位", "Unit changed"),
+                    "user.created" => ("新建账号", "Account created"),
+                    "user.changed" => ("变更账号", "Account changed"),
+                    "user.password_set" => ("设置密码", "Password set"),
+                    "user.admin_requested" => ("申请管理员角色", "Admin role requested"),
+                    "user.admin_granted" => ("批准管理员角色", "Admin role granted"),
+                    "user.admin_refused" => ("驳回管理员角色", "Admin role refused"),
+                    "token.created" => ("创建接口令牌", "API token created"),
+                    "token.revoked" => ("吊销接口令牌", "API token revoked"),
+                    "calendar.loaded" => ("载入节假日安排", "Holiday calendar loaded"),
+                    "calendar.replaced" => ("替换节假日安排", "Holiday calendar replaced"),
+                    "knowledge.added" => ("新增知识库条目", "Knowledge item added"),
+                    "knowledge.retired" => ("停用知识库条目", "Knowledge item retired"),
+                    "knowledge.supervised" => ("知识库督办", "Knowledge base supervised"),
+                    "limits.set" => ("设定本市热线时限", "City's hotline limit set"),
+                    "limits.cleared" => ("恢复全国目录时限", "City's hotline limit cleared"),
+                    "mediator.added" => ("新增调解员", "Mediator added"),
+                    "mediator.disabled" => ("停用调解员", "Mediator disabled"),
+                    "webhook.created" => ("订阅通知", "Webhook subscribed"),
+                    "webhook.disabled" => ("停止订阅通知", "Webhook disabled"),
+                    _ => return kind.to_string(),
+                };
+                self.pick(zh, en).to_string()
+            }
+        }
+    }
+
     /// A security-record entry's kind.
     pub fn security(self, kind: &str) -> &'static str {
         let (zh, en) = match kind {

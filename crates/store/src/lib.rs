@@ -162,6 +162,9 @@ pub trait Store: DisputeStore + TicketStore + KnowledgeStore + LimitStore + Outb
     /// What a unit did: its events on subjects beginning with `subject_prefix` (`case:`), newest
     /// first, one page.
     fn unit_events(&self, unit_id: i64, subject_prefix: &str, limit: i64, offset: i64) -> impl Future<Output = Result<Vec<Event>>> + Send;
+    /// Events for an auditor to browse, newest first: those of units in a region subtree (and,
+    /// for the whole province, the system's own), narrowed by subject, kind family or actor.
+    fn browse_events(&self, q: EventQuery) -> impl Future<Output = Result<Vec<Event>>> + Send;
     /// The leaf hash of each event with index in `start..end`, recomputed from the event as stored
     /// now, in order. Computed where the rows are read (on SQLite by a plain reader thread off the
     /// pool): verification streams millions of them.

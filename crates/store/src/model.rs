@@ -415,3 +415,20 @@ pub struct AdminGrant {
     /// `Some(true)` granted, `Some(false)` refused, `None` pending.
     pub approved: Option<bool>,
 }
+
+/// What an auditor looks for in the log.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    /// Events done by units of this region subtree (code prefix).
+    pub region_prefix: String,
+    /// Also events with no unit (the system's): for the whole province.
+    pub with_system: bool,
+    /// Exactly this subject (`case:12`).
+    pub subject: Option<String>,
+    /// Kinds of this family (`case`, `dispute`, `user`…).
+    pub family: Option<String>,
+    pub actor_user_id: Option<i64>,
+    /// Only events before this index (the next page).
+    pub before: Option<i64>,
+    pub limit: i64,
+}

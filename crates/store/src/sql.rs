@@ -1556,6 +1556,30 @@ impl Store for SqlStore {
         Ok(rows.into_iter().map(Event::from).collect())
     }
 
+    async fn browse_events(&self, q: EventQuery) -> Result<Vec<Event>> {
+        let (lo, hi) = region_range(&q.region_prefix);
+        let cols = EVENT_COLS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
+        let rows: Vec<EventRow> = sqlx::query_as(&format!(
+            "SELECT {cols} FROM events e LEFT JOIN units u ON u.id = e.unit_id \
+             WHERE ((u.region >= $1 AND u.region <= $2) OR ($3 = 1 AND e.unit_id IS NULL)) \
+             AND ($4 = '' OR e.subject = $4) AND ($5 = '' OR e.kind LIKE $6) AND ($7 = 0 OR e.actor_user_id = $8) AND e.seq < $9 \
+             ORDER BY e.seq DESC LIMIT $10"
+        ))
+        .bind(lo)
+        .bind(hi)
+        .bind(i64::from(q.with_system))
+        .bind(q.subject.clone().unwrap_or_default())
+        .bind(q.family.clone().unwrap_or_default())
+        .bind(format!("{}.%", q.family.unwrap_or_default()))
+        .bind(i64::from(q.actor_user_id.is_some()))
+        .bind(q.actor_user_id.unwrap_or_default())
+        .bind(q.before.unwrap_or(i64::MAX))
+        .bind(q.limit.clamp(1, 500))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(Event::from).collect())
+    }
+
     async fn event_leaf_hashes(&self, start: u64, end: u64) -> Result<Vec<(u64, xiezhi_audit::Hash)>> {
         if self.sqlite_file.is_some() {
             return self

@@ -1,6 +1,7 @@
 //! What a signed-in person (or the system) can do, whatever the door: authorize → load →
 //! decide → write. Knows nothing of HTTP; the API, the pages and the command line call it.
 
+pub mod audit_log;
 pub mod calendars;
 pub mod cases;
 pub mod deadlines;

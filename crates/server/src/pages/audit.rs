@@ -29,10 +29,34 @@ pub struct EventView {
     checkpoint: i64,
 }
 
+/// One event of the browsed log, as an auditor reads it.
+pub struct LogRow {
+    index: i64,
+    at: String,
+    actor: String,
+    unit: String,
+    what: String,
+    kind: String,
+    subject: String,
+    /// The account or unit it is about, by name.
+    about: String,
+    /// Where the item's page is, if it has one.
+    href: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
     chrome: Chrome,
+    /// Whether the person may browse the log (administrators and auditors, their region).
+    browsing: bool,
+    log: Vec<LogRow>,
+    browse_error: Option<String>,
+    subject: String,
+    family: String,
+    username: String,
+    families: Vec<(&'static str, String)>,
+    next: Option<String>,
     verifier: String,
     size: u64,
     checkpoints: Vec<CheckpointRow>,
@@ -44,6 +68,26 @@ struct AuditPage {
 #[derive(Deserialize)]
 pub struct CheckQuery {
     index: Option<String>,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    family: String,
+    #[serde(default)]
+    username: String,
+    before: Option<String>,
+}
+
+/// The page of an item an event is about.
+fn item_href(subject: &str) -> Option<String> {
+    let (kind, id) = subject.split_once(':')?;
+    let id: i64 = id.parse().ok()?;
+    match kind {
+        "case" => Some(format!("/cases/{id}")),
+        "dispute" => Some(format!("/disputes/{id}")),
+        "ticket" => Some(format!("/tickets/{id}")),
+        "unit" => Some(format!("/units/{id}")),
+        _ => None,
+    }
 }
 
 pub async fn audit_page<S: Store>(
@@ -77,12 +121,16 @@ pub async fn audit_page<S: Store>(
                         Some(cp) => included(&st, i, cp).await?,
                         None => false,
                     };
+                    let actor = match e.actor_user_id {
+                        Some(a) => st.store.user(a).await.map(|u| format!("{}（{}）", u.display_name, u.username)).unwrap_or_else(|_| format!("#{a}")),
+                        None => lang.pick("系统", "System").to_string(),
+                    };
                     event = Some(EventView {
                         index: e.seq,
                         at: format_local(e.at),
-                        kind: e.kind,
+                        kind: lang.audit_kind(&e.kind),
                         subject: e.subject,
-                        actor: e.actor_user_id.map(|a| format!("user:{a}")).unwrap_or_else(|| "system".into()),
+                        actor,
                         included: ok,
                         checkpoint: cp.map_or(0, |c| c.tree_size),
                     });
@@ -90,7 +138,76 @@ pub async fn audit_page<S: Store>(
             },
         }
     }
+    let browsing = p.actor().authorize(xiezhi_core::Action::ViewSecurityLog { region: p.unit.region }).is_ok();
+    let (mut log, mut browse_error, mut next) = (vec![], None, None);
+    if browsing {
+        let before = match q.before.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => s.parse::<i64>().ok(),
+        };
+        let b = crate::app::audit_log::Browse { subject: q.subject.clone(), family: q.family.clone(), username: q.username.clone(), before };
+        match crate::app::audit_log::browse(&st, &p, &b).await {
+            Ok((lines, more)) => {
+                log = lines
+                    .into_iter()
+                    .map(|l| LogRow {
+                        index: l.event.seq,
+                        at: format_local(l.event.at),
+                        actor: if l.actor.is_empty() { lang.pick("系统", "System").to_string() } else { l.actor },
+                        unit: if lang == Lang::En { l.unit.1 } else { l.unit.0 },
+                        what: lang.audit_kind(&l.event.kind),
+                        href: item_href(&l.event.subject),
+                        kind: l.event.kind,
+                        subject: l.event.subject,
+                        about: l.about,
+                    })
+                    .collect();
+                next = more.map(|before| {
+                    let v =
+                        [("subject", q.subject.as_str()), ("family", q.family.as_str()), ("username", q.username.as_str()), ("before", &before.to_string())];
+                    format!("/audit?{}#log", serde_urlencoded::to_string(v).unwrap_or_default())
+                });
+            }
+            Err(crate::error::AppError::Invalid { field, message }) => {
+                let label = match field.as_deref() {
+                    Some("username") => lang.pick("账号", "Account"),
+                    Some("family") => lang.pick("类别", "Kind"),
+                    _ => lang.pick("对象", "Item"),
+                };
+                browse_error = Some(format!("{label}{}{message}", lang.pick("：", ": ")));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let families = crate::app::audit_log::FAMILIES
+        .iter()
+        .map(|f| {
+            let words = match *f {
+                "case" => lang.pick("案件", "Cases"),
+                "dispute" => lang.pick("矛盾纠纷", "Disputes"),
+                "ticket" => lang.pick("热线工单", "Work orders"),
+                "knowledge" => lang.pick("知识库", "Knowledge base"),
+                "limits" => lang.pick("热线时限", "Hotline limits"),
+                "mediator" => lang.pick("调解员", "Mediators"),
+                "webhook" => lang.pick("通知订阅", "Webhooks"),
+                "calendar" => lang.pick("节假日安排", "Holiday calendars"),
+                "unit" => lang.pick("单位", "Units"),
+                "region" => lang.pick("地区", "Regions"),
+                "user" => lang.pick("账号", "Accounts"),
+                _ => lang.pick("接口令牌", "API tokens"),
+            };
+            (*f, words.to_string())
+        })
+        .collect();
     render(&AuditPage {
+        browsing,
+        log,
+        browse_error,
+        subject: q.subject,
+        family: q.family,
+        username: q.username,
+        families,
+        next,
         chrome: Chrome::new(lang, "/audit", Some(&p), &st),
         verifier: st.signer.verifier(),
         size: st.store.audit_size().await?,

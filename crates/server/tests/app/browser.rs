@@ -242,6 +242,14 @@ async fn the_calendar_banner_and_loading_a_year() {
         c.find(Locator::Css("#admin-grants button[value='approve']")).await?.click().await?;
         c.wait().for_element(Locator::Id("unit-name")).await?;
         assert!(c.find(Locator::Id("admin-grants")).await.is_err(), "decided, it leaves the list");
+        // The log, browsed with names: the approval just made is the newest entry.
+        c.goto(&format!("{}/audit?family=user", b.base)).await?;
+        let newest = c.wait().for_element(Locator::Css("#log-rows tbody tr")).await?.text().await?;
+        assert!(newest.contains("系统管理员（admin）") && newest.contains("院信息管理员（court.head）"), "who, and about whom, by name: {newest}");
+        let log = c.find(Locator::Id("log-rows")).await?.text().await?;
+        assert!(log.contains("批准管理员角色") && log.contains("申请管理员角色"), "{log}");
+        b.screenshots("audit-log").await?;
+        b.fits_a_phone("the audit log").await?;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

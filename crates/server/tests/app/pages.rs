@@ -6,7 +6,8 @@ crate::on_both_backends!(
     sign_in_home_language_and_sign_out,
     forms_need_the_csrf_token,
     admins_see_admin_forms_and_others_do_not,
-    the_audit_page_checks_inclusion
+    the_audit_page_checks_inclusion,
+    the_auditor_browses_the_log_with_names
 );
 
 async fn sign_in_home_language_and_sign_out(app: TestApp) {
@@ -182,7 +183,7 @@ async fn the_audit_page_checks_inclusion(app: TestApp) {
     assert!(before.contains("id=\"inclusion\"") && before.contains("✗"), "not yet in a signed checkpoint: {before}");
     app.api(Method::POST, "/api/v1/audit/checkpoint", Some(&admin), None).await;
     let after = app.page(Method::GET, &format!("/audit?index={leaf}"), Some(&cookie), None).await.text();
-    assert!(after.contains("✓") && after.contains("unit.created") && after.contains("id=\"checkpoints\""), "{after}");
+    assert!(after.contains("✓") && after.contains("新建单位") && after.contains("id=\"checkpoints\""), "{after}");
     let unit_page = app.page(Method::GET, &format!("/units/{}", unit["id"]), Some(&cookie), None).await.text();
     assert!(unit_page.contains("id=\"history\"") && unit_page.contains(&format!("/audit?index={leaf}")) && unit_page.contains("✓"), "{unit_page}");
 
@@ -213,4 +214,42 @@ async fn session_cookies_carry_their_flags() {
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
         assert_eq!(cookie.contains("Secure"), secure, "{cookie}");
     }
+}
+
+/// The auditor reads the log as people do: who by name and account, which unit, what in words,
+/// which item (linked), newest first, a page at a time; narrowed by item, kind or account; a
+/// region's administrator sees only what units of the region did; others see no log at all.
+async fn the_auditor_browses_the_log_with_names(app: TestApp) {
+    let police = app.token("police.990101").await;
+    let case = app.post("/api/v1/cases", &police, serde_json::json!({"title": "盗窃案", "persons": [{"name": "张某", "custody": "detained"}]})).await.json();
+    let id = case["id"].as_i64().unwrap();
+    let auditor = app.browser_session("auditor").await;
+    let page = app.page(Method::GET, "/audit", Some(&auditor), None).await.text();
+    assert!(page.contains(r#"id="log-rows""#), "{page}");
+    assert!(
+        page.contains("（police.990101）") && page.contains("案件：立案") && page.contains(&format!(r#"href="/cases/{id}""#)),
+        "names, words, links: {page}"
+    );
+    assert!(!page.contains(">user:"), "no bare account ids");
+    let link = &page[..page.find(r#"id="log-next""#).expect("more than a page: the seeded organisation's events")];
+    let next = link[link.rfind(r#"href=""#).unwrap() + 6..].split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&");
+    let next = next.split('#').next().unwrap().to_string();
+    let older = app.page(Method::GET, &next, Some(&auditor), None).await.text();
+    assert!(older.contains(r#"id="log-rows""#) && !older.contains("案件：立案"), "the next page holds older events: {next}");
+
+    let only_case = app.page(Method::GET, &format!("/audit?subject=case%3A{id}"), Some(&auditor), None).await.text();
+    let of_case = xiezhi_store::Store::events_of(&app.store, &format!("case:{id}"), 100).await.unwrap().len();
+    assert_eq!(only_case.matches("<tr><td><a href=\"/audit?index=").count(), of_case, "the case's events, no other: {only_case}");
+    let by_police = app.page(Method::GET, "/audit?username=police.990101&family=case", Some(&auditor), None).await.text();
+    assert!(by_police.contains("案件：立案") && !by_police.contains("新建单位"), "{by_police}");
+    let nobody = app.page(Method::GET, "/audit?username=nobody", Some(&auditor), None).await.text();
+    assert!(nobody.contains(r#"id="log-error""#) && nobody.contains("账号："), "{nobody}");
+    let bad_kind = app.page(Method::GET, "/audit?family=payroll", Some(&auditor), None).await.text();
+    assert!(bad_kind.contains(r#"id="log-error""#) && bad_kind.contains("类别："), "{bad_kind}");
+
+    // Another city's administrator does not see what the county's police did; a court clerk sees no log.
+    let other_city = app.page(Method::GET, "/audit?family=case", Some(&app.browser_session("admin.990200").await), None).await.text();
+    assert!(other_city.contains(r#"id="log""#) && !other_city.contains("案件：立案"), "{other_city}");
+    let court = app.page(Method::GET, "/audit", Some(&app.browser_session("court.990101").await), None).await.text();
+    assert!(!court.contains(r#"id="log""#), "only administrators and auditors browse");
 }
