@@ -8,6 +8,7 @@ pub mod deadline;
 pub mod demo;
 pub mod dispute;
 pub mod id_number;
+pub mod local;
 pub mod names;
 pub mod org;
 pub mod policy;

@@ -99,7 +99,7 @@ impl RuleId {
 
 impl Rule {
     /// The rule with its period set to `n` of the same unit (a city's own limit, see
-    /// `ticket::LocalLimit`), without extension; the counting stays the catalogue's.
+    /// `local::LocalLimit`), without extension; the counting stays the catalogue's.
     pub fn with_length(&self, n: u32) -> Rule {
         let normal = match self.lengths {
             Lengths::Uniform { normal, .. } => normal,

@@ -7,7 +7,7 @@ use crate::{By, Recorded, Result};
 use serde::Serialize;
 use sqlx::FromRow;
 use std::future::Future;
-use xiezhi_core::ticket::LocalLimit;
+use xiezhi_core::local::LocalLimit;
 use xiezhi_core::RegionCode;
 
 /// A city's limit as stored.

@@ -44,9 +44,9 @@ fn takes_in(kind: UnitKind) -> bool {
 }
 
 /// A deadline for a rule from a start day: the date and whether it is provisional.
-fn due_of(rule: &str, start: Date, extended: bool, cal: &Calendar) -> Result<(Date, bool), String> {
-    let rule = RuleId::parse(rule)?.rule();
-    let r = resolve(DeadlineRequest { rule, start: Start::Date(start), in_custody: false, extended }, cal).map_err(|e| e.to_string())?;
+fn due_of(d: &Dispute, rule: &str, start: Date, extended: bool, cal: &Calendar) -> Result<(Date, bool), String> {
+    let (rule, _) = crate::local::applied(RuleId::parse(rule)?.rule(), &d.limits);
+    let r = resolve(DeadlineRequest { rule: &rule, start: Start::Date(start), in_custody: false, extended }, cal).map_err(|e| e.to_string())?;
     Ok((r.due.date(), r.provisional.is_some()))
 }
 
@@ -70,6 +70,8 @@ pub struct DueView {
     pub agreed: bool,
     /// A party's period (to apply, to object): shown, never counted against a unit.
     pub party: bool,
+    /// The province's own limit that replaced the catalogue's, if one did.
+    pub local: Option<crate::local::LocalLimit>,
 }
 
 /// The clocks and party periods running now.
@@ -82,9 +84,10 @@ pub fn clocks(d: &Dispute, cal: &Calendar) -> Vec<DueView> {
         rule: rule.into(),
         unit,
         start,
-        due: due_of(rule, start, extended, cal),
+        due: due_of(d, rule, start, extended, cal),
         agreed: false,
         party,
+        local: d.limits.iter().find(|l| l.rule == rule).cloned(),
     };
     if let Some(a) = d.risk.as_ref().filter(|a| a.level == Risk::Red) {
         if !d.reports.iter().any(|r| r.sent >= a.on) {
@@ -141,7 +144,7 @@ fn mediation_due(d: &Dispute, cal: &Calendar) -> Option<Date> {
 pub fn decide(dispute: Option<&Dispute>, cmd: &Command, actor: UnitRef, now: PrimitiveDateTime, cal: &Calendar) -> Result<Vec<Event>, Refusal> {
     let today = now.date();
     let Some(d) = dispute else {
-        let Command::Register { title, channel, category, amount, group, parties } = cmd else {
+        let Command::Register { title, channel, category, amount, group, parties, limits } = cmd else {
             return Err(refuse("not_registered", None, "a dispute exists once it is registered (登记受理)", "the dispute is not registered"));
         };
         if !takes_in(actor.kind) {
@@ -161,6 +164,7 @@ pub fn decide(dispute: Option<&Dispute>, cmd: &Command, actor: UnitRef, now: Pri
             parties: parties.clone(),
             by: actor,
             on: today,
+            limits: limits.clone(),
         }]);
     };
     let some = Some(d);
@@ -611,8 +615,9 @@ fn involve(d: &mut Dispute, u: UnitRef) {
 
 /// Fold an event into the state.
 pub fn apply(dispute: Option<Dispute>, event: &Event) -> Option<Dispute> {
-    if let Event::Registered { title, channel, category, amount, group, parties, by, on } = event {
+    if let Event::Registered { title, channel, category, amount, group, parties, by, on, limits } = event {
         return Some(Dispute {
+            limits: limits.clone(),
             title: title.clone(),
             channel: *channel,
             category: *category,

@@ -601,6 +601,9 @@ pub struct Stream {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dispute {
+    /// The province's own time limits in force when it was registered (`local::LocalLimit`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limits: Vec<crate::local::LocalLimit>,
     pub title: String,
     pub channel: Channel,
     pub category: Category,
@@ -651,6 +654,9 @@ pub enum Command {
         amount: Option<u64>,
         group: bool,
         parties: Vec<Party>,
+        /// The province's own time limits in force (the application reads them).
+        #[serde(default)]
+        limits: Vec<crate::local::LocalLimit>,
     },
     /// 风险研判定级
     Assess {
@@ -782,6 +788,9 @@ pub enum Event {
         by: UnitRef,
         #[serde(with = "crate::dates")]
         on: Date,
+        /// The province's own time limits in force that day.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        limits: Vec<crate::local::LocalLimit>,
     },
     Assessed {
         assessment: Assessment,

@@ -84,8 +84,28 @@ fn register() -> Command {
 
 fn register_with(channel: Channel, parties: Vec<Party>) -> Command {
     Command::Register {
-        title: "婚后财产与抚养费纠纷".into(), channel, category: Category::MarriageFamily, amount: Some(30000), group: false, parties
+        title: "婚后财产与抚养费纠纷".into(),
+        channel,
+        category: Category::MarriageFamily,
+        amount: Some(30000),
+        group: false,
+        parties,
+        limits: vec![],
     }
+}
+
+/// A province whose rules give three days to report a red-risk dispute: a dispute registered
+/// under them counts three, naming the provision; its clock is the catalogue's otherwise.
+#[test]
+fn a_provinces_own_report_limit_counts_for_the_disputes_registered_under_it() {
+    let local =
+        crate::local::LocalLimit { rule: "dispute.red_report".into(), length: 3, basis: "《示范省矛盾纠纷多元化解条例》第二十条".into() };
+    let mut r = Run::new(date!(2026 - 11 - 30));
+    let Command::Register { title, channel, category, amount, group, parties, .. } = register() else { unreachable!() };
+    r.ok(centre(), Command::Register { title, channel, category, amount, group, parties, limits: vec![local.clone()] });
+    r.ok(centre(), Command::Assess { level: Risk::Red, factors: vec![RiskFactor::ThreatsOrViolence], next_review: date!(2026 - 12 - 07) });
+    let red = clocks(r.d(), &r.cal);
+    assert_eq!((red[0].due.clone(), red[0].local.as_ref()), (Ok((date!(2026 - 12 - 03), false)), Some(&local)));
 }
 
 fn agreement_terms() -> Vec<Term> {
@@ -378,7 +398,10 @@ fn partners_take_only_their_own_sector() {
             p[1].vulnerable.push(Vulnerability::Minor);
         }
         let mut r = Run::new(date!(2026 - 11 - 30));
-        r.ok(centre(), Command::Register { title: "纠纷".into(), channel: Channel::GovernanceCentre, category, amount: None, group: false, parties: p });
+        r.ok(
+            centre(),
+            Command::Register { title: "纠纷".into(), channel: Channel::GovernanceCentre, category, amount: None, group: false, parties: p, limits: vec![] },
+        );
         r
     };
     let e = registered(Category::Labour, false).refused(centre(), refer(women()));

@@ -9,41 +9,12 @@
 
 mod decide;
 pub mod upkeep;
-/// The 12345 rules a city may set its own limits for, where its hotline regulations differ from
-/// the catalogue's (e.g. 《济南市12345市民服务热线管理办法》 gives 3 working days to reply).
-pub const LOCAL_RULES: [&str; 4] = ["hotline.12345", "hotline.12345_sign_for", "hotline.12345_complex", "hotline.12345_urgent"];
-
-/// A city's own time limit for one of [`LOCAL_RULES`]: its length in the catalogue rule's own unit
-/// (working days; days for urgent matters) and the provision that sets it. An order keeps the
-/// limits in force on the day it was taken: a later change moves no running clock.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LocalLimit {
-    pub rule: String,
-    pub length: u16,
-    /// The local provision, e.g. 《××市12345热线管理办法》第十二条.
-    pub basis: String,
-}
+pub use crate::local::LocalLimit;
 
 impl Ticket {
     /// The city's own limit for a rule, if the order was taken under one.
     pub fn local_limit(&self, rule: &str) -> Option<&LocalLimit> {
         self.limits.iter().find(|l| l.rule == rule)
-    }
-}
-
-impl LocalLimit {
-    /// A limit a city may set: a local rule, 1 to 60, a provision named.
-    pub fn check(&self) -> Result<(), crate::FieldError> {
-        if !LOCAL_RULES.contains(&self.rule.as_str()) {
-            return Err(crate::FieldError::new("rule", format!("{:?} has no local limit; one of {}", self.rule, LOCAL_RULES.join(", "))));
-        }
-        if !(1..=60).contains(&self.length) {
-            return Err(crate::FieldError::new("length", format!("{} is not between 1 and 60", self.length)));
-        }
-        if self.basis.trim().is_empty() {
-            return Err(crate::FieldError::new("basis", "name the local provision that sets the limit"));
-        }
-        crate::names::check_text("basis", &self.basis, 200, false)
     }
 }
 

@@ -55,6 +55,7 @@ pub fn dispute_dto(r: &DisputeRecord, d: &Dispute, p: &Principal, units: &[i64],
                 provisional: k.due.as_ref().is_ok_and(|(_, p)| *p),
                 agreed: k.agreed,
                 party: k.party,
+                local_basis: k.local.map(|l| l.basis),
             })
             .collect(),
         available: available(d, me, now, cal).into_iter().map(String::from).collect(),

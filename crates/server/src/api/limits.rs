@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use xiezhi_core::ticket::LocalLimit;
+use xiezhi_core::local::LocalLimit;
 use xiezhi_store::{Store, StoredLimit};
 
 /// A city's own limit for a 12345 rule, in the rule's own unit (working days; days for urgent

@@ -160,8 +160,15 @@ pub async fn register<S: Store>(st: &AppState<S>, p: &Principal, req: NewDispute
         party.phone = party.phone.take().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         party.id_number = party.id_number.take().map(|s| s.trim().to_ascii_uppercase()).filter(|s| !s.is_empty());
     }
-    let cmd =
-        Command::Register { title: req.title.trim().to_string(), channel: req.channel, category: req.category, amount: req.amount, group: req.group, parties };
+    let cmd = Command::Register {
+        title: req.title.trim().to_string(),
+        channel: req.channel,
+        category: req.category,
+        amount: req.amount,
+        group: req.group,
+        parties,
+        limits: crate::app::limits::in_force_for_disputes(st, p.unit.region).await?,
+    };
     cmd.check_texts()?;
     let cal = st.calendar();
     let events = decide(None, &cmd, unit_ref(&p.unit), st.clock.china(), &cal)?;

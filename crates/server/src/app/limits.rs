@@ -1,12 +1,13 @@
-//! Cities' own hotline time limits (H-rules "configurable per city where local regulations
-//! differ"): a city's committee (or the province's) sets, for one of the 12345 rules, a length and
-//! the local provision that sets it; an order taken by a 12345 centre in that city keeps the
-//! limits in force that day. Whatever the door.
+//! Local time limits (`xiezhi_core::local`): a city's committee (or the province's) sets the
+//! length of a 12345 rule where the city's hotline regulations differ from the catalogue's; the
+//! province's committee sets the time to report a red-risk dispute. Each with the local provision
+//! that sets it. An order or a dispute keeps the limits in force on the day it was taken in.
+//! Whatever the door.
 
 use crate::auth::authorize;
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
-use xiezhi_core::ticket::LocalLimit;
+use xiezhi_core::local::{scope_of, LocalLimit, Scope};
 use xiezhi_core::{Action, RegionCode, RegionLevel};
 use xiezhi_store::{Principal, Store, StoredLimit};
 
@@ -19,41 +20,68 @@ pub fn city_of(region: RegionCode) -> Option<RegionCode> {
     }
 }
 
-/// The limits in force today for an order taken by a centre standing in `region`.
-pub async fn in_force<S: Store>(st: &AppState<S>, region: RegionCode) -> ApiResult<Vec<LocalLimit>> {
-    let Some(city) = city_of(region) else { return Ok(vec![]) };
-    let city = city.to_string();
-    Ok(st.store.limits(&city).await?.iter().filter(|l| l.region == city).map(StoredLimit::limit).collect())
+/// The province a region lies in.
+pub fn province_of(region: RegionCode) -> RegionCode {
+    let mut r = region;
+    while let Some(up) = r.parent() {
+        r = up;
+    }
+    r
 }
 
-/// The limits set in the principal's province, by city and rule.
+/// The limits of one scope in force today where a unit stands in `region`.
+async fn in_force_at<S: Store>(st: &AppState<S>, region: Option<RegionCode>, scope: Scope) -> ApiResult<Vec<LocalLimit>> {
+    let Some(region) = region else { return Ok(vec![]) };
+    let code = region.to_string();
+    Ok(st.store.limits(&code).await?.iter().filter(|l| l.region == code && scope_of(&l.rule) == Some(scope)).map(StoredLimit::limit).collect())
+}
+
+/// The city's limits in force today for an order taken by a centre standing in `region`.
+pub async fn in_force<S: Store>(st: &AppState<S>, region: RegionCode) -> ApiResult<Vec<LocalLimit>> {
+    in_force_at(st, city_of(region), Scope::City).await
+}
+
+/// The province's limits in force today for a dispute taken in by a unit standing in `region`.
+pub async fn in_force_for_disputes<S: Store>(st: &AppState<S>, region: RegionCode) -> ApiResult<Vec<LocalLimit>> {
+    in_force_at(st, Some(province_of(region)), Scope::Province).await
+}
+
+/// The limits set in the principal's province, by region and rule.
 pub async fn list<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<Vec<StoredLimit>> {
-    let province = p.unit.region.to_string();
+    let province = province_of(p.unit.region).to_string();
     Ok(st.store.limits(&province[..2]).await?)
 }
 
-/// The city a limit is set for: a city of the directory.
-async fn city<S: Store>(st: &AppState<S>, raw: &str) -> ApiResult<RegionCode> {
+/// The region a limit is set for: a city for the hotline rules, the province for the dispute
+/// rules; one of the directory.
+async fn region_for<S: Store>(st: &AppState<S>, raw: &str, rule: &str) -> ApiResult<RegionCode> {
     let code = RegionCode::parse("region", raw)?;
-    if code.level() != RegionLevel::City {
-        return Err(AppError::field("region", format!("{code} is not a city: limits are set per city")));
+    let want = match scope_of(rule) {
+        Some(Scope::City) => RegionLevel::City,
+        Some(Scope::Province) => RegionLevel::Province,
+        None => return Err(LocalLimit { rule: rule.to_string(), length: 1, basis: "-".into() }.check().unwrap_err().into()),
+    };
+    if code.level() != want {
+        let what =
+            if want == RegionLevel::City { "a city: the hotline limits are set per city" } else { "the province: the dispute limits are set per province" };
+        return Err(AppError::field("region", format!("{code} is not {what}")));
     }
     st.store.region(code).await.map_err(|_| AppError::field("region", format!("no region {code}")))?;
     Ok(code)
 }
 
-/// Set a city's own limit for a rule.
+/// Set a local limit for a rule.
 pub async fn set<S: Store>(st: &AppState<S>, p: &Principal, region: &str, limit: LocalLimit) -> ApiResult<StoredLimit> {
-    let region = city(st, region).await?;
+    let region = region_for(st, region, &limit.rule).await?;
     authorize(st, p, Action::SetLocalLimits { region }).await?;
     let limit = LocalLimit { basis: limit.basis.trim().to_string(), ..limit };
     limit.check()?;
     Ok(st.store.set_limit(region, limit, st.by(p)).await?.value)
 }
 
-/// Go back to the catalogue's limit for a rule in a city.
+/// Go back to the catalogue's limit for a rule in a region.
 pub async fn clear<S: Store>(st: &AppState<S>, p: &Principal, region: &str, rule: &str) -> ApiResult<()> {
-    let region = city(st, region).await?;
+    let region = region_for(st, region, rule).await?;
     authorize(st, p, Action::SetLocalLimits { region }).await?;
     st.store.clear_limit(region, rule, st.by(p)).await?;
     Ok(())

@@ -143,7 +143,15 @@ fn one_dispute(
     let mut plan: Vec<(i64, UnitRef, C)> = vec![(
         0,
         intake,
-        C::Register { title: matter.into(), channel, category, amount: Some(1000 * (1 + rng.below(80) as u64)), group, parties: parties.clone() },
+        C::Register {
+            title: matter.into(),
+            channel,
+            category,
+            amount: Some(1000 * (1 + rng.below(80) as u64)),
+            group,
+            parties: parties.clone(),
+            limits: vec![],
+        },
     )];
     // How far it has got, weighted like a real ledger: most resolved, some open at each stage.
     let depth = [0, 1, 2, 3, 3, 4, 5, 5, 6, 6, 6, 7, 7, 7, 7, 7][rng.below(16)];

@@ -161,6 +161,9 @@ pub struct DisputeClockDto {
     pub agreed: bool,
     /// A party's period: shown, never counted against a unit.
     pub party: bool,
+    /// The province's own provision that set this limit in place of the catalogue's
+    /// (`GET /api/v1/limits`); absent when the catalogue's applies.
+    pub local_basis: Option<String>,
 }
 
 /// A dispute as read. Personal data (telephone, identity numbers) is masked for readers who do

@@ -635,8 +635,12 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     let mut clock_lines = Vec::new();
     for k in clocks(&d, &cal) {
         let (due, provisional) = k.due.clone().map(|(d, p)| (d.to_string(), p)).unwrap_or_default();
+        let rule = match &k.local {
+            Some(l) => format!("{}{}{}{}", lang.rule(&k.rule), lang.pick("（本省规定：", " (the province's own limit: "), l.basis, lang.pick("）", ")")),
+            None => lang.rule(&k.rule).to_string(),
+        };
         clock_lines.push(ClockLine {
-            rule: lang.rule(&k.rule),
+            rule,
             unit: unit_name(&st, lang, k.unit.id, &mut names).await,
             start: k.start.to_string(),
             overdue: !due.is_empty() && !k.party && due < today.to_string(),

@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use xiezhi_core::ticket::{LocalLimit, LOCAL_RULES};
+use xiezhi_core::local::{LocalLimit, Scope, LOCAL_RULES};
 use xiezhi_core::{Action, RegionLevel, UnitKind};
 use xiezhi_store::{Principal, Store};
 
@@ -82,12 +82,17 @@ async fn page<S: Store>(st: &AppState<S>, lang: Lang, p: &Principal, error: Opti
             updated_at: format_china(l.updated_at),
         });
     }
-    // The cities this person's committee may set limits for: its own, or every city of the province.
+    // The regions this person's committee may set limits for: its own city, or the province and
+    // every city of it.
     let mut cities = Vec::new();
     if p.unit.kind == UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Admin) {
         let candidates = match p.unit.region.level() {
             RegionLevel::City => vec![st.store.region(p.unit.region).await?],
-            RegionLevel::Province => st.store.child_regions(Some(p.unit.region)).await?,
+            RegionLevel::Province => {
+                let mut all = vec![st.store.region(p.unit.region).await?];
+                all.extend(st.store.child_regions(Some(p.unit.region)).await?);
+                all
+            }
             RegionLevel::County => vec![],
         };
         for r in candidates {
@@ -96,7 +101,12 @@ async fn page<S: Store>(st: &AppState<S>, lang: Lang, p: &Principal, error: Opti
             }
         }
     }
-    let rules = LOCAL_RULES.iter().map(|id| (*id, lang.rule(id), length_words(lang, id, None))).collect();
+    // A city's committee sets only the city's rules.
+    let rules = LOCAL_RULES
+        .iter()
+        .filter(|(_, scope)| p.unit.region.level() == RegionLevel::Province || *scope == Scope::City)
+        .map(|(id, _)| (*id, lang.rule(id), length_words(lang, id, None)))
+        .collect();
     render(&LimitsPage { rows, rules, cities, error, form, chrome: Chrome::new(lang, "/limits", Some(p), st) })
 }
 

@@ -163,7 +163,7 @@ impl Chrome {
                 || supervises
                 || (p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&Role::Admin))
             {
-                item("/limits".into(), lang.pick("热线时限", "Hotline limits"));
+                item("/limits".into(), lang.pick("地方时限", "Local limits"));
             }
             item(format!("/units/{}", p.unit.id), t.nav_my_unit);
             item(format!("/directory?region={}", p.unit.region), t.nav_directory);

@@ -20,7 +20,8 @@ at_the_end_of_november!(
     a_dispute_goes_from_the_window_to_closed,
     bad_input_and_strangers_change_nothing,
     the_committee_sees_its_subtree_masked_with_a_ledger,
-    the_court_entrusts_mediation_of_a_filed_case
+    the_court_entrusts_mediation_of_a_filed_case,
+    the_provinces_own_report_limit_counts_for_disputes_registered_after_it
 );
 
 async fn cmd(app: &TestApp, token: &str, id: i64, body: Value) -> crate::common::Reply {
@@ -331,4 +332,34 @@ async fn the_court_entrusts_mediation_of_a_filed_case(app: TestApp) {
     );
     let d = ok(&app, &judge, id, json!({"command": "conclude_litigation", "outcome": "judged"})).await;
     assert_eq!(d["stage"], "closed");
+}
+
+/// The province's rules give three days to report a red-risk dispute: its committee's
+/// administrator sets that (a city's may not; it is set for the province, not a city); disputes
+/// registered from then on count three days, naming the provision; one registered before keeps
+/// the catalogue's next day.
+async fn the_provinces_own_report_limit_counts_for_disputes_registered_after_it(app: TestApp) {
+    let centre = app.token("governance.990101").await;
+    let province_admin = app.token("admin").await;
+    let earlier = register(&app, &centre, "设定前登记").await["id"].as_i64().unwrap();
+    let body = json!({"length": 3, "basis": "《示范省矛盾纠纷多元化解条例》第二十条"});
+    let city = app.put("/api/v1/limits/990000/dispute.red_report", &app.token("admin.990100").await, body.clone()).await;
+    assert_eq!(city.status, StatusCode::FORBIDDEN, "{}", city.text());
+    let wrong_level = app.put("/api/v1/limits/990100/dispute.red_report", &province_admin, body.clone()).await;
+    assert_eq!((wrong_level.status, wrong_level.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("region")), "{}", wrong_level.text());
+    let set = app.put("/api/v1/limits/990000/dispute.red_report", &province_admin, body).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text());
+
+    let red = |id: i64| {
+        let (app, centre) = (&app, centre.clone());
+        async move { ok(app, &centre, id, json!({"command": "assess", "level": "red", "next_review": "2026-12-07"})).await }
+    };
+    let later = register(&app, &centre, "设定后登记").await["id"].as_i64().unwrap();
+    let d = red(later).await;
+    assert_eq!((d["clocks"][0]["rule"].as_str(), d["clocks"][0]["due"].as_str()), (Some("dispute.red_report"), Some("2026-12-03")), "{d}");
+    assert_eq!(d["clocks"][0]["local_basis"], "《示范省矛盾纠纷多元化解条例》第二十条");
+    let d = red(earlier).await;
+    assert_eq!((d["clocks"][0]["due"].as_str(), d["clocks"][0]["local_basis"].as_str()), (Some("2026-12-01"), None), "registered before: the catalogue's");
+    let page = app.page(axum::http::Method::GET, &format!("/disputes/{later}"), Some(&app.browser_session("governance.990101").await), None).await.text();
+    assert!(page.contains("本省规定：《示范省矛盾纠纷多元化解条例》第二十条"), "the clock names the provision on the page");
 }

@@ -372,7 +372,7 @@ async fn a_citys_own_limits_count_for_the_orders_taken_after_them(app: TestApp) 
     // inside the page, in words, with what was typed.
     let cookie = app.browser_session("admin.990100").await;
     let page = app.page(Method::GET, "/limits", Some(&cookie), None).await.text();
-    assert!(page.contains(r#"id="set-limit""#) && page.contains("尚无本市规定"), "the form, nothing set");
+    assert!(page.contains(r#"id="set-limit""#) && page.contains("尚无地方规定"), "the form, nothing set");
     let csrf = csrf_of(&page);
     let bad = app.page(Method::POST, "/limits", Some(&cookie), Some(&format!("csrf={csrf}&region=990100&rule=hotline.12345_sign_for&length=99&basis=x"))).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
