@@ -844,14 +844,80 @@ pub struct CommandForm {
     custody: Option<String>,
     /// The case's version when the page was shown.
     version: Option<String>,
+    /// `yes` once the person confirmed a command that cannot be undone.
+    confirmed: Option<String>,
     /// The judgment form's fields per defendant: `finding_0`, `punishment_0`, `term_0`,
     /// `probation_0`, `fine_0`, …
     #[serde(flatten)]
     verdict_fields: BTreeMap<String, String>,
 }
 
-pub async fn command<S: Store>(State(st): State<AppState<S>>, Path(id): Path<String>, PageForm(p, f): PageForm<CommandForm>) -> Result<Response, PageError> {
+/// Commands that cannot be undone: the page asks again before it sends one.
+pub const IRREVERSIBLE: [&str; 7] = ["judge", "finalize", "protest", "decline_prosecution", "withdraw", "refuse_arrest", "accept_execution"];
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    chrome: Chrome,
+    id: i64,
+    case_no: String,
+    title: String,
+    what: &'static str,
+    reason: String,
+    /// Every field of the form, sent again with the confirmation.
+    fields: Vec<(String, String)>,
+}
+
+/// The fields a command form sent, to send them again.
+fn fields_of(f: &CommandForm) -> Vec<(String, String)> {
+    let mut out = vec![("command".to_string(), f.command.clone())];
+    let optional = [
+        ("to", &f.to),
+        ("reason", &f.reason),
+        ("plea", &f.plea),
+        ("procedure", &f.procedure),
+        ("approver", &f.approver),
+        ("major", &f.major),
+        ("kind", &f.kind),
+        ("text", &f.text),
+        ("person", &f.person),
+        ("custody", &f.custody),
+        ("version", &f.version),
+    ];
+    out.extend(optional.into_iter().filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v))));
+    out.extend(f.verdict_fields.iter().filter(|(k, _)| k.as_str() != "csrf").map(|(k, v)| (k.clone(), v.clone())));
+    out
+}
+
+pub async fn command<S: Store>(
+    State(st): State<AppState<S>>,
+    lang: Lang,
+    Path(id): Path<String>,
+    PageForm(p, f): PageForm<CommandForm>,
+) -> Result<Response, PageError> {
     let id = path_id("id", &id)?;
+    if IRREVERSIBLE.contains(&f.command.as_str()) && f.confirmed.as_deref() != Some("yes") {
+        // Nothing is sent yet: the person sees what will be done, on which case, and confirms. A
+        // command the case does not offer them now is refused at once instead.
+        let (r, c, _) = visible(&st, &p, id).await?;
+        let offered = p.actor().authorize(Action::ActOnCases).is_ok()
+            && available(&c, unit_ref(&p.unit), st.clock.china(), &st.calendar()).iter().any(|a| *a == f.command);
+        if !offered {
+            let req = command_request(f)?;
+            cases::command(&st, &p, id, req).await?;
+            return Ok(see_other(&format!("/cases/{id}")));
+        }
+        let page = ConfirmPage {
+            id,
+            case_no: r.case_no,
+            title: r.title,
+            what: lang.command(&f.command),
+            reason: f.reason.clone().unwrap_or_default(),
+            fields: fields_of(&f),
+            chrome: Chrome::new(lang, &format!("/cases/{id}"), Some(&p), &st),
+        };
+        return Ok(axum::response::IntoResponse::into_response(render(&page)?));
+    }
     let shown = match f.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::field("version", "the version the page showed"))?),
         None => None,

@@ -792,6 +792,28 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
                 c.execute(&js, vec![serde_json::json!(value)]).await?;
             }
             c.find(Locator::Css(&format!("form[data-command={command}] button"))).await?.click().await?;
+            // A command that cannot be undone asks again: confirm it. (Poll: until the next page
+            // has loaded, the old one still matches.)
+            let grown = format!("#timeline tbody tr:nth-child({})", before + 1);
+            let mut looked = false;
+            for _ in 0..100 {
+                if c.find(Locator::Css(&grown)).await.is_ok() || c.find(Locator::Css("#failure, .failure")).await.is_ok() {
+                    break;
+                }
+                if c.find(Locator::Id("confirm-submit")).await.is_ok() {
+                    if command == "finalize" && !looked {
+                        looked = true;
+                        b.screenshots("confirm").await?;
+                        b.fits_a_phone("the confirmation of a command that cannot be undone").await?;
+                    }
+                    if let Ok(confirm) = c.find(Locator::Id("confirm-submit")).await {
+                        if confirm.click().await.is_ok() {
+                            break;
+                        }
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             if let Err(e) = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(&format!("#timeline tbody tr:nth-child({})", before + 1))).await
             {
                 eprintln!("after {command}: {}", c.find(Locator::Css("main")).await?.text().await?);

@@ -334,6 +334,21 @@ mod pages {
         let timeline = review.split("id=\"timeline\"").nth(1).unwrap();
         assert!(timeline.contains(">签收<") && timeline.contains(">受理<") && !timeline.contains("<code>case."), "events by name: {timeline}");
         assert!(review.contains("class=\"agency-number\""), "{review}");
+        // A command that cannot be undone asks again first, and nothing is done until confirmed.
+        let version = |page: &str| page.split(r#"name="version" value=""#).nth(1).unwrap().split('"').next().unwrap().to_string();
+        let asked = post(&app, &prosecutor, &format!("/cases/{id}/commands"), "command=decline_prosecution&reason=%E6%83%85%E8%8A%82%E8%BD%BB%E5%BE%AE").await;
+        assert_eq!(asked.status, StatusCode::OK, "{}", asked.text());
+        let asked = asked.text();
+        assert!(
+            asked.contains(r#"id="confirm-submit""#)
+                && asked.contains("不起诉")
+                && asked.contains("情节轻微")
+                && asked.contains(r#"name="confirmed" value="yes""#),
+            "{asked}"
+        );
+        let still = app.page(Method::GET, &case_path, Some(&prosecutor), None).await.text();
+        assert_eq!(version(&still), version(&review), "nothing was done");
+        assert!(still.contains("审查起诉"));
         let police_view = app.page(Method::GET, &case_path, Some(&police), None).await.text();
         assert_eq!(police_view.matches("data-command=").count(), 1, "the police held it and see it; they can only consult now");
         assert!(police_view.contains("data-command=\"collaborate\""));
@@ -380,7 +395,8 @@ mod pages {
             StatusCode::SEE_OTHER
         );
         assert_eq!(post(&app, &prosecutor, &format!("/cases/{id2}/commands"), "command=receive").await.status, StatusCode::SEE_OTHER);
-        let no = post(&app, &prosecutor, &format!("/cases/{id2}/commands"), "command=refuse_arrest&reason=%E8%AF%81%E6%8D%AE%E4%B8%8D%E8%B6%B3").await;
+        let no =
+            post(&app, &prosecutor, &format!("/cases/{id2}/commands"), "command=refuse_arrest&reason=%E8%AF%81%E6%8D%AE%E4%B8%8D%E8%B6%B3&confirmed=yes").await;
         assert_eq!(no.status, StatusCode::SEE_OTHER, "{}", no.text());
         let told = app.page(Method::GET, &second, Some(&police), None).await.text();
         let note = told.split("id=\"latest-reason\"").nth(1).expect("the reason is shown").split("</section>").next().unwrap();
