@@ -414,6 +414,8 @@ async fn long_lists_page_in_the_browser() {
         c.wait().for_element(Locator::Css("form[data-command=refuse_arrest]")).await?;
         c.find(Locator::Css("form[data-command=refuse_arrest] input[name=reason]")).await?.send_keys("证据不足，不符合逮捕条件").await?;
         c.find(Locator::Css("form[data-command=refuse_arrest] button")).await?.click().await?;
+        // A refusal cannot be undone: the page asks again.
+        c.wait().for_element(Locator::Id("confirm-submit")).await?.click().await?;
         c.wait().for_element(Locator::Id("latest-reason")).await?;
         c.find(Locator::Id("sign-out")).await?.click().await?;
         c.wait().for_element(Locator::Id("sign-in")).await?;
