@@ -855,19 +855,6 @@ pub struct CommandForm {
 /// Commands that cannot be undone: the page asks again before it sends one.
 pub const IRREVERSIBLE: [&str; 7] = ["judge", "finalize", "protest", "decline_prosecution", "withdraw", "refuse_arrest", "accept_execution"];
 
-#[derive(Template)]
-#[template(path = "confirm.html")]
-struct ConfirmPage {
-    chrome: Chrome,
-    id: i64,
-    case_no: String,
-    title: String,
-    what: &'static str,
-    reason: String,
-    /// Every field of the form, sent again with the confirmation.
-    fields: Vec<(String, String)>,
-}
-
 /// The fields a command form sent, to send them again.
 fn fields_of(f: &CommandForm) -> Vec<(String, String)> {
     let mut out = vec![("command".to_string(), f.command.clone())];
@@ -907,16 +894,15 @@ pub async fn command<S: Store>(
             cases::command(&st, &p, id, req).await?;
             return Ok(see_other(&format!("/cases/{id}")));
         }
-        let page = ConfirmPage {
-            id,
-            case_no: r.case_no,
+        let c = super::confirm::Confirm {
+            action: format!("/cases/{id}/commands"),
+            back: format!("/cases/{id}"),
+            label: r.case_no,
             title: r.title,
-            what: lang.command(&f.command),
-            reason: f.reason.clone().unwrap_or_default(),
+            what: lang.command(&f.command).to_string(),
             fields: fields_of(&f),
-            chrome: Chrome::new(lang, &format!("/cases/{id}"), Some(&p), &st),
         };
-        return Ok(axum::response::IntoResponse::into_response(render(&page)?));
+        return super::confirm::page(Chrome::new(lang, &format!("/cases/{id}"), Some(&p), &st), c);
     }
     let shown = match f.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::field("version", "the version the page showed"))?),

@@ -824,12 +824,36 @@ fn command_of(fields: &[(String, String)]) -> Result<DisputeCommandRequest, AppE
 }
 
 /// An action from the dispute's page; back to the page, or the error inside the layout.
+/// Commands that cannot be undone: the page asks again before it sends one.
+pub const IRREVERSIBLE: [&str; 6] = ["close", "withdraw", "end_mediation", "rule", "not_accept_confirmation", "conclude_litigation"];
+
 pub async fn command<S: Store>(
     State(st): State<AppState<S>>,
+    lang: Lang,
     Path(id): Path<String>,
     PageForm(p, fields): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let id = path_id("id", &id)?;
+    let name = fields.iter().find(|(k, _)| k == "command").map(|(_, v)| v.clone()).unwrap_or_default();
+    if IRREVERSIBLE.contains(&name.as_str()) && !super::confirm::confirmed(&fields) {
+        // Asked again only for a command the dispute offers the person now; otherwise refused at once.
+        let (r, d, _, _) = disputes::visible(&st, &p, id).await?;
+        let me = UnitRef { id: p.unit.id, kind: p.unit.kind, region: p.unit.region };
+        let offered = p.actor().authorize(Action::ActOnDisputes).is_ok() && available(&d, me, st.clock.china(), &st.calendar()).iter().any(|a| *a == name);
+        if offered {
+            let c = super::confirm::Confirm {
+                action: format!("/disputes/{id}/commands"),
+                back: format!("/disputes/{id}"),
+                label: r.code,
+                title: r.title,
+                what: lang.dispute_word(&name).to_string(),
+                fields,
+            };
+            return super::confirm::page(Chrome::new(lang, &format!("/disputes/{id}"), Some(&p), &st), c);
+        }
+    }
+    // The confirmation is the page's, not the command's.
+    let fields: Vec<(String, String)> = fields.into_iter().filter(|(k, _)| k != "confirmed").collect();
     let req = command_of(&fields)?;
     disputes::command(&st, &p, id, req).await?;
     Ok(see_other(&format!("/disputes/{id}")))

@@ -4,6 +4,7 @@ mod account;
 mod audit;
 mod calendars;
 mod cases;
+mod confirm;
 mod disputes;
 mod knowledge;
 mod limits;

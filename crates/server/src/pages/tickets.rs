@@ -582,12 +582,36 @@ fn command_of(fields: &[(String, String)]) -> Result<TicketCommandRequest, AppEr
     crate::dto::from_json(Value::Object(obj))
 }
 
+/// Commands that cannot be undone: the page asks again before it sends one.
+pub const IRREVERSIBLE: [&str; 3] = ["not_accept", "transfer_emergency", "decide_termination"];
+
 pub async fn command<S: Store>(
     State(st): State<AppState<S>>,
+    lang: Lang,
     Path(id): Path<String>,
     PageForm(p, fields): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let id = path_id("id", &id)?;
+    let name = fields.iter().find(|(k, _)| k == "command").map(|(_, v)| v.clone()).unwrap_or_default();
+    if IRREVERSIBLE.contains(&name.as_str()) && !super::confirm::confirmed(&fields) {
+        // Asked again only for a command the order offers the person now; otherwise refused at once.
+        let (r, t, _) = tickets::visible(&st, &p, id).await?;
+        let me = xiezhi_core::case::UnitRef { id: p.unit.id, kind: p.unit.kind, region: p.unit.region };
+        let offered = p.actor().authorize(Action::ActOnTickets).is_ok() && available(&t, me, st.clock.china(), &st.calendar()).iter().any(|a| *a == name);
+        if offered {
+            let c = super::confirm::Confirm {
+                action: format!("/tickets/{id}/commands"),
+                back: format!("/tickets/{id}"),
+                label: r.ticket_no,
+                title: r.title,
+                what: lang.ticket_word(&name).to_string(),
+                fields,
+            };
+            return super::confirm::page(Chrome::new(lang, &format!("/tickets/{id}"), Some(&p), &st), c);
+        }
+    }
+    // The confirmation is the page's, not the command's.
+    let fields: Vec<(String, String)> = fields.into_iter().filter(|(k, _)| k != "confirmed").collect();
     tickets::command(&st, &p, id, command_of(&fields)?).await?;
     Ok(see_other(&format!("/tickets/{id}")))
 }

@@ -55,6 +55,23 @@ fn shot_dir() -> (String, Option<tempfile::TempDir>) {
     }
 }
 
+/// After sending a form: a command that cannot be undone is asked again — confirm it (polling,
+/// since the old page still matches until the next has loaded) — until `done` is on the page.
+async fn confirm_until(c: &fantoccini::Client, done: &str) -> Result<(), fantoccini::error::CmdError> {
+    for _ in 0..100 {
+        if c.find(Locator::Css(done)).await.is_ok() || c.find(Locator::Id("failure")).await.is_ok() {
+            return Ok(());
+        }
+        if let Ok(confirm) = c.find(Locator::Id("confirm-submit")).await {
+            if confirm.click().await.is_ok() {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
 async fn browse(state: AppState<xiezhi_store::SqlStore>) -> Browsing {
     let chromium = find(&["/usr/bin/chromium", "/usr/lib/chromium/chromium"])
         .expect("chromium not found: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
@@ -495,7 +512,12 @@ async fn a_dispute_through_the_pages() {
                 c.execute(&js, vec![serde_json::json!(value)]).await?;
             }
             c.find(Locator::Css(&format!("#do-{action} button"))).await?.click().await?;
-            c.wait().for_element(Locator::Css(&format!("#timeline li:nth-child({})", before + events))).await?;
+            let grown = format!("#timeline li:nth-child({})", before + events);
+            confirm_until(c, &grown).await?;
+            if let Err(e) = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(&grown)).await {
+                eprintln!("after {action}: {}", c.find(Locator::Css("main")).await?.text().await?);
+                return Err(e);
+            }
             Ok::<_, fantoccini::error::CmdError>(())
         };
         b.sign_in("governance.990101").await?;
@@ -639,7 +661,9 @@ async fn a_hotline_call_through_the_pages() {
                 c.execute(&js, vec![serde_json::json!(value)]).await?;
             }
             c.find(Locator::Css(&format!("#do-{action} button"))).await?.click().await?;
-            c.wait().for_element(Locator::Css(&format!("#timeline li:nth-child({})", before + 1))).await?;
+            let grown = format!("#timeline li:nth-child({})", before + 1);
+            confirm_until(c, &grown).await?;
+            c.wait().for_element(Locator::Css(&grown)).await?;
             Ok::<_, fantoccini::error::CmdError>(())
         };
         b.sign_in("h12345.990101").await?;

@@ -21,7 +21,8 @@ both!(
     refusals_change_nothing_and_the_caller_is_protected,
     indicators_by_unit_with_12309_lines_and_in_excel,
     the_centre_supervises_an_overdue_order,
-    a_citys_own_limits_count_for_the_orders_taken_after_them
+    a_citys_own_limits_count_for_the_orders_taken_after_them,
+    the_page_asks_again_before_not_accepting_a_call
 );
 
 async fn cmd(app: &TestApp, token: &str, id: i64, body: Value) -> crate::common::Reply {
@@ -389,4 +390,28 @@ async fn a_citys_own_limits_count_for_the_orders_taken_after_them(app: TestApp) 
     );
     let court_page = app.page(Method::GET, "/limits", Some(&app.browser_session("court.990101").await), None).await.text();
     assert!(court_page.contains("第十条") && !court_page.contains(r#"id="set-limit""#), "others read the limits, without the form");
+}
+
+/// Not accepting a call cannot be undone: the order's page shows it back first, nothing changes
+/// until it is confirmed, and then it is done once.
+async fn the_page_asks_again_before_not_accepting_a_call(app: TestApp) {
+    let centre = app.token("h12345.990101").await;
+    let id = app.post("/api/v1/tickets", &centre, call("咨询房屋买卖", false, false)).await.json()["id"].as_i64().unwrap();
+    let cookie = app.browser_session("h12345.990101").await;
+    let page = app.page(Method::GET, &format!("/tickets/{id}"), Some(&cookie), None).await.text();
+    let csrf = csrf_of(&page);
+    let form = format!("csrf={csrf}&command=not_accept&reason=%E4%B8%8D%E5%B1%9E%E4%BA%8E%E5%8F%97%E7%90%86%E8%8C%83%E5%9B%B4&route=%E4%B8%8D%E5%8A%A8%E4%BA%A7%E7%99%BB%E8%AE%B0%E4%B8%AD%E5%BF%83");
+    let asked = app.page(Method::POST, &format!("/tickets/{id}/commands"), Some(&cookie), Some(&form)).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.text());
+    assert!(
+        asked.text().contains(r#"id="confirm-submit""#) && asked.text().contains("不予受理") && asked.text().contains("不属于受理范围"),
+        "{}",
+        asked.text()
+    );
+    assert_eq!(app.get(&format!("/api/v1/tickets/{id}"), &centre).await.json()["stage"], "received", "nothing done yet");
+    let done = app.page(Method::POST, &format!("/tickets/{id}/commands"), Some(&cookie), Some(&format!("{form}&confirmed=yes"))).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+    let t = app.get(&format!("/api/v1/tickets/{id}"), &centre).await.json();
+    assert_ne!(t["stage"], "received", "{t}");
+    assert_eq!(t["version"], 2, "done once");
 }
