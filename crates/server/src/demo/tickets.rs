@@ -88,6 +88,21 @@ pub async fn seed_tickets<S: Store>(store: &S, cal: &Calendar, n: usize, seed: u
             let k = store.add_knowledge(item, By::system(crate::state::now_us())).await?.value;
             c.knowledge.push(crate::app::knowledge::reference(&k)?);
         }
+        // Each police station also still keeps last year's answer on residence transfers, past its
+        // last day and not retired: its knowledge base is not kept up to date (H14), which the
+        // hotline centre and the committee see on the upkeep page.
+        if let Some(police) = c.political_legal.iter().find(|u| u.kind == UnitKind::Police) {
+            let old = xiezhi_store::NewKnowledgeItem {
+                unit_id: police.id,
+                region: police.region,
+                question: "户口迁移怎么办理（旧口径）".into(),
+                answer: "凭准迁证到迁出地派出所办理迁出（已改为跨省通办，本口径已过期）。".into(),
+                valid_from: since.to_string(),
+                valid_until: Some((today - Duration::days(30)).to_string()),
+                search_extra: String::new(),
+            };
+            store.add_knowledge(old, By::system(crate::state::now_us())).await?;
+        }
     }
     let mut rng = Rng(seed ^ 0x7_1C4E7);
     let mut batch = Vec::new();

@@ -210,6 +210,13 @@ async fn the_demo_province_has_work_orders_of_every_kind() {
     );
     let (found, ..) = xiezhi_server::app::tickets::public_status(&state, "local", &rows[0].ticket_no, "00000000").await.unwrap();
     assert_eq!(found.id, rows[0].id);
+    // The police stations' bases each keep an expired answer: the upkeep page has work to show.
+    let upkeep = xiezhi_store::KnowledgeStore::knowledge_upkeep(&store, "99", "2026-11-30").await.unwrap();
+    let stale: Vec<_> = upkeep.iter().filter(|u| u.expired == 1).collect();
+    assert!(!stale.is_empty() && stale.len() < upkeep.len(), "{upkeep:?}");
+    for u in stale {
+        assert_eq!(store.unit(u.unit_id).await.unwrap().kind, xiezhi_core::UnitKind::Police);
+    }
 }
 
 /// The indicators as a whole and per lead unit, with 12309's two lines: a call replied within its
