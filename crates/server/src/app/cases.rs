@@ -4,6 +4,7 @@
 //! The core decides every command (`xiezhi_core::case::decide`); the store writes the events
 //! and the case's projection in one transaction, if nobody changed the case meanwhile.
 
+use crate::app::numbering::Numbering;
 use crate::auth::authorize;
 use crate::dto::{CommandRequest, NewCaseRequest};
 use crate::error::{ApiResult, AppError};
@@ -11,7 +12,7 @@ use crate::state::AppState;
 use serde::Serialize;
 use sha2::Digest;
 use time::Duration;
-use xiezhi_core::case::numbering::{Claim, Register, PENDING_SERIAL};
+use xiezhi_core::case::numbering::{Claim, Register};
 use xiezhi_core::case::{apply, clocks, decide, Case, Command, Event, UnitRef};
 use xiezhi_core::{Action, Calendar};
 use xiezhi_store::{CaseFilter, CaseRecord, CaseWrite, Payload, Principal, Store};
@@ -109,13 +110,9 @@ pub async fn register<S: Store>(st: &AppState<S>, p: &Principal, req: NewCaseReq
         }
     }
     // No number given: the police's next filing number.
-    let (case_no, claim) = match given_number("case_no", Some(req.case_no))? {
-        Some(n) => (n, None),
-        None => {
-            let claim = Claim::new(p.unit.id, Register::PoliceFiling, p.unit.region, st.clock.china().year());
-            (claim.pending.clone(), Some(claim))
-        }
-    };
+    let mut numbering = Numbering::new(p, st.clock.china().year());
+    let case_no = numbering.number("case_no", Some(req.case_no), Register::PoliceFiling)?;
+    let claim = numbering.claim;
     let cmd = Command::Register { case_no, title: req.title, persons: req.persons, charge: req.charge };
     cmd.check_texts()?;
     let events = decide(None, &cmd, unit_ref(&p.unit), st.clock.china(), &st.calendar())?;
@@ -128,15 +125,6 @@ pub async fn register<S: Store>(st: &AppState<S>, p: &Principal, req: NewCaseReq
     settle_number(&write, created.value.number.as_deref(), &mut r, &mut c);
     units.sort();
     Ok((r, c, units, created.leaves))
-}
-
-/// A number the client gave (trimmed), or none to have one allocated.
-pub(crate) fn given_number(field: &'static str, given: Option<String>) -> ApiResult<Option<String>> {
-    let Some(n) = given.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()) else { return Ok(None) };
-    if n.contains(PENDING_SERIAL) {
-        return Err(AppError::field(field, format!("a number cannot contain {PENDING_SERIAL}")));
-    }
-    Ok(Some(n))
 }
 
 /// The answer of a write that drew a number: the number where the pending one stood.
@@ -170,18 +158,8 @@ pub async fn command_at<S: Store>(st: &AppState<S>, p: &Principal, id: i64, vers
 /// from the unit's register (drawn when the write commits).
 async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, req: CommandRequest) -> ApiResult<(Command, Option<Claim>)> {
     use CommandRequest as R;
-    let mut claim = None;
-    let mut number = |given: Option<String>, register: Register| -> ApiResult<Option<String>> {
-        Ok(Some(match given_number("number", given)? {
-            Some(n) => n,
-            None => {
-                let c = Claim::new(p.unit.id, register, p.unit.region, st.clock.china().year());
-                let pending = c.pending.clone();
-                claim = Some(c);
-                pending
-            }
-        }))
-    };
+    let mut numbering = Numbering::new(p, st.clock.china().year());
+    let mut number = |given: Option<String>, register: Register| numbering.number("number", given, register).map(Some);
     let cmd = match req {
         R::SetCustody { person, custody } => Command::SetCustody { person, custody },
         R::Extend { approver, reason, major } => Command::Extend { approver, reason, major },
@@ -207,7 +185,7 @@ async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, req: CommandRequest)
         R::Withdraw { reason } => Command::Withdraw { reason },
         R::Collaborate { kind, to, text } => Command::Collaborate { kind, to: unit(st, to).await?, text },
     };
-    Ok((cmd, claim))
+    Ok((cmd, numbering.claim))
 }
 
 /// The unit a command names, as the machine needs it.

@@ -212,18 +212,8 @@ pub async fn command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: Di
 /// claimed from the court's register (drawn when the write commits).
 async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, req: DisputeCommandRequest) -> ApiResult<(Command, Option<Claim>)> {
     use DisputeCommandRequest as R;
-    let mut claim = None;
-    let mut number = |given: Option<String>, register| -> ApiResult<Option<String>> {
-        Ok(Some(match crate::app::cases::given_number("number", given)? {
-            Some(n) => n,
-            None => {
-                let c = Claim::new(p.unit.id, register, p.unit.region, st.clock.china().year());
-                let pending = c.pending.clone();
-                claim = Some(c);
-                pending
-            }
-        }))
-    };
+    let mut numbering = crate::app::numbering::Numbering::new(p, st.clock.china().year());
+    let mut number = |given: Option<String>, register: Register| numbering.number("number", given, register).map(Some);
     let cmd = match req {
         R::Assess { level, factors, next_review } => Command::Assess { level, factors, next_review },
         R::ReportToPolice { to } => Command::ReportToPolice { to: unit(st, "to", to).await? },
@@ -261,7 +251,7 @@ async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, req: DisputeCommandR
         R::Withdraw { reason } => Command::Withdraw { reason },
         R::LinkCase { case_id } => Command::LinkCase { case_id },
     };
-    Ok((cmd, claim))
+    Ok((cmd, numbering.claim))
 }
 
 async fn unit<S: Store>(st: &AppState<S>, field: &'static str, id: i64) -> ApiResult<UnitRef> {

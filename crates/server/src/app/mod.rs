@@ -11,6 +11,7 @@ pub mod input;
 pub mod integrity;
 pub mod knowledge;
 pub mod limits;
+pub mod numbering;
 pub mod org;
 pub mod people;
 pub mod tickets;
