@@ -238,6 +238,9 @@ pub trait DisputeStore {
     /// Apply a decided change if the dispute is still at `version` (otherwise `Conflict`).
     fn update_dispute(&self, id: i64, version: i64, write: DisputeWrite, by: By) -> impl Future<Output = Result<Recorded<(i64, Option<String>)>>> + Send;
     /// A dispute (with its state) and the units that may see it.
+    /// The dispute as this process last read or wrote it, for deciding a change without reading
+    /// it again (see [`crate::Store::remembered_case`]).
+    fn remembered_dispute(&self, id: i64) -> Option<(DisputeRecord, Vec<i64>)>;
     fn dispute(&self, id: i64) -> impl Future<Output = Result<Option<(DisputeRecord, Vec<i64>)>>> + Send;
     /// Disputes matching the filter (without their state), in its order, one page.
     fn disputes(&self, filter: DisputeFilter) -> impl Future<Output = Result<Vec<DisputeRecord>>> + Send;
@@ -543,8 +546,30 @@ impl DisputeStore for SqlStore {
     }
 
     async fn update_dispute(&self, id: i64, version: i64, write: DisputeWrite, by: By) -> Result<Recorded<(i64, Option<String>)>> {
-        let r = self.disputes.submit(DisputeJob::Update { id, version, write, by }).await?;
-        Ok(Recorded { value: (r.value.version, r.value.number), leaves: r.leaves })
+        let after = self
+            .cache
+            .disputes
+            .at(id, version)
+            .map(|(r, units)| (r.updated(&write, &by), crate::cache::units_after(units, &write.units), write.claim.as_ref().map(|k| k.pending.clone())));
+        let outcome = self
+            .disputes
+            .submit(DisputeJob::Update { id, version, write, by })
+            .await
+            .map(|r| Recorded { value: (r.value.version, r.value.number), leaves: r.leaves });
+        let after = after.map(|(mut record, units, pending)| {
+            move |done: &Recorded<(i64, Option<String>)>| {
+                if let (Some(pending), Some(number)) = (pending, &done.value.1) {
+                    record.state = record.state.replace(&pending, number);
+                }
+                (record, units)
+            }
+        });
+        self.cache.disputes.written(id, &outcome, after);
+        outcome
+    }
+
+    fn remembered_dispute(&self, id: i64) -> Option<(DisputeRecord, Vec<i64>)> {
+        self.cache.disputes.get(&id)
     }
 
     async fn dispute(&self, id: i64) -> Result<Option<(DisputeRecord, Vec<i64>)>> {
@@ -554,7 +579,11 @@ impl DisputeStore for SqlStore {
             crate::filters::id_list(self.backend, "unit_id")
         );
         let row: Option<crate::filters::WithUnits<DisputeRecord>> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.reader).await?;
-        Ok(row.map(|r| (r.record, crate::filters::parse_id_list(r.units.as_deref()))))
+        let found = row.map(|r| (r.record, crate::filters::parse_id_list(r.units.as_deref())));
+        if let Some((r, units)) = &found {
+            self.cache.disputes.remember(r.clone(), units.clone());
+        }
+        Ok(found)
     }
 
     async fn disputes(&self, f: DisputeFilter) -> Result<Vec<DisputeRecord>> {

@@ -20,6 +20,7 @@ mod tickets;
 
 pub use audit::{NewEvent, Payload};
 pub use batch::CaseWritten;
+pub use cache::units_after;
 pub use disputes::{DisputeFilter, DisputeRecord, DisputeSort, DisputeStore, DisputeTally, DisputeWrite, Mediator};
 pub use error::{OpenError, StoreError};
 pub use knowledge::{KnowledgeFilter, KnowledgeItem, KnowledgeStore, KnowledgeSupervision, NewKnowledgeItem, NewKnowledgeSupervision, UnitUpkeep};
@@ -106,8 +107,11 @@ pub trait Store: DisputeStore + TicketStore + KnowledgeStore + LimitStore + Outb
     fn case_ids(&self, after: i64, limit: i64) -> impl Future<Output = Result<Vec<i64>>> + Send;
     /// Overwrite a case's projection (not its events or version): for rebuilding read models.
     fn restore_case(&self, id: i64, write: CaseWrite) -> impl Future<Output = Result<()>> + Send;
-    /// The units that hold or held a case.
-    /// A case and the units that may see it, in one read.
+    /// The case as this process last read or wrote it (within the last minute), for deciding a
+    /// change without reading it again. It may be behind a change made by another process: the
+    /// write's version check refuses a decision made on it, and the caller reads afresh.
+    fn remembered_case(&self, id: i64) -> Option<(CaseRecord, Vec<i64>)>;
+    /// A case and the units that hold or held it (those that may see it), in one read.
     fn case_with_units(&self, id: i64) -> impl Future<Output = Result<Option<(CaseRecord, Vec<i64>)>>> + Send;
     fn case_units(&self, id: i64) -> impl Future<Output = Result<Vec<i64>>> + Send;
     /// What a list's search looks in for this case (for checking the read model).

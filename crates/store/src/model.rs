@@ -283,6 +283,38 @@ impl CaseWrite {
     }
 }
 
+impl CaseRecord {
+    /// The row a write leaves at `version` (a claimed number still pending: see [`Self::settle`]).
+    pub fn written(id: i64, version: i64, w: &CaseWrite, at: i64) -> CaseRecord {
+        CaseRecord {
+            id,
+            case_no: w.case_no.clone(),
+            title: w.title.clone(),
+            region: w.region.to_string(),
+            stage: w.stage.clone(),
+            holder_unit_id: w.holder_unit_id,
+            pending_unit_id: w.pending_unit_id,
+            notice_unit_id: w.notice_unit_id,
+            in_custody: w.in_custody,
+            held_since: w.held_since.clone(),
+            charge: w.charge.clone(),
+            due_date: w.due_date.clone(),
+            due_provisional: w.due_provisional,
+            version,
+            state: w.state.clone(),
+            updated_at: at,
+        }
+    }
+
+    /// The number a write drew, where its claim's pending number stood.
+    pub fn settle(&mut self, claim: Option<&xiezhi_core::case::numbering::Claim>, number: Option<&str>) {
+        if let (Some(claim), Some(number)) = (claim, number) {
+            self.case_no = self.case_no.replace(&claim.pending, number);
+            self.state = self.state.replace(&claim.pending, number);
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CaseRecord {
     pub id: i64,

@@ -36,7 +36,7 @@ pub struct SqlStore {
     pub(crate) ticket_sink: crate::engine::Batches<crate::tickets::TicketJob>,
     /// SQLite: the plain connection that writes cases and events (`native.rs`).
     native: Option<crate::engine::native::NativeWriter>,
-    cache: std::sync::Arc<crate::cache::Cache>,
+    pub(crate) cache: std::sync::Arc<crate::cache::Cache>,
     /// The SQLite database file, for bulk reads that bypass the pool (`event_leaf_hashes`).
     sqlite_file: Option<std::path::PathBuf>,
     /// Plain read-only connections to it, kept between calls with their buffers.
@@ -1134,11 +1134,35 @@ impl Store for SqlStore {
     }
 
     async fn create_case(&self, w: CaseWrite, by: By) -> Result<Recorded<crate::CaseWritten>> {
-        self.submit(CaseJob::Create { write: w, by }).await
+        let at = w.event_times.last().copied().unwrap_or(by.at);
+        let (mut after, units, claim) = (CaseRecord::written(0, w.events.len() as i64, &w, at), crate::cache::units_after(vec![], &w.units), w.claim.clone());
+        let outcome = self.submit(CaseJob::Create { write: w, by }).await;
+        if let Ok(done) = &outcome {
+            after.id = done.value.id;
+            after.settle(claim.as_ref(), done.value.number.as_deref());
+            self.cache.cases.remember(after, units);
+        }
+        outcome
     }
 
     async fn update_case(&self, id: i64, version: i64, w: CaseWrite, by: By) -> Result<Recorded<crate::CaseWritten>> {
-        self.submit(CaseJob::Update { id, version, write: w, by }).await
+        let before = self.cache.cases.at(id, version);
+        let after = before.map(|(_, units)| {
+            (CaseRecord::written(id, version + w.events.len() as i64, &w, by.at), crate::cache::units_after(units, &w.units), w.claim.clone())
+        });
+        let outcome = self.submit(CaseJob::Update { id, version, write: w, by }).await;
+        let after = after.map(|(mut record, units, claim)| {
+            move |done: &Recorded<crate::CaseWritten>| {
+                record.settle(claim.as_ref(), done.value.number.as_deref());
+                (record, units)
+            }
+        });
+        self.cache.cases.written(id, &outcome, after);
+        outcome
+    }
+
+    fn remembered_case(&self, id: i64) -> Option<(CaseRecord, Vec<i64>)> {
+        self.cache.cases.get(&id)
     }
 
     async fn import_cases(&self, writes: Vec<CaseWrite>, by: By) -> Result<usize> {
@@ -1204,6 +1228,8 @@ impl Store for SqlStore {
                 .await?;
         }
         tx.commit().await?;
+        // Not remembered as it was before (a read meanwhile may have remembered the old row).
+        self.cache.cases.remove(&id);
         Ok(())
     }
 
@@ -1231,7 +1257,9 @@ impl Store for SqlStore {
             .map(|u| u.parse().map_err(|_| corrupt("case unit", u)))
             .collect::<Result<Vec<i64>>>()?;
         units.sort();
-        Ok(Some((CaseRecord::from(row.case), units)))
+        let record = CaseRecord::from(row.case);
+        self.cache.cases.remember(record.clone(), units.clone());
+        Ok(Some((record, units)))
     }
 
     async fn case_search(&self, id: i64) -> Result<String> {

@@ -182,6 +182,9 @@ pub trait TicketStore {
     /// the code the caller is given. Returns the id and the number.
     fn create_ticket(&self, write: TicketWrite, query_hash: String, by: By) -> impl Future<Output = Result<Recorded<(i64, String)>>> + Send;
     fn update_ticket(&self, id: i64, version: i64, write: TicketWrite, by: By) -> impl Future<Output = Result<Recorded<i64>>> + Send;
+    /// The order as this process last read or wrote it, for deciding a change without reading
+    /// it again (see [`crate::Store::remembered_case`]).
+    fn remembered_ticket(&self, id: i64) -> Option<(TicketRecord, Vec<i64>)>;
     fn ticket(&self, id: i64) -> impl Future<Output = Result<Option<(TicketRecord, Vec<i64>)>>> + Send;
     /// An order by its number, with the hash of its query code.
     fn ticket_by_no(&self, ticket_no: &str) -> impl Future<Output = Result<Option<(TicketRecord, String)>>> + Send;
@@ -401,8 +404,14 @@ impl TicketStore for SqlStore {
     }
 
     async fn update_ticket(&self, id: i64, version: i64, write: TicketWrite, by: By) -> Result<Recorded<i64>> {
-        let r = self.tickets.submit(TicketJob::Update { id, version, write, by }).await?;
-        Ok(Recorded { value: r.value.version, leaves: r.leaves })
+        let after = self.cache.tickets.at(id, version).map(|(r, units)| (r.updated(&write, &by), crate::cache::units_after(units, &write.units)));
+        let outcome = self.tickets.submit(TicketJob::Update { id, version, write, by }).await.map(|r| Recorded { value: r.value.version, leaves: r.leaves });
+        self.cache.tickets.written(id, &outcome, after.map(|after| move |_: &Recorded<i64>| after));
+        outcome
+    }
+
+    fn remembered_ticket(&self, id: i64) -> Option<(TicketRecord, Vec<i64>)> {
+        self.cache.tickets.get(&id)
     }
 
     async fn ticket(&self, id: i64) -> Result<Option<(TicketRecord, Vec<i64>)>> {
@@ -412,7 +421,11 @@ impl TicketStore for SqlStore {
             crate::filters::id_list(self.backend, "unit_id")
         );
         let row: Option<crate::filters::WithUnits<TicketRecord>> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.reader).await?;
-        Ok(row.map(|r| (r.record, crate::filters::parse_id_list(r.units.as_deref()))))
+        let found = row.map(|r| (r.record, crate::filters::parse_id_list(r.units.as_deref())));
+        if let Some((r, units)) = &found {
+            self.cache.tickets.remember(r.clone(), units.clone());
+        }
+        Ok(found)
     }
 
     async fn ticket_by_no(&self, ticket_no: &str) -> Result<Option<(TicketRecord, String)>> {

@@ -91,6 +91,11 @@ pub fn state_of(r: &CaseRecord) -> Result<Case, AppError> {
 /// Load a case the principal may see.
 pub async fn visible<S: Store>(st: &AppState<S>, p: &Principal, id: i64) -> ApiResult<(CaseRecord, Case, Vec<i64>)> {
     let (r, units) = st.store.case_with_units(id).await?.ok_or(AppError::NotFound("case"))?;
+    seen(st, p, r, units).await
+}
+
+/// The case as the principal may see it, from what was read.
+async fn seen<S: Store>(st: &AppState<S>, p: &Principal, r: CaseRecord, units: Vec<i64>) -> ApiResult<(CaseRecord, Case, Vec<i64>)> {
     let region = xiezhi_core::RegionCode::parse("region", &r.region).map_err(|e| AppError::Internal(e.to_string()))?;
     authorize(st, p, Action::ViewCase { region, involved: units.contains(&p.unit.id) }).await?;
     let c = state_of(&r)?;
@@ -119,20 +124,19 @@ pub async fn register<S: Store>(st: &AppState<S>, p: &Principal, req: NewCaseReq
     let mut c = events.iter().fold(None, apply).ok_or_else(|| AppError::Internal("registration made no case".into()))?;
     let write = CaseWrite { claim, ..projection(&c, &events, &st.calendar())? };
     let by = st.by(p);
-    let (mut r, mut units) = written_record(0, write.events.len() as i64, &write, write.event_times.last().copied().unwrap_or(by.at), vec![]);
-    let created = st.store.create_case(write.clone(), by).await?;
+    let mut r = CaseRecord::written(0, write.events.len() as i64, &write, write.event_times.last().copied().unwrap_or(by.at));
+    let (units, claim) = (crate::app::units_after(vec![], &write.units), write.claim.clone());
+    let created = st.store.create_case(write, by).await?;
     r.id = created.value.id;
-    settle_number(&write, created.value.number.as_deref(), &mut r, &mut c);
-    units.sort();
+    settle_number(claim.as_ref(), created.value.number.as_deref(), &mut r, &mut c);
     Ok((r, c, units, created.leaves))
 }
 
 /// The answer of a write that drew a number: the number where the pending one stood.
-fn settle_number(w: &CaseWrite, number: Option<&str>, r: &mut CaseRecord, c: &mut Case) {
-    let (Some(claim), Some(number)) = (&w.claim, number) else { return };
+fn settle_number(claim: Option<&Claim>, number: Option<&str>, r: &mut CaseRecord, c: &mut Case) {
+    r.settle(claim, number);
+    let (Some(claim), Some(number)) = (claim, number) else { return };
     let put = |s: &mut String| *s = s.replace(&claim.pending, number);
-    put(&mut r.case_no);
-    put(&mut r.state);
     put(&mut c.case_no);
     c.numbers.iter_mut().for_each(|(_, n)| put(n));
 }
@@ -194,10 +198,32 @@ async fn unit<S: Store>(st: &AppState<S>, id: i64) -> ApiResult<UnitRef> {
     Ok(unit_ref(&u))
 }
 
-/// Decide and record a parsed command on a case the principal may see.
+/// Decide and record a parsed command on a case the principal may see (as this process
+/// remembers it, if it does: see [`crate::app::on_remembered`]).
 async fn apply_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, cmd: Command, claim: Option<Claim>, shown: Option<i64>) -> ApiResult<Written> {
     cmd.check_texts()?;
-    let (r, c, units) = visible(st, p, id).await?;
+    crate::app::on_remembered(st.store.remembered_case(id), |remembered| {
+        let (cmd, claim) = (&cmd, claim.clone());
+        async move {
+            let seen = match remembered {
+                Some((r, units)) => seen(st, p, r, units).await?,
+                None => visible(st, p, id).await?,
+            };
+            decide_and_write(st, p, id, seen, cmd, claim, shown).await
+        }
+    })
+    .await
+}
+
+async fn decide_and_write<S: Store>(
+    st: &AppState<S>,
+    p: &Principal,
+    id: i64,
+    (r, c, units): (CaseRecord, Case, Vec<i64>),
+    cmd: &Command,
+    claim: Option<Claim>,
+    shown: Option<i64>,
+) -> ApiResult<Written> {
     if let Some(v) = shown.filter(|v| *v != r.version) {
         return Err(AppError::Refused {
             forbidden: false,
@@ -207,7 +233,7 @@ async fn apply_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, cmd: 
             message: format!("the case changed since the page showed it (version {v}, now {}): look at it again", r.version),
         });
     }
-    let events = decide(Some(&c), &cmd, unit_ref(&p.unit), st.clock.china(), &st.calendar())?;
+    let events = decide(Some(&c), cmd, unit_ref(&p.unit), st.clock.china(), &st.calendar())?;
     let mut next = events.iter().fold(Some(c), apply).ok_or_else(|| AppError::Internal("case vanished".into()))?;
     // A serial is drawn only for a number the case records (a unit numbers a case once).
     let claim = claim.filter(|k| events.iter().any(|e| matches!(e, Event::NumberAssigned { number, .. } if *number == k.pending)));
@@ -216,37 +242,12 @@ async fn apply_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, cmd: 
     write.units.retain(|u| !units.contains(u));
     // What the store will hold once the write commits; the answer needs no second read.
     let by = st.by(p);
-    let (mut record, units) = written_record(id, r.version + write.events.len() as i64, &write, by.at, units);
-    let written = st.store.update_case(id, r.version, write.clone(), by).await?;
+    let mut record = CaseRecord::written(id, r.version + write.events.len() as i64, &write, by.at);
+    let (units, claim) = (crate::app::units_after(units, &write.units), write.claim.clone());
+    let written = st.store.update_case(id, r.version, write, by).await?;
     debug_assert_eq!(written.value.version, record.version);
-    settle_number(&write, written.value.number.as_deref(), &mut record, &mut next);
+    settle_number(claim.as_ref(), written.value.number.as_deref(), &mut record, &mut next);
     Ok((record, next, units, written.leaves))
-}
-
-/// The case row and its units as a write leaves them.
-fn written_record(id: i64, version: i64, w: &CaseWrite, at: i64, mut units: Vec<i64>) -> (CaseRecord, Vec<i64>) {
-    units.extend(&w.units);
-    units.sort();
-    units.dedup();
-    let record = CaseRecord {
-        id,
-        case_no: w.case_no.clone(),
-        title: w.title.clone(),
-        region: w.region.to_string(),
-        stage: w.stage.clone(),
-        holder_unit_id: w.holder_unit_id,
-        pending_unit_id: w.pending_unit_id,
-        notice_unit_id: w.notice_unit_id,
-        in_custody: w.in_custody,
-        held_since: w.held_since.clone(),
-        charge: w.charge.clone(),
-        due_date: w.due_date.clone(),
-        due_provisional: w.due_provisional,
-        version,
-        state: w.state.clone(),
-        updated_at: at,
-    };
-    (record, units)
 }
 
 /// The furthest ahead a list looks for what is due: ten years.

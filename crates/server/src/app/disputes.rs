@@ -118,6 +118,11 @@ fn region_of(r: &DisputeRecord) -> Result<RegionCode, AppError> {
 /// personal data unmasked).
 pub async fn visible<S: Store>(st: &AppState<S>, p: &Principal, id: i64) -> ApiResult<(DisputeRecord, Dispute, Vec<i64>, bool)> {
     let (r, units) = st.store.dispute(id).await?.ok_or(AppError::NotFound("dispute"))?;
+    seen(st, p, r, units).await
+}
+
+/// The dispute as the principal may see it, from what was read.
+async fn seen<S: Store>(st: &AppState<S>, p: &Principal, r: DisputeRecord, units: Vec<i64>) -> ApiResult<(DisputeRecord, Dispute, Vec<i64>, bool)> {
     let involved = units.contains(&p.unit.id);
     authorize(st, p, Action::ViewDispute { region: region_of(&r)?, involved }).await?;
     let d = state_of(&r)?;
@@ -187,9 +192,29 @@ pub async fn command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: Di
     authorize(st, p, Action::ActOnDisputes).await?;
     let (cmd, claim) = resolve(st, p, req).await?;
     cmd.check_texts()?;
-    let (r, d, units, _) = visible(st, p, id).await?;
+    crate::app::on_remembered(st.store.remembered_dispute(id), |remembered| {
+        let (cmd, claim) = (&cmd, claim.clone());
+        async move {
+            let seen = match remembered {
+                Some((r, units)) => seen(st, p, r, units).await?,
+                None => visible(st, p, id).await?,
+            };
+            decide_and_write(st, p, id, seen, cmd, claim).await
+        }
+    })
+    .await
+}
+
+async fn decide_and_write<S: Store>(
+    st: &AppState<S>,
+    p: &Principal,
+    id: i64,
+    (r, d, units, _): (DisputeRecord, Dispute, Vec<i64>, bool),
+    cmd: &Command,
+    claim: Option<Claim>,
+) -> ApiResult<Written> {
     let cal = st.calendar();
-    let events = decide(Some(&d), &cmd, unit_ref(&p.unit), st.clock.china(), &cal)?;
+    let events = decide(Some(&d), cmd, unit_ref(&p.unit), st.clock.china(), &cal)?;
     let mut next = events.iter().fold(Some(d), apply).ok_or_else(|| AppError::Internal("dispute vanished".into()))?;
     let mut write = projection(&next, &events, &cal)?;
     // A serial is drawn only for a number the dispute records.

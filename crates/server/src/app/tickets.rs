@@ -100,6 +100,11 @@ pub fn as_seen_by(t: &Ticket, p: &Principal) -> Ticket {
 
 pub async fn visible<S: Store>(st: &AppState<S>, p: &Principal, id: i64) -> ApiResult<(TicketRecord, Ticket, Vec<i64>)> {
     let (r, units) = st.store.ticket(id).await?.ok_or(AppError::NotFound("work order"))?;
+    seen(st, p, r, units).await
+}
+
+/// The order as the principal may see it, from what was read.
+async fn seen<S: Store>(st: &AppState<S>, p: &Principal, r: TicketRecord, units: Vec<i64>) -> ApiResult<(TicketRecord, Ticket, Vec<i64>)> {
     let region = RegionCode::parse("region", &r.region).map_err(|e| AppError::Internal(e.to_string()))?;
     authorize(st, p, Action::ViewTicket { region, involved: units.contains(&p.unit.id) }).await?;
     let t = state_of(&r)?;
@@ -158,9 +163,28 @@ pub async fn command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, req: Ti
 }
 
 async fn apply_command<S: Store>(st: &AppState<S>, p: &Principal, id: i64, cmd: Command) -> ApiResult<Written> {
-    let (r, t, units) = visible(st, p, id).await?;
+    crate::app::on_remembered(st.store.remembered_ticket(id), |remembered| {
+        let cmd = &cmd;
+        async move {
+            let seen = match remembered {
+                Some((r, units)) => seen(st, p, r, units).await?,
+                None => visible(st, p, id).await?,
+            };
+            decide_and_write(st, p, id, seen, cmd).await
+        }
+    })
+    .await
+}
+
+async fn decide_and_write<S: Store>(
+    st: &AppState<S>,
+    p: &Principal,
+    id: i64,
+    (r, t, units): (TicketRecord, Ticket, Vec<i64>),
+    cmd: &Command,
+) -> ApiResult<Written> {
     let cal = st.calendar();
-    let events = decide(Some(&t), &cmd, unit_ref(&p.unit), st.clock.china(), &cal)?;
+    let events = decide(Some(&t), cmd, unit_ref(&p.unit), st.clock.china(), &cal)?;
     let next = events.iter().fold(Some(t), apply).ok_or_else(|| AppError::Internal("order vanished".into()))?;
     let mut write = projection(&next, &events, &cal)?;
     write.units.retain(|u| !units.contains(u));

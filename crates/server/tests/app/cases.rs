@@ -2,7 +2,7 @@ use crate::common::TestApp;
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::on_both_backends!(a_case_crosses_four_agencies, refusals_and_access, texts_are_refused_alike_on_both_databases);
+crate::on_both_backends!(a_case_crosses_four_agencies, refusals_and_access, texts_are_refused_alike_on_both_databases, two_processes_act_on_one_case);
 
 /// A NUL gave 500 on PostgreSQL and was stored by SQLite; a 5 MB title was stored. Now both
 /// databases refuse the same things at the parse layer, naming the field, and store nothing.
@@ -26,6 +26,36 @@ async fn texts_are_refused_alike_on_both_databases(app: TestApp) {
     assert_eq!(r.status, StatusCode::OK, "a reason may run over lines: {}", r.text());
     let r = app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "police\u{0}.990101", "password": "x", "name": "x"}))).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text());
+}
+
+/// A server decides a command on the case as it last saw it (no read); when another server
+/// sharing the database has changed the case meanwhile, the answer is still the one the case as
+/// it is now gives — accepted if it allows the command, refused with the machine's reason if not.
+async fn two_processes_act_on_one_case(a: TestApp) {
+    let b = a.another_process().await;
+    let police = a.token("police.990101").await;
+    let prosecutor = a.token("procuratorate.990101").await;
+    let procuratorate = a.unit_id(&police, "990101", "procuratorate").await;
+    let id = a.post("/api/v1/cases", &police, json!({"case_no": "P-1", "title": "盗窃案", "persons": [{"name": "赵某", "custody": "detained"}]})).await.json()
+        ["id"]
+        .as_i64()
+        .unwrap();
+    ok(&a, &police, id, json!({"command": "request_arrest_approval", "to": procuratorate})).await;
+
+    // The other server signs for it: this one still remembers the request unsigned.
+    let signed = ok(&b, &prosecutor, id, json!({"command": "receive"})).await["version"].as_i64().unwrap();
+    assert_eq!(a.get(&format!("/api/v1/cases/{id}"), &prosecutor).await.json()["pending"], Value::Null, "a case is shown as it is, never as remembered");
+    let approved = ok(&a, &prosecutor, id, json!({"command": "approve_arrest"})).await;
+    assert!(approved["version"].as_i64().unwrap() > signed, "decided on the case as signed for: {approved}");
+
+    // The other server's police transfer the case; here the same transfer is refused for what the
+    // case is now (a hand-over already under way), not as a lost race.
+    let sent = ok(&b, &police, id, json!({"command": "transfer_for_prosecution", "to": procuratorate})).await["version"].clone();
+    let again = cmd(&a, &police, id, json!({"command": "transfer_for_prosecution", "to": procuratorate})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text());
+    assert_ne!(again.json()["code"], "conflict", "the machine's refusal: {}", again.text());
+    let shown = a.get(&format!("/api/v1/cases/{id}"), &police).await.json();
+    assert_eq!(shown["version"], sent, "nothing written by the refused transfer: {shown}");
 }
 
 async fn cmd(app: &TestApp, token: &str, id: i64, body: Value) -> crate::common::Reply {
@@ -135,6 +165,12 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
             .to_string();
     ok(&app, &clerk, id, json!({"command": "receive"})).await;
     let trial = ok(&app, &judge, id, json!({"command": "accept_for_trial", "procedure": "fast_track"})).await;
+    let remembered = xiezhi_store::Store::remembered_case(&app.store, id);
+    assert_eq!(
+        remembered,
+        xiezhi_store::Store::case_with_units(&app.store, id).await.unwrap(),
+        "what the server remembers of a write (its number drawn) is what it stored"
+    );
     assert_eq!((trial["stage"].as_str(), trial["procedure"].as_str()), (Some("trial"), Some("fast_track")));
     assert_eq!(trial["numbers"][1]["number"], "（2026）990101刑初1号", "the court's first number of the year: {trial}");
     let shown = app.get(&format!("/api/v1/cases/{id}"), &judge).await.json();

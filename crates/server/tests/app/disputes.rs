@@ -123,6 +123,12 @@ async fn a_dispute_goes_from_the_window_to_closed(app: TestApp) {
     ok(&app, &women, id, json!({"command": "apply_for_confirmation", "court": court_id, "applicants": [0, 1]})).await;
     ok(&app, &judge, id, json!({"command": "receive"})).await;
     let d = ok(&app, &judge, id, json!({"command": "accept_confirmation"})).await;
+    let remembered = xiezhi_store::DisputeStore::remembered_dispute(&app.store, id);
+    assert_eq!(
+        remembered,
+        xiezhi_store::DisputeStore::dispute(&app.store, id).await.unwrap(),
+        "what the server remembers of a write (its number drawn) is what it stored"
+    );
     assert_eq!(d["state"]["confirmation"]["number"], "（2026）990101民特1号", "the court's first 民特 number of the year");
     let shown = app.get(&format!("/api/v1/disputes/{id}"), &judge).await.json();
     assert_eq!(shown["state"]["confirmation"]["number"], "（2026）990101民特1号", "stored as answered");

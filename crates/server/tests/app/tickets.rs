@@ -66,6 +66,8 @@ async fn a_call_goes_round_the_loop_twice_and_closes(app: TestApp) {
     let inbox = app.get("/api/v1/tickets?mine=true", &judge).await.json();
     assert!(inbox["items"].as_array().unwrap().iter().any(|x| x["id"] == id), "the county court has it: {inbox}");
     let t = ok(&app, &judge, id, json!({"command": "sign_for"})).await;
+    let remembered = xiezhi_store::TicketStore::remembered_ticket(&app.store, id);
+    assert_eq!(remembered, xiezhi_store::TicketStore::ticket(&app.store, id).await.unwrap(), "what the server remembers of a write is what it stored");
     let handling = t["clocks"].as_array().unwrap().iter().find(|k| k["rule"] == "hotline.12345").unwrap().clone();
     assert_eq!(handling["due"], "2026-12-07", "5 working days");
     ok(&app, &judge, id, json!({"command": "first_contact"})).await;

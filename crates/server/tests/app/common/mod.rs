@@ -23,7 +23,9 @@ pub struct TestApp {
     pub state: AppState<SqlStore>,
     /// The server's clock: the system clock unless the test fixed it (`TestApp::at`).
     pub clock: Clock,
-    _dir: Option<tempfile::TempDir>,
+    _dir: Option<std::sync::Arc<tempfile::TempDir>>,
+    /// How to open the same database again: the PostgreSQL URL (SQLite: the folder above).
+    url: Option<String>,
 }
 
 /// The calendars a test server starts with: the shipped years up to 2026 only, so the tests
@@ -96,18 +98,36 @@ impl TestApp {
     }
 
     pub async fn with(backend: Backend, config: ServerConfig, clock: Clock) -> Self {
-        let (store, dir) = match backend {
+        let (store, dir, url) = match backend {
             Backend::Sqlite => {
                 let (s, d) = fresh_sqlite().await;
-                (s, Some(d))
+                (s, Some(std::sync::Arc::new(d)), None)
             }
-            Backend::Postgres => (fresh_postgres().await.0, None),
+            Backend::Postgres => {
+                let (s, url) = fresh_postgres().await;
+                (s, None, Some(url))
+            }
         };
         xiezhi_server::demo::seed(&store, 7, 1).await.expect("seed the demo province");
         let state = AppState::new(store.clone(), config, test_calendars(), xiezhi_server::audit::LogSigner::new("xiezhi-test", [7; 32]).unwrap())
             .with_clock(clock.clone());
         xiezhi_server::app::calendars::refresh(&state).await.expect("stored calendars");
-        Self { store, router: app(state.clone()), state, clock, _dir: dir }
+        Self { store, router: app(state.clone()), state, clock, _dir: dir, url }
+    }
+
+    /// A second server on the same database, as another process would be: its own store, its
+    /// own memory of what it read, the same clock.
+    pub async fn another_process(&self) -> Self {
+        let store = match (&self.url, &self._dir) {
+            (Some(url), _) => SqlStore::connect(url).await.expect("open the database again"),
+            (None, Some(dir)) => SqlStore::open_data_dir(dir.path()).await.expect("open the database again"),
+            (None, None) => unreachable!("a test database is a folder or a URL"),
+        };
+        let state =
+            AppState::new(store.clone(), (*self.state.config).clone(), test_calendars(), xiezhi_server::audit::LogSigner::new("xiezhi-test", [7; 32]).unwrap())
+                .with_clock(self.clock.clone());
+        xiezhi_server::app::calendars::refresh(&state).await.expect("stored calendars");
+        Self { store, router: app(state.clone()), state, clock: self.clock.clone(), _dir: self._dir.clone(), url: self.url.clone() }
     }
 
     /// Move the server's fixed clock to `at` (China Standard Time).
