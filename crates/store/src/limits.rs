@@ -1,5 +1,7 @@
 //! Cities' own hotline time limits (`xiezhi_core::ticket::LocalLimit`): one row per city and
-//! rule, each change an event about `limits:REGION`.
+//! rule, each change an event about `limits:REGION`. And provinces' own risk scales
+//! (`xiezhi_core::dispute::scale::RiskScale`): one row per province, each change an event about
+//! `risk_scale:PROVINCE`.
 
 use crate::audit::{append, NewEvent};
 use crate::sql::SqlStore;
@@ -7,6 +9,7 @@ use crate::{By, Recorded, Result};
 use serde::Serialize;
 use sqlx::FromRow;
 use std::future::Future;
+use xiezhi_core::dispute::scale::RiskScale;
 use xiezhi_core::local::LocalLimit;
 use xiezhi_core::RegionCode;
 
@@ -34,6 +37,12 @@ pub trait LimitStore {
     fn clear_limit(&self, region: RegionCode, rule: &str, by: By) -> impl Future<Output = Result<Recorded<()>>> + Send;
     /// The limits set in a region subtree (code prefix), by region and rule.
     fn limits(&self, region_prefix: &str) -> impl Future<Output = Result<Vec<StoredLimit>>> + Send;
+    /// Set a province's risk scale, replacing its earlier one.
+    fn set_risk_scale(&self, province: RegionCode, scale: RiskScale, by: By) -> impl Future<Output = Result<Recorded<()>>> + Send;
+    /// Go back to the four colours in a province; `NotFound` if it had set none.
+    fn clear_risk_scale(&self, province: RegionCode, by: By) -> impl Future<Output = Result<Recorded<()>>> + Send;
+    /// The scale a province has set, if any.
+    fn risk_scale(&self, province: RegionCode) -> impl Future<Output = Result<Option<RiskScale>>> + Send;
 }
 
 impl LimitStore for SqlStore {
@@ -74,5 +83,46 @@ impl LimitStore for SqlStore {
             .bind(format!("{region_prefix}%"))
             .fetch_all(&self.reader)
             .await?)
+    }
+
+    async fn set_risk_scale(&self, province: RegionCode, scale: RiskScale, by: By) -> Result<Recorded<()>> {
+        let levels = serde_json::to_string(&scale.levels).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO risk_scales (province, levels, basis, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (province) DO UPDATE SET levels = excluded.levels, basis = excluded.basis, updated_at = excluded.updated_at",
+        )
+        .bind(province.to_string())
+        .bind(&levels)
+        .bind(&scale.basis)
+        .bind(by.at)
+        .execute(&mut *tx)
+        .await?;
+        let e = NewEvent::new(format!("risk_scale:{province}"), "risk_scale.set", serde_json::json!({"levels": scale.levels, "basis": scale.basis}));
+        let leaves = append(&mut tx, self.backend, &by, vec![e]).await?;
+        tx.commit().await?;
+        Ok(Recorded { value: (), leaves })
+    }
+
+    async fn clear_risk_scale(&self, province: RegionCode, by: By) -> Result<Recorded<()>> {
+        let mut tx = self.pool.begin().await?;
+        let gone = sqlx::query("DELETE FROM risk_scales WHERE province = $1").bind(province.to_string()).execute(&mut *tx).await?;
+        if gone.rows_affected() == 0 {
+            return Err(crate::StoreError::NotFound("risk scale"));
+        }
+        let e = NewEvent::new(format!("risk_scale:{province}"), "risk_scale.cleared", serde_json::json!({}));
+        let leaves = append(&mut tx, self.backend, &by, vec![e]).await?;
+        tx.commit().await?;
+        Ok(Recorded { value: (), leaves })
+    }
+
+    async fn risk_scale(&self, province: RegionCode) -> Result<Option<RiskScale>> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT levels, basis FROM risk_scales WHERE province = $1").bind(province.to_string()).fetch_optional(&self.reader).await?;
+        row.map(|(levels, basis)| {
+            let levels = serde_json::from_str(&levels).map_err(|e| crate::StoreError::Invalid(format!("the risk scale of {province}: {e}")))?;
+            Ok(RiskScale { levels, basis })
+        })
+        .transpose()
     }
 }

@@ -7,6 +7,7 @@
 //! `shared/rules/disputes-hotlines-credit.md` §1 (row numbers in the refusals).
 
 mod decide;
+pub mod scale;
 #[cfg(test)]
 mod tests;
 

@@ -1,4 +1,5 @@
-//! Cities' own hotline time limits: which are set, and setting or clearing one.
+//! Cities' own hotline time limits and provinces' own risk scales: which are set, and setting or
+//! clearing one.
 
 use crate::app::limits;
 use crate::auth::Signed;
@@ -9,6 +10,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use xiezhi_core::dispute::scale::{RiskLevel, RiskScale};
 use xiezhi_core::local::LocalLimit;
 use xiezhi_store::{Store, StoredLimit};
 
@@ -68,5 +70,60 @@ pub async fn set<S: Store>(
     responses((status = 204), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "tickets")]
 pub async fn clear<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path((region, rule)): Path<(String, String)>) -> ApiResult<StatusCode> {
     limits::clear(&st, &p, &region, &rule).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The risk scale disputes are graded in in a province: its own (`own`), or the four colours.
+#[derive(Serialize, ToSchema)]
+pub struct RiskScaleDto {
+    /// The province's region code.
+    pub province: String,
+    /// Whether the province has set a scale of its own.
+    pub own: bool,
+    /// Most serious first; each stands for one of the tiers `red`, `orange`, `yellow`, `blue`
+    /// that `assess` takes as its `level`.
+    pub levels: Vec<RiskLevel>,
+    /// The local provision that sets it (empty for the four colours).
+    pub basis: String,
+}
+
+/// What a province sets.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetRiskScale {
+    /// Two to four levels, each tier once, the red tier among them.
+    pub levels: Vec<RiskLevel>,
+    /// The local provision, e.g. `《甲省矛盾纠纷风险分级管理办法》第五条`.
+    pub basis: String,
+}
+
+/// The risk scale of the caller's province.
+#[utoipa::path(get, path = "/api/v1/risk-scale", responses((status = 200, body = RiskScaleDto), (status = 401, body = crate::error::Problem)), tag = "disputes")]
+pub async fn risk_scale<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed) -> ApiResult<Json<RiskScaleDto>> {
+    let own = limits::own_risk_scale(&st, p.unit.region).await?;
+    let province = limits::province_of(p.unit.region).to_string();
+    let (own, scale) = (own.is_some(), own.unwrap_or_default());
+    Ok(Json(RiskScaleDto { province, own, levels: scale.levels, basis: scale.basis }))
+}
+
+/// Set a province's risk scale (administrators of the province's committee). Gradings made
+/// from now on take one of its levels; earlier ones keep their tier.
+#[utoipa::path(put, path = "/api/v1/risk-scales/{region}", params(("region" = String, Path)), request_body = SetRiskScale,
+    responses((status = 200, body = RiskScaleDto), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "disputes")]
+pub async fn set_risk_scale<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    Path(region): Path<String>,
+    crate::api::ApiJson(body): crate::api::ApiJson<SetRiskScale>,
+) -> ApiResult<Json<RiskScaleDto>> {
+    let scale = limits::set_risk_scale(&st, &p, &region, RiskScale { levels: body.levels, basis: body.basis }).await?;
+    Ok(Json(RiskScaleDto { province: region, own: true, levels: scale.levels, basis: scale.basis }))
+}
+
+/// Go back to the four colours in a province.
+#[utoipa::path(delete, path = "/api/v1/risk-scales/{region}", params(("region" = String, Path)),
+    responses((status = 204), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "disputes")]
+pub async fn clear_risk_scale<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(region): Path<String>) -> ApiResult<StatusCode> {
+    limits::clear_risk_scale(&st, &p, &region).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -173,6 +173,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/knowledge/supervisions", get(knowledge::my_supervisions::<S>))
         .route("/limits", get(limits::list::<S>))
         .route("/limits/{region}/{rule}", put(limits::set::<S>).delete(limits::clear::<S>))
+        .route("/risk-scale", get(limits::risk_scale::<S>))
+        .route("/risk-scales/{region}", put(limits::set_risk_scale::<S>).delete(limits::clear_risk_scale::<S>))
         .route("/webhooks", get(webhooks::list::<S>).post(webhooks::create::<S>))
         .route("/webhooks/{id}", axum::routing::delete(webhooks::disable::<S>))
         .route("/webhooks/{id}/deliveries", get(webhooks::deliveries::<S>))

@@ -10,7 +10,8 @@ use xiezhi_core::{Action, RegionLevel};
 use xiezhi_store::{Event, EventQuery, Principal, Store};
 
 /// The families of events, by the first part of their kind.
-pub const FAMILIES: [&str; 12] = ["case", "dispute", "ticket", "knowledge", "limits", "mediator", "webhook", "calendar", "unit", "region", "user", "token"];
+pub const FAMILIES: [&str; 13] =
+    ["case", "dispute", "ticket", "knowledge", "limits", "risk_scale", "mediator", "webhook", "calendar", "unit", "region", "user", "token"];
 
 /// What the auditor asks for.
 #[derive(Default, Clone)]

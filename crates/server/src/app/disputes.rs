@@ -213,6 +213,13 @@ async fn decide_and_write<S: Store>(
     cmd: &Command,
     claim: Option<Claim>,
 ) -> ApiResult<Written> {
+    if let Command::Assess { level, .. } = cmd {
+        let scale = crate::app::limits::risk_scale(st, region_of(&r)?).await?;
+        if !scale.allows(*level) {
+            let names: Vec<String> = scale.levels.iter().map(|l| format!("{} ({})", l.name_en, l.name)).collect();
+            return Err(AppError::field("level", format!("not a level of this province's risk scale: {}", names.join(", "))));
+        }
+    }
     let cal = st.calendar();
     let events = decide(Some(&d), cmd, unit_ref(&p.unit), st.clock.china(), &cal)?;
     let mut next = events.iter().fold(Some(d), apply).ok_or_else(|| AppError::Internal("dispute vanished".into()))?;

@@ -7,6 +7,7 @@
 use crate::auth::authorize;
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
+use xiezhi_core::dispute::scale::RiskScale;
 use xiezhi_core::local::{scope_of, LocalLimit, Scope};
 use xiezhi_core::{Action, RegionCode, RegionLevel};
 use xiezhi_store::{Principal, Store, StoredLimit};
@@ -84,5 +85,53 @@ pub async fn clear<S: Store>(st: &AppState<S>, p: &Principal, region: &str, rule
     let region = region_for(st, region, rule).await?;
     authorize(st, p, Action::SetLocalLimits { region }).await?;
     st.store.clear_limit(region, rule, st.by(p)).await?;
+    Ok(())
+}
+
+/// The risk scale disputes are graded in where a unit stands in `region`: its province's, or the
+/// four colours.
+pub async fn risk_scale<S: Store>(st: &AppState<S>, region: RegionCode) -> ApiResult<RiskScale> {
+    Ok(st.store.risk_scale(province_of(region)).await?.unwrap_or_default())
+}
+
+/// Whether a province has set a scale of its own.
+pub async fn own_risk_scale<S: Store>(st: &AppState<S>, region: RegionCode) -> ApiResult<Option<RiskScale>> {
+    Ok(st.store.risk_scale(province_of(region)).await?)
+}
+
+/// The province a scale is set for: one of the directory.
+async fn province_for<S: Store>(st: &AppState<S>, raw: &str) -> ApiResult<RegionCode> {
+    let code = RegionCode::parse("region", raw)?;
+    if code.level() != RegionLevel::Province {
+        return Err(AppError::field("region", format!("{code} is not a province: the risk scale is set per province")));
+    }
+    st.store.region(code).await.map_err(|_| AppError::field("region", format!("no region {code}")))?;
+    Ok(code)
+}
+
+/// Set a province's risk scale (its committee's administrators). Gradings already made keep
+/// their tier; a tier the new scale lacks is shown as the four colours name it.
+pub async fn set_risk_scale<S: Store>(st: &AppState<S>, p: &Principal, region: &str, scale: RiskScale) -> ApiResult<RiskScale> {
+    let province = province_for(st, region).await?;
+    authorize(st, p, Action::SetLocalLimits { region: province }).await?;
+    let scale = RiskScale {
+        levels: scale
+            .levels
+            .into_iter()
+            .map(|l| xiezhi_core::dispute::scale::RiskLevel { name: l.name.trim().into(), name_en: l.name_en.trim().into(), ..l })
+            .collect(),
+        basis: scale.basis.trim().to_string(),
+    }
+    .sorted();
+    scale.check()?;
+    st.store.set_risk_scale(province, scale.clone(), st.by(p)).await?;
+    Ok(scale)
+}
+
+/// Go back to the four colours in a province.
+pub async fn clear_risk_scale<S: Store>(st: &AppState<S>, p: &Principal, region: &str) -> ApiResult<()> {
+    let province = province_for(st, region).await?;
+    authorize(st, p, Action::SetLocalLimits { region: province }).await?;
+    st.store.clear_risk_scale(province, st.by(p)).await?;
     Ok(())
 }

@@ -116,6 +116,8 @@ struct HomePage {
     ticket_work: Option<(i64, i64)>,
     takes_calls: bool,
     dispute_rows: Vec<DisputeLine>,
+    /// The red and orange tiers, as the province's risk scale names them.
+    watched_risks: String,
     unit_name: String,
     unit_href: String,
     kind: &'static str,
@@ -177,6 +179,7 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     };
     let supervises = p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor);
     let handles_disputes = (p.actor().authorize(Action::ActOnDisputes).is_ok() && p.unit.kind != xiezhi_core::UnitKind::Procuratorate) || supervises;
+    let words = super::disputes::RiskWords::of(&st, &p, lang).await?;
     let (dispute_work, dispute_rows) = if handles_disputes {
         let waiting = crate::app::disputes::inbox(&st, &p, 5, 0).await?;
         let mut names = std::collections::BTreeMap::new();
@@ -193,7 +196,7 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
                 .clone(),
                 None => String::new(),
             };
-            rows.push(DisputeLine { id: d.id, code: d.code, title: d.title, risk: d.risk.unwrap_or_else(|| "none".into()), from });
+            rows.push(DisputeLine { id: d.id, code: d.code, title: d.title, risk: words.colour(d.risk.as_deref().unwrap_or("none")), from });
         }
         (Some(crate::app::disputes::workload(&st, &p).await?), rows)
     } else {
@@ -210,6 +213,7 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         takes_calls: xiezhi_core::ticket::Hotline::of(p.unit.kind).is_some(),
         dispute_work,
         dispute_rows,
+        watched_risks: words.watched(),
         unit_name: if lang == Lang::En { p.unit.name_en.clone() } else { p.unit.name.clone() },
         unit_href: format!("/units/{}", p.unit.id),
         kind: lang.kind(p.unit.kind),
@@ -227,7 +231,8 @@ pub struct DisputeLine {
     id: i64,
     code: String,
     title: String,
-    risk: String,
+    /// The colour its risk is shown in.
+    risk: &'static str,
     from: String,
 }
 

@@ -3,7 +3,7 @@
 
 use super::{render, see_other, Chrome, PageError, PageForm, PageUser};
 use crate::app::cases::Due;
-use crate::app::disputes::{self as disputes, DisputeListing, Indicators, ListingParams, RISKS};
+use crate::app::disputes::{self as disputes, DisputeListing, Indicators, ListingParams};
 use crate::app::input::path_id;
 use crate::dto::disputes::{DisputeCommandRequest, NewDisputeRequest};
 use crate::error::AppError;
@@ -41,6 +41,58 @@ pub struct Row {
     pending_for_me: bool,
 }
 
+/// Risk tiers in the names and colours of the province's own scale (the four colours when it has
+/// set none).
+pub(super) struct RiskWords {
+    scale: xiezhi_core::dispute::scale::RiskScale,
+    lang: Lang,
+}
+
+impl RiskWords {
+    pub(super) async fn of<S: Store>(st: &AppState<S>, p: &Principal, lang: Lang) -> Result<Self, PageError> {
+        Ok(Self { scale: crate::app::limits::risk_scale(st, p.unit.region).await?, lang })
+    }
+
+    fn tier(code: &str) -> Option<xiezhi_core::dispute::Risk> {
+        serde_json::from_value(serde_json::Value::String(code.to_string())).ok()
+    }
+
+    /// A tier's name (`red`), or the word for none.
+    pub(super) fn name(&self, code: &str) -> String {
+        match Self::tier(code) {
+            Some(t) => {
+                let l = self.scale.level(t);
+                if self.lang == Lang::En {
+                    l.name_en
+                } else {
+                    l.name
+                }
+            }
+            None => self.lang.dispute_word(code).to_string(),
+        }
+    }
+
+    /// The colour a tier is shown in (the CSS class's end), `none` for none.
+    pub(super) fn colour(&self, code: &str) -> &'static str {
+        Self::tier(code).map_or("none", |t| self.scale.level(t).colour.code())
+    }
+
+    /// The scale's levels as choices: (tier, name, chosen).
+    fn options(&self, chosen: Option<&str>) -> Options {
+        self.scale
+            .levels
+            .iter()
+            .map(|l| (json_code(&l.tier), if self.lang == Lang::En { l.name_en.clone() } else { l.name.clone() }, chosen == Some(json_code(&l.tier).as_str())))
+            .collect()
+    }
+
+    /// What the committee watches, as the scale names it (红色、橙色).
+    pub(super) fn watched(&self) -> String {
+        let names: Vec<String> = self.scale.watched().iter().map(|l| if self.lang == Lang::En { l.name_en.clone() } else { l.name.clone() }).collect();
+        names.join(self.lang.pick("、", ", "))
+    }
+}
+
 async fn unit_name<S: Store>(st: &AppState<S>, lang: Lang, id: i64, cache: &mut BTreeMap<i64, String>) -> String {
     if let Some(n) = cache.get(&id) {
         return n.clone();
@@ -54,7 +106,7 @@ async fn unit_name<S: Store>(st: &AppState<S>, lang: Lang, id: i64, cache: &mut 
     name
 }
 
-async fn rows<S: Store>(st: &AppState<S>, lang: Lang, p: &Principal, found: &[DisputeRecord]) -> Vec<Row> {
+async fn rows<S: Store>(st: &AppState<S>, lang: Lang, p: &Principal, found: &[DisputeRecord], words: &RiskWords) -> Vec<Row> {
     let today = st.clock.china().date().to_string();
     let mut names = BTreeMap::new();
     let mut out = Vec::new();
@@ -67,8 +119,8 @@ async fn rows<S: Store>(st: &AppState<S>, lang: Lang, p: &Principal, found: &[Di
             title: d.title.clone(),
             channel: lang.dispute_word(&d.channel).to_string(),
             category: lang.dispute_word(&d.category).to_string(),
-            risk: lang.dispute_word(&risk_code).to_string(),
-            risk_code,
+            risk: words.name(&risk_code),
+            risk_code: words.colour(&risk_code).to_string(),
             stage: lang.dispute_word(&d.stage).to_string(),
             holder: unit_name(st, lang, d.holder_unit_id, &mut names).await,
             received: d.received_on.clone(),
@@ -163,12 +215,14 @@ pub struct Filters {
     overdue: bool,
     stages: Options,
     risks: Options,
+    /// The red and orange tiers, as the scale names them.
+    watched: String,
     channels: Options,
     categories: Options,
     sorts: Options,
 }
 
-fn filters(lang: Lang, q: &ListQuery, l: &DisputeListing) -> Filters {
+fn filters(lang: Lang, q: &ListQuery, l: &DisputeListing, words: &RiskWords) -> Filters {
     let t = |zh: &'static str, en: &'static str| lang.pick(zh, en).to_string();
     Filters {
         q: l.text.clone().unwrap_or_default(),
@@ -178,7 +232,8 @@ fn filters(lang: Lang, q: &ListQuery, l: &DisputeListing) -> Filters {
         open: l.open_only,
         overdue: l.due == Due::Overdue,
         stages: options(lang, &disputes::stages().iter().map(|s| s.to_string()).collect::<Vec<_>>(), l.stage.as_deref()),
-        risks: options(lang, &RISKS.map(String::from), q.risk.as_deref()),
+        risks: words.options(q.risk.as_deref()),
+        watched: words.watched(),
         channels: options(lang, &codes(&Channel::ALL), l.channel.as_deref()),
         categories: options(lang, &codes(&Category::ALL), l.category.as_deref()),
         sorts: [("due", t("期限最近", "Due soonest")), ("received", t("最新登记", "Newest")), ("updated", t("最近办理", "Recently changed"))]
@@ -222,17 +277,18 @@ fn may_register(p: &Principal) -> bool {
 }
 
 pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<ListQuery>) -> Result<Html<String>, PageError> {
+    let words = RiskWords::of(&st, &p, lang).await?;
     let page = page_number(q.page.as_deref())?;
     let (listing, again) = q.listing()?;
     let (found, total) = disputes::list(&st, &p, &DisputeListing { offset: (page - 1) * PAGE, ..listing.clone() }).await?;
     render(&ListPage {
         heading: lang.pick("矛盾纠纷", "Disputes"),
         action: "/disputes",
-        rows: rows(&st, lang, &p, &found).await,
+        rows: rows(&st, lang, &p, &found, &words).await,
         total,
         pager: pager(page, total, "/disputes", &again),
         export_href: format!("/disputes/export.csv?{}", serde_urlencoded::to_string(&again).unwrap_or_default()),
-        f: filters(lang, &q, &listing),
+        f: filters(lang, &q, &listing, &words),
         can_register: may_register(&p),
         ledger: None,
         chrome: Chrome::new(lang, "/disputes", Some(&p), &st),
@@ -245,7 +301,7 @@ pub struct LedgerView {
     by: Vec<(String, Vec<(String, i64)>)>,
 }
 
-fn ledger_view(lang: Lang, i: &Indicators) -> LedgerView {
+fn ledger_view(lang: Lang, i: &Indicators, words: &RiskWords) -> LedgerView {
     let rate = |a: i64, b: i64| disputes::rate(a, b).map(|r| format!("{r}%")).unwrap_or_else(|| "—".into());
     let both = |c: disputes::Count| lang_count(lang, c);
     let l = |zh: &str, en: &str| if lang == Lang::En { en.to_string() } else { zh.to_string() };
@@ -271,7 +327,10 @@ fn ledger_view(lang: Lang, i: &Indicators) -> LedgerView {
             (l("按阶段", "By stage"), &i.by_stage),
         ]
         .into_iter()
-        .map(|(h, v)| (h, v.iter().map(|(k, n)| (lang.dispute_word(k).to_string(), *n)).collect()))
+        .map(|(h, v)| {
+            let by_risk = std::ptr::eq(v, &i.by_risk);
+            (h, v.iter().map(|(k, n)| (if by_risk { words.name(k) } else { lang.dispute_word(k).to_string() }, *n)).collect())
+        })
         .collect(),
     }
 }
@@ -285,19 +344,20 @@ fn lang_count(lang: Lang, c: disputes::Count) -> String {
 
 /// The ledger (台账): the same filters, the indicators over everything they select.
 pub async fn ledger<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<ListQuery>) -> Result<Html<String>, PageError> {
+    let words = RiskWords::of(&st, &p, lang).await?;
     let page = page_number(q.page.as_deref())?;
     let (listing, again) = q.listing()?;
     let (found, total, ind) = disputes::ledger(&st, &p, &DisputeListing { offset: (page - 1) * PAGE, ..listing.clone() }).await?;
     render(&ListPage {
         heading: lang.pick("矛盾纠纷台账", "Dispute ledger"),
         action: "/disputes/ledger",
-        rows: rows(&st, lang, &p, &found).await,
+        rows: rows(&st, lang, &p, &found, &words).await,
         total,
         pager: pager(page, total, "/disputes/ledger", &again),
         export_href: format!("/disputes/export.csv?{}", serde_urlencoded::to_string(&again).unwrap_or_default()),
-        f: filters(lang, &q, &listing),
+        f: filters(lang, &q, &listing, &words),
         can_register: false,
-        ledger: Some(ledger_view(lang, &ind)),
+        ledger: Some(ledger_view(lang, &ind, &words)),
         chrome: Chrome::new(lang, "/disputes/ledger", Some(&p), &st),
     })
 }
@@ -307,7 +367,7 @@ pub async fn ledger<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUse
 pub async fn export<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
     let (listing, _) = q.listing()?;
     let found = disputes::export(&st, &p, &listing, 10_000).await?;
-    let rows = rows(&st, lang, &p, &found).await;
+    let rows = rows(&st, lang, &p, &found, &RiskWords::of(&st, &p, lang).await?).await;
     let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let header = match lang {
         Lang::Zh => ["编码", "事项", "登记日期", "来源渠道", "类别", "风险等级", "办理阶段", "办理单位", "期限"],
@@ -335,7 +395,7 @@ pub async fn export_xlsx<S: Store>(
     let (listing, _) = q.listing()?;
     let (_, _, ind) = disputes::ledger(&st, &p, &DisputeListing { limit: 1, ..listing.clone() }).await?;
     let found = disputes::export(&st, &p, &listing, 10_000).await?;
-    let rows = rows(&st, lang, &p, &found).await;
+    let rows = rows(&st, lang, &p, &found, &RiskWords::of(&st, &p, lang).await?).await;
     let xl = |e: rust_xlsxwriter::XlsxError| PageError(AppError::Internal(format!("workbook: {e}")));
     let l = |zh: &'static str, en: &'static str| lang.pick(zh, en);
     let bold = Format::new().set_bold();
@@ -584,6 +644,8 @@ struct DisputePage {
     pending: String,
     risk: String,
     risk_code: String,
+    /// The levels an assessment may take: (tier, name, _).
+    levels: Options,
     clocks: Vec<ClockLine>,
     events: Vec<EventLine>,
     actions: Vec<&'static str>,
@@ -625,6 +687,7 @@ async fn units_near<S: Store>(st: &AppState<S>, lang: Lang, d: &Dispute) -> Resu
 }
 
 pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser, Path(id): Path<String>) -> Result<Html<String>, PageError> {
+    let words = RiskWords::of(&st, &p, lang).await?;
     let id = path_id("id", &id)?;
     let (r, d, _units, involved) = disputes::visible(&st, &p, id).await?;
     let cal = st.calendar();
@@ -686,8 +749,9 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
             Some(rf) => format!("{} → {}", lang.dispute_word(&json_code(&rf.kind)), unit_name(&st, lang, rf.to.id, &mut names).await),
             None => String::new(),
         },
-        risk: lang.dispute_word(&risk_code).to_string(),
-        risk_code,
+        risk: words.name(&risk_code),
+        risk_code: words.colour(&risk_code).to_string(),
+        levels: words.options(None),
         clocks: clock_lines,
         events,
         actions,

@@ -52,6 +52,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/deadlines", get(tools::deadlines::<S>))
         .route("/calendars", get(calendars::page_get::<S>).post(calendars::load::<S>))
         .route("/limits", get(limits::page_get::<S>).post(limits::set::<S>))
+        .route("/limits/risk-scale", post(limits::set_scale::<S>))
         .route("/audit", get(audit::audit_page::<S>))
         .route("/cases", get(cases::list::<S>).post(cases::register::<S>))
         .route("/cases/export.csv", get(cases::export::<S>))

@@ -776,6 +776,23 @@ async fn a_hotline_call_through_the_pages() {
         b.screenshots("limits").await?;
         b.fits_a_phone("the cities' own limits").await?;
 
+        // The province's committee grades disputes high, medium and low; the list says so.
+        b.sign_in("admin").await?;
+        c.goto(&format!("{}/limits", b.base)).await?;
+        c.wait().for_element(Locator::Id("set-scale")).await?;
+        c.find(Locator::Css("#set-scale [value=high_medium_low]")).await?.click().await?;
+        c.find(Locator::Id("scale-basis")).await?.send_keys("《示范省矛盾纠纷风险分级管理办法》第五条").await?;
+        c.find(Locator::Id("scale-submit")).await?.click().await?;
+        let levels = c.wait().for_element(Locator::Id("scale-clear")).await?;
+        drop(levels);
+        let levels = c.find(Locator::Id("risk-levels")).await?.text().await?;
+        assert!(levels.starts_with("高风险") && levels.contains("低风险") && !levels.contains("蓝色"), "{levels}");
+        b.screenshots("risk-scale").await?;
+        b.fits_a_phone("the province's risk scale").await?;
+        c.goto(&format!("{}/disputes?risk=red,orange", b.base)).await?;
+        let chosen = c.wait().for_element(Locator::Css("select[name=risk] option:checked")).await?.text().await?;
+        assert_eq!(chosen, "高风险、中风险");
+
         // The city committee's supervisor looks at how the units keep their knowledge bases.
         b.sign_in("committee.990100").await?;
         c.goto(&format!("{}/knowledge/upkeep", b.base)).await?;

@@ -21,7 +21,8 @@ at_the_end_of_november!(
     bad_input_and_strangers_change_nothing,
     the_committee_sees_its_subtree_masked_with_a_ledger,
     the_court_entrusts_mediation_of_a_filed_case,
-    the_provinces_own_report_limit_counts_for_disputes_registered_after_it
+    the_provinces_own_report_limit_counts_for_disputes_registered_after_it,
+    a_province_grades_disputes_in_its_own_risk_scale
 );
 
 async fn cmd(app: &TestApp, token: &str, id: i64, body: Value) -> crate::common::Reply {
@@ -368,4 +369,75 @@ async fn the_provinces_own_report_limit_counts_for_disputes_registered_after_it(
     assert_eq!((d["clocks"][0]["due"].as_str(), d["clocks"][0]["local_basis"].as_str()), (Some("2026-12-01"), None), "registered before: the catalogue's");
     let page = app.page(axum::http::Method::GET, &format!("/disputes/{later}"), Some(&app.browser_session("governance.990101").await), None).await.text();
     assert!(page.contains("本省规定：《示范省矛盾纠纷多元化解条例》第二十条"), "the clock names the provision on the page");
+}
+
+/// 永平's high, medium and low instead of the four colours: the province's committee's
+/// administrator sets the scale (a city's may not, nor a scale without a red tier); gradings
+/// then take its levels only, and the pages call them by its names — the dispute, the list, the
+/// form; going back to the four colours is one click, on record.
+async fn a_province_grades_disputes_in_its_own_risk_scale(app: TestApp) {
+    let centre = app.token("governance.990101").await;
+    let province_admin = app.token("admin").await;
+    let scale = app.get("/api/v1/risk-scale", &centre).await.json();
+    assert_eq!((scale["own"].as_bool(), scale["levels"].as_array().map(Vec::len)), (Some(false), Some(4)), "{scale}");
+
+    let level = |tier: &str, name: &str, en: &str, colour: &str| json!({"tier": tier, "name": name, "name_en": en, "colour": colour});
+    let basis = "《示范省矛盾纠纷风险分级管理办法》第五条";
+    let three = json!({"levels": [level("yellow", "低风险", "Low", "yellow"), level("red", "高风险", "High", "red"), level("orange", "中风险", "Medium", "orange")], "basis": basis});
+    let city = app.put("/api/v1/risk-scales/990000", &app.token("admin.990100").await, three.clone()).await;
+    assert_eq!(city.status, StatusCode::FORBIDDEN, "{}", city.text());
+    let no_red = json!({"levels": [level("orange", "中风险", "Medium", "orange"), level("yellow", "低风险", "Low", "yellow")], "basis": basis});
+    let r = app.put("/api/v1/risk-scales/990000", &province_admin, no_red).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("levels")), "{}", r.text());
+    let r = app.put("/api/v1/risk-scales/990100", &province_admin, three.clone()).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("region")), "a city has no scale of its own: {}", r.text());
+    assert_eq!(app.get("/api/v1/risk-scale", &centre).await.json()["own"], false, "nothing refused was stored");
+    let set = app.put("/api/v1/risk-scales/990000", &province_admin, three).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text());
+    let scale = app.get("/api/v1/risk-scale", &centre).await.json();
+    let names: Vec<&str> = scale["levels"].as_array().unwrap().iter().filter_map(|l| l["name"].as_str()).collect();
+    assert_eq!((scale["own"].as_bool(), names), (Some(true), vec!["高风险", "中风险", "低风险"]), "most serious first: {scale}");
+
+    let id = register(&app, &centre, "按本省等级研判").await["id"].as_i64().unwrap();
+    let blue = cmd(&app, &centre, id, json!({"command": "assess", "level": "blue", "next_review": "2026-12-07"})).await;
+    assert_eq!((blue.status, blue.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("level")), "{}", blue.text());
+    assert!(blue.text().contains("高风险"), "the refusal names the levels there are: {}", blue.text());
+    let d = ok(&app, &centre, id, json!({"command": "assess", "level": "red", "next_review": "2026-12-07"})).await;
+    assert_eq!(d["clocks"][0]["rule"], "dispute.red_report", "the red tier is reported whatever its name: {d}");
+
+    let cookie = app.browser_session("governance.990101").await;
+    let page = app.page(Method::GET, &format!("/disputes/{id}"), Some(&cookie), None).await.text();
+    assert!(page.contains(r#"<span class="risk risk-red">高风险</span>"#), "the dispute is graded 高风险");
+    let list = app.page(Method::GET, "/disputes", Some(&cookie), None).await.text();
+    assert!(list.contains(r#"<span class="risk risk-red">高风险</span>"#) && list.contains(">高风险、中风险</option>"), "the list names the scale's levels");
+    let other = register(&app, &centre, "待研判").await["id"].as_i64().unwrap();
+    let form = app.page(Method::GET, &format!("/disputes/{other}"), Some(&cookie), None).await.text();
+    assert!(
+        form.contains(r#"<option value="orange">中风险</option>"#) && !form.contains(r#"<option value="blue">"#),
+        "the form offers the scale's levels only"
+    );
+
+    // The page: the four colours again from the preset, then back to them by clearing.
+    let admin = app.browser_session("admin").await;
+    let limits = app.page(Method::GET, "/limits", Some(&admin), None).await.text();
+    assert!(limits.contains("高风险") && limits.contains(basis) && limits.contains(r#"id="scale-clear""#), "the scale in force, and the way back");
+    let csrf = crate::common::csrf_of(&limits);
+    let r = app.page(Method::POST, "/limits/risk-scale", Some(&admin), Some(&format!("csrf={csrf}&preset=red_yellow_green&basis="))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "no provision named: {}", r.text());
+    assert!(
+        r.text().contains(r#"id="scale-error""#) && r.text().contains(r#"value="red_yellow_green" checked"#),
+        "the refusal inside the page, the choice kept"
+    );
+    let basis2 = crate::common::urlenc("《示范省矛盾纠纷风险分级管理办法》第六条");
+    let r = app.page(Method::POST, "/limits/risk-scale", Some(&admin), Some(&format!("csrf={csrf}&preset=red_yellow_green&basis={basis2}"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = app.page(Method::GET, &format!("/disputes/{id}"), Some(&cookie), None).await.text();
+    assert!(page.contains(r#"<span class="risk risk-red">红色</span>"#), "the grading keeps its tier, named as the new scale names it");
+    let r = app.page(Method::POST, "/limits/risk-scale", Some(&admin), Some(&format!("csrf={csrf}&action=clear"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(app.get("/api/v1/risk-scale", &centre).await.json()["own"], false);
+    let gone = app.api(Method::DELETE, "/api/v1/risk-scales/990000", Some(&province_admin), None).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.text());
+    let kinds: Vec<String> = xiezhi_store::Store::events_of(&app.store, "risk_scale:990000", 10).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["risk_scale.set", "risk_scale.set", "risk_scale.cleared"], "every change on record");
 }
