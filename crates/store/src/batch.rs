@@ -89,6 +89,7 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
                 "notice": w.notice_unit_id,
                 "held": w.held_since,
                 "charge": w.charge,
+                "registered": w.registered_on,
                 "custody": i64::from(w.in_custody),
                 "due": w.due_date,
                 "provisional": i64::from(w.due_provisional),
@@ -103,11 +104,11 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
     if !create_rows.is_empty() {
         // Typed records: each row's JSON is parsed once (`value->>i` would lex the row, and the
         // state text inside it, once per column).
-        let sql = "INSERT INTO cases (case_no, issuer_unit_id, title, region, stage, holder_unit_id, pending_unit_id, notice_unit_id, held_since, charge, in_custody, \
-                   due_date, due_provisional, version, state, updated_at, search) \
-                   SELECT case_no, issuer, title, region, stage, holder, pending, notice, held, charge, custody, due, provisional, version, state, at, search \
+        let sql = "INSERT INTO cases (case_no, issuer_unit_id, title, region, stage, holder_unit_id, pending_unit_id, notice_unit_id, held_since, charge, registered_on, \
+                   in_custody, due_date, due_provisional, version, state, updated_at, search) \
+                   SELECT case_no, issuer, title, region, stage, holder, pending, notice, held, charge, registered, custody, due, provisional, version, state, at, search \
                    FROM json_to_recordset($1::json) \
-                   AS w(case_no TEXT, issuer BIGINT, title TEXT, region TEXT, stage TEXT, holder BIGINT, pending BIGINT, notice BIGINT, held TEXT, charge TEXT, custody BIGINT, \
+                   AS w(case_no TEXT, issuer BIGINT, title TEXT, region TEXT, stage TEXT, holder BIGINT, pending BIGINT, notice BIGINT, held TEXT, charge TEXT, registered TEXT, custody BIGINT, \
                    due TEXT, \
                    provisional BIGINT, version BIGINT, state TEXT, at BIGINT, search TEXT) \
                    RETURNING id, issuer_unit_id, case_no";

@@ -124,6 +124,9 @@ pub trait Store: DisputeStore + TicketStore + KnowledgeStore + LimitStore + Outb
     fn case_counts(&self, filter: CaseFilter) -> impl Future<Output = Result<Vec<CaseCount>>> + Send;
     /// Open cases in a region subtree (code prefix) by charge, most first.
     fn charge_counts(&self, region_prefix: &str) -> impl Future<Output = Result<Vec<ChargeCount>>> + Send;
+    /// Cases registered in a region subtree from `from` to `to` (`YYYY-MM-DD`, both included),
+    /// by charge, most first.
+    fn charge_tallies(&self, region_prefix: &str, from: &str, to: &str) -> impl Future<Output = Result<Vec<ChargeTally>>> + Send;
 
     /// Ids of cases whose earliest due date is provisional, or falls between `from` and `to`
     /// (`YYYY-MM-DD`, inclusive), after `after`, in order: what a newly loaded calendar year may move.

@@ -246,6 +246,9 @@ pub struct CaseWrite {
     pub held_since: Option<String>,
     /// 案由: the charge's name.
     pub charge: Option<String>,
+    /// The day of registration, `YYYY-MM-DD`: given by the write that records the registration
+    /// (a create, a rebuild), none otherwise (it never changes).
+    pub registered_on: Option<String>,
     /// The earliest running clock, `YYYY-MM-DD`.
     pub due_date: Option<String>,
     /// That date assumed weekends only in a year whose calendar is not loaded.
@@ -386,6 +389,22 @@ pub struct ChargeCount {
     pub charge: String,
     pub cases: i64,
     /// Of those, with someone held.
+    pub held: i64,
+}
+
+/// Cases of one charge (案由) registered in a region subtree in a period, and where they stand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChargeTally {
+    /// None: registered without a charge.
+    pub charge: Option<String>,
+    pub registered: i64,
+    /// Still being handled (not final, executed, declined or withdrawn).
+    pub open: i64,
+    /// Judged with force of law (final or executed).
+    pub judged: i64,
+    /// Not prosecuted, or withdrawn.
+    pub dropped: i64,
+    /// With someone held now.
     pub held: i64,
 }
 

@@ -1198,7 +1198,7 @@ impl Store for SqlStore {
 
     async fn restore_case(&self, id: i64, w: CaseWrite) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE cases SET case_no = $1, title = $2, region = $3, stage = $4, holder_unit_id = $5, pending_unit_id = $6, in_custody = $7, due_date = $8, state = $9, due_provisional = $11, search = $12, notice_unit_id = $13, held_since = $14, charge = $15 WHERE id = $10")
+        let done = sqlx::query("UPDATE cases SET case_no = $1, title = $2, region = $3, stage = $4, holder_unit_id = $5, pending_unit_id = $6, in_custody = $7, due_date = $8, state = $9, due_provisional = $11, search = $12, notice_unit_id = $13, held_since = $14, charge = $15, registered_on = COALESCE($16, registered_on) WHERE id = $10")
             .bind(&w.case_no)
             .bind(&w.title)
             .bind(w.region.to_string())
@@ -1214,6 +1214,7 @@ impl Store for SqlStore {
             .bind(w.notice_unit_id)
             .bind(&w.held_since)
             .bind(&w.charge)
+            .bind(&w.registered_on)
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
@@ -1379,13 +1380,33 @@ impl Store for SqlStore {
         let (lo, hi) = region_range(region_prefix);
         let rows: Vec<(String, i64, i64)> = sqlx::query_as(
             "SELECT c.charge, COUNT(*), SUM(CASE WHEN c.in_custody <> 0 THEN 1 ELSE 0 END) FROM cases c WHERE c.region >= $1 AND c.region <= $2 AND c.charge IS NOT NULL \
-             AND c.stage NOT IN ('executed', 'declined', 'withdrawn') GROUP BY c.charge ORDER BY COUNT(*) DESC, c.charge",
+             AND c.stage NOT IN ('executed', 'declined', 'withdrawn') GROUP BY c.charge ORDER BY COUNT(*) DESC, c.charge IS NULL, c.charge",
         )
         .bind(lo)
         .bind(hi)
         .fetch_all(&self.reader)
         .await?;
         Ok(rows.into_iter().map(|(charge, cases, held)| ChargeCount { charge, cases, held }).collect())
+    }
+
+    async fn charge_tallies(&self, region_prefix: &str, from: &str, to: &str) -> Result<Vec<ChargeTally>> {
+        let (lo, hi) = region_range(region_prefix);
+        let rows: Vec<(Option<String>, i64, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT c.charge, COUNT(*), \
+             SUM(CASE WHEN c.stage NOT IN ('final', 'executed', 'declined', 'withdrawn') THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN c.stage IN ('final', 'executed') THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN c.stage IN ('declined', 'withdrawn') THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN c.in_custody <> 0 THEN 1 ELSE 0 END) \
+             FROM cases c WHERE c.registered_on >= $1 AND c.registered_on <= $2 AND c.region >= $3 AND c.region <= $4 \
+             GROUP BY c.charge ORDER BY COUNT(*) DESC, c.charge IS NULL, c.charge",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(|(charge, registered, open, judged, dropped, held)| ChargeTally { charge, registered, open, judged, dropped, held }).collect())
     }
 
     async fn cases_to_recompute(&self, from: &str, to: &str, after: i64, limit: i64) -> Result<Vec<i64>> {

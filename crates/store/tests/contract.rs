@@ -688,6 +688,7 @@ async fn postgres_node_table_converts_to_tiles() {
 
 fn case_write(no: &str, holder: i64, stage: &str) -> CaseWrite {
     CaseWrite {
+        registered_on: Some("2026-11-29".into()),
         case_no: no.into(),
         issuer_unit_id: holder,
         title: format!("案件 {no}"),

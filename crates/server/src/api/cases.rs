@@ -377,3 +377,65 @@ pub async fn download<S: Store>(
     let (name, content_type, bytes) = cases::document(&st, &p, path_id("id", &id)?, &sha).await?;
     Ok(crate::download::attachment(&name, content_type, bytes))
 }
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ChargeQuery {
+    /// A region the caller supervises (default: the caller's own).
+    pub region: Option<String>,
+    /// First day of registration, `YYYY-MM-DD` (default: 1 January this year, China Standard Time).
+    pub from: Option<String>,
+    /// Last day, included (default: today).
+    pub to: Option<String>,
+}
+
+/// Cases of one charge registered in the period, and where they stand now.
+#[derive(Serialize, ToSchema)]
+pub struct ChargeTallyDto {
+    /// The charge's name (案由); null for cases registered without one.
+    pub charge: Option<String>,
+    /// The articles of the Criminal Law it is charged under.
+    pub articles: Option<String>,
+    pub registered: i64,
+    /// Still being handled.
+    pub open: i64,
+    /// Judged with force of law (final or executed).
+    pub judged: i64,
+    /// Not prosecuted, or withdrawn.
+    pub dropped: i64,
+    /// With someone held now.
+    pub held: i64,
+}
+
+/// Statistics by 案由: cases registered in a region subtree in a period, by charge, most first
+/// (supervisors of the region's committee or one above it).
+#[utoipa::path(get, path = "/api/v1/statistics/charges", params(ChargeQuery),
+    responses((status = 200, body = [ChargeTallyDto]), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), tag = "cases")]
+pub async fn charge_tallies<S: Store>(
+    State(st): State<AppState<S>>,
+    Signed(p): Signed,
+    ApiQuery(q): ApiQuery<ChargeQuery>,
+) -> ApiResult<Json<Vec<ChargeTallyDto>>> {
+    let region = match q.region.as_deref() {
+        Some(r) => xiezhi_core::RegionCode::parse("region", r)?,
+        None => p.unit.region,
+    };
+    let today = st.clock.china().date();
+    let from = crate::app::input::date("from", q.from.as_deref())?.unwrap_or_else(|| today.replace_ordinal(1).unwrap_or(today));
+    let to = crate::app::input::date("to", q.to.as_deref())?.unwrap_or(today);
+    let found = cases::charge_tallies(&st, &p, region, from, to).await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|t| ChargeTallyDto {
+                articles: t.charge.as_deref().and_then(xiezhi_core::charges::find).map(|c| c.articles.to_string()),
+                charge: t.charge,
+                registered: t.registered,
+                open: t.open,
+                judged: t.judged,
+                dropped: t.dropped,
+                held: t.held,
+            })
+            .collect(),
+    ))
+}

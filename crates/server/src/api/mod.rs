@@ -146,6 +146,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/calendars", get(calendars::list::<S>))
         .route("/calendars/{year}", get(calendars::get_year::<S>).put(calendars::put_year::<S>))
         .route("/cases", get(cases::list::<S>).post(cases::register::<S>))
+        .route("/statistics/charges", get(cases::charge_tallies::<S>))
         .route("/cases/{id}", get(cases::get_case::<S>))
         .route("/cases/{id}/commands", post(cases::command::<S>))
         .route("/cases/{id}/timeline", get(cases::timeline::<S>))

@@ -53,6 +53,7 @@ pub fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrit
     if let Some(h) = &c.handover {
         units.push(h.to.id);
     }
+    let registered_on = events.iter().find_map(|e| if let Event::Registered { on, .. } = e { Some(on.to_string()) } else { None });
     let events = events
         .iter()
         .map(|e| {
@@ -73,6 +74,7 @@ pub fn projection(c: &Case, events: &[Event], cal: &Calendar) -> Result<CaseWrit
         in_custody: c.in_custody(),
         held_since: c.held_since.map(|d| d.to_string()),
         charge: c.charge.clone(),
+        registered_on,
         due_date: due.map(|(d, _)| d.to_string()),
         due_provisional: due.is_some_and(|(_, p)| p),
         state: serde_json::to_string(c).map_err(|e| AppError::Internal(e.to_string()))?,
@@ -385,6 +387,25 @@ pub async fn in_region<S: Store>(st: &AppState<S>, p: &Principal, region: xiezhi
     q.check()?;
     let scope = CaseFilter { region_prefix: Some(region.subtree_prefix()), ..Default::default() };
     Ok(st.store.cases(q.filter(st.clock.china().date(), scope)).await?)
+}
+
+/// Cases registered in a region subtree in a period, by charge (案由), for those who supervise
+/// the region. The period is at most ten years, `to` not before `from`.
+pub async fn charge_tallies<S: Store>(
+    st: &AppState<S>,
+    p: &Principal,
+    region: xiezhi_core::RegionCode,
+    from: time::Date,
+    to: time::Date,
+) -> ApiResult<Vec<xiezhi_store::ChargeTally>> {
+    authorize(st, p, Action::ViewCase { region, involved: false }).await?;
+    if to < from {
+        return Err(AppError::field("to", format!("{to} is before {from}")));
+    }
+    if (to - from).whole_days() > MAX_DUE_WITHIN {
+        return Err(AppError::field("from", "a period of at most ten years"));
+    }
+    Ok(st.store.charge_tallies(&region.subtree_prefix(), &from.to_string(), &to.to_string()).await?)
 }
 
 /// Returns, refusals, protests and messages waiting for the principal's unit to read and act

@@ -9,6 +9,7 @@ mod disputes;
 mod knowledge;
 mod limits;
 mod org;
+mod statistics;
 mod tickets;
 mod tools;
 
@@ -64,6 +65,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/inbox", get(cases::inbox::<S>))
         .route("/done", get(cases::done::<S>))
         .route("/supervision", get(cases::committee::<S>))
+        .route("/supervision/charges", get(statistics::page::<S>))
+        .route("/supervision/charges.xlsx", get(statistics::export::<S>))
         .route("/disputes", get(disputes::list::<S>).post(disputes::register::<S>))
         .route("/disputes/new", get(disputes::new_page::<S>))
         .route("/disputes/ledger", get(disputes::ledger::<S>))

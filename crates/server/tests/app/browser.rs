@@ -468,6 +468,12 @@ async fn long_lists_page_in_the_browser() {
         b.fits_a_phone("supervision").await?;
         c.execute("document.querySelector('#by-charge').scrollIntoView()", vec![]).await?;
         b.screenshots("supervision-by-charge").await?;
+        c.find(Locator::Id("charges-link")).await?.click().await?;
+        c.wait().for_element(Locator::Id("charge-period")).await?;
+        let total = c.find(Locator::Css("#charges tfoot th:nth-child(3)")).await?.text().await?;
+        assert!(total.parse::<i64>().is_ok_and(|n| n > 0), "the county's cases of the year, by charge: {total}");
+        b.screenshots("charges").await?;
+        b.fits_a_phone("cases by charge").await?;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

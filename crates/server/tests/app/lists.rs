@@ -291,3 +291,77 @@ async fn lists_search_sort_and_export(app: TestApp) {
 fn ids_of(v: &Value) -> Vec<i64> {
     ids(v)
 }
+
+#[tokio::test]
+async fn sqlite_supervisors_count_cases_by_charge_over_a_period() {
+    supervisors_count_cases_by_charge_over_a_period(TestApp::at(Backend::Sqlite, "2026-10-15 10:00").await).await;
+}
+
+#[tokio::test]
+async fn postgres_supervisors_count_cases_by_charge_over_a_period() {
+    supervisors_count_cases_by_charge_over_a_period(TestApp::at(Backend::Postgres, "2026-10-15 10:00").await).await;
+}
+
+/// Statistics by 案由: the cases registered in a period (China Standard Time days), by charge,
+/// and where they stand — for the committees that supervise the region, on the API, the page and
+/// in Excel; a case registered before the period or elsewhere is not counted.
+async fn supervisors_count_cases_by_charge_over_a_period(app: TestApp) {
+    use axum::http::{Method, StatusCode};
+    use serde_json::json;
+    let police = app.token("police.990101").await;
+    let register = |charge: Option<&str>| {
+        let body = json!({"case_no": " ", "title": "案", "charge": charge, "persons": [{"name": "甲某", "custody": "detained"}]});
+        let (app, police) = (&app, police.clone());
+        async move {
+            let r = app.post("/api/v1/cases", &police, body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            r.json()["id"].as_i64().unwrap()
+        }
+    };
+    register(Some("盗窃罪")).await; // 15 October: before the period
+    app.set_time("2026-11-01 00:10"); // just after midnight in Beijing (31 October in UTC)
+    register(Some("盗窃罪")).await;
+    let dropped = register(Some("盗窃罪")).await;
+    register(Some("诈骗罪")).await;
+    register(None).await;
+    app.set_time("2026-11-20 09:00");
+    let r = app.post(&format!("/api/v1/cases/{dropped}/commands"), &police, json!({"command": "withdraw", "reason": "不构成犯罪"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let elsewhere = app.token("police.990102").await;
+    app.post("/api/v1/cases", &elsewhere, json!({"case_no": " ", "title": "案", "charge": "诈骗罪", "persons": []})).await;
+
+    let committee = app.token("committee.990101").await;
+    let got = app.get("/api/v1/statistics/charges?region=990101&from=2026-11-01&to=2026-11-30", &committee).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.text());
+    let got = got.json();
+    let rows: Vec<(Value, i64, i64, i64, i64)> = got
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (t["charge"].clone(), t["registered"].as_i64().unwrap(), t["open"].as_i64().unwrap(), t["dropped"].as_i64().unwrap(), t["held"].as_i64().unwrap())
+        })
+        .collect();
+    assert_eq!(rows, vec![(json!("盗窃罪"), 2, 1, 1, 1), (json!("诈骗罪"), 1, 1, 0, 1), (Value::Null, 1, 1, 0, 1)], "{got}");
+    assert!(got[0]["articles"].as_str().is_some_and(|a| a.contains("264")), "{got}");
+    let october = app.get("/api/v1/statistics/charges?region=990101&from=2026-10-01&to=2026-10-31", &committee).await.json();
+    assert_eq!((october[0]["charge"].as_str(), october[0]["registered"].as_i64()), (Some("盗窃罪"), Some(1)), "{october}");
+    let city = app.get("/api/v1/statistics/charges?region=990100&from=2026-11-01&to=2026-11-30", &app.token("committee.990100").await).await.json();
+    assert_eq!(city.as_array().unwrap().iter().map(|t| t["registered"].as_i64().unwrap()).sum::<i64>(), 5, "the city counts both counties: {city}");
+    let r = app.get("/api/v1/statistics/charges?region=990101", &police).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = app.get("/api/v1/statistics/charges?region=990101&from=2026-11-30&to=2026-11-01", &committee).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("to")), "{}", r.text());
+
+    let cookie = app.browser_session("committee.990101").await;
+    let page = app.page(Method::GET, "/supervision/charges?region=990101&from=2026-11-01&to=2026-11-30", Some(&cookie), None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let html = page.text();
+    assert!(html.contains("盗窃罪") && html.contains("（未填案由）") && html.contains("<th>4</th>"), "the lines and the total of 4: {html}");
+    let supervision = app.page(Method::GET, "/supervision?region=990101", Some(&cookie), None).await.text();
+    assert!(supervision.contains(r#"href="/supervision/charges?region=990101""#), "reached from the supervision page");
+    let book = app.page(Method::GET, "/supervision/charges.xlsx?region=990101&from=2026-11-01&to=2026-11-30", Some(&cookie), None).await;
+    assert_eq!(book.status, StatusCode::OK);
+    let text = book.workbook_text();
+    assert!(text.contains("刑事案件按案由统计表") && text.contains("诈骗罪") && text.contains("2026-11-01 — 2026-11-30"), "{text}");
+}

@@ -198,8 +198,8 @@ fn write_case(tx: &Connection, job: &CaseJob) -> Result<Result<Written>> {
             let id: i64 = tx
                 .prepare_cached(
                     "INSERT INTO cases (case_no, title, region, stage, holder_unit_id, pending_unit_id, in_custody, due_date, version, state, updated_at, \
-                     due_provisional, issuer_unit_id, search, notice_unit_id, held_since, charge) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) RETURNING id",
+                     due_provisional, issuer_unit_id, search, notice_unit_id, held_since, charge, registered_on) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING id",
                 )?
                 .query_row(
                     params![
@@ -219,7 +219,8 @@ fn write_case(tx: &Connection, job: &CaseJob) -> Result<Result<Written>> {
                         w.search,
                         w.notice_unit_id,
                         w.held_since,
-                        w.charge
+                        w.charge,
+                        w.registered_on
                     ],
                     |r| r.get(0),
                 )?;
