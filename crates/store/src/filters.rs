@@ -38,8 +38,16 @@ impl Where {
     }
     /// `column` contains `text` (lower-cased ASCII; `%`, `_` and `\` taken literally).
     pub fn contains(&mut self, column: &str, text: &str) {
+        self.contains_any(&[column], text);
+    }
+    /// Any of `columns` contains `text`, as [`Where::contains`].
+    pub fn contains_any(&mut self, columns: &[&str], text: &str) {
         let pattern = format!("%{}%", text.to_ascii_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        self.and(&format!(" AND {column} LIKE ? ESCAPE '\\'"), P::S(pattern));
+        self.raw(" AND (");
+        for (i, column) in columns.iter().enumerate() {
+            self.and(&format!("{}{column} LIKE ? ESCAPE '\\'", if i == 0 { "" } else { " OR " }), P::S(pattern.clone()));
+        }
+        self.raw(")");
     }
     /// `LIMIT` and `OFFSET` as the last two parameters.
     pub fn page(&mut self, limit: i64, offset: i64) {

@@ -6,6 +6,7 @@ mod batch;
 mod cache;
 mod copy;
 mod disputes;
+mod docket;
 mod engine;
 mod error;
 mod filters;
@@ -22,6 +23,7 @@ pub use audit::{NewEvent, Payload};
 pub use batch::CaseWritten;
 pub use cache::units_after;
 pub use disputes::{DisputeFilter, DisputeRecord, DisputeSort, DisputeStore, DisputeTally, DisputeWrite, Mediator};
+pub use docket::{DocketCount, DocketFilter, DocketItem, DocketSort, DocketStore, KINDS as DOCKET_KINDS};
 pub use error::{OpenError, StoreError};
 pub use knowledge::{KnowledgeFilter, KnowledgeItem, KnowledgeStore, KnowledgeSupervision, NewKnowledgeItem, NewKnowledgeSupervision, UnitUpkeep};
 pub use limits::{LimitStore, StoredLimit};
@@ -39,7 +41,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// happens whole or not at all.
 /// Each domain beyond the organisation and cases keeps its part in a trait and a file of its own
 /// ([`DisputeStore`] in `disputes.rs`); a `Store` has them all.
-pub trait Store: DisputeStore + TicketStore + KnowledgeStore + LimitStore + OutboxStore + Clone + Send + Sync + 'static {
+pub trait Store: DocketStore + DisputeStore + TicketStore + KnowledgeStore + LimitStore + OutboxStore + Clone + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Cheap round trip, for readiness.
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;

@@ -1770,24 +1770,28 @@ impl Store for SqlStore {
     }
 
     async fn logical_schema(&self) -> Result<Vec<String>> {
-        let (columns, indexes) = match self.backend {
+        let (columns, indexes, triggers) = match self.backend {
             Backend::Sqlite => (
                 "SELECT m.name, p.name, p.type, CASE WHEN p.\"notnull\" <> 0 OR p.pk <> 0 THEN 1 ELSE 0 END FROM sqlite_master m, pragma_table_info(m.name) p \
                  WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'",
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'",
             ),
             Backend::Postgres => (
                 "SELECT table_name::text, column_name::text, data_type::text, (CASE WHEN is_nullable = 'NO' THEN 1 ELSE 0 END)::bigint FROM information_schema.columns \
                  WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations'",
                 "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key'",
+                "SELECT DISTINCT trigger_name::text FROM information_schema.triggers WHERE trigger_schema = 'public'",
             ),
         };
         let cols: Vec<(String, String, String, i64)> = sqlx::query_as(columns).fetch_all(&self.reader).await?;
         let idx: Vec<(String,)> = sqlx::query_as(indexes).fetch_all(&self.reader).await?;
+        let trig: Vec<(String,)> = sqlx::query_as(triggers).fetch_all(&self.reader).await?;
         let mut out: Vec<String> = cols
             .into_iter()
             .map(|(t, c, ty, not_null)| format!("column {t}.{c} {} {}", type_class(&ty), if not_null == 1 { "not null" } else { "null" }))
             .chain(idx.into_iter().map(|(i,)| format!("index {i}")))
+            .chain(trig.into_iter().map(|(t,)| format!("trigger {t}")))
             .collect();
         out.sort();
         Ok(out)

@@ -108,6 +108,18 @@ pub enum Stage {
 }
 
 impl Stage {
+    pub const ALL: [Stage; 10] = [
+        Stage::Investigation,
+        Stage::ProsecutionReview,
+        Stage::SupplementaryInvestigation,
+        Stage::Trial,
+        Stage::AppealWindow,
+        Stage::SecondInstance,
+        Stage::Final,
+        Stage::Executed,
+        Stage::Declined,
+        Stage::Withdrawn,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Stage::Investigation => "investigation",
