@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{audit, calendars, cases, deadlines, disputes, grants, knowledge, limits, org, people, tickets, webhooks};
+use crate::api::{audit, calendars, cases, deadlines, disputes, grants, knowledge, limits, org, people, tickets, webhooks, work};
 use crate::dto::*;
 
 #[derive(OpenApi)]
@@ -21,11 +21,11 @@ use crate::dto::*;
         cases::register, cases::command, cases::get_case, cases::list, cases::inbox, cases::timeline, cases::upload, cases::download,
         disputes::register, disputes::command, disputes::get_dispute, disputes::list, disputes::inbox, disputes::ledger, disputes::timeline, disputes::mediators, disputes::add_mediator, disputes::disable_mediator,
         tickets::register, tickets::command, tickets::get_ticket, tickets::list, tickets::earlier, tickets::indicators, tickets::public_status,
-        knowledge::add, knowledge::list, knowledge::retire, knowledge::upkeep, knowledge::supervise, knowledge::my_supervisions, cases::charge_tallies, limits::list, limits::set, limits::clear, limits::risk_scale, limits::set_risk_scale, limits::clear_risk_scale,
+        knowledge::add, knowledge::list, knowledge::retire, knowledge::upkeep, knowledge::supervise, knowledge::my_supervisions, cases::charge_tallies, limits::list, limits::set, limits::clear, limits::risk_scale, limits::set_risk_scale, limits::clear_risk_scale, work::list, work::counts,
         webhooks::create, webhooks::list, webhooks::disable, webhooks::deliveries,
         audit::latest, audit::sign_now, audit::entries, audit::inclusion, audit::consistency, audit::public_key, audit::cosign,
     ),
-    components(schemas(crate::error::Problem, RegionDto, RegionDetail, UnitDto, UserDto, MeDto, TokenDto, CreatedToken, ImportReport, RejectedRow, DeadlineDto, RuleDto, CalendarYear, CalendarDay, CalendarLoaded, CalendarSummary, grants::AdminGrantDto, SecurityEventDto, RecordedOnly, audit::CheckpointDto, audit::EntriesDto, audit::EntryDto, audit::InclusionDto, audit::ConsistencyDto, audit::PublicKeyDto, audit::CosignatureRequest, audit::CosignatureDto, cases::CaseDto, cases::ChargeTallyDto, cases::ClockDto, cases::CaseSummary, crate::dto::NewCaseRequest, crate::dto::CommandRequest, cases::TimelineEntry, crate::dto::disputes::NewDisputeRequest, crate::dto::disputes::DisputeCommandRequest, crate::dto::disputes::DisputeDto, crate::dto::disputes::DisputeRowDto, crate::dto::disputes::DisputeClockDto, disputes::DisputePage, disputes::LedgerDto, crate::dto::disputes::NewMediatorRequest, crate::dto::disputes::MediatorDto, webhooks::NewWebhook, webhooks::WebhookDto, webhooks::DeliveryDto, crate::dto::tickets::NewTicketRequest, crate::dto::tickets::TicketCommandRequest, crate::dto::tickets::TicketDto, crate::dto::tickets::TicketRowDto, crate::dto::tickets::TicketClockDto, crate::dto::tickets::PublicStatusDto, tickets::TicketPage, tickets::TicketIndicatorsDto, tickets::UnitIndicatorsDto, knowledge::NewKnowledgeRequest, knowledge::KnowledgeDto, knowledge::KnowledgePage, xiezhi_core::ticket::KnowledgeRef, limits::LocalLimitDto, limits::SetLocalLimit, limits::RiskScaleDto, limits::SetRiskScale, xiezhi_core::dispute::scale::RiskLevel, xiezhi_core::dispute::scale::Colour, knowledge::UpkeepDto, knowledge::KnowledgeSupervisionDto, knowledge::SuperviseKnowledgeRequest)),
+    components(schemas(crate::error::Problem, RegionDto, RegionDetail, UnitDto, UserDto, MeDto, TokenDto, CreatedToken, ImportReport, RejectedRow, DeadlineDto, RuleDto, CalendarYear, CalendarDay, CalendarLoaded, CalendarSummary, grants::AdminGrantDto, SecurityEventDto, RecordedOnly, audit::CheckpointDto, audit::EntriesDto, audit::EntryDto, audit::InclusionDto, audit::ConsistencyDto, audit::PublicKeyDto, audit::CosignatureRequest, audit::CosignatureDto, cases::CaseDto, cases::ChargeTallyDto, cases::ClockDto, cases::CaseSummary, crate::dto::NewCaseRequest, crate::dto::CommandRequest, cases::TimelineEntry, crate::dto::disputes::NewDisputeRequest, crate::dto::disputes::DisputeCommandRequest, crate::dto::disputes::DisputeDto, crate::dto::disputes::DisputeRowDto, crate::dto::disputes::DisputeClockDto, disputes::DisputePage, disputes::LedgerDto, crate::dto::disputes::NewMediatorRequest, crate::dto::disputes::MediatorDto, webhooks::NewWebhook, webhooks::WebhookDto, webhooks::DeliveryDto, crate::dto::tickets::NewTicketRequest, crate::dto::tickets::TicketCommandRequest, crate::dto::tickets::TicketDto, crate::dto::tickets::TicketRowDto, crate::dto::tickets::TicketClockDto, crate::dto::tickets::PublicStatusDto, tickets::TicketPage, tickets::TicketIndicatorsDto, tickets::UnitIndicatorsDto, knowledge::NewKnowledgeRequest, knowledge::KnowledgeDto, knowledge::KnowledgePage, xiezhi_core::ticket::KnowledgeRef, limits::LocalLimitDto, limits::SetLocalLimit, limits::RiskScaleDto, limits::SetRiskScale, xiezhi_core::dispute::scale::RiskLevel, xiezhi_core::dispute::scale::Colour, knowledge::UpkeepDto, knowledge::KnowledgeSupervisionDto, knowledge::SuperviseKnowledgeRequest, work::WorkItemDto, work::WorkPageDto, work::WorkCountDto)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(
@@ -34,6 +34,7 @@ use crate::dto::*;
         (name = "deadlines", description = "Statutory periods and the holiday calendar"),
         (name = "cases", description = "Criminal cases across police, procuratorate, court and justice bureau"),
         (name = "disputes", description = "Multi-channel dispute resolution: intake, risk, diversion, mediation, judicial confirmation, the ledger"),
+        (name = "work", description = "The docket: every case, dispute and work order whose move is your unit's, soonest due first; a supervised region's work and its counts by region, kind and stage"),
         (name = "hotlines", description = "12345, 12309 and 12348 work orders on their closed loop, and the caller's status lookup"),
         (name = "webhooks", description = "Signed notices to a unit's own system, from a durable outbox"),
         (name = "audit", description = "The tamper-evident audit log: checkpoints, entries, proofs, witnesses"),

@@ -4,7 +4,7 @@
 //! and the counts supervisors read come from here.
 
 use crate::filters::{bind_all, Where, P};
-use crate::sql::{region_range, SqlStore};
+use crate::sql::{region_range, Backend, SqlStore};
 use crate::Result;
 use serde::Serialize;
 use sqlx::FromRow;
@@ -29,7 +29,8 @@ pub struct DocketItem {
     /// The unit whose move it is (the receiver while a hand-over waits to be signed for).
     pub next_unit_id: i64,
     pub holder_unit_id: i64,
-    /// 1 while a hand-over waits to be signed for by `next_unit_id`.
+    /// 1 while a hand-over waits to be signed for by `next_unit_id` (a case's stays with the
+    /// receiver after it signs for it, until it decides).
     pub awaiting_receipt: i64,
     pub due_date: Option<String>,
     pub due_provisional: i64,
@@ -62,8 +63,8 @@ pub struct DocketFilter {
     pub holder_unit_id: Option<i64>,
     /// Items in this region subtree (code prefix).
     pub region_prefix: Option<String>,
-    /// Of this kind only.
-    pub kind: Option<String>,
+    /// Of these kinds only (every kind when empty).
+    pub kinds: Vec<String>,
     /// Only items not closed.
     pub active_only: bool,
     /// Only items waiting to be signed for (`Some(true)`), or only those not (`Some(false)`).
@@ -112,8 +113,12 @@ fn conditions(f: &DocketFilter) -> Where {
     if let Some(prefix) = &f.region_prefix {
         w.region("d.region", prefix);
     }
-    if let Some(k) = &f.kind {
-        w.and(" AND d.kind = ?", P::S(k.clone()));
+    if !f.kinds.is_empty() {
+        w.raw(" AND (");
+        for (i, k) in f.kinds.iter().enumerate() {
+            w.and(if i == 0 { "d.kind = ?" } else { " OR d.kind = ?" }, P::S(k.clone()));
+        }
+        w.raw(")");
     }
     if f.active_only {
         w.raw(" AND d.active = 1");
@@ -135,11 +140,24 @@ fn conditions(f: &DocketFilter) -> Where {
     w
 }
 
+/// Whether a case's hand-over is not yet signed for, from its state, in a backend's dialect.
+fn case_unreceived(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "json_extract(state, '$.handover.received') IS NULL",
+        Backend::Postgres => "(state::json #>> '{handover,received}') IS NULL",
+    }
+}
+
 /// What each kind's row says its docket row is, one SELECT per kind: the triggers' rules, in the
 /// form the check compares with.
+fn expected(backend: Backend) -> String {
+    EXPECTED.replace("⟨unreceived⟩", case_unreceived(backend))
+}
+
 const EXPECTED: &str = "SELECT 'case' AS kind, id AS item_id, case_no AS number, title, region, stage, \
             CASE WHEN stage IN ('executed', 'declined', 'withdrawn') THEN 0 ELSE 1 END AS active, \
-            COALESCE(pending_unit_id, holder_unit_id) AS next_unit_id, holder_unit_id, CASE WHEN pending_unit_id IS NULL THEN 0 ELSE 1 END AS awaiting_receipt, \
+            COALESCE(pending_unit_id, holder_unit_id) AS next_unit_id, holder_unit_id, \
+            CASE WHEN pending_unit_id IS NOT NULL AND ⟨unreceived⟩ THEN 1 ELSE 0 END AS awaiting_receipt, \
             due_date, due_provisional, updated_at FROM cases \
      UNION ALL SELECT 'dispute', id, code, title, region, stage, CASE WHEN stage IN ('closed', 'withdrawn') THEN 0 ELSE 1 END, \
             COALESCE(pending_unit_id, holder_unit_id), holder_unit_id, CASE WHEN pending_unit_id IS NULL THEN 0 ELSE 1 END, \
@@ -197,7 +215,7 @@ impl DocketStore for SqlStore {
             "SELECT kind, item_id FROM (SELECT * FROM ({e}) x EXCEPT SELECT {cols} FROM docket d) a \
              UNION SELECT kind, item_id FROM (SELECT {cols} FROM docket d EXCEPT SELECT * FROM ({e}) y) b \
              ORDER BY 1, 2 LIMIT $1",
-            e = EXPECTED,
+            e = expected(self.backend),
             cols = COLS
         );
         let rows: Vec<(String, i64)> = sqlx::query_as(&sql).bind(limit.clamp(1, 10_000)).fetch_all(&self.reader).await?;

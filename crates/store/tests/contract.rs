@@ -940,6 +940,14 @@ async fn the_docket_follows_every_write_of_every_kind<S: Store>(s: S) {
         (waiting[0].kind.as_str(), waiting[0].item_id, waiting[0].number.as_str(), waiting[0].holder_unit_id, waiting[0].awaiting_receipt),
         ("case", cases[0], "D0", police, 1)
     );
+    // Signed for: still the court's move, no longer waiting to be signed for.
+    let mut signed = case_write("D0", police, "prosecution_review");
+    signed.pending_unit_id = Some(court);
+    signed.units = vec![police, court];
+    signed.state = r#"{"handover":{"received":"2026-12-01"}}"#.into();
+    s.update_case(cases[0], 2, signed, By::system(30)).await.unwrap();
+    let waiting = s.docket(DocketFilter { next_unit_id: Some(court), ..Default::default() }).await.unwrap();
+    assert_eq!((waiting.len(), waiting[0].awaiting_receipt), (1, 0));
     // Closed: off the active lists, still counted in its stage.
     s.update_case(cases[1], 1, case_write("D1", police, "executed"), By::system(31)).await.unwrap();
     // Soonest due first, items without a clock last.
@@ -980,7 +988,7 @@ async fn the_docket_follows_every_write_of_every_kind<S: Store>(s: S) {
     assert_eq!(check(s.clone()).await, kept);
     // A restored projection moves its docket row too.
     s.restore_case(cases[2], case_write("D2", police, "trial")).await.unwrap();
-    assert_eq!(s.docket(DocketFilter { kind: Some("case".into()), text: Some("d2".into()), ..Default::default() }).await.unwrap()[0].stage, "trial");
+    assert_eq!(s.docket(DocketFilter { kinds: vec!["case".into()], text: Some("d2".into()), ..Default::default() }).await.unwrap()[0].stage, "trial");
 
     // Many concurrent writes between stages: the counters stay a true count.
     let mut more = Vec::new();

@@ -12,6 +12,7 @@ pub mod org;
 pub mod people;
 pub mod tickets;
 pub mod webhooks;
+pub mod work;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -153,6 +154,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/cases/{id}/documents", post(cases::upload::<S>))
         .route("/cases/{id}/documents/{sha256}", get(cases::download::<S>))
         .route("/inbox", get(cases::inbox::<S>))
+        .route("/work", get(work::list::<S>))
+        .route("/work/counts", get(work::counts::<S>))
         .route("/disputes", get(disputes::list::<S>).post(disputes::register::<S>))
         .route("/disputes/inbox", get(disputes::inbox::<S>))
         .route("/disputes/ledger", get(disputes::ledger::<S>))

@@ -6,6 +6,7 @@ pub mod calendars;
 pub mod cases;
 pub mod deadlines;
 pub mod disputes;
+pub mod docket;
 pub mod grants;
 pub mod input;
 pub mod integrity;

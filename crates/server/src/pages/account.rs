@@ -133,6 +133,12 @@ struct HomePage {
     notices: Vec<NoticeLine>,
     /// Supervisions of the unit's knowledge base not answered yet.
     knowledge_supervised: usize,
+    /// The docket: the unit's work of every kind by kind (a supervisor's: its region's), and
+    /// the first items soonest due.
+    work_loads: Vec<super::work::LoadView>,
+    work_rows: Vec<super::work::WorkRow>,
+    work_region: String,
+    work_href: String,
 }
 
 /// A reason or request on the workbench: the case, what it is, from whom, when, what it says.
@@ -204,7 +210,19 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     };
     let ticket_work = if p.actor().authorize(Action::ActOnTickets).is_ok() || supervises { Some(crate::app::tickets::workload(&st, &p).await?) } else { None };
     let knowledge_supervised = crate::app::knowledge::open_on_my_unit(&st, &p).await?.len();
+    // The docket: a supervisor sees its region's open work, anyone else what is its unit's move.
+    let work_region = supervises.then_some(p.unit.region);
+    let listing = crate::app::docket::WorkListing { region: work_region, limit: 8, ..Default::default() };
+    let first = crate::app::docket::list(&st, &p, &listing).await?;
+    let work_loads = super::work::load_views(lang, crate::app::docket::load(&st, &p, work_region).await?, work_region);
     render(&HomePage {
+        work_rows: super::work::rows(&st, lang, &first.items).await,
+        work_loads,
+        work_href: match work_region {
+            Some(r) => format!("/work?region={r}"),
+            None => "/work".into(),
+        },
+        work_region: work_region.map(|r| r.to_string()).unwrap_or_default(),
         knowledge_supervised,
         work,
         rows,

@@ -25,13 +25,13 @@ const PAGE: i64 = 100;
 /// Links to the pages around page `page` (1-based) of a list whose page came back `shown` rows
 /// long; `href` makes the link for a page number.
 pub struct Pager {
-    page: i64,
-    previous: Option<String>,
-    next: Option<String>,
+    pub(super) page: i64,
+    pub(super) previous: Option<String>,
+    pub(super) next: Option<String>,
 }
 
 impl Pager {
-    fn new(page: i64, more: bool, href: impl Fn(i64) -> String) -> Pager {
+    pub(super) fn new(page: i64, more: bool, href: impl Fn(i64) -> String) -> Pager {
         Pager { page, previous: (page > 1).then(|| href(page - 1)), next: more.then(|| href(page + 1)) }
     }
 }

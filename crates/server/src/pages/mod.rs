@@ -12,6 +12,7 @@ mod org;
 mod statistics;
 mod tickets;
 mod tools;
+mod work;
 
 use crate::auth::{authenticate, Via};
 use crate::error::AppError;
@@ -63,6 +64,8 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/cases/{id}/documents", post(cases::upload::<S>))
         .route("/cases/{id}/documents/{sha256}", get(cases::download::<S>))
         .route("/inbox", get(cases::inbox::<S>))
+        .route("/work", get(work::page::<S>))
+        .route("/work.xlsx", get(work::export::<S>))
         .route("/done", get(cases::done::<S>))
         .route("/supervision", get(cases::committee::<S>))
         .route("/supervision/charges", get(statistics::page::<S>))
@@ -140,6 +143,10 @@ impl Chrome {
                 nav.push(NavItem { href, label, active });
             };
             item("/".into(), t.nav_home);
+            let acts = [xiezhi_core::Action::ActOnCases, xiezhi_core::Action::ActOnDisputes, xiezhi_core::Action::ActOnTickets];
+            if acts.iter().any(|a| p.actor().authorize(*a).is_ok()) {
+                item("/work".into(), lang.pick("待办", "My work"));
+            }
             if p.actor().authorize(xiezhi_core::Action::ActOnCases).is_ok() {
                 item("/inbox".into(), t.nav_inbox);
                 item("/done".into(), lang.pick("已办", "Done"));

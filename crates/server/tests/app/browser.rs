@@ -410,8 +410,25 @@ async fn long_lists_page_in_the_browser() {
         assert_eq!(purpose, "Arrest approval request");
         b.screenshots("workbench-en").await?;
         b.fits_a_phone("the workbench in English").await?;
+        // 待办 in English: one list of every kind, counts by kind.
+        c.goto(&format!("{}/work", b.base)).await?;
+        let load = c.find(Locator::Id("work-load")).await?.text().await?;
+        assert!(load.contains("Criminal case") && load.contains("Your move"), "{load}");
+        b.screenshots("work-en").await?;
+        b.fits_a_phone("my work in English").await?;
         c.find(Locator::Id("lang-switch")).await?.click().await?;
         c.wait().for_element(Locator::Css("html[lang='zh-CN']")).await?;
+        assert_eq!(c.find_all(Locator::Css("#work-list tbody tr")).await?.len(), 100, "a page of 100");
+        b.screenshots("work").await?;
+        b.fits_a_phone("my work").await?;
+        // The overdue count is a link to the overdue list.
+        c.find(Locator::Css("#work-load a.badge.late")).await?.click().await?;
+        c.wait().for_element(Locator::Css("select[name=due] option[value=overdue]:checked")).await?;
+        let total: i64 = c.find(Locator::Id("work-total")).await?.text().await?.parse().unwrap();
+        assert!(total >= 150, "the 150 overdue hand-overs at least: {total}");
+        let rows = c.find_all(Locator::Css("#work-list tbody tr")).await?.len();
+        let late = c.find_all(Locator::Css("#work-list tbody tr .badge.late")).await?.len();
+        assert_eq!((rows, late), (100, 100), "every row overdue");
         c.goto(&format!("{}/inbox", b.base)).await?;
         c.find(Locator::Css("a[rel=next]")).await?.click().await?;
         c.wait().for_element(Locator::Css("a[rel=prev]")).await?;
@@ -474,6 +491,14 @@ async fn long_lists_page_in_the_browser() {
         assert!(total.parse::<i64>().is_ok_and(|n| n > 0), "the county's cases of the year, by charge: {total}");
         b.screenshots("charges").await?;
         b.fits_a_phone("cases by charge").await?;
+        // The committee's home: its region's open work of every kind.
+        c.goto(&format!("{}/", b.base)).await?;
+        c.find(Locator::Id("docket-all")).await?.click().await?;
+        c.wait().for_element(Locator::Css("input[name=region][value='990100']")).await?;
+        let heading = c.find(Locator::Css("main h1")).await?.text().await?;
+        assert!(heading.contains("在办事项"), "{heading}");
+        b.screenshots("work-region").await?;
+        b.fits_a_phone("a region's open work").await?;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

@@ -18,3 +18,4 @@ mod pages;
 mod people;
 mod tickets;
 mod webhooks;
+mod work;

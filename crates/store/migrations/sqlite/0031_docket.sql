@@ -21,7 +21,8 @@ CREATE TABLE docket (
     -- the holder (for a work order, the unit whose step is next).
     next_unit_id BIGINT NOT NULL,
     holder_unit_id BIGINT NOT NULL,
-    -- 1 while a hand-over waits to be signed for by next_unit_id.
+    -- 1 while a hand-over waits to be signed for by next_unit_id (a case's hand-over stays with
+    -- the receiver after it signs for it, until it decides: only then is it no longer awaited).
     awaiting_receipt BIGINT NOT NULL,
     due_date TEXT,
     due_provisional BIGINT NOT NULL,
@@ -31,7 +32,7 @@ CREATE TABLE docket (
 
 INSERT INTO docket (kind, item_id, number, title, region, stage, active, next_unit_id, holder_unit_id, awaiting_receipt, due_date, due_provisional, updated_at)
     SELECT 'case', id, case_no, title, region, stage, CASE WHEN stage IN ('executed', 'declined', 'withdrawn') THEN 0 ELSE 1 END,
-           COALESCE(pending_unit_id, holder_unit_id), holder_unit_id, CASE WHEN pending_unit_id IS NULL THEN 0 ELSE 1 END,
+           COALESCE(pending_unit_id, holder_unit_id), holder_unit_id, CASE WHEN pending_unit_id IS NOT NULL AND json_extract(state, '$.handover.received') IS NULL THEN 1 ELSE 0 END,
            due_date, due_provisional, updated_at
     FROM cases;
 INSERT INTO docket (kind, item_id, number, title, region, stage, active, next_unit_id, holder_unit_id, awaiting_receipt, due_date, due_provisional, updated_at)
@@ -76,14 +77,14 @@ END;
 CREATE TRIGGER cases_docket_insert AFTER INSERT ON cases BEGIN
     INSERT INTO docket (kind, item_id, number, title, region, stage, active, next_unit_id, holder_unit_id, awaiting_receipt, due_date, due_provisional, updated_at)
     VALUES ('case', NEW.id, NEW.case_no, NEW.title, NEW.region, NEW.stage, CASE WHEN NEW.stage IN ('executed', 'declined', 'withdrawn') THEN 0 ELSE 1 END,
-            COALESCE(NEW.pending_unit_id, NEW.holder_unit_id), NEW.holder_unit_id, CASE WHEN NEW.pending_unit_id IS NULL THEN 0 ELSE 1 END,
+            COALESCE(NEW.pending_unit_id, NEW.holder_unit_id), NEW.holder_unit_id, CASE WHEN NEW.pending_unit_id IS NOT NULL AND json_extract(NEW.state, '$.handover.received') IS NULL THEN 1 ELSE 0 END,
             NEW.due_date, NEW.due_provisional, NEW.updated_at);
 END;
 CREATE TRIGGER cases_docket_update AFTER UPDATE ON cases BEGIN
     UPDATE docket SET number = NEW.case_no, title = NEW.title, region = NEW.region, stage = NEW.stage,
         active = CASE WHEN NEW.stage IN ('executed', 'declined', 'withdrawn') THEN 0 ELSE 1 END,
         next_unit_id = COALESCE(NEW.pending_unit_id, NEW.holder_unit_id), holder_unit_id = NEW.holder_unit_id,
-        awaiting_receipt = CASE WHEN NEW.pending_unit_id IS NULL THEN 0 ELSE 1 END,
+        awaiting_receipt = CASE WHEN NEW.pending_unit_id IS NOT NULL AND json_extract(NEW.state, '$.handover.received') IS NULL THEN 1 ELSE 0 END,
         due_date = NEW.due_date, due_provisional = NEW.due_provisional, updated_at = NEW.updated_at
     WHERE kind = 'case' AND item_id = NEW.id;
 END;
