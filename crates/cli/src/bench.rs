@@ -340,6 +340,56 @@ async fn queries(data: Option<std::path::PathBuf>, database: Option<String>, run
     }
     took.sort();
     println!("{:<50} {:>5}       median {:>9.2?}", "province committee: counts by region and stage", "", percentile(&took, 0.5));
+
+    // The same questions of the docket (every kind of work) and its counters.
+    use xiezhi_store::{DocketFilter, DocketStore};
+    let docket_checks: Vec<(&str, DocketFilter)> = vec![
+        (
+            "docket: province overdue, first page of 50",
+            DocketFilter { region_prefix: Some("99".into()), active_only: true, due_by: Some(overdue.clone()), limit: 50, ..Default::default() },
+        ),
+        (
+            "docket: the busiest unit's work, first page of 100",
+            DocketFilter { next_unit_id: Some(busiest), active_only: true, limit: 100, ..Default::default() },
+        ),
+        (
+            "docket: the busiest unit's work, a page of 1,000",
+            DocketFilter { next_unit_id: Some(busiest), active_only: true, limit: 1000, ..Default::default() },
+        ),
+    ];
+    for (name, filter) in docket_checks {
+        let mut took = Vec::with_capacity(runs);
+        let mut n = 0;
+        for _ in 0..runs.max(1) {
+            let t = Instant::now();
+            n = store.docket(filter.clone()).await?.len();
+            took.push(t.elapsed());
+        }
+        took.sort();
+        println!("{name:<50} {n:>5} rows  median {:>9.2?}  p99 {:>9.2?}", percentile(&took, 0.5), percentile(&took, 0.99));
+    }
+    let timed = |took: &mut Vec<std::time::Duration>| {
+        took.sort();
+        percentile(took, 0.5)
+    };
+    let mut took = Vec::new();
+    let mut n = 0;
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        n = store.docket_counts("99").await?.len();
+        took.push(t.elapsed());
+    }
+    println!("{:<50} {n:>5} rows  median {:>9.2?}", "docket: province counts by region, kind and stage", timed(&mut took));
+    let mut took = Vec::new();
+    for _ in 0..runs.clamp(1, 10) {
+        let t = Instant::now();
+        n = store
+            .docket_tally(DocketFilter { region_prefix: Some("99".into()), active_only: true, due_by: Some(overdue.clone()), ..Default::default() })
+            .await?
+            .len();
+        took.push(t.elapsed());
+    }
+    println!("{:<50} {n:>5} rows  median {:>9.2?}", "docket: province overdue by region, kind and stage", timed(&mut took));
     Ok(())
 }
 

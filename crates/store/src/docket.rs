@@ -89,6 +89,9 @@ pub trait DocketStore {
     fn docket_count(&self, filter: DocketFilter) -> impl Future<Output = Result<i64>> + Send;
     /// Items matching the filter by kind: (kind, items).
     fn docket_count_by_kind(&self, filter: DocketFilter) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
+    /// Items matching the filter by region, kind and stage (counted, not from the counters: for
+    /// what the counters cannot keep, such as how many are overdue today).
+    fn docket_tally(&self, filter: DocketFilter) -> impl Future<Output = Result<Vec<DocketCount>>> + Send;
     /// The counters of a region subtree (code prefix): items by region, kind and stage, none at
     /// zero. Read from the counters the database keeps with every write, not by counting items.
     fn docket_counts(&self, region_prefix: &str) -> impl Future<Output = Result<Vec<DocketCount>>> + Send;
@@ -188,6 +191,15 @@ impl DocketStore for SqlStore {
     async fn docket_count_by_kind(&self, f: DocketFilter) -> Result<Vec<(String, i64)>> {
         let w = conditions(&f);
         let sql = format!("SELECT d.kind, COUNT(*) FROM docket d{} GROUP BY d.kind ORDER BY d.kind", w.sql);
+        Ok(bind_all(sqlx::query_as(&sql), w.params).fetch_all(&self.reader).await?)
+    }
+
+    async fn docket_tally(&self, f: DocketFilter) -> Result<Vec<DocketCount>> {
+        let w = conditions(&f);
+        let sql = format!(
+            "SELECT d.region, d.kind, d.stage, COUNT(*) AS items FROM docket d{} GROUP BY d.region, d.kind, d.stage ORDER BY d.region, d.kind, d.stage",
+            w.sql
+        );
         Ok(bind_all(sqlx::query_as(&sql), w.params).fetch_all(&self.reader).await?)
     }
 

@@ -217,3 +217,20 @@ pub async fn export<S: Store>(st: &AppState<S>, p: &Principal, q: &WorkListing) 
         }
     }
 }
+
+/// The cases of a supervised region subtree by region and stage, from the counters, and of them
+/// those with a clock due by `due_by` (counted from the docket: it changes with the day, not with
+/// a write).
+pub async fn case_counts<S: Store>(st: &AppState<S>, p: &Principal, region: RegionCode, due_by: time::Date) -> ApiResult<(Vec<DocketCount>, Vec<DocketCount>)> {
+    authorize(st, p, Action::ViewCase { region, involved: false }).await?;
+    let prefix = region.subtree_prefix();
+    let overdue = DocketFilter {
+        region_prefix: Some(prefix.clone()),
+        kinds: vec!["case".into()],
+        active_only: true,
+        due_by: Some(due_by.to_string()),
+        ..Default::default()
+    };
+    let (counts, overdue) = tokio::try_join!(st.store.docket_counts(&prefix), st.store.docket_tally(overdue))?;
+    Ok((counts.into_iter().filter(|c| c.kind == "case").collect(), overdue))
+}

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use time::Duration;
 use xiezhi_core::case::{available, clocks, Collaboration, Custody, Event, Person};
 use xiezhi_core::{Action, RegionCode, UnitKind};
-use xiezhi_store::{CaseFilter, CaseRecord, Principal, Store, UnitFilter};
+use xiezhi_store::{CaseRecord, Principal, Store, UnitFilter};
 
 /// Rows on one page of a list.
 const PAGE: i64 = 100;
@@ -1075,10 +1075,8 @@ pub async fn committee<S: Store>(
     let here = st.store.region(region).await?;
     let children = st.store.child_regions(Some(region)).await?;
     let today = st.clock.china().date();
-    let counts = st
-        .store
-        .case_counts(CaseFilter { region_prefix: Some(region.subtree_prefix()), due_by: Some((today - Duration::days(1)).to_string()), ..Default::default() })
-        .await?;
+    // Cases by region and stage from the docket's counters; of them, overdue today counted.
+    let (counts, overdue) = crate::app::docket::case_counts(&st, &p, region, today - Duration::days(1)).await?;
     let open: Vec<&str> = STAGES[..7].to_vec();
     let mut regions = Vec::new();
     for child in children
@@ -1088,13 +1086,13 @@ pub async fn committee<S: Store>(
     {
         let prefix = child.0.subtree_prefix();
         let mine: Vec<_> = counts.iter().filter(|c| c.region.starts_with(&prefix)).collect();
-        let by_stage: Vec<i64> = open.iter().map(|s| mine.iter().filter(|c| c.stage == *s).map(|c| c.cases).sum()).collect();
+        let by_stage: Vec<i64> = open.iter().map(|s| mine.iter().filter(|c| c.stage == *s).map(|c| c.items).sum()).collect();
         regions.push(RegionRow {
             code: child.0.to_string(),
             name: child.1,
             href: format!("/supervision?region={}", child.0),
             total: by_stage.iter().sum(),
-            overdue: mine.iter().filter(|c| open.contains(&c.stage.as_str())).map(|c| c.due).sum(),
+            overdue: overdue.iter().filter(|c| c.region.starts_with(&prefix) && open.contains(&c.stage.as_str())).map(|c| c.items).sum(),
             counts: by_stage,
         });
     }
@@ -1108,13 +1106,13 @@ pub async fn committee<S: Store>(
     let agencies = [UnitKind::Police, UnitKind::Procuratorate, UnitKind::CourtBasic]
         .into_iter()
         .map(|k| {
-            let mine = counts.iter().filter(|c| agency_of(&c.stage) == Some(k));
+            let theirs = |c: &&xiezhi_store::DocketCount| agency_of(&c.stage) == Some(k);
             let label = match k {
                 UnitKind::Police => lang.pick("公安机关", "Police"),
                 UnitKind::Procuratorate => lang.pick("检察机关", "Procuratorates"),
                 _ => lang.pick("审判机关", "Courts"),
             };
-            (label, mine.clone().map(|c| c.cases).sum(), mine.map(|c| c.due).sum())
+            (label, counts.iter().filter(theirs).map(|c| c.items).sum(), overdue.iter().filter(theirs).map(|c| c.items).sum())
         })
         .collect();
     let within = days("within", q.within.as_deref(), 3)?;
