@@ -34,6 +34,7 @@ pub struct DocketItem {
     pub awaiting_receipt: i64,
     pub due_date: Option<String>,
     pub due_provisional: i64,
+    /// When the item last moved (its stage, whose move, its holder or its due date changed).
     pub updated_at: i64,
 }
 
@@ -59,8 +60,6 @@ pub enum DocketSort {
 pub struct DocketFilter {
     /// Items whose move is this unit's.
     pub next_unit_id: Option<i64>,
-    /// Items this unit holds.
-    pub holder_unit_id: Option<i64>,
     /// Items in this region subtree (code prefix).
     pub region_prefix: Option<String>,
     /// Of these kinds only (every kind when empty).
@@ -110,11 +109,12 @@ fn conditions(f: &DocketFilter) -> Where {
     if let Some(u) = f.next_unit_id {
         w.and(" AND d.next_unit_id = ?", P::I(u));
     }
-    if let Some(u) = f.holder_unit_id {
-        w.and(" AND d.holder_unit_id = ?", P::I(u));
-    }
-    if let Some(prefix) = &f.region_prefix {
-        w.region("d.region", prefix);
+    match f.region_prefix.as_deref() {
+        // A whole province is most of the docket: said so that no index is used for it, and the
+        // planner takes the due date's (SQLite would otherwise take the region's and sort).
+        Some(prefix) if prefix.len() <= 2 && !prefix.is_empty() => w.and(&format!(" AND substr(d.region, 1, {}) = ?", prefix.len()), P::S(prefix.to_string())),
+        Some("") | None => {}
+        Some(prefix) => w.region("d.region", prefix),
     }
     if !f.kinds.is_empty() {
         w.raw(" AND (");
@@ -132,7 +132,8 @@ fn conditions(f: &DocketFilter) -> Where {
         None => {}
     }
     if let Some(due) = &f.due_by {
-        w.and(" AND d.due_date <= ?", P::S(due.clone()));
+        // As the indexes have it (an item without a due date is never due by a date).
+        w.and(" AND COALESCE(d.due_date, '~') <= ?", P::S(due.clone()));
     }
     if let Some(due) = &f.due_from {
         w.and(" AND d.due_date >= ?", P::S(due.clone()));
@@ -161,20 +162,20 @@ const EXPECTED: &str = "SELECT 'case' AS kind, id AS item_id, case_no AS number,
             CASE WHEN stage IN ('executed', 'declined', 'withdrawn') THEN 0 ELSE 1 END AS active, \
             COALESCE(pending_unit_id, holder_unit_id) AS next_unit_id, holder_unit_id, \
             CASE WHEN pending_unit_id IS NOT NULL AND ⟨unreceived⟩ THEN 1 ELSE 0 END AS awaiting_receipt, \
-            due_date, due_provisional, updated_at FROM cases \
+            due_date, due_provisional FROM cases \
      UNION ALL SELECT 'dispute', id, code, title, region, stage, CASE WHEN stage IN ('closed', 'withdrawn') THEN 0 ELSE 1 END, \
             COALESCE(pending_unit_id, holder_unit_id), holder_unit_id, CASE WHEN pending_unit_id IS NULL THEN 0 ELSE 1 END, \
-            due_date, due_provisional, updated_at FROM disputes \
+            due_date, due_provisional FROM disputes \
      UNION ALL SELECT 'ticket', id, ticket_no, title, region, stage, CASE WHEN stage IN ('closed', 'terminated') THEN 0 ELSE 1 END, \
             COALESCE(pending_unit_id, lead_unit_id, centre_unit_id), COALESCE(lead_unit_id, centre_unit_id), CASE WHEN stage = 'dispatched' THEN 1 ELSE 0 END, \
-            due_date, due_provisional, updated_at FROM tickets";
+            due_date, due_provisional FROM tickets";
 
 impl DocketStore for SqlStore {
     async fn docket(&self, f: DocketFilter) -> Result<Vec<DocketItem>> {
         let limit = if f.limit <= 0 { 100 } else { f.limit.min(1000) };
         let mut w = conditions(&f);
         w.raw(match f.sort {
-            DocketSort::Due => " ORDER BY d.due_date IS NULL, d.due_date, d.kind, d.item_id",
+            DocketSort::Due => " ORDER BY COALESCE(d.due_date, '~'), d.kind, d.item_id",
             DocketSort::Updated => " ORDER BY d.updated_at DESC, d.kind, d.item_id DESC",
         });
         w.page(limit, f.offset);
@@ -222,13 +223,13 @@ impl DocketStore for SqlStore {
 
     async fn docket_mismatches(&self, limit: i64) -> Result<Vec<String>> {
         // Rows in one and not the other, either way round: a missing docket row, a stale one, one
-        // whose item is gone.
+        // whose item is gone. (Not `updated_at`: the docket's is when the item last moved.)
+        let cols = COLS.replace(", d.updated_at", "");
         let sql = format!(
             "SELECT kind, item_id FROM (SELECT * FROM ({e}) x EXCEPT SELECT {cols} FROM docket d) a \
              UNION SELECT kind, item_id FROM (SELECT {cols} FROM docket d EXCEPT SELECT * FROM ({e}) y) b \
              ORDER BY 1, 2 LIMIT $1",
             e = expected(self.backend),
-            cols = COLS
         );
         let rows: Vec<(String, i64)> = sqlx::query_as(&sql).bind(limit.clamp(1, 10_000)).fetch_all(&self.reader).await?;
         Ok(rows.into_iter().map(|(k, id)| format!("{k}:{id}")).collect())

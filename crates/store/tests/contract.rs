@@ -986,6 +986,20 @@ async fn the_docket_follows_every_write_of_every_kind<S: Store>(s: S) {
     bad.units.push(999_999);
     assert!(s.update_case(cases[2], 1, bad, By::system(50)).await.is_err());
     assert_eq!(check(s.clone()).await, kept);
+    // A change that moves nothing the docket holds (a note, a document) leaves its row alone;
+    // one that moves the item stamps when it moved.
+    let d3 = || DocketFilter { text: Some("d3".into()), ..Default::default() };
+    let before = s.docket(d3()).await.unwrap()[0].clone();
+    let mut note = case_write("D3", police, "investigation");
+    note.due_date = before.due_date.clone();
+    note.state = r#"{"note":"x"}"#.into();
+    s.update_case(cases[3], 1, note, By::system(9_000_000)).await.unwrap();
+    assert_eq!(s.docket(d3()).await.unwrap()[0], before);
+    let mut moved = case_write("D3", police, "investigation");
+    moved.due_date = Some("2026-12-24".into());
+    s.update_case(cases[3], 2, moved, By::system(9_000_001)).await.unwrap();
+    let after = s.docket(d3()).await.unwrap()[0].clone();
+    assert_eq!((after.due_date.as_deref(), after.updated_at), (Some("2026-12-24"), 9_000_001));
     // A restored projection moves its docket row too.
     s.restore_case(cases[2], case_write("D2", police, "trial")).await.unwrap();
     assert_eq!(s.docket(DocketFilter { kinds: vec!["case".into()], text: Some("d2".into()), ..Default::default() }).await.unwrap()[0].stage, "trial");

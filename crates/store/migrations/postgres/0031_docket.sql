@@ -3,8 +3,9 @@
 -- holds it, whether a hand-over waits to be signed for, the earliest due date. It is kept by the
 -- database itself, in the transaction that writes the item's own row (the triggers below), so no
 -- write path can leave it behind. Lists of work across kinds (a unit's 待办, the overdue and
--- approaching lists of a region) read it once; the counts by region, kind and stage are kept as
--- counters beside it in the same transaction. On PostgreSQL the counters are written when the
+-- approaching lists of a region) read it once. An update of an item that changes none of what the
+-- docket holds (a note recorded, a document added) leaves its docket row alone. The counts by
+-- region, kind and stage are kept as counters beside it in the same transaction. On PostgreSQL the counters are written when the
 -- transaction commits (deferred triggers), after the write has taken the audit log's lock, so two
 -- writers never wait on each other's counters in opposite orders.
 CREATE TABLE docket (
@@ -28,6 +29,7 @@ CREATE TABLE docket (
     awaiting_receipt BIGINT NOT NULL,
     due_date TEXT,
     due_provisional BIGINT NOT NULL,
+    -- When the item last moved: any of the above changed (a note or a signature alone is no move).
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (kind, item_id)
 );
@@ -48,10 +50,12 @@ INSERT INTO docket (kind, item_id, number, title, region, stage, active, next_un
            due_date, due_provisional, updated_at
     FROM tickets;
 
-CREATE INDEX docket_next ON docket (next_unit_id, active, due_date);
-CREATE INDEX docket_holder ON docket (holder_unit_id, active, due_date);
+-- Lists are ordered by the due date with items without one last: by COALESCE(due_date, '~') ('~'
+-- sorts after every date), then kind and id, so an index gives the order and a page is read
+-- without sorting. docket_due also carries what the overdue tally counts by (index only).
+CREATE INDEX docket_next ON docket (next_unit_id, active, (COALESCE(due_date, '~')), kind, item_id);
 CREATE INDEX docket_region ON docket (region, active, due_date);
-CREATE INDEX docket_due ON docket (active, due_date);
+CREATE INDEX docket_due ON docket (active, (COALESCE(due_date, '~')), kind, item_id, region, stage);
 
 -- How many items each region has of each kind in each stage (closed stages included).
 CREATE TABLE docket_counts (
@@ -86,12 +90,12 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO docket (kind, item_id, number, title, region, stage, active, next_unit_id, holder_unit_id, awaiting_receipt, due_date, due_provisional, updated_at)
         VALUES ('case', NEW.id, NEW.case_no, NEW.title, NEW.region, NEW.stage, CASE WHEN NEW.stage IN ('executed', 'declined', 'withdrawn') THEN 0 ELSE 1 END,
-                COALESCE(NEW.pending_unit_id, NEW.holder_unit_id), NEW.holder_unit_id, CASE WHEN NEW.pending_unit_id IS NOT NULL AND (NEW.state::json #>> '{handover,received}') IS NULL THEN 1 ELSE 0 END,
+                COALESCE(NEW.pending_unit_id, NEW.holder_unit_id), NEW.holder_unit_id, CASE WHEN NEW.pending_unit_id IS NULL THEN 0 WHEN (NEW.state::json #>> '{handover,received}') IS NULL THEN 1 ELSE 0 END,
                 NEW.due_date, NEW.due_provisional, NEW.updated_at);
     ELSIF TG_OP = 'UPDATE' THEN
         UPDATE docket SET number = NEW.case_no, title = NEW.title, region = NEW.region, stage = NEW.stage,
             active = CASE WHEN NEW.stage IN ('executed', 'declined', 'withdrawn') THEN 0 ELSE 1 END,
-            next_unit_id = COALESCE(NEW.pending_unit_id, NEW.holder_unit_id), holder_unit_id = NEW.holder_unit_id, awaiting_receipt = CASE WHEN NEW.pending_unit_id IS NOT NULL AND (NEW.state::json #>> '{handover,received}') IS NULL THEN 1 ELSE 0 END,
+            next_unit_id = COALESCE(NEW.pending_unit_id, NEW.holder_unit_id), holder_unit_id = NEW.holder_unit_id, awaiting_receipt = CASE WHEN NEW.pending_unit_id IS NULL THEN 0 WHEN (NEW.state::json #>> '{handover,received}') IS NULL THEN 1 ELSE 0 END,
             due_date = NEW.due_date, due_provisional = NEW.due_provisional, updated_at = NEW.updated_at
         WHERE kind = 'case' AND item_id = NEW.id;
     ELSE
@@ -100,7 +104,9 @@ BEGIN
     RETURN NULL;
 END $$;
 CREATE TRIGGER cases_docket_insert AFTER INSERT ON cases FOR EACH ROW EXECUTE FUNCTION cases_docket();
-CREATE TRIGGER cases_docket_update AFTER UPDATE ON cases FOR EACH ROW EXECUTE FUNCTION cases_docket();
+CREATE TRIGGER cases_docket_update AFTER UPDATE ON cases FOR EACH ROW
+    WHEN (OLD.stage IS DISTINCT FROM NEW.stage OR OLD.pending_unit_id IS DISTINCT FROM NEW.pending_unit_id OR OLD.holder_unit_id IS DISTINCT FROM NEW.holder_unit_id OR OLD.due_date IS DISTINCT FROM NEW.due_date OR OLD.due_provisional IS DISTINCT FROM NEW.due_provisional OR OLD.case_no IS DISTINCT FROM NEW.case_no OR OLD.title IS DISTINCT FROM NEW.title OR OLD.region IS DISTINCT FROM NEW.region OR NEW.pending_unit_id IS NOT NULL)
+    EXECUTE FUNCTION cases_docket();
 CREATE TRIGGER cases_docket_delete AFTER DELETE ON cases FOR EACH ROW EXECUTE FUNCTION cases_docket();
 
 CREATE FUNCTION disputes_docket() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -122,7 +128,9 @@ BEGIN
     RETURN NULL;
 END $$;
 CREATE TRIGGER disputes_docket_insert AFTER INSERT ON disputes FOR EACH ROW EXECUTE FUNCTION disputes_docket();
-CREATE TRIGGER disputes_docket_update AFTER UPDATE ON disputes FOR EACH ROW EXECUTE FUNCTION disputes_docket();
+CREATE TRIGGER disputes_docket_update AFTER UPDATE ON disputes FOR EACH ROW
+    WHEN (OLD.stage IS DISTINCT FROM NEW.stage OR OLD.pending_unit_id IS DISTINCT FROM NEW.pending_unit_id OR OLD.holder_unit_id IS DISTINCT FROM NEW.holder_unit_id OR OLD.due_date IS DISTINCT FROM NEW.due_date OR OLD.due_provisional IS DISTINCT FROM NEW.due_provisional OR OLD.code IS DISTINCT FROM NEW.code OR OLD.title IS DISTINCT FROM NEW.title OR OLD.region IS DISTINCT FROM NEW.region)
+    EXECUTE FUNCTION disputes_docket();
 CREATE TRIGGER disputes_docket_delete AFTER DELETE ON disputes FOR EACH ROW EXECUTE FUNCTION disputes_docket();
 
 CREATE FUNCTION tickets_docket() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -144,5 +152,7 @@ BEGIN
     RETURN NULL;
 END $$;
 CREATE TRIGGER tickets_docket_insert AFTER INSERT ON tickets FOR EACH ROW EXECUTE FUNCTION tickets_docket();
-CREATE TRIGGER tickets_docket_update AFTER UPDATE ON tickets FOR EACH ROW EXECUTE FUNCTION tickets_docket();
+CREATE TRIGGER tickets_docket_update AFTER UPDATE ON tickets FOR EACH ROW
+    WHEN (OLD.stage IS DISTINCT FROM NEW.stage OR OLD.pending_unit_id IS DISTINCT FROM NEW.pending_unit_id OR OLD.lead_unit_id IS DISTINCT FROM NEW.lead_unit_id OR OLD.centre_unit_id IS DISTINCT FROM NEW.centre_unit_id OR OLD.due_date IS DISTINCT FROM NEW.due_date OR OLD.due_provisional IS DISTINCT FROM NEW.due_provisional OR OLD.ticket_no IS DISTINCT FROM NEW.ticket_no OR OLD.title IS DISTINCT FROM NEW.title OR OLD.region IS DISTINCT FROM NEW.region)
+    EXECUTE FUNCTION tickets_docket();
 CREATE TRIGGER tickets_docket_delete AFTER DELETE ON tickets FOR EACH ROW EXECUTE FUNCTION tickets_docket();

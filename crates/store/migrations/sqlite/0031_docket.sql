@@ -3,8 +3,9 @@
 -- holds it, whether a hand-over waits to be signed for, the earliest due date. It is kept by the
 -- database itself, in the transaction that writes the item's own row (the triggers below), so no
 -- write path can leave it behind. Lists of work across kinds (a unit's 待办, the overdue and
--- approaching lists of a region) read it once; the counts by region, kind and stage are kept as
--- counters beside it in the same transaction.
+-- approaching lists of a region) read it once. An update of an item that changes none of what the
+-- docket holds (a note recorded, a document added) leaves its docket row alone. The counts by
+-- region, kind and stage are kept as counters beside it in the same transaction.
 CREATE TABLE docket (
     -- 'case', 'dispute' or 'ticket'; with item_id, the item's event subject (`case:12`).
     kind TEXT NOT NULL,
@@ -26,6 +27,7 @@ CREATE TABLE docket (
     awaiting_receipt BIGINT NOT NULL,
     due_date TEXT,
     due_provisional BIGINT NOT NULL,
+    -- When the item last moved: any of the above changed (a note or a signature alone is no move).
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (kind, item_id)
 );
@@ -46,10 +48,12 @@ INSERT INTO docket (kind, item_id, number, title, region, stage, active, next_un
            due_date, due_provisional, updated_at
     FROM tickets;
 
-CREATE INDEX docket_next ON docket (next_unit_id, active, due_date);
-CREATE INDEX docket_holder ON docket (holder_unit_id, active, due_date);
+-- Lists are ordered by the due date with items without one last: by COALESCE(due_date, '~') ('~'
+-- sorts after every date), then kind and id, so an index gives the order and a page is read
+-- without sorting. docket_due also carries what the overdue tally counts by (index only).
+CREATE INDEX docket_next ON docket (next_unit_id, active, (COALESCE(due_date, '~')), kind, item_id);
 CREATE INDEX docket_region ON docket (region, active, due_date);
-CREATE INDEX docket_due ON docket (active, due_date);
+CREATE INDEX docket_due ON docket (active, (COALESCE(due_date, '~')), kind, item_id, region, stage);
 
 -- How many items each region has of each kind in each stage (closed stages included).
 CREATE TABLE docket_counts (
@@ -80,7 +84,9 @@ CREATE TRIGGER cases_docket_insert AFTER INSERT ON cases BEGIN
             COALESCE(NEW.pending_unit_id, NEW.holder_unit_id), NEW.holder_unit_id, CASE WHEN NEW.pending_unit_id IS NOT NULL AND json_extract(NEW.state, '$.handover.received') IS NULL THEN 1 ELSE 0 END,
             NEW.due_date, NEW.due_provisional, NEW.updated_at);
 END;
-CREATE TRIGGER cases_docket_update AFTER UPDATE ON cases BEGIN
+CREATE TRIGGER cases_docket_update AFTER UPDATE ON cases
+    WHEN OLD.stage IS NOT NEW.stage OR OLD.pending_unit_id IS NOT NEW.pending_unit_id OR OLD.holder_unit_id IS NOT NEW.holder_unit_id OR OLD.due_date IS NOT NEW.due_date OR OLD.due_provisional IS NOT NEW.due_provisional OR OLD.case_no IS NOT NEW.case_no OR OLD.title IS NOT NEW.title OR OLD.region IS NOT NEW.region OR NEW.pending_unit_id IS NOT NULL
+BEGIN
     UPDATE docket SET number = NEW.case_no, title = NEW.title, region = NEW.region, stage = NEW.stage,
         active = CASE WHEN NEW.stage IN ('executed', 'declined', 'withdrawn') THEN 0 ELSE 1 END,
         next_unit_id = COALESCE(NEW.pending_unit_id, NEW.holder_unit_id), holder_unit_id = NEW.holder_unit_id,
@@ -98,7 +104,9 @@ CREATE TRIGGER disputes_docket_insert AFTER INSERT ON disputes BEGIN
             COALESCE(NEW.pending_unit_id, NEW.holder_unit_id), NEW.holder_unit_id, CASE WHEN NEW.pending_unit_id IS NULL THEN 0 ELSE 1 END,
             NEW.due_date, NEW.due_provisional, NEW.updated_at);
 END;
-CREATE TRIGGER disputes_docket_update AFTER UPDATE ON disputes BEGIN
+CREATE TRIGGER disputes_docket_update AFTER UPDATE ON disputes
+    WHEN OLD.stage IS NOT NEW.stage OR OLD.pending_unit_id IS NOT NEW.pending_unit_id OR OLD.holder_unit_id IS NOT NEW.holder_unit_id OR OLD.due_date IS NOT NEW.due_date OR OLD.due_provisional IS NOT NEW.due_provisional OR OLD.code IS NOT NEW.code OR OLD.title IS NOT NEW.title OR OLD.region IS NOT NEW.region
+BEGIN
     UPDATE docket SET number = NEW.code, title = NEW.title, region = NEW.region, stage = NEW.stage,
         active = CASE WHEN NEW.stage IN ('closed', 'withdrawn') THEN 0 ELSE 1 END,
         next_unit_id = COALESCE(NEW.pending_unit_id, NEW.holder_unit_id), holder_unit_id = NEW.holder_unit_id,
@@ -116,7 +124,9 @@ CREATE TRIGGER tickets_docket_insert AFTER INSERT ON tickets BEGIN
             COALESCE(NEW.pending_unit_id, NEW.lead_unit_id, NEW.centre_unit_id), COALESCE(NEW.lead_unit_id, NEW.centre_unit_id),
             CASE WHEN NEW.stage = 'dispatched' THEN 1 ELSE 0 END, NEW.due_date, NEW.due_provisional, NEW.updated_at);
 END;
-CREATE TRIGGER tickets_docket_update AFTER UPDATE ON tickets BEGIN
+CREATE TRIGGER tickets_docket_update AFTER UPDATE ON tickets
+    WHEN OLD.stage IS NOT NEW.stage OR OLD.pending_unit_id IS NOT NEW.pending_unit_id OR OLD.lead_unit_id IS NOT NEW.lead_unit_id OR OLD.centre_unit_id IS NOT NEW.centre_unit_id OR OLD.due_date IS NOT NEW.due_date OR OLD.due_provisional IS NOT NEW.due_provisional OR OLD.ticket_no IS NOT NEW.ticket_no OR OLD.title IS NOT NEW.title OR OLD.region IS NOT NEW.region
+BEGIN
     UPDATE docket SET number = NEW.ticket_no, title = NEW.title, region = NEW.region, stage = NEW.stage,
         active = CASE WHEN NEW.stage IN ('closed', 'terminated') THEN 0 ELSE 1 END,
         next_unit_id = COALESCE(NEW.pending_unit_id, NEW.lead_unit_id, NEW.centre_unit_id), holder_unit_id = COALESCE(NEW.lead_unit_id, NEW.centre_unit_id),
