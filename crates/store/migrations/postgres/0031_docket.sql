@@ -52,9 +52,9 @@ INSERT INTO docket (kind, item_id, number, title, region, stage, active, next_un
 
 -- Lists are ordered by the due date with items without one last: by COALESCE(due_date, '~') ('~'
 -- sorts after every date), then kind and id, so an index gives the order and a page is read
--- without sorting. docket_due also carries what the overdue tally counts by (index only).
+-- without sorting. docket_due also carries the region, kind and stage: a region's lists and the
+-- overdue tally filter and count on them in the index (each index more costs every write).
 CREATE INDEX docket_next ON docket (next_unit_id, active, (COALESCE(due_date, '~')), kind, item_id);
-CREATE INDEX docket_region ON docket (region, active, due_date);
 CREATE INDEX docket_due ON docket (active, (COALESCE(due_date, '~')), kind, item_id, region, stage);
 
 -- How many items each region has of each kind in each stage (closed stages included).
@@ -69,12 +69,14 @@ INSERT INTO docket_counts (region, kind, stage, items) SELECT region, kind, stag
 
 CREATE FUNCTION docket_count() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        UPDATE docket_counts SET items = items - 1 WHERE region = OLD.region AND kind = OLD.kind AND stage = OLD.stage;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    IF TG_OP = 'UPDATE' THEN
+        INSERT INTO docket_counts (region, kind, stage, items) VALUES (OLD.region, OLD.kind, OLD.stage, -1), (NEW.region, NEW.kind, NEW.stage, 1)
+            ON CONFLICT (region, kind, stage) DO UPDATE SET items = docket_counts.items + EXCLUDED.items;
+    ELSIF TG_OP = 'INSERT' THEN
         INSERT INTO docket_counts (region, kind, stage, items) VALUES (NEW.region, NEW.kind, NEW.stage, 1)
             ON CONFLICT (region, kind, stage) DO UPDATE SET items = docket_counts.items + 1;
+    ELSE
+        UPDATE docket_counts SET items = items - 1 WHERE region = OLD.region AND kind = OLD.kind AND stage = OLD.stage;
     END IF;
     RETURN NULL;
 END $$;

@@ -50,9 +50,9 @@ INSERT INTO docket (kind, item_id, number, title, region, stage, active, next_un
 
 -- Lists are ordered by the due date with items without one last: by COALESCE(due_date, '~') ('~'
 -- sorts after every date), then kind and id, so an index gives the order and a page is read
--- without sorting. docket_due also carries what the overdue tally counts by (index only).
+-- without sorting. docket_due also carries the region, kind and stage: a region's lists and the
+-- overdue tally filter and count on them in the index (each index more costs every write).
 CREATE INDEX docket_next ON docket (next_unit_id, active, (COALESCE(due_date, '~')), kind, item_id);
-CREATE INDEX docket_region ON docket (region, active, due_date);
 CREATE INDEX docket_due ON docket (active, (COALESCE(due_date, '~')), kind, item_id, region, stage);
 
 -- How many items each region has of each kind in each stage (closed stages included).
@@ -70,9 +70,8 @@ CREATE TRIGGER docket_count_insert AFTER INSERT ON docket BEGIN
         ON CONFLICT (region, kind, stage) DO UPDATE SET items = items + 1;
 END;
 CREATE TRIGGER docket_count_update AFTER UPDATE OF region, stage ON docket WHEN OLD.region <> NEW.region OR OLD.stage <> NEW.stage BEGIN
-    UPDATE docket_counts SET items = items - 1 WHERE region = OLD.region AND kind = OLD.kind AND stage = OLD.stage;
-    INSERT INTO docket_counts (region, kind, stage, items) VALUES (NEW.region, NEW.kind, NEW.stage, 1)
-        ON CONFLICT (region, kind, stage) DO UPDATE SET items = items + 1;
+    INSERT INTO docket_counts (region, kind, stage, items) VALUES (OLD.region, OLD.kind, OLD.stage, -1), (NEW.region, NEW.kind, NEW.stage, 1)
+        ON CONFLICT (region, kind, stage) DO UPDATE SET items = items + excluded.items;
 END;
 CREATE TRIGGER docket_count_delete AFTER DELETE ON docket BEGIN
     UPDATE docket_counts SET items = items - 1 WHERE region = OLD.region AND kind = OLD.kind AND stage = OLD.stage;
