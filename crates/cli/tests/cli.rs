@@ -219,6 +219,7 @@ fn rebuild_check_names_every_tampered_row_and_column() {
     assert!(stdout(&clean).contains("units, users and tokens: every row equals the replay"), "{}", stdout(&clean));
     assert!(stdout(&clean).contains("300 disputes: every read model equals the replay"), "{}", stdout(&clean));
     assert!(stdout(&clean).contains("300 work orders: every read model equals the replay"), "{}", stdout(&clean));
+    assert!(stdout(&clean).contains("docket: every item's row and every counter agree"), "{}", stdout(&clean));
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let pool = sqlx::SqlitePool::connect(&format!("sqlite://{data}/xiezhi.db")).await.unwrap();
@@ -232,6 +233,9 @@ fn rebuild_check_names_every_tampered_row_and_column() {
             "UPDATE disputes SET stage = 'lost' WHERE id = 7",
             "UPDATE disputes SET risk = 'purple' WHERE id = 8",
             "UPDATE tickets SET stage = 'lost' WHERE id = 9",
+            // Written around the database's own upkeep of the docket and its counters.
+            "UPDATE docket SET due_date = '2020-01-01' WHERE kind = 'dispute' AND item_id = 5",
+            "UPDATE docket_counts SET items = items + 3 WHERE rowid = (SELECT min(rowid) FROM docket_counts)",
         ] {
             sqlx::query(q).execute(&pool).await.unwrap();
         }
@@ -250,6 +254,8 @@ fn rebuild_check_names_every_tampered_row_and_column() {
         "dispute 7: stage lost ≠ replayed",
         "dispute 8: risk Some(\"purple\") ≠ replayed",
         "work order 9: stage lost ≠ replayed",
+        "docket row of dispute:5 differs from its item",
+        "docket counter ",
     ] {
         assert!(out.contains(line) || (line == "backdoor" && out.contains("not in the log")), "missing {line:?}:\n{out}");
     }
