@@ -66,6 +66,7 @@ pub fn router<S: Store>() -> Router<AppState<S>> {
         .route("/inbox", get(cases::inbox::<S>))
         .route("/work", get(work::page::<S>))
         .route("/work.xlsx", get(work::export::<S>))
+        .route("/work/count", get(work::count::<S>))
         .route("/done", get(cases::done::<S>))
         .route("/supervision", get(cases::committee::<S>))
         .route("/supervision/charges", get(statistics::page::<S>))
@@ -124,6 +125,8 @@ pub struct NavItem {
     pub href: String,
     pub label: &'static str,
     pub active: bool,
+    /// Where the page fetches a count to show beside the label (after the page has loaded).
+    pub count_from: Option<&'static str>,
 }
 
 impl Chrome {
@@ -140,7 +143,8 @@ impl Chrome {
         if let Some(p) = p {
             let mut item = |href: String, label| {
                 let active = if href == "/" { path == "/" } else { path.starts_with(href.split('?').next().unwrap_or(&href)) };
-                nav.push(NavItem { href, label, active });
+                let count_from = (href == "/work").then_some("/work/count");
+                nav.push(NavItem { href, label, active, count_from });
             };
             item("/".into(), t.nav_home);
             let acts = [xiezhi_core::Action::ActOnCases, xiezhi_core::Action::ActOnDisputes, xiezhi_core::Action::ActOnTickets];

@@ -266,3 +266,15 @@ pub async fn export<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUse
     let bytes = wb.save_to_buffer().map_err(xl)?;
     Ok(crate::download::attachment(l("待办.xlsx", "work.xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into(), bytes))
 }
+
+/// The count beside 待办 on the navigation (fetched once a page has loaded): the open items whose
+/// move is the unit's, marked when any is overdue; nothing when there are none.
+pub async fn count<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(p): PageUser) -> Result<Html<String>, PageError> {
+    let loads = docket::load(&st, &p, None).await?;
+    let (active, overdue) = loads.iter().fold((0, 0), |(a, o), l| (a + l.active, o + l.overdue));
+    if active == 0 {
+        return Ok(Html(String::new()));
+    }
+    let late = if overdue > 0 { format!(" late\" title=\"{}", lang.pick("有已超期事项", "some are overdue")) } else { String::new() };
+    Ok(Html(format!("<span class=\"badge{late}\" id=\"nav-work-count\">{active}</span>")))
+}

@@ -419,6 +419,8 @@ async fn long_lists_page_in_the_browser() {
         c.find(Locator::Id("lang-switch")).await?.click().await?;
         c.wait().for_element(Locator::Css("html[lang='zh-CN']")).await?;
         assert_eq!(c.find_all(Locator::Css("#work-list tbody tr")).await?.len(), 100, "a page of 100");
+        let on_nav = c.wait().for_element(Locator::Id("nav-work-count")).await?.text().await?;
+        assert!(on_nav.parse::<i64>().is_ok_and(|n| n >= 170), "the navigation counts the open work: {on_nav}");
         b.screenshots("work").await?;
         b.fits_a_phone("my work").await?;
         // The overdue count is a link to the overdue list.

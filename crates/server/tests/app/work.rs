@@ -162,6 +162,10 @@ async fn one_list_holds_every_kind_of_work(app: TestApp) {
     let police_session = app.browser_session("police.990101").await;
     let police_page = app.page(Method::GET, "/work", Some(&police_session), None).await.text();
     assert!(police_page.contains("热线工单") && police_page.contains("矛盾纠纷") && police_page.contains("夜间噪声扰民"), "other kinds on the same list");
+    // The navigation's 待办 fetches the count of open items, marked when any is overdue.
+    assert!(police_page.contains("hx-get=\"/work/count\""), "the navigation asks for the count");
+    let count = app.page(Method::GET, "/work/count", Some(&police_session), None).await.text();
+    assert!(count.contains("id=\"nav-work-count\">2</span>") && count.contains("badge late"), "the call and the report, one overdue: {count}");
     let bad = app.page(Method::GET, "/work?due=soon", Some(&police_session), None).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text().contains("due") && bad.text().contains("<nav"), "the error names the field, inside the layout");
