@@ -1198,6 +1198,12 @@ impl Store for SqlStore {
 
     async fn restore_case(&self, id: i64, w: CaseWrite) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            // The docket's counters move when this commits (deferred triggers); like every write
+            // that appends to the log, hold the log's lock then, so writers never take counter
+            // rows in opposite orders.
+            sqlx::query("SELECT pg_advisory_xact_lock(6962)").execute(&mut *tx).await?;
+        }
         let done = sqlx::query("UPDATE cases SET case_no = $1, title = $2, region = $3, stage = $4, holder_unit_id = $5, pending_unit_id = $6, in_custody = $7, due_date = $8, state = $9, due_provisional = $11, search = $12, notice_unit_id = $13, held_since = $14, charge = $15, registered_on = COALESCE($16, registered_on) WHERE id = $10")
             .bind(&w.case_no)
             .bind(&w.title)
