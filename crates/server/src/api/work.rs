@@ -30,7 +30,7 @@ pub struct WorkQuery {
     /// A supervisor's view: the open work of this region subtree (code, e.g. `990101`) instead
     /// of the caller's unit's.
     pub region: Option<String>,
-    /// `due` (the earliest due date first; the default) or `updated` (newest first).
+    /// `due` (the earliest due date first; the default) or `updated` (the latest moved first).
     pub sort: Option<String>,
     /// At most this many (1 to 1,000; 100 when not given).
     pub limit: Option<i64>,
@@ -78,7 +78,8 @@ pub struct WorkItemDto {
     pub due_date: Option<String>,
     /// The due date assumed weekends only in a year whose calendar is not loaded.
     pub due_provisional: bool,
-    /// Last changed (RFC 3339).
+    /// When the item last moved — its stage, whose move, its holder or its due date changed
+    /// (RFC 3339; a note or a document added is no move).
     pub updated_at: String,
 }
 
