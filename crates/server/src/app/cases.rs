@@ -316,6 +316,25 @@ pub struct Listing {
 /// The largest page a list gives.
 pub const MAX_PAGE: i64 = 1000;
 
+/// What every list checks, naming the field at fault: the due window, the search text, the page.
+pub fn check_page(due: Due, text: Option<&str>, limit: i64, offset: i64) -> ApiResult<()> {
+    if let Due::Within(n) | Due::Approaching(n) = due {
+        if !(0..=MAX_DUE_WITHIN).contains(&n) {
+            return Err(AppError::field("due_within", format!("must be between 0 and {MAX_DUE_WITHIN} days")));
+        }
+    }
+    if let Some(text) = text {
+        xiezhi_core::names::check_text("q", text, 100, false)?;
+    }
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::field("limit", format!("must be between 1 and {MAX_PAGE}")));
+    }
+    if offset < 0 {
+        return Err(AppError::field("offset", "must not be negative"));
+    }
+    Ok(())
+}
+
 impl Listing {
     /// Check what a person asked for, naming the field at fault.
     pub fn check(&self) -> ApiResult<()> {
@@ -324,27 +343,13 @@ impl Listing {
                 return Err(AppError::field("stage", format!("unknown stage; one of {}", STAGES.join(", "))));
             }
         }
-        if let Due::Within(n) | Due::Approaching(n) = self.due {
-            if !(0..=MAX_DUE_WITHIN).contains(&n) {
-                return Err(AppError::field("due_within", format!("must be between 0 and {MAX_DUE_WITHIN} days")));
-            }
-        }
-        if let Some(text) = &self.text {
-            xiezhi_core::names::check_text("q", text, 100, false)?;
-        }
         if let Some(c) = &self.charge {
             xiezhi_core::charges::check("charge", c)?;
         }
         if self.held_over.is_some_and(|n| !(0..=MAX_DUE_WITHIN).contains(&n)) {
             return Err(AppError::field("held_over", format!("must be between 0 and {MAX_DUE_WITHIN} days")));
         }
-        if !(1..=MAX_PAGE).contains(&self.limit) {
-            return Err(AppError::field("limit", format!("must be between 1 and {MAX_PAGE}")));
-        }
-        if self.offset < 0 {
-            return Err(AppError::field("offset", "must not be negative"));
-        }
-        Ok(())
+        check_page(self.due, self.text.as_deref(), self.limit, self.offset)
     }
 
     fn filter(&self, today: time::Date, scope: CaseFilter) -> CaseFilter {

@@ -2,7 +2,7 @@
 //! one list, soonest due first; for a supervising committee, the work of its region and the counts
 //! by region, kind and stage (read from the counters the database keeps with every write).
 
-use super::cases::{Due, MAX_DUE_WITHIN, MAX_PAGE};
+use super::cases::{Due, MAX_PAGE};
 use crate::auth::authorize;
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
@@ -46,21 +46,7 @@ impl WorkListing {
                 return Err(AppError::field("kind", format!("unknown kind of work; one of {}", DOCKET_KINDS.join(", "))));
             }
         }
-        if let Due::Within(n) | Due::Approaching(n) = self.due {
-            if !(0..=MAX_DUE_WITHIN).contains(&n) {
-                return Err(AppError::field("due_within", format!("must be between 0 and {MAX_DUE_WITHIN} days")));
-            }
-        }
-        if let Some(text) = &self.text {
-            xiezhi_core::names::check_text("q", text, 100, false)?;
-        }
-        if !(1..=MAX_PAGE).contains(&self.limit) {
-            return Err(AppError::field("limit", format!("must be between 1 and {MAX_PAGE}")));
-        }
-        if self.offset < 0 {
-            return Err(AppError::field("offset", "must not be negative"));
-        }
-        Ok(())
+        super::cases::check_page(self.due, self.text.as_deref(), self.limit, self.offset)
     }
 
     fn filter(&self, today: time::Date, scope: DocketFilter) -> DocketFilter {
