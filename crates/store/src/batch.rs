@@ -167,23 +167,33 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
     }
 
     // Numbers claimed by updates that applied are drawn now, late: the register's row stays
-    // locked only from here to the commit, which the log's sequencer serialises anyway.
+    // locked only from here to the commit, which the log's sequencer serialises anyway. They are
+    // drawn in the registers' order, so two transactions (two server processes) drawing from the
+    // same registers wait on each other instead of deadlocking.
     let mut numbered = numbered;
-    for (i, job) in jobs.iter().enumerate() {
-        if let CaseJob::Update { id, write, .. } = job {
-            if let (Some(claim), None, true) = (&write.claim, &outcomes[i], updated.contains(id)) {
-                let number = crate::engine::serials::draw_pooled(tx, claim).await?;
-                sqlx::query("UPDATE cases SET state = replace(state, $1, $2), search = replace(search, $3, $4) WHERE id = $5")
-                    .bind(&claim.pending)
-                    .bind(&number)
-                    .bind(claim.pending.to_lowercase())
-                    .bind(number.to_lowercase())
-                    .bind(id)
-                    .execute(&mut **tx)
-                    .await?;
-                numbered[i] = Some((number.clone(), write.filled(&number)));
-            }
-        }
+    let mut claims: Vec<(usize, i64, &CaseWrite, &xiezhi_core::case::numbering::Claim)> = jobs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, job)| match job {
+            CaseJob::Update { id, write, .. } => match (&write.claim, &outcomes[i], updated.contains(id)) {
+                (Some(claim), None, true) => Some((i, *id, write, claim)),
+                _ => None,
+            },
+            CaseJob::Create { .. } => None,
+        })
+        .collect();
+    claims.sort_by_key(|(i, _, _, c)| (c.unit_id, c.register.code(), c.year, *i));
+    for (i, id, write, claim) in claims {
+        let number = crate::engine::serials::draw_pooled(tx, claim).await?;
+        sqlx::query("UPDATE cases SET state = replace(state, $1, $2), search = replace(search, $3, $4) WHERE id = $5")
+            .bind(&claim.pending)
+            .bind(&number)
+            .bind(claim.pending.to_lowercase())
+            .bind(number.to_lowercase())
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        numbered[i] = Some((number.clone(), write.filled(&number)));
     }
     let write_of = |i: usize, w| pick(&numbered, i, w);
     let number_of = |i: usize| numbered[i].as_ref().map(|(n, _)| n.clone());
@@ -251,18 +261,24 @@ pub(crate) async fn write_cases(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob])
 /// Each create's claimed number drawn, and the write filled with it (a create's number is its
 /// row's key, needed before the insert; updates draw theirs once they have applied).
 async fn numbered(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob]) -> Result<Vec<Option<(String, CaseWrite)>>> {
-    let mut out = Vec::with_capacity(jobs.len());
+    let mut out: Vec<Option<(String, CaseWrite)>> = (0..jobs.len()).map(|_| None).collect();
     let mut given: HashSet<(i64, String)> = HashSet::new();
     for job in jobs {
         if let CaseJob::Create { write, .. } = job {
             given.insert((write.issuer_unit_id, write.case_no.clone()));
         }
     }
-    for job in jobs {
-        let (CaseJob::Create { write: w, .. }, Some(claim)) = (job, job_claim(job)) else {
-            out.push(None);
-            continue;
-        };
+    // In the registers' order, as for updates: no two transactions lock them in opposite orders.
+    let mut claims: Vec<(usize, &CaseWrite, &xiezhi_core::case::numbering::Claim)> = jobs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, job)| match (job, job_claim(job)) {
+            (CaseJob::Create { write, .. }, Some(claim)) => Some((i, write, claim)),
+            _ => None,
+        })
+        .collect();
+    claims.sort_by_key(|(i, _, c)| (c.unit_id, c.register.code(), c.year, *i));
+    for (i, w, claim) in claims {
         let number = loop {
             let number = crate::engine::serials::draw_pooled(tx, claim).await?;
             if w.case_no != claim.pending {
@@ -277,7 +293,7 @@ async fn numbered(tx: &mut Transaction<'_, Any>, jobs: &[CaseJob]) -> Result<Vec
                 break number;
             }
         };
-        out.push(Some((number.clone(), w.filled(&number))));
+        out[i] = Some((number.clone(), w.filled(&number)));
     }
     Ok(out)
 }

@@ -233,19 +233,19 @@ impl SqlStore {
             .map(|file| crate::engine::native::NativeWriter::open(file, pool.clone()))
             .transpose()
             .map_err(|e| OpenError::Unreachable { url: redact_url(url), reason: e.to_string() })?;
-        let (sink, writers) = match &native {
-            Some(native) => (crate::batch::CaseSink::Native(native.clone()), 1),
-            None => (crate::batch::CaseSink::Pool(pool.clone()), 3),
+        let sink = match &native {
+            Some(native) => crate::batch::CaseSink::Native(native.clone()),
+            None => crate::batch::CaseSink::Pool(pool.clone()),
         };
-        let writer = crate::engine::Committer::start(sink, writers);
+        let writer = crate::engine::Committer::start(sink);
         let target = match &native {
             Some(native) => crate::engine::Target::Native(native.clone()),
             None => crate::engine::Target::Pool(pool.clone(), backend),
         };
         let dispute_sink = crate::engine::Batches::new(target.clone());
         let ticket_sink = crate::engine::Batches::new(target);
-        let disputes = crate::engine::Committer::start(dispute_sink.clone(), writers);
-        let tickets = crate::engine::Committer::start(ticket_sink.clone(), writers);
+        let disputes = crate::engine::Committer::start(dispute_sink.clone());
+        let tickets = crate::engine::Committer::start(ticket_sink.clone());
         let pg_url = (backend == Backend::Postgres).then(|| url.to_string());
         Ok(Self {
             pool,
