@@ -933,6 +933,7 @@ async fn the_docket_follows_every_write_of_every_kind<S: Store>(s: S) {
     let mut sent = case_write("D0", police, "prosecution_review");
     sent.pending_unit_id = Some(court);
     sent.units = vec![police, court];
+    sent.state = r#"{"handover":{"kind":"indictment"}}"#.into();
     s.update_case(cases[0], 1, sent, By::system(30)).await.unwrap();
     let waiting = s.docket(DocketFilter { next_unit_id: Some(court), active_only: true, ..Default::default() }).await.unwrap();
     assert_eq!(waiting.len(), 1);
@@ -940,14 +941,15 @@ async fn the_docket_follows_every_write_of_every_kind<S: Store>(s: S) {
         (waiting[0].kind.as_str(), waiting[0].item_id, waiting[0].number.as_str(), waiting[0].holder_unit_id, waiting[0].awaiting_receipt),
         ("case", cases[0], "D0", police, 1)
     );
+    assert_eq!(waiting[0].task.as_deref(), Some("indictment"), "what the hand-over asks of the court");
     // Signed for: still the court's move, no longer waiting to be signed for.
     let mut signed = case_write("D0", police, "prosecution_review");
     signed.pending_unit_id = Some(court);
     signed.units = vec![police, court];
-    signed.state = r#"{"handover":{"received":"2026-12-01"}}"#.into();
+    signed.state = r#"{"handover":{"kind":"indictment","received":"2026-12-01"}}"#.into();
     s.update_case(cases[0], 2, signed, By::system(30)).await.unwrap();
     let waiting = s.docket(DocketFilter { next_unit_id: Some(court), ..Default::default() }).await.unwrap();
-    assert_eq!((waiting.len(), waiting[0].awaiting_receipt), (1, 0));
+    assert_eq!((waiting.len(), waiting[0].awaiting_receipt, waiting[0].task.as_deref()), (1, 0, Some("indictment")));
     // Closed: off the active lists, still counted in its stage.
     s.update_case(cases[1], 1, case_write("D1", police, "executed"), By::system(31)).await.unwrap();
     // Soonest due first, items without a clock last.
@@ -959,6 +961,7 @@ async fn the_docket_follows_every_write_of_every_kind<S: Store>(s: S) {
     let mut referred = dispute_write(police, "990101", Some("red"), "registered", "2026-11-29");
     referred.pending_unit_id = Some(other);
     referred.units = vec![police, other];
+    referred.state = r#"{"referral":{"kind":"peoples_mediation"}}"#.into();
     s.update_dispute(dispute, 1, referred, By::system(41)).await.unwrap();
     let t1 = s.create_ticket(ticket_write(police, vec![police], "received"), "h1".into(), By::system(42)).await.unwrap().value.0;
     let mut dispatched = ticket_write(police, vec![police, other], "dispatched");
@@ -969,8 +972,8 @@ async fn the_docket_follows_every_write_of_every_kind<S: Store>(s: S) {
     s.create_ticket(ticket_write(police, vec![police], "received"), "h2".into(), By::system(44)).await.unwrap();
     let theirs = s.docket(DocketFilter { next_unit_id: Some(other), active_only: true, awaiting_receipt: Some(true), ..Default::default() }).await.unwrap();
     assert_eq!(
-        theirs.iter().map(|d| (d.kind.as_str(), d.due_date.as_deref())).collect::<Vec<_>>(),
-        vec![("dispute", Some("2026-12-01")), ("ticket", Some("2026-12-01"))]
+        theirs.iter().map(|d| (d.kind.as_str(), d.due_date.as_deref(), d.task.as_deref())).collect::<Vec<_>>(),
+        vec![("dispute", Some("2026-12-01"), Some("peoples_mediation")), ("ticket", Some("2026-12-01"), None)]
     );
     assert_eq!(
         s.docket_count_by_kind(DocketFilter { region_prefix: Some("9901".into()), active_only: true, ..Default::default() }).await.unwrap(),

@@ -69,6 +69,10 @@ pub struct WorkItemDto {
     pub title: String,
     pub region: String,
     pub stage: String,
+    /// What the hand-over waiting with `next_unit_id` asks of it: for a case its kind
+    /// (`arrest_request`, `prosecution`, `indictment`, `appeal`, `execution`), for a dispute the
+    /// referral's kind or `report` (a risk report to the police); absent when nothing is handed over.
+    pub task: Option<String>,
     /// The unit whose move it is (the receiver while a hand-over waits to be signed for).
     pub next_unit_id: i64,
     pub holder_unit_id: i64,
@@ -91,6 +95,7 @@ pub fn item_dto(d: &DocketItem) -> WorkItemDto {
         title: d.title.clone(),
         region: d.region.clone(),
         stage: d.stage.clone(),
+        task: d.task.clone(),
         next_unit_id: d.next_unit_id,
         holder_unit_id: d.holder_unit_id,
         awaiting_receipt: d.awaiting_receipt != 0,

@@ -90,12 +90,28 @@ pub fn stage_word(lang: Lang, kind: &str, stage: &str) -> String {
     }
 }
 
+/// What a hand-over waiting with the next unit asks of it, as people name it (empty when nothing
+/// is handed over): 提请批准逮捕, 移送审查起诉, 人民调解, ….
+pub fn task_word(lang: Lang, kind: &str, task: Option<&str>) -> String {
+    let Some(task) = task else { return String::new() };
+    match kind {
+        "case" => serde_json::from_value::<xiezhi_core::case::HandoverKind>(serde_json::Value::from(task))
+            .map(|k| lang.handover(k).to_string())
+            .unwrap_or_else(|_| task.to_string()),
+        "dispute" if task == "report" => lang.pick("风险报告", "Risk report").to_string(),
+        "dispute" => lang.dispute_word(task).to_string(),
+        _ => task.to_string(),
+    }
+}
+
 /// One item as a row.
 pub struct WorkRow {
     pub kind: &'static str,
     pub href: String,
     pub number: String,
     pub title: String,
+    /// What the hand-over waiting asks (empty when none), shown before the stage.
+    pub task: String,
     pub stage: String,
     /// Whose move it is (shown in a region's list) and who holds it.
     pub next: String,
@@ -127,6 +143,7 @@ pub async fn rows<S: Store>(st: &AppState<S>, lang: Lang, items: &[DocketItem]) 
             href: format!("/{}s/{}", d.kind, d.item_id),
             number: d.number.clone(),
             title: d.title.clone(),
+            task: task_word(lang, &d.kind, d.task.as_deref()),
             stage: stage_word(lang, &d.kind, &d.stage),
             next: names[&d.next_unit_id].clone(),
             holder: names[&d.holder_unit_id].clone(),
@@ -242,6 +259,7 @@ pub async fn export<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUse
         l("编号", "Number"),
         l("事项", "Matter"),
         l("阶段", "Stage"),
+        l("移送事项", "Handed over for"),
         l("待谁办理", "Whose move"),
         l("承办单位", "Held by"),
         l("待签收", "To sign for"),
@@ -255,12 +273,12 @@ pub async fn export<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUse
     let yes = |b: bool| if b { l("是", "yes") } else { "" };
     for (i, r) in rows.iter().enumerate() {
         let row = 4 + i as u32;
-        for (c, v) in [r.kind, &r.number, &r.title, &r.stage, &r.next, &r.holder, yes(r.awaiting), &r.due, yes(r.overdue)].iter().enumerate() {
+        for (c, v) in [r.kind, &r.number, &r.title, &r.stage, &r.task, &r.next, &r.holder, yes(r.awaiting), &r.due, yes(r.overdue)].iter().enumerate() {
             ws.write_string(row, c as u16, *v).map_err(xl)?;
         }
     }
     ws.set_freeze_panes(4, 0).map_err(xl)?;
-    for (c, width) in [(1, 28), (2, 30), (3, 16), (4, 22), (5, 22), (7, 12)] {
+    for (c, width) in [(1, 28), (2, 30), (3, 16), (4, 16), (5, 22), (6, 22), (8, 12)] {
         ws.set_column_width(c, width).map_err(xl)?;
     }
     let bytes = wb.save_to_buffer().map_err(xl)?;
