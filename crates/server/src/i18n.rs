@@ -570,9 +570,6 @@ texts! {
     your_due: "本单位期限", "Your deadline";
     latest_reason: "最近一次退回或不予批准的理由", "The latest reason given for a return or refusal";
     workbench: "工作台", "Workbench";
-    waiting_for_you: "待本单位签收", "Waiting for your unit";
-    held_open: "本单位在办", "Open cases you hold";
-    due_in_3_days: "三日内到期", "Due within 3 days";
     see_all: "查看全部", "See all";
     signed_for: "已签收", "signed for";
     search: "搜索", "Search";

@@ -597,49 +597,11 @@ pub async fn document<S: Store>(st: &AppState<S>, p: &Principal, id: i64, sha: &
     Ok((doc.name.clone(), content_type, bytes))
 }
 
-/// What a unit has to do now, counted: hand-overs waiting for it, the open cases it holds (a
-/// supervising committee: the open cases of its region), and the unit's own clocks that have run
-/// out or run out within three days — on the cases it holds with nothing handed over, and on the
-/// hand-overs it has signed for (a committee: every clock in its region).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Workload {
-    pub waiting: i64,
-    /// Returns, refusals, protests and messages waiting for the unit.
-    pub notices: i64,
-    pub open: i64,
-    pub overdue: i64,
-    pub approaching: i64,
-}
-
-/// Stages in which nothing more is due.
-const CLOSED: [&str; 3] = ["executed", "declined", "withdrawn"];
-
-pub async fn workload<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<Workload> {
-    let today = st.clock.china().date();
-    let open = |counts: Vec<xiezhi_store::CaseCount>| counts.into_iter().filter(|c| !CLOSED.contains(&c.stage.as_str())).collect::<Vec<_>>();
-    let sum = |counts: &[xiezhi_store::CaseCount], due: bool| counts.iter().map(|c| if due { c.due } else { c.cases }).sum::<i64>();
-    // Where the unit's own clocks run.
-    let (held, clocks) = match scope(p) {
-        f @ CaseFilter { region_prefix: Some(_), .. } => (f.clone(), vec![f]),
-        _ => {
-            let held = CaseFilter { holder_unit_id: Some(p.unit.id), ..Default::default() };
-            (held.clone(), vec![CaseFilter { not_pending: true, ..held }, CaseFilter { pending_for: Some(p.unit.id), ..Default::default() }])
-        }
-    };
-    let (mut overdue, mut by_soon) = (0, 0);
-    for f in clocks {
-        overdue += sum(&open(st.store.case_counts(CaseFilter { due_by: Some((today - Duration::days(1)).to_string()), ..f.clone() }).await?), true);
-        by_soon += sum(&open(st.store.case_counts(CaseFilter { due_by: Some((today + Duration::days(3)).to_string()), ..f }).await?), true);
-    }
-    let waiting = st.store.case_counts(CaseFilter { pending_for: Some(p.unit.id), ..Default::default() }).await?;
-    let notices = st.store.case_counts(CaseFilter { notice_for: Some(p.unit.id), ..Default::default() }).await?;
-    Ok(Workload {
-        waiting: sum(&waiting, false),
-        notices: sum(&notices, false),
-        open: sum(&open(st.store.case_counts(held).await?), false),
-        overdue,
-        approaching: by_soon - overdue,
-    })
+/// How many returns, refusals, protests and messages wait for the unit (the workbench's count
+/// beside [`notices`]).
+pub async fn notice_count<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<i64> {
+    let counts = st.store.case_counts(CaseFilter { notice_for: Some(p.unit.id), ..Default::default() }).await?;
+    Ok(counts.iter().map(|c| c.cases).sum())
 }
 
 /// How a list is ordered, as people and clients name it.

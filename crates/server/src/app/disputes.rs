@@ -508,32 +508,15 @@ pub async fn inbox<S: Store>(st: &AppState<S>, p: &Principal, limit: i64, offset
         .await?)
 }
 
-/// What a unit's workbench counts of disputes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Workload {
-    /// Referrals, applications and reports waiting for the unit to sign for.
-    pub waiting: i64,
-    /// Open disputes the unit handles (for a committee: open in its subtree).
-    pub open: i64,
-    /// Of those, with the unit's clock run out.
-    pub overdue: i64,
-    /// Of those, graded red or orange.
-    pub high_risk: i64,
-}
-
-pub async fn workload<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<Workload> {
+/// How many open disputes the unit handles (a supervising committee: open in its subtree) are
+/// graded in the two highest tiers, red and orange.
+pub async fn high_risk<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<i64> {
     let mine = if supervises(p) {
         DisputeFilter { region_prefix: Some(p.unit.region.subtree_prefix()), open_only: true, ..Default::default() }
     } else {
         DisputeFilter { holder_unit_id: Some(p.unit.id), open_only: true, ..Default::default() }
     };
-    let yesterday = (st.clock.china().date() - Duration::days(1)).to_string();
-    Ok(Workload {
-        waiting: st.store.dispute_count(DisputeFilter { pending_for: Some(p.unit.id), ..Default::default() }).await?,
-        open: st.store.dispute_count(mine.clone()).await?,
-        overdue: st.store.dispute_count(DisputeFilter { due_by: Some(yesterday), ..mine.clone() }).await?,
-        high_risk: st.store.dispute_count(DisputeFilter { risks: vec!["red".into(), "orange".into()], ..mine }).await?,
-    })
+    Ok(st.store.dispute_count(DisputeFilter { risks: vec!["red".into(), "orange".into()], ..mine }).await?)
 }
 
 /// A dispute's events, oldest first.

@@ -550,20 +550,6 @@ pub async fn ledger_by_unit<S: Store>(st: &AppState<S>, p: &Principal, f: Ticket
     Ok((indicators(&tallies), units))
 }
 
-/// How many orders wait for the unit and how many of them are overdue; for a supervising
-/// committee, the open orders of its subtree and the overdue ones (flagged for it).
-pub async fn workload<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<(i64, i64)> {
-    let yesterday = (st.clock.china().date() - Duration::days(1)).to_string();
-    let mine = if p.unit.kind == UnitKind::Committee && p.user.roles.contains(&Role::Supervisor) {
-        TicketFilter { region_prefix: Some(p.unit.region.subtree_prefix()), open_only: true, ..Default::default() }
-    } else {
-        TicketFilter { pending_for: Some(p.unit.id), ..Default::default() }
-    };
-    let waiting = st.store.ticket_count(mine.clone()).await?;
-    let overdue = st.store.ticket_count(TicketFilter { due_by: Some(yesterday), open_only: true, ..mine }).await?;
-    Ok((waiting, overdue))
-}
-
 /// The day before today, `YYYY-MM-DD`: a clock due by then has run out.
 pub fn overdue_by<S>(st: &AppState<S>) -> String {
     (st.clock.china().date() - Duration::days(1)).to_string()

@@ -111,11 +111,13 @@ pub async fn sign_out<S: Store>(State(st): State<AppState<S>>, jar: CookieJar, P
 #[template(path = "home.html")]
 struct HomePage {
     chrome: Chrome,
-    dispute_work: Option<crate::app::disputes::Workload>,
-    /// Work orders waiting for the unit, and of them overdue.
-    ticket_work: Option<(i64, i64)>,
+    /// Open disputes the unit handles (a committee: in its region) graded red or orange, for
+    /// units that handle disputes.
+    high_risk: Option<i64>,
+    /// Whether the unit registers disputes (a shortcut to the form).
+    registers_disputes: bool,
+    /// Whether the unit takes hotline calls (a shortcut to the call form).
     takes_calls: bool,
-    dispute_rows: Vec<DisputeLine>,
     /// The red and orange tiers, as the province's risk scale names them.
     watched_risks: String,
     unit_name: String,
@@ -126,10 +128,9 @@ struct HomePage {
     is_admin: bool,
     is_supervisor: bool,
     directory_href: String,
-    /// The workbench: counts, and the first hand-overs waiting (for units that handle cases).
-    work: Option<crate::app::cases::Workload>,
-    rows: Vec<super::cases::InboxRow>,
-    /// Returns, refusals, protests and messages waiting for the unit, newest first.
+    /// How many returns, refusals, protests and messages wait for the unit (units that handle
+    /// cases), and the newest of them.
+    notice_count: Option<i64>,
     notices: Vec<NoticeLine>,
     /// Supervisions of the unit's knowledge base not answered yet.
     knowledge_supervised: usize,
@@ -162,8 +163,7 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     // Units that handle or supervise cases get their workbench; the others (a hotline centre,
     // a mediation committee) have nothing of cases to count.
     let handles_cases = p.actor().authorize(Action::ActOnCases).is_ok() || p.user.roles.contains(&xiezhi_core::Role::Supervisor);
-    let (work, rows, notices) = if handles_cases {
-        let first = crate::app::cases::inbox(&st, &p, 5, 0).await?;
+    let (notice_count, notices) = if handles_cases {
         let mut notices = vec![];
         for r in crate::app::cases::notices(&st, &p, 5, 0).await? {
             let Some(n) = serde_json::from_str::<xiezhi_core::case::Case>(&r.state).ok().and_then(|c| c.notice) else { continue };
@@ -179,36 +179,14 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
                 text: n.text,
             });
         }
-        (Some(crate::app::cases::workload(&st, &p).await?), super::cases::inbox_rows(&st, lang, &p, &first).await?, notices)
-    } else {
-        (None, vec![], vec![])
-    };
-    let supervises = p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor);
-    let handles_disputes = (p.actor().authorize(Action::ActOnDisputes).is_ok() && p.unit.kind != xiezhi_core::UnitKind::Procuratorate) || supervises;
-    let words = super::disputes::RiskWords::of(&st, &p, lang).await?;
-    let (dispute_work, dispute_rows) = if handles_disputes {
-        let waiting = crate::app::disputes::inbox(&st, &p, 5, 0).await?;
-        let mut names = std::collections::BTreeMap::new();
-        let mut rows = Vec::new();
-        for d in waiting {
-            let from = match crate::app::disputes::state_of(&d).ok().and_then(|s| s.referral) {
-                Some(r) => match names.get(&r.from.id) {
-                    Some(n) => n,
-                    None => {
-                        let n = st.store.unit(r.from.id).await.map(|u| if lang == Lang::En { u.name_en } else { u.name }).unwrap_or_default();
-                        names.entry(r.from.id).or_insert(n)
-                    }
-                }
-                .clone(),
-                None => String::new(),
-            };
-            rows.push(DisputeLine { id: d.id, code: d.code, title: d.title, risk: words.colour(d.risk.as_deref().unwrap_or("none")), from });
-        }
-        (Some(crate::app::disputes::workload(&st, &p).await?), rows)
+        (Some(crate::app::cases::notice_count(&st, &p).await?), notices)
     } else {
         (None, vec![])
     };
-    let ticket_work = if p.actor().authorize(Action::ActOnTickets).is_ok() || supervises { Some(crate::app::tickets::workload(&st, &p).await?) } else { None };
+    let supervises = p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor);
+    let registers_disputes = super::disputes::may_register(&p);
+    let words = super::disputes::RiskWords::of(&st, &p, lang).await?;
+    let high_risk = if registers_disputes || supervises { Some(crate::app::disputes::high_risk(&st, &p).await?) } else { None };
     let knowledge_supervised = crate::app::knowledge::open_on_my_unit(&st, &p).await?.len();
     // The docket: a supervisor sees its region's open work, anyone else what is its unit's move.
     let work_region = supervises.then_some(p.unit.region);
@@ -224,13 +202,11 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         },
         work_region: work_region.map(|r| r.to_string()).unwrap_or_default(),
         knowledge_supervised,
-        work,
-        rows,
+        notice_count,
         notices,
-        ticket_work,
+        high_risk,
+        registers_disputes,
         takes_calls: xiezhi_core::ticket::Hotline::of(p.unit.kind).is_some(),
-        dispute_work,
-        dispute_rows,
         watched_risks: words.watched(),
         unit_name: if lang == Lang::En { p.unit.name_en.clone() } else { p.unit.name.clone() },
         unit_href: format!("/units/{}", p.unit.id),
@@ -242,16 +218,6 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         directory_href: format!("/directory?region={}", p.unit.region),
         chrome: Chrome::new(lang, "/", Some(&p), &st),
     })
-}
-
-/// A dispute waiting for the unit, on its workbench.
-pub struct DisputeLine {
-    id: i64,
-    code: String,
-    title: String,
-    /// The colour its risk is shown in.
-    risk: &'static str,
-    from: String,
 }
 
 pub struct TokenRow {

@@ -272,7 +272,7 @@ fn pager(page: i64, total: i64, base: &str, again: &[(&'static str, String)]) ->
     Pager { page, previous: (page > 1).then(|| href(page - 1)), next: (page * PAGE < total).then(|| href(page + 1)) }
 }
 
-fn may_register(p: &Principal) -> bool {
+pub(super) fn may_register(p: &Principal) -> bool {
     p.actor().authorize(Action::ActOnDisputes).is_ok() && p.unit.kind != UnitKind::Procuratorate
 }
 

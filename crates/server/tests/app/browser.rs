@@ -392,11 +392,13 @@ async fn long_lists_page_in_the_browser() {
     let c = &b.c;
     let result = async {
         b.sign_in("procuratorate.990101").await?;
-        let waiting = c.find(Locator::Css("#count-waiting strong")).await?.text().await?;
-        assert_eq!(waiting, "170", "the workbench counts the hand-overs waiting");
-        let overdue = c.find(Locator::Css("#count-overdue strong")).await?.text().await?;
-        let soon = c.find(Locator::Css("#count-approaching strong")).await?.text().await?;
+        let mine = c.find(Locator::Css("#load-case .active")).await?.text().await?;
+        assert_eq!(mine, "170", "the workbench counts the hand-overs it signed for and must decide");
+        let overdue = c.find(Locator::Css("#load-case .overdue")).await?.text().await?;
+        let soon = c.find(Locator::Css("#load-case .approaching")).await?.text().await?;
         assert_eq!((overdue.as_str(), soon.as_str()), ("150", "20"), "its own clocks on the hand-overs it signed for");
+        let purpose = c.find(Locator::Css("#docket .purpose")).await?.text().await?;
+        assert_eq!(purpose, "提请批准逮捕", "what each hand-over asks");
         b.screenshots("workbench").await?;
         b.fits_a_phone("the workbench").await?;
         // The same workbench in English: English words and punctuation throughout.
@@ -404,10 +406,12 @@ async fn long_lists_page_in_the_browser() {
         c.wait().for_element(Locator::Css("html[lang='en']")).await?;
         let heading = c.find(Locator::Css("main h1")).await?.text().await?;
         assert!(heading.starts_with("Welcome, "), "{heading}");
-        let counters = c.find(Locator::Id("workbench")).await?.text().await?;
-        assert!(counters.contains("Waiting for your unit") && counters.contains("Due within 3 days"), "{counters}");
-        let purpose = c.find(Locator::Css("#waiting .purpose")).await?.text().await?;
+        let load = c.find(Locator::Id("work-load")).await?.text().await?;
+        assert!(load.contains("Your move") && load.contains("Due in 3 days"), "{load}");
+        let purpose = c.find(Locator::Css("#docket .purpose")).await?.text().await?;
         assert_eq!(purpose, "Arrest approval request");
+        let counters = c.find(Locator::Id("workbench")).await?.text().await?;
+        assert!(counters.contains("Returns and notices"), "{counters}");
         b.screenshots("workbench-en").await?;
         b.fits_a_phone("the workbench in English").await?;
         // 待办 in English: one list of every kind, counts by kind.
@@ -554,8 +558,9 @@ async fn a_dispute_through_the_pages() {
             Ok::<_, fantoccini::error::CmdError>(())
         };
         b.sign_in("governance.990101").await?;
-        c.find(Locator::Id("dispute-workbench")).await?;
-        c.goto(&format!("{}/disputes/new", b.base)).await?;
+        // The workbench's shortcut to the registration form.
+        c.find(Locator::Id("dispute-new")).await?.click().await?;
+        c.wait().for_element(Locator::Css("[name=title]")).await?;
         c.find(Locator::Css("[name=title]")).await?.send_keys("抚养费纠纷（页面）").await?;
         c.execute("document.querySelector('[name=category]').value = 'marriage_family'", vec![]).await?;
         c.find(Locator::Css("[name=name1]")).await?.send_keys("王芳").await?;
@@ -585,10 +590,11 @@ async fn a_dispute_through_the_pages() {
         c.wait().for_element(Locator::Id("sign-in")).await?;
 
         b.sign_in("women.990101").await?;
-        assert_eq!(c.find(Locator::Css("#dispute-waiting strong")).await?.text().await?, "1");
+        assert_eq!(c.find(Locator::Css("#load-dispute .awaiting")).await?.text().await?, "1");
+        assert_eq!(c.find(Locator::Css("#docket .purpose")).await?.text().await?, "合作平台调解", "what the referral asks");
         b.screenshots("home-disputes").await?;
         b.fits_a_phone("the workbench with disputes").await?;
-        c.find(Locator::Css("#disputes-waiting a")).await?.click().await?;
+        c.find(Locator::Css("#docket #work-list tbody a")).await?.click().await?;
         c.wait().for_element(Locator::Id("do-receive")).await?;
         act("receive", vec![], 1).await?;
         act("record_session", vec![("note", "双方到场，初步沟通".into())], 1).await?;
@@ -731,7 +737,7 @@ async fn a_hotline_call_through_the_pages() {
         c.wait().for_element(Locator::Id("sign-in")).await?;
 
         b.sign_in("court.990101").await?;
-        assert_eq!(c.find(Locator::Css("#ticket-waiting strong")).await?.text().await?, "1");
+        assert_eq!(c.find(Locator::Css("#load-ticket .awaiting")).await?.text().await?, "1");
         c.goto(&format!("{}/tickets?mine=true", b.base)).await?;
         c.find(Locator::Css("#ticket-list tbody a")).await?.click().await?;
         c.wait().for_element(Locator::Id("do-sign_for")).await?;
@@ -933,7 +939,7 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
         act("request_arrest_approval", vec![]).await?;
 
         switch_to("procuratorate.990101").await?;
-        let waiting = c.find(Locator::Id("waiting")).await?.text().await?;
+        let waiting = c.find(Locator::Id("docket")).await?.text().await?;
         assert!(waiting.contains("提请批准逮捕") && waiting.contains("王某诈骗案"), "the workbench says what is handed over: {waiting}");
         let asked = c.find(Locator::Id("notices")).await?.text().await?;
         assert!(asked.contains("协作留言") && asked.contains("请提前介入引导取证"), "an early-intervention request reaches the procuratorate: {asked}");

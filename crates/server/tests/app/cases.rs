@@ -357,9 +357,13 @@ mod pages {
         // What is handed over, by whom, when: not the sender's clock but the receiver's.
         assert!(inbox.contains("<strong class=\"purpose\">移送审查起诉</strong>") && inbox.contains("金溪区公安局"), "{inbox}");
         let home = app.page(Method::GET, "/", Some(&prosecutor), None).await.text();
-        assert!(home.contains("id=\"count-waiting\"") && home.contains("id=\"waiting\"") && home.contains("P-1"), "the workbench shows what waits: {home}");
-        let waiting = home.split("id=\"count-waiting\"").nth(1).unwrap().split("</a>").next().unwrap();
-        assert!(waiting.contains("<strong>1</strong>"), "{waiting}");
+        let docket = home.split("id=\"docket\"").nth(1).unwrap().split("</section>").next().unwrap();
+        assert!(
+            docket.contains("P-1") && docket.contains("<strong class=\"purpose\">移送审查起诉</strong>"),
+            "the workbench shows what waits and what it asks: {docket}"
+        );
+        let cases = docket.split("id=\"load-case\"").nth(1).unwrap().split("</tr>").next().unwrap();
+        assert!(cases.contains("awaiting=true\">1</a>"), "one to sign for: {cases}");
         let mine = app.page(Method::GET, &case_path, Some(&prosecutor), None).await.text();
         assert!(mine.contains("data-command=\"receive\"") && mine.contains("data-command=\"return_handover\""), "{mine}");
         assert!(post(&app, &prosecutor, &format!("/cases/{id}/commands"), "command=receive").await.status == StatusCode::SEE_OTHER);
