@@ -377,6 +377,53 @@ impl Lang {
         }
     }
 
+    /// Criminal Law articles as the charge catalogue writes them (`第114条、第115条第1款`,
+    /// `第120条之一`), in English `Art. 114, Art. 115(1)`, `Art. 120-1`; in Chinese unchanged. Text
+    /// that is not an article (the name of a decision) stays as it is.
+    pub fn articles(self, text: &str) -> String {
+        // A decision's name (《…决定》第1条) is left as it stands: its 、 is not a list.
+        if self == Lang::Zh || text.contains('《') {
+            return text.to_string();
+        }
+        let one = |part: &str| -> Option<String> {
+            let rest = part.strip_prefix('第')?;
+            // A further paragraph of the article before it: `第133条第1款、第2款`.
+            if let Some(m) = rest.strip_suffix('款').and_then(|m| m.parse::<u32>().ok()) {
+                return Some(format!("({m})"));
+            }
+            let (n, rest) = rest.split_once('条')?;
+            let n: u32 = n.parse().ok()?;
+            let mut out = format!("Art. {n}");
+            let mut rest = rest;
+            if let Some(after) = rest.strip_prefix('之') {
+                let (k, tail) = after.char_indices().nth(1).map_or((after, ""), |(i, _)| after.split_at(i));
+                let k = ["一", "二", "三", "四", "五", "六", "七", "八", "九"].iter().position(|d| *d == k)? + 1;
+                out.push_str(&format!("-{k}"));
+                rest = tail;
+            }
+            if let Some(after) = rest.strip_prefix('第') {
+                let (m, tail) = after.split_once('款')?;
+                out.push_str(&format!("({})", m.parse::<u32>().ok()?));
+                rest = tail;
+            }
+            rest.is_empty().then_some(out)
+        };
+        text.split('、').map(|part| one(part).unwrap_or_else(|| part.to_string())).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `label：text` in Chinese, `label: text` in English.
+    pub fn labelled(self, label: &str, text: &str) -> String {
+        format!("{label}{}{text}", self.pick("：", ": "))
+    }
+
+    /// `text（aside）` in Chinese, `text (aside)` in English.
+    pub fn aside(self, text: &str, aside: &str) -> String {
+        match self {
+            Lang::Zh => format!("{text}（{aside}）"),
+            Lang::En => format!("{text} ({aside})"),
+        }
+    }
+
     pub fn pick(self, zh: &'static str, en: &'static str) -> &'static str {
         match self {
             Lang::Zh => zh,
@@ -583,4 +630,25 @@ texts! {
     starts_on_receipt: "签收后起算", "Counts from when you sign for it";
     next_page: "下一页", "Next";
     page_n: "第 {} 页", "Page {}";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lang;
+
+    #[test]
+    fn articles_read_in_english_as_articles_and_paragraphs() {
+        let en = |t: &str| Lang::En.articles(t);
+        assert_eq!(en("第266条"), "Art. 266");
+        assert_eq!(en("第114条、第115条第1款"), "Art. 114, Art. 115(1)");
+        assert_eq!(en("第120条之一"), "Art. 120-1");
+        assert_eq!(en("第133条之一第1款、第2款"), "Art. 133-1(1), (2)");
+        let decision = "《全国人民代表大会常务委员会关于惩治骗购外汇、逃汇和非法买卖外汇犯罪的决定》第1条";
+        assert_eq!(en(decision), decision);
+        assert_eq!(Lang::Zh.articles("第120条之一"), "第120条之一");
+        // Every article in the catalogue reads in English, save a decision's name and one entry
+        // the source list writes irregularly (第371条第2条 for the second paragraph).
+        let left: Vec<&str> = xiezhi_core::charges::all().iter().map(|c| c.articles).filter(|a| en(a).contains('第')).collect();
+        assert_eq!(left, vec!["第371条第2条", decision]);
+    }
 }

@@ -122,7 +122,7 @@ pub async fn audit_page<S: Store>(
                         None => false,
                     };
                     let actor = match e.actor_user_id {
-                        Some(a) => st.store.user(a).await.map(|u| format!("{}（{}）", u.display_name, u.username)).unwrap_or_else(|_| format!("#{a}")),
+                        Some(a) => st.store.user(a).await.map(|u| lang.aside(&u.display_name, &u.username)).unwrap_or_else(|_| format!("#{a}")),
                         None => lang.pick("系统", "System").to_string(),
                     };
                     event = Some(EventView {

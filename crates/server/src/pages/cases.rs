@@ -126,7 +126,7 @@ struct CasesPage {
     export_href: String,
     xlsx_href: String,
     /// The catalogue of charges, for the registration form's 案由.
-    charges: Vec<(&'static str, &'static str)>,
+    charges: Vec<(&'static str, String)>,
     /// What was typed into the registration form when it was refused, and what was wrong.
     form: RegisterForm,
     /// Row suffix, name, identity number, custody: the three person rows as typed.
@@ -267,7 +267,7 @@ async fn cases_page<S: Store>(
             .map(|(v, l)| (v, l, q.sort.as_deref().unwrap_or("due") == v))
             .collect(),
         can_register: p.unit.kind == UnitKind::Police && p.actor().authorize(Action::ActOnCases).is_ok(),
-        charges: xiezhi_core::charges::all().iter().map(|c| (c.name, c.articles)).collect(),
+        charges: xiezhi_core::charges::all().iter().map(|c| (c.name, lang.articles(c.articles))).collect(),
         chrome: Chrome::new(lang, "/cases", Some(&p), &st),
     })
 }
@@ -666,13 +666,13 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
                 if !reason.trim().is_empty() {
                     latest_reason = Some(ReasonNote { what: lang.stage(stage.as_str()), reason: reason.clone(), at: format_local(e.at), unit: unit.clone() });
                 }
-                format!("{}：{reason}", lang.stage(stage.as_str()))
+                lang.labelled(lang.stage(stage.as_str()), &reason)
             }
             Ok(Event::StageChanged { stage }) => lang.stage(stage.as_str()).to_string(),
             Ok(Event::Judged { verdicts }) if verdicts.is_empty() => lang.pick("维持原判", "Judgment upheld").to_string(),
             Ok(Event::Judged { verdicts }) => verdicts
                 .iter()
-                .map(|v| format!("{}：{}", c.persons.get(v.person).map_or("—", |p| p.name.as_str()), lang.verdict(v)))
+                .map(|v| lang.labelled(c.persons.get(v.person).map_or("—", |p| p.name.as_str()), &lang.verdict(v)))
                 .collect::<Vec<_>>()
                 .join(lang.pick("；", "; ")),
             Ok(Event::TookEffect { on }) => on.to_string(),
@@ -681,7 +681,7 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
                 protest.reason
             }
             Ok(Event::ClockStarted { clock }) => lang.rule(&clock.rule),
-            Ok(Event::ClockExtended { clock, approver, reason }) => format!("{}（{approver}）：{reason}", lang.rule(&clock.rule)),
+            Ok(Event::ClockExtended { clock, approver, reason }) => lang.labelled(&lang.aside(&lang.rule(&clock.rule), &approver), &reason),
             Ok(Event::NumberAssigned { number, .. }) => number,
             Ok(Event::DocumentAdded { document }) => document.name,
             _ => String::new(),
@@ -761,7 +761,7 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
             .charge
             .as_deref()
             .map(|name| match xiezhi_core::charges::find(name) {
-                Some(x) => format!("{name}{}{}{}", lang.pick("（《刑法》", " (Criminal Law "), x.articles, lang.pick("）", ")")),
+                Some(x) => format!("{name}{}{}{}", lang.pick("（《刑法》", " (Criminal Law "), lang.articles(x.articles), lang.pick("）", ")")),
                 None => name.to_string(),
             })
             .unwrap_or_default(),
@@ -1015,7 +1015,7 @@ struct CommitteePage {
     within: i64,
     region: String,
     /// Open cases by charge, most first (the first 10): name, articles, cases, held, list link.
-    by_charge: Vec<(String, &'static str, i64, i64, String)>,
+    by_charge: Vec<(String, String, i64, i64, String)>,
     /// 久押不决: cases with someone held at least `held_days` without a break, longest first.
     long_held: Vec<CaseRow>,
     long_held_pager: Pager,
@@ -1144,7 +1144,7 @@ pub async fn committee<S: Store>(
         .into_iter()
         .take(10)
         .map(|c| {
-            let articles = xiezhi_core::charges::find(&c.charge).map_or("", |x| x.articles);
+            let articles = xiezhi_core::charges::find(&c.charge).map_or(String::new(), |x| lang.articles(x.articles));
             let href = format!("/cases?{}", serde_urlencoded::to_string([("region", region.to_string()), ("charge", c.charge.clone())]).unwrap_or_default());
             (c.charge, articles, c.cases, c.held, href)
         })

@@ -781,7 +781,7 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
                 .filter(|m| m.disabled_at.is_none())
                 .map(|m| {
                     let skills: Vec<&str> = m.specialties.split(',').filter(|s| !s.is_empty()).map(|c| lang.dispute_word(c)).collect();
-                    (m.id, if skills.is_empty() { m.name } else { format!("{}（{}）", m.name, skills.join("、")) })
+                    (m.id, if skills.is_empty() { m.name } else { lang.aside(&m.name, &skills.join(lang.pick("、", ", "))) })
                 })
                 .collect()
         } else {

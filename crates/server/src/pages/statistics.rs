@@ -82,7 +82,7 @@ pub async fn page<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
             };
             Line {
                 name: name_of(lang, t),
-                articles: t.charge.as_deref().and_then(xiezhi_core::charges::find).map(|c| c.articles.to_string()).unwrap_or_default(),
+                articles: t.charge.as_deref().and_then(xiezhi_core::charges::find).map(|c| lang.articles(c.articles)).unwrap_or_default(),
                 href,
                 counts: c,
             }
@@ -138,7 +138,7 @@ pub async fn export<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUse
     for (i, t) in found.iter().enumerate() {
         let row = 4 + i as u32;
         ws.write_string(row, 0, name_of(lang, t)).map_err(xl)?;
-        ws.write_string(row, 1, t.charge.as_deref().and_then(xiezhi_core::charges::find).map(|c| c.articles).unwrap_or("")).map_err(xl)?;
+        ws.write_string(row, 1, t.charge.as_deref().and_then(xiezhi_core::charges::find).map(|c| lang.articles(c.articles)).unwrap_or_default()).map_err(xl)?;
         for (c, n) in counts(t).into_iter().enumerate() {
             totals[c] += n;
             ws.write_number(row, 2 + c as u16, n as f64).map_err(xl)?;

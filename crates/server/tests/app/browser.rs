@@ -1037,7 +1037,12 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
         c.wait().for_element(Locator::Css("html[lang='en']")).await?;
         let verdict = c.find(Locator::Css(".verdict")).await?.text().await?;
         assert!(verdict.contains("Fixed-term imprisonment 3 years, suspended for 4 years, fine of CNY 20000"), "{verdict}");
-        assert_eq!(c.find(Locator::Id("charge")).await?.text().await?, "诈骗罪 (Criminal Law 第266条)");
+        assert_eq!(c.find(Locator::Id("charge")).await?.text().await?, "诈骗罪 (Criminal Law Art. 266)");
+        let timeline = c.find(Locator::Id("timeline")).await?.text().await?;
+        assert!(timeline.contains("王某: Fixed-term imprisonment"), "the judgment in the timeline: {timeline}");
+        // (The court's number is written （2026）… in English too: it is the number.)
+        let words = timeline.replace("（2026）", "");
+        assert!(!words.contains('：') && !words.contains('（'), "English punctuation around the details: {timeline}");
         b.screenshots("case-executed-en").await?;
         b.fits_a_phone("an executed case in English").await?;
         Ok::<_, fantoccini::error::CmdError>(())
