@@ -116,8 +116,9 @@ pub trait Store: DocketStore + DisputeStore + TicketStore + KnowledgeStore + Lim
     /// A case and the units that hold or held it (those that may see it), in one read.
     fn case_with_units(&self, id: i64) -> impl Future<Output = Result<Option<(CaseRecord, Vec<i64>)>>> + Send;
     fn case_units(&self, id: i64) -> impl Future<Output = Result<Vec<i64>>> + Send;
-    /// What a list's search looks in for this case (for checking the read model).
-    fn case_search(&self, id: i64) -> impl Future<Output = Result<String>> + Send;
+    /// What a case's row holds beyond its record, for checking the read model: the text a list's
+    /// search looks in, and the day of registration.
+    fn case_search(&self, id: i64) -> impl Future<Output = Result<(String, Option<String>)>> + Send;
     /// Cases matching the filter, soonest due first. Lists carry no state snapshot (`state` is
     /// empty); read one case for that.
     fn cases(&self, filter: CaseFilter) -> impl Future<Output = Result<Vec<CaseRecord>>> + Send;

@@ -1269,9 +1269,10 @@ impl Store for SqlStore {
         Ok(Some((record, units)))
     }
 
-    async fn case_search(&self, id: i64) -> Result<String> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT search FROM cases WHERE id = $1").bind(id).fetch_optional(&self.reader).await?;
-        row.map(|r| r.0).ok_or(StoreError::NotFound("case"))
+    async fn case_search(&self, id: i64) -> Result<(String, Option<String>)> {
+        let row: Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT search, registered_on FROM cases WHERE id = $1").bind(id).fetch_optional(&self.reader).await?;
+        row.ok_or(StoreError::NotFound("case"))
     }
 
     async fn case_units(&self, id: i64) -> Result<Vec<i64>> {

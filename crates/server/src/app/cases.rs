@@ -505,7 +505,8 @@ pub async fn rebuild<S: Store>(store: &S, cal: &Calendar, repair: bool) -> ApiRe
             let Some(replayed) = parsed.iter().fold(None, apply) else {
                 return Err(AppError::Internal(format!("case {id} has no registration event")));
             };
-            let want = projection(&replayed, &[], cal)?;
+            let mut want = projection(&replayed, &[], cal)?;
+            want.registered_on = parsed.iter().find_map(|e| if let Event::Registered { on, .. } = e { Some(on.to_string()) } else { None });
             let stored = store.case(id).await?.ok_or(AppError::NotFound("case"))?;
             let mut units = store.case_units(id).await?;
             units.sort();
@@ -531,7 +532,9 @@ pub async fn rebuild<S: Store>(store: &S, cal: &Calendar, repair: bool) -> ApiRe
             check("in_custody", stored.in_custody.to_string(), want.in_custody.to_string());
             check("due_date", format!("{:?}", stored.due_date), format!("{:?}", want.due_date));
             check("due_provisional", stored.due_provisional.to_string(), want.due_provisional.to_string());
-            check("search", format!("{:?}", store.case_search(id).await?), format!("{:?}", want.search));
+            let (search, registered_on) = store.case_search(id).await?;
+            check("search", format!("{search:?}"), format!("{:?}", want.search));
+            check("registered_on", format!("{registered_on:?}"), format!("{:?}", want.registered_on));
             check("units", format!("{units:?}"), format!("{want_units:?}"));
             if stored_state.as_ref() != Some(&replayed) {
                 differs.push(format!("state snapshot ≠ replay of {} events", events.len()));

@@ -286,6 +286,19 @@ async fn lists_search_sort_and_export(app: TestApp) {
     }
     let report = xiezhi_server::app::cases::rebuild(&app.store, &app.state.calendar(), false).await.unwrap();
     assert!(report.differing.is_empty(), "{:?}", report.details);
+
+    // So does the one that fills the day of registration (0030) from the registration events.
+    let migration = match app.store.backend() {
+        xiezhi_store::Backend::Sqlite => include_str!("../../../store/migrations/sqlite/0030_case_registered_on.sql"),
+        xiezhi_store::Backend::Postgres => include_str!("../../../store/migrations/postgres/0030_case_registered_on.sql"),
+    };
+    sqlx::query("UPDATE cases SET registered_on = NULL").execute(app.store.pool()).await.unwrap();
+    let blanked = xiezhi_server::app::cases::rebuild(&app.store, &app.state.calendar(), false).await.unwrap();
+    assert!(blanked.details.iter().any(|d| d.contains("registered_on None")), "the check sees it: {:?}", blanked.details);
+    let update = &migration[migration.find("UPDATE").unwrap()..migration.find("CREATE INDEX").unwrap()];
+    sqlx::raw_sql(update).execute(app.store.pool()).await.unwrap();
+    let report = xiezhi_server::app::cases::rebuild(&app.store, &app.state.calendar(), false).await.unwrap();
+    assert!(report.differing.is_empty(), "{:?}", report.details);
 }
 
 fn ids_of(v: &Value) -> Vec<i64> {
