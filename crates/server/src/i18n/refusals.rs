@@ -105,9 +105,35 @@ impl Lang {
             "persons" | "person" => ("犯罪嫌疑人姓名", "Suspect's name"),
             "id_number" => ("身份证号", "Identity card number"),
             "custody" => ("强制措施", "Custody"),
+            "phone" => ("联系电话", "Telephone"),
+            "parties" => ("当事人", "Parties"),
+            "terms" => ("协议条款", "Terms"),
+            "caller" => ("来电人", "Caller"),
             _ => return None,
         };
         Some(self.pick(zh, en))
+    }
+
+    /// A field's error as the domain words it (in English), in this language: the fixed messages
+    /// by a table, the ones that quote what was typed by their pattern; one not in the table stays
+    /// as it is.
+    pub fn field_message(self, message: &str) -> String {
+        if self == Lang::En {
+            return message.to_string();
+        }
+        if let Some((_, zh)) = FIELD_MESSAGES.iter().find(|(en, _)| *en == message) {
+            return zh.to_string();
+        }
+        if let Some(typed) = message.strip_suffix(" is not a telephone number") {
+            return format!("{typed}不是有效的电话号码");
+        }
+        if let Some(n) = message.strip_prefix("must be at most ").and_then(|r| r.strip_suffix(" characters")) {
+            return format!("至多{n}个字符");
+        }
+        if let Some(day) = message.strip_prefix("the birth date ").and_then(|r| r.strip_suffix(" in it is not a date")) {
+            return format!("其中的出生日期{day}不是有效日期");
+        }
+        message.to_string()
     }
 
     /// The articles a refusal's rule cites, in this language: "appeal within 10 days (CPL 230)"
@@ -119,9 +145,49 @@ impl Lang {
     }
 }
 
+/// The domain's fixed field messages (in `xiezhi-core`) in Chinese.
+const FIELD_MESSAGES: &[(&str, &str)] = &[
+    ("an identity card number is 17 digits and a check digit or X", "身份证号应为17位数字加1位校验码（数字或X）"),
+    ("the check digit does not match: a digit is mistyped", "校验码不符：有数字输错"),
+    ("write the check character X in upper case", "校验码X须大写"),
+    ("name at least one party", "至少填写一名当事人"),
+    ("an agreement has at least one term", "协议至少须有一项条款"),
+    ("an anonymous caller has no name or number on the order", "匿名来电不在工单上登记姓名或号码"),
+    ("between 1 and 60 days", "须为1至60日"),
+    ("name the local provision that sets the limit", "请写明规定该时限的地方性规定"),
+    ("name the local provision that sets the scale", "请写明规定该分级的地方性规定"),
+    ("every level needs a name in Chinese and in English", "每一级都须有中文和英文名称"),
+    ("must not be empty", "不能为空"),
+    ("must not contain control characters", "不能含控制字符"),
+    ("must be 3 to 32 characters", "须为3至32个字符"),
+    ("must start with a letter or digit", "须以字母或数字开头"),
+    ("must be at least 10 characters", "至少须有10个字符"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every message the table translates is one the domain still writes, word for word.
+    #[test]
+    fn field_messages_are_the_domains_own() {
+        let core = [
+            include_str!("../../../core/src/id_number.rs"),
+            include_str!("../../../core/src/case/mod.rs"),
+            include_str!("../../../core/src/dispute/mod.rs"),
+            include_str!("../../../core/src/dispute/scale.rs"),
+            include_str!("../../../core/src/ticket/mod.rs"),
+            include_str!("../../../core/src/local.rs"),
+            include_str!("../../../core/src/names.rs"),
+        ]
+        .concat();
+        for (en, _) in FIELD_MESSAGES {
+            assert!(core.contains(&format!("\"{en}\"")), "{en:?} is no longer a message of the domain");
+        }
+        assert_eq!(Lang::Zh.field_message("\"call me\" is not a telephone number"), "\"call me\"不是有效的电话号码");
+        assert_eq!(Lang::Zh.field_message("must be at most 64 characters"), "至多64个字符");
+        assert_eq!(Lang::En.field_message("must not be empty"), "must not be empty");
+    }
 
     /// The codes the machines refuse with, read from their source: `refuse("code"`,
     /// `not_yours("code"`, `code: "code"`.

@@ -483,7 +483,7 @@ pub async fn register<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageF
             };
             let message = match &e {
                 AppError::Refused { code, .. } => lang.refusal(code).map(str::to_string).unwrap_or_else(|| e.public_message()),
-                AppError::Invalid { message, .. } => message.clone(),
+                AppError::Invalid { message, .. } => lang.field_message(message),
                 _ => e.public_message(),
             };
             // The field as the form labels it.
@@ -1069,7 +1069,10 @@ pub async fn committee<S: Store>(
         None => p.unit.region,
     };
     if !(p.unit.kind == UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor)) {
-        return Err(AppError::Forbidden("supervision is for the supervisors of a political-legal committee".into()).into());
+        return Err(AppError::Forbidden(
+            lang.pick("督导页面仅供政法委的督导人员使用", "supervision is for the supervisors of a political-legal committee").into(),
+        )
+        .into());
     }
     crate::auth::authorize(&st, &p, Action::ViewCase { region, involved: false }).await?;
     let here = st.store.region(region).await?;

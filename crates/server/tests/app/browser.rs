@@ -114,6 +114,7 @@ impl Browsing {
     /// The page at desktop width and at 390 px, into `XIEZHI_SCREENSHOT_DIR` (to look at) or a
     /// folder that is thrown away: the steps run in every test run either way.
     async fn screenshots(&self, name: &str) -> Result<(), fantoccini::error::CmdError> {
+        self.in_its_language(name).await?;
         {
             let dir = &self.shots;
             std::fs::write(format!("{dir}/{name}.png"), self.c.screenshot().await?).unwrap();
@@ -123,6 +124,26 @@ impl Browsing {
             self.c.set_window_size(1280, 900).await?;
             self.c.refresh().await?;
         }
+        Ok(())
+    }
+    /// A page in Chinese says everything in Chinese: no identifier (`arrest_request`,
+    /// `case.handover_sent`) and no English prose (three English words in a row) in its text —
+    /// code samples (`<code>`, `<pre>`) apart. Every page a browser test takes pictures of is held
+    /// to it.
+    async fn in_its_language(&self, what: &str) -> Result<(), fantoccini::error::CmdError> {
+        let text = self
+            .c
+            .execute(
+                "if (document.documentElement.lang !== 'zh-CN') return '';
+                 const body = document.body.cloneNode(true);
+                 body.querySelectorAll('code, pre, script, style, template, textarea').forEach(e => e.remove());
+                 return body.textContent;",
+                vec![],
+            )
+            .await?;
+        let text = text.as_str().unwrap_or_default();
+        let found = untranslated(text);
+        assert!(found.is_empty(), "{what} in Chinese shows {found:?}");
         Ok(())
     }
     /// At 390 px nothing on the page reaches past the screen's edge (tables that scroll inside
@@ -568,7 +589,7 @@ async fn a_dispute_through_the_pages() {
         c.find(Locator::Css("[name=name2]")).await?.send_keys("李强").await?;
         c.find(Locator::Id("register-dispute")).await?.click().await?;
         let error = c.wait().for_element(Locator::Id("form-error")).await?.text().await?;
-        assert!(error.contains("phone"), "{error}");
+        assert_eq!(error, "填写有误，请检查后重试（联系电话）：\"call me\"不是有效的电话号码", "the field as the form names it, in Chinese");
         let kept = c.find(Locator::Css("[name=title]")).await?.prop("value").await?;
         assert_eq!(kept.as_deref(), Some("抚养费纠纷（页面）"), "what was typed is kept");
         c.current_url().await?;
@@ -1050,4 +1071,52 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
     .await;
     browsing.finish().await;
     result.expect("browser session");
+}
+
+/// Identifiers and English prose in a Chinese page's text: snake_case or dotted codes, and runs of
+/// three or more English words.
+fn untranslated(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let is_id = |w: &str| {
+        // A web address cited as a source (gov.cn) is no identifier.
+        if [".cn", ".com", ".org"].iter().any(|tld| w.ends_with(tld)) {
+            return false;
+        }
+        let parts: Vec<&str> = w.split(['_', '.']).collect();
+        parts.len() > 1
+            && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+            && parts[0].chars().all(|c| c.is_ascii_lowercase())
+    };
+    let mut run: Vec<&str> = Vec::new();
+    let flush = |run: &mut Vec<&str>, found: &mut Vec<String>| {
+        if run.len() >= 3 {
+            found.push(run.join(" "));
+        }
+        run.clear();
+    };
+    for line in text.lines() {
+        for token in line.split(|c: char| c.is_whitespace()) {
+            let word = token.trim_matches(|c: char| ",;:()'\"!?".contains(c));
+            if word.is_empty() {
+                continue;
+            }
+            if is_id(word) {
+                found.push(word.to_string());
+            }
+            if word.len() >= 2 && word.chars().all(|c| c.is_ascii_alphabetic() || c == '-' || c == '\'') && word.chars().any(|c| c.is_ascii_lowercase()) {
+                run.push(word);
+            } else {
+                flush(&mut run, &mut found);
+            }
+        }
+        flush(&mut run, &mut found);
+    }
+    found
+}
+
+#[test]
+fn untranslated_words_are_found() {
+    assert_eq!(untranslated("提请批准逮捕 criminal.arrest_request 侦查"), vec!["criminal.arrest_request"]);
+    assert_eq!(untranslated("当前状态 the case was never held 导出 Excel"), vec!["the case was never held"]);
+    assert!(untranslated("导出 Excel　API 令牌 Open311 2026-10-12 xiezhi-demo").is_empty());
 }
