@@ -174,7 +174,7 @@ pub async fn audit_page<S: Store>(
                     Some("family") => lang.pick("类别", "Kind"),
                     _ => lang.pick("对象", "Item"),
                 };
-                browse_error = Some(format!("{label}{}{message}", lang.pick("：", ": ")));
+                browse_error = Some(lang.labelled(label, &lang.field_message(&message)));
             }
             Err(e) => return Err(e.into()),
         }

@@ -601,14 +601,7 @@ pub async fn register<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageF
     match result {
         Ok((r, ..)) => Ok(see_other(&format!("/disputes/{}", r.id))),
         Err(e @ (AppError::Invalid { .. } | AppError::Refused { .. })) => {
-            let (field, message) = match &e {
-                AppError::Invalid { field, message } => {
-                    let field = field.clone().unwrap_or_default();
-                    (lang.field_label(&field).map(str::to_string).unwrap_or(field), lang.field_message(message))
-                }
-                AppError::Refused { code, .. } => (String::new(), lang.refusal(code).map(str::to_string).unwrap_or_else(|| e.public_message())),
-                _ => (String::new(), e.public_message()),
-            };
+            let (field, message) = super::form_error(lang, &e);
             let status = e.status();
             let page = render(&new_page_view(lang, &st, &p, form, Some((field, message))))?;
             Ok((status, page).into_response())

@@ -189,7 +189,7 @@ pub async fn set<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageForm(p
         Ok(()) => Ok(see_other("/limits")),
         Err(AppError::Invalid { field, message }) => {
             let field = field.map(|f| lang.field_label(&f).map(str::to_string).unwrap_or(f)).unwrap_or_default();
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page(&st, lang, &p, Some((field, message)), f).await?).into_response())
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page(&st, lang, &p, Some((field, lang.field_message(&message))), f).await?).into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -211,7 +211,7 @@ pub async fn set_scale<S: Store>(State(st): State<AppState<S>>, lang: Lang, Page
         Ok(()) => Ok(see_other("/limits#risk-scale")),
         Err(AppError::Invalid { field, message }) => {
             let field = field.map(|f| lang.field_label(&f).map(str::to_string).unwrap_or(f)).unwrap_or_default();
-            let scale = scale_view(&st, lang, &p, Some((field, message)), f).await?;
+            let scale = scale_view(&st, lang, &p, Some((field, lang.field_message(&message))), f).await?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page_with(&st, lang, &p, None, SetForm::default(), scale).await?).into_response())
         }
         Err(e) => Err(e.into()),

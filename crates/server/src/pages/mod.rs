@@ -245,6 +245,19 @@ struct Failure {
     rule: Option<String>,
 }
 
+/// A form's error in the reader's language: the field as the forms label it, and what is wrong
+/// (a field's message in the reader's words, a refusal by its words).
+pub(super) fn form_error(lang: Lang, e: &AppError) -> (String, String) {
+    match e {
+        AppError::Invalid { field, message } => {
+            let field = field.clone().unwrap_or_default();
+            (lang.field_label(&field).map(str::to_string).unwrap_or(field), lang.field_message(message))
+        }
+        AppError::Refused { code, .. } => (String::new(), lang.refusal(code).map(str::to_string).unwrap_or_else(|| e.public_message())),
+        _ => (String::new(), e.public_message()),
+    }
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         if let AppError::Internal(cause) = &self.0 {
@@ -261,7 +274,12 @@ impl IntoResponse for PageError {
             AppError::Refused { rule, .. } => Some(rule.clone()),
             _ => None,
         };
-        res.extensions_mut().insert(Failure { code: self.0.code().to_string(), field, message: self.0.public_message(), rule });
+        // A field's message as the domain gave it, to be said in the reader's language.
+        let message = match &self.0 {
+            AppError::Invalid { message, .. } => message.clone(),
+            other => other.public_message(),
+        };
+        res.extensions_mut().insert(Failure { code: self.0.code().to_string(), field, message, rule });
         res
     }
 }
@@ -334,7 +352,10 @@ pub async fn errors_in_layout<S: Store>(axum::extract::State(st): axum::extract:
             let basis = lang.rule_citation(&rule).unwrap_or_default();
             (code, field.unwrap_or_default(), said, basis, format!("{message} — {rule}"))
         }
-        Some(f) => (f.code, f.field.unwrap_or_default(), f.message, String::new(), String::new()),
+        Some(f) => {
+            let message = if f.field.is_some() { lang.field_message(&f.message) } else { f.message };
+            (f.code, f.field.unwrap_or_default(), message, String::new(), String::new())
+        }
         None if status == StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large".into(), String::new(), t.error_too_large.into(), String::new(), String::new()),
         None => ("bad_request".into(), String::new(), t.error_unreadable.into(), String::new(), String::new()),
     };

@@ -412,12 +412,8 @@ pub async fn register<S: Store>(
             Ok((jar.add(cookie), see_other(&format!("/tickets/new?taken={}", r.id))).into_response())
         }
         Err(e @ (AppError::Invalid { .. } | AppError::Refused { .. })) => {
-            let field = match &e {
-                AppError::Invalid { field, .. } => field.clone().unwrap_or_default(),
-                _ => String::new(),
-            };
             let status = e.status();
-            Ok((status, render(&new_view(&st, lang, &p, form, Some((field, e.public_message())), None).await?)?).into_response())
+            Ok((status, render(&new_view(&st, lang, &p, form, Some(super::form_error(lang, &e)), None).await?)?).into_response())
         }
         Err(e) => Err(e.into()),
     }

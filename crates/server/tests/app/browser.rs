@@ -738,7 +738,7 @@ async fn a_hotline_call_through_the_pages() {
         c.find(Locator::Css("#ticket-form [name=content]")).await?.send_keys("判决生效半年未执行").await?;
         c.find(Locator::Id("take-call")).await?.click().await?;
         let error = c.wait().for_element(Locator::Id("form-error")).await?.text().await?;
-        assert!(error.contains("phone"), "{error}");
+        assert_eq!(error, "填写有误，请检查后重试（联系电话）：\"call me\"不是有效的电话号码", "the field as the form names it, in Chinese");
         assert_eq!(c.find(Locator::Css("#ticket-form [name=title]")).await?.prop("value").await?.as_deref(), Some("执行款迟迟未到位"));
         c.execute("document.querySelector('#ticket-form [name=phone]').value = '13900001234'", vec![]).await?;
         c.find(Locator::Id("take-call")).await?.click().await?;
@@ -945,7 +945,7 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
         c.find(Locator::Css("input[name='id_number']")).await?.send_keys("110105194912310022").await?;
         c.find(Locator::Id("register-case")).await?.click().await?;
         let error = c.wait().for_element(Locator::Id("form-error")).await?.text().await?;
-        assert!(error.contains("身份证号"), "{error}");
+        assert_eq!(error, "身份证号：校验码不符：有数字输错", "the field and what is wrong with it, in Chinese");
         assert_eq!(c.find(Locator::Css("input[name='title']")).await?.prop("value").await?.as_deref(), Some("王某诈骗案"));
         c.execute("document.querySelector('#form-error').scrollIntoView()", vec![]).await?;
         b.screenshots("case-register-error").await?;
