@@ -47,8 +47,10 @@ pub fn check(field: &'static str, name: &str) -> Result<&'static Charge, FieldEr
     }
     let stem = name.trim_end_matches('罪');
     let near: Vec<&str> = CHARGES.iter().filter(|c| !stem.is_empty() && c.name.contains(stem)).take(5).map(|c| c.name).collect();
-    let hint = if near.is_empty() { String::new() } else { format!("; did you mean {}", near.join(", ")) };
-    Err(FieldError::new(field, format!("{name:?} is not a charge of the Criminal Law in force (罪名){hint}")))
+    if near.is_empty() {
+        return Err(FieldError::new(field, format!("{name:?} is not a charge of the Criminal Law in force (罪名)")));
+    }
+    Err(FieldError::new(field, format!("{name:?} is not a charge of the Criminal Law in force (罪名); did you mean {}", near.join(", "))))
 }
 
 #[cfg(test)]

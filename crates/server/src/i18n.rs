@@ -3,6 +3,7 @@
 
 mod basis;
 mod disputes;
+mod fields;
 mod judgments;
 mod refusals;
 mod tickets;

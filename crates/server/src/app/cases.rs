@@ -405,7 +405,7 @@ pub async fn charge_tallies<S: Store>(
 ) -> ApiResult<Vec<xiezhi_store::ChargeTally>> {
     authorize(st, p, Action::ViewCase { region, involved: false }).await?;
     if to < from {
-        return Err(AppError::field("to", format!("{to} is before {from}")));
+        return Err(AppError::field("from", format!("the period starts {from}, after it ends {to}")));
     }
     if (to - from).whole_days() > MAX_DUE_WITHIN {
         return Err(AppError::field("from", "a period of at most ten years"));

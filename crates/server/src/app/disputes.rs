@@ -358,7 +358,7 @@ pub struct DisputeListing {
 
 fn one_of(field: &'static str, value: &Option<String>, allowed: &[String]) -> ApiResult<()> {
     match value {
-        Some(v) if !allowed.contains(v) => Err(AppError::field(field, format!("unknown {field} {v:?}; one of {}", allowed.join(", ")))),
+        Some(v) if !allowed.contains(v) => Err(AppError::field(field, format!("{v:?} is not one of {}", allowed.join(", ")))),
         _ => Ok(()),
     }
 }

@@ -63,9 +63,11 @@ async fn region_for<S: Store>(st: &AppState<S>, raw: &str, rule: &str) -> ApiRes
         None => return Err(LocalLimit { rule: rule.to_string(), length: 1, basis: "-".into() }.check().unwrap_err().into()),
     };
     if code.level() != want {
-        let what =
-            if want == RegionLevel::City { "a city: the hotline limits are set per city" } else { "the province: the dispute limits are set per province" };
-        return Err(AppError::field("region", format!("{code} is not {what}")));
+        return Err(if want == RegionLevel::City {
+            AppError::field("region", format!("{code} is not a city: the hotline limits are set per city"))
+        } else {
+            AppError::field("region", format!("{code} is not the province: the dispute limits are set per province"))
+        });
     }
     st.store.region(code).await.map_err(|_| AppError::field("region", format!("no region {code}")))?;
     Ok(code)
