@@ -374,6 +374,16 @@ pub static RULES: &[Rule] = &[
         row: "K2",
     },
     Rule {
+        id: "corrections.outside_prison_handover",
+        title_zh: "暂予监外执行罪犯移送社区矫正机构",
+        title_en: "Hand over an offender executed outside prison to community corrections",
+        lengths: u(Days(10), None),
+        counting: Handling,
+        basis: "社区矫正法 21 ¶2; Crim Interp 515",
+        counting_basis: CPL,
+        row: "K3",
+    },
+    Rule {
         id: "civil.filing_review",
         title_zh: "民事立案审查",
         title_en: "Decide on filing a civil case",

@@ -178,7 +178,7 @@ fn one_case(
     [police, proc_, court, higher, justice]: [UnitRef; 5],
 ) -> Result<xiezhi_store::CaseWrite, AppError> {
     use xiezhi_core::case::numbering::{agency_number, Register};
-    use xiezhi_core::case::{Command as C, Finding, Procedure, Punishment, Verdict};
+    use xiezhi_core::case::{Command as C, Deprivation, Finding, Procedure, Punishment, Verdict};
     // How far this case has got, weighted like a real caseload.
     let depth = [0, 0, 1, 1, 2, 3, 4, 5, 5, 6, 7, 7, 8, 8, 8, 8][rng.below(16)];
     let detained = rng.below(10) < 6;
@@ -214,13 +214,25 @@ fn one_case(
         term_months: term,
         probation_months: probation,
         fine_yuan: fine,
+        political_rights: None,
+        confiscation: None,
+        deportation: false,
+        outside_prison: None,
     };
     let sentence = match rng.below(10) {
         0..=3 => {
             let term = 6 + rng.below(31) as u16;
             guilty(Some(Punishment::FixedTerm), Some(term), Some(term.max(12) + rng.below(12) as u16), Some(2000))
         }
-        4..=7 => guilty(Some(Punishment::FixedTerm), Some(6 + rng.below(115) as u16), None, Some(5000)),
+        4..=7 => {
+            let term = 6 + rng.below(115) as u16;
+            let mut v = guilty(Some(Punishment::FixedTerm), Some(term), None, Some(5000));
+            // Longer sentences (robbery, say) often add deprivation of political rights (CL 56).
+            if term > 84 {
+                v.political_rights = Some(Deprivation::Months(12 * (1 + term % 5)));
+            }
+            v
+        }
         8 => guilty(Some(Punishment::CriminalDetention), Some(1 + rng.below(6) as u16), None, None),
         _ => guilty(None, None, None, Some(3000 + 1000 * rng.below(10) as u64)),
     };

@@ -474,6 +474,9 @@ pub enum CommandRequest {
     /// 抗诉: the procuratorate that prosecuted protests the first-instance judgment within the
     /// appeal window; the court then forwards it to the court above with `appeal`.
     Protest { reason: String },
+    /// 撤回抗诉: the procuratorate that protested withdraws it within the protest period
+    /// (Crim Interp 385 ¶1).
+    WithdrawProtest { reason: String },
     /// In force: the appeal window passed, or the second instance judged.
     Finalize,
     /// The higher court takes the appeal, with its own number (allocated when not given).

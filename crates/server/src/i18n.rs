@@ -175,6 +175,7 @@ impl Lang {
             "indict" => ("提起公诉", "Indict"),
             "appeal" => ("移送上诉、抗诉", "Forward the appeal or protest"),
             "protest" => ("抗诉", "Protest"),
+            "withdraw_protest" => ("撤回抗诉", "Withdraw the protest"),
             "hand_over_for_execution" => ("交付执行", "Hand over for execution"),
             "receive" => ("签收", "Sign for it"),
             "return_handover" => ("退回", "Return it"),
@@ -238,6 +239,7 @@ impl Lang {
             "judged" => ("宣判", "Judgment pronounced"),
             "took_effect" => ("判决生效", "Judgment in force"),
             "protested" => ("抗诉", "Protested"),
+            "protest_withdrawn" => ("撤回抗诉", "Protest withdrawn"),
             "due_recomputed" => ("按节假日安排重算期限", "Due date recomputed"),
             _ => return "—",
         };
@@ -354,6 +356,7 @@ impl Lang {
             SupplementaryInvestigation => self.pick("退回补充侦查", "Returned for supplementary investigation"),
             Message => self.pick("协作留言", "Collaboration message"),
             Protested => self.pick("抗诉（移送上级法院）", "Protest (forward to the court above)"),
+            ProtestWithdrawn => self.pick("撤回抗诉（上诉期满后判决生效）", "Protest withdrawn (in force when the window closes)"),
         }
     }
 

@@ -329,6 +329,26 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             }
             vec![Event::Protested { protest: Protest { by: actor, reason: reason.trim().into(), on: today } }]
         }
+        Command::WithdrawProtest { reason } => {
+            let rule = "within the protest period the court allows a withdrawal (Crim Interp 385 ¶1)";
+            let Some(p) = &c.protest else {
+                return Err(refuse("illegal_transition", Some(c), rule, "the judgment is not protested"));
+            };
+            if actor.id != p.by.id {
+                return Err(not_yours(
+                    "wrong_unit",
+                    Some(c),
+                    "the procuratorate that protested withdraws its protest (CPL 232; Crim Interp 385)",
+                    "your unit did not protest",
+                ));
+            }
+            in_stage(&[Stage::AppealWindow], "after the protest went up, the court of second instance rules on a withdrawal (Crim Interp 385 ¶2)")?;
+            window_open(c, held, cal, today, "after the protest period the court of second instance rules on a withdrawal (Crim Interp 385 ¶2)")?;
+            if reason.trim().is_empty() {
+                return Err(refuse("invalid", Some(c), "a withdrawal gives its reason", "reason must not be empty"));
+            }
+            vec![Event::ProtestWithdrawn { by: actor, reason: reason.trim().into(), on: today }]
+        }
         Command::HandOverForExecution { to } => {
             holder_only()?;
             in_stage(&[Stage::Final], "only a judgment in force is executed (CPL 259, 264)")?;
@@ -350,7 +370,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
                 .join(" or ");
             target(
                 kinds.contains(&to.kind) && to.region == c.investigator.region,
-                "the verdicts decide the executing organ: community corrections for 管制 and probation, the public security organ for imprisonment and 拘役 (CPL 264, 269)",
+                "the verdicts decide the executing organ: community corrections for 管制, probation and 暂予监外执行, the public security organ for imprisonment, 拘役 and deprivation of political rights (CPL 264, 265, 269, 270)",
                 &what,
             )?;
             vec![send(HandoverKind::Execution, *to)]
@@ -365,6 +385,13 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
                 HandoverKind::Prosecution => Some(clock("criminal.prosecution_review", today)),
                 HandoverKind::Indictment => Some(clock("criminal.court_acceptance", today)),
                 HandoverKind::Appeal => None,
+                // Executed outside prison by the court's decision: the police who hold the offender
+                // hand them over within 10 days of receiving it (社区矫正法 21 ¶2; Crim Interp 515).
+                HandoverKind::Execution
+                    if h.to.kind == UnitKind::JusticeBureau && c.judgment.iter().any(|v| v.outside_prison.is_some() && !c.executed.contains(&v.person)) =>
+                {
+                    Some(clock("corrections.outside_prison_handover", today))
+                }
                 // The offender reports within 10 days of the judgment taking effect (社区矫正法 21).
                 HandoverKind::Execution if h.to.kind == UnitKind::JusticeBureau && c.in_force.is_some() => {
                     Some(clock("corrections.report", c.in_force.unwrap_or(today)))
@@ -635,7 +662,8 @@ fn close_releasing(c: &Case, stage: Stage, reason: &str, today: Date) -> Vec<Eve
 /// or, with nobody for another organ to execute, the case ends here.
 fn took_effect(c: &Case, today: Date) -> Vec<Event> {
     let mut events = vec![Event::StageChanged { stage: Stage::Final }, Event::TookEffect { on: today }];
-    // A fine alone: measures end when the judgment takes effect (Crim Interp 172).
+    // An accessory punishment alone (a fine, say): measures end when the judgment takes effect
+    // (Crim Interp 172).
     for v in c.judgment.iter().filter(|v| v.finding == Finding::Guilty && v.punishment.is_none()) {
         if c.persons.get(v.person).is_some_and(|p| p.custody != Custody::Released) {
             events.push(Event::CustodyChanged { person: v.person, custody: Custody::Released, on: today });
@@ -817,6 +845,7 @@ pub fn apply(case: Option<Case>, event: &Event) -> Option<Case> {
         }
         Event::TookEffect { on } => c.in_force = Some(*on),
         Event::Protested { protest } => c.protest = Some(protest.clone()),
+        Event::ProtestWithdrawn { .. } => c.protest = None,
         Event::DocumentAdded { document } => c.documents.push(document.clone()),
         Event::NumberAssigned { unit, number } => c.numbers.push((*unit, number.clone())),
         Event::DueRecomputed { .. } => {}
@@ -848,6 +877,10 @@ fn notice(c: &mut Case, event: &Event) {
         Event::Protested { protest } => {
             let to = c.holder;
             leave(NoticeKind::Protested, to, protest.by, &protest.reason);
+        }
+        Event::ProtestWithdrawn { by, reason, .. } => {
+            let to = c.holder;
+            leave(NoticeKind::ProtestWithdrawn, to, *by, reason);
         }
         Event::Collaborated { from, to, text, .. } => leave(NoticeKind::Message, *to, *from, text),
         Event::HandoverSent { handover } if c.notice.as_ref().is_some_and(|n| n.to.id == handover.from.id) => c.notice = None,
@@ -934,11 +967,23 @@ pub fn available(c: &Case, actor: UnitRef, now: PrimitiveDateTime, cal: &Calenda
             "judge",
             Command::Judge {
                 verdicts: (0..c.persons.len())
-                    .map(|person| Verdict { person, finding: Finding::NotGuilty, punishment: None, term_months: None, probation_months: None, fine_yuan: None })
+                    .map(|person| Verdict {
+                        person,
+                        finding: Finding::NotGuilty,
+                        punishment: None,
+                        term_months: None,
+                        probation_months: None,
+                        fine_yuan: None,
+                        political_rights: None,
+                        confiscation: None,
+                        deportation: false,
+                        outside_prison: None,
+                    })
                     .collect(),
             },
         ),
         ("protest", Command::Protest { reason: text() }),
+        ("withdraw_protest", Command::WithdrawProtest { reason: text() }),
         ("finalize", Command::Finalize),
         ("accept_appeal", Command::AcceptAppeal { number: None }),
         ("accept_execution", Command::AcceptExecution),

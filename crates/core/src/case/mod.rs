@@ -11,7 +11,7 @@ pub mod numbering;
 mod tests;
 
 pub use decide::{apply, available, clocks, decide, ClockView};
-pub use judgment::{Finding, Punishment, Verdict};
+pub use judgment::{Confiscation, Deprivation, Finding, OutsidePrison, Punishment, Verdict};
 
 use crate::{RegionCode, UnitKind};
 use serde::{Deserialize, Serialize};
@@ -255,6 +255,8 @@ pub enum NoticeKind {
     Message,
     /// 抗诉: the court must forward the protest to the court above.
     Protested,
+    /// 撤回抗诉: the judgment is no longer protested.
+    ProtestWithdrawn,
 }
 
 /// Something a unit must read and act on: a reason it was given or a request made to it. It
@@ -403,6 +405,10 @@ pub enum Command {
     /// 抗诉: the procuratorate protests a first-instance judgment within the appeal window,
     /// through the court that gave it (CPL 228, 230, 232).
     Protest { reason: String },
+    /// 撤回抗诉: the procuratorate that protested withdraws it within the protest period, which
+    /// the court must allow (Crim Interp 385 ¶1); the judgment takes effect when the window
+    /// closes unless a party appealed.
+    WithdrawProtest { reason: String },
     /// The appeal window passed without appeal, or the second instance judged: in force.
     Finalize,
     /// The higher court takes the appeal, with its own case number.
@@ -493,6 +499,12 @@ pub enum Event {
     Protested {
         protest: Protest,
     },
+    ProtestWithdrawn {
+        by: UnitRef,
+        reason: String,
+        #[serde(with = "crate::dates")]
+        on: Date,
+    },
     Closed {
         stage: Stage,
         reason: String,
@@ -565,6 +577,7 @@ impl Command {
             }
             Command::ReturnHandover { reason: r }
             | Command::Protest { reason: r }
+            | Command::WithdrawProtest { reason: r }
             | Command::RefuseArrest { reason: r }
             | Command::ReturnForSupplementaryInvestigation { reason: r }
             | Command::DeclineProsecution { reason: r }

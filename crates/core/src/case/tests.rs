@@ -74,11 +74,22 @@ impl Run {
 }
 
 fn verdict(person: usize, punishment: Punishment, term_months: u16, probation_months: Option<u16>) -> Verdict {
-    Verdict { person, finding: Finding::Guilty, punishment: Some(punishment), term_months: Some(term_months), probation_months, fine_yuan: None }
+    Verdict { person, finding: Finding::Guilty, punishment: Some(punishment), term_months: Some(term_months), probation_months, ..acquittal(person) }
 }
 
 fn acquittal(person: usize) -> Verdict {
-    Verdict { person, finding: Finding::NotGuilty, punishment: None, term_months: None, probation_months: None, fine_yuan: None }
+    Verdict {
+        person,
+        finding: Finding::NotGuilty,
+        punishment: None,
+        term_months: None,
+        probation_months: None,
+        fine_yuan: None,
+        political_rights: None,
+        confiscation: None,
+        deportation: false,
+        outside_prison: None,
+    }
 }
 
 fn judge(verdicts: Vec<Verdict>) -> Command {
@@ -614,4 +625,91 @@ fn custody_is_counted_from_its_first_day_until_nobody_is_held() {
     r.at(date!(2026 - 02 - 01)).ok(w.police, Command::SetCustody { person: 0, custody: Custody::Bail });
     assert_eq!(r.c().held_since, None, "on bail: nobody is held");
     assert_eq!(r.log.iter().fold(None, apply).as_ref(), r.case.as_ref());
+}
+
+#[test]
+fn accessory_punishments_follow_the_criminal_law() {
+    let lawful = |v: Verdict| v.check().map_err(|u| u.rule).map(|_| v.executor());
+    let with = |v: Verdict, f: fn(&mut Verdict)| {
+        let mut v = v;
+        f(&mut v);
+        v
+    };
+    // Death and life imprisonment deprive for life, and only they do (CL 57 ¶1).
+    assert!(lawful(verdict(0, Punishment::FixedTerm, 6, None)).is_ok());
+    let life = Verdict { term_months: None, ..verdict(0, Punishment::Life, 6, None) };
+    assert!(lawful(life.clone()).unwrap_err().contains("CL 57"), "life imprisonment without deprivation for life");
+    assert_eq!(lawful(with(life.clone(), |v| v.political_rights = Some(Deprivation::Life))), Ok(Some(UnitKind::Police)));
+    let for_life_with_a_term = with(verdict(0, Punishment::FixedTerm, 120, None), |v| v.political_rights = Some(Deprivation::Life));
+    assert!(lawful(for_life_with_a_term).unwrap_err().contains("CL 57"));
+    // A term of deprivation is 1 to 5 years, and with 管制 as long as it (CL 55).
+    assert!(lawful(with(verdict(0, Punishment::FixedTerm, 120, None), |v| v.political_rights = Some(Deprivation::Months(6))))
+        .unwrap_err()
+        .contains("CL 55 ¶1"));
+    assert!(lawful(with(verdict(0, Punishment::FixedTerm, 120, None), |v| v.political_rights = Some(Deprivation::Months(36)))).is_ok());
+    assert!(lawful(with(verdict(0, Punishment::PublicSurveillance, 12, None), |v| v.political_rights = Some(Deprivation::Months(24))))
+        .unwrap_err()
+        .contains("CL 55 ¶2"));
+    assert!(lawful(with(verdict(0, Punishment::PublicSurveillance, 12, None), |v| v.political_rights = Some(Deprivation::Months(12)))).is_ok());
+    // An accessory punishment may stand alone (CL 34 ¶2, 35): the police execute a deprivation
+    // or a deportation (CPL 270), the court itself a confiscation (CPL 272).
+    let alone = |f: fn(&mut Verdict)| with(Verdict { finding: Finding::Guilty, ..acquittal(0) }, f);
+    assert_eq!(lawful(alone(|v| v.political_rights = Some(Deprivation::Months(24)))), Ok(Some(UnitKind::Police)));
+    assert_eq!(lawful(alone(|v| v.deportation = true)), Ok(Some(UnitKind::Police)));
+    assert_eq!(lawful(alone(|v| v.confiscation = Some(Confiscation::Part))), Ok(None));
+    assert!(lawful(alone(|v| v.political_rights = Some(Deprivation::Life))).unwrap_err().contains("CL 57"));
+    assert!(lawful(alone(|_| {})).unwrap_err().contains("CL 37"), "guilty with nothing is an exemption");
+    assert!(lawful(with(acquittal(0), |v| v.confiscation = Some(Confiscation::All))).unwrap_err().contains("CL 37"), "an acquittal punishes nothing");
+    assert!(!alone(|v| v.political_rights = Some(Deprivation::Months(24))).to_prison(), "a deprivation alone is not prison");
+}
+
+#[test]
+fn execution_outside_prison_goes_to_community_corrections() {
+    let w = world();
+    let outside = |v: Verdict, g: OutsidePrison| Verdict { outside_prison: Some(g), ..v };
+    // For imprisonment or 拘役 not suspended; for life only a pregnant or nursing woman (CPL 265).
+    let life = Verdict { term_months: None, political_rights: Some(Deprivation::Life), ..verdict(0, Punishment::Life, 6, None) };
+    assert!(outside(life.clone(), OutsidePrison::MedicalParole).check().is_err());
+    assert!(outside(life, OutsidePrison::PregnantOrNursing).check().is_ok());
+    let suspended = outside(verdict(0, Punishment::FixedTerm, 24, Some(36)), OutsidePrison::MedicalParole);
+    assert!(suspended.check().map_err(|u| u.rule).unwrap_err().contains("CPL 265"));
+    let mut r = two_on_trial(&w);
+    r.at(date!(2026 - 04 - 01)).ok(w.court, judge(vec![outside(verdict(0, Punishment::FixedTerm, 48, None), OutsidePrison::MedicalParole), acquittal(1)]));
+    r.at(date!(2026 - 04 - 20)).ok(w.court, Command::Finalize);
+    let prison = r.refused(w.court, Command::HandOverForExecution { to: w.police });
+    assert!(prison.rule.contains("CPL 264, 265"), "not to the police for prison: {prison}");
+    r.ok(w.court, Command::HandOverForExecution { to: w.justice }).at(date!(2026 - 04 - 22)).ok(w.justice, Command::Receive);
+    // The offender is handed over within 10 days of receiving the decision (社区矫正法 21 ¶2).
+    assert_eq!(r.due(w.justice.id), ("corrections.outside_prison_handover".into(), date!(2026 - 05 - 06)));
+    r.ok(w.justice, Command::AcceptExecution);
+    assert_eq!((r.c().stage, r.c().persons[0].custody), (Stage::Executed, Custody::CommunityCorrections));
+    assert_eq!(r.log.iter().fold(None, apply).as_ref(), r.case.as_ref(), "the record rebuilds the state");
+}
+
+#[test]
+fn the_procuratorate_withdraws_its_protest_within_the_window() {
+    let w = world();
+    let mut r = two_on_trial(&w);
+    r.at(date!(2026 - 04 - 01)).ok(w.court, judge(vec![acquittal(0), acquittal(1)]));
+    let withdraw = |reason: &str| Command::WithdrawProtest { reason: reason.into() };
+    assert_eq!(r.refused(w.procuratorate, withdraw("不当")).code, "illegal_transition", "nothing protested");
+    r.at(date!(2026 - 04 - 05)).ok(w.procuratorate, Command::Protest { reason: "认定事实错误".into() });
+    assert_eq!(r.refused(w.other_procuratorate, withdraw("不当")).code, "wrong_unit");
+    assert_eq!(r.refused(w.procuratorate, withdraw(" ")).code, "invalid");
+    assert!(available(r.c(), w.procuratorate, r.now, &r.cal).contains(&"withdraw_protest"));
+    r.at(date!(2026 - 04 - 08)).ok(w.procuratorate, withdraw("经复查，原判并无不当"));
+    assert_eq!(r.c().protest, None);
+    let notice = r.c().notice.clone().expect("the court is told");
+    assert_eq!((notice.kind, notice.to.id, notice.text.as_str()), (NoticeKind::ProtestWithdrawn, w.court.id, "经复查，原判并无不当"));
+    // Unprotested again: in force once the window closes.
+    r.at(date!(2026 - 04 - 20)).ok(w.court, Command::Finalize);
+    assert_eq!(r.c().stage, Stage::Executed);
+
+    // After the window the court of second instance rules on a withdrawal (Crim Interp 385 ¶2).
+    let mut late = two_on_trial(&w);
+    late.at(date!(2026 - 04 - 01)).ok(w.court, judge(vec![acquittal(0), acquittal(1)]));
+    late.at(date!(2026 - 04 - 05)).ok(w.procuratorate, Command::Protest { reason: "认定事实错误".into() });
+    let too_late = late.at(date!(2026 - 04 - 20)).refused(w.procuratorate, withdraw("不当"));
+    assert!(too_late.code == "window_closed" && too_late.rule.contains("385 ¶2"), "{too_late}");
+    assert_eq!(late.log.iter().fold(None, apply).as_ref(), late.case.as_ref());
 }

@@ -185,6 +185,7 @@ async fn resolve<S: Store>(st: &AppState<S>, p: &Principal, req: CommandRequest)
         R::ConvertProcedure { to } => Command::ConvertProcedure { to },
         R::Judge { verdicts } => Command::Judge { verdicts },
         R::Protest { reason } => Command::Protest { reason },
+        R::WithdrawProtest { reason } => Command::WithdrawProtest { reason },
         R::Finalize => Command::Finalize,
         R::AcceptAppeal { number: n } => Command::AcceptAppeal { number: number(n, Register::SecondInstance)? },
         R::AcceptExecution => Command::AcceptExecution,

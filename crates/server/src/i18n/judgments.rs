@@ -2,7 +2,7 @@
 //! a new finding or punishment does not compile until it has its words.
 
 use super::Lang;
-use xiezhi_core::case::{Finding, Punishment, Verdict};
+use xiezhi_core::case::{Confiscation, Deprivation, Finding, OutsidePrison, Punishment, Verdict};
 
 impl Lang {
     pub fn finding(self, f: Finding) -> &'static str {
@@ -21,6 +21,22 @@ impl Lang {
             Punishment::Life => self.pick("无期徒刑", "Life imprisonment"),
             Punishment::DeathWithReprieve => self.pick("死刑缓期二年执行", "Death with a two-year reprieve"),
             Punishment::Death => self.pick("死刑", "Death"),
+        }
+    }
+
+    pub fn confiscation(self, c: Confiscation) -> &'static str {
+        match c {
+            Confiscation::Part => self.pick("没收个人部分财产", "confiscation of part of their property"),
+            Confiscation::All => self.pick("没收个人全部财产", "confiscation of all their property"),
+        }
+    }
+
+    /// The ground of 暂予监外执行 (CPL 265 ¶1).
+    pub fn outside_prison(self, g: OutsidePrison) -> &'static str {
+        match g {
+            OutsidePrison::MedicalParole => self.pick("保外就医", "medical parole"),
+            OutsidePrison::PregnantOrNursing => self.pick("怀孕或正在哺乳自己婴儿", "pregnant or nursing her baby"),
+            OutsidePrison::CannotCareForSelf => self.pick("生活不能自理", "unable to care for themselves"),
         }
     }
 
@@ -53,7 +69,7 @@ impl Lang {
                 self.punishment(p),
                 v.term_months.map(|m| self.months(m)).map(|t| self.pick("", " ").to_string() + &t).unwrap_or_default()
             )),
-            (Finding::Guilty, None) => parts.push(self.pick("单处罚金", "Fine alone").into()),
+            (Finding::Guilty, None) => {}
             (f, _) => parts.push(self.finding(f).into()),
         }
         if let Some(p) = v.probation_months {
@@ -65,6 +81,28 @@ impl Lang {
                 Lang::En => format!("fine of CNY {f}"),
             });
         }
-        parts.join(self.pick("，", ", "))
+        match v.political_rights {
+            Some(Deprivation::Months(m)) => parts.push(format!("{}{}", self.pick("剥夺政治权利", "deprived of political rights for "), self.months(m))),
+            Some(Deprivation::Life) => parts.push(self.pick("剥夺政治权利终身", "deprived of political rights for life").into()),
+            None => {}
+        }
+        if let Some(c) = v.confiscation {
+            parts.push(self.confiscation(c).into());
+        }
+        if v.deportation {
+            parts.push(self.pick("驱逐出境", "deportation").into());
+        }
+        if let Some(g) = v.outside_prison {
+            parts.push(format!("{}{}", self.pick("暂予监外执行：", "executed outside prison: "), self.outside_prison(g)));
+        }
+        let words = parts.join(self.pick("，", ", "));
+        // An accessory punishment standing alone (CL 34 ¶2): 单处罚金3000元.
+        if v.finding == Finding::Guilty && v.punishment.is_none() {
+            return match self {
+                Lang::Zh => format!("单处{words}"),
+                Lang::En => format!("{words} alone"),
+            };
+        }
+        words
     }
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use time::Duration;
-use xiezhi_core::case::{available, clocks, Collaboration, Custody, Event, Person};
+use xiezhi_core::case::{available, clocks, Collaboration, Confiscation, Custody, Event, OutsidePrison, Person};
 use xiezhi_core::{Action, RegionCode, UnitKind};
 use xiezhi_store::{CaseRecord, Principal, Store, UnitFilter};
 
@@ -600,6 +600,9 @@ struct CasePage {
     judgment: Vec<(String, String, &'static str)>,
     /// Every defendant, for the judgment form.
     defendants: Vec<(usize, String)>,
+    /// The judgment form's choices of confiscation and of grounds for 暂予监外执行, in words.
+    confiscations: Vec<(&'static str, &'static str)>,
+    outside_grounds: Vec<(&'static str, &'static str)>,
 }
 
 /// Units a hand-over command may be addressed to.
@@ -679,6 +682,10 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
             Ok(Event::Protested { protest }) => {
                 latest_reason = Some(ReasonNote { what: lang.event(&e.kind), reason: protest.reason.clone(), at: format_local(e.at), unit: unit.clone() });
                 protest.reason
+            }
+            Ok(Event::ProtestWithdrawn { reason, .. }) => {
+                latest_reason = Some(ReasonNote { what: lang.event(&e.kind), reason: reason.clone(), at: format_local(e.at), unit: unit.clone() });
+                reason
             }
             Ok(Event::ClockStarted { clock }) => lang.rule(&clock.rule),
             Ok(Event::ClockExtended { clock, approver, reason }) => lang.labelled(&lang.aside(&lang.rule(&clock.rule), &approver), &reason),
@@ -819,12 +826,21 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
                     None => "",
                     Some(_) if c.executed.contains(&v.person) => lang.pick("已交付执行", "handed over for execution"),
                     Some(UnitKind::JusticeBureau) => lang.pick("待交付社区矫正", "to community corrections"),
-                    Some(_) => lang.pick("待交付公安机关送监执行", "to the police for prison"),
+                    Some(_) if v.punishment.is_some() => lang.pick("待交付公安机关送监执行", "to the police for prison"),
+                    Some(_) => lang.pick("待交付公安机关执行", "to the police"),
                 };
                 (c.persons.get(v.person).map_or_else(String::new, |p| p.name.clone()), lang.verdict(v), state)
             })
             .collect(),
         defendants: c.persons.iter().enumerate().map(|(i, x)| (i, x.name.clone())).collect(),
+        confiscations: [("part", Confiscation::Part), ("all", Confiscation::All)].map(|(k, c)| (k, lang.confiscation(c))).to_vec(),
+        outside_grounds: [
+            ("medical_parole", OutsidePrison::MedicalParole),
+            ("pregnant_or_nursing", OutsidePrison::PregnantOrNursing),
+            ("cannot_care_for_self", OutsidePrison::CannotCareForSelf),
+        ]
+        .map(|(k, g)| (k, lang.outside_prison(g)))
+        .to_vec(),
         chrome: Chrome::new(lang, &format!("/cases/{id}"), Some(&p), &st),
     })
 }
@@ -853,7 +869,8 @@ pub struct CommandForm {
 }
 
 /// Commands that cannot be undone: the page asks again before it sends one.
-pub const IRREVERSIBLE: [&str; 7] = ["judge", "finalize", "protest", "decline_prosecution", "withdraw", "refuse_arrest", "accept_execution"];
+pub const IRREVERSIBLE: [&str; 8] =
+    ["judge", "finalize", "protest", "withdraw_protest", "decline_prosecution", "withdraw", "refuse_arrest", "accept_execution"];
 
 /// The fields a command form sent, to send them again.
 fn fields_of(f: &CommandForm) -> Vec<(String, String)> {
@@ -981,6 +998,20 @@ fn verdicts(fields: &BTreeMap<String, String>) -> Result<Vec<Value>, AppError> {
                     v.insert(wire.into(), json!(n));
                 }
             }
+            if field("rights_life") == Some("true") {
+                v.insert("political_rights".into(), json!("life"));
+            } else if let Some(n) = number("rights", "political_rights")? {
+                v.insert("political_rights".into(), json!({ "months": n }));
+            }
+            if let Some(c) = field("confiscation") {
+                v.insert("confiscation".into(), json!(c));
+            }
+            if field("deport") == Some("true") {
+                v.insert("deportation".into(), json!(true));
+            }
+            if let Some(g) = field("outside") {
+                v.insert("outside_prison".into(), json!(g));
+            }
         }
         out.push(Value::Object(v));
     }
@@ -988,8 +1019,8 @@ fn verdicts(fields: &BTreeMap<String, String>) -> Result<Vec<Value>, AppError> {
 }
 
 /// Commands that carry a written reason.
-const REASONED: [&str; 7] =
-    ["return_handover", "refuse_arrest", "return_for_supplementary_investigation", "decline_prosecution", "withdraw", "extend", "protest"];
+const REASONED: [&str; 8] =
+    ["return_handover", "refuse_arrest", "return_for_supplementary_investigation", "decline_prosecution", "withdraw", "extend", "protest", "withdraw_protest"];
 
 pub struct RegionRow {
     code: String,

@@ -687,3 +687,101 @@ mod dossier {
         assert!(page.contains("note.txt"), "{page}");
     }
 }
+
+/// A judgment with its substance through the API and the pages, on both databases: accessory
+/// punishments and 暂予监外执行 per defendant decide where each goes; a protest withdrawn in the
+/// window tells the court and lets the judgment take effect.
+mod a_judgment_with_its_substance {
+    use super::{cmd, ok};
+    use crate::common::{csrf_of, Backend, TestApp};
+    use axum::http::{Method, StatusCode};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn sqlite() {
+        run(TestApp::at(Backend::Sqlite, "2026-12-01 09:00").await).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        run(TestApp::at(Backend::Postgres, "2026-12-01 09:00").await).await;
+    }
+
+    async fn run(app: TestApp) {
+        let police = app.token("police.990101").await;
+        let prosecutor = app.token("procuratorate.990101").await;
+        let judge = app.token("court.990101").await;
+        let justice = app.token("justice.990101").await;
+        let procuratorate = app.unit_id(&police, "990101", "procuratorate").await;
+        let court = app.unit_id(&police, "990101", "court_basic").await;
+        let bureau = app.unit_id(&police, "990101", "justice_bureau").await;
+        let police_unit = app.unit_id(&police, "990101", "police").await;
+        let persons = json!([{"name": "甲某", "custody": "detained"}, {"name": "Smith", "custody": "bail"}]);
+        let case = app.post("/api/v1/cases", &police, json!({"case_no": " ", "title": "抢劫案", "charge": "抢劫罪", "persons": persons})).await.json();
+        let id = case["id"].as_i64().unwrap();
+        ok(&app, &police, id, json!({"command": "transfer_for_prosecution", "to": procuratorate})).await;
+        ok(&app, &prosecutor, id, json!({"command": "receive"})).await;
+        ok(&app, &prosecutor, id, json!({"command": "accept_for_review", "plea": false})).await;
+        ok(&app, &prosecutor, id, json!({"command": "indict", "to": court})).await;
+        ok(&app, &judge, id, json!({"command": "receive"})).await;
+        ok(&app, &judge, id, json!({"command": "accept_for_trial", "procedure": "ordinary"})).await;
+
+        // Life imprisonment deprives of political rights for life, or it is not lawful (CL 57).
+        let life = json!({"person": 0, "finding": "guilty", "punishment": "life"});
+        let r = cmd(&app, &judge, id, json!({"command": "judge", "verdicts": [life, {"person": 1, "finding": "not_guilty"}]})).await;
+        assert_eq!((r.status, r.json()["code"].as_str()), (StatusCode::CONFLICT, Some("unlawful_sentence")), "{}", r.text());
+        assert!(r.json()["rule"].as_str().unwrap().contains("CL 57"), "{}", r.text());
+
+        // Through the judgment form: four years, two years' deprivation, part of the property,
+        // executed outside prison on medical parole; the other defendant deported, alone.
+        let cookie = app.browser_session("court.990101").await;
+        let page = app.page(Method::GET, &format!("/cases/{id}"), Some(&cookie), None).await.text();
+        assert!(page.contains("name=\"rights_0\"") && page.contains("没收个人全部财产") && page.contains("保外就医"), "the form asks for them");
+        let version = page.split("name=\"version\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let form = format!(
+            "csrf={}&command=judge&version={version}&confirmed=yes&finding_0=guilty&punishment_0=fixed_term&term_0=48&rights_0=24&confiscation_0=part&outside_0=medical_parole&finding_1=guilty&punishment_1=none&deport_1=true",
+            csrf_of(&page)
+        );
+        let judged = app.page(Method::POST, &format!("/cases/{id}/commands"), Some(&cookie), Some(&form)).await;
+        assert_eq!(judged.status, StatusCode::SEE_OTHER, "{}", judged.text());
+        let shown = app.get(&format!("/api/v1/cases/{id}"), &judge).await.json();
+        assert_eq!(shown["judgment"][0]["political_rights"], json!({"months": 24}), "{shown}");
+        assert_eq!((shown["judgment"][0]["confiscation"].as_str(), shown["judgment"][0]["outside_prison"].as_str()), (Some("part"), Some("medical_parole")));
+        assert_eq!(shown["judgment"][1]["deportation"], true, "{shown}");
+        let page = app.page(Method::GET, &format!("/cases/{id}"), Some(&cookie), None).await.text();
+        assert!(page.contains("有期徒刑4年，剥夺政治权利2年，没收个人部分财产，暂予监外执行：保外就医"), "{page}");
+        assert!(page.contains("单处驱逐出境"), "an accessory punishment alone");
+
+        // The procuratorate protests, then withdraws it within the window: the court is told why.
+        ok(&app, &prosecutor, id, json!({"command": "protest", "reason": "量刑畸轻"})).await;
+        let not_theirs = cmd(&app, &police, id, json!({"command": "withdraw_protest", "reason": "x"})).await;
+        assert_eq!(not_theirs.status, StatusCode::FORBIDDEN, "{}", not_theirs.text());
+        let withdrawn = ok(&app, &prosecutor, id, json!({"command": "withdraw_protest", "reason": "经复查，量刑适当"})).await;
+        assert_eq!((withdrawn["protest"].clone(), withdrawn["notice"]["kind"].as_str()), (serde_json::Value::Null, Some("protest_withdrawn")), "{withdrawn}");
+        let told = app.get("/api/v1/cases?notice=true", &judge).await.json();
+        assert!(told.as_array().unwrap().iter().any(|c| c["id"] == id), "on the court's list of notices: {told}");
+        let page = app.page(Method::GET, &format!("/cases/{id}"), Some(&cookie), None).await.text();
+        assert!(page.contains("撤回抗诉") && page.contains("经复查，量刑适当"), "the timeline and the reason say it");
+
+        // Past the window: in force; each defendant goes to their own organ.
+        app.set_time("2026-12-20 09:00");
+        ok(&app, &judge, id, json!({"command": "finalize"})).await;
+        ok(&app, &judge, id, json!({"command": "hand_over_for_execution", "to": bureau})).await;
+        let signed = ok(&app, &justice, id, json!({"command": "receive"})).await;
+        let clock = signed["clocks"].as_array().unwrap().iter().find(|k| k["unit_id"] == bureau).cloned().expect("the bureau's clock");
+        assert_eq!(
+            (clock["rule"].as_str(), clock["due"].as_str().map(|d| &d[..10])),
+            (Some("corrections.outside_prison_handover"), Some("2026-12-30")),
+            "{signed}"
+        );
+        ok(&app, &justice, id, json!({"command": "accept_execution"})).await;
+        ok(&app, &judge, id, json!({"command": "hand_over_for_execution", "to": police_unit})).await;
+        let to_police = ok(&app, &police, id, json!({"command": "receive"})).await;
+        assert!(!to_police["clocks"].as_array().unwrap().iter().any(|k| k["rule"] == "criminal.prison_delivery"), "a deportation is not prison: {to_police}");
+        let done = ok(&app, &police, id, json!({"command": "accept_execution"})).await;
+        assert_eq!(done["stage"], "executed", "{done}");
+        let cal = app.state.calendar();
+        let rebuilt = xiezhi_server::app::cases::rebuild(&app.store, &cal, true).await.unwrap();
+        assert!(rebuilt.differing.is_empty(), "the record rebuilds the case");
+    }
+}
