@@ -156,7 +156,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn audit(leaves: u64, batch: u64, database: Option<String>, data: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     use rand::Rng;
     use xiezhi_audit::{consistency_ranges, hash_ranges, inclusion_ranges, leaf_hash, node_hash, nodes_for};
-    use xiezhi_store::{By, NewEvent, Store};
+    use xiezhi_store::prelude::*;
+    use xiezhi_store::{By, NewEvent};
     let _dir;
     let (store, sqlite_dir) = match (&database, &data) {
         (Some(url), _) => (SqlStore::connect(url).await?, None),
@@ -293,7 +294,8 @@ async fn audit(leaves: u64, batch: u64, database: Option<String>, data: Option<s
 }
 
 async fn queries(data: Option<std::path::PathBuf>, database: Option<String>, runs: usize) -> anyhow::Result<()> {
-    use xiezhi_store::{CaseFilter, Store};
+    use xiezhi_store::prelude::*;
+    use xiezhi_store::CaseFilter;
     let store = match (&database, &data) {
         (Some(url), _) => SqlStore::connect(url).await?,
         (None, Some(dir)) => SqlStore::open_data_dir(dir).await?,
@@ -461,7 +463,7 @@ async fn outbox_bench(n: usize, database: Option<String>) -> anyhow::Result<()> 
         None => SqlStore::open_data_dir(dir.path()).await?,
     };
     xiezhi_server::demo::seed(&store, 2026, xiezhi_server::state::now_us()).await.map_err(|e| anyhow::anyhow!(e.public_message()))?;
-    let women = xiezhi_store::Store::list_units(
+    let women = xiezhi_store::OrgStore::list_units(
         &store,
         xiezhi_store::UnitFilter { kind: Some(xiezhi_core::UnitKind::WomensFederation), limit: 1, ..Default::default() },
     )
@@ -613,13 +615,13 @@ async fn disputes_bench(n: usize, runs: usize, concurrency: usize, database: Opt
         calendars,
         xiezhi_server::audit::LogSigner::new("bench", [1; 32]).map_err(|e| anyhow::anyhow!(e))?,
     );
-    let centre = xiezhi_store::Store::list_units(
+    let centre = xiezhi_store::OrgStore::list_units(
         &store,
         xiezhi_store::UnitFilter { kind: Some(xiezhi_core::UnitKind::GovernanceCentre), limit: 1, ..Default::default() },
     )
     .await?[0]
         .clone();
-    let principal = xiezhi_store::Store::credentials(&store, &format!("governance.{}", centre.region))
+    let principal = xiezhi_store::PeopleStore::credentials(&store, &format!("governance.{}", centre.region))
         .await?
         .map(|(u, _)| u)
         .ok_or_else(|| anyhow::anyhow!("no demo user"))?;

@@ -16,7 +16,8 @@ use xiezhi_core::{Calendar, Password, RegionCode, Role, UnitKind, UnitName, User
 use xiezhi_server::state::now_us;
 use xiezhi_server::state::{CalendarOrigin, Calendars};
 use xiezhi_server::{AppState, ServerConfig};
-use xiezhi_store::{By, NewUnit, NewUser, Region, SeedOrg, SqlStore, Store};
+use xiezhi_store::prelude::*;
+use xiezhi_store::{By, NewUnit, NewUser, Region, SeedOrg, SqlStore};
 
 #[derive(Parser)]
 #[command(name = "xiezhi", version, about = "xiezhi (獬豸): cross-agency justice collaboration platform", long_about = None)]

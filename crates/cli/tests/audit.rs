@@ -2,7 +2,8 @@
 //! on PostgreSQL, accepts honest growth, and raises the alarm when history is rewritten under
 //! it; `audit verify` names every altered, deleted, inserted and reordered event.
 
-use xiezhi_store::{By, NewEvent, SqlStore, Store};
+use xiezhi_store::prelude::*;
+use xiezhi_store::{By, NewEvent, SqlStore};
 
 mod common;
 use common::{db_args, serve, text, xiezhi};

@@ -10,8 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use xiezhi_lossyfs::LossyFs;
+use xiezhi_store::prelude::*;
 use xiezhi_store::testing::{init_cluster, PoweredCluster};
-use xiezhi_store::{SqlStore, Store};
+use xiezhi_store::SqlStore;
 
 mod common;
 use common::http::{call, client, token, unit, Http};

@@ -110,7 +110,7 @@ pub(crate) async fn enqueue<D: Db>(db: &mut D, notices: &[Notice], at: i64) -> R
 const COLS: &str = "id, unit_id, url, secret, created_at, created_by, disabled_at";
 
 fn fingerprint(secret: &str) -> String {
-    crate::sql::fingerprint(secret)
+    crate::people::fingerprint(secret)
 }
 
 impl OutboxStore for SqlStore {

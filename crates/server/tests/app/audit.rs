@@ -90,7 +90,7 @@ async fn witnesses_cosign_checkpoints(app: TestApp) {
     let r = app.post("/api/v1/audit/cosignatures", &auditor, body.clone()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert_eq!(r.json()["witness"], "witness.court.990101");
-    let stored = xiezhi_store::Store::cosignatures(&app.store, &[size]).await.unwrap();
+    let stored = xiezhi_store::AuditLog::cosignatures(&app.store, &[size]).await.unwrap();
     assert_eq!(stored.len(), 1);
 
     let forged = json!({"tree_size": size, "cosignature": witness.cosign(&xiezhi_audit::Checkpoint { size: 1, ..cp.clone() }, 1), "witness_key": witness.cosigner_verifier()});

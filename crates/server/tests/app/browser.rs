@@ -207,7 +207,7 @@ async fn the_calendar_banner_and_loading_a_year() {
         xiezhi_server::audit::LogSigner::new("xiezhi-test", [7; 32]).unwrap(),
     )
     .with_clock(xiezhi_server::state::Clock::fixed(at));
-    let provisional_before = xiezhi_store::Store::cases_to_recompute(&store, "9999-12-31", "0000-01-01", 0, 1000).await.unwrap().len();
+    let provisional_before = xiezhi_store::CaseStore::cases_to_recompute(&store, "9999-12-31", "0000-01-01", 0, 1000).await.unwrap().len();
     assert!(provisional_before > 0, "the demo has clocks counted provisionally into 2027");
     let b = browse(state).await;
     let c = &b.c;
@@ -251,7 +251,7 @@ async fn the_calendar_banner_and_loading_a_year() {
         // A request for the admin role waits on the court's page for a second administrator.
         c.find(Locator::Id("lang-switch")).await?.click().await?;
         c.wait().for_element(Locator::Css("html[lang='zh-CN']")).await?;
-        let court = xiezhi_store::Store::list_units(
+        let court = xiezhi_store::OrgStore::list_units(
             &store,
             xiezhi_store::UnitFilter {
                 region: Some(xiezhi_core::RegionCode::parse("r", "990101").unwrap()),
@@ -262,7 +262,7 @@ async fn the_calendar_banner_and_loading_a_year() {
         .await
         .unwrap()[0]
             .id;
-        let city_admin = xiezhi_store::Store::credentials(&store, "admin.990100").await.unwrap().unwrap().0;
+        let city_admin = xiezhi_store::PeopleStore::credentials(&store, "admin.990100").await.unwrap().unwrap().0;
         let asked = xiezhi_store::NewUser {
             unit_id: court,
             username: "court.head".into(),
@@ -271,8 +271,8 @@ async fn the_calendar_banner_and_loading_a_year() {
             roles: vec![],
         };
         let by = xiezhi_store::By { at: 1, user_id: Some(city_admin.id), unit_id: Some(city_admin.unit_id) };
-        let user = xiezhi_store::Store::create_user(&store, asked, by).await.unwrap().value;
-        xiezhi_store::Store::request_admin_grant(&store, user.id, by).await.unwrap();
+        let user = xiezhi_store::PeopleStore::create_user(&store, asked, by).await.unwrap().value;
+        xiezhi_store::PeopleStore::request_admin_grant(&store, user.id, by).await.unwrap();
         c.goto(&format!("{}/units/{court}", b.base)).await?;
         let grants = c.wait().for_element(Locator::Id("admin-grants")).await?.text().await?;
         assert!(grants.contains("court.head") && grants.contains("批准"), "{grants}");
@@ -293,7 +293,7 @@ async fn the_calendar_banner_and_loading_a_year() {
     .await;
     b.finish().await;
     result.expect("browser session");
-    let left = xiezhi_store::Store::cases_to_recompute(&store, "9999-12-31", "0000-01-01", 0, 1000).await.unwrap();
+    let left = xiezhi_store::CaseStore::cases_to_recompute(&store, "9999-12-31", "0000-01-01", 0, 1000).await.unwrap();
     assert!(left.is_empty(), "every provisional clock was recomputed: {left:?} of {provisional_before}");
 }
 
@@ -393,7 +393,7 @@ async fn long_lists_page_in_the_browser() {
     let unit = |kind| {
         let store = store.clone();
         async move {
-            let units = xiezhi_store::Store::list_units(&store, xiezhi_store::UnitFilter { region: Some(region), kind: Some(kind), ..Default::default() })
+            let units = xiezhi_store::OrgStore::list_units(&store, xiezhi_store::UnitFilter { region: Some(region), kind: Some(kind), ..Default::default() })
                 .await
                 .unwrap();
             UnitRef { id: units[0].id, kind, region }
@@ -547,8 +547,9 @@ async fn a_dispute_through_the_pages() {
     let unit_id = |kind| {
         let store = store.clone();
         async move {
-            xiezhi_store::Store::list_units(&store, xiezhi_store::UnitFilter { region: Some(region), kind: Some(kind), ..Default::default() }).await.unwrap()[0]
-                .id
+            xiezhi_store::OrgStore::list_units(&store, xiezhi_store::UnitFilter { region: Some(region), kind: Some(kind), ..Default::default() }).await.unwrap()
+                [0]
+            .id
         }
     };
     let (police, women) = (unit_id(UnitKind::Police).await, unit_id(UnitKind::WomensFederation).await);
@@ -700,7 +701,7 @@ async fn a_hotline_call_through_the_pages() {
     xiezhi_server::demo::seed(&store, 7, 1).await.unwrap();
     let region = RegionCode::parse("region", "990101").unwrap();
     let court =
-        xiezhi_store::Store::list_units(&store, xiezhi_store::UnitFilter { region: Some(region), kind: Some(UnitKind::CourtBasic), ..Default::default() })
+        xiezhi_store::OrgStore::list_units(&store, xiezhi_store::UnitFilter { region: Some(region), kind: Some(UnitKind::CourtBasic), ..Default::default() })
             .await
             .unwrap()[0]
             .id;

@@ -5,7 +5,7 @@
 use crate::common::{Backend, TestApp};
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
-use xiezhi_store::Store;
+use xiezhi_store::prelude::*;
 
 /// A 2027 calendar for the tests. Not the State Council notice (not published when this was
 /// written): a fixture with a day off on Friday 15 January, so a provisional date moves.

@@ -156,7 +156,7 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
         password_hash: xiezhi_server::auth::hash_password(&password).unwrap(),
         roles: vec![xiezhi_core::Role::Clerk],
     };
-    xiezhi_store::Store::create_user(&app.store, clerk_user, xiezhi_store::By::system(1)).await.unwrap();
+    xiezhi_store::PeopleStore::create_user(&app.store, clerk_user, xiezhi_store::By::system(1)).await.unwrap();
     let clerk =
         app.api(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": "clerk.990101", "password": "a-clerks-password", "name": "x"}))).await.json()
             ["secret"]
@@ -165,10 +165,10 @@ async fn a_case_crosses_four_agencies(app: TestApp) {
             .to_string();
     ok(&app, &clerk, id, json!({"command": "receive"})).await;
     let trial = ok(&app, &judge, id, json!({"command": "accept_for_trial", "procedure": "fast_track"})).await;
-    let remembered = xiezhi_store::Store::remembered_case(&app.store, id);
+    let remembered = xiezhi_store::CaseStore::remembered_case(&app.store, id);
     assert_eq!(
         remembered,
-        xiezhi_store::Store::case_with_units(&app.store, id).await.unwrap(),
+        xiezhi_store::CaseStore::case_with_units(&app.store, id).await.unwrap(),
         "what the server remembers of a write (its number drawn) is what it stored"
     );
     assert_eq!((trial["stage"].as_str(), trial["procedure"].as_str()), (Some("trial"), Some("fast_track")));
@@ -552,7 +552,7 @@ mod idempotency {
         let body = json!({"case_no": "I-9", "title": "t", "persons": []});
         let scope = xiezhi_server::idempotency::scope_of(format!("Bearer {police}").as_bytes());
         let hash = xiezhi_server::idempotency::request_hash("POST", "/api/v1/cases", b"application/json", body.to_string().as_bytes());
-        let claimed = xiezhi_store::Store::idempotency_begin(&app.store, &scope, "k-flight", &hash, 1).await.unwrap();
+        let claimed = xiezhi_store::IdempotencyStore::idempotency_begin(&app.store, &scope, "k-flight", &hash, 1).await.unwrap();
         assert_eq!(claimed, xiezhi_store::Idempotent::Fresh);
         let retry = post(&app, &police, "/api/v1/cases", "k-flight", body).await;
         assert_eq!((retry.status, retry.json()["code"].as_str()), (StatusCode::CONFLICT, Some("idempotency_in_flight")), "{}", retry.text());

@@ -267,7 +267,8 @@ async fn the_committee_sees_its_subtree_masked_with_a_ledger(app: TestApp) {
 /// three months before the day it is seeded, each rebuilt exactly from its own events.
 #[tokio::test]
 async fn the_demo_province_has_disputes_of_every_kind() {
-    use xiezhi_store::{DisputeFilter, DisputeStore, Store};
+    use xiezhi_store::prelude::*;
+    use xiezhi_store::DisputeFilter;
     let (store, _dir) = xiezhi_store::testing::fresh_sqlite().await;
     xiezhi_server::demo::seed(&store, 7, 1).await.unwrap();
     let cal = crate::common::test_calendars().get();
@@ -438,6 +439,6 @@ async fn a_province_grades_disputes_in_its_own_risk_scale(app: TestApp) {
     assert_eq!(app.get("/api/v1/risk-scale", &centre).await.json()["own"], false);
     let gone = app.api(Method::DELETE, "/api/v1/risk-scales/990000", Some(&province_admin), None).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.text());
-    let kinds: Vec<String> = xiezhi_store::Store::events_of(&app.store, "risk_scale:990000", 10).await.unwrap().into_iter().map(|e| e.kind).collect();
+    let kinds: Vec<String> = xiezhi_store::AuditLog::events_of(&app.store, "risk_scale:990000", 10).await.unwrap().into_iter().map(|e| e.kind).collect();
     assert_eq!(kinds, ["risk_scale.set", "risk_scale.set", "risk_scale.cleared"], "every change on record");
 }

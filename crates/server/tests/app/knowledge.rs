@@ -130,7 +130,7 @@ async fn knowledge_bases_not_kept_up_to_date_are_supervised_until_answered(app: 
     assert_eq!(done.status, StatusCode::CREATED, "{}", done.text());
     assert_eq!(done.json()["stale"]["reason"], "expired");
     assert_eq!(supervise(centre.clone(), court_unit).await.status, StatusCode::CONFLICT, "once until answered");
-    let record = xiezhi_store::Store::events_of(&app.store, &format!("knowledge-upkeep:{court_unit}"), 10).await.unwrap();
+    let record = xiezhi_store::AuditLog::events_of(&app.store, &format!("knowledge-upkeep:{court_unit}"), 10).await.unwrap();
     assert_eq!(record.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), vec!["knowledge.supervised"]);
     let seen = app.get("/api/v1/knowledge/upkeep", &committee).await.json();
     assert_eq!(seen[0]["open"]["note"], "请及时更新答复口径", "the committee sees it too: {seen}");

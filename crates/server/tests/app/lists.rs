@@ -9,7 +9,8 @@ use std::collections::BTreeSet;
 use xiezhi_core::case::{apply, decide, Command, Custody, Person, UnitRef};
 use xiezhi_core::{RegionCode, UnitKind};
 use xiezhi_server::app::cases::projection;
-use xiezhi_store::{By, Store};
+use xiezhi_store::prelude::*;
+use xiezhi_store::By;
 
 #[tokio::test]
 async fn sqlite_lists_page_past_their_first_page() {

@@ -60,7 +60,7 @@ async fn admins_create_rename_disable_units(app: TestApp) {
 
 async fn refusals_write_nothing(app: TestApp) {
     let admin = app.token("admin").await;
-    let before = xiezhi_store::Store::counts(&app.store).await.unwrap();
+    let before = xiezhi_store::OrgStore::counts(&app.store).await.unwrap();
     for (body, field) in [
         (json!({"region": "990101", "kind": "court_high", "name": "错层高院"}), "kind"),
         (json!({"region": "990101", "kind": "police", "name": ""}), "name"),
@@ -73,7 +73,7 @@ async fn refusals_write_nothing(app: TestApp) {
     }
     let r = app.api(Method::POST, "/api/v1/units", Some(&admin), None).await;
     assert_eq!(r.json()["field"], "content-type");
-    assert_eq!(xiezhi_store::Store::counts(&app.store).await.unwrap(), before);
+    assert_eq!(xiezhi_store::OrgStore::counts(&app.store).await.unwrap(), before);
 }
 
 async fn csv_import_reports_rejected_rows(app: TestApp) {
@@ -104,10 +104,10 @@ async fn csv_import_reports_rejected_rows(app: TestApp) {
             app.call(req).await
         }
     };
-    let before = xiezhi_store::Store::counts(&app.store).await.unwrap();
+    let before = xiezhi_store::OrgStore::counts(&app.store).await.unwrap();
     let dry = post(true).await.json();
     assert_eq!((dry["created_units"].as_i64(), dry["created_regions"].as_i64()), (Some(2), Some(1)), "{dry}");
-    assert_eq!(xiezhi_store::Store::counts(&app.store).await.unwrap(), before, "a dry run writes nothing");
+    assert_eq!(xiezhi_store::OrgStore::counts(&app.store).await.unwrap(), before, "a dry run writes nothing");
     let report = post(false).await.json();
     let lines: Vec<i64> = report["rejected"].as_array().unwrap().iter().map(|r| r["line"].as_i64().unwrap()).collect();
     assert_eq!(lines, vec![3, 4, 5, 7, 8], "{report}");
@@ -116,7 +116,7 @@ async fn csv_import_reports_rejected_rows(app: TestApp) {
         reasons.contains("castle") && reasons.contains("already exists") && reasons.contains("990201") && reasons.contains("earlier in the file"),
         "{reasons}"
     );
-    let after = xiezhi_store::Store::counts(&app.store).await.unwrap();
+    let after = xiezhi_store::OrgStore::counts(&app.store).await.unwrap();
     assert_eq!((after.units - before.units, after.regions - before.regions), (2, 1));
     let zone = app.get("/api/v1/regions/990150", &admin).await.json();
     assert_eq!(zone["region"]["name"], "新开发区");

@@ -238,7 +238,7 @@ async fn the_auditor_browses_the_log_with_names(app: TestApp) {
     assert!(older.contains(r#"id="log-rows""#) && !older.contains("案件：立案"), "the next page holds older events: {next}");
 
     let only_case = app.page(Method::GET, &format!("/audit?subject=case%3A{id}"), Some(&auditor), None).await.text();
-    let of_case = xiezhi_store::Store::events_of(&app.store, &format!("case:{id}"), 100).await.unwrap().len();
+    let of_case = xiezhi_store::AuditLog::events_of(&app.store, &format!("case:{id}"), 100).await.unwrap().len();
     assert_eq!(only_case.matches("<tr><td><a href=\"/audit?index=").count(), of_case, "the case's events, no other: {only_case}");
     let by_police = app.page(Method::GET, "/audit?username=police.990101&family=case", Some(&auditor), None).await.text();
     assert!(by_police.contains("案件：立案") && !by_police.contains("新建单位"), "{by_police}");

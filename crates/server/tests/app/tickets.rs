@@ -184,7 +184,8 @@ async fn refusals_change_nothing_and_the_caller_is_protected(app: TestApp) {
 /// demo caller follows one with the published code.
 #[tokio::test]
 async fn the_demo_province_has_work_orders_of_every_kind() {
-    use xiezhi_store::{Store, TicketFilter, TicketStore};
+    use xiezhi_store::prelude::*;
+    use xiezhi_store::TicketFilter;
     let (store, _dir) = xiezhi_store::testing::fresh_sqlite().await;
     xiezhi_server::demo::seed(&store, 7, 1).await.unwrap();
     let cal = crate::common::test_calendars().get();
@@ -357,7 +358,7 @@ async fn a_citys_own_limits_count_for_the_orders_taken_after_them(app: TestApp) 
     assert_eq!(set.status, StatusCode::OK, "{}", set.text());
     let listed = app.get("/api/v1/limits", &centre).await.json();
     assert_eq!((listed[0]["region"].as_str(), listed[0]["length"].as_i64()), (Some("990100"), Some(3)), "{listed}");
-    let record = xiezhi_store::Store::events_of(&app.store, "limits:990100", 10).await.unwrap();
+    let record = xiezhi_store::AuditLog::events_of(&app.store, "limits:990100", 10).await.unwrap();
     assert_eq!(record.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), vec!["limits.set"]);
 
     let later = taken("设定后受理").await;

@@ -163,7 +163,8 @@ fn leaf_from_record<'a>(seq: i64, values: &[crate::pages::Value<'a>]) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{By, NewEvent, SqlStore, Store};
+    use crate::prelude::*;
+    use crate::{By, NewEvent, SqlStore};
 
     /// Both ways of reading the log for verification agree with the leaves the writer stored:
     /// big payloads that spill onto overflow pages, actors and units absent, text beyond ASCII.
