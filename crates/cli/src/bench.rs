@@ -4,6 +4,7 @@ use clap::Subcommand;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use xiezhi_core::Subject;
 use xiezhi_store::SqlStore;
 
 #[derive(Subcommand)]
@@ -184,7 +185,7 @@ async fn audit(leaves: u64, batch: u64, database: Option<String>, data: Option<s
                             return anyhow::Ok(());
                         }
                         let n = batch.min(leaves - start);
-                        let events = (start..start + n).map(|i| NewEvent::new(format!("case:{}", i / 12), "case.transition", payload(i))).collect();
+                        let events = (start..start + n).map(|i| NewEvent::new(Subject::Case((i / 12) as i64), "case.transition", payload(i))).collect();
                         store.append_events(events, By { at: 1_790_000_000_000_000 + start as i64, user_id: Some(1), unit_id: Some(1) }).await?;
                     }
                 })

@@ -14,6 +14,7 @@ pub mod org;
 pub mod policy;
 pub mod refusal;
 pub mod rules;
+pub mod subject;
 pub mod ticket;
 
 pub use calendar::{Calendar, CalendarError, MakeUpDayPolicy, YearFile};
@@ -22,3 +23,4 @@ pub use names::{DisplayName, FieldError, Password, RegionCode, UnitName, Usernam
 pub use org::{RegionLevel, Role, UnitKind};
 pub use policy::{AccountChange, Action, Actor, Denied};
 pub use rules::{Rule, RuleId, RULES};
+pub use subject::{Subject, SubjectKind};

@@ -9,6 +9,7 @@ use crate::{By, CaseWrite, Recorded, Result, StoreError};
 use serde_json::{json, Value};
 use sqlx::{Any, Transaction};
 use std::collections::{HashMap, HashSet};
+use xiezhi_core::Subject;
 
 /// One case write waiting to be committed.
 pub enum CaseJob {
@@ -309,10 +310,7 @@ pub(crate) fn case_events(id: i64, w: &CaseWrite) -> Vec<NewEvent> {
     w.events
         .iter()
         .enumerate()
-        .map(|(k, (kind, payload))| NewEvent {
-            at: w.event_times.get(k).copied(),
-            ..NewEvent::new(format!("case:{id}"), format!("case.{kind}"), payload.clone())
-        })
+        .map(|(k, (kind, payload))| NewEvent { at: w.event_times.get(k).copied(), ..NewEvent::new(Subject::Case(id), format!("case.{kind}"), payload.clone()) })
         .collect()
 }
 

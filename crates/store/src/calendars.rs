@@ -5,6 +5,7 @@ use crate::sql::corrupt;
 use crate::{model::*, Result, SqlStore, StoreError};
 use serde_json::json;
 use std::future::Future;
+use xiezhi_core::Subject;
 
 /// Holiday calendars loaded through the product, each year recorded in the audit log.
 pub trait CalendarStore {
@@ -31,7 +32,7 @@ impl CalendarStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         let kind = if before.is_some() { "calendar.replaced" } else { "calendar.loaded" };
-        let event = NewEvent::new(format!("calendar:{}", c.year), kind, json!({"year": c.year, "source": c.source, "file": file}));
+        let event = NewEvent::new(Subject::Calendar(c.year), kind, json!({"year": c.year, "source": c.source, "file": file}));
         let leaves = append(&mut tx, self.backend, &by, vec![event]).await?;
         tx.commit().await?;
         Ok(Recorded { value: (), leaves })

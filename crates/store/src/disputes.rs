@@ -14,6 +14,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 use std::future::Future;
 use xiezhi_core::RegionCode;
+use xiezhi_core::Subject;
 
 /// A dispute's projection after its new events, and those events.
 #[derive(Debug, Clone)]
@@ -278,14 +279,14 @@ fn events(id: i64, w: &DisputeWrite) -> Vec<NewEvent> {
         .enumerate()
         .map(|(i, (kind, payload))| NewEvent {
             at: w.event_times.get(i).copied(),
-            ..NewEvent::new(format!("dispute:{id}"), format!("dispute.{kind}"), payload.clone())
+            ..NewEvent::new(Subject::Dispute(id), format!("dispute.{kind}"), payload.clone())
         })
         .collect()
 }
 
 /// Notices about a dispute whose id was not known when they were made.
 fn with_subject(notices: &[crate::Notice], id: i64) -> Vec<crate::Notice> {
-    notices.iter().map(|n| crate::Notice { subject: format!("dispute:{id}"), ..n.clone() }).collect()
+    notices.iter().map(|n| crate::Notice { subject: Subject::Dispute(id).to_string(), ..n.clone() }).collect()
 }
 
 /// The WHERE clause of a filter, with its numbered parameters.
@@ -500,7 +501,7 @@ impl DisputeStore for SqlStore {
         .fetch_one(&mut *tx)
         .await?;
         let e = NewEvent::new(
-            format!("mediator:{}", m.id),
+            Subject::Mediator(m.id),
             "mediator.added",
             serde_json::json!({"unit_id": unit_id, "name": name, "specialties": specialties, "court_roster": court_roster}),
         );
@@ -519,7 +520,7 @@ impl DisputeStore for SqlStore {
                 .await?;
         let m = m.ok_or(StoreError::NotFound("active mediator"))?;
         let leaves =
-            append(&mut tx, self.backend, &by, vec![NewEvent::new(format!("mediator:{id}"), "mediator.disabled", serde_json::json!({"unit_id": m.unit_id}))])
+            append(&mut tx, self.backend, &by, vec![NewEvent::new(Subject::Mediator(id), "mediator.disabled", serde_json::json!({"unit_id": m.unit_id}))])
                 .await?;
         tx.commit().await?;
         Ok(Recorded { value: m, leaves })

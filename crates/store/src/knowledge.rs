@@ -10,6 +10,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 use std::future::Future;
 use xiezhi_core::RegionCode;
+use xiezhi_core::Subject;
 
 /// An item to add.
 #[derive(Debug, Clone)]
@@ -167,7 +168,7 @@ impl KnowledgeStore for SqlStore {
         .fetch_one(&mut *tx)
         .await?;
         let e = NewEvent::new(
-            format!("knowledge:{}", k.id),
+            Subject::Knowledge(k.id),
             "knowledge.added",
             serde_json::json!({"unit_id": k.unit_id, "question": k.question, "answer": k.answer, "valid_from": k.valid_from, "valid_until": k.valid_until}),
         );
@@ -186,7 +187,7 @@ impl KnowledgeStore for SqlStore {
                 .fetch_optional(&mut *tx)
                 .await?;
         let k = k.ok_or(StoreError::NotFound("knowledge item in use"))?;
-        let e = NewEvent::new(format!("knowledge:{id}"), "knowledge.retired", serde_json::json!({"unit_id": k.unit_id}));
+        let e = NewEvent::new(Subject::Knowledge(id), "knowledge.retired", serde_json::json!({"unit_id": k.unit_id}));
         answer_supervisions(&mut tx, k.unit_id, by.at).await?;
         let leaves = append(&mut tx, self.backend, &by, vec![e]).await?;
         tx.commit().await?;

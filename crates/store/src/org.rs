@@ -9,6 +9,7 @@ use serde_json::json;
 use sqlx::{Executor, FromRow};
 use std::future::Future;
 use xiezhi_core::RegionCode;
+use xiezhi_core::Subject;
 
 #[derive(FromRow)]
 struct RegionRow {
@@ -100,14 +101,14 @@ impl SqlStore {
 
 pub(crate) fn region_created(r: &Region) -> NewEvent {
     NewEvent::new(
-        format!("region:{}", r.code),
+        Subject::Region(r.code),
         "region.created",
         json!({"code": r.code, "parent": r.parent, "level": r.level, "name": r.name, "name_en": r.name_en}),
     )
 }
 
 pub(crate) fn unit_created(u: &Unit) -> NewEvent {
-    NewEvent::new(format!("unit:{}", u.id), "unit.created", json!({"id": u.id, "region": u.region, "kind": u.kind, "name": u.name, "name_en": u.name_en}))
+    NewEvent::new(Subject::Unit(u.id), "unit.created", json!({"id": u.id, "region": u.region, "kind": u.kind, "name": u.name, "name_en": u.name_en}))
 }
 
 /// Regions and units: the organisation every other domain refers to.
@@ -187,7 +188,7 @@ impl OrgStore for SqlStore {
         .await?;
         let unit = Unit::try_from(row.ok_or(StoreError::NotFound("unit"))?)?;
         let payload = json!({"id": id, "name": c.name, "name_en": c.name_en, "disabled": c.disabled});
-        let leaves = append(&mut tx, self.backend, &by, vec![NewEvent::new(format!("unit:{id}"), "unit.changed", payload)]).await?;
+        let leaves = append(&mut tx, self.backend, &by, vec![NewEvent::new(Subject::Unit(id), "unit.changed", payload)]).await?;
         tx.commit().await?;
         Ok(Recorded { value: unit, leaves })
     }

@@ -10,6 +10,7 @@ use crate::{By, Recorded, Result, StoreError};
 use serde::Serialize;
 use sqlx::FromRow;
 use std::future::Future;
+use xiezhi_core::Subject;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 pub struct Webhook {
@@ -126,7 +127,7 @@ impl OutboxStore for SqlStore {
                 .fetch_one(&mut *tx)
                 .await?;
         let event = NewEvent::new(
-            format!("webhook:{}", w.id),
+            Subject::Webhook(w.id),
             "webhook.created",
             serde_json::json!({"unit_id": unit_id, "url": url, "secret_sha256": fingerprint(&secret)}),
         );
@@ -154,7 +155,7 @@ impl OutboxStore for SqlStore {
             return Err(StoreError::NotFound("active webhook"));
         };
         let leaves =
-            append(&mut tx, self.backend, &by, vec![NewEvent::new(format!("webhook:{id}"), "webhook.disabled", serde_json::json!({"unit_id": w.unit_id}))])
+            append(&mut tx, self.backend, &by, vec![NewEvent::new(Subject::Webhook(id), "webhook.disabled", serde_json::json!({"unit_id": w.unit_id}))])
                 .await?;
         tx.commit().await?;
         Ok(Recorded { value: w, leaves })

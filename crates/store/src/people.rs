@@ -9,6 +9,7 @@ use crate::{roles_from_text, roles_to_text};
 use serde_json::json;
 use sqlx::{Executor, FromRow};
 use std::future::Future;
+use xiezhi_core::Subject;
 
 #[derive(FromRow)]
 pub(crate) struct UserRow {
@@ -153,7 +154,7 @@ pub fn fingerprint(stored_secret: &str) -> String {
 pub(crate) fn user_created(u: &User, password_hash: &str) -> NewEvent {
     let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
     NewEvent::new(
-        format!("user:{}", u.id),
+        Subject::User(u.id),
         "user.created",
         json!({"id": u.id, "unit_id": u.unit_id, "username": u.username, "display_name": u.display_name, "roles": roles, "password_hash_sha256": fingerprint(password_hash)}),
     )
@@ -161,7 +162,7 @@ pub(crate) fn user_created(u: &User, password_hash: &str) -> NewEvent {
 
 /// The events recording that these tokens of `user_id` were revoked.
 fn tokens_revoked(user_id: i64, ids: &[(i64,)]) -> Vec<NewEvent> {
-    ids.iter().map(|(id,)| NewEvent::new(format!("user:{}", user_id), "token.revoked", json!({"id": id, "user_id": user_id}))).collect()
+    ids.iter().map(|(id,)| NewEvent::new(Subject::User(user_id), "token.revoked", json!({"id": id, "user_id": user_id}))).collect()
 }
 
 /// Users and what signs them in; the security record.
@@ -247,7 +248,7 @@ impl PeopleStore for SqlStore {
         }
         let roles: Option<Vec<&str>> = c.roles.as_ref().map(|r| r.iter().map(|x| x.as_str()).collect());
         let payload = json!({"id": id, "display_name": c.display_name, "roles": roles, "disabled": c.disabled});
-        let mut events = vec![NewEvent::new(format!("user:{id}"), "user.changed", payload)];
+        let mut events = vec![NewEvent::new(Subject::User(id), "user.changed", payload)];
         events.extend(tokens_revoked(id, &revoked));
         let leaves = append(&mut tx, self.backend, &by, events).await?;
         tx.commit().await?;
@@ -288,11 +289,8 @@ impl PeopleStore for SqlStore {
             .fetch_all(&mut *tx)
             .await?;
         // The record says that the password changed, never what it is: the stored hash's fingerprint.
-        let mut events = vec![NewEvent::new(
-            format!("user:{}", user_id),
-            "user.password_set",
-            json!({"id": user_id, "password_hash_sha256": fingerprint(&hash_for_record)}),
-        )];
+        let mut events =
+            vec![NewEvent::new(Subject::User(user_id), "user.password_set", json!({"id": user_id, "password_hash_sha256": fingerprint(&hash_for_record)}))];
         events.extend(tokens_revoked(user_id, &revoked));
         let leaves = append(&mut tx, self.backend, &by, events).await?;
         tx.commit().await?;
@@ -312,7 +310,7 @@ impl PeopleStore for SqlStore {
                 .fetch_one(&mut *tx)
                 .await?;
         let grant = AdminGrant::from(row);
-        let event = NewEvent::new(format!("user:{}", user_id), "user.admin_requested", json!({"id": user_id, "grant": grant.id}));
+        let event = NewEvent::new(Subject::User(user_id), "user.admin_requested", json!({"id": user_id, "grant": grant.id}));
         let leaves = append(&mut tx, self.backend, &by, vec![event]).await?;
         tx.commit().await?;
         Ok(Recorded { value: grant, leaves })
@@ -348,7 +346,7 @@ impl PeopleStore for SqlStore {
         };
         let grant = AdminGrant::from(row);
         let mut events = vec![NewEvent::new(
-            format!("user:{}", grant.user_id),
+            Subject::User(grant.user_id),
             if approve { "user.admin_granted" } else { "user.admin_refused" },
             json!({"id": grant.user_id, "grant": grant.id}),
         )];
@@ -360,11 +358,7 @@ impl PeopleStore for SqlStore {
             }
             sqlx::query("UPDATE users SET roles = $1 WHERE id = $2").bind(roles_to_text(&roles)).bind(grant.user_id).execute(&mut *tx).await?;
             let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            events.push(NewEvent::new(
-                format!("user:{}", grant.user_id),
-                "user.changed",
-                json!({"id": grant.user_id, "roles": names, "admin_grant": grant.id}),
-            ));
+            events.push(NewEvent::new(Subject::User(grant.user_id), "user.changed", json!({"id": grant.user_id, "roles": names, "admin_grant": grant.id})));
         }
         let leaves = append(&mut tx, self.backend, &by, events).await?;
         tx.commit().await?;
@@ -424,7 +418,7 @@ impl PeopleStore for SqlStore {
             self.backend,
             &by,
             vec![NewEvent::new(
-                format!("user:{}", user_id),
+                Subject::User(user_id),
                 "token.created",
                 json!({"id": t.id, "user_id": user_id, "name": t.name, "token_hash_sha256": fingerprint(&token_hash_for_record)}),
             )],
@@ -456,8 +450,7 @@ impl PeopleStore for SqlStore {
         .await?;
         let t = ApiToken::from(row.ok_or(StoreError::NotFound("token"))?);
         let leaves =
-            append(&mut tx, self.backend, &by, vec![NewEvent::new(format!("user:{}", user_id), "token.revoked", json!({"id": t.id, "user_id": user_id}))])
-                .await?;
+            append(&mut tx, self.backend, &by, vec![NewEvent::new(Subject::User(user_id), "token.revoked", json!({"id": t.id, "user_id": user_id}))]).await?;
         tx.commit().await?;
         Ok(Recorded { value: t, leaves })
     }

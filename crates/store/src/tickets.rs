@@ -11,6 +11,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 use std::future::Future;
 use xiezhi_core::RegionCode;
+use xiezhi_core::Subject;
 
 #[derive(Debug, Clone)]
 pub struct TicketWrite {
@@ -204,7 +205,7 @@ fn events(id: i64, w: &TicketWrite) -> Vec<NewEvent> {
         .enumerate()
         .map(|(i, (kind, payload))| NewEvent {
             at: w.event_times.get(i).copied(),
-            ..NewEvent::new(format!("ticket:{id}"), format!("ticket.{kind}"), payload.clone())
+            ..NewEvent::new(Subject::Ticket(id), format!("ticket.{kind}"), payload.clone())
         })
         .collect()
 }

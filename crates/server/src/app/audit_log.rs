@@ -6,6 +6,7 @@ use crate::auth::authorize;
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 use std::collections::HashMap;
+use xiezhi_core::Subject;
 use xiezhi_core::{Action, RegionLevel};
 use xiezhi_store::{Event, EventQuery, Principal, Store};
 
@@ -72,9 +73,9 @@ pub async fn browse<S: Store>(st: &AppState<S>, p: &Principal, b: &Browse) -> Ap
             None => String::new(),
             Some(id) => user_name(st, &mut users, id).await,
         };
-        let about = match e.subject.split_once(':').map(|(k, id)| (k, id.parse::<i64>())) {
-            Some(("user", Ok(id))) => user_name(st, &mut users, id).await,
-            Some(("unit", Ok(id))) => st.store.unit(id).await.map(|u| u.name).unwrap_or_default(),
+        let about = match e.subject.parse::<Subject>() {
+            Ok(Subject::User(id)) => user_name(st, &mut users, id).await,
+            Ok(Subject::Unit(id)) => st.store.unit(id).await.map(|u| u.name).unwrap_or_default(),
             _ => String::new(),
         };
         let unit = match e.unit_id {

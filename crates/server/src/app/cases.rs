@@ -15,6 +15,7 @@ use time::Duration;
 use xiezhi_core::case::numbering::{Claim, Register};
 use xiezhi_core::case::{apply, clocks, decide, Case, Command, Event, UnitRef};
 use xiezhi_core::{Action, Calendar};
+use xiezhi_core::{Subject, SubjectKind};
 use xiezhi_store::{CaseFilter, CaseRecord, CaseWrite, Payload, Principal, Store};
 
 /// A case as a command leaves it: its row, its state, the units on it, and the audit leaves of
@@ -38,7 +39,7 @@ pub fn search_text(c: &Case) -> String {
 
 /// The subject of a case's events in the log.
 pub fn subject(id: i64) -> String {
-    format!("case:{id}")
+    Subject::Case(id).to_string()
 }
 
 pub fn unit_ref(u: &xiezhi_store::Unit) -> UnitRef {
@@ -439,11 +440,11 @@ pub struct Done {
 pub async fn done<S: Store>(st: &AppState<S>, p: &Principal, limit: i64, offset: i64) -> ApiResult<Vec<Done>> {
     authorize(st, p, Action::ActOnCases).await?;
     Listing { limit, offset, ..Default::default() }.check()?;
-    let events = st.store.unit_events(p.unit.id, "case:", limit, offset).await?;
+    let events = st.store.unit_events(p.unit.id, &SubjectKind::Case.prefix(), limit, offset).await?;
     let mut out: Vec<Done> = vec![];
     let mut titles: std::collections::HashMap<i64, (String, String)> = Default::default();
     for e in events {
-        let Some(case_id) = e.subject.strip_prefix("case:").and_then(|n| n.parse::<i64>().ok()) else { continue };
+        let Ok(Subject::Case(case_id)) = e.subject.parse::<Subject>() else { continue };
         let handover = match serde_json::from_str::<Event>(&e.payload) {
             Ok(Event::HandoverSent { handover }) => Some(handover.kind),
             _ => None,

@@ -14,6 +14,7 @@ use time::Duration;
 use xiezhi_core::case::numbering::{Claim, Register};
 use xiezhi_core::case::UnitRef;
 use xiezhi_core::dispute::{apply, clocks, decide, Command, Dispute, Event, Party, Stage};
+use xiezhi_core::Subject;
 use xiezhi_core::{Action, Calendar, RegionCode, Role, UnitKind};
 use xiezhi_store::{DisputeFilter, DisputeRecord, DisputeSort, DisputeTally, DisputeWrite, Notice, Payload, Principal, Store};
 
@@ -22,7 +23,7 @@ pub type Written = (DisputeRecord, Dispute, Vec<i64>, Vec<i64>);
 
 /// The subject of a dispute's events in the log.
 pub fn subject(id: i64) -> String {
-    format!("dispute:{id}")
+    Subject::Dispute(id).to_string()
 }
 
 fn text<T: Serialize>(v: &T) -> String {

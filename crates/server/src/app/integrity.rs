@@ -6,6 +6,7 @@
 use crate::error::AppError;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use xiezhi_core::SubjectKind;
 use xiezhi_store::{fingerprint, Event, Store};
 
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -55,10 +56,11 @@ struct Fields {
     token_hash_sha256: Option<String>,
 }
 
-async fn replay<S: Store>(store: &S, from: &str, to: &str, mut each: impl FnMut(&Event, Fields)) -> Result<(), AppError> {
+async fn replay<S: Store>(store: &S, kind: SubjectKind, mut each: impl FnMut(&Event, Fields)) -> Result<(), AppError> {
+    let (from, to) = kind.range();
     let mut after = -1;
     loop {
-        let page = store.events_in_subjects(from, to, after, 10_000).await?;
+        let page = store.events_in_subjects(&from, &to, after, 10_000).await?;
         let Some(last) = page.last() else { break };
         after = last.seq;
         for e in &page {
@@ -72,7 +74,7 @@ async fn replay<S: Store>(store: &S, from: &str, to: &str, mut each: impl FnMut(
 /// and the column.
 pub async fn check_organisation<S: Store>(store: &S) -> Result<Vec<String>, AppError> {
     let mut units: BTreeMap<i64, UnitView> = BTreeMap::new();
-    replay(store, "unit:", "unit;", |e, v| {
+    replay(store, SubjectKind::Unit, |e, v| {
         let Some(id) = v.id else { return };
         match e.kind.as_str() {
             "unit.created" => {
@@ -100,7 +102,7 @@ pub async fn check_organisation<S: Store>(store: &S) -> Result<Vec<String>, AppE
     .await?;
     let mut users: BTreeMap<i64, UserView> = BTreeMap::new();
     let mut tokens: BTreeMap<i64, TokenView> = BTreeMap::new();
-    replay(store, "user:", "user;", |e, v| {
+    replay(store, SubjectKind::User, |e, v| {
         let Some(id) = v.id else { return };
         match e.kind.as_str() {
             "user.created" => {

@@ -8,6 +8,7 @@ use crate::state::AppState;
 use time::Date;
 use xiezhi_core::ticket::upkeep::{Stale, Upkeep};
 use xiezhi_core::ticket::KnowledgeRef;
+use xiezhi_core::Subject;
 use xiezhi_core::{Action, RegionCode, UnitKind};
 use xiezhi_store::{KnowledgeFilter, KnowledgeItem, KnowledgeSupervision, NewKnowledgeItem, NewKnowledgeSupervision, Principal, Store, UnitUpkeep};
 
@@ -38,7 +39,7 @@ pub struct Query {
 }
 
 pub fn subject(id: i64) -> String {
-    format!("knowledge:{id}")
+    Subject::Knowledge(id).to_string()
 }
 
 fn parse_date(field: &'static str, s: &str) -> ApiResult<Date> {

@@ -12,13 +12,14 @@ use sha2::Digest;
 use time::Duration;
 use xiezhi_core::case::UnitRef;
 use xiezhi_core::ticket::{apply, clocks, decide, on_time, Command, Event, Stage, Ticket};
+use xiezhi_core::Subject;
 use xiezhi_core::{Action, Calendar, RegionCode, Role, UnitKind};
 use xiezhi_store::{Payload, Principal, Store, TicketFilter, TicketRecord, TicketTally, TicketWrite};
 
 pub type Written = (TicketRecord, Ticket, Vec<i64>, Vec<i64>);
 
 pub fn subject(id: i64) -> String {
-    format!("ticket:{id}")
+    Subject::Ticket(id).to_string()
 }
 
 fn text<T: Serialize>(v: &T) -> String {

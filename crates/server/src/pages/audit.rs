@@ -79,13 +79,11 @@ pub struct CheckQuery {
 
 /// The page of an item an event is about.
 fn item_href(subject: &str) -> Option<String> {
-    let (kind, id) = subject.split_once(':')?;
-    let id: i64 = id.parse().ok()?;
-    match kind {
-        "case" => Some(format!("/cases/{id}")),
-        "dispute" => Some(format!("/disputes/{id}")),
-        "ticket" => Some(format!("/tickets/{id}")),
-        "unit" => Some(format!("/units/{id}")),
+    match subject.parse::<xiezhi_core::Subject>().ok()? {
+        xiezhi_core::Subject::Case(id) => Some(format!("/cases/{id}")),
+        xiezhi_core::Subject::Dispute(id) => Some(format!("/disputes/{id}")),
+        xiezhi_core::Subject::Ticket(id) => Some(format!("/tickets/{id}")),
+        xiezhi_core::Subject::Unit(id) => Some(format!("/units/{id}")),
         _ => None,
     }
 }

@@ -11,6 +11,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Response};
 use serde::Deserialize;
+use xiezhi_core::Subject;
 use xiezhi_core::{Action, DisplayName, Password, RegionCode, Role, UnitKind, UnitName, Username};
 use xiezhi_store::{Principal, Region, Store, Unit, UnitChange, UnitFilter, UserChange};
 
@@ -228,7 +229,7 @@ pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, Page
     let can_add_people = can_manage_people || first_admin_only;
     let checkpoint = crate::audit::trusted_checkpoint(&st).await?;
     let mut history = Vec::new();
-    for e in st.store.events_of(&format!("unit:{}", unit.id), 50).await? {
+    for e in st.store.events_of(&Subject::Unit(unit.id).to_string(), 50).await? {
         let included = match &checkpoint {
             Some(cp) => crate::audit::included(&st, e.seq as u64, cp).await?,
             None => false,
@@ -237,7 +238,7 @@ pub async fn unit_page<S: Store>(State(st): State<AppState<S>>, lang: Lang, Page
             index: e.seq,
             at: crate::state::format_local(e.at),
             kind: e.kind,
-            actor: e.actor_user_id.map(|a| format!("user:{a}")).unwrap_or_else(|| "system".into()),
+            actor: e.actor_user_id.map(|a| Subject::User(a).to_string()).unwrap_or_else(|| "system".into()),
             included,
         });
     }

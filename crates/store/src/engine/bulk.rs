@@ -165,6 +165,7 @@ mod tests {
     use super::*;
     use crate::prelude::*;
     use crate::{By, NewEvent, SqlStore};
+    use xiezhi_core::Subject;
 
     /// Both ways of reading the log for verification agree with the leaves the writer stored:
     /// big payloads that spill onto overflow pages, actors and units absent, text beyond ASCII.
@@ -176,7 +177,7 @@ mod tests {
             let events = (0..700i64)
                 .map(|i| {
                     let note = if i % 50 == 0 { "卷宗".repeat(3000) } else { format!("移送 {i}") };
-                    NewEvent::new(format!("case:{}", i / 7), "case.transition", serde_json::json!({"i": i, "note": note}))
+                    NewEvent::new(Subject::Case(i / 7), "case.transition", serde_json::json!({"i": i, "note": note}))
                 })
                 .collect();
             let by = By { at: 1_790_000_000_000_000 + round, user_id: (round != 1).then_some(7), unit_id: (round != 2).then_some(3) };

@@ -337,6 +337,7 @@ pub(crate) fn append_groups(tx: &Connection, groups: Vec<(By, Vec<NewEvent>)>) -
 mod tests {
     use crate::prelude::*;
     use crate::{By, NewEvent, SqlStore};
+    use xiezhi_core::Subject;
 
     /// A stopped store is one file: closing copies the WAL back into the database and empties it,
     /// and the database file alone holds every event.
@@ -344,7 +345,7 @@ mod tests {
     async fn a_closed_store_leaves_one_file() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqlStore::open_data_dir(dir.path()).await.unwrap();
-        let events = (0..3000).map(|i| NewEvent::new(format!("case:{}", i / 10), "case.transition", serde_json::json!({"i": i}))).collect();
+        let events = (0..3000).map(|i| NewEvent::new(Subject::Case(i / 10), "case.transition", serde_json::json!({"i": i}))).collect();
         store.append_events(events, By { at: 1_790_000_000_000_000, user_id: Some(1), unit_id: Some(1) }).await.unwrap();
         let size = store.audit_size().await.unwrap();
         let wal = dir.path().join("xiezhi.db-wal");
@@ -366,13 +367,13 @@ mod tests {
     async fn a_reader_that_stays_keeps_the_wal_and_loses_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqlStore::open_data_dir(dir.path()).await.unwrap();
-        let events = (0..500).map(|i| NewEvent::new(format!("case:{}", i), "case.transition", serde_json::json!({"i": i}))).collect();
+        let events = (0..500).map(|i| NewEvent::new(Subject::Case(i), "case.transition", serde_json::json!({"i": i}))).collect();
         store.append_events(events, By { at: 1_790_000_000_000_000, user_id: None, unit_id: None }).await.unwrap();
         let size = store.audit_size().await.unwrap();
         let reader = rusqlite::Connection::open(dir.path().join("xiezhi.db")).unwrap();
         reader.execute_batch("BEGIN").unwrap();
         let seen: i64 = reader.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap();
-        let more = (0..500).map(|i| NewEvent::new(format!("case:{}", i), "case.transition", serde_json::json!({"j": i}))).collect();
+        let more = (0..500).map(|i| NewEvent::new(Subject::Case(i), "case.transition", serde_json::json!({"j": i}))).collect();
         store.append_events(more, By { at: 1_790_000_000_000_001, user_id: None, unit_id: None }).await.unwrap();
         tokio::time::timeout(std::time::Duration::from_secs(60), store.close()).await.expect("close does not hang on a reader");
         assert!(std::fs::metadata(dir.path().join("xiezhi.db-wal")).unwrap().len() > 0, "the pages the reader may need stay in the WAL");
