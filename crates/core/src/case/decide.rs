@@ -64,6 +64,42 @@ fn court_for(region: RegionCode) -> UnitKind {
     }
 }
 
+/// Whom a hand-over or a collaboration message from `actor` may be addressed to, as the law names
+/// them: the kinds of unit and their region (none for another command, or for a unit that does
+/// not give it). Pages list the units that match; [`decide`] refuses any other, naming the rule.
+pub fn receivers(c: &Case, actor: UnitRef, command: &str) -> Vec<(UnitKind, RegionCode)> {
+    match command {
+        // The procuratorate at the same level (CPL 87, 162).
+        "request_arrest_approval" | "transfer_for_prosecution" => vec![(UnitKind::Procuratorate, actor.region)],
+        // The court with jurisdiction at the procuratorate's level (CPL 20–22, 176).
+        "indict" => vec![(court_for(actor.region), actor.region)],
+        // The court one level up (CPL 227).
+        "appeal" => {
+            let higher = match actor.kind {
+                UnitKind::CourtBasic => UnitKind::CourtIntermediate,
+                UnitKind::CourtIntermediate => UnitKind::CourtHigh,
+                _ => return vec![],
+            };
+            actor.region.parent().map(|r| vec![(higher, r)]).unwrap_or_default()
+        }
+        // Where the verdicts send each defendant still to hand over (CPL 264, 265, 269, 270); a
+        // judgment recorded before verdicts were goes to community corrections, as it did then.
+        "hand_over_for_execution" => {
+            let mut kinds: Vec<UnitKind> = if c.judgment.is_empty() { vec![UnitKind::JusticeBureau] } else { c.to_execute().into_iter().map(|(_, k)| k).collect() };
+            kinds.sort_by_key(|k| k.as_str());
+            kinds.dedup();
+            kinds.into_iter().map(|k| (k, c.investigator.region)).collect()
+        }
+        // The police and procuratorate of the same region work together (SPP Rules 256).
+        "collaborate" => match actor.kind {
+            UnitKind::Police => vec![(UnitKind::Procuratorate, actor.region)],
+            UnitKind::Procuratorate => vec![(UnitKind::Police, actor.region)],
+            _ => vec![],
+        },
+        _ => vec![],
+    }
+}
+
 /// Decide a command. `actor` is the unit acting; roles are checked before this, by the policy.
 pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: PrimitiveDateTime, cal: &Calendar) -> Result<Vec<Event>, Refusal> {
     let today = now.date();
@@ -136,6 +172,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
         }
     };
     let send = |kind: HandoverKind, to: UnitRef| Event::HandoverSent { handover: Handover { kind, from: actor, to, sent: today, received: None, clock: None } };
+    let receiver = |command: &str, to: &UnitRef| receivers(c, actor, command).iter().any(|&(kind, region)| kind == to.kind && region == to.region);
     let target = |ok: bool, rule: &str, what: &str| {
         if ok {
             Ok(())
@@ -257,7 +294,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
                 return Err(refuse("illegal_transition", Some(c), "arrest is requested for a suspect (CPL 87)", "no suspect to arrest"));
             }
             target(
-                to.kind == UnitKind::Procuratorate && to.region == actor.region,
+                receiver("request_arrest_approval", to),
                 "the police ask the procuratorate at the same level (CPL 87)",
                 &format!("the procuratorate of region {}", actor.region),
             )?;
@@ -267,7 +304,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             holder_only()?;
             in_stage(&[Stage::Investigation, Stage::SupplementaryInvestigation], "a case is transferred for prosecution when investigation ends (CPL 162)")?;
             target(
-                to.kind == UnitKind::Procuratorate && to.region == actor.region,
+                receiver("transfer_for_prosecution", to),
                 "the case goes to the procuratorate at the same level (CPL 162)",
                 &format!("the procuratorate of region {}", actor.region),
             )?;
@@ -285,7 +322,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
             holder_only()?;
             let court = court_for(actor.region);
             target(
-                to.kind == court && to.region == actor.region,
+                receiver("indict", to),
                 "the court with jurisdiction at the procuratorate's level (CPL 20–22, 176)",
                 &format!("a {court} in region {}", actor.region),
             )?;
@@ -304,7 +341,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
                 _ => return Err(not_yours("wrong_unit", Some(c), "CPL 227", "only a court forwards an appeal")),
             };
             target(
-                to.kind == higher && Some(to.region) == actor.region.parent(),
+                receiver("appeal", to),
                 "the appeal goes to the court one level up (CPL 227)",
                 &format!("the {higher} above region {}", actor.region),
             )?;
@@ -352,24 +389,16 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
         Command::HandOverForExecution { to } => {
             holder_only()?;
             in_stage(&[Stage::Final], "only a judgment in force is executed (CPL 259, 264)")?;
-            // A judgment recorded before verdicts were: community corrections, as it was then.
-            let kinds: Vec<UnitKind> = if c.judgment.is_empty() {
-                vec![UnitKind::JusticeBureau]
-            } else {
-                let mut k: Vec<UnitKind> = c.to_execute().into_iter().map(|(_, k)| k).collect();
-                k.dedup();
-                k
-            };
-            let what = kinds
+            let what = receivers(c, actor, "hand_over_for_execution")
                 .iter()
-                .map(|k| match k {
-                    UnitKind::JusticeBureau => format!("the justice bureau of region {} (community corrections, CPL 269)", c.investigator.region),
-                    _ => format!("the police of region {} holding the offender (CPL 264; 监狱法 15)", c.investigator.region),
+                .map(|(k, region)| match k {
+                    UnitKind::JusticeBureau => format!("the justice bureau of region {region} (community corrections, CPL 269)"),
+                    _ => format!("the police of region {region} holding the offender (CPL 264; 监狱法 15)"),
                 })
                 .collect::<Vec<_>>()
                 .join(" or ");
             target(
-                kinds.contains(&to.kind) && to.region == c.investigator.region,
+                receiver("hand_over_for_execution", to),
                 "the verdicts decide the executing organ: community corrections for 管制, probation and 暂予监外执行, the public security organ for imprisonment, 拘役 and deprivation of political rights (CPL 264, 265, 269, 270)",
                 &what,
             )?;
@@ -589,7 +618,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
                 }
             };
             target(
-                to.kind == counterpart && to.region == actor.region,
+                receiver("collaborate", to),
                 "the police and procuratorate of the same region work together (SPP Rules 256)",
                 &format!("the {counterpart} of region {}", actor.region),
             )?;
@@ -941,19 +970,18 @@ pub fn clocks(c: &Case, cal: &Calendar) -> Vec<ClockView> {
 /// The commands `actor` could give now, by name: each is tried against the machine with
 /// stand-in arguments that pass its target checks (the page then asks for the real ones).
 pub fn available(c: &Case, actor: UnitRef, now: PrimitiveDateTime, cal: &Calendar) -> Vec<&'static str> {
-    let same = |kind| UnitRef { id: -1, kind, region: actor.region };
-    let text = || "—".to_string();
-    let higher = UnitRef {
-        id: -1,
-        kind: if actor.kind == UnitKind::CourtBasic { UnitKind::CourtIntermediate } else { UnitKind::CourtHigh },
-        region: actor.region.parent().unwrap_or(actor.region),
+    // A stand-in for the first unit the law names; a unit the command cannot go to otherwise.
+    let to = |command: &str| {
+        let (kind, region) = receivers(c, actor, command).first().copied().unwrap_or((actor.kind, actor.region));
+        UnitRef { id: -1, kind, region }
     };
+    let text = || "—".to_string();
     let candidates: Vec<(&'static str, Command)> = vec![
-        ("request_arrest_approval", Command::RequestArrestApproval { to: same(UnitKind::Procuratorate) }),
-        ("transfer_for_prosecution", Command::TransferForProsecution { to: same(UnitKind::Procuratorate) }),
-        ("indict", Command::Indict { to: same(court_for(actor.region)) }),
-        ("appeal", Command::Appeal { to: higher }),
-        ("hand_over_for_execution", Command::HandOverForExecution { to: UnitRef { id: -1, kind: UnitKind::JusticeBureau, region: c.investigator.region } }),
+        ("request_arrest_approval", Command::RequestArrestApproval { to: to("request_arrest_approval") }),
+        ("transfer_for_prosecution", Command::TransferForProsecution { to: to("transfer_for_prosecution") }),
+        ("indict", Command::Indict { to: to("indict") }),
+        ("appeal", Command::Appeal { to: to("appeal") }),
+        ("hand_over_for_execution", Command::HandOverForExecution { to: to("hand_over_for_execution") }),
         ("receive", Command::Receive),
         ("return_handover", Command::ReturnHandover { reason: text() }),
         ("approve_arrest", Command::ApproveArrest),
@@ -993,7 +1021,7 @@ pub fn available(c: &Case, actor: UnitRef, now: PrimitiveDateTime, cal: &Calenda
             "collaborate",
             Command::Collaborate {
                 kind: Collaboration::Consultation,
-                to: same(if actor.kind == UnitKind::Police { UnitKind::Procuratorate } else { UnitKind::Police }),
+                to: to("collaborate"),
                 text: text(),
             },
         ),

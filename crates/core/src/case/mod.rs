@@ -10,7 +10,7 @@ pub mod numbering;
 #[cfg(test)]
 mod tests;
 
-pub use decide::{apply, available, clocks, decide, ClockView};
+pub use decide::{apply, available, clocks, decide, receivers, ClockView};
 pub use judgment::{Confiscation, Deprivation, Finding, OutsidePrison, Punishment, Verdict};
 
 use crate::{RegionCode, UnitKind};

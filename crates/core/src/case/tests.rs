@@ -713,3 +713,20 @@ fn the_procuratorate_withdraws_its_protest_within_the_window() {
     assert!(too_late.code == "window_closed" && too_late.rule.contains("385 ¶2"), "{too_late}");
     assert_eq!(late.log.iter().fold(None, apply).as_ref(), late.case.as_ref());
 }
+
+#[test]
+fn hand_overs_go_to_the_units_the_law_names_and_are_offered_for_them() {
+    let w = world();
+    let mut r = two_on_trial(&w);
+    assert_eq!(receivers(r.c(), w.court, "appeal"), vec![(UnitKind::CourtIntermediate, w.higher_court.region)]);
+    assert_eq!(receivers(r.c(), w.police, "collaborate"), vec![(UnitKind::Procuratorate, w.police.region)]);
+    assert!(receivers(r.c(), w.justice, "appeal").is_empty(), "a justice bureau forwards no appeal");
+    // Imprisonment for both: execution goes to the police only, and the court is offered it.
+    r.at(date!(2026 - 04 - 01)).ok(w.court, judge(vec![verdict(0, Punishment::FixedTerm, 48, None), verdict(1, Punishment::FixedTerm, 24, None)]));
+    r.at(date!(2026 - 04 - 20)).ok(w.court, Command::Finalize);
+    assert_eq!(receivers(r.c(), w.court, "hand_over_for_execution"), vec![(UnitKind::Police, w.court.region)]);
+    assert!(available(r.c(), w.court, r.now, &r.cal).contains(&"hand_over_for_execution"), "offered when only the police execute");
+    let refused = r.refused(w.court, Command::HandOverForExecution { to: w.justice });
+    assert!(refused.code == "wrong_receiver" && refused.message.contains("the police of region"), "{refused}");
+    r.ok(w.court, Command::HandOverForExecution { to: w.police });
+}

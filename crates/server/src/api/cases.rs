@@ -14,8 +14,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use xiezhi_core::case::{clocks, Case, Event};
-use xiezhi_core::Calendar;
-use xiezhi_store::{CaseRecord, Store};
+use xiezhi_store::{CaseRecord, Principal, Store};
 
 #[derive(Serialize, ToSchema)]
 pub struct ClockDto {
@@ -56,6 +55,23 @@ pub struct ProtestDto {
     pub reason: String,
     #[schema(format = Date)]
     pub on: String,
+}
+
+/// A command the requesting unit may give on the case now.
+#[derive(Serialize, ToSchema)]
+pub struct OpenCommandDto {
+    /// The command's name, as `POST /api/v1/cases/{id}/commands` takes it.
+    pub command: String,
+    /// Whom it may be addressed to (`to`): the kinds of unit and their regions the law names
+    /// (`GET /api/v1/units?kind=&region=` lists those units); empty for a command addressed to
+    /// nobody.
+    pub to: Vec<ReceiverDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReceiverDto {
+    pub kind: String,
+    pub region: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -101,10 +117,20 @@ pub struct CaseDto {
     pub updated_at: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub audit_leaves: Vec<i64>,
+    /// What the requesting unit may do on the case now, and to whom.
+    pub open_commands: Vec<OpenCommandDto>,
 }
 
-fn case_dto(r: &CaseRecord, c: &Case, units: Vec<i64>, cal: &Calendar, leaves: Vec<i64>) -> CaseDto {
+fn case_dto<S: Store>(st: &AppState<S>, p: &Principal, r: &CaseRecord, c: &Case, units: Vec<i64>, leaves: Vec<i64>) -> CaseDto {
+    let cal = &st.calendar();
     CaseDto {
+        open_commands: cases::open_commands(st, p, c)
+            .into_iter()
+            .map(|(name, to)| OpenCommandDto {
+                command: name.to_string(),
+                to: to.into_iter().map(|(kind, region)| ReceiverDto { kind: kind.as_str().to_string(), region: region.to_string() }).collect(),
+            })
+            .collect(),
         id: r.id,
         case_no: r.case_no.clone(),
         title: r.title.clone(),
@@ -172,7 +198,7 @@ pub async fn register<S: Store>(
     ApiJson(req): ApiJson<NewCaseRequest>,
 ) -> ApiResult<(StatusCode, Json<CaseDto>)> {
     let (r, c, units, leaves) = cases::register(&st, &p, req).await?;
-    Ok((StatusCode::CREATED, Json(case_dto(&r, &c, units, &st.calendar(), leaves))))
+    Ok((StatusCode::CREATED, Json(case_dto(&st, &p, &r, &c, units, leaves))))
 }
 
 /// Give a command on a case. The body is the command: `{"command": "transfer_for_prosecution", "to": UNIT_ID}`,
@@ -193,13 +219,13 @@ pub async fn command<S: Store>(
         _ => {}
     }
     let (r, c, units, leaves) = cases::command(&st, &p, id, super::from_json::<CommandRequest>(body)?).await?;
-    Ok(Json(case_dto(&r, &c, units, &st.calendar(), leaves)))
+    Ok(Json(case_dto(&st, &p, &r, &c, units, leaves)))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = i64, Path)), responses((status = 200, body = CaseDto), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)), tag = "cases")]
 pub async fn get_case<S: Store>(State(st): State<AppState<S>>, Signed(p): Signed, Path(id): Path<String>) -> ApiResult<Json<CaseDto>> {
     let (r, c, units) = cases::visible(&st, &p, path_id("id", &id)?).await?;
-    Ok(Json(case_dto(&r, &c, units, &st.calendar(), vec![])))
+    Ok(Json(case_dto(&st, &p, &r, &c, units, vec![])))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -364,7 +390,7 @@ pub async fn upload<S: Store>(
 ) -> ApiResult<Json<CaseDto>> {
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let (r, c, units, leaves) = cases::add_document(&st, &p, path_id("id", &id)?, &q.name, &q.category, &content_type, body.to_vec()).await?;
-    Ok(Json(case_dto(&r, &c, units, &st.calendar(), leaves)))
+    Ok(Json(case_dto(&st, &p, &r, &c, units, leaves)))
 }
 
 /// Download a dossier document (units on the case, and supervising committees).

@@ -13,7 +13,7 @@ use serde::Serialize;
 use sha2::Digest;
 use time::Duration;
 use xiezhi_core::case::numbering::{Claim, Register};
-use xiezhi_core::case::{apply, clocks, decide, Case, Command, Event, UnitRef};
+use xiezhi_core::case::{apply, available, clocks, decide, receivers, Case, Command, Event, UnitRef};
 use xiezhi_core::{Action, Calendar};
 use xiezhi_core::{Subject, SubjectKind};
 use xiezhi_store::{CaseFilter, CaseRecord, CaseWrite, Payload, Principal, Store};
@@ -44,6 +44,17 @@ pub fn subject(id: i64) -> String {
 
 pub fn unit_ref(u: &xiezhi_store::Unit) -> UnitRef {
     UnitRef { id: u.id, kind: u.kind, region: u.region }
+}
+
+/// The commands the person's unit may give on the case now, each with whom it may be addressed
+/// to (the kinds of unit and regions the law names; none for a command addressed to nobody).
+/// Nothing for someone who does not act on cases (a committee, an auditor).
+pub fn open_commands<S: Store>(st: &AppState<S>, p: &Principal, c: &Case) -> Vec<(&'static str, Vec<(xiezhi_core::UnitKind, xiezhi_core::RegionCode)>)> {
+    if p.actor().authorize(Action::ActOnCases).is_err() {
+        return vec![];
+    }
+    let actor = unit_ref(&p.unit);
+    available(c, actor, st.clock.china(), &st.calendar()).into_iter().map(|name| (name, receivers(c, actor, name))).collect()
 }
 
 /// The projection of a case after its new events.

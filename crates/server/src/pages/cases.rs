@@ -2,7 +2,7 @@
 //! committee's supervision view.
 
 use super::{render, see_other, Chrome, PageError, PageForm, PageUser};
-use crate::app::cases::{self as cases, scope, unit_ref, visible, Due, Listing, STAGES};
+use crate::app::cases::{self as cases, scope, visible, Due, Listing, STAGES};
 use crate::app::input::{flag, path_id};
 use crate::dto::{CommandRequest, NewCaseRequest};
 use crate::error::AppError;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use time::Duration;
-use xiezhi_core::case::{available, clocks, Collaboration, Confiscation, Custody, Event, OutsidePrison, Person};
+use xiezhi_core::case::{clocks, Collaboration, Confiscation, Custody, Event, OutsidePrison, Person};
 use xiezhi_core::{Action, RegionCode, UnitKind};
 use xiezhi_store::{CaseRecord, Principal, Store, UnitFilter};
 
@@ -606,7 +606,7 @@ struct CasePage {
 }
 
 /// Units a hand-over command may be addressed to.
-async fn targets<S: Store>(st: &AppState<S>, lang: Lang, kind: UnitKind, region: RegionCode) -> Result<Vec<(i64, String)>, PageError> {
+async fn units_of<S: Store>(st: &AppState<S>, lang: Lang, kind: UnitKind, region: RegionCode) -> Result<Vec<(i64, String)>, PageError> {
     let units = st.store.list_units(UnitFilter { region: Some(region), kind: Some(kind), ..Default::default() }).await?;
     Ok(units.into_iter().map(|u| (u.id, if lang == Lang::En { u.name_en } else { u.name })).collect())
 }
@@ -696,54 +696,24 @@ pub async fn show<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         timeline.push(TimelineRow { index: e.seq, at: format_local(e.at), label: lang.event(&e.kind), kind: e.kind, detail, unit });
     }
     let mut actions = Vec::new();
-    if p.actor().authorize(Action::ActOnCases).is_ok() {
-        let actor = unit_ref(&p.unit);
-        for name in available(&c, actor, st.clock.china(), &st.calendar()) {
-            let targets = match name {
-                "request_arrest_approval" | "transfer_for_prosecution" => targets(&st, lang, UnitKind::Procuratorate, actor.region).await?,
-                "indict" => {
-                    let court = match actor.region.level() {
-                        xiezhi_core::RegionLevel::County => UnitKind::CourtBasic,
-                        xiezhi_core::RegionLevel::City => UnitKind::CourtIntermediate,
-                        xiezhi_core::RegionLevel::Province => UnitKind::CourtHigh,
-                    };
-                    targets(&st, lang, court, actor.region).await?
-                }
-                "appeal" => {
-                    let higher = if actor.kind == UnitKind::CourtBasic { UnitKind::CourtIntermediate } else { UnitKind::CourtHigh };
-                    targets(&st, lang, higher, actor.region.parent().unwrap_or(actor.region)).await?
-                }
-                "hand_over_for_execution" => {
-                    let mut kinds: Vec<UnitKind> = c.to_execute().into_iter().map(|(_, k)| k).collect();
-                    if c.judgment.is_empty() {
-                        kinds.push(UnitKind::JusticeBureau);
-                    }
-                    kinds.dedup();
-                    let mut all = vec![];
-                    for k in kinds {
-                        all.extend(targets(&st, lang, k, c.investigator.region).await?);
-                    }
-                    all
-                }
-                "collaborate" => {
-                    let other = if actor.kind == UnitKind::Police { UnitKind::Procuratorate } else { UnitKind::Police };
-                    targets(&st, lang, other, actor.region).await?
-                }
-                _ => vec![],
-            };
-            actions.push(ActionForm {
-                command: name,
-                label: lang.command(name),
-                targets,
-                reason: REASONED.contains(&name),
-                plea: name == "accept_for_review",
-                procedure: matches!(name, "accept_for_trial" | "convert_procedure"),
-                extension: name == "extend",
-                collaboration: name == "collaborate",
-                verdicts: name == "judge",
-                second_instance: c.stage == xiezhi_core::case::Stage::SecondInstance,
-            });
+    for (name, to) in cases::open_commands(&st, &p, &c) {
+        // The units the law names for this command, as the machine knows them.
+        let mut targets = vec![];
+        for (kind, region) in to {
+            targets.extend(units_of(&st, lang, kind, region).await?);
         }
+        actions.push(ActionForm {
+            command: name,
+            label: lang.command(name),
+            targets,
+            reason: REASONED.contains(&name),
+            plea: name == "accept_for_review",
+            procedure: matches!(name, "accept_for_trial" | "convert_procedure"),
+            extension: name == "extend",
+            collaboration: name == "collaborate",
+            verdicts: name == "judge",
+            second_instance: c.stage == xiezhi_core::case::Stage::SecondInstance,
+        });
     }
     let handover = match &c.handover {
         Some(h) => format!(
@@ -904,8 +874,7 @@ pub async fn command<S: Store>(
         // Nothing is sent yet: the person sees what will be done, on which case, and confirms. A
         // command the case does not offer them now is refused at once instead.
         let (r, c, _) = visible(&st, &p, id).await?;
-        let offered = p.actor().authorize(Action::ActOnCases).is_ok()
-            && available(&c, unit_ref(&p.unit), st.clock.china(), &st.calendar()).iter().any(|a| *a == f.command);
+        let offered = cases::open_commands(&st, &p, &c).iter().any(|(a, _)| *a == f.command);
         if !offered {
             let req = command_request(f)?;
             cases::command(&st, &p, id, req).await?;

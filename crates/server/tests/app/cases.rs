@@ -719,6 +719,14 @@ mod a_judgment_with_its_substance {
         let persons = json!([{"name": "甲某", "custody": "detained"}, {"name": "Smith", "custody": "bail"}]);
         let case = app.post("/api/v1/cases", &police, json!({"case_no": " ", "title": "抢劫案", "charge": "抢劫罪", "persons": persons})).await.json();
         let id = case["id"].as_i64().unwrap();
+        // The case says what the requesting unit may do now, and to whom.
+        let open = &case["open_commands"];
+        assert!(
+            open.as_array().unwrap().iter().any(|o| o["command"] == "transfer_for_prosecution" && o["to"] == json!([{"kind": "procuratorate", "region": "990101"}])),
+            "{open}"
+        );
+        let committee = app.token("committee.990101").await;
+        assert_eq!(app.get(&format!("/api/v1/cases/{id}"), &committee).await.json()["open_commands"], json!([]), "committees watch");
         ok(&app, &police, id, json!({"command": "transfer_for_prosecution", "to": procuratorate})).await;
         ok(&app, &prosecutor, id, json!({"command": "receive"})).await;
         ok(&app, &prosecutor, id, json!({"command": "accept_for_review", "plea": false})).await;
@@ -765,7 +773,9 @@ mod a_judgment_with_its_substance {
 
         // Past the window: in force; each defendant goes to their own organ.
         app.set_time("2026-12-20 09:00");
-        ok(&app, &judge, id, json!({"command": "finalize"})).await;
+        let in_force = ok(&app, &judge, id, json!({"command": "finalize"})).await;
+        let to: Vec<&serde_json::Value> = in_force["open_commands"].as_array().unwrap().iter().filter(|o| o["command"] == "hand_over_for_execution").map(|o| &o["to"]).collect();
+        assert_eq!(to, [&json!([{"kind": "justice_bureau", "region": "990101"}, {"kind": "police", "region": "990101"}])], "each defendant's organ");
         ok(&app, &judge, id, json!({"command": "hand_over_for_execution", "to": bureau})).await;
         let signed = ok(&app, &justice, id, json!({"command": "receive"})).await;
         let clock = signed["clocks"].as_array().unwrap().iter().find(|k| k["unit_id"] == bureau).cloned().expect("the bureau's clock");
