@@ -44,6 +44,7 @@ string_enum!(RegionLevel { Province => "province", City => "city", County => "co
 
 /// What kind of body a unit is. Courts carry their level; partner platforms and hotline
 /// centres carry which one they are, because access and routing differ between them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {

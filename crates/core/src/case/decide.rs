@@ -85,7 +85,8 @@ pub fn receivers(c: &Case, actor: UnitRef, command: &str) -> Vec<(UnitKind, Regi
         // Where the verdicts send each defendant still to hand over (CPL 264, 265, 269, 270); a
         // judgment recorded before verdicts were goes to community corrections, as it did then.
         "hand_over_for_execution" => {
-            let mut kinds: Vec<UnitKind> = if c.judgment.is_empty() { vec![UnitKind::JusticeBureau] } else { c.to_execute().into_iter().map(|(_, k)| k).collect() };
+            let mut kinds: Vec<UnitKind> =
+                if c.judgment.is_empty() { vec![UnitKind::JusticeBureau] } else { c.to_execute().into_iter().map(|(_, k)| k).collect() };
             kinds.sort_by_key(|k| k.as_str());
             kinds.dedup();
             kinds.into_iter().map(|k| (k, c.investigator.region)).collect()
@@ -340,11 +341,7 @@ pub fn decide(case: Option<&Case>, cmd: &Command, actor: UnitRef, now: Primitive
                 UnitKind::CourtIntermediate => UnitKind::CourtHigh,
                 _ => return Err(not_yours("wrong_unit", Some(c), "CPL 227", "only a court forwards an appeal")),
             };
-            target(
-                receiver("appeal", to),
-                "the appeal goes to the court one level up (CPL 227)",
-                &format!("the {higher} above region {}", actor.region),
-            )?;
+            target(receiver("appeal", to), "the appeal goes to the court one level up (CPL 227)", &format!("the {higher} above region {}", actor.region))?;
             vec![send(HandoverKind::Appeal, *to)]
         }
         Command::Protest { reason } => {
@@ -1017,14 +1014,7 @@ pub fn available(c: &Case, actor: UnitRef, now: PrimitiveDateTime, cal: &Calenda
         ("accept_execution", Command::AcceptExecution),
         ("extend", Command::Extend { approver: text(), reason: text(), major: false }),
         ("withdraw", Command::Withdraw { reason: text() }),
-        (
-            "collaborate",
-            Command::Collaborate {
-                kind: Collaboration::Consultation,
-                to: to("collaborate"),
-                text: text(),
-            },
-        ),
+        ("collaborate", Command::Collaborate { kind: Collaboration::Consultation, to: to("collaborate"), text: text() }),
     ];
     candidates.into_iter().filter(|(_, cmd)| decide(Some(c), cmd, actor, now, cal).is_ok()).map(|(name, _)| name).collect()
 }

@@ -18,10 +18,13 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 /// A unit as far as the case machine needs to know it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitRef {
     pub id: i64,
     pub kind: UnitKind,
+    /// The region code (6 digits).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub region: RegionCode,
 }
 
@@ -168,6 +171,7 @@ pub enum DocumentCategory {
 }
 
 /// A document in the case's dossier; its content is stored by its SHA-256.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
     pub sha256: String,
@@ -177,10 +181,12 @@ pub struct Document {
     pub size: u64,
     pub added_by: UnitRef,
     #[serde(with = "crate::dates")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub on: Date,
 }
 
 /// What an inter-agency hand-over asks of the receiver.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HandoverKind {
@@ -196,15 +202,19 @@ pub enum HandoverKind {
     Execution,
 }
 
+/// A hand-over under way: what it asks, from whom, to whom, when sent and signed for.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Handover {
     pub kind: HandoverKind,
     pub from: UnitRef,
     pub to: UnitRef,
     #[serde(with = "crate::dates")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub sent: Date,
     /// The receipt (签收): when the receiver signed for it.
     #[serde(with = "crate::dates::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub received: Option<Date>,
     /// The receiver's clock, running from the receipt.
     pub clock: Option<Clock>,
@@ -271,10 +281,12 @@ pub struct Notice {
 }
 
 /// The clock the current stage runs on.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clock {
     pub rule: String,
     #[serde(with = "crate::dates")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub start: Date,
     pub extended: bool,
 }

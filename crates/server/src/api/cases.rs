@@ -57,6 +57,13 @@ pub struct ProtestDto {
     pub on: String,
 }
 
+/// An agency's own number for the case (the police's filing number, the court's 案号, …).
+#[derive(Serialize, ToSchema)]
+pub struct AgencyNumberDto {
+    pub unit_id: i64,
+    pub number: String,
+}
+
 /// A command the requesting unit may give on the case now.
 #[derive(Serialize, ToSchema)]
 pub struct OpenCommandDto {
@@ -83,14 +90,11 @@ pub struct CaseDto {
     pub stage: String,
     pub holder_unit_id: i64,
     /// The pending hand-over, if any: kind, from, to, `sent` and `received` (dates, `YYYY-MM-DD`), and the receiver's clock.
-    #[schema(value_type = Option<Object>)]
-    pub handover: Option<serde_json::Value>,
-    #[schema(value_type = Vec<Object>)]
-    pub persons: Vec<serde_json::Value>,
+    pub handover: Option<xiezhi_core::case::Handover>,
+    pub persons: Vec<xiezhi_core::case::Person>,
     pub procedure: Option<String>,
-    /// Each agency's own number: `[{"unit_id", "number"}]`.
-    #[schema(value_type = Vec<Object>)]
-    pub numbers: Vec<serde_json::Value>,
+    /// Each agency's own number.
+    pub numbers: Vec<AgencyNumberDto>,
     pub returns: u8,
     pub in_custody: bool,
     /// 案由: the charge, and the Criminal Law articles that define it.
@@ -108,8 +112,7 @@ pub struct CaseDto {
     pub notice: Option<NoticeDto>,
     pub clocks: Vec<ClockDto>,
     /// The dossier's catalogue: name, category, content type, size, sha256, added by, on.
-    #[schema(value_type = Vec<Object>)]
-    pub documents: Vec<serde_json::Value>,
+    pub documents: Vec<xiezhi_core::case::Document>,
     /// Units that hold or held the case.
     pub units: Vec<i64>,
     pub version: i64,
@@ -137,10 +140,10 @@ fn case_dto<S: Store>(st: &AppState<S>, p: &Principal, r: &CaseRecord, c: &Case,
         region: r.region.clone(),
         stage: r.stage.clone(),
         holder_unit_id: r.holder_unit_id,
-        handover: c.handover.as_ref().and_then(|h| serde_json::to_value(h).ok()),
-        persons: c.persons.iter().filter_map(|p| serde_json::to_value(p).ok()).collect(),
+        handover: c.handover.clone(),
+        persons: c.persons.clone(),
         procedure: c.procedure.and_then(|p| serde_json::to_value(p).ok()).and_then(|v| v.as_str().map(str::to_owned)),
-        numbers: c.numbers.iter().map(|(u, n)| serde_json::json!({"unit_id": u.id, "number": n})).collect(),
+        numbers: c.numbers.iter().map(|(u, n)| AgencyNumberDto { unit_id: u.id, number: n.clone() }).collect(),
         returns: c.returns,
         in_custody: c.in_custody(),
         charge: c.charge.clone(),
@@ -182,7 +185,7 @@ fn case_dto<S: Store>(st: &AppState<S>, p: &Principal, r: &CaseRecord, c: &Case,
                 },
             })
             .collect(),
-        documents: c.documents.iter().filter_map(|d| serde_json::to_value(d).ok()).collect(),
+        documents: c.documents.clone(),
         units,
         version: r.version,
         updated_at: format_time(r.updated_at),

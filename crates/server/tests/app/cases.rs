@@ -722,7 +722,10 @@ mod a_judgment_with_its_substance {
         // The case says what the requesting unit may do now, and to whom.
         let open = &case["open_commands"];
         assert!(
-            open.as_array().unwrap().iter().any(|o| o["command"] == "transfer_for_prosecution" && o["to"] == json!([{"kind": "procuratorate", "region": "990101"}])),
+            open.as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["command"] == "transfer_for_prosecution" && o["to"] == json!([{"kind": "procuratorate", "region": "990101"}])),
             "{open}"
         );
         let committee = app.token("committee.990101").await;
@@ -774,7 +777,8 @@ mod a_judgment_with_its_substance {
         // Past the window: in force; each defendant goes to their own organ.
         app.set_time("2026-12-20 09:00");
         let in_force = ok(&app, &judge, id, json!({"command": "finalize"})).await;
-        let to: Vec<&serde_json::Value> = in_force["open_commands"].as_array().unwrap().iter().filter(|o| o["command"] == "hand_over_for_execution").map(|o| &o["to"]).collect();
+        let to: Vec<&serde_json::Value> =
+            in_force["open_commands"].as_array().unwrap().iter().filter(|o| o["command"] == "hand_over_for_execution").map(|o| &o["to"]).collect();
         assert_eq!(to, [&json!([{"kind": "justice_bureau", "region": "990101"}, {"kind": "police", "region": "990101"}])], "each defendant's organ");
         ok(&app, &judge, id, json!({"command": "hand_over_for_execution", "to": bureau})).await;
         let signed = ok(&app, &justice, id, json!({"command": "receive"})).await;

@@ -39,6 +39,15 @@ async fn the_committed_openapi_document_is_current() {
     for path in ["/api/v1/units", "/api/v1/deadlines/{rule}", "/api/v1/units/import", "/api/v1/auth/token"] {
         assert!(served["paths"].get(path).is_some(), "{path} is documented");
     }
+    // The case a client reads is typed all the way down: no field of it is a bare object.
+    let case = served["components"]["schemas"]["CaseDto"]["properties"].as_object().expect("CaseDto is documented");
+    for (name, schema) in case {
+        let s = schema.to_string();
+        assert!(!s.contains(r#""type":"object""#) || s.contains("properties") || s.contains("$ref"), "CaseDto.{name} is a bare object: {s}");
+    }
+    for typed in ["Handover", "UnitRef", "Document", "Person", "AgencyNumberDto", "OpenCommandDto"] {
+        assert!(served["components"]["schemas"].get(typed).is_some(), "{typed} has a schema");
+    }
 }
 
 /// Every response says how a browser may treat it: no inline script, no framing, no sniffing;
