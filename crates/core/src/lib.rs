@@ -21,6 +21,6 @@ pub use calendar::{Calendar, CalendarError, MakeUpDayPolicy, YearFile};
 pub use deadline::{compute, resolve, Deadline, DeadlineError, DeadlineRequest, Resolved, Start};
 pub use names::{DisplayName, FieldError, Password, RegionCode, UnitName, Username};
 pub use org::{RegionLevel, Role, UnitKind};
-pub use policy::{AccountChange, Action, Actor, Denied};
+pub use policy::{AccountChange, Action, Actor, Denied, Scope};
 pub use rules::{Rule, RuleId, RULES};
 pub use subject::{Subject, SubjectKind};

@@ -12,6 +12,15 @@ pub struct Actor {
     pub roles: Vec<Role>,
 }
 
+/// The rows a list shows by default (see [`Actor::scope`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything in this region's subtree.
+    Region(RegionCode),
+    /// What this unit holds, held or is otherwise on.
+    Unit(i64),
+}
+
 /// Something an actor wants to do, with the facts the decision needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -109,6 +118,22 @@ pub struct Denied {
 impl Actor {
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+
+    /// A committee's supervisors watch every flow in their region's subtree (the owner of the
+    /// group chat); they do not act on cases themselves.
+    pub fn supervises(&self) -> bool {
+        self.unit_kind == UnitKind::Committee && self.has(Role::Supervisor)
+    }
+
+    /// Which rows a list shows this person unless they ask for a region: a supervisor their
+    /// region's subtree, anyone else what their own unit is on.
+    pub fn scope(&self) -> Scope {
+        if self.supervises() {
+            Scope::Region(self.region)
+        } else {
+            Scope::Unit(self.unit_id)
+        }
     }
 
     /// A role that handles hotline work orders: the centre's operators and the units orders go to.
@@ -284,6 +309,16 @@ impl Actor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn supervisors_list_their_region_everyone_else_their_unit() {
+        let supervisor = actor("990100", UnitKind::Committee, &[Role::Supervisor]);
+        assert_eq!(supervisor.scope(), Scope::Region(supervisor.region));
+        let admin = actor("990100", UnitKind::Committee, &[Role::Admin]);
+        assert_eq!(admin.scope(), Scope::Unit(admin.unit_id), "a committee's administrator is not a supervisor");
+        let police = actor("990101", UnitKind::Police, &[Role::PoliceOfficer, Role::Supervisor]);
+        assert!(!police.supervises(), "only a committee supervises");
+    }
 
     fn actor(region: &str, kind: UnitKind, roles: &[Role]) -> Actor {
         Actor { user_id: 1, unit_id: 10, unit_kind: kind, region: RegionCode::parse("r", region).unwrap(), roles: roles.to_vec() }

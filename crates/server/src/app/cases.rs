@@ -14,7 +14,7 @@ use sha2::Digest;
 use time::Duration;
 use xiezhi_core::case::numbering::{Claim, Register};
 use xiezhi_core::case::{apply, available, clocks, decide, receivers, Case, Command, Event, UnitRef};
-use xiezhi_core::{Action, Calendar};
+use xiezhi_core::{Action, Calendar, Scope};
 use xiezhi_core::{Subject, SubjectKind};
 use xiezhi_store::{CaseFilter, CaseRecord, CaseWrite, Payload, Principal, Store};
 
@@ -285,10 +285,9 @@ pub const STAGES: [&str; 10] = [
 /// The cases a principal may list: a supervising committee's region subtree, otherwise the
 /// cases its unit holds or held.
 pub fn scope(p: &Principal) -> CaseFilter {
-    if p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor) {
-        CaseFilter { region_prefix: Some(p.unit.region.subtree_prefix()), ..Default::default() }
-    } else {
-        CaseFilter { unit_id: Some(p.unit.id), ..Default::default() }
+    match p.actor().scope() {
+        Scope::Region(region) => CaseFilter { region_prefix: Some(region.subtree_prefix()), ..Default::default() },
+        Scope::Unit(unit) => CaseFilter { unit_id: Some(unit), ..Default::default() },
     }
 }
 

@@ -15,7 +15,7 @@ use xiezhi_core::case::numbering::{Claim, Register};
 use xiezhi_core::case::UnitRef;
 use xiezhi_core::dispute::{apply, clocks, decide, Command, Dispute, Event, Party, Stage};
 use xiezhi_core::Subject;
-use xiezhi_core::{Action, Calendar, RegionCode, Role, UnitKind};
+use xiezhi_core::{Action, Calendar, RegionCode, Scope, UnitKind};
 use xiezhi_store::{DisputeFilter, DisputeRecord, DisputeSort, DisputeTally, DisputeWrite, Notice, Payload, Principal, Store};
 
 /// A dispute as a command leaves it: its row, its state, the units on it, the audit leaves.
@@ -475,10 +475,6 @@ impl ListingParams {
     }
 }
 
-fn supervises(p: &Principal) -> bool {
-    p.unit.kind == UnitKind::Committee && p.user.roles.contains(&Role::Supervisor)
-}
-
 /// What the principal may list: a supervising committee's region subtree (or a region inside
 /// it), otherwise the disputes its unit is on.
 async fn scope<S: Store>(st: &AppState<S>, p: &Principal, region: Option<RegionCode>) -> ApiResult<DisputeFilter> {
@@ -487,8 +483,10 @@ async fn scope<S: Store>(st: &AppState<S>, p: &Principal, region: Option<RegionC
             authorize(st, p, Action::ViewDispute { region, involved: false }).await?;
             Ok(DisputeFilter { region_prefix: Some(region.subtree_prefix()), ..Default::default() })
         }
-        None if supervises(p) => Ok(DisputeFilter { region_prefix: Some(p.unit.region.subtree_prefix()), ..Default::default() }),
-        None => Ok(DisputeFilter { unit_id: Some(p.unit.id), ..Default::default() }),
+        None => Ok(match p.actor().scope() {
+            Scope::Region(region) => DisputeFilter { region_prefix: Some(region.subtree_prefix()), ..Default::default() },
+            Scope::Unit(unit) => DisputeFilter { unit_id: Some(unit), ..Default::default() },
+        }),
     }
 }
 
@@ -512,10 +510,9 @@ pub async fn inbox<S: Store>(st: &AppState<S>, p: &Principal, limit: i64, offset
 /// How many open disputes the unit handles (a supervising committee: open in its subtree) are
 /// graded in the two highest tiers, red and orange.
 pub async fn high_risk<S: Store>(st: &AppState<S>, p: &Principal) -> ApiResult<i64> {
-    let mine = if supervises(p) {
-        DisputeFilter { region_prefix: Some(p.unit.region.subtree_prefix()), open_only: true, ..Default::default() }
-    } else {
-        DisputeFilter { holder_unit_id: Some(p.unit.id), open_only: true, ..Default::default() }
+    let mine = match p.actor().scope() {
+        Scope::Region(region) => DisputeFilter { region_prefix: Some(region.subtree_prefix()), open_only: true, ..Default::default() },
+        Scope::Unit(unit) => DisputeFilter { holder_unit_id: Some(unit), open_only: true, ..Default::default() },
     };
     Ok(st.store.dispute_count(DisputeFilter { risks: vec!["red".into(), "orange".into()], ..mine }).await?)
 }

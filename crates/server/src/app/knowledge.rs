@@ -159,7 +159,7 @@ pub struct UpkeepLine {
 /// Whether the person supervises units' knowledge bases (H14): the hotline centres, and the
 /// supervisors of the political-legal committees, each over its region.
 pub fn upkeep_visible(p: &Principal) -> bool {
-    is_centre(p.unit.kind) || (p.unit.kind == UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor))
+    is_centre(p.unit.kind) || (p.actor().supervises())
 }
 
 fn may_supervise(p: &Principal) -> ApiResult<()> {

@@ -13,7 +13,7 @@ use time::Duration;
 use xiezhi_core::case::UnitRef;
 use xiezhi_core::ticket::{apply, clocks, decide, on_time, Command, Event, Stage, Ticket};
 use xiezhi_core::Subject;
-use xiezhi_core::{Action, Calendar, RegionCode, Role, UnitKind};
+use xiezhi_core::{Action, Calendar, RegionCode, Scope};
 use xiezhi_store::{Payload, Principal, Store, TicketFilter, TicketRecord, TicketTally, TicketWrite};
 
 pub type Written = (TicketRecord, Ticket, Vec<i64>, Vec<i64>);
@@ -514,17 +514,18 @@ pub fn lines(i: &Indicators) -> Vec<(&'static str, &'static str, &'static str, F
 /// A region asked for (`f.region_prefix`) narrows it; a committee may not look outside its own.
 fn scoped(p: &Principal, f: TicketFilter) -> ApiResult<TicketFilter> {
     let mut f = f;
-    if p.unit.kind == UnitKind::Committee && p.user.roles.contains(&Role::Supervisor) {
-        let own = p.unit.region.subtree_prefix();
-        match &f.region_prefix {
-            Some(asked) if !asked.starts_with(&own) => {
-                return Err(AppError::field("region", format!("region {asked} is outside the region {} you supervise", p.unit.region)));
+    match p.actor().scope() {
+        Scope::Region(region) => {
+            let own = region.subtree_prefix();
+            match &f.region_prefix {
+                Some(asked) if !asked.starts_with(&own) => {
+                    return Err(AppError::field("region", format!("region {asked} is outside the region {region} you supervise")));
+                }
+                Some(_) => {}
+                None => f.region_prefix = Some(own),
             }
-            Some(_) => {}
-            None => f.region_prefix = Some(own),
         }
-    } else {
-        f.unit_id = Some(p.unit.id);
+        Scope::Unit(unit) => f.unit_id = Some(unit),
     }
     Ok(f)
 }

@@ -183,7 +183,7 @@ pub async fn home<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
     } else {
         (None, vec![])
     };
-    let supervises = p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor);
+    let supervises = p.actor().supervises();
     let registers_disputes = super::disputes::may_register(&p);
     let words = super::disputes::RiskWords::of(&st, &p, lang).await?;
     let high_risk = if registers_disputes || supervises { Some(crate::app::disputes::high_risk(&st, &p).await?) } else { None };

@@ -1068,7 +1068,7 @@ pub async fn committee<S: Store>(
         Some(r) => RegionCode::parse("region", &r)?,
         None => p.unit.region,
     };
-    if !(p.unit.kind == UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor)) {
+    if !(p.actor().supervises()) {
         return Err(AppError::Forbidden(
             lang.pick("督导页面仅供政法委的督导人员使用", "supervision is for the supervisors of a political-legal committee").into(),
         )

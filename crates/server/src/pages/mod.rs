@@ -132,13 +132,11 @@ pub struct NavItem {
 impl Chrome {
     pub fn new<S>(lang: Lang, path: &str, p: Option<&Principal>, st: &AppState<S>) -> Self {
         let t = lang.texts();
-        let calendar_warning = p
-            .filter(|p| p.user.roles.contains(&Role::Admin) || (p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&Role::Supervisor)))
-            .and_then(|p| {
-                let year = crate::app::calendars::next_year_missing(&st.calendar(), st.clock.china().date())?;
-                let may_load = p.actor().authorize(xiezhi_core::Action::LoadCalendar).is_ok();
-                Some(CalendarWarning { text: lang.calendar_missing(year), load_href: may_load.then_some("/calendars") })
-            });
+        let calendar_warning = p.filter(|p| p.user.roles.contains(&Role::Admin) || (p.actor().supervises())).and_then(|p| {
+            let year = crate::app::calendars::next_year_missing(&st.calendar(), st.clock.china().date())?;
+            let may_load = p.actor().authorize(xiezhi_core::Action::LoadCalendar).is_ok();
+            Some(CalendarWarning { text: lang.calendar_missing(year), load_href: may_load.then_some("/calendars") })
+        });
         let mut nav = Vec::new();
         if let Some(p) = p {
             let mut item = |href: String, label| {
@@ -156,11 +154,11 @@ impl Chrome {
                 item("/done".into(), lang.pick("已办", "Done"));
                 item("/cases".into(), t.nav_cases);
             }
-            if p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&Role::Supervisor) {
+            if p.actor().supervises() {
                 item("/supervision".into(), t.nav_supervision);
                 item("/cases".into(), t.nav_cases);
             }
-            let supervises = p.unit.kind == xiezhi_core::UnitKind::Committee && p.user.roles.contains(&Role::Supervisor);
+            let supervises = p.actor().supervises();
             let handles_disputes = p.actor().authorize(xiezhi_core::Action::ActOnDisputes).is_ok() && p.unit.kind != xiezhi_core::UnitKind::Procuratorate;
             if handles_disputes || supervises {
                 item("/disputes".into(), lang.pick("矛盾纠纷", "Disputes"));

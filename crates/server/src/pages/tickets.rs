@@ -223,7 +223,7 @@ pub async fn list<S: Store>(State(st): State<AppState<S>>, lang: Lang, PageUser(
         }
         format!("/tickets?{}", serde_urlencoded::to_string(v).unwrap_or_default())
     };
-    let supervises = p.unit.kind == UnitKind::Committee && p.user.roles.contains(&xiezhi_core::Role::Supervisor);
+    let supervises = p.actor().supervises();
     let (indicators, unit_rows) = if Hotline::of(p.unit.kind).is_some() || supervises {
         let (all, by_unit) = tickets::ledger_by_unit(&st, &p, period.clone()).await?;
         let sheet = tickets::lines(&all).into_iter().map(|(_, zh, en, v)| (lang.pick(zh, en).to_string(), figure(v))).collect();
