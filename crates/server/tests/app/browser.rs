@@ -1028,9 +1028,13 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
         c.execute("document.querySelector('form[data-command=judge]').scrollIntoView()", vec![]).await?;
         b.screenshots("case-judgment-form").await?;
         b.fits_a_phone("the judgment form").await?;
-        act("judge", vec![("finding_0", "guilty"), ("punishment_0", "fixed_term"), ("term_0", "36"), ("probation_0", "48"), ("fine_0", "20000")]).await?;
+        act(
+            "judge",
+            vec![("finding_0", "guilty"), ("punishment_0", "fixed_term"), ("term_0", "36"), ("probation_0", "48"), ("fine_0", "20000"), ("rights_0", "24")],
+        )
+        .await?;
         let verdict = c.find(Locator::Css(".verdict")).await?.text().await?;
-        assert!(verdict.contains("有期徒刑3年") && verdict.contains("缓刑4年") && verdict.contains("罚金20000元"), "{verdict}");
+        assert!(verdict.contains("有期徒刑3年，缓刑4年，罚金20000元，剥夺政治权利2年"), "{verdict}");
         assert!(c.find_all(Locator::Css("form[data-command=finalize]")).await?.is_empty(), "not in force during the appeal window");
 
         // Two weeks on (the session has long expired): the window has passed.
@@ -1058,7 +1062,10 @@ async fn a_case_from_registration_to_execution_through_the_pages() {
         c.find(Locator::Id("lang-switch")).await?.click().await?;
         c.wait().for_element(Locator::Css("html[lang='en']")).await?;
         let verdict = c.find(Locator::Css(".verdict")).await?.text().await?;
-        assert!(verdict.contains("Fixed-term imprisonment 3 years, suspended for 4 years, fine of CNY 20000"), "{verdict}");
+        assert!(
+            verdict.contains("Fixed-term imprisonment 3 years, suspended for 4 years, fine of CNY 20000, deprived of political rights for 2 years"),
+            "{verdict}"
+        );
         assert_eq!(c.find(Locator::Id("charge")).await?.text().await?, "诈骗罪 (Criminal Law Art. 266)");
         let timeline = c.find(Locator::Id("timeline")).await?.text().await?;
         assert!(timeline.contains("王某: Fixed-term imprisonment"), "the judgment in the timeline: {timeline}");
