@@ -208,16 +208,12 @@ fn one_case(
     // Sentences as a basic court gives them: many suspended, some imprisonment, some 拘役, a few
     // fines alone.
     let guilty = |punishment: Option<Punishment>, term: Option<u16>, probation: Option<u16>, fine: Option<u64>| Verdict {
-        person: 0,
         finding: Finding::Guilty,
         punishment,
         term_months: term,
         probation_months: probation,
         fine_yuan: fine,
-        political_rights: None,
-        confiscation: None,
-        deportation: false,
-        outside_prison: None,
+        ..Verdict::not_guilty(0)
     };
     let sentence = match rng.below(10) {
         0..=3 => {

@@ -988,25 +988,7 @@ pub fn available(c: &Case, actor: UnitRef, now: PrimitiveDateTime, cal: &Calenda
         ("decline_prosecution", Command::DeclineProsecution { reason: text() }),
         ("accept_for_trial", Command::AcceptForTrial { procedure: Procedure::Ordinary, number: None }),
         ("convert_procedure", Command::ConvertProcedure { to: Procedure::Ordinary }),
-        (
-            "judge",
-            Command::Judge {
-                verdicts: (0..c.persons.len())
-                    .map(|person| Verdict {
-                        person,
-                        finding: Finding::NotGuilty,
-                        punishment: None,
-                        term_months: None,
-                        probation_months: None,
-                        fine_yuan: None,
-                        political_rights: None,
-                        confiscation: None,
-                        deportation: false,
-                        outside_prison: None,
-                    })
-                    .collect(),
-            },
-        ),
+        ("judge", Command::Judge { verdicts: (0..c.persons.len()).map(Verdict::not_guilty).collect() }),
         ("protest", Command::Protest { reason: text() }),
         ("withdraw_protest", Command::WithdrawProtest { reason: text() }),
         ("finalize", Command::Finalize),

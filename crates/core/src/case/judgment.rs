@@ -141,6 +141,22 @@ fn unlawful(rule: &'static str, message: impl Into<String>) -> Unlawful {
 }
 
 impl Verdict {
+    /// Not guilty, nothing else: where a verdict starts.
+    pub fn not_guilty(person: usize) -> Self {
+        Verdict {
+            person,
+            finding: Finding::NotGuilty,
+            punishment: None,
+            term_months: None,
+            probation_months: None,
+            fine_yuan: None,
+            political_rights: None,
+            confiscation: None,
+            deportation: false,
+            outside_prison: None,
+        }
+    }
+
     /// An accessory punishment is given.
     fn accessory(&self) -> bool {
         self.fine_yuan.is_some_and(|f| f > 0) || self.political_rights.is_some() || self.confiscation.is_some() || self.deportation

@@ -78,18 +78,7 @@ fn verdict(person: usize, punishment: Punishment, term_months: u16, probation_mo
 }
 
 fn acquittal(person: usize) -> Verdict {
-    Verdict {
-        person,
-        finding: Finding::NotGuilty,
-        punishment: None,
-        term_months: None,
-        probation_months: None,
-        fine_yuan: None,
-        political_rights: None,
-        confiscation: None,
-        deportation: false,
-        outside_prison: None,
-    }
+    Verdict::not_guilty(person)
 }
 
 fn judge(verdicts: Vec<Verdict>) -> Command {
